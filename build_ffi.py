@@ -1,0 +1,409 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Build sel4vspace._native: the library under test plus its host world, as one cffi API-mode module.
+
+What happens, in order:
+
+1. Every C source of vendor/ (or of an external seL4_libs checkout, see below) and csrc/ is compiled
+   to an object under build/obj/<flavour>/, incrementally: an object is rebuilt only when its source
+   or a header it included (from gcc's -MMD dependency file) changed.
+2. The cffi cdef is generated, never written by hand: csrc/binding.h is run through the C
+   preprocessor against stand-in libc headers (csrc/build_support/fake_libc) and parsed with
+   pycparser. Every typedef, struct, union, enum and function declared in our own headers is kept;
+   ``static inline`` functions become plain declarations (cffi calls the real inline function);
+   functions no object defines are dropped; object-like macros from our headers that expand to
+   integer constants become ``#define NAME ...``.
+3. cffi generates the module source and links it with the objects.
+
+Environment:
+
+``SEL4VSPACE_SEL4_LIBS``
+    Path of a seL4_libs checkout. libsel4vka, libsel4vspace and the sel4utils vspace are then
+    built from there instead of vendor/ (util_libs' parts, libsel4 and the host world stay ours).
+``SEL4VSPACE_SANITIZE``
+    ``1`` builds with AddressSanitizer and UndefinedBehaviorSanitizer.
+``SEL4VSPACE_COVERAGE``
+    ``1`` builds with gcov instrumentation (``--coverage``).
+``SEL4VSPACE_ZF_LOG_LEVEL``
+    The compiled-in ZF_LOG level (1 verbose ... 6 fatal); default 4 (warnings and worse).
+``SEL4VSPACE_CFLAGS``
+    Extra compiler flags for our objects (for example ``-O0 -g``).
+
+Run ``python build_ffi.py`` to build the module in place (src/sel4vspace/) for development.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import cffi
+from pycparser import c_ast, c_generator, c_parser
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "build"
+MODULE_NAME = "sel4vspace._native"
+
+SEL4_LIBS_ENV = "SEL4VSPACE_SEL4_LIBS"
+SANITIZE_ENV = "SEL4VSPACE_SANITIZE"
+COVERAGE_ENV = "SEL4VSPACE_COVERAGE"
+LOG_LEVEL_ENV = "SEL4VSPACE_ZF_LOG_LEVEL"
+CFLAGS_ENV = "SEL4VSPACE_CFLAGS"
+
+# The architecture seam: seL4_libs and libsel4 keep arch-specific headers and sources in
+# arch_include/<ARCH>, sel4_arch_include/<SEL4_ARCH>, src/arch/<ARCH>, src/sel4_arch/<SEL4_ARCH>.
+ARCH = "x86"
+SEL4_ARCH = "x86_64"
+
+# The seL4_libs libraries under test, and which of their sources the build needs.
+SEL4_LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")
+SEL4_LIBS_SOURCES = {
+    "libsel4vka": (),
+    "libsel4vspace": ("src/vspace.c", f"src/arch/{ARCH}/*.c", f"src/sel4_arch/{SEL4_ARCH}/*.c"),
+    "libsel4utils": ("src/vspace/*.c", "src/mapping.c"),
+}
+
+FAKE_LIBC = ROOT / "csrc" / "build_support" / "fake_libc"
+WARNING_FLAGS = ["-Wall", "-Wextra", "-Wno-missing-field-initializers"]
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip() not in ("", "0", "no", "false")
+
+
+def sel4_libs_root() -> Path:
+    """Where libsel4vka, libsel4vspace and libsel4utils come from: vendor/ or the user's checkout."""
+    external = os.environ.get(SEL4_LIBS_ENV, "").strip()
+    if not external:
+        return ROOT / "vendor"
+    path = Path(external).expanduser().resolve()
+    missing = [lib for lib in SEL4_LIBS if not (path / lib).is_dir()]
+    if missing:
+        raise SystemExit(f"{SEL4_LIBS_ENV}={external}: not a seL4_libs checkout (missing {', '.join(missing)})")
+    return path
+
+
+def built_from() -> str:
+    """'vendor', or the resolved path of the external seL4_libs checkout."""
+    root = sel4_libs_root()
+    return "vendor" if root == ROOT / "vendor" else str(root)
+
+
+def include_dirs() -> list[Path]:
+    libs = sel4_libs_root()
+    dirs = [
+        ROOT / "csrc" / "config" / "include",
+        ROOT / "csrc" / "libsel4" / "include",
+        ROOT / "csrc" / "libsel4" / "arch_include" / ARCH,
+        ROOT / "csrc" / "libsel4" / "sel4_arch_include" / SEL4_ARCH,
+        ROOT / "csrc" / "kernel" / "include",
+        ROOT / "csrc" / "host" / "include",
+        ROOT / "vendor" / "libutils" / "include",
+    ]
+    for lib in SEL4_LIBS:
+        dirs += [libs / lib / "include", libs / lib / "arch_include" / ARCH, libs / lib / "sel4_arch_include" / SEL4_ARCH]
+    return [d for d in dirs if d.is_dir()]
+
+
+def c_sources() -> list[Path]:
+    sources: list[Path] = []
+    for layer in sorted((ROOT / "csrc").iterdir()):
+        if (layer / "src").is_dir():
+            sources += sorted((layer / "src").rglob("*.c"))
+    if (ROOT / "vendor" / "libutils" / "src").is_dir():
+        sources += sorted((ROOT / "vendor" / "libutils" / "src").rglob("*.c"))
+    libs = sel4_libs_root()
+    for lib in SEL4_LIBS:
+        for pattern in SEL4_LIBS_SOURCES[lib]:
+            sources += sorted((libs / lib).glob(pattern))
+    return sources
+
+
+def flavour() -> str:
+    """Objects of different builds (sanitizers, coverage, external sources) never mix."""
+    parts = []
+    if _env_flag(SANITIZE_ENV):
+        parts.append("asan")
+    if _env_flag(COVERAGE_ENV):
+        parts.append("cov")
+    if built_from() != "vendor":
+        parts.append("ext-" + hashlib.sha1(built_from().encode()).hexdigest()[:8])
+    extra = os.environ.get(CFLAGS_ENV, "")
+    if extra:
+        parts.append("cf-" + hashlib.sha1(extra.encode()).hexdigest()[:8])
+    return "-".join(parts) or "default"
+
+
+def defines() -> list[str]:
+    level = os.environ.get(LOG_LEVEL_ENV, "").strip()
+    if level:
+        if level not in {"1", "2", "3", "4", "5", "6"}:
+            raise SystemExit(f"{LOG_LEVEL_ENV} must be 1..6, got {level!r}")
+        return [f"-DCONFIG_LIB_UTILS_DEFAULT_ZF_LOG_LEVEL={level}"]
+    return []
+
+
+def compile_flags() -> list[str]:
+    flags = ["-std=gnu11", "-fPIC", "-O2", "-g", "-fno-strict-aliasing"] + WARNING_FLAGS + defines()
+    # What csrc/host/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
+    flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}", f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour())}"]
+    if _env_flag(SANITIZE_ENV):
+        flags += ["-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+    if _env_flag(COVERAGE_ENV):
+        flags += ["-O0", "--coverage"]
+    flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
+    return flags
+
+
+def link_flags() -> list[str]:
+    flags = []
+    if _env_flag(SANITIZE_ENV):
+        flags += ["-fsanitize=address,undefined"]
+    if _env_flag(COVERAGE_ENV):
+        flags += ["--coverage"]
+    return flags
+
+
+def _compiler() -> str:
+    return os.environ.get("CC", "cc")
+
+
+def _object_path(source: Path, obj_dir: Path) -> Path:
+    try:
+        rel = source.relative_to(ROOT)
+    except ValueError:
+        rel = Path("external") / source.relative_to(sel4_libs_root())
+    return obj_dir / rel.with_suffix(".o")
+
+
+def _up_to_date(obj: Path, dep: Path, command: list[str], stamp: Path) -> bool:
+    if not (obj.exists() and dep.exists() and stamp.exists()):
+        return False
+    if stamp.read_text() != json.dumps(command):
+        return False
+    obj_mtime = obj.stat().st_mtime
+    text = dep.read_text().replace("\\\n", " ")
+    _, _, prerequisites = text.partition(":")
+    for name in prerequisites.split():
+        path = Path(name)
+        if not path.exists() or path.stat().st_mtime > obj_mtime:
+            return False
+    return True
+
+
+def compile_objects(verbose: bool = False) -> list[Path]:
+    """Compile every source that changed; return all object paths."""
+    obj_dir = BUILD / "obj" / flavour()
+    includes = [f"-I{d}" for d in include_dirs()]
+    objects = []
+    for source in c_sources():
+        obj = _object_path(source, obj_dir)
+        dep = obj.with_suffix(".d")
+        stamp = obj.with_suffix(".cmd")
+        command = [_compiler(), *compile_flags(), *includes, "-MMD", "-MF", str(dep), "-c", str(source), "-o", str(obj)]
+        objects.append(obj)
+        if _up_to_date(obj, dep, command, stamp):
+            continue
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        if verbose:
+            print("cc", source.relative_to(ROOT) if source.is_relative_to(ROOT) else source, file=sys.stderr)
+        result = subprocess.run(command, capture_output=True, text=True)
+        sys.stderr.write(result.stderr)
+        if result.returncode != 0:
+            raise SystemExit(f"compiling {source} failed")
+        stamp.write_text(json.dumps(command))
+    return objects
+
+
+def defined_symbols(objects: list[Path]) -> set[str]:
+    """Global symbols the objects define: only these non-inline functions go into the cdef."""
+    if not objects:
+        return set()
+    out = subprocess.run(["nm", "-g", "--defined-only", *map(str, objects)], check=True, capture_output=True, text=True).stdout
+    symbols = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 3:
+            symbols.add(fields[2])
+    return symbols
+
+
+# ---- cdef generation ----
+
+_CPP_NEUTRALISE = [
+    "-D__attribute__(x)=",
+    "-D__extension__=",
+    "-D__restrict=",
+    "-D__inline=inline",
+    "-D__asm__(x)=",
+    "-D_Noreturn=",
+]
+_INTEGER_TOKEN = re.compile(r"\s*(?:(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*|<<|>>|[()+\-*/%|&^~])")
+_LINE_MARKER = re.compile(r'^# (\d+) "(.*)"')
+_DEFINE = re.compile(r"^#define\s+([A-Za-z_][A-Za-z0-9_]*)(\s+(.*))?$")
+
+
+def _preprocess(source_text: str, extra: list[str]) -> str:
+    command = [_compiler(), "-E", "-nostdinc", "-std=c11", f"-I{FAKE_LIBC}", *_CPP_NEUTRALISE, *defines()]
+    command += [f"-I{d}" for d in include_dirs()] + extra + ["-"]
+    result = subprocess.run(command, input=source_text, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit("preprocessing csrc/binding.h for the cdef failed:\n" + result.stderr)
+    return result.stdout
+
+
+def _is_our_file(name: str) -> bool:
+    if not name or name.startswith("<"):
+        return False
+    path = Path(name).resolve()
+    if path.is_relative_to(FAKE_LIBC):
+        return False
+    return path.is_relative_to(ROOT) or path.is_relative_to(sel4_libs_root())
+
+
+def _integer_macros(with_defines: str) -> list[str]:
+    """Object-like macros from our headers whose full expansion is an integer constant expression."""
+    candidates = []
+    current_file = ""
+    for line in with_defines.splitlines():
+        marker = _LINE_MARKER.match(line)
+        if marker:
+            current_file = marker.group(2)
+            continue
+        match = _DEFINE.match(line)
+        if match and _is_our_file(current_file):
+            name, body = match.group(1), (match.group(3) or "").strip()
+            if body and not name.startswith("_") and "(" not in line[len("#define ") + len(name):][:1]:
+                candidates.append(name)
+    if not candidates:
+        return []
+    probe = '#include "binding.h"\n' + "".join(f"__sel4vspace_probe_{n} = {n};\n" for n in candidates)
+    expanded = _preprocess(probe, [f"-I{ROOT / 'csrc'}"])
+    values = {}
+    for line in expanded.splitlines():
+        if line.startswith("__sel4vspace_probe_"):
+            name, _, value = line[len("__sel4vspace_probe_"):].partition(" = ")
+            values[name] = value.rstrip(";").strip()
+    return [n for n in candidates if n in values and _is_integer_expression(values[n])]
+
+
+def _is_integer_expression(text: str) -> bool:
+    """True when text is made only of integer literals, arithmetic operators and parentheses."""
+    position, saw_literal = 0, False
+    while position < len(text):
+        token = _INTEGER_TOKEN.match(text, position)
+        if token is None:
+            return text[position:].strip() == "" and saw_literal
+        saw_literal |= token.group().strip()[:1].isdigit()
+        position = token.end()
+    return saw_literal
+
+
+class _CalledNames(c_ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_FuncCall(self, node: c_ast.FuncCall) -> None:
+        if isinstance(node.name, c_ast.ID):
+            self.names.add(node.name.name)
+        self.generic_visit(node)
+
+
+class _CdefFilter:
+    """Keeps the top-level declarations of our own headers, in a form cffi's cdef accepts."""
+
+    def __init__(self, symbols: set[str], ast: c_ast.FileAST) -> None:
+        self.symbols = symbols
+        self.generator = c_generator.CGenerator()
+        # Functions our headers declare but no object defines: an inline calling one cannot link.
+        self.undefined = {
+            node.name for node in ast.ext
+            if isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl)
+            and _is_our_file(node.coord.file if node.coord else "") and node.name not in symbols
+        }
+        # ... and so can an inline calling such an inline: grow the set to a fixed point.
+        inlines = [n for n in ast.ext if isinstance(n, c_ast.FuncDef)]
+        changed = True
+        while changed:
+            changed = False
+            for node in inlines:
+                if node.decl.name not in self.undefined and self._calls_undefined(node):
+                    self.undefined.add(node.decl.name)
+                    changed = True
+
+    def _calls_undefined(self, node: c_ast.FuncDef) -> bool:
+        called = _CalledNames()
+        called.visit(node.body)
+        return bool(called.names & self.undefined)
+
+    def declaration(self, node: c_ast.Node) -> str | None:
+        if isinstance(node, c_ast.StaticAssert) or not _is_our_file(node.coord.file if node.coord else ""):
+            return None
+        if isinstance(node, c_ast.FuncDef):
+            decl = node.decl
+            if decl.name.startswith("_") or decl.name in self.undefined:
+                return None
+            return self._function_declaration(decl, inline=True)
+        if isinstance(node, c_ast.Typedef):
+            return self.generator.visit(node) + ";"
+        if isinstance(node, c_ast.Decl):
+            if isinstance(node.type, c_ast.FuncDecl):
+                if node.name.startswith("_") or node.name not in self.symbols:
+                    return None
+                return self._function_declaration(node, inline=False)
+            if node.name is None:  # struct/union/enum definition
+                return self.generator.visit(node) + ";"
+            return None  # variables: none of our headers export any
+        return None
+
+    def _function_declaration(self, decl: c_ast.Decl, inline: bool) -> str:
+        clean = c_ast.Decl(
+            name=decl.name, quals=decl.quals, align=[], storage=[], funcspec=[],
+            type=decl.type, init=None, bitsize=None, coord=decl.coord,
+        )
+        return self.generator.visit(clean) + ";"
+
+
+def generate_cdef(symbols: set[str]) -> str:
+    text = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}"])
+    ast = c_parser.CParser().parse(text, filename="binding.h")
+    keep = _CdefFilter(symbols, ast)
+    lines = [d for d in (keep.declaration(node) for node in ast.ext) if d]
+    with_defines = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}", "-dD"])
+    lines += [f"#define {name} ..." for name in _integer_macros(with_defines)]
+    return "\n".join(lines) + "\n"
+
+
+def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
+    objects = compile_objects(verbose=verbose)
+    cdef = generate_cdef(defined_symbols(objects))
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "cdef.h").write_text(cdef)
+    builder = cffi.FFI()
+    builder.cdef(cdef)
+    builder.set_source(
+        MODULE_NAME,
+        '#include "binding.h"\n',
+        include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
+        extra_compile_args=["-std=gnu11", *defines()],
+        extra_objects=[str(o) for o in objects],
+        extra_link_args=link_flags(),
+    )
+    return builder
+
+
+ffibuilder = make_ffibuilder(verbose="-v" in sys.argv or __name__ == "__main__")
+
+if __name__ == "__main__":
+    # In-place development build: the module lands next to the package sources.
+    ffibuilder.compile(tmpdir=str(BUILD / "cffi"), verbose=True)
+    built = sorted((BUILD / "cffi" / "sel4vspace").glob("_native*.so"))
+    target_dir = ROOT / "src" / "sel4vspace"
+    for so in built:
+        (target_dir / so.name).write_bytes(so.read_bytes())
+        print("built", target_dir / so.name)

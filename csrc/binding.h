@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The exact C surface Python may call. build_ffi.py preprocesses this file and parses it with
+ * pycparser to generate the cffi cdef, so the Python side always matches the headers compiled.
+ * Add a header here to expose it; nothing else is needed.
+ */
+#pragma once
+
+#include <sel4/sel4.h>
+#include <vka/vka.h>
+#include <vka/object.h>
+#include <vspace/vspace.h>
+
+#include <sel4vspace_host/log.h>
+#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_host/build_info.h>

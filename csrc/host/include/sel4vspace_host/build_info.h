@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What this extension was built from, so that tests can tell vendor/ from a user's seL4_libs. */
+#pragma once
+
+/* "vendor", or the path of the seL4_libs checkout the libraries under test were compiled from. */
+const char *sel4vspace_build_source(void);
+
+/* The build flavour: "default", or a dash-joined list such as "asan", "cov", "ext-<hash>". */
+const char *sel4vspace_build_flavour(void);

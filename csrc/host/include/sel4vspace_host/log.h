@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The log bridge: every ZF_LOG line the C code emits becomes a record handed to a sink (Python's
+ * logging, in the package), and the last error-or-worse record is kept so that a failed call can
+ * be reported with the library's own words.
+ */
+#pragma once
+
+#define SEL4VSPACE_LOG_MESSAGE_MAX 512
+
+typedef struct sel4vspace_log_record {
+    int level;              /* a ZF_LOG_* level */
+    unsigned line;
+    const char *file;
+    const char *func;
+    char message[SEL4VSPACE_LOG_MESSAGE_MAX];
+} sel4vspace_log_record_t;
+
+typedef void (*sel4vspace_log_sink_fn)(const sel4vspace_log_record_t *record);
+
+/* Send records of at least min_level to sink (NULL: keep them in C only). */
+void sel4vspace_log_set_sink(sel4vspace_log_sink_fn sink, int min_level);
+
+/* The last record of level ZF_LOG_ERROR or above since the last clear, or NULL. */
+const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
+
+/* Forget the last error record; callers do this before a call whose failure they will report. */
+void sel4vspace_log_clear_last_error(void);
+
+/* How many records of each level were emitted since start (index: ZF_LOG_* level, 0..6). */
+unsigned long sel4vspace_log_count(int level);

@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Metadata lives in pyproject.toml. setuptools reads cffi's `cffi_modules` keyword only from
+# setup(), so this file exists to hand it over.
+from setuptools import setup
+
+setup(cffi_modules=["build_ffi.py:ffibuilder"])
