@@ -358,7 +358,9 @@ class _CdefFilter:
                 return self._function_declaration(node, inline=False)
             if node.name is None:  # struct/union/enum definition
                 return self.generator.visit(node) + ";"
-            return None  # variables: none of our headers export any
+            if "extern" in node.storage and node.name in self.symbols and not node.name.startswith("_"):
+                return self.generator.visit(node) + ";"
+            return None  # static or undefined variables are not part of the surface
         return None
 
     def _function_declaration(self, decl: c_ast.Decl, inline: bool) -> str:
@@ -404,6 +406,8 @@ if __name__ == "__main__":
     ffibuilder.compile(tmpdir=str(BUILD / "cffi"), verbose=True)
     built = sorted((BUILD / "cffi" / "sel4vspace").glob("_native*.so"))
     target_dir = ROOT / "src" / "sel4vspace"
+    for stale in target_dir.glob("_native*.so"):  # e.g. an abi3 build left by `pip install -e`
+        stale.unlink()
     for so in built:
         (target_dir / so.name).write_bytes(so.read_bytes())
         print("built", target_dir / so.name)

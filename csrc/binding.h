@@ -14,3 +14,4 @@
 #include <sel4vspace_host/log.h>
 #include <sel4vspace_host/alloc.h>
 #include <sel4vspace_host/build_info.h>
+#include <sel4vspace_host/constants.h>

@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""1:1 wrappers of the ``vspace_*`` calls of vspace/vspace.h.
+
+Each takes the C objects (a ``vspace_t *``, ``reservation_t``, ``seL4_CapRights_t``) and Python
+ints, checks the Python arguments, calls the C wrapper of the same name, and turns a C failure into
+:class:`~sel4vspace.errors.VSpaceError` carrying the C library's last error line. Void C calls
+report failure only through the log, so a void call that logged an error raises too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import VSpaceError
+from . import _check, clear_c_error, ffi, last_c_error, lib
+
+__all__ = [
+    "VSPACE_FREE",
+    "VSPACE_PRESERVE",
+    "caps_array",
+    "cookies_array",
+    "reserve_range_at",
+    "reserve_range_aligned",
+    "reserve_deferred_rights_range_at",
+    "free_reservation",
+    "free_reservation_by_vaddr",
+    "map_pages_at_vaddr",
+    "deferred_rights_map_pages_at_vaddr",
+    "new_pages_at_vaddr",
+    "new_pages",
+    "map_pages",
+    "unmap_pages",
+    "get_cap",
+    "get_cookie",
+    "get_root",
+    "share_mem_at_vaddr",
+    "tear_down",
+]
+
+VSPACE_FREE = lib.sel4vspace_vspace_free
+"""VSPACE_FREE: free unmapped frames and cslots through the vspace's own vka."""
+VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
+"""VSPACE_PRESERVE: leave unmapped frames and cslots to their owner."""
+
+
+def _raise(function: str, detail: str | None = None) -> None:
+    raise VSpaceError(function, last_c_error(), detail)
+
+
+def _void_ptr(name: str, value: int) -> Any:
+    return ffi.cast("void *", _check.address(name, value))
+
+
+def caps_array(caps: Any, name: str = "caps") -> Any:
+    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted."""
+    values = _check.int_sequence(name, caps)
+    if isinstance(values, (list, tuple)):
+        try:
+            return ffi.new("seL4_CPtr[]", values)
+        except OverflowError:
+            bad = next(v for v in values if not 0 <= v <= _check.WORD_MAX)
+            raise ValueError(f"{name} must contain 64-bit unsigned values, got {bad}") from None
+    return ffi.from_buffer("seL4_CPtr[]", values)
+
+
+def cookies_array(cookies: Any, count: int) -> Any:
+    """A ``uintptr_t[]`` of count cookies, or NULL for None."""
+    if cookies is None:
+        return ffi.NULL
+    values = _check.int_sequence("cookies", cookies)
+    if len(values) != count:
+        raise ValueError(f"cookies has {len(values)} entries for {count} caps")
+    if isinstance(values, (list, tuple)):
+        try:
+            return ffi.new("uintptr_t[]", values)
+        except OverflowError:
+            raise ValueError("cookies must contain 64-bit unsigned values") from None
+    return ffi.from_buffer("uintptr_t[]", values)
+
+
+def _reservation_or_raise(function: str, reservation: Any) -> Any:
+    if reservation.res == ffi.NULL:
+        _raise(function)
+    return reservation
+
+
+def reserve_range_at(vspace: Any, vaddr: int, size: int, rights: Any, cacheable: int) -> Any:
+    """``vspace_reserve_range_at``: the reservation, or VSpaceError."""
+    clear_c_error()
+    res = lib.vspace_reserve_range_at(vspace, _void_ptr("vaddr", vaddr), _check.integer("size", size),
+                                      rights, int(cacheable))
+    return _reservation_or_raise("vspace_reserve_range_at", res)
+
+
+def reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, cacheable: int) -> tuple[Any, int]:
+    """``vspace_reserve_range_aligned``: (reservation, start vaddr), or VSpaceError."""
+    out = ffi.new("void **")
+    clear_c_error()
+    res = lib.vspace_reserve_range_aligned(vspace, _check.integer("size", size),
+                                           _check.integer("size_bits", size_bits, 0, 63), rights, int(cacheable), out)
+    _reservation_or_raise("vspace_reserve_range_aligned", res)
+    return res, int(ffi.cast("uintptr_t", out[0]))
+
+
+def reserve_deferred_rights_range_at(vspace: Any, vaddr: int, size: int, cacheable: int) -> Any:
+    """``vspace_reserve_deferred_rights_range_at``: the reservation, or VSpaceError."""
+    clear_c_error()
+    res = lib.vspace_reserve_deferred_rights_range_at(vspace, _void_ptr("vaddr", vaddr),
+                                                      _check.integer("size", size), int(cacheable))
+    return _reservation_or_raise("vspace_reserve_deferred_rights_range_at", res)
+
+
+def _void_call(function: str, call: Any, *args: Any) -> None:
+    clear_c_error()
+    call(*args)
+    if last_c_error() is not None:
+        _raise(function)
+
+
+def free_reservation(vspace: Any, reservation: Any) -> None:
+    """``vspace_free_reservation``."""
+    _void_call("vspace_free_reservation", lib.vspace_free_reservation, vspace, reservation)
+
+
+def free_reservation_by_vaddr(vspace: Any, vaddr: int) -> None:
+    """``vspace_free_reservation_by_vaddr``."""
+    _void_call("vspace_free_reservation_by_vaddr", lib.vspace_free_reservation_by_vaddr, vspace,
+               _void_ptr("vaddr", vaddr))
+
+
+def _status(function: str, result: int) -> None:
+    if result != 0:
+        _raise(function, f"returned {result}")
+
+
+def map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vaddr: int, size_bits: int, reservation: Any) -> None:
+    """``vspace_map_pages_at_vaddr`` of every cap in caps."""
+    c_caps = caps_array(caps)
+    count = len(c_caps)
+    clear_c_error()
+    result = lib.vspace_map_pages_at_vaddr(vspace, c_caps, cookies_array(cookies, count), _void_ptr("vaddr", vaddr),
+                                           count, _check.integer("size_bits", size_bits, 0, 63), reservation)
+    _status("vspace_map_pages_at_vaddr", result)
+
+
+def deferred_rights_map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vaddr: int, size_bits: int,
+                                       rights: Any, reservation: Any) -> None:
+    """``vspace_deferred_rights_map_pages_at_vaddr`` of every cap in caps, with rights."""
+    c_caps = caps_array(caps)
+    count = len(c_caps)
+    clear_c_error()
+    result = lib.vspace_deferred_rights_map_pages_at_vaddr(
+        vspace, c_caps, cookies_array(cookies, count), _void_ptr("vaddr", vaddr), count,
+        _check.integer("size_bits", size_bits, 0, 63), rights, reservation)
+    _status("vspace_deferred_rights_map_pages_at_vaddr", result)
+
+
+def new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, reservation: Any) -> None:
+    """``vspace_new_pages_at_vaddr``."""
+    clear_c_error()
+    result = lib.vspace_new_pages_at_vaddr(vspace, _void_ptr("vaddr", vaddr), _check.integer("num_pages", num_pages),
+                                           _check.integer("size_bits", size_bits, 0, 63), reservation)
+    _status("vspace_new_pages_at_vaddr", result)
+
+
+def new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
+    """``vspace_new_pages``: the start vaddr, or VSpaceError."""
+    clear_c_error()
+    result = lib.vspace_new_pages(vspace, rights, _check.integer("num_pages", num_pages),
+                                  _check.integer("size_bits", size_bits, 0, 63))
+    if result == ffi.NULL:
+        _raise("vspace_new_pages")
+    return int(ffi.cast("uintptr_t", result))
+
+
+def map_pages(vspace: Any, caps: Any, cookies: Any, rights: Any, size_bits: int, cacheable: int) -> int:
+    """``vspace_map_pages`` of every cap in caps: the start vaddr, or VSpaceError."""
+    c_caps = caps_array(caps)
+    count = len(c_caps)
+    clear_c_error()
+    result = lib.vspace_map_pages(vspace, c_caps, cookies_array(cookies, count), rights, count,
+                                  _check.integer("size_bits", size_bits, 0, 63), int(cacheable))
+    if result == ffi.NULL:
+        _raise("vspace_map_pages")
+    return int(ffi.cast("uintptr_t", result))
+
+
+def unmap_pages(vspace: Any, vaddr: int, num_pages: int, size_bits: int, vka: Any) -> None:
+    """``vspace_unmap_pages``; vka is VSPACE_FREE, VSPACE_PRESERVE or a ``vka_t *``."""
+    _void_call("vspace_unmap_pages", lib.vspace_unmap_pages, vspace, _void_ptr("vaddr", vaddr),
+               _check.integer("num_pages", num_pages), _check.integer("size_bits", size_bits, 0, 63), vka)
+
+
+def get_cap(vspace: Any, vaddr: int) -> int:
+    """``vspace_get_cap``: the frame cap mapped at vaddr, 0 when none."""
+    return int(lib.vspace_get_cap(vspace, _void_ptr("vaddr", vaddr)))
+
+
+def get_cookie(vspace: Any, vaddr: int) -> int:
+    """``vspace_get_cookie``: the cookie of the frame at vaddr, 0 when none."""
+    return int(lib.vspace_get_cookie(vspace, _void_ptr("vaddr", vaddr)))
+
+
+def get_root(vspace: Any) -> int:
+    """``vspace_get_root``: the root paging structure's cap."""
+    return int(lib.vspace_get_root(vspace))
+
+
+def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
+                       vaddr: int, reservation: Any) -> None:
+    """``vspace_share_mem_at_vaddr``."""
+    clear_c_error()
+    result = lib.vspace_share_mem_at_vaddr(from_vspace, to_vspace, _void_ptr("start", start),
+                                           _check.integer("num_pages", num_pages, 0, 2**31 - 1),
+                                           _check.integer("size_bits", size_bits, 0, 63),
+                                           _void_ptr("vaddr", vaddr), reservation)
+    _status("vspace_share_mem_at_vaddr", result)
+
+
+def tear_down(vspace: Any, vka: Any) -> None:
+    """``vspace_tear_down``; vka is VSPACE_FREE, VSPACE_PRESERVE or a ``vka_t *``."""
+    _void_call("vspace_tear_down", lib.vspace_tear_down, vspace, vka)

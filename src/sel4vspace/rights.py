@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""CapRights: seL4's capability rights (read, write, grant, grant-reply) as a small value type."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+__all__ = ["CapRights"]
+
+_WORDS = {"read": "read", "write": "write", "grant": "grant", "grant_reply": "grant_reply",
+          "grantreply": "grant_reply", "grant-reply": "grant_reply"}
+_LETTERS = {"r": "read", "w": "write", "g": "grant", "p": "grant_reply"}
+
+
+class CapRights:
+    """An immutable set of seL4 capability rights.
+
+    ``CapRights(read=True, write=True)``; the constants ``CapRights.NONE``, ``READ``, ``WRITE``,
+    ``RW`` and ``ALL``; ``CapRights.from_str("rw")``. Combine with ``|`` and ``&``; ``a <= b`` says
+    that ``a`` grants nothing ``b`` does not. Converts to and from libsel4's ``seL4_CapRights_t``
+    with :meth:`to_c` and :meth:`from_c`.
+    """
+
+    __slots__ = ("_bits",)
+
+    # Bit positions follow seL4_CapRights_t: write 0, read 1, grant 2, grant-reply 3.
+    _WRITE, _READ, _GRANT, _GRANT_REPLY = 1, 2, 4, 8
+
+    NONE: ClassVar[CapRights]
+    READ: ClassVar[CapRights]
+    WRITE: ClassVar[CapRights]
+    RW: ClassVar[CapRights]
+    ALL: ClassVar[CapRights]
+
+    def __init__(self, read: bool = False, write: bool = False, grant: bool = False,
+                 grant_reply: bool = False) -> None:
+        for name, value in (("read", read), ("write", write), ("grant", grant), ("grant_reply", grant_reply)):
+            if not isinstance(value, bool):
+                raise TypeError(f"CapRights {name} must be a bool, not {type(value).__name__}")
+        self._bits = ((self._READ if read else 0) | (self._WRITE if write else 0)
+                      | (self._GRANT if grant else 0) | (self._GRANT_REPLY if grant_reply else 0))
+
+    @classmethod
+    def _from_bits(cls, bits: int) -> CapRights:
+        rights = object.__new__(cls)
+        rights._bits = bits & 0xF
+        return rights
+
+    @classmethod
+    def from_str(cls, text: str) -> CapRights:
+        """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``: r read, w write, g grant,
+        p grant-reply, ``-`` ignored, ``""`` no rights) or names separated by ``,``, ``|`` or
+        spaces (``"read,grant_reply"``)."""
+        if not isinstance(text, str):
+            raise TypeError(f"CapRights.from_str expects a str, not {type(text).__name__}")
+        stripped = text.strip()
+        if re.fullmatch(r"[rwgp-]*", stripped):
+            names = [_LETTERS[c] for c in stripped if c != "-"]
+        else:
+            names = []
+            for word in re.split(r"[,|\s]+", stripped):
+                if word.lower() not in _WORDS:
+                    raise ValueError(f"unknown right {word!r} in {text!r}; use r/w/g/p letters or "
+                                     f"read, write, grant, grant_reply")
+                names.append(_WORDS[word.lower()])
+        return cls(**{name: True for name in names})
+
+    @classmethod
+    def coerce(cls, value: CapRights | str) -> CapRights:
+        """A CapRights from a CapRights or a string as :meth:`from_str` reads it."""
+        if isinstance(value, CapRights):
+            return value
+        if isinstance(value, str):
+            return cls.from_str(value)
+        raise TypeError(f"rights must be CapRights or str, not {type(value).__name__}")
+
+    @property
+    def read(self) -> bool:
+        return bool(self._bits & self._READ)
+
+    @property
+    def write(self) -> bool:
+        return bool(self._bits & self._WRITE)
+
+    @property
+    def grant(self) -> bool:
+        return bool(self._bits & self._GRANT)
+
+    @property
+    def grant_reply(self) -> bool:
+        return bool(self._bits & self._GRANT_REPLY)
+
+    @property
+    def bits(self) -> int:
+        """The seL4_CapRights_t word: write bit 0, read bit 1, grant bit 2, grant-reply bit 3."""
+        return self._bits
+
+    def to_c(self) -> Any:
+        """This value as a libsel4 ``seL4_CapRights_t``."""
+        from .lowlevel import lib
+
+        return lib.seL4_CapRights_new(int(self.grant_reply), int(self.grant), int(self.read), int(self.write))
+
+    @classmethod
+    def from_c(cls, rights: Any) -> CapRights:
+        """Read a libsel4 ``seL4_CapRights_t``."""
+        from .lowlevel import lib
+
+        return cls(read=bool(lib.seL4_CapRights_get_capAllowRead(rights)),
+                   write=bool(lib.seL4_CapRights_get_capAllowWrite(rights)),
+                   grant=bool(lib.seL4_CapRights_get_capAllowGrant(rights)),
+                   grant_reply=bool(lib.seL4_CapRights_get_capAllowGrantReply(rights)))
+
+    def __or__(self, other: object) -> CapRights:
+        if not isinstance(other, CapRights):
+            return NotImplemented
+        return self._from_bits(self._bits | other._bits)
+
+    def __and__(self, other: object) -> CapRights:
+        if not isinstance(other, CapRights):
+            return NotImplemented
+        return self._from_bits(self._bits & other._bits)
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, CapRights):
+            return NotImplemented
+        return self._bits & ~other._bits == 0
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, CapRights):
+            return NotImplemented
+        return other._bits & ~self._bits == 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CapRights):
+            return NotImplemented
+        return self._bits == other._bits
+
+    def __hash__(self) -> int:
+        return hash(("CapRights", self._bits))
+
+    def __bool__(self) -> bool:
+        return self._bits != 0
+
+    def __str__(self) -> str:
+        """Compact form: ``rw--`` (read, write, grant, grant-reply as r, w, g, p)."""
+        return "".join(flag if self._bits & bit else "-" for flag, bit in (
+            ("r", self._READ), ("w", self._WRITE), ("g", self._GRANT), ("p", self._GRANT_REPLY)))
+
+    def __repr__(self) -> str:
+        names = [name for name, bit in (("read", self._READ), ("write", self._WRITE), ("grant", self._GRANT),
+                                        ("grant_reply", self._GRANT_REPLY)) if self._bits & bit]
+        for constant in ("NONE", "READ", "WRITE", "RW", "ALL"):
+            if getattr(CapRights, constant, None) is not None and getattr(CapRights, constant)._bits == self._bits:
+                return f"CapRights.{constant}"
+        return "CapRights(" + ", ".join(f"{n}=True" for n in names) + ")"
+
+
+CapRights.NONE = CapRights()
+CapRights.READ = CapRights(read=True)
+CapRights.WRITE = CapRights(write=True)
+CapRights.RW = CapRights(read=True, write=True)
+CapRights.ALL = CapRights(read=True, write=True, grant=True, grant_reply=True)
