@@ -390,10 +390,13 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
     builder.cdef(cdef)
     builder.set_source(
         MODULE_NAME,
-        '#include "binding.h"\n',
+        # The flavour line changes the generated source when the build kind changes, so setuptools
+        # never reuses a module linked from another flavour's objects.
+        f"/* sel4vspace build flavour: {flavour()} */\n" '#include "binding.h"\n',
         include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
         extra_compile_args=["-std=gnu11", *defines()],
         extra_objects=[str(o) for o in objects],
+        depends=[str(o) for o in objects],  # relink when any object was rebuilt
         extra_link_args=link_flags(),
     )
     return builder
