@@ -1,76 +1,30 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/*
- * Placeholder: the minimal libsel4 types the foundation needs to compile vspace.h. The simulated
- * kernel work (issue 3) replaces this with the full x86_64 libsel4 surface under the same names.
- */
+/* Every type of the seL4 API for the configured architecture (x86_64). */
 #pragma once
 
-#include <stdint.h>
+#include <autoconf.h>
+#include <sel4/macros.h>
+#include <sel4/simple_types.h>
+#include <sel4/errors.h>
+#include <sel4/constants.h>
+#include <sel4/objecttype.h>
+#include <sel4/sel4_arch/objecttype.h>
+#include <sel4/arch/objecttype.h>
+#include <sel4/shared_types.h>
+#include <sel4/arch/types.h>
 
-typedef uint64_t seL4_Uint64;
-typedef unsigned long seL4_Word;
-typedef seL4_Word seL4_CPtr;
-typedef seL4_Word seL4_Bool;
+typedef seL4_CPtr seL4_CNode;
+typedef seL4_CPtr seL4_IRQHandler;
+typedef seL4_CPtr seL4_IRQControl;
+typedef seL4_CPtr seL4_TCB;
+typedef seL4_CPtr seL4_Untyped;
+typedef seL4_CPtr seL4_DomainSet;
+typedef seL4_CPtr seL4_SchedContext;
+typedef seL4_CPtr seL4_SchedControl;
 
-typedef enum {
-    seL4_NoError = 0,
-    seL4_InvalidArgument,
-    seL4_InvalidCapability,
-    seL4_IllegalOperation,
-    seL4_RangeError,
-    seL4_AlignmentError,
-    seL4_FailedLookup,
-    seL4_TruncatedMessage,
-    seL4_DeleteFirst,
-    seL4_RevokeFirst,
-    seL4_NotEnoughMemory,
-    seL4_NumErrors
-} seL4_Error;
+typedef seL4_Word seL4_NodeId;
+typedef seL4_Word seL4_PAddr;
+typedef seL4_Word seL4_Domain;
+typedef seL4_Uint64 seL4_Time;
 
-enum { seL4_CapNull = 0 };
-
-#define seL4_PageBits 12
-#define seL4_LargePageBits 21
-#define seL4_HugePageBits 30
-
-/* The capability-rights bitfield: write is bit 0, read bit 1, grant bit 2, grant-reply bit 3. */
-typedef struct seL4_CapRights {
-    seL4_Uint64 words[1];
-} seL4_CapRights_t;
-
-static inline seL4_CapRights_t seL4_CapRights_new(seL4_Uint64 capAllowGrantReply, seL4_Uint64 capAllowGrant,
-                                                  seL4_Uint64 capAllowRead, seL4_Uint64 capAllowWrite)
-{
-    seL4_CapRights_t rights;
-    rights.words[0] = ((capAllowGrantReply & 1ull) << 3) | ((capAllowGrant & 1ull) << 2)
-                      | ((capAllowRead & 1ull) << 1) | (capAllowWrite & 1ull);
-    return rights;
-}
-
-static inline seL4_Uint64 seL4_CapRights_get_capAllowGrantReply(seL4_CapRights_t rights)
-{
-    return (rights.words[0] >> 3) & 1ull;
-}
-
-static inline seL4_Uint64 seL4_CapRights_get_capAllowGrant(seL4_CapRights_t rights)
-{
-    return (rights.words[0] >> 2) & 1ull;
-}
-
-static inline seL4_Uint64 seL4_CapRights_get_capAllowRead(seL4_CapRights_t rights)
-{
-    return (rights.words[0] >> 1) & 1ull;
-}
-
-static inline seL4_Uint64 seL4_CapRights_get_capAllowWrite(seL4_CapRights_t rights)
-{
-    return rights.words[0] & 1ull;
-}
-
-#define seL4_AllRights seL4_CapRights_new(1, 1, 1, 1)
-#define seL4_CanRead seL4_CapRights_new(0, 0, 1, 0)
-#define seL4_CanWrite seL4_CapRights_new(0, 0, 0, 1)
-#define seL4_CanGrant seL4_CapRights_new(0, 1, 0, 0)
-#define seL4_CanGrantReply seL4_CapRights_new(1, 0, 0, 0)
-#define seL4_ReadWrite seL4_CapRights_new(0, 0, 1, 1)
-#define seL4_NoRights seL4_CapRights_new(0, 0, 0, 0)
+#include <sel4/bootinfo_types.h>

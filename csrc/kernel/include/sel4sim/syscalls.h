@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel's system-call entry points behind csrc/libsel4. Each takes the kernel explicitly
+ * (libsel4 passes the selected one) and behaves as seL4 decodes and performs the invocation:
+ * the same checks in the same order, the same error and the same message registers.
+ * Not part of the Python surface: use the libsel4 functions.
+ */
+#pragma once
+
+#include <sel4/sel4.h>
+
+typedef struct sel4sim_kernel sel4sim_kernel_t;
+
+seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word type, seL4_Word size_bits,
+                                      seL4_CPtr root, seL4_Word node_index, seL4_Word node_depth,
+                                      seL4_Word node_offset, seL4_Word num_objects);
+
+typedef enum {
+    SEL4SIM_CNODE_REVOKE,
+    SEL4SIM_CNODE_DELETE,
+    SEL4SIM_CNODE_COPY,
+    SEL4SIM_CNODE_MINT,
+    SEL4SIM_CNODE_MOVE,
+    SEL4SIM_CNODE_MUTATE
+} sel4sim_cnode_op_t;
+seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CPtr service, seL4_Word dest_index,
+                             seL4_Word dest_depth, seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth,
+                             seL4_CapRights_t rights, seL4_Word badge);
+
+seL4_Error sel4sim_sys_x86_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
+                                                  seL4_CPtr root, seL4_Word index, seL4_Word depth);
+seL4_Error sel4sim_sys_x86_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace);
+seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
+                                    seL4_CapRights_t rights, seL4_Word attr);
+seL4_Error sel4sim_sys_x86_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service);
+seL4_Error sel4sim_sys_x86_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word *paddr);
+/* level: seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject or seL4_X86_PDPTObject. */
+seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service, seL4_CPtr vspace,
+                                      seL4_Word vaddr, seL4_Word attr);
+seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service);

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * CSpace: resolving cptrs through CNodes (guards, radix, depth), the derivation tree (MDB) as a
+ * linked list in slot order of derivation, and the CNode invocations.
+ */
+
+#include "kernel_internal.h"
+
+static seL4_Word bits_at(seL4_Word w, seL4_Word shift, seL4_Word nbits)
+{
+    if (nbits == 0 || shift >= seL4_WordBits) {
+        return 0;
+    }
+    w >>= shift;
+    return nbits >= seL4_WordBits ? w : (w & ((1ul << nbits) - 1));
+}
+
+/* seL4's resolveAddressBits: walk CNodes from node_cap consuming n_bits of cptr. */
+static bool resolve_address_bits(const sim_cap_t *node_cap, seL4_Word cptr, seL4_Word n_bits, sim_cte_t **slot_out,
+                                 seL4_Word *remaining, sim_lookup_fault_t *fault)
+{
+    if (!sim_cap_is_type(node_cap, seL4_CapTableObject)) {
+        *fault = sim_fault_invalid_root();
+        return false;
+    }
+    for (;;) {
+        sim_cnode_t *cn = (sim_cnode_t *)node_cap->obj;
+        seL4_Word radix = sim_cnode_radix(cn);
+        seL4_Word guard_bits = node_cap->guard_size;
+        seL4_Word level_bits = radix + guard_bits;
+        if (guard_bits > n_bits || bits_at(cptr, n_bits - guard_bits, guard_bits) != node_cap->data) {
+            sim_lookup_fault_t f = { .type = seL4_GuardMismatch, .bits_left = n_bits,
+                                     .guard_found = node_cap->data, .bits_found = guard_bits };
+            *fault = f;
+            return false;
+        }
+        if (level_bits > n_bits) {
+            sim_lookup_fault_t f = { .type = seL4_DepthMismatch, .bits_left = n_bits, .bits_found = level_bits };
+            *fault = f;
+            return false;
+        }
+        sim_cte_t *slot = &cn->slots[bits_at(cptr, n_bits - level_bits, radix)];
+        if (n_bits == level_bits) {
+            *slot_out = slot;
+            *remaining = 0;
+            return true;
+        }
+        n_bits -= level_bits;
+        if (!sim_cap_is_type(&slot->cap, seL4_CapTableObject)) {
+            *slot_out = slot;
+            *remaining = n_bits;
+            return true;
+        }
+        node_cap = &slot->cap;
+    }
+}
+
+sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    sim_cte_t *slot;
+    seL4_Word remaining;
+    sim_lookup_fault_t fault;
+    if (!resolve_address_bits(&k->cspace_root, cptr, seL4_WordBits, &slot, &remaining, &fault)) {
+        ZF_LOGE("cptr 0x%lx does not resolve (lookup failure %d): seL4 would raise a cap fault; "
+                "treated as an empty slot", cptr, fault.type);
+        return NULL;
+    }
+    return slot;
+}
+
+seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root, seL4_Word index,
+                                        seL4_Word depth, sim_cte_t **out)
+{
+    seL4_Word remaining;
+    sim_lookup_fault_t fault;
+    if (!sim_cap_is_type(root, seL4_CapTableObject)) {
+        ZF_LOGE("CNode operation: root is not a CNode cap");
+        return sim_error_lookup(k, is_source, sim_fault_invalid_root());
+    }
+    if (depth < 1 || depth > seL4_WordBits) {
+        ZF_LOGE("CNode operation: depth %lu outside [1, %d]", depth, seL4_WordBits);
+        return sim_error_range(k, 1, seL4_WordBits);
+    }
+    if (!resolve_address_bits(root, index, depth, out, &remaining, &fault)) {
+        ZF_LOGE("CNode operation: index 0x%lx at depth %lu does not resolve (lookup failure %d)", index, depth,
+                fault.type);
+        return sim_error_lookup(k, is_source, fault);
+    }
+    if (remaining != 0) {
+        sim_lookup_fault_t f = { .type = seL4_DepthMismatch, .bits_left = remaining, .bits_found = 0 };
+        ZF_LOGE("CNode operation: index 0x%lx at depth %lu stops at a non-CNode cap with %lu bits left", index,
+                depth, remaining);
+        return sim_error_lookup(k, is_source, f);
+    }
+    return seL4_NoError;
+}
+
+/* --- the derivation tree --- */
+
+static bool is_badged_type(const sim_cap_t *c)
+{
+    return sim_cap_is_type(c, seL4_EndpointObject) || sim_cap_is_type(c, seL4_NotificationObject);
+}
+
+static bool same_region(const sim_cap_t *a, const sim_cap_t *b)
+{
+    switch (a->kind) {
+    case SEL4SIM_CAP_ASID_CONTROL:
+        return b->kind == SEL4SIM_CAP_ASID_CONTROL;
+    case SEL4SIM_CAP_ASID_POOL:
+        return b->kind == SEL4SIM_CAP_ASID_POOL && a->obj == b->obj;
+    case SEL4SIM_CAP_OBJECT:
+        if (b->obj == NULL) {
+            return false;
+        }
+        if (a->obj->type == seL4_UntypedObject) {
+            seL4_Word a_base = a->obj->paddr, a_last = a_base + ((1ul << a->obj->size_bits) - 1);
+            seL4_Word b_base = b->obj->paddr, b_last = b_base + ((1ul << b->obj->size_bits) - 1);
+            return a_base <= b_base && b_last <= a_last && b_base <= b_last;
+        }
+        return a->obj == b->obj;
+    default:
+        return false;
+    }
+}
+
+static bool is_mdb_parent_of(const sim_cte_t *a, const sim_cte_t *b)
+{
+    if (!SIM_CAP_REVOCABLE(&a->cap) || !same_region(&a->cap, &b->cap)) {
+        return false;
+    }
+    if (is_badged_type(&a->cap) && a->cap.data != 0) {
+        /* A badged cap's children are the caps with its badge derived from it, not re-badged ones. */
+        return b->cap.data == a->cap.data && !SIM_CAP_REVOCABLE(&b->cap);
+    }
+    return true;
+}
+
+bool sim_cap_has_children(const sim_cte_t *slot)
+{
+    return slot->mdb_next != NULL && is_mdb_parent_of(slot, slot->mdb_next);
+}
+
+bool sim_cap_is_final(const sim_cte_t *slot)
+{
+    return slot->cap.obj == NULL || slot->cap.obj->cap_count == 1;
+}
+
+static bool is_cap_revocable(const sim_cap_t *new_cap, const sim_cap_t *src_cap)
+{
+    if (is_badged_type(new_cap)) {
+        return new_cap->data != src_cap->data;
+    }
+    return sim_cap_is_type(new_cap, seL4_UntypedObject);
+}
+
+static void link_after(sim_cte_t *prev, sim_cte_t *dest)
+{
+    dest->mdb_prev = prev;
+    dest->mdb_next = prev->mdb_next;
+    if (prev->mdb_next != NULL) {
+        prev->mdb_next->mdb_prev = dest;
+    }
+    prev->mdb_next = dest;
+}
+
+void sim_cte_insert(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest)
+{
+    bool revocable = is_cap_revocable(&new_cap, &src->cap);
+    /* A copy of a whole untyped takes over its region: the original can no longer retype. */
+    if (sim_cap_is_type(&src->cap, seL4_UntypedObject) && sim_cap_is_type(&new_cap, seL4_UntypedObject)
+        && src->cap.obj == new_cap.obj) {
+        src->cap.data = 1ul << src->cap.obj->size_bits;
+    }
+    dest->cap = new_cap;
+    SIM_CAP_REVOCABLE(&dest->cap) = revocable;
+    link_after(src, dest);
+    if (new_cap.obj != NULL) {
+        new_cap.obj->cap_count++;
+    }
+}
+
+void sim_cte_insert_new(sim_cte_t *parent, sim_cte_t *dest, sim_cap_t cap)
+{
+    dest->cap = cap;
+    SIM_CAP_REVOCABLE(&dest->cap) = 1;
+    link_after(parent, dest);
+    if (cap.obj != NULL) {
+        cap.obj->cap_count++;
+    }
+}
+
+void sim_cte_move(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest)
+{
+    uint8_t revocable = SIM_CAP_REVOCABLE(&src->cap);
+    dest->cap = new_cap;
+    SIM_CAP_REVOCABLE(&dest->cap) = revocable;
+    dest->mdb_prev = src->mdb_prev;
+    dest->mdb_next = src->mdb_next;
+    if (dest->mdb_prev != NULL) {
+        dest->mdb_prev->mdb_next = dest;
+    }
+    if (dest->mdb_next != NULL) {
+        dest->mdb_next->mdb_prev = dest;
+    }
+    memset(src, 0, sizeof(*src));
+}
+
+static bool is_generic_type(seL4_Word type)
+{
+    return type < seL4_NonArchObjectTypeCount;
+}
+
+void sim_cte_delete(sel4sim_kernel_t *k, sim_cte_t *slot)
+{
+    if (sim_cap_is_null(&slot->cap)) {
+        return;
+    }
+    bool final = sim_cap_is_final(slot);
+    sim_cap_t cap = slot->cap;
+    if (cap.kind == SEL4SIM_CAP_ASID_POOL || (cap.kind == SEL4SIM_CAP_OBJECT && !is_generic_type(cap.obj->type))) {
+        arch_finalise_cap(k, &cap, final);
+    }
+    if (slot->mdb_prev != NULL) {
+        slot->mdb_prev->mdb_next = slot->mdb_next;
+    }
+    if (slot->mdb_next != NULL) {
+        slot->mdb_next->mdb_prev = slot->mdb_prev;
+    }
+    memset(slot, 0, sizeof(*slot));
+    if (cap.obj != NULL && --cap.obj->cap_count == 0) {
+        if (cap.obj->type == seL4_CapTableObject) {
+            /* Its slots may hold caps that whoever is deleting is still walking: empty it later. */
+            sim_cnode_t *cn = (sim_cnode_t *)cap.obj;
+            cn->reap_next = k->reap_head;
+            k->reap_head = cn;
+        } else {
+            sim_object_free(k, cap.obj);
+        }
+    }
+}
+
+void sim_cte_revoke(sel4sim_kernel_t *k, sim_cte_t *slot)
+{
+    while (slot->mdb_next != NULL && is_mdb_parent_of(slot, slot->mdb_next)) {
+        sim_cte_delete(k, slot->mdb_next);
+    }
+}
+
+void sim_reap(sel4sim_kernel_t *k)
+{
+    while (k->reap_head != NULL) {
+        sim_cnode_t *cn = k->reap_head;
+        k->reap_head = cn->reap_next;
+        size_t n = 1ul << sim_cnode_radix(cn);
+        for (size_t i = 0; i < n; i++) {
+            sim_cte_delete(k, &cn->slots[i]);
+        }
+        sim_object_free(k, &cn->hdr);
+    }
+}
+
+/* --- deriving and mutating caps --- */
+
+static seL4_Error derive_cap(const sim_cte_t *src, sim_cap_t *cap)
+{
+    if (sim_cap_is_null(cap)) {
+        return seL4_NoError;
+    }
+    if (sim_cap_is_type(cap, seL4_UntypedObject)) {
+        if (sim_cap_has_children(src)) {
+            ZF_LOGE("cannot derive an untyped cap that has children: revoke it first");
+            return seL4_RevokeFirst;
+        }
+        return seL4_NoError;
+    }
+    if (cap->kind == SEL4SIM_CAP_OBJECT && !is_generic_type(cap->obj->type)) {
+        return arch_derive_cap(cap);
+    }
+    return seL4_NoError;
+}
+
+static void mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask)
+{
+    if (is_badged_type(cap)) {
+        cap->rights &= (uint8_t)mask.words[0];
+    } else if (cap->kind == SEL4SIM_CAP_OBJECT && !is_generic_type(cap->obj->type)) {
+        arch_mask_cap_rights(cap, mask);
+    }
+}
+
+/* seL4's updateCapData: a badge for endpoints and notifications, a guard for CNodes. Returns a
+ * null cap where seL4 does (the caller reports seL4_IllegalOperation). */
+static sim_cap_t update_cap_data(bool preserve, seL4_Word data, sim_cap_t cap)
+{
+    sim_cap_t null_cap;
+    memset(&null_cap, 0, sizeof(null_cap));
+    if (is_badged_type(&cap)) {
+        if (!preserve && cap.data == 0) {
+            cap.data = data;
+            return cap;
+        }
+        return null_cap;
+    }
+    if (sim_cap_is_type(&cap, seL4_CapTableObject)) {
+        seL4_CNode_CapData_t cd = { { data } };
+        seL4_Word guard_size = seL4_CNode_CapData_get_guardSize(cd);
+        seL4_Word radix = sim_cnode_radix((sim_cnode_t *)cap.obj);
+        if (guard_size + radix > seL4_WordBits) {
+            return null_cap;
+        }
+        seL4_Word guard = seL4_CNode_CapData_get_guard(cd);
+        cap.data = guard_size >= seL4_WordBits ? guard : (guard & ((1ul << guard_size) - 1));
+        cap.guard_size = (uint8_t)guard_size;
+        return cap;
+    }
+    return cap;
+}
+
+/* --- CNode invocations --- */
+
+static const char *cnode_op_name(sel4sim_cnode_op_t op)
+{
+    static const char *names[] = { "Revoke", "Delete", "Copy", "Mint", "Move", "Mutate" };
+    return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
+}
+
+seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CPtr service, seL4_Word dest_index,
+                             seL4_Word dest_depth, seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth,
+                             seL4_CapRights_t rights, seL4_Word badge)
+{
+    seL4_Error err;
+    sim_cte_t *dest, *src;
+    if (sim_syscall_kernel(k, "seL4_CNode") == NULL) {
+        return seL4_IllegalOperation;
+    }
+    sim_cte_t *service_slot = sim_lookup_cptr(k, service);
+    if (service_slot == NULL || sim_cap_is_null(&service_slot->cap)) {
+        ZF_LOGE("CNode %s: invoked cptr 0x%lx is an empty slot", cnode_op_name(op), service);
+        return sim_error_invalid_cap(k, 0);
+    }
+    if (!sim_cap_is_type(&service_slot->cap, seL4_CapTableObject) || (unsigned)op > SEL4SIM_CNODE_MUTATE) {
+        ZF_LOGE("CNode %s: cptr 0x%lx is not a CNode cap", cnode_op_name(op), service);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    /* Copy the service cap: deleting may free the slot that holds it. */
+    sim_cap_t service_cap = service_slot->cap;
+    err = sim_lookup_slot_for_cnode_op(k, false, &service_cap, dest_index, dest_depth, &dest);
+    if (err != seL4_NoError) {
+        ZF_LOGE("CNode %s: target slot invalid", cnode_op_name(op));
+        return err;
+    }
+    if (op == SEL4SIM_CNODE_REVOKE) {
+        sim_cte_revoke(k, dest);
+        sim_reap(k);
+        return seL4_NoError;
+    }
+    if (op == SEL4SIM_CNODE_DELETE) {
+        sim_cte_delete(k, dest);
+        sim_reap(k);
+        return seL4_NoError;
+    }
+
+    sim_cte_t *src_root_slot = sim_lookup_cptr(k, src_root);
+    sim_cap_t src_root_cap;
+    memset(&src_root_cap, 0, sizeof(src_root_cap));
+    if (src_root_slot != NULL) {
+        src_root_cap = src_root_slot->cap;
+    }
+    if (!sim_cap_is_null(&dest->cap)) {
+        ZF_LOGE("CNode %s: destination slot 0x%lx is not empty", cnode_op_name(op), dest_index);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    err = sim_lookup_slot_for_cnode_op(k, true, &src_root_cap, src_index, src_depth, &src);
+    if (err != seL4_NoError) {
+        ZF_LOGE("CNode %s: invalid source slot", cnode_op_name(op));
+        return err;
+    }
+    if (sim_cap_is_null(&src->cap)) {
+        ZF_LOGE("CNode %s: source slot 0x%lx is empty", cnode_op_name(op), src_index);
+        return sim_error_lookup(k, true, sim_fault_missing(src_depth));
+    }
+
+    sim_cap_t new_cap = src->cap;
+    switch (op) {
+    case SEL4SIM_CNODE_COPY:
+        mask_cap_rights(&new_cap, rights);
+        err = derive_cap(src, &new_cap);
+        break;
+    case SEL4SIM_CNODE_MINT:
+        mask_cap_rights(&new_cap, rights);
+        new_cap = update_cap_data(false, badge, new_cap);
+        err = derive_cap(src, &new_cap);
+        break;
+    case SEL4SIM_CNODE_MUTATE:
+        new_cap = update_cap_data(true, badge, new_cap);
+        err = seL4_NoError;
+        break;
+    default: /* move */
+        err = seL4_NoError;
+        break;
+    }
+    if (err != seL4_NoError) {
+        ZF_LOGE("CNode %s: cannot derive the source cap", cnode_op_name(op));
+        return sim_error(k, err);
+    }
+    if (sim_cap_is_null(&new_cap)) {
+        ZF_LOGE("CNode %s: the resulting cap would be invalid", cnode_op_name(op));
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    if (op == SEL4SIM_CNODE_MOVE || op == SEL4SIM_CNODE_MUTATE) {
+        sim_cte_move(new_cap, src, dest);
+    } else {
+        sim_cte_insert(new_cap, src, dest);
+    }
+    return seL4_NoError;
+}

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Kernel lifetime, host memory accounting, the object registry, reply messages and inspection. */
+
+#include "kernel_internal.h"
+
+static sel4sim_kernel_t *current_kernel;
+
+/* --- host memory --- */
+
+void *sim_calloc(sel4sim_kernel_t *k, host_alloc_category cat, size_t size)
+{
+    void *p = host_calloc(cat, 1, size);
+    if (p != NULL) {
+        k->bytes[cat] += size;
+    }
+    return p;
+}
+
+void *sim_aligned_calloc(sel4sim_kernel_t *k, host_alloc_category cat, size_t size)
+{
+    void *p = host_aligned_calloc(cat, SIM_OBJECT_ALIGN, size);
+    if (p != NULL) {
+        k->bytes[cat] += size;
+    }
+    return p;
+}
+
+void sim_free(sel4sim_kernel_t *k, host_alloc_category cat, void *p, size_t size)
+{
+    if (p == NULL) {
+        return;
+    }
+    host_free(cat, p, size);
+    k->bytes[cat] -= size;
+}
+
+/* --- objects --- */
+
+sim_object_t *sim_object_new(sel4sim_kernel_t *k, size_t obj_bytes, bool aligned, uint8_t type, uint8_t size_bits,
+                             seL4_Word paddr)
+{
+    sim_object_t *obj = aligned ? sim_aligned_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes)
+                        : sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes);
+    if (obj == NULL) {
+        ZF_LOGE("host out of memory for a kernel object of %zu bytes", obj_bytes);
+        return NULL;
+    }
+    obj->type = type;
+    obj->size_bits = size_bits;
+    obj->paddr = paddr;
+    obj->reg_next = k->registry;
+    if (k->registry != NULL) {
+        k->registry->reg_prev = obj;
+    }
+    k->registry = obj;
+    k->counts[type]++;
+    return obj;
+}
+
+static size_t generic_object_release(sel4sim_kernel_t *k, sim_object_t *obj)
+{
+    if (obj->type == seL4_CapTableObject) {
+        sim_cnode_t *cn = (sim_cnode_t *)obj;
+        sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, cn->slots, sizeof(sim_cte_t) << sim_cnode_radix(cn));
+        cn->slots = NULL;
+        return sizeof(sim_cnode_t);
+    }
+    return sizeof(sim_object_t);
+}
+
+static bool is_generic_type(seL4_Word type)
+{
+    return type < seL4_NonArchObjectTypeCount;
+}
+
+void sim_object_free(sel4sim_kernel_t *k, sim_object_t *obj)
+{
+    size_t bytes;
+    if (obj->reg_prev != NULL) {
+        obj->reg_prev->reg_next = obj->reg_next;
+    } else {
+        k->registry = obj->reg_next;
+    }
+    if (obj->reg_next != NULL) {
+        obj->reg_next->reg_prev = obj->reg_prev;
+    }
+    k->counts[obj->type]--;
+    bytes = is_generic_type(obj->type) ? generic_object_release(k, obj) : arch_object_release(k, obj);
+    sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, obj, bytes);
+}
+
+/* --- reply messages: the error's details go where seL4 puts them --- */
+
+static void clear_reply(sel4sim_kernel_t *k)
+{
+    for (int i = 0; i < 4; i++) {
+        k->ipc.msg[i] = 0;
+    }
+}
+
+seL4_Error sim_error(sel4sim_kernel_t *k, seL4_Error err)
+{
+    clear_reply(k);
+    k->ipc.tag = seL4_MessageInfo_new(err, 0, 0, 0);
+    return err;
+}
+
+seL4_Error sim_error_invalid_cap(sel4sim_kernel_t *k, seL4_Word cap_number)
+{
+    sim_error(k, seL4_InvalidCapability);
+    k->ipc.msg[0] = cap_number;
+    k->ipc.tag = seL4_MessageInfo_new(seL4_InvalidCapability, 0, 0, 1);
+    return seL4_InvalidCapability;
+}
+
+seL4_Error sim_error_invalid_arg(sel4sim_kernel_t *k, seL4_Word arg_number)
+{
+    sim_error(k, seL4_InvalidArgument);
+    k->ipc.msg[0] = arg_number;
+    k->ipc.tag = seL4_MessageInfo_new(seL4_InvalidArgument, 0, 0, 1);
+    return seL4_InvalidArgument;
+}
+
+seL4_Error sim_error_range(sel4sim_kernel_t *k, seL4_Word min, seL4_Word max)
+{
+    sim_error(k, seL4_RangeError);
+    k->ipc.msg[0] = min;
+    k->ipc.msg[1] = max;
+    k->ipc.tag = seL4_MessageInfo_new(seL4_RangeError, 0, 0, 2);
+    return seL4_RangeError;
+}
+
+seL4_Error sim_error_memory(sel4sim_kernel_t *k, seL4_Word bytes_left)
+{
+    sim_error(k, seL4_NotEnoughMemory);
+    k->ipc.msg[0] = bytes_left;
+    k->ipc.tag = seL4_MessageInfo_new(seL4_NotEnoughMemory, 0, 0, 1);
+    return seL4_NotEnoughMemory;
+}
+
+seL4_Error sim_error_lookup(sel4sim_kernel_t *k, bool was_source, sim_lookup_fault_t fault)
+{
+    seL4_Word len = 3;
+    sim_error(k, seL4_FailedLookup);
+    k->ipc.msg[0] = was_source ? 1 : 0;
+    k->ipc.msg[1] = (seL4_Word)fault.type;
+    switch (fault.type) {
+    case seL4_InvalidRoot:
+        len = 2;
+        break;
+    case seL4_MissingCapability:
+        k->ipc.msg[2] = fault.bits_left;
+        break;
+    case seL4_DepthMismatch:
+        k->ipc.msg[2] = fault.bits_left;
+        k->ipc.msg[3] = fault.bits_found;
+        len = 4;
+        break;
+    case seL4_GuardMismatch:
+        k->ipc.msg[2] = fault.bits_left;
+        k->ipc.msg[3] = fault.guard_found;
+        k->ipc.msg[4] = fault.bits_found;
+        len = 5;
+        break;
+    default:
+        break;
+    }
+    k->ipc.tag = seL4_MessageInfo_new(seL4_FailedLookup, 0, 0, len);
+    return seL4_FailedLookup;
+}
+
+sim_lookup_fault_t sim_fault_missing(seL4_Word bits_left)
+{
+    sim_lookup_fault_t f = { .type = seL4_MissingCapability, .bits_left = bits_left };
+    return f;
+}
+
+sim_lookup_fault_t sim_fault_invalid_root(void)
+{
+    sim_lookup_fault_t f = { .type = seL4_InvalidRoot };
+    return f;
+}
+
+sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
+{
+    if (k == NULL) {
+        ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
+    }
+    return k;
+}
+
+/* --- lifetime --- */
+
+static int boot_untyped(sel4sim_kernel_t *k, unsigned untyped_size_bits, seL4_SlotPos slot)
+{
+    /* Nonzero and naturally aligned, as seL4 hands out untypeds; above the first 4 GiB so it is
+     * never confused with the kernel's own boot objects (which sit at low addresses). */
+    seL4_Word paddr = 1ul << (untyped_size_bits > 32 ? untyped_size_bits : 32);
+    sim_object_t *ut = sim_object_new(k, sizeof(sim_object_t), false, seL4_UntypedObject,
+                                      (uint8_t)untyped_size_bits, paddr);
+    if (ut == NULL) {
+        return -1;
+    }
+    sim_cte_t *cte = &k->root_cnode->slots[slot];
+    cte->cap.kind = SEL4SIM_CAP_OBJECT;
+    cte->cap.obj = ut;
+    cte->cap.rights = (uint8_t)seL4_AllRights.words[0];
+    SIM_CAP_REVOCABLE(&cte->cap) = 1;
+    ut->cap_count = 1;
+
+    k->bootinfo.untyped.start = slot;
+    k->bootinfo.untyped.end = slot + 1;
+    k->bootinfo.untypedList[0].paddr = paddr;
+    k->bootinfo.untypedList[0].sizeBits = (seL4_Uint8)untyped_size_bits;
+    k->bootinfo.untypedList[0].isDevice = 0;
+    return 0;
+}
+
+sel4sim_kernel_t *sel4sim_kernel_new(unsigned untyped_size_bits, unsigned cnode_size_bits)
+{
+    if (untyped_size_bits < seL4_MinUntypedBits || untyped_size_bits > seL4_MaxUntypedBits) {
+        ZF_LOGE("untyped_size_bits %u outside [%u, %u]", untyped_size_bits, seL4_MinUntypedBits,
+                seL4_MaxUntypedBits);
+        return NULL;
+    }
+    if (cnode_size_bits < 5 || cnode_size_bits > SIM_MAX_CNODE_RADIX) {
+        ZF_LOGE("cnode_size_bits %u outside [5, %u]: the root CNode must hold the %d initial caps and an untyped",
+                cnode_size_bits, SIM_MAX_CNODE_RADIX, seL4_NumInitialCaps);
+        return NULL;
+    }
+    sel4sim_kernel_t *k = host_calloc(HOST_ALLOC_KERNEL_OBJECTS, 1, sizeof(*k));
+    if (k == NULL) {
+        ZF_LOGE("host out of memory for a kernel");
+        return NULL;
+    }
+    k->bytes[HOST_ALLOC_KERNEL_OBJECTS] += sizeof(*k);
+
+    /* The root CNode: kernel-owned boot memory, below the untyped region. */
+    sim_cnode_t *root = (sim_cnode_t *)sim_object_new(k, sizeof(sim_cnode_t), false, seL4_CapTableObject,
+                                                      (uint8_t)(cnode_size_bits + seL4_SlotBits), 0x1000);
+    if (root == NULL) {
+        goto fail;
+    }
+    root->slots = sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, sizeof(sim_cte_t) << cnode_size_bits);
+    if (root->slots == NULL) {
+        ZF_LOGE("host out of memory for a root CNode of 2^%u slots", cnode_size_bits);
+        goto fail;
+    }
+    k->root_cnode = root;
+
+    sim_cap_t cnode_cap = {
+        .obj = &root->hdr,
+        .data = 0,
+        .kind = SEL4SIM_CAP_OBJECT,
+        .rights = (uint8_t)seL4_AllRights.words[0],
+        .guard_size = (uint8_t)(seL4_WordBits - cnode_size_bits),
+    };
+    k->cspace_root = cnode_cap;
+    root->slots[seL4_CapInitThreadCNode].cap = cnode_cap;
+    SIM_CAP_REVOCABLE(&root->slots[seL4_CapInitThreadCNode].cap) = 1;
+    /* One cap in the CNode's own slot, one held by the (absent) initial thread as its CSpace root. */
+    root->hdr.cap_count = 2;
+
+    root->slots[seL4_CapASIDControl].cap.kind = SEL4SIM_CAP_ASID_CONTROL;
+    SIM_CAP_REVOCABLE(&root->slots[seL4_CapASIDControl].cap) = 1;
+    if (arch_boot(k, &root->slots[seL4_CapInitThreadASIDPool]) != 0) {
+        goto fail;
+    }
+    if (boot_untyped(k, untyped_size_bits, seL4_NumInitialCaps) != 0) {
+        goto fail;
+    }
+
+    k->bootinfo.nodeID = 0;
+    k->bootinfo.numNodes = 1;
+    k->bootinfo.numIOPTLevels = 0;
+    k->bootinfo.ipcBuffer = &k->ipc;
+    k->bootinfo.initThreadCNodeSizeBits = cnode_size_bits;
+    k->bootinfo.initThreadDomain = 0;
+    k->bootinfo.empty.start = k->bootinfo.untyped.end;
+    k->bootinfo.empty.end = 1ul << cnode_size_bits;
+    return k;
+
+fail:
+    sel4sim_kernel_destroy(k);
+    return NULL;
+}
+
+void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    if (current_kernel == k) {
+        current_kernel = NULL;
+    }
+    /* No cap semantics on the way out: every object is on the registry, free them all. */
+    while (k->registry != NULL) {
+        sim_object_free(k, k->registry);
+    }
+    host_free(HOST_ALLOC_KERNEL_OBJECTS, k, sizeof(*k));
+}
+
+void sel4sim_kernel_select(sel4sim_kernel_t *k)
+{
+    current_kernel = k;
+}
+
+sel4sim_kernel_t *sel4sim_kernel_current(void)
+{
+    return current_kernel;
+}
+
+const seL4_BootInfo *sel4sim_kernel_bootinfo(sel4sim_kernel_t *k)
+{
+    return k == NULL ? NULL : &k->bootinfo;
+}
+
+seL4_IPCBuffer *sel4sim_kernel_ipc_buffer(sel4sim_kernel_t *k)
+{
+    return k == NULL ? NULL : &k->ipc;
+}
+
+/* --- inspection --- */
+
+int sel4sim_cap_info(sel4sim_kernel_t *k, seL4_CPtr cptr, sel4sim_cap_info_t *out)
+{
+    if (k == NULL || out == NULL) {
+        ZF_LOGE("kernel and out must not be NULL");
+        return -1;
+    }
+    memset(out, 0, sizeof(*out));
+    out->type = -1;
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    if (slot == NULL || sim_cap_is_null(&slot->cap)) {
+        return -1;
+    }
+    const sim_cap_t *cap = &slot->cap;
+    out->kind = cap->kind;
+    out->rights.words[0] = cap->rights;
+    if (cap->obj != NULL) {
+        out->size_bits = cap->obj->size_bits;
+        out->paddr = cap->obj->paddr;
+        if (cap->obj->type < seL4_ObjectTypeCount) {
+            out->type = cap->obj->type;
+        }
+    }
+    if (cap->kind == SEL4SIM_CAP_ASID_POOL) {
+        out->badge = cap->data;
+    } else if (cap->kind == SEL4SIM_CAP_OBJECT) {
+        switch (cap->obj->type) {
+        case seL4_UntypedObject:
+            out->untyped_free_bytes = (1ul << cap->obj->size_bits) - (sim_cap_has_children(slot) ? cap->data : 0);
+            break;
+        case seL4_CapTableObject:
+        case seL4_EndpointObject:
+        case seL4_NotificationObject:
+            out->badge = cap->data;
+            break;
+        default:
+            arch_cap_info(cap, out);
+            break;
+        }
+    }
+    return 0;
+}
+
+void sel4sim_object_counts(sel4sim_kernel_t *k, size_t counts[seL4_ObjectTypeCount])
+{
+    if (k == NULL || counts == NULL) {
+        ZF_LOGE("kernel and counts must not be NULL");
+        return;
+    }
+    for (size_t i = 0; i < seL4_ObjectTypeCount; i++) {
+        counts[i] = k->counts[i];
+    }
+}
+
+seL4_Word sel4sim_untyped_free_bytes(sel4sim_kernel_t *k)
+{
+    seL4_Word total = 0;
+    if (k == NULL) {
+        return 0;
+    }
+    /* Untyped caps live in CNodes; look at every slot of every CNode. */
+    for (sim_object_t *obj = k->registry; obj != NULL; obj = obj->reg_next) {
+        if (obj->type != seL4_CapTableObject) {
+            continue;
+        }
+        sim_cnode_t *cn = (sim_cnode_t *)obj;
+        size_t n = 1ul << sim_cnode_radix(cn);
+        for (size_t i = 0; i < n; i++) {
+            sim_cte_t *slot = &cn->slots[i];
+            if (sim_cap_is_type(&slot->cap, seL4_UntypedObject) && !slot->cap.obj->is_device) {
+                seL4_Word size = 1ul << slot->cap.obj->size_bits;
+                total += sim_cap_has_children(slot) ? size - slot->cap.data : size;
+            }
+        }
+    }
+    return total;
+}
+
+size_t sel4sim_used_slots(sel4sim_kernel_t *k)
+{
+    size_t used = 0;
+    if (k == NULL) {
+        return 0;
+    }
+    size_t n = 1ul << sim_cnode_radix(k->root_cnode);
+    for (size_t i = 0; i < n; i++) {
+        used += !sim_cap_is_null(&k->root_cnode->slots[i].cap);
+    }
+    return used;
+}
+
+size_t sel4sim_kernel_bookkeeping_bytes(sel4sim_kernel_t *k)
+{
+    return k == NULL ? 0 : k->bytes[HOST_ALLOC_KERNEL_OBJECTS];
+}
+
+size_t sel4sim_frame_backing_bytes(sel4sim_kernel_t *k)
+{
+    return k == NULL ? 0 : k->bytes[HOST_ALLOC_FRAME_BACKING];
+}

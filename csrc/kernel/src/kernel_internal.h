@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The simulated kernel's private structures, shared by its generic parts (cspace, untyped,
+ * syscalls, MMU) and its architecture part (src/arch/<arch>/), which plugs in through arch.h.
+ *
+ * Cost model: a cap slot is 40 bytes (24-byte cap + MDB links), a 4 KiB frame object 40 bytes,
+ * a page-table entry 8 bytes; 88 bytes of bookkeeping per mapped 4 KiB frame.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <sel4sim/kernel.h>
+#include <sel4sim/syscalls.h>
+#include <sel4vspace_host/alloc.h>
+#include <utils/zf_log.h>
+
+/* Kernel objects the API has no seL4_ObjectType for. */
+#define SIM_OBJ_ASID_POOL ((uint8_t)seL4_ObjectTypeCount)
+#define SIM_NUM_OBJ_TYPES (seL4_ObjectTypeCount + 1)
+
+/* Objects referenced from page-table entries are aligned so that an entry can carry the mapping's
+ * rights and attributes in the low bits of the object pointer. */
+#define SIM_OBJECT_ALIGN 32
+
+/* Host limit on CNode size (a CNode's slots are allocated eagerly). */
+#define SIM_MAX_CNODE_RADIX 24
+
+typedef struct sim_object {
+    struct sim_object *reg_prev, *reg_next; /* every live object, so destroy can free them all */
+    seL4_Word paddr;
+    uint32_t cap_count;                      /* caps naming this object; 0 means it is gone */
+    uint8_t type;                            /* seL4_ObjectType, or SIM_OBJ_ASID_POOL */
+    uint8_t size_bits;
+    uint8_t is_device;
+    uint8_t pad;
+} sim_object_t;
+
+typedef struct sim_cap {
+    sim_object_t *obj;   /* NULL for null and ASID control caps */
+    seL4_Word data;      /* mapped vaddr (frames, paging structures); watermark offset in bytes
+                            (untyped); guard (CNode); badge (endpoint, notification);
+                            ASID base (ASID pool) */
+    uint16_t asid;       /* mapped ASID; 0 is asidInvalid */
+    uint8_t kind;        /* sel4sim_cap_kind_t */
+    uint8_t rights;      /* frames: vm rights (SIM_VM_*); others: seL4_CapRights_t word */
+    uint8_t guard_size;  /* CNode caps */
+    uint8_t mapped;      /* paging structures: IsMapped; vspace roots: ASID assigned */
+    uint8_t pad[2];
+} sim_cap_t;
+
+typedef struct sim_cte {
+    sim_cap_t cap;
+    struct sim_cte *mdb_prev, *mdb_next; /* the derivation tree, as seL4's linked MDB */
+} sim_cte_t;
+
+/* MDB flag kept in the cap's spare byte: this cap may have children (seL4's mdbRevocable). */
+#define SIM_CAP_REVOCABLE(cap) ((cap)->pad[0])
+
+typedef struct sim_cnode {
+    sim_object_t hdr;
+    sim_cte_t *slots; /* 2^radix, radix = hdr.size_bits - seL4_SlotBits */
+    struct sim_cnode *reap_next; /* on the kernel's reap list once its last cap is gone */
+} sim_cnode_t;
+
+typedef struct sim_frame {
+    sim_object_t hdr;
+    /* NULL until first written. 4 KiB frames: the 4096 bytes. Larger frames: an array of
+     * 2^(size_bits - 12) pointers to 4 KiB chunks, each NULL until first written. */
+    void *data;
+} sim_frame_t;
+
+/* VM rights as seL4 encodes them in frame caps. */
+enum { SIM_VM_KERNEL_ONLY = 1, SIM_VM_READ_ONLY = 2, SIM_VM_READ_WRITE = 3 };
+
+typedef struct sim_lookup_fault {
+    int type;            /* seL4_LookupFailureType */
+    seL4_Word bits_left;
+    seL4_Word bits_found;
+    seL4_Word guard_found;
+} sim_lookup_fault_t;
+
+#include "arch/x86_64/arch_state.h"
+
+struct sel4sim_kernel {
+    seL4_IPCBuffer ipc;
+    seL4_BootInfo bootinfo;
+    sim_cap_t cspace_root;    /* the thread's CSpace root: the root CNode cap with its guard */
+    sim_cnode_t *root_cnode;
+    sim_object_t *registry;   /* head of the list of live objects */
+    sim_cnode_t *reap_head;   /* CNodes whose last cap went, to be emptied and freed */
+    size_t counts[SIM_NUM_OBJ_TYPES];
+    size_t bytes[HOST_ALLOC_NUM_CATEGORIES];
+    sim_arch_state_t arch;
+};
+
+/* --- host memory, accounted globally (host_alloc) and per kernel --- */
+void *sim_calloc(sel4sim_kernel_t *k, host_alloc_category cat, size_t size);
+void *sim_aligned_calloc(sel4sim_kernel_t *k, host_alloc_category cat, size_t size);
+void sim_free(sel4sim_kernel_t *k, host_alloc_category cat, void *p, size_t size);
+
+/* --- objects --- */
+/* A zeroed object of obj_bytes host bytes, registered; NULL when the host is out of memory. */
+sim_object_t *sim_object_new(sel4sim_kernel_t *k, size_t obj_bytes, bool aligned, uint8_t type,
+                             uint8_t size_bits, seL4_Word paddr);
+/* Unregister and free an object and everything it owns (never its caps' other objects). */
+void sim_object_free(sel4sim_kernel_t *k, sim_object_t *obj);
+size_t sim_object_host_bytes(const sim_object_t *obj);
+
+/* --- frames' contents --- */
+void sim_frame_read(const sim_frame_t *f, seL4_Word offset, void *buf, size_t len);
+/* Make sure backing exists for [offset, offset + len); -1 when the host is out of memory. */
+int sim_frame_back(sel4sim_kernel_t *k, sim_frame_t *f, seL4_Word offset, size_t len);
+void sim_frame_write(sim_frame_t *f, seL4_Word offset, const void *buf, size_t len);
+void sim_frame_free_backing(sel4sim_kernel_t *k, sim_frame_t *f);
+size_t sim_frame_struct_bytes(void);
+
+/* --- capabilities and the CSpace --- */
+static inline bool sim_cap_is_null(const sim_cap_t *c)
+{
+    return c->kind == SEL4SIM_CAP_NULL;
+}
+static inline bool sim_cap_is_type(const sim_cap_t *c, seL4_Word type)
+{
+    return c->kind == SEL4SIM_CAP_OBJECT && c->obj->type == type;
+}
+static inline unsigned sim_cnode_radix(const sim_cnode_t *cn)
+{
+    return cn->hdr.size_bits - seL4_SlotBits;
+}
+
+/* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
+ * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
+sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr);
+/* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
+seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,
+                                        seL4_Word index, seL4_Word depth, sim_cte_t **out);
+bool sim_cap_has_children(const sim_cte_t *slot);
+bool sim_cap_is_final(const sim_cte_t *slot);
+/* Insert new_cap into the empty dest as a child of src (cteInsert). */
+void sim_cte_insert(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest);
+/* Insert a freshly made cap right after its parent, as revocable (insertNewCap). */
+void sim_cte_insert_new(sim_cte_t *parent, sim_cte_t *dest, sim_cap_t cap);
+void sim_cte_move(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest);
+/* cteDelete: finalise the cap (unmapping as seL4 does) and empty the slot. */
+void sim_cte_delete(sel4sim_kernel_t *k, sim_cte_t *slot);
+/* cteRevoke: delete every descendant. */
+void sim_cte_revoke(sel4sim_kernel_t *k, sim_cte_t *slot);
+/* Free CNodes that lost their last cap, deleting what they still hold. Call at the end of every
+ * operation that deletes caps. */
+void sim_reap(sel4sim_kernel_t *k);
+
+/* --- reply messages --- */
+seL4_Error sim_error(sel4sim_kernel_t *k, seL4_Error err);
+seL4_Error sim_error_invalid_cap(sel4sim_kernel_t *k, seL4_Word cap_number);
+seL4_Error sim_error_invalid_arg(sel4sim_kernel_t *k, seL4_Word arg_number);
+seL4_Error sim_error_range(sel4sim_kernel_t *k, seL4_Word min, seL4_Word max);
+seL4_Error sim_error_memory(sel4sim_kernel_t *k, seL4_Word bytes_left);
+seL4_Error sim_error_lookup(sel4sim_kernel_t *k, bool was_source, sim_lookup_fault_t fault);
+sim_lookup_fault_t sim_fault_missing(seL4_Word bits_left);
+sim_lookup_fault_t sim_fault_invalid_root(void);
+
+/* The kernel named by a syscall, or NULL (logged) when none is selected. */
+sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what);
+
+#include "arch.h"

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The MMU as user code sees it, and the inspection of a vspace's mappings. */
+
+#include <stdlib.h>
+
+#include "kernel_internal.h"
+
+static sim_object_t *vspace_root_obj(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
+{
+    if (k == NULL) {
+        ZF_LOGE("%s: kernel is NULL", what);
+        return NULL;
+    }
+    sim_cte_t *slot = sim_lookup_cptr(k, vspace_root);
+    if (slot == NULL || !arch_is_vspace_root(&slot->cap)) {
+        ZF_LOGE("%s: cptr 0x%lx is not a vspace root cap", what, vspace_root);
+        return NULL;
+    }
+    return slot->cap.obj;
+}
+
+static void set_fault(sel4sim_fault_t *fault, seL4_Word vaddr, sel4sim_access_t access,
+                      sel4sim_fault_reason_t reason)
+{
+    if (fault != NULL) {
+        fault->vaddr = vaddr;
+        fault->access = access;
+        fault->reason = reason;
+    }
+}
+
+/* Check (and for writes, back) the whole range; only then move bytes. */
+static int mmu_access(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, void *rbuf, const void *wbuf,
+                      size_t len, sel4sim_fault_t *fault)
+{
+    sel4sim_access_t access = wbuf != NULL ? SEL4SIM_ACCESS_WRITE : SEL4SIM_ACCESS_READ;
+    sim_translation_t t;
+    sim_object_t *root = vspace_root_obj(k, vspace_root, access == SEL4SIM_ACCESS_WRITE ? "mmu_write" : "mmu_read");
+    if (root == NULL) {
+        set_fault(fault, vaddr, access, SEL4SIM_FAULT_NONE);
+        return -1;
+    }
+    if (len > 0 && (rbuf == NULL && wbuf == NULL)) {
+        ZF_LOGE("mmu access of %zu bytes with a NULL buffer", len);
+        set_fault(fault, vaddr, access, SEL4SIM_FAULT_NONE);
+        return -1;
+    }
+    seL4_Word v = vaddr;
+    for (size_t left = len; left > 0;) {
+        if (!arch_translate(root, v, &t)) {
+            set_fault(fault, v, access, SEL4SIM_FAULT_UNMAPPED);
+            return -1;
+        }
+        if (access == SEL4SIM_ACCESS_WRITE ? !t.user_write : !t.user_read) {
+            set_fault(fault, v, access, SEL4SIM_FAULT_PERMISSION);
+            return -1;
+        }
+        size_t n = (1ul << t.page_bits) - t.offset;
+        n = n < left ? n : left;
+        if (access == SEL4SIM_ACCESS_WRITE && sim_frame_back(k, t.frame, t.offset, n) != 0) {
+            set_fault(fault, v, access, SEL4SIM_FAULT_NONE);
+            return -1;
+        }
+        v += n;
+        left -= n;
+    }
+    v = vaddr;
+    for (size_t done = 0; done < len;) {
+        arch_translate(root, v, &t);
+        size_t n = (1ul << t.page_bits) - t.offset;
+        n = n < len - done ? n : len - done;
+        if (access == SEL4SIM_ACCESS_WRITE) {
+            sim_frame_write(t.frame, t.offset, (const uint8_t *)wbuf + done, n);
+        } else {
+            sim_frame_read(t.frame, t.offset, (uint8_t *)rbuf + done, n);
+        }
+        v += n;
+        done += n;
+    }
+    return 0;
+}
+
+int sel4sim_mmu_read(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, void *buf, size_t len,
+                     sel4sim_fault_t *fault)
+{
+    return mmu_access(k, vspace_root, vaddr, buf, NULL, len, fault);
+}
+
+int sel4sim_mmu_write(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, const void *buf, size_t len,
+                      sel4sim_fault_t *fault)
+{
+    if (len > 0 && buf == NULL) {
+        ZF_LOGE("mmu_write of %zu bytes from a NULL buffer", len);
+        set_fault(fault, vaddr, SEL4SIM_ACCESS_WRITE, SEL4SIM_FAULT_NONE);
+        return -1;
+    }
+    return mmu_access(k, vspace_root, vaddr, NULL, len > 0 ? buf : "", len, fault);
+}
+
+/* --- listing mappings --- */
+
+/* Which root-CNode frame cap made a mapping: (vaddr, frame) -> cptr, sorted by vaddr. */
+typedef struct cap_index_entry {
+    seL4_Word vaddr;
+    const sim_object_t *frame;
+    seL4_CPtr cptr;
+} cap_index_entry_t;
+
+typedef struct mapping_walk {
+    sel4sim_kernel_t *k;
+    cap_index_entry_t *index;
+    size_t index_len;
+    sel4sim_mapping_t *out;
+    size_t max, count;
+} mapping_walk_t;
+
+static int compare_index(const void *a, const void *b)
+{
+    seL4_Word va = ((const cap_index_entry_t *)a)->vaddr, vb = ((const cap_index_entry_t *)b)->vaddr;
+    return va < vb ? -1 : va > vb;
+}
+
+static seL4_CPtr find_frame_cap(const mapping_walk_t *w, seL4_Word vaddr, const sim_object_t *frame)
+{
+    size_t lo = 0, hi = w->index_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->index[mid].vaddr < vaddr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (; lo < w->index_len && w->index[lo].vaddr == vaddr; lo++) {
+        if (w->index[lo].frame == frame) {
+            return w->index[lo].cptr;
+        }
+    }
+    return seL4_CapNull;
+}
+
+static void fill_mapping(const mapping_walk_t *w, sel4sim_mapping_t *m, seL4_Word vaddr, sim_frame_t *frame,
+                         unsigned rights, unsigned attrs)
+{
+    m->vaddr = vaddr;
+    m->size_bits = frame->hdr.size_bits;
+    m->frame_cap = find_frame_cap(w, vaddr, &frame->hdr);
+    m->paddr = frame->hdr.paddr;
+    m->rights = arch_mapping_user_rights(rights);
+    m->attributes = attrs;
+}
+
+static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs)
+{
+    mapping_walk_t *w = ctx;
+    if (w->count < w->max) {
+        fill_mapping(w, &w->out[w->count], vaddr, frame, rights, attrs);
+    }
+    w->count++;
+    return true;
+}
+
+/* Index the root CNode's frame caps mapped under asid. */
+static int build_cap_index(mapping_walk_t *w, seL4_Word asid)
+{
+    sim_cnode_t *root = w->k->root_cnode;
+    size_t n = 1ul << sim_cnode_radix(root), len = 0;
+    w->index = NULL;
+    w->index_len = 0;
+    if (asid == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sim_cap_t *c = &root->slots[i].cap;
+        len += c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == asid;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    w->index = sim_calloc(w->k, HOST_ALLOC_KERNEL_OBJECTS, len * sizeof(*w->index));
+    if (w->index == NULL) {
+        ZF_LOGE("host out of memory listing mappings");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sim_cap_t *c = &root->slots[i].cap;
+        if (c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == asid) {
+            cap_index_entry_t e = { .vaddr = c->data, .frame = c->obj, .cptr = i };
+            w->index[w->index_len++] = e;
+        }
+    }
+    qsort(w->index, w->index_len, sizeof(*w->index), compare_index);
+    return 0;
+}
+
+static sim_cte_t *vspace_root_slot(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
+{
+    if (k == NULL) {
+        ZF_LOGE("%s: kernel is NULL", what);
+        return NULL;
+    }
+    sim_cte_t *slot = sim_lookup_cptr(k, vspace_root);
+    if (slot == NULL || !arch_is_vspace_root(&slot->cap)) {
+        ZF_LOGE("%s: cptr 0x%lx is not a vspace root cap", what, vspace_root);
+        return NULL;
+    }
+    return slot;
+}
+
+size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4sim_mapping_t *out, size_t max)
+{
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, "vspace_mappings");
+    if (slot == NULL) {
+        return 0;
+    }
+    mapping_walk_t w = { .k = k, .out = out, .max = out == NULL ? 0 : max };
+    if (build_cap_index(&w, slot->cap.mapped ? slot->cap.asid : 0) != 0) {
+        return 0;
+    }
+    arch_walk_mappings(slot->cap.obj, visit_mapping, &w);
+    sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, w.index, w.index_len * sizeof(*w.index));
+    return w.count;
+}
+
+int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
+{
+    sim_translation_t t;
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, "vspace_lookup");
+    if (slot == NULL || out == NULL || !arch_translate(slot->cap.obj, vaddr, &t)) {
+        return 0;
+    }
+    seL4_Word base = vaddr - t.offset;
+    mapping_walk_t w = { .k = k };
+    fill_mapping(&w, out, base, t.frame, t.vm_rights, t.attrs);
+    /* The cap that made the mapping: a scan of the root CNode (the translation itself is O(levels)). */
+    sim_cnode_t *root = k->root_cnode;
+    size_t n = 1ul << sim_cnode_radix(root);
+    for (size_t i = 0; slot->cap.mapped && i < n; i++) {
+        const sim_cap_t *c = &root->slots[i].cap;
+        if (c->obj == &t.frame->hdr && c->kind == SEL4SIM_CAP_OBJECT && c->asid == slot->cap.asid
+            && c->data == base) {
+            out->frame_cap = i;
+            break;
+        }
+    }
+    return 1;
+}
