@@ -10,6 +10,7 @@
 #include <vka/vka.h>
 #include <vka/object.h>
 #include <vspace/vspace.h>
+#include <sel4sim/kernel.h>
 
 #include <sel4vspace_host/log.h>
 #include <sel4vspace_host/alloc.h>

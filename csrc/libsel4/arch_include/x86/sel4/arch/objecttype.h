@@ -2,7 +2,9 @@
 /* x86 object types; they follow the x86_64 ones (sel4/sel4_arch/objecttype.h). */
 #pragma once
 
-typedef enum _object {
+/* Upstream's enum tag is _object, which collides with CPython's struct _object in the cffi module;
+ * nothing refers to the tag, only to the typedef. */
+typedef enum _arch_object {
     seL4_X86_4K = seL4_ModeObjectTypeCount,
     seL4_X86_LargePageObject,
     seL4_X86_PageTableObject,
