@@ -222,23 +222,40 @@ size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4s
     return w.count;
 }
 
-int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
+/* Translate vaddr into *out (frame_cap left seL4_CapNull); the frame object goes to *frame. */
+static sim_cte_t *translate_into(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out,
+                                 const sim_object_t **frame, const char *what)
 {
     sim_translation_t t;
-    sim_cte_t *slot = vspace_root_slot(k, vspace_root, "vspace_lookup");
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, what);
     if (slot == NULL || out == NULL || !arch_translate(slot->cap.obj, vaddr, &t)) {
+        return NULL;
+    }
+    mapping_walk_t w = { .k = k };
+    fill_mapping(&w, out, vaddr - t.offset, t.frame, t.vm_rights, t.attrs);
+    *frame = &t.frame->hdr;
+    return slot;
+}
+
+int sel4sim_vspace_translate(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
+{
+    const sim_object_t *frame;
+    return translate_into(k, vspace_root, vaddr, out, &frame, "vspace_translate") != NULL;
+}
+
+int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
+{
+    const sim_object_t *frame;
+    sim_cte_t *slot = translate_into(k, vspace_root, vaddr, out, &frame, "vspace_lookup");
+    if (slot == NULL) {
         return 0;
     }
-    seL4_Word base = vaddr - t.offset;
-    mapping_walk_t w = { .k = k };
-    fill_mapping(&w, out, base, t.frame, t.vm_rights, t.attrs);
     /* The cap that made the mapping: a scan of the root CNode (the translation itself is O(levels)). */
     sim_cnode_t *root = k->root_cnode;
     size_t n = 1ul << sim_cnode_radix(root);
     for (size_t i = 0; slot->cap.mapped && i < n; i++) {
         const sim_cap_t *c = &root->slots[i].cap;
-        if (c->obj == &t.frame->hdr && c->kind == SEL4SIM_CAP_OBJECT && c->asid == slot->cap.asid
-            && c->data == base) {
+        if (c->obj == frame && c->kind == SEL4SIM_CAP_OBJECT && c->asid == slot->cap.asid && c->data == out->vaddr) {
             out->frame_cap = i;
             break;
         }

@@ -46,7 +46,9 @@ typedef struct sel4sim_mapping {
  * total count and fills at most max entries of out (out may be NULL when max is 0); returns 0
  * with an error logged when vspace_root is not a vspace root cap. */
 size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4sim_mapping_t *out, size_t max);
-/* The mapping covering vaddr: 1 and *out filled, or 0. */
+/* The mapping covering vaddr: 1 and *out filled, or 0. Finding frame_cap scans the root CNode;
+ * sel4sim_vspace_translate does the same in O(paging levels) with frame_cap left seL4_CapNull. */
+int sel4sim_vspace_translate(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
 int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
 
 typedef enum { SEL4SIM_ACCESS_READ, SEL4SIM_ACCESS_WRITE } sel4sim_access_t;
