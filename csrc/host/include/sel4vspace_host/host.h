@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The host world the library under test runs in: one simulated kernel, a vka
+ * over its root CNode and untyped memory, and a loader vspace that hands the
+ * sel4utils vspace its bookkeeping memory from the host. On top of that, the
+ * life cycle of a sel4utils vspace as a seL4 process loader would run it:
+ * a PML4 with an ASID, sel4utils_get_vspace, and after tear down the freeing
+ * of every paging structure the vspace reported.
+ *
+ * Every function selects the world's kernel before it does anything, so
+ * libsel4 calls made by the vspace afterwards reach that kernel;
+ * sel4vspace_host_world_select does only that, for callers driving several
+ * worlds through the vspace_* functions directly.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sel4/sel4.h>
+#include <sel4sim/kernel.h>
+#include <vka/vka.h>
+#include <vka/object.h>
+#include <vspace/vspace.h>
+
+typedef struct host_world host_world_t;
+typedef struct host_vspace host_vspace_t;
+
+/*
+ * A new world: a kernel with 2^untyped_size_bits bytes of untyped memory and a
+ * root CNode of 2^cnode_size_bits slots. NULL (with an error logged) if the
+ * kernel refuses the sizes or the host is out of memory.
+ */
+host_world_t *sel4vspace_host_world_new(unsigned untyped_size_bits, unsigned cnode_size_bits);
+/* Destroys the world's remaining vspaces (freeing their frames), then the vka and the kernel. NULL is ignored. */
+void sel4vspace_host_world_destroy(host_world_t *w);
+/* Make the world's kernel the one libsel4 calls reach. */
+void sel4vspace_host_world_select(host_world_t *w);
+sel4sim_kernel_t *sel4vspace_host_world_kernel(host_world_t *w);
+/* The host vka: cslots from the boot info's empty region, objects from the untyped memory. */
+vka_t *sel4vspace_host_world_vka(host_world_t *w);
+
+/* Host bytes the loader has handed out and not taken back (the vspaces' bookkeeping). */
+size_t sel4vspace_host_world_loader_bytes(host_world_t *w);
+/* Free cslots left in the empty region, and bytes of untyped the vka could still hand out. */
+size_t sel4vspace_host_world_free_slots(host_world_t *w);
+seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w);
+
+/*
+ * A frame of 2^size_bits bytes (seL4_PageBits, seL4_LargePageBits or
+ * seL4_HugePageBits) from the world's vka, owned by the caller: free it with
+ * sel4vspace_host_free_object. Returns 0, or -1 with an error logged.
+ */
+int sel4vspace_host_alloc_frame(host_world_t *w, size_t size_bits, vka_object_t *out);
+/* Delete an object's cap and give its slot and memory back to the world's vka. */
+void sel4vspace_host_free_object(host_world_t *w, vka_object_t *object);
+/*
+ * Copy cap into a new slot with rights masked by `rights` (seL4_CNode_Mint
+ * with badge 0). Returns the new cptr, or seL4_CapNull with an error logged.
+ */
+seL4_CPtr sel4vspace_host_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_CapRights_t rights);
+/* Delete a cap and free its slot (for caps from sel4vspace_host_copy_cap). Returns the seL4 error. */
+int sel4vspace_host_delete_cap(host_world_t *w, seL4_CPtr cap);
+
+/*
+ * A new address space: a PML4 from the world's vka, assigned an ASID from the
+ * initial ASID pool, managed by a sel4utils vspace whose bookkeeping comes
+ * from the world's loader. NULL with an error logged on failure.
+ */
+host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w);
+vspace_t *sel4vspace_host_vspace_vspace(host_vspace_t *v);
+seL4_CPtr sel4vspace_host_vspace_root(host_vspace_t *v);
+host_world_t *sel4vspace_host_vspace_world(host_vspace_t *v);
+/* How many paging structures the vspace has reported through allocated_object so far. */
+size_t sel4vspace_host_vspace_paging_objects(host_vspace_t *v);
+/*
+ * vspace_tear_down(free_frames) (VSPACE_FREE, VSPACE_PRESERVE or a vka), then
+ * free every paging structure the vspace reported, then the PML4 (which
+ * releases its ASID), then the host_vspace itself. NULL is ignored.
+ */
+void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames);

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The host vka.
+ *
+ * Cslots come from the empty region the boot info reports, through a stack of
+ * freed slots and a bitmap that catches double frees.
+ *
+ * Objects come from a buddy system over the boot untypeds: a free block of
+ * 2^n bytes is an untyped cap with no children; splitting retypes it into two
+ * untypeds of 2^(n-1); an object is retyped from a block of its own size.
+ * Freeing revokes the block's untyped (seL4 resets an untyped whose children
+ * are all gone, so the memory can be retyped again) and merges it with its
+ * buddy when that is free too, deleting both half-size caps. With eager
+ * merging the block structure depends only on which objects are live, so
+ * freeing everything a vspace allocated restores every cslot and byte.
+ *
+ * A vka cookie is a block id (an index into a table), never a pointer, so a
+ * stale or made-up cookie is refused instead of followed.
+ */
+
+#include <string.h>
+
+#include <sel4/sel4.h>
+#include <utils/util.h>
+#include <vka/object.h>
+#include <sel4vspace_host/alloc.h>
+
+#include "host_internal.h"
+
+#define HOST_CAT HOST_ALLOC_HOST_LAYER
+
+/* ---- cslots ---------------------------------------------------------------------------------- */
+
+static bool slot_in_use(host_cspace_t *cs, seL4_CPtr slot)
+{
+    size_t i = slot - cs->first;
+    return (cs->in_use[i / 8] >> (i % 8)) & 1;
+}
+
+static void set_slot_in_use(host_cspace_t *cs, seL4_CPtr slot, bool used)
+{
+    size_t i = slot - cs->first;
+    if (used) {
+        cs->in_use[i / 8] |= (uint8_t)(1u << (i % 8));
+    } else {
+        cs->in_use[i / 8] &= (uint8_t) ~(1u << (i % 8));
+    }
+}
+
+static int cspace_alloc_slot(host_cspace_t *cs, seL4_CPtr *out)
+{
+    seL4_CPtr slot;
+    if (cs->free_count > 0) {
+        slot = cs->free_stack[--cs->free_count];
+    } else if (cs->next_unused < cs->end) {
+        slot = cs->next_unused++;
+    } else {
+        ZF_LOGE("The root CNode has no free slot left");
+        return -1;
+    }
+    set_slot_in_use(cs, slot, true);
+    *out = slot;
+    return 0;
+}
+
+static int cspace_free_slot(host_cspace_t *cs, seL4_CPtr slot)
+{
+    if (slot < cs->first || slot >= cs->next_unused || !slot_in_use(cs, slot)) {
+        ZF_LOGE("Slot %lu was not allocated by this vka", (unsigned long) slot);
+        return -1;
+    }
+    if (cs->free_count == cs->free_capacity) {
+        size_t capacity = cs->free_capacity ? cs->free_capacity * 2 : 64;
+        seL4_CPtr *grown = host_realloc(HOST_CAT, cs->free_stack, cs->free_capacity * sizeof(seL4_CPtr),
+                                        capacity * sizeof(seL4_CPtr));
+        if (grown == NULL) {
+            ZF_LOGE("Out of host memory: slot %lu is lost", (unsigned long) slot);
+            set_slot_in_use(cs, slot, false);
+            return -1;
+        }
+        cs->free_stack = grown;
+        cs->free_capacity = capacity;
+    }
+    set_slot_in_use(cs, slot, false);
+    cs->free_stack[cs->free_count++] = slot;
+    return 0;
+}
+
+static void make_path(seL4_CPtr slot, cspacepath_t *path)
+{
+    /* every slot is in the root CNode, which resolves a full word at depth seL4_WordBits */
+    memset(path, 0, sizeof(*path));
+    path->capPtr = slot;
+    path->capDepth = seL4_WordBits;
+    path->root = seL4_CapInitThreadCNode;
+    path->dest = 0;
+    path->destDepth = 0;   /* depth 0: the destination CNode is the root itself */
+    path->offset = slot;
+    path->window = 1;
+}
+
+/* ---- blocks ---------------------------------------------------------------------------------- */
+
+static host_block_t *block_by_id(host_untyped_t *u, seL4_Word id)
+{
+    if (id == 0 || id >= u->id_capacity) {
+        return NULL;
+    }
+    return u->by_id[id];
+}
+
+static host_block_t *block_new(host_untyped_t *u, seL4_Word paddr, unsigned size_bits, seL4_CPtr cap,
+                               host_block_t *parent)
+{
+    host_block_t *b = host_calloc(HOST_CAT, 1, sizeof(*b));
+    if (b == NULL) {
+        return NULL;
+    }
+    seL4_Word id;
+    if (u->free_id_count > 0) {
+        id = u->free_ids[--u->free_id_count];
+    } else {
+        if (u->next_id >= u->id_capacity) {
+            size_t capacity = u->id_capacity ? u->id_capacity * 2 : 256;
+            host_block_t **grown = host_realloc(HOST_CAT, u->by_id, u->id_capacity * sizeof(*grown),
+                                                capacity * sizeof(*grown));
+            if (grown == NULL) {
+                host_free(HOST_CAT, b, sizeof(*b));
+                return NULL;
+            }
+            memset(grown + u->id_capacity, 0, (capacity - u->id_capacity) * sizeof(*grown));
+            u->by_id = grown;
+            u->id_capacity = capacity;
+        }
+        id = u->next_id++;
+    }
+    b->paddr = paddr;
+    b->size_bits = (uint8_t) size_bits;
+    b->cap = cap;
+    b->parent = parent;
+    b->id = id;
+    b->state = HOST_BLOCK_FREE;
+    u->by_id[id] = b;
+    return b;
+}
+
+/* Forget a block's node (its cap is the caller's business). */
+static void block_release(host_untyped_t *u, host_block_t *b)
+{
+    u->by_id[b->id] = NULL;
+    if (u->free_id_count == u->free_id_capacity) {
+        size_t capacity = u->free_id_capacity ? u->free_id_capacity * 2 : 64;
+        seL4_Word *grown = host_realloc(HOST_CAT, u->free_ids, u->free_id_capacity * sizeof(seL4_Word),
+                                        capacity * sizeof(seL4_Word));
+        if (grown != NULL) {
+            u->free_ids = grown;
+            u->free_id_capacity = capacity;
+        }
+    }
+    if (u->free_id_count < u->free_id_capacity) {
+        u->free_ids[u->free_id_count++] = b->id;
+    }
+    host_free(HOST_CAT, b, sizeof(*b));
+}
+
+static void free_list_push(host_untyped_t *u, host_block_t *b)
+{
+    b->state = HOST_BLOCK_FREE;
+    b->free_prev = NULL;
+    b->free_next = u->free_lists[b->size_bits];
+    if (b->free_next != NULL) {
+        b->free_next->free_prev = b;
+    }
+    u->free_lists[b->size_bits] = b;
+    u->free_bytes += BIT(b->size_bits);
+}
+
+static void free_list_remove(host_untyped_t *u, host_block_t *b)
+{
+    if (b->free_prev != NULL) {
+        b->free_prev->free_next = b->free_next;
+    } else {
+        u->free_lists[b->size_bits] = b->free_next;
+    }
+    if (b->free_next != NULL) {
+        b->free_next->free_prev = b->free_prev;
+    }
+    b->free_prev = b->free_next = NULL;
+    u->free_bytes -= BIT(b->size_bits);
+}
+
+static void delete_cap(seL4_CPtr cap)
+{
+    int error = seL4_CNode_Delete(seL4_CapInitThreadCNode, cap, seL4_WordBits);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Failed to delete cap %lu, error %d", (unsigned long) cap, error);
+    }
+}
+
+/*
+ * b (a free block, off the free lists, with no children in the kernel) goes
+ * back: merged with its buddy as far up as both halves are free, then onto
+ * the free list of whatever block results.
+ */
+static void block_put_free(host_world_t *w, host_block_t *b)
+{
+    host_untyped_t *u = &w->untyped;
+    b->state = HOST_BLOCK_FREE;
+    while (!b->is_root) {
+        host_block_t *parent = b->parent;
+        host_block_t *buddy = parent->children[parent->children[0] == b ? 1 : 0];
+        if (buddy->state != HOST_BLOCK_FREE) {
+            break;
+        }
+        free_list_remove(u, buddy);
+        for (int i = 0; i < 2; i++) {
+            host_block_t *half = parent->children[i];
+            delete_cap(half->cap);
+            cspace_free_slot(&w->cspace, half->cap);
+            block_release(u, half);
+            parent->children[i] = NULL;
+        }
+        b = parent;
+        b->state = HOST_BLOCK_FREE;
+    }
+    free_list_push(u, b);
+}
+
+/* Retype free block b (off the free lists) into two free halves, both put on the free lists. */
+static int block_split(host_world_t *w, host_block_t *b)
+{
+    host_untyped_t *u = &w->untyped;
+    unsigned half_bits = b->size_bits - 1u;
+    if (half_bits < seL4_MinUntypedBits) {
+        return -1;
+    }
+    host_block_t *halves[2] = { NULL, NULL };
+    int error = 0;
+    for (int i = 0; i < 2 && error == 0; i++) {
+        seL4_CPtr slot;
+        if (cspace_alloc_slot(&w->cspace, &slot) != 0) {
+            error = -1;
+            break;
+        }
+        /* an untyped retypes from its watermark: the first half lands at offset 0, the second after it */
+        error = seL4_Untyped_Retype(b->cap, seL4_UntypedObject, half_bits, seL4_CapInitThreadCNode, 0, 0, slot, 1);
+        if (error != seL4_NoError) {
+            ZF_LOGE("Splitting untyped %lu failed, error %d", (unsigned long) b->cap, error);
+            cspace_free_slot(&w->cspace, slot);
+            break;
+        }
+        halves[i] = block_new(u, b->paddr + ((seL4_Word) i << half_bits), half_bits, slot, b);
+        if (halves[i] == NULL) {
+            ZF_LOGE("Out of host memory for untyped bookkeeping");
+            delete_cap(slot);
+            cspace_free_slot(&w->cspace, slot);
+            error = -1;
+        }
+    }
+    if (error != 0) {
+        for (int i = 0; i < 2; i++) {
+            if (halves[i] != NULL) {
+                delete_cap(halves[i]->cap);
+                cspace_free_slot(&w->cspace, halves[i]->cap);
+                block_release(u, halves[i]);
+            }
+        }
+        return error;
+    }
+    b->state = HOST_BLOCK_SPLIT;
+    b->children[0] = halves[0];
+    b->children[1] = halves[1];
+    free_list_push(u, halves[1]);
+    free_list_push(u, halves[0]);
+    return 0;
+}
+
+/* A free block of exactly 2^order bytes, off the free lists, or NULL. */
+static host_block_t *take_block(host_world_t *w, unsigned order)
+{
+    host_untyped_t *u = &w->untyped;
+    unsigned k = order;
+    while (k < HOST_MAX_ORDER && u->free_lists[k] == NULL) {
+        k++;
+    }
+    if (k == HOST_MAX_ORDER) {
+        return NULL;
+    }
+    host_block_t *b = u->free_lists[k];
+    free_list_remove(u, b);
+    while (b->size_bits > order) {
+        if (block_split(w, b) != 0) {
+            block_put_free(w, b);
+            return NULL;
+        }
+        b = b->children[0];
+        free_list_remove(u, b);
+    }
+    return b;
+}
+
+/* The block an object of this type and size needs: its size in bits, at least the smallest untyped. */
+static int object_order(seL4_Word type, seL4_Word size_bits, unsigned *order)
+{
+    if (type >= seL4_ObjectTypeCount) {
+        ZF_LOGE("Unknown object type %lu", (unsigned long) type);
+        return -1;
+    }
+    if (size_bits >= HOST_MAX_ORDER) {
+        ZF_LOGE("Object size 2^%lu is out of range", (unsigned long) size_bits);
+        return -1;
+    }
+    unsigned long bits = vka_get_object_size(type, size_bits);
+    if (bits == 0 || bits >= HOST_MAX_ORDER) {
+        ZF_LOGE("No object of type %lu with size argument %lu", (unsigned long) type, (unsigned long) size_bits);
+        return -1;
+    }
+    *order = bits < seL4_MinUntypedBits ? seL4_MinUntypedBits : (unsigned) bits;
+    return 0;
+}
+
+static int retype_into(host_world_t *w, host_block_t *b, const cspacepath_t *dest, seL4_Word type,
+                       seL4_Word size_bits, seL4_Word *cookie)
+{
+    int error = seL4_Untyped_Retype(b->cap, type, size_bits, dest->root, dest->dest, dest->destDepth, dest->offset, 1);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Retyping a block of 2^%u bytes into type %lu failed, error %d", b->size_bits,
+                (unsigned long) type, error);
+        block_put_free(w, b);
+        return error;
+    }
+    b->state = HOST_BLOCK_ALLOCATED;
+    *cookie = b->id;
+    return 0;
+}
+
+/* ---- vka operations -------------------------------------------------------------------------- */
+
+static int host_cspace_alloc(void *data, seL4_CPtr *res)
+{
+    host_world_t *w = data;
+    sel4sim_kernel_select(w->kernel);
+    return cspace_alloc_slot(&w->cspace, res);
+}
+
+static void host_cspace_make_path(void *data, seL4_CPtr slot, cspacepath_t *res)
+{
+    (void) data;
+    make_path(slot, res);
+}
+
+static void host_cspace_free(void *data, seL4_CPtr slot)
+{
+    host_world_t *w = data;
+    cspace_free_slot(&w->cspace, slot);
+}
+
+static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
+                                           bool can_use_dev, seL4_Word *res)
+{
+    /* the simulated machine has no device memory: every request is served from RAM */
+    (void) can_use_dev;
+    host_world_t *w = data;
+    sel4sim_kernel_select(w->kernel);
+    unsigned order;
+    if (dest == NULL || res == NULL || object_order(type, size_bits, &order) != 0) {
+        return seL4_InvalidArgument;
+    }
+    host_block_t *b = take_block(w, order);
+    if (b == NULL) {
+        ZF_LOGE("Out of untyped memory for an object of 2^%u bytes", order);
+        return seL4_NotEnoughMemory;
+    }
+    return retype_into(w, b, dest, type, size_bits, res);
+}
+
+static int host_utspace_alloc(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
+                              seL4_Word *res)
+{
+    return host_utspace_alloc_maybe_device(data, dest, type, size_bits, false, res);
+}
+
+static int host_utspace_alloc_at(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
+                                 uintptr_t paddr, seL4_Word *cookie)
+{
+    host_world_t *w = data;
+    host_untyped_t *u = &w->untyped;
+    sel4sim_kernel_select(w->kernel);
+    unsigned order;
+    if (dest == NULL || cookie == NULL || object_order(type, size_bits, &order) != 0) {
+        return seL4_InvalidArgument;
+    }
+    if (paddr & MASK(order)) {
+        ZF_LOGE("Physical address 0x%lx is not aligned for an object of 2^%u bytes", (unsigned long) paddr, order);
+        return seL4_AlignmentError;
+    }
+    host_block_t *b = NULL;
+    for (size_t i = 0; i < u->num_roots; i++) {
+        host_block_t *root = u->roots[i];
+        if (paddr >= root->paddr && paddr - root->paddr < BIT(root->size_bits)) {
+            b = root;
+        }
+    }
+    if (b == NULL || b->size_bits < order) {
+        ZF_LOGE("No untyped memory of 2^%u bytes at physical address 0x%lx", order, (unsigned long) paddr);
+        return seL4_RangeError;
+    }
+    /* walk down to the block of the wanted size containing paddr, splitting free blocks on the way */
+    while (true) {
+        if (b->state == HOST_BLOCK_ALLOCATED || (b->size_bits == order && b->state == HOST_BLOCK_SPLIT)) {
+            ZF_LOGE("Physical address 0x%lx is already in use", (unsigned long) paddr);
+            return seL4_DeleteFirst;
+        }
+        if (b->state == HOST_BLOCK_FREE) {
+            free_list_remove(u, b);
+            if (b->size_bits == order) {
+                break;
+            }
+            if (block_split(w, b) != 0) {
+                block_put_free(w, b);
+                return seL4_NotEnoughMemory;
+            }
+        }
+        b = b->children[(paddr - b->paddr) >> (b->size_bits - 1u)];
+    }
+    return retype_into(w, b, dest, type, size_bits, cookie);
+}
+
+static void host_utspace_free(void *data, seL4_Word type, seL4_Word size_bits, seL4_Word target)
+{
+    (void) type;
+    (void) size_bits;
+    host_world_t *w = data;
+    sel4sim_kernel_select(w->kernel);
+    host_block_t *b = block_by_id(&w->untyped, target);
+    if (b == NULL || b->state != HOST_BLOCK_ALLOCATED) {
+        ZF_LOGE("Cookie %lu names no allocated object", (unsigned long) target);
+        return;
+    }
+    /* caps to the object the caller did not delete would keep the memory from being reset */
+    int error = seL4_CNode_Revoke(seL4_CapInitThreadCNode, b->cap, seL4_WordBits);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Failed to revoke untyped %lu, error %d", (unsigned long) b->cap, error);
+    }
+    block_put_free(w, b);
+}
+
+static uintptr_t host_utspace_paddr(void *data, seL4_Word target, seL4_Word type, seL4_Word size_bits)
+{
+    (void) type;
+    (void) size_bits;
+    host_world_t *w = data;
+    host_block_t *b = block_by_id(&w->untyped, target);
+    if (b == NULL || b->state != HOST_BLOCK_ALLOCATED) {
+        ZF_LOGE("Cookie %lu names no allocated object", (unsigned long) target);
+        return VKA_NO_PADDR;
+    }
+    return b->paddr;
+}
+
+/* ---- set up and tear down -------------------------------------------------------------------- */
+
+int host_vka_init(host_world_t *w)
+{
+    const seL4_BootInfo *bi = sel4sim_kernel_bootinfo(w->kernel);
+    if (bi == NULL) {
+        ZF_LOGE("The kernel has no boot info");
+        return -1;
+    }
+    host_cspace_t *cs = &w->cspace;
+    cs->first = bi->empty.start;
+    cs->end = bi->empty.end;
+    cs->next_unused = cs->first;
+    if (cs->end > cs->first) {
+        cs->in_use_bytes = (cs->end - cs->first + 7) / 8;
+        cs->in_use = host_calloc(HOST_CAT, 1, cs->in_use_bytes);
+        if (cs->in_use == NULL) {
+            return -1;
+        }
+    }
+
+    host_untyped_t *u = &w->untyped;
+    u->next_id = 1;
+    size_t count = bi->untyped.end - bi->untyped.start;
+    if (count > 0) {
+        u->roots = host_calloc(HOST_CAT, count, sizeof(*u->roots));
+        if (u->roots == NULL) {
+            return -1;
+        }
+        u->roots_capacity = count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const seL4_UntypedDesc *desc = &bi->untypedList[i];
+        if (desc->isDevice) {
+            continue;
+        }
+        host_block_t *b = block_new(u, desc->paddr, desc->sizeBits, bi->untyped.start + i, NULL);
+        if (b == NULL) {
+            return -1;
+        }
+        b->is_root = 1;
+        u->roots[u->num_roots++] = b;
+        free_list_push(u, b);
+    }
+
+    w->vka = (vka_t) {
+        .data = w,
+        .cspace_alloc = host_cspace_alloc,
+        .cspace_make_path = host_cspace_make_path,
+        .utspace_alloc = host_utspace_alloc,
+        .utspace_alloc_maybe_device = host_utspace_alloc_maybe_device,
+        .utspace_alloc_at = host_utspace_alloc_at,
+        .cspace_free = host_cspace_free,
+        .utspace_free = host_utspace_free,
+        .utspace_paddr = host_utspace_paddr,
+    };
+    return 0;
+}
+
+static void release_tree(host_untyped_t *u, host_block_t *b)
+{
+    for (int i = 0; i < 2; i++) {
+        if (b->children[i] != NULL) {
+            release_tree(u, b->children[i]);
+        }
+    }
+    host_free(HOST_CAT, b, sizeof(*b));
+}
+
+void host_vka_destroy(host_world_t *w)
+{
+    host_untyped_t *u = &w->untyped;
+    for (size_t i = 0; i < u->num_roots; i++) {
+        release_tree(u, u->roots[i]);
+    }
+    host_free(HOST_CAT, u->roots, u->roots_capacity * sizeof(*u->roots));
+    host_free(HOST_CAT, u->by_id, u->id_capacity * sizeof(*u->by_id));
+    host_free(HOST_CAT, u->free_ids, u->free_id_capacity * sizeof(*u->free_ids));
+    host_free(HOST_CAT, w->cspace.free_stack, w->cspace.free_capacity * sizeof(seL4_CPtr));
+    host_free(HOST_CAT, w->cspace.in_use, w->cspace.in_use_bytes);
+    memset(u, 0, sizeof(*u));
+    memset(&w->cspace, 0, sizeof(w->cspace));
+}
+
+seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w)
+{
+    return w == NULL ? 0 : w->untyped.free_bytes;
+}
+
+size_t sel4vspace_host_world_free_slots(host_world_t *w)
+{
+    if (w == NULL) {
+        return 0;
+    }
+    return (size_t)(w->cspace.end - w->cspace.next_unused) + w->cspace.free_count;
+}
