@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -51,6 +52,12 @@ def rights_tuple(r: Any) -> tuple[int, int, int, int]:
         int(lib.seL4_CapRights_get_capAllowGrant(r)),
         int(lib.seL4_CapRights_get_capAllowGrantReply(r)),
     )
+
+
+def _mapping(m: Any) -> SimpleNamespace:
+    """A plain copy of a sel4sim_mapping_t (cdata fields would not keep their owner alive)."""
+    return SimpleNamespace(vaddr=m.vaddr, size_bits=m.size_bits, frame_cap=m.frame_cap, paddr=m.paddr,
+                           rights=rights_tuple(m.rights), attributes=m.attributes)
 
 
 def vptr(vaddr: int) -> Any:
@@ -120,9 +127,12 @@ class World:
     def delete_cap(self, cap: int) -> None:
         assert lib.sel4vspace_host_delete_cap(self.w, cap) == 0
 
-    def cap_info(self, cap: int) -> Any | None:
+    def cap_info(self, cap: int) -> SimpleNamespace | None:
         info = ffi.new("sel4sim_cap_info_t *")
-        return info if lib.sel4sim_cap_info(self.kernel, cap, info) == 0 else None
+        if lib.sel4sim_cap_info(self.kernel, cap, info) != 0:
+            return None
+        return SimpleNamespace(type=info.type, size_bits=info.size_bits, rights=rights_tuple(info.rights),
+                               paddr=info.paddr, mapped=info.mapped, mapped_vaddr=info.mapped_vaddr)
 
     def new_vspace(self) -> VSpace:
         v = VSpace(self)
@@ -203,18 +213,20 @@ class VSpace:
 
     # -- what the kernel says --
 
-    def lookup(self, vaddr: int) -> Any | None:
+    def lookup(self, vaddr: int) -> SimpleNamespace | None:
         mapping = ffi.new("sel4sim_mapping_t *")
-        return mapping if lib.sel4sim_vspace_lookup(self.world.kernel, self.root, vaddr, mapping) else None
+        if not lib.sel4sim_vspace_lookup(self.world.kernel, self.root, vaddr, mapping):
+            return None
+        return _mapping(mapping[0])
 
-    def mappings(self) -> list[Any]:
+    def mappings(self) -> list[SimpleNamespace]:
         count = lib.sel4sim_vspace_mappings(self.world.kernel, self.root, ffi.NULL, 0)
         out = ffi.new("sel4sim_mapping_t[]", max(count, 1))
         lib.sel4sim_vspace_mappings(self.world.kernel, self.root, out, count)
-        return [out[i] for i in range(count)]
+        return [_mapping(out[i]) for i in range(count)]
 
     def read(self, vaddr: int, length: int) -> bytes | Any:
-        """The bytes, or the sel4sim_fault_t * if the MMU refuses."""
+        """The bytes, or the sel4sim_fault_t * (owned, so its fields stay valid) if the MMU refuses."""
         buf = ffi.new("char[]", length)
         fault = ffi.new("sel4sim_fault_t *")
         if lib.sel4sim_mmu_read(self.world.kernel, self.root, vaddr, buf, length, fault) != 0:

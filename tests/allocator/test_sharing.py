@@ -7,7 +7,7 @@ in its own vspace. Bytes written by one side are read by the other, through the 
 
 from __future__ import annotations
 
-from hostworld import PAGE, RO, RW, VSPACE_FREE, ffi, lib, rights_tuple, vptr
+from hostworld import PAGE, RO, RW, VSPACE_FREE, ffi, lib, vptr
 
 WINDOW = 0x5000_0000
 
@@ -29,8 +29,8 @@ def test_deferred_window_read_only_for_the_client_read_write_for_the_owner(world
     copies = [world.copy_cap(f.cptr) for f in frames]
     assert client.deferred_map_at(copies, WINDOW, RO, window) == 0
 
-    assert [rights_tuple(m.rights)[:2] for m in server.mappings()] == [(1, 1)] * 4
-    assert [rights_tuple(m.rights)[:2] for m in client.mappings()] == [(1, 0)] * 4
+    assert [m.rights[:2] for m in server.mappings()] == [(1, 1)] * 4
+    assert [m.rights[:2] for m in client.mappings()] == [(1, 0)] * 4
     assert [m.paddr for m in server.mappings()] == [m.paddr for m in client.mappings()]
 
     # 3. bytes flow from the owner to the client, across page boundaries
@@ -74,7 +74,7 @@ def test_share_mem_at_vaddr_with_a_read_only_reservation(world):
     # the reader's caps are copies with the reservation's rights
     copy = reader.get_cap(WINDOW)
     assert copy != owner.get_cap(source)
-    assert rights_tuple(world.cap_info(copy).rights)[:2] == (1, 0)
+    assert world.cap_info(copy).rights[:2] == (1, 0)
     # tear down frees only what the vspace allocated (frames with a cookie); shared copies are
     # freed by unmapping them through the vka first, as vspace.h asks of callers
     reader.unmap(WINDOW, 3, vka=VSPACE_FREE)

@@ -73,7 +73,8 @@ def test_null_reservation_is_refused():
         world = World()
         v = world.new_vspace()
         frame = world.frame()
-        null = ffi.new("reservation_t *")[0]
+        holder = ffi.new("reservation_t *")
+        null = holder[0]
         assert v.map_at([frame.cptr], 0x40000000, null) == -1
         assert v.deferred_map_at([frame.cptr], 0x40000000, RW, null) == -1
         assert v.new_pages_at(0x40000000, 1, null) == -1

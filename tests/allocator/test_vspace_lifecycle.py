@@ -4,7 +4,7 @@ allocated stays the caller's, and its bookkeeping lives only in loader memory.""
 
 from __future__ import annotations
 
-from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib, rights_tuple, upstream_defect,
+from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib, upstream_defect,
                        vptr)
 
 BASE = 0x4000_0000
@@ -98,7 +98,7 @@ def test_new_pages_are_zeroed_writable_and_freed_by_unmap(world, vspace):
     assert vspace.read(vaddr, 3 * PAGE) == bytes(3 * PAGE)
     assert vspace.write(vaddr + PAGE - 2, b"across") is None
     assert vspace.read(vaddr + PAGE - 2, 6) == b"across"
-    assert [rights_tuple(m.rights)[:2] for m in vspace.mappings()] == [(1, 1)] * 3
+    assert [m.rights[:2] for m in vspace.mappings()] == [(1, 1)] * 3
     vspace.unmap(vaddr, 3, vka=VSPACE_FREE)
     assert before.untyped_free - world.snapshot().untyped_free == vspace.paging_objects * PAGE
 
