@@ -10,9 +10,13 @@
 #include <vka/vka.h>
 #include <vka/object.h>
 #include <vspace/vspace.h>
+#include <vspace/mapping.h>
+#include <sel4utils/vspace.h>
+#include <sel4utils/mapping.h>
 #include <sel4sim/kernel.h>
 
 #include <sel4vspace_host/log.h>
 #include <sel4vspace_host/alloc.h>
 #include <sel4vspace_host/build_info.h>
 #include <sel4vspace_host/constants.h>
+#include <sel4vspace_host/host.h>
