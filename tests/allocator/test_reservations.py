@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 import time
 
-from hostworld import PAGE, RO, RW, ffi, lib, res_of, vptr
+import pytest
+
+from hostworld import HAS_VENDOR_FIXES, PAGE, RO, RW, ffi, lib, res_of, vptr
 
 BASE = 0x1_0000_0000
 
@@ -104,16 +106,20 @@ def _time_lookups(vspace, world, count: int) -> float:
     while node.start != target:
         node = node.next
     res.res = node
-    rounds = 300
-    began = time.perf_counter()
-    for _ in range(rounds):
-        lib.vspace_map_pages_at_vaddr(vspace.vs, caps, ffi.NULL, vptr(target), 1, 12, res[0])
-        lib.vspace_unmap_pages(vspace.vs, vptr(target), 1, 12, lib.sel4vspace_vspace_preserve)
-    return (time.perf_counter() - began) / rounds
+    best = float("inf")
+    for _attempt in range(5):
+        rounds = 200
+        began = time.perf_counter()
+        for _ in range(rounds):
+            lib.vspace_map_pages_at_vaddr(vspace.vs, caps, ffi.NULL, vptr(target), 1, 12, res[0])
+            lib.vspace_unmap_pages(vspace.vs, vptr(target), 1, 12, lib.sel4vspace_vspace_preserve)
+        best = min(best, (time.perf_counter() - began) / rounds)
+    return best
 
 
+@pytest.mark.xfail(not HAS_VENDOR_FIXES, reason="upstream keeps reservations in a linked list")
 def test_map_unmap_cost_does_not_grow_with_the_number_of_reservations(world):
     small = _time_lookups(world.new_vspace(), world, 100)
-    large = _time_lookups(world.new_vspace(), world, 20000)
-    # a linked list would make this 200x slower; allow plenty for a noisy machine
-    assert large < small * 8 + 20e-6, (small, large)
+    large = _time_lookups(world.new_vspace(), world, 50000)
+    # a list walk would cost tens of microseconds at 50,000; the index keeps it near the small case
+    assert large < small * 3 + 5e-6, (small, large)

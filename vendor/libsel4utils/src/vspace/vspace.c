@@ -682,11 +682,23 @@ static bool is_frame_cap(seL4_CPtr cap)
  */
 static bool frame_mapped_at(vspace_mid_level_t *top, uintptr_t v, size_t size_bits)
 {
-    seL4_CPtr cap = get_cap(top, v);
-    if (!is_frame_cap(cap) || !IS_ALIGNED(v, size_bits)) {
+    if (!IS_ALIGNED(v, size_bits)) {
+        return false;
+    }
+    vspace_bottom_level_t *bottom = sel4utils_bottom_level_for(top, v);
+    if (bottom == NULL) {
+        return false;
+    }
+    size_t i = INDEX_FOR_LEVEL(v, 0);
+    seL4_CPtr cap = bottom->cap[i];
+    if (!is_frame_cap(cap)) {
         return false;
     }
     uintptr_t last = v + BIT(size_bits) - PAGE_SIZE_4K;
+    /* neighbours in the same bottom table are read directly: the common 4 KiB case walks once */
+    if (size_bits == PAGE_BITS_4K && i > 0 && i + 1 < VSPACE_LEVEL_SIZE) {
+        return bottom->cap[i - 1] != cap && bottom->cap[i + 1] != cap;
+    }
     if (get_cap(top, last) != cap) {
         return false;
     }
