@@ -9,6 +9,7 @@
 #include <sel4/sel4.h>
 #include <vka/vka.h>
 #include <vka/object.h>
+#include <vka/capops.h>
 #include <vspace/vspace.h>
 #include <vspace/mapping.h>
 #include <sel4utils/vspace.h>

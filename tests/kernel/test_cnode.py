@@ -50,7 +50,8 @@ def test_errors(sim: Sim, c_log) -> None:
     assert copy(empty, frame, root=frame) == lib.seL4_FailedLookup
     assert mrs(2) == [1, lib.seL4_InvalidRoot]
     assert sim.cap(empty) is None
-    assert len(c_log.lines) >= 8
+    # Invocation failures are the caller's to handle: reported in the reply, not logged as errors.
+    assert [line for line in c_log.lines if line[0] in ('ERROR', 'WARNING')] == []
 
 
 def test_mint_reduces_frame_rights_never_amplifies(sim: Sim) -> None:

@@ -117,7 +117,8 @@ def test_errors_in_seL4_order(sim: Sim, c_log) -> None:
     assert mrs(1) == [1 << 30]
     # Nothing was created by any of the failures.
     assert sum(sim.counts()) == 2
-    assert all(lvl == "ERROR" for lvl, _ in c_log.lines) and len(c_log.lines) == 19
+    # Invocation failures are the caller's to handle: reported in the reply, not logged as errors.
+    assert [line for line in c_log.lines if line[0] in ('ERROR', 'WARNING')] == []
 
 
 def test_not_enough_memory_reports_what_is_left(sim: Sim) -> None:

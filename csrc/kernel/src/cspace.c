@@ -61,7 +61,7 @@ sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
     seL4_Word remaining;
     sim_lookup_fault_t fault;
     if (!resolve_address_bits(&k->cspace_root, cptr, seL4_WordBits, &slot, &remaining, &fault)) {
-        ZF_LOGE("cptr 0x%lx does not resolve (lookup failure %d): seL4 would raise a cap fault; "
+        SIM_USER_ERROR("cptr 0x%lx does not resolve (lookup failure %d): seL4 would raise a cap fault; "
                 "treated as an empty slot", cptr, fault.type);
         return NULL;
     }
@@ -74,21 +74,21 @@ seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, con
     seL4_Word remaining;
     sim_lookup_fault_t fault;
     if (!sim_cap_is_type(root, seL4_CapTableObject)) {
-        ZF_LOGE("CNode operation: root is not a CNode cap");
+        SIM_USER_ERROR("CNode operation: root is not a CNode cap");
         return sim_error_lookup(k, is_source, sim_fault_invalid_root());
     }
     if (depth < 1 || depth > seL4_WordBits) {
-        ZF_LOGE("CNode operation: depth %lu outside [1, %d]", depth, seL4_WordBits);
+        SIM_USER_ERROR("CNode operation: depth %lu outside [1, %d]", depth, seL4_WordBits);
         return sim_error_range(k, 1, seL4_WordBits);
     }
     if (!resolve_address_bits(root, index, depth, out, &remaining, &fault)) {
-        ZF_LOGE("CNode operation: index 0x%lx at depth %lu does not resolve (lookup failure %d)", index, depth,
+        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu does not resolve (lookup failure %d)", index, depth,
                 fault.type);
         return sim_error_lookup(k, is_source, fault);
     }
     if (remaining != 0) {
         sim_lookup_fault_t f = { .type = seL4_DepthMismatch, .bits_left = remaining, .bits_found = 0 };
-        ZF_LOGE("CNode operation: index 0x%lx at depth %lu stops at a non-CNode cap with %lu bits left", index,
+        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu stops at a non-CNode cap with %lu bits left", index,
                 depth, remaining);
         return sim_error_lookup(k, is_source, f);
     }
@@ -269,7 +269,7 @@ static seL4_Error derive_cap(const sim_cte_t *src, sim_cap_t *cap)
     }
     if (sim_cap_is_type(cap, seL4_UntypedObject)) {
         if (sim_cap_has_children(src)) {
-            ZF_LOGE("cannot derive an untyped cap that has children: revoke it first");
+            SIM_USER_ERROR("cannot derive an untyped cap that has children: revoke it first");
             return seL4_RevokeFirst;
         }
         return seL4_NoError;
@@ -336,18 +336,18 @@ seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CP
     }
     sim_cte_t *service_slot = sim_lookup_cptr(k, service);
     if (service_slot == NULL || sim_cap_is_null(&service_slot->cap)) {
-        ZF_LOGE("CNode %s: invoked cptr 0x%lx is an empty slot", cnode_op_name(op), service);
+        SIM_USER_ERROR("CNode %s: invoked cptr 0x%lx is an empty slot", cnode_op_name(op), service);
         return sim_error_invalid_cap(k, 0);
     }
     if (!sim_cap_is_type(&service_slot->cap, seL4_CapTableObject) || (unsigned)op > SEL4SIM_CNODE_MUTATE) {
-        ZF_LOGE("CNode %s: cptr 0x%lx is not a CNode cap", cnode_op_name(op), service);
+        SIM_USER_ERROR("CNode %s: cptr 0x%lx is not a CNode cap", cnode_op_name(op), service);
         return sim_error(k, seL4_IllegalOperation);
     }
     /* Copy the service cap: deleting may free the slot that holds it. */
     sim_cap_t service_cap = service_slot->cap;
     err = sim_lookup_slot_for_cnode_op(k, false, &service_cap, dest_index, dest_depth, &dest);
     if (err != seL4_NoError) {
-        ZF_LOGE("CNode %s: target slot invalid", cnode_op_name(op));
+        SIM_USER_ERROR("CNode %s: target slot invalid", cnode_op_name(op));
         return err;
     }
     if (op == SEL4SIM_CNODE_REVOKE) {
@@ -368,16 +368,16 @@ seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CP
         src_root_cap = src_root_slot->cap;
     }
     if (!sim_cap_is_null(&dest->cap)) {
-        ZF_LOGE("CNode %s: destination slot 0x%lx is not empty", cnode_op_name(op), dest_index);
+        SIM_USER_ERROR("CNode %s: destination slot 0x%lx is not empty", cnode_op_name(op), dest_index);
         return sim_error(k, seL4_DeleteFirst);
     }
     err = sim_lookup_slot_for_cnode_op(k, true, &src_root_cap, src_index, src_depth, &src);
     if (err != seL4_NoError) {
-        ZF_LOGE("CNode %s: invalid source slot", cnode_op_name(op));
+        SIM_USER_ERROR("CNode %s: invalid source slot", cnode_op_name(op));
         return err;
     }
     if (sim_cap_is_null(&src->cap)) {
-        ZF_LOGE("CNode %s: source slot 0x%lx is empty", cnode_op_name(op), src_index);
+        SIM_USER_ERROR("CNode %s: source slot 0x%lx is empty", cnode_op_name(op), src_index);
         return sim_error_lookup(k, true, sim_fault_missing(src_depth));
     }
 
@@ -401,17 +401,142 @@ seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CP
         break;
     }
     if (err != seL4_NoError) {
-        ZF_LOGE("CNode %s: cannot derive the source cap", cnode_op_name(op));
+        SIM_USER_ERROR("CNode %s: cannot derive the source cap", cnode_op_name(op));
         return sim_error(k, err);
     }
     if (sim_cap_is_null(&new_cap)) {
-        ZF_LOGE("CNode %s: the resulting cap would be invalid", cnode_op_name(op));
+        SIM_USER_ERROR("CNode %s: the resulting cap would be invalid", cnode_op_name(op));
         return sim_error(k, seL4_IllegalOperation);
     }
     if (op == SEL4SIM_CNODE_MOVE || op == SEL4SIM_CNODE_MUTATE) {
         sim_cte_move(new_cap, src, dest);
     } else {
         sim_cte_insert(new_cap, src, dest);
+    }
+    return seL4_NoError;
+}
+
+/* The service cap of a CNode invocation, copied (deleting may free the slot that holds it). */
+static seL4_Error cnode_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what, sim_cap_t *out)
+{
+    if (sim_syscall_kernel(k, what) == NULL) {
+        return seL4_IllegalOperation;
+    }
+    sim_cte_t *slot = sim_lookup_cptr(k, service);
+    if (slot == NULL || sim_cap_is_null(&slot->cap)) {
+        SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, service);
+        return sim_error_invalid_cap(k, 0);
+    }
+    if (!sim_cap_is_type(&slot->cap, seL4_CapTableObject)) {
+        SIM_USER_ERROR("%s: cptr 0x%lx is not a CNode cap", what, service);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    *out = slot->cap;
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_cnode_save_caller(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word index, seL4_Word depth)
+{
+    sim_cap_t root;
+    sim_cte_t *dest;
+    seL4_Error err = cnode_service(k, service, "seL4_CNode_SaveCaller", &root);
+    if (err == seL4_NoError) {
+        err = sim_lookup_slot_for_cnode_op(k, false, &root, index, depth, &dest);
+    }
+    if (err != seL4_NoError) {
+        return err;
+    }
+    if (!sim_cap_is_null(&dest->cap)) {
+        SIM_USER_ERROR("CNode SaveCaller: destination slot 0x%lx is not empty", index);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    /* The simulation runs no threads, so there is never a reply cap to save: seL4 then succeeds
+     * and leaves the slot empty. */
+    SIM_USER_ERROR("CNode SaveCaller: reply cap not present");
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_cnode_cancel_badged_sends(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word index,
+                                                 seL4_Word depth)
+{
+    sim_cap_t root;
+    sim_cte_t *target;
+    seL4_Error err = cnode_service(k, service, "seL4_CNode_CancelBadgedSends", &root);
+    if (err == seL4_NoError) {
+        err = sim_lookup_slot_for_cnode_op(k, false, &root, index, depth, &target);
+    }
+    if (err != seL4_NoError) {
+        return err;
+    }
+    if (!sim_cap_is_type(&target->cap, seL4_EndpointObject)) {
+        SIM_USER_ERROR("CNode CancelBadgedSends: target is not an endpoint cap");
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    /* No threads, so no sender is ever queued on an endpoint: nothing to cancel. */
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_cnode_rotate(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word dest_index,
+                                    seL4_Word dest_depth, seL4_Word dest_badge, seL4_CPtr pivot_root,
+                                    seL4_Word pivot_index, seL4_Word pivot_depth, seL4_Word pivot_badge,
+                                    seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth)
+{
+    sim_cap_t root;
+    sim_cte_t *dest, *pivot, *src;
+    seL4_Error err = cnode_service(k, service, "seL4_CNode_Rotate", &root);
+    if (err == seL4_NoError) {
+        err = sim_lookup_slot_for_cnode_op(k, false, &root, dest_index, dest_depth, &dest);
+    }
+    sim_cap_t other_root;
+    memset(&other_root, 0, sizeof(other_root));
+    if (err == seL4_NoError) {
+        sim_cte_t *slot = sim_lookup_cptr(k, pivot_root);
+        if (slot != NULL) {
+            other_root = slot->cap;
+        }
+        err = sim_lookup_slot_for_cnode_op(k, true, &other_root, pivot_index, pivot_depth, &pivot);
+    }
+    if (err == seL4_NoError) {
+        sim_cte_t *slot = sim_lookup_cptr(k, src_root);
+        memset(&other_root, 0, sizeof(other_root));
+        if (slot != NULL) {
+            other_root = slot->cap;
+        }
+        err = sim_lookup_slot_for_cnode_op(k, true, &other_root, src_index, src_depth, &src);
+    }
+    if (err != seL4_NoError) {
+        return err;
+    }
+    if (pivot == src || pivot == dest) {
+        SIM_USER_ERROR("CNode Rotate: the pivot slot is the source or the destination");
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    if (src != dest && !sim_cap_is_null(&dest->cap)) {
+        SIM_USER_ERROR("CNode Rotate: destination slot 0x%lx is not empty", dest_index);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    if (sim_cap_is_null(&src->cap)) {
+        return sim_error_lookup(k, true, sim_fault_missing(src_depth));
+    }
+    if (sim_cap_is_null(&pivot->cap)) {
+        return sim_error_lookup(k, false, sim_fault_missing(pivot_depth));
+    }
+    sim_cap_t new_src_cap = update_cap_data(true, pivot_badge, src->cap);
+    sim_cap_t new_pivot_cap = update_cap_data(true, dest_badge, pivot->cap);
+    if (sim_cap_is_null(&new_src_cap) || sim_cap_is_null(&new_pivot_cap)) {
+        SIM_USER_ERROR("CNode Rotate: a badge makes a cap invalid");
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    if (src == dest) {
+        /* A swap: park the pivot's cap in a scratch slot while the source moves over it. */
+        sim_cte_t scratch;
+        memset(&scratch, 0, sizeof(scratch));
+        sim_cte_move(new_pivot_cap, pivot, &scratch);
+        sim_cte_move(new_src_cap, src, pivot);
+        sim_cte_move(scratch.cap, &scratch, dest);
+    } else {
+        sim_cte_move(new_pivot_cap, pivot, dest);
+        sim_cte_move(new_src_cap, src, pivot);
     }
     return seL4_NoError;
 }

@@ -17,6 +17,11 @@
 #include <sel4vspace_host/alloc.h>
 #include <utils/zf_log.h>
 
+/* Why an invocation failed, as a debug kernel's userError would say it. Debug level: callers such
+ * as sel4utils provoke and handle some failures on purpose (a failed lookup tells them which
+ * paging structure to add), so these are not errors of the library under test. */
+#define SIM_USER_ERROR(...) ZF_LOGD(__VA_ARGS__)
+
 /* Kernel objects the API has no seL4_ObjectType for. */
 #define SIM_OBJ_ASID_POOL ((uint8_t)seL4_ObjectTypeCount)
 #define SIM_NUM_OBJ_TYPES (seL4_ObjectTypeCount + 1)

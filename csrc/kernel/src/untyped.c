@@ -49,28 +49,28 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
     }
     sim_cte_t *slot = sim_lookup_cptr(k, service);
     if (slot == NULL || sim_cap_is_null(&slot->cap)) {
-        ZF_LOGE("Untyped_Retype: invoked cptr 0x%lx is an empty slot", service);
+        SIM_USER_ERROR("Untyped_Retype: invoked cptr 0x%lx is an empty slot", service);
         return sim_error_invalid_cap(k, 0);
     }
     if (!sim_cap_is_type(&slot->cap, seL4_UntypedObject)) {
-        ZF_LOGE("Untyped_Retype: cptr 0x%lx is not an untyped cap", service);
+        SIM_USER_ERROR("Untyped_Retype: cptr 0x%lx is not an untyped cap", service);
         return sim_error(k, seL4_IllegalOperation);
     }
     if (type >= seL4_ObjectTypeCount) {
-        ZF_LOGE("Untyped_Retype: invalid object type %lu", type);
+        SIM_USER_ERROR("Untyped_Retype: invalid object type %lu", type);
         return sim_error_invalid_arg(k, 0);
     }
     seL4_Word obj_bits = user_size >= seL4_WordBits ? seL4_WordBits : object_size_bits(type, user_size);
     if (user_size >= seL4_WordBits || obj_bits > seL4_MaxUntypedBits) {
-        ZF_LOGE("Untyped_Retype: invalid object size %lu", user_size);
+        SIM_USER_ERROR("Untyped_Retype: invalid object size %lu", user_size);
         return sim_error_range(k, 0, seL4_MaxUntypedBits);
     }
     if (type == seL4_CapTableObject && user_size == 0) {
-        ZF_LOGE("Untyped_Retype: a CNode needs at least 2 slots (size_bits >= 1)");
+        SIM_USER_ERROR("Untyped_Retype: a CNode needs at least 2 slots (size_bits >= 1)");
         return sim_error_invalid_arg(k, 1);
     }
     if (type == seL4_UntypedObject && user_size < seL4_MinUntypedBits) {
-        ZF_LOGE("Untyped_Retype: an untyped needs size_bits >= %d", seL4_MinUntypedBits);
+        SIM_USER_ERROR("Untyped_Retype: an untyped needs size_bits >= %d", seL4_MinUntypedBits);
         return sim_error_invalid_arg(k, 1);
     }
 
@@ -85,32 +85,32 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
         sim_cte_t *node_slot;
         seL4_Error err = sim_lookup_slot_for_cnode_op(k, false, &node_cap, node_index, node_depth, &node_slot);
         if (err != seL4_NoError) {
-            ZF_LOGE("Untyped_Retype: invalid destination address");
+            SIM_USER_ERROR("Untyped_Retype: invalid destination address");
             return err;
         }
         node_cap = node_slot->cap;
     }
     if (!sim_cap_is_type(&node_cap, seL4_CapTableObject)) {
-        ZF_LOGE("Untyped_Retype: destination is not a CNode cap");
+        SIM_USER_ERROR("Untyped_Retype: destination is not a CNode cap");
         return sim_error_lookup(k, false, sim_fault_missing(node_depth));
     }
     sim_cnode_t *dest_cnode = (sim_cnode_t *)node_cap.obj;
     seL4_Word node_size = 1ul << sim_cnode_radix(dest_cnode);
     if (node_offset > node_size - 1) {
-        ZF_LOGE("Untyped_Retype: destination offset %lu beyond the CNode's %lu slots", node_offset, node_size);
+        SIM_USER_ERROR("Untyped_Retype: destination offset %lu beyond the CNode's %lu slots", node_offset, node_size);
         return sim_error_range(k, 0, node_size - 1);
     }
     if (num_objects < 1 || num_objects > CONFIG_RETYPE_FAN_OUT_LIMIT) {
-        ZF_LOGE("Untyped_Retype: %lu objects requested, allowed 1..%d", num_objects, CONFIG_RETYPE_FAN_OUT_LIMIT);
+        SIM_USER_ERROR("Untyped_Retype: %lu objects requested, allowed 1..%d", num_objects, CONFIG_RETYPE_FAN_OUT_LIMIT);
         return sim_error_range(k, 1, CONFIG_RETYPE_FAN_OUT_LIMIT);
     }
     if (num_objects > node_size - node_offset) {
-        ZF_LOGE("Untyped_Retype: %lu objects overrun the CNode from offset %lu", num_objects, node_offset);
+        SIM_USER_ERROR("Untyped_Retype: %lu objects overrun the CNode from offset %lu", num_objects, node_offset);
         return sim_error_range(k, 1, node_size - node_offset);
     }
     for (seL4_Word i = node_offset; i < node_offset + num_objects; i++) {
         if (!sim_cap_is_null(&dest_cnode->slots[i].cap)) {
-            ZF_LOGE("Untyped_Retype: destination slot %lu is not empty", i);
+            SIM_USER_ERROR("Untyped_Retype: destination slot %lu is not empty", i);
             return sim_error(k, seL4_DeleteFirst);
         }
     }
@@ -120,16 +120,16 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
     seL4_Word watermark = sim_cap_has_children(slot) ? slot->cap.data : 0;
     seL4_Word free_bytes = (1ul << ut->size_bits) - watermark;
     if ((free_bytes >> obj_bits) < num_objects) {
-        ZF_LOGE("Untyped_Retype: not enough memory (%lu * 2^%lu bytes needed, %lu available)", num_objects, obj_bits,
+        SIM_USER_ERROR("Untyped_Retype: not enough memory (%lu * 2^%lu bytes needed, %lu available)", num_objects, obj_bits,
                 free_bytes);
         return sim_error_memory(k, free_bytes);
     }
     if (ut->is_device && !arch_is_frame_type(type) && type != seL4_UntypedObject) {
-        ZF_LOGE("Untyped_Retype: device untyped can only become frames or untypeds");
+        SIM_USER_ERROR("Untyped_Retype: device untyped can only become frames or untypeds");
         return sim_error_invalid_arg(k, 1);
     }
     if (type == seL4_CapTableObject && user_size > SIM_MAX_CNODE_RADIX) {
-        ZF_LOGE("Untyped_Retype: a CNode of 2^%lu slots is more than the simulation allocates (2^%d)", user_size,
+        SIM_USER_ERROR("Untyped_Retype: a CNode of 2^%lu slots is more than the simulation allocates (2^%d)", user_size,
                 SIM_MAX_CNODE_RADIX);
         return sim_error_memory(k, free_bytes);
     }

@@ -52,3 +52,21 @@ seL4_Error seL4_CNode_Mutate(seL4_CNode _service, seL4_Word dest_index, seL4_Uin
     return sel4sim_sys_cnode(sel4sim_kernel_current(), SEL4SIM_CNODE_MUTATE, _service, dest_index, dest_depth,
                              src_root, src_index, src_depth, seL4_NoRights, badge);
 }
+
+seL4_Error seL4_CNode_Rotate(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8 dest_depth, seL4_Word dest_badge,
+                             seL4_CNode pivot_root, seL4_Word pivot_index, seL4_Uint8 pivot_depth, seL4_Word pivot_badge,
+                             seL4_CNode src_root, seL4_Word src_index, seL4_Uint8 src_depth)
+{
+    return sel4sim_sys_cnode_rotate(sel4sim_kernel_current(), _service, dest_index, dest_depth, dest_badge, pivot_root,
+                                    pivot_index, pivot_depth, pivot_badge, src_root, src_index, src_depth);
+}
+
+seL4_Error seL4_CNode_SaveCaller(seL4_CNode _service, seL4_Word index, seL4_Uint8 depth)
+{
+    return sel4sim_sys_cnode_save_caller(sel4sim_kernel_current(), _service, index, depth);
+}
+
+seL4_Error seL4_CNode_CancelBadgedSends(seL4_CNode _service, seL4_Word index, seL4_Uint8 depth)
+{
+    return sel4sim_sys_cnode_cancel_badged_sends(sel4sim_kernel_current(), _service, index, depth);
+}

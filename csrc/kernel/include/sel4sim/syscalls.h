@@ -27,6 +27,14 @@ seL4_Error sel4sim_sys_cnode(sel4sim_kernel_t *k, sel4sim_cnode_op_t op, seL4_CP
                              seL4_Word dest_depth, seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth,
                              seL4_CapRights_t rights, seL4_Word badge);
 
+seL4_Error sel4sim_sys_cnode_save_caller(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word index, seL4_Word depth);
+seL4_Error sel4sim_sys_cnode_cancel_badged_sends(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word index,
+                                                 seL4_Word depth);
+seL4_Error sel4sim_sys_cnode_rotate(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word dest_index,
+                                    seL4_Word dest_depth, seL4_Word dest_badge, seL4_CPtr pivot_root,
+                                    seL4_Word pivot_index, seL4_Word pivot_depth, seL4_Word pivot_badge,
+                                    seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth);
+
 seL4_Error sel4sim_sys_x86_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
                                                   seL4_CPtr root, seL4_Word index, seL4_Word depth);
 seL4_Error sel4sim_sys_x86_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace);

@@ -25,5 +25,10 @@ seL4_Error seL4_CNode_Move(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8
                            seL4_Word src_index, seL4_Uint8 src_depth);
 seL4_Error seL4_CNode_Mutate(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8 dest_depth, seL4_CNode src_root,
                              seL4_Word src_index, seL4_Uint8 src_depth, seL4_Word badge);
+seL4_Error seL4_CNode_Rotate(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8 dest_depth, seL4_Word dest_badge,
+                             seL4_CNode pivot_root, seL4_Word pivot_index, seL4_Uint8 pivot_depth, seL4_Word pivot_badge,
+                             seL4_CNode src_root, seL4_Word src_index, seL4_Uint8 src_depth);
+seL4_Error seL4_CNode_SaveCaller(seL4_CNode _service, seL4_Word index, seL4_Uint8 depth);
+seL4_Error seL4_CNode_CancelBadgedSends(seL4_CNode _service, seL4_Word index, seL4_Uint8 depth);
 
 #include <interfaces/sel4_arch_client.h>

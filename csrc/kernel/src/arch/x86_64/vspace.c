@@ -254,7 +254,7 @@ seL4_Error arch_derive_cap(sim_cap_t *cap)
         return seL4_NoError;
     }
     if (is_paging_type(type) && !cap->mapped) {
-        ZF_LOGE("cannot derive a cap to an unmapped paging structure (or a vspace root with no ASID)");
+        SIM_USER_ERROR("cannot derive a cap to an unmapped paging structure (or a vspace root with no ASID)");
         return seL4_IllegalOperation;
     }
     return seL4_NoError;
@@ -405,7 +405,7 @@ static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *
 {
     sim_cte_t *slot = sim_lookup_cptr(k, cptr);
     if (slot == NULL || sim_cap_is_null(&slot->cap)) {
-        ZF_LOGE("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
+        SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
         sim_error_invalid_cap(k, 0);
         return NULL;
     }
@@ -427,7 +427,7 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
 static seL4_Error check_vspace(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
 {
     if (!is_valid_native_root(vspace_cap)) {
-        ZF_LOGE("%s: vspace is not a PML4 cap with an ASID assigned", what);
+        SIM_USER_ERROR("%s: vspace is not a PML4 cap with an ASID assigned", what);
         return sim_error_invalid_cap(k, 1);
     }
     return seL4_NoError;
@@ -437,11 +437,11 @@ static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, c
 {
     sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
     if (found == NULL) {
-        ZF_LOGE("%s: the vspace's ASID %u no longer refers to a vspace", what, vspace_cap->asid);
+        SIM_USER_ERROR("%s: the vspace's ASID %u no longer refers to a vspace", what, vspace_cap->asid);
         return sim_error_lookup(k, false, sim_fault_invalid_root());
     }
     if (found != vspace_cap->obj) {
-        ZF_LOGE("%s: the vspace's ASID %u refers to another vspace", what, vspace_cap->asid);
+        SIM_USER_ERROR("%s: the vspace's ASID %u refers to another vspace", what, vspace_cap->asid);
         return sim_error_invalid_cap(k, 1);
     }
     return seL4_NoError;
@@ -462,7 +462,7 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
     }
     sim_cap_t *cap = &slot->cap;
     if (cap->kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(cap->obj->type)) {
-        ZF_LOGE("%s: cptr 0x%lx is not a frame cap", what, service);
+        SIM_USER_ERROR("%s: cptr 0x%lx is not a frame cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     sim_cap_t vspace_cap = cap_at(k, vspace);
@@ -473,15 +473,15 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
     seL4_Word size = 1ul << cap->obj->size_bits;
     if (cap->asid != 0) {
         if (cap->asid != asid) {
-            ZF_LOGE("%s: frame cap is already mapped in another vspace", what);
+            SIM_USER_ERROR("%s: frame cap is already mapped in another vspace", what);
             return sim_error_invalid_cap(k, 1);
         }
         if (cap->data != vaddr) {
-            ZF_LOGE("%s: frame cap is already mapped at 0x%lx, cannot map it at 0x%lx too", what, cap->data, vaddr);
+            SIM_USER_ERROR("%s: frame cap is already mapped at 0x%lx, cannot map it at 0x%lx too", what, cap->data, vaddr);
             return sim_error_invalid_arg(k, 0);
         }
     } else if (vaddr > seL4_UserTop || vaddr + size > seL4_UserTop || vaddr + size < vaddr) {
-        ZF_LOGE("%s: 0x%lx + 0x%lx reaches above seL4_UserTop", what, vaddr, size);
+        SIM_USER_ERROR("%s: 0x%lx + 0x%lx reaches above seL4_UserTop", what, vaddr, size);
         return sim_error_invalid_arg(k, 0);
     }
     if ((err = check_asid(k, &vspace_cap, what)) != seL4_NoError) {
@@ -489,16 +489,16 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
     }
     unsigned vm_rights = mask_vm_rights(cap->rights, rights);
     if (vaddr & (size - 1)) {
-        ZF_LOGE("%s: vaddr 0x%lx is not aligned to the frame size 0x%lx", what, vaddr, size);
+        SIM_USER_ERROR("%s: vaddr 0x%lx is not aligned to the frame size 0x%lx", what, vaddr, size);
         return sim_error(k, seL4_AlignmentError);
     }
     uint64_t *entry = lookup_slot_for_type(vspace_cap.obj, cap->obj->type, vaddr, &fault);
     if (entry == NULL) {
-        ZF_LOGE("%s: no paging structure for 0x%lx (%lu bits left to resolve)", what, vaddr, fault.bits_left);
+        SIM_USER_ERROR("%s: no paging structure for 0x%lx (%lu bits left to resolve)", what, vaddr, fault.bits_left);
         return sim_error_lookup(k, false, fault);
     }
     if (*entry != 0 && !arch_is_frame_type(entry_obj(*entry)->type)) {
-        ZF_LOGE("%s: a paging structure is mapped where the frame would go at 0x%lx", what, vaddr);
+        SIM_USER_ERROR("%s: a paging structure is mapped where the frame would go at 0x%lx", what, vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
     /* seL4 replaces a frame mapping already in this slot (a remap of this cap updates its rights). */
@@ -520,7 +520,7 @@ seL4_Error sel4sim_sys_x86_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
     }
     sim_cap_t *cap = &slot->cap;
     if (cap->kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(cap->obj->type)) {
-        ZF_LOGE("%s: cptr 0x%lx is not a frame cap", what, service);
+        SIM_USER_ERROR("%s: cptr 0x%lx is not a frame cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     if (cap->asid != 0) {
@@ -543,7 +543,7 @@ seL4_Error sel4sim_sys_x86_page_get_address(sel4sim_kernel_t *k, seL4_CPtr servi
         return seL4_InvalidCapability;
     }
     if (slot->cap.kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(slot->cap.obj->type)) {
-        ZF_LOGE("%s: cptr 0x%lx is not a frame cap", what, service);
+        SIM_USER_ERROR("%s: cptr 0x%lx is not a frame cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     *paddr = slot->cap.obj->paddr;
@@ -587,7 +587,7 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
     seL4_Error err;
     sim_lookup_fault_t fault;
     if (!valid_level(level)) {
-        ZF_LOGE("paging map: %lu is not a paging-structure type", level);
+        SIM_USER_ERROR("paging map: %lu is not a paging-structure type", level);
         return seL4_InvalidArgument;
     }
     const char *what = level_name(level);
@@ -600,11 +600,11 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
     }
     sim_cap_t *cap = &slot->cap;
     if (!sim_cap_is_type(cap, level)) {
-        ZF_LOGE("%s_Map: cptr 0x%lx is not a %s cap", what, service, what);
+        SIM_USER_ERROR("%s_Map: cptr 0x%lx is not a %s cap", what, service, what);
         return sim_error(k, seL4_IllegalOperation);
     }
     if (cap->mapped) {
-        ZF_LOGE("%s_Map: already mapped", what);
+        SIM_USER_ERROR("%s_Map: already mapped", what);
         return sim_error_invalid_cap(k, 0);
     }
     vaddr &= ~((1ul << level_shift(level)) - 1);
@@ -613,7 +613,7 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
         return err;
     }
     if (vaddr > seL4_UserTop) {
-        ZF_LOGE("%s_Map: 0x%lx is above seL4_UserTop", what, vaddr);
+        SIM_USER_ERROR("%s_Map: 0x%lx is above seL4_UserTop", what, vaddr);
         return sim_error_invalid_arg(k, 0);
     }
     if ((err = check_asid(k, &vspace_cap, what)) != seL4_NoError) {
@@ -621,11 +621,11 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
     }
     uint64_t *entry = lookup_slot_for_type(vspace_cap.obj, level, vaddr, &fault);
     if (entry == NULL) {
-        ZF_LOGE("%s_Map: no paging structure above 0x%lx (%lu bits left to resolve)", what, vaddr, fault.bits_left);
+        SIM_USER_ERROR("%s_Map: no paging structure above 0x%lx (%lu bits left to resolve)", what, vaddr, fault.bits_left);
         return sim_error_lookup(k, false, fault);
     }
     if (*entry != 0) {
-        ZF_LOGE("%s_Map: something is already mapped at 0x%lx at this level", what, vaddr);
+        SIM_USER_ERROR("%s_Map: something is already mapped at 0x%lx at this level", what, vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
     *entry = make_entry(cap->obj, 0, attr);
@@ -638,7 +638,7 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
 seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service)
 {
     if (!valid_level(level)) {
-        ZF_LOGE("paging unmap: %lu is not a paging-structure type", level);
+        SIM_USER_ERROR("paging unmap: %lu is not a paging-structure type", level);
         return seL4_InvalidArgument;
     }
     const char *what = level_name(level);
@@ -651,11 +651,11 @@ seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, se
     }
     sim_cap_t *cap = &slot->cap;
     if (!sim_cap_is_type(cap, level)) {
-        ZF_LOGE("%s_Unmap: cptr 0x%lx is not a %s cap", what, service, what);
+        SIM_USER_ERROR("%s_Unmap: cptr 0x%lx is not a %s cap", what, service, what);
         return sim_error(k, seL4_IllegalOperation);
     }
     if (!sim_cap_is_final(slot)) {
-        ZF_LOGE("%s_Unmap: other caps to this paging structure exist", what);
+        SIM_USER_ERROR("%s_Unmap: other caps to this paging structure exist", what);
         return sim_error(k, seL4_RevokeFirst);
     }
     if (cap->mapped) {
@@ -679,24 +679,24 @@ seL4_Error sel4sim_sys_x86_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr
         return seL4_InvalidCapability;
     }
     if (slot->cap.kind != SEL4SIM_CAP_ASID_CONTROL) {
-        ZF_LOGE("%s: cptr 0x%lx is not the ASID control cap", what, service);
+        SIM_USER_ERROR("%s: cptr 0x%lx is not the ASID control cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     unsigned i;
     for (i = 0; i < NUM_ASID_POOLS && k->arch.asid_table[i] != NULL; i++) {
     }
     if (i == NUM_ASID_POOLS) {
-        ZF_LOGE("%s: all %u ASID pools exist", what, NUM_ASID_POOLS);
+        SIM_USER_ERROR("%s: all %u ASID pools exist", what, NUM_ASID_POOLS);
         return sim_error(k, seL4_DeleteFirst);
     }
     sim_cte_t *ut_slot = sim_lookup_cptr(k, untyped);
     if (ut_slot == NULL || !sim_cap_is_type(&ut_slot->cap, seL4_UntypedObject)
         || ut_slot->cap.obj->size_bits != seL4_ASIDPoolBits || ut_slot->cap.obj->is_device) {
-        ZF_LOGE("%s: untyped must be a non-device untyped cap of exactly 2^%d bytes", what, seL4_ASIDPoolBits);
+        SIM_USER_ERROR("%s: untyped must be a non-device untyped cap of exactly 2^%d bytes", what, seL4_ASIDPoolBits);
         return sim_error_invalid_cap(k, 1);
     }
     if (sim_cap_has_children(ut_slot)) {
-        ZF_LOGE("%s: the untyped has children", what);
+        SIM_USER_ERROR("%s: the untyped has children", what);
         return sim_error(k, seL4_RevokeFirst);
     }
     sim_cap_t root_cap = cap_at(k, root);
@@ -706,7 +706,7 @@ seL4_Error sel4sim_sys_x86_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr
         return err;
     }
     if (!sim_cap_is_null(&dest->cap)) {
-        ZF_LOGE("%s: destination slot is not empty", what);
+        SIM_USER_ERROR("%s: destination slot is not empty", what);
         return sim_error(k, seL4_DeleteFirst);
     }
     sim_object_t *pool = sim_object_new(k, sizeof(sim_asid_pool_t), false, SIM_OBJ_ASID_POOL, seL4_ASIDPoolBits,
@@ -736,29 +736,29 @@ seL4_Error sel4sim_sys_x86_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr servi
         return seL4_InvalidCapability;
     }
     if (slot->cap.kind != SEL4SIM_CAP_ASID_POOL) {
-        ZF_LOGE("%s: cptr 0x%lx is not an ASID pool cap", what, service);
+        SIM_USER_ERROR("%s: cptr 0x%lx is not an ASID pool cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     sim_cte_t *vspace_slot = sim_lookup_cptr(k, vspace);
     if (vspace_slot == NULL || !arch_is_vspace_root(&vspace_slot->cap) || vspace_slot->cap.mapped) {
-        ZF_LOGE("%s: vspace must be a PML4 cap with no ASID yet", what);
+        SIM_USER_ERROR("%s: vspace must be a PML4 cap with no ASID yet", what);
         return sim_error_invalid_cap(k, 1);
     }
     seL4_Word base = slot->cap.data;
     sim_asid_pool_t *pool = (sim_asid_pool_t *)k->arch.asid_table[(base >> ASID_LOW_BITS) % NUM_ASID_POOLS];
     if (pool == NULL) {
-        ZF_LOGE("%s: the pool's ASID range has no pool", what);
+        SIM_USER_ERROR("%s: the pool's ASID range has no pool", what);
         return sim_error_lookup(k, false, sim_fault_invalid_root());
     }
     if (&pool->hdr != slot->cap.obj) {
-        ZF_LOGE("%s: the pool's ASID range belongs to another pool", what);
+        SIM_USER_ERROR("%s: the pool's ASID range belongs to another pool", what);
         return sim_error_invalid_cap(k, 0);
     }
     unsigned i;
     for (i = 0; i < (1u << ASID_LOW_BITS) && (base + i == 0 || pool->vspace[i] != NULL); i++) {
     }
     if (i == (1u << ASID_LOW_BITS)) {
-        ZF_LOGE("%s: the pool has no free ASID", what);
+        SIM_USER_ERROR("%s: the pool has no free ASID", what);
         return sim_error(k, seL4_DeleteFirst);
     }
     pool->vspace[i] = vspace_slot->cap.obj;
