@@ -21,3 +21,4 @@
 #include <sel4vspace_host/build_info.h>
 #include <sel4vspace_host/constants.h>
 #include <sel4vspace_host/host.h>
+#include <sel4vspace_host/checks.h>

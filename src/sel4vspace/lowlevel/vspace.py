@@ -43,6 +43,9 @@ VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 """VSPACE_PRESERVE: leave unmapped frames and cslots to their owner."""
 
 
+_CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
+
+
 def _raise(function: str, detail: str | None = None) -> None:
     raise VSpaceError(function, last_c_error(), detail)
 
@@ -52,7 +55,10 @@ def _void_ptr(name: str, value: int) -> Any:
 
 
 def caps_array(caps: Any, name: str = "caps") -> Any:
-    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted."""
+    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted,
+    a ``seL4_CPtr[]`` cdata is used as it is."""
+    if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
+        return caps
     values = _check.int_sequence(name, caps)
     if isinstance(values, (list, tuple)):
         try:

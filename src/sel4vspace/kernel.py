@@ -1,0 +1,262 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Kernel: one simulated seL4 kernel with its root CNode, untyped memory and host vka."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from .errors import KernelError, StaleObjectError, VSpaceError
+from .lowlevel import _check, clear_c_error, ffi, last_c_error, lib
+from .rights import CapRights
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vspace import VSpace
+
+__all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
+
+FRAME_SIZE_BITS: tuple[int, ...] = (12, 21, 30)
+"""Frame sizes the simulated x86_64 kernel maps: 4 KiB, 2 MiB (large) and 1 GiB (huge)."""
+
+# seL4_ObjectType names the simulated x86_64 kernel knows, as libsel4 spells them.
+_OBJECT_TYPE_CANDIDATES = (
+    "seL4_UntypedObject", "seL4_TCBObject", "seL4_EndpointObject", "seL4_NotificationObject",
+    "seL4_CapTableObject", "seL4_SchedContextObject", "seL4_ReplyObject",
+    "seL4_X86_PDPTObject", "seL4_X64_PML4Object", "seL4_X64_HugePageObject",
+    "seL4_X86_4K", "seL4_X86_LargePageObject", "seL4_X86_PageTableObject", "seL4_X86_PageDirectoryObject",
+    "seL4_X86_IOPageTableObject", "seL4_X86_VCPUObject", "seL4_X86_EPTPML4Object", "seL4_X86_EPTPDPTObject",
+    "seL4_X86_EPTPDObject", "seL4_X86_EPTPTObject",
+)
+OBJECT_TYPE_NAMES: dict[int, str] = {
+    getattr(lib, name): name for name in _OBJECT_TYPE_CANDIDATES if hasattr(lib, name)
+}
+"""seL4_ObjectType value -> libsel4 name, for the object types this build's libsel4 defines."""
+
+_FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
+
+
+def frame_size_bits(name: str, value: Any) -> int:
+    """A frame size in bits (12, 21 or 30), or TypeError/ValueError naming the argument."""
+    bits = _check.integer(name, value, 0, 64)
+    if bits not in FRAME_SIZE_BITS:
+        raise ValueError(f"{name} must be a frame size in bits {FRAME_SIZE_BITS}, got {bits}")
+    return bits
+
+
+class _Frame:
+    """A frame cap handed out by Kernel.alloc_frame (original) or Kernel.copy_cap (copy)."""
+
+    __slots__ = ("cap", "size_bits", "object", "parent", "copies")
+
+    def __init__(self, cap: int, size_bits: int, obj: Any, parent: _Frame | None) -> None:
+        self.cap = cap
+        self.size_bits = size_bits
+        self.object = obj          # vka_object_t of an original, None for a copy
+        self.parent = parent
+        self.copies: set[int] = set()
+
+
+def _destroy_world(world: Any, vspaces: dict[int, Any]) -> None:
+    lib.sel4sim_kernel_select(lib.sel4vspace_host_world_kernel(world))
+    for host_vspace in list(vspaces.values()):
+        lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
+    vspaces.clear()
+    lib.sel4vspace_host_world_destroy(world)
+
+
+class Kernel:
+    """One simulated seL4 kernel (x86_64) with a root CNode and ``2**untyped_bits`` bytes of
+    untyped memory, plus the host vka that allocates cslots and objects from them.
+
+    Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
+    once; each call selects its own. A kernel is released when it is closed (:meth:`close`, or
+    the ``with`` block ends) or garbage-collected; its vspaces go with it.
+    """
+
+    def __init__(self, untyped_bits: int = 28, cnode_bits: int = 16) -> None:
+        untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
+        cnode_bits = _check.integer("cnode_bits", cnode_bits, 5, 24)
+        clear_c_error()
+        world = lib.sel4vspace_host_world_new(untyped_bits, cnode_bits)
+        if world == ffi.NULL:
+            raise KernelError("sel4vspace_host_world_new", lib.seL4_NotEnoughMemory,
+                              str(last_c_error() or "could not create the kernel"))
+        self._world = world
+        self._kernel = lib.sel4vspace_host_world_kernel(world)
+        self._vka = lib.sel4vspace_host_world_vka(world)
+        self._host_vspaces: dict[int, Any] = {}
+        self._frames: dict[int, _Frame] = {}
+        self._finalizer = weakref.finalize(self, _destroy_world, world, self._host_vspaces)
+        self.untyped_bits = untyped_bits
+        self.cnode_bits = cnode_bits
+
+    # ---- lifetime ----
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Tear down every vspace of this kernel and release the kernel (idempotent)."""
+        self._finalizer()
+        self._frames.clear()
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _enter(self) -> Any:
+        """Select this kernel for libsel4 calls; returns its sel4sim_kernel_t *."""
+        if not self._finalizer.alive:
+            raise StaleObjectError("this Kernel was closed")
+        # Ask C rather than remembering: lowlevel code may have selected another kernel meanwhile.
+        if lib.sel4sim_kernel_current() != self._kernel:
+            lib.sel4vspace_host_world_select(self._world)
+        return self._kernel
+
+    # ---- vspaces ----
+
+    def new_vspace(self, name: str | None = None) -> VSpace:
+        """A new address space: a PML4 with an ASID, managed by a sel4utils vspace."""
+        from .vspace import VSpace
+
+        self._enter()
+        clear_c_error()
+        host_vspace = lib.sel4vspace_host_vspace_new(self._world)
+        if host_vspace == ffi.NULL:
+            raise VSpaceError("sel4vspace_host_vspace_new", last_c_error(), "could not create a vspace")
+        key = int(ffi.cast("uintptr_t", host_vspace))
+        self._host_vspaces[key] = host_vspace
+        return VSpace._create(self, host_vspace, key, name)
+
+    def _destroy_vspace(self, key: int, free: Any) -> None:
+        host_vspace = self._host_vspaces.pop(key, None)
+        if host_vspace is not None and self._finalizer.alive:
+            self._enter()
+            lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+
+    # ---- frames and caps ----
+
+    def alloc_frame(self, size_bits: int = 12) -> int:
+        """Allocate one frame object from untyped memory; returns its cap."""
+        return self.alloc_frames(1, size_bits)[0]
+
+    def alloc_frames(self, n: int, size_bits: int = 12) -> list[int]:
+        """Allocate n frames of ``2**size_bits`` bytes; returns their caps. All or nothing: if
+        memory runs out part-way, the frames already allocated are freed and KernelError raised."""
+        n = _check.integer("n", n, 1, 2**32)
+        size_bits = frame_size_bits("size_bits", size_bits)
+        self._enter()
+        caps: list[int] = []
+        for _ in range(n):
+            obj = ffi.new("vka_object_t *")
+            clear_c_error()
+            if lib.sel4vspace_host_alloc_frame(self._world, size_bits, obj) != 0:
+                for cap in caps:
+                    self._free_original(self._frames.pop(cap))
+                raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
+                                  f"frame {len(caps) + 1} of {n}: {last_c_error() or 'allocation failed'}")
+            cap = int(obj.cptr)
+            self._frames[cap] = _Frame(cap, size_bits, obj, None)
+            caps.append(cap)
+        return caps
+
+    def _frame(self, name: str, cap: Any) -> _Frame:
+        cap = _check.integer(name, cap)
+        frame = self._frames.get(cap)
+        if frame is None:
+            raise StaleObjectError(f"{name} {cap} is not a live frame cap of this kernel "
+                                   "(never allocated here, or deleted)")
+        return frame
+
+    def copy_cap(self, cap: int, rights: CapRights | str | None = None) -> int:
+        """A new cap to the same frame, in a fresh slot: a copy, or a mint with reduced rights
+        (never more than cap has). Returns the new cap."""
+        frame = self._frame("cap", cap)
+        c_rights = (CapRights.ALL if rights is None else CapRights.coerce(rights)).to_c()
+        self._enter()
+        clear_c_error()
+        new_cap = int(lib.sel4vspace_host_copy_cap(self._world, frame.cap, c_rights))
+        if new_cap == lib.seL4_CapNull:
+            raise KernelError("seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
+        self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, frame)
+        frame.copies.add(new_cap)
+        return new_cap
+
+    def delete_cap(self, cap: int) -> None:
+        """Delete a frame cap. A copy goes alone (its mapping with it); an original is revoked
+        first, so every copy and every mapping of the frame goes, and the frame's memory is
+        returned to the untyped allocator."""
+        frame = self._frame("cap", cap)
+        self._enter()
+        if frame.object is None:
+            self._delete_copy(frame)
+        else:
+            self._free_original(frame)
+        self._frames.pop(frame.cap, None)
+
+    def _delete_copy(self, frame: _Frame) -> None:
+        error = lib.sel4vspace_host_delete_cap(self._world, frame.cap)
+        if error != lib.seL4_NoError:
+            raise KernelError("seL4_CNode_Delete", error)
+        if frame.parent is not None:
+            frame.parent.copies.discard(frame.cap)
+
+    def _free_original(self, frame: _Frame) -> None:
+        path = ffi.new("cspacepath_t *")
+        lib.vka_cspace_make_path(self._vka, frame.cap, path)
+        error = lib.vka_cnode_revoke(path)
+        if error != lib.seL4_NoError:
+            raise KernelError("seL4_CNode_Revoke", error)
+        for copy in frame.copies:  # revoked with the original: only their slots are left to free
+            self._frames.pop(copy, None)
+            lib.vka_cspace_free(self._vka, copy)
+        frame.copies.clear()
+        lib.sel4vspace_host_free_object(self._world, frame.object)
+
+    def cap_info(self, cap: int) -> dict[str, Any]:
+        """What the kernel knows of a cap: type, size_bits, rights, paddr, mapped, mapped_vaddr."""
+        cap = _check.integer("cap", cap)
+        kernel = self._enter()
+        info = ffi.new("sel4sim_cap_info_t *")
+        if lib.sel4sim_cap_info(kernel, cap, info) != 0:
+            raise KernelError("sel4sim_cap_info", lib.seL4_InvalidCapability, f"cap {cap} is empty or invalid")
+        return {
+            "type": OBJECT_TYPE_NAMES.get(info.type, str(info.type)) if info.type >= 0 else None,
+            "size_bits": int(info.size_bits),
+            "rights": CapRights.from_c(info.rights),
+            "paddr": int(info.paddr),
+            "mapped": bool(info.mapped),
+            "mapped_vaddr": int(info.mapped_vaddr) if info.mapped else None,
+        }
+
+    # ---- accounting ----
+
+    @property
+    def untyped_free_bytes(self) -> int:
+        """Bytes of untyped memory a retype could still use."""
+        return int(lib.sel4sim_untyped_free_bytes(self._enter()))
+
+    @property
+    def object_counts(self) -> dict[str, int]:
+        """Live kernel objects by libsel4 type name (zero counts left out)."""
+        kernel = self._enter()
+        counts = ffi.new("size_t[]", lib.seL4_ObjectTypeCount)
+        lib.sel4sim_object_counts(kernel, counts)
+        return {OBJECT_TYPE_NAMES.get(i, str(i)): int(counts[i])
+                for i in range(lib.seL4_ObjectTypeCount) if counts[i]}
+
+    @property
+    def used_slots(self) -> int:
+        """Non-empty slots of the root CNode."""
+        return int(lib.sel4sim_used_slots(self._enter()))
+
+    def frame_caps(self) -> list[int]:
+        """Every live frame cap handed out by this kernel (originals and copies)."""
+        return sorted(self._frames)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self._host_vspaces)} vspace(s)"
+        return f"<Kernel untyped_bits={self.untyped_bits} {state}>"

@@ -1,0 +1,538 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""VSpace, Reservation and Mapping: the sel4utils vspace allocator of one address space.
+
+Method names are the C names without the ``vspace_`` prefix, so the C documentation applies.
+Every argument is checked in Python before any C runs (TypeError/ValueError); what the C
+allocator refuses raises :class:`~sel4vspace.errors.VSpaceError` with the C library's own words.
+Beyond the C, the Python layer guarantees:
+
+* all or nothing: a multi-page map that fails part-way leaves no page of that call mapped;
+* no reachable crash: inputs that upstream sel4utils would abort or fault on (unmapping a page
+  that is not mapped, a freed or foreign reservation, freeing a reservation with pages still
+  mapped) are refused before the C sees them;
+* no stale access: a torn-down VSpace or freed Reservation raises StaleObjectError.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import StaleObjectError, VMFault, VSpaceError
+from .kernel import frame_size_bits
+from .lowlevel import _check, ffi, lib
+from .lowlevel import vspace as ll
+from .rights import CapRights
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .kernel import Kernel
+
+__all__ = ["VSpace", "Reservation", "Mapping"]
+
+PAGE_BITS = 12
+_ADDRESS_LIMIT = 2**64
+
+_FRAME_CHECK_MESSAGES = {
+    1: "is an empty slot (deleted, or never allocated)",
+    2: "is not a frame cap",
+    3: "is a frame of another size",
+    4: "is already mapped",
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One page mapping as the simulated kernel records it."""
+
+    vaddr: int
+    size_bits: int
+    cap: int
+    """The frame cap the page was mapped with."""
+    paddr: int
+    rights: CapRights
+    """Effective user rights, after seL4's masking (write without read maps kernel-only: NONE)."""
+    cacheable: bool
+
+    @property
+    def size(self) -> int:
+        return 1 << self.size_bits
+
+    @property
+    def end(self) -> int:
+        return self.vaddr + self.size
+
+
+def _mapping_from_c(entry: Any) -> Mapping:
+    return Mapping(
+        vaddr=int(entry.vaddr),
+        size_bits=int(entry.size_bits),
+        cap=int(entry.frame_cap),
+        paddr=int(entry.paddr),
+        rights=CapRights.from_c(entry.rights),
+        cacheable=(int(entry.attributes) & int(lib.seL4_X86_CacheDisabled)) == 0,
+    )
+
+
+class Reservation:
+    """A reserved range of a VSpace. Its fields are read from the C reservation itself."""
+
+    __slots__ = ("_vspace", "_c", "_res", "__weakref__")
+
+    def __init__(self, vspace: VSpace, c_reservation: Any) -> None:
+        self._vspace: VSpace | None = vspace
+        self._c = c_reservation
+        self._res = lib.reservation_to_res(c_reservation)
+
+    @property
+    def c_reservation(self) -> Any:
+        """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
+        self._live()
+        return self._c
+
+    def _live(self) -> VSpace:
+        if self._vspace is None:
+            raise StaleObjectError("this Reservation was freed")
+        self._vspace._live()
+        return self._vspace
+
+    @property
+    def vspace(self) -> VSpace:
+        return self._live()
+
+    @property
+    def freed(self) -> bool:
+        return self._vspace is None
+
+    @property
+    def start(self) -> int:
+        self._live()
+        return int(self._res.start)
+
+    @property
+    def end(self) -> int:
+        self._live()
+        return int(self._res.end)
+
+    @property
+    def size(self) -> int:
+        self._live()
+        return int(self._res.end - self._res.start)
+
+    @property
+    def rights_deferred(self) -> bool:
+        self._live()
+        return bool(self._res.rights_deferred)
+
+    @property
+    def rights(self) -> CapRights | None:
+        """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
+        self._live()
+        return None if self._res.rights_deferred else CapRights.from_c(self._res.rights)
+
+    @property
+    def cacheable(self) -> bool:
+        self._live()
+        return bool(self._res.cacheable)
+
+    def contains(self, vaddr: int, size: int = 1) -> bool:
+        return self.start <= vaddr and vaddr + size <= self.end
+
+    def free(self) -> None:
+        """Free the reservation (see :meth:`VSpace.free_reservation`)."""
+        self._live().free_reservation(self)
+
+    def __enter__(self) -> Reservation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._vspace is not None and not self._vspace.torn_down:
+            self.free()
+
+    def __repr__(self) -> str:
+        if self._vspace is None or self._vspace.torn_down:
+            return "<Reservation freed>"
+        what = "deferred" if self.rights_deferred else str(self.rights)
+        return f"<Reservation {self.start:#x}-{self.end:#x} {what}{'' if self.cacheable else ' uncached'}>"
+
+
+def _tear_down_host_vspace(kernel_ref: weakref.ref, key: int) -> None:
+    kernel = kernel_ref()
+    if kernel is not None and not kernel.closed:
+        kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
+
+
+class VSpace:
+    """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils allocator.
+
+    Create with :meth:`Kernel.new_vspace`. A context manager: leaving the block tears it down.
+    """
+
+    def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
+        raise TypeError("create a VSpace with Kernel.new_vspace()")
+
+    @classmethod
+    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None) -> VSpace:
+        self = object.__new__(cls)
+        self.kernel = kernel
+        self.name = name
+        self._host = host_vspace
+        self._key = key
+        self._c = lib.sel4vspace_host_vspace_vspace(host_vspace)
+        self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
+        self._reservations: dict[int, Reservation] = {}
+        self._torn_down = False
+        self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
+        return self
+
+    # ---- lifetime ----
+
+    @property
+    def torn_down(self) -> bool:
+        return self._torn_down or self.kernel.closed
+
+    def _live(self) -> Any:
+        """Select this vspace's kernel; StaleObjectError if torn down. Returns the kernel pointer."""
+        if self._torn_down:
+            raise StaleObjectError("this VSpace was torn down")
+        return self.kernel._enter()
+
+    @property
+    def c_vspace(self) -> Any:
+        """The ``vspace_t *`` (for lowlevel calls)."""
+        self._live()
+        return self._c
+
+    def tear_down(self) -> None:
+        """Tear the vspace down: every mapping, reservation and paging structure goes, frames the
+        vspace allocated itself (new_pages) are freed, frames the caller mapped stay the caller's."""
+        self._live()
+        for mapping in self.mappings():
+            if self.kernel._frames.get(mapping.cap) is not None:
+                ll.unmap_pages(self._c, mapping.vaddr, 1, mapping.size_bits, ll.VSPACE_PRESERVE)
+        for reservation in list(self._reservations.values()):
+            reservation._vspace = None
+        self._reservations.clear()
+        self._torn_down = True
+        self._finalizer()
+
+    def __enter__(self) -> VSpace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.torn_down:
+            self.tear_down()
+
+    # ---- argument helpers ----
+
+    def _reservation(self, reservation: Any) -> Reservation:
+        if not isinstance(reservation, Reservation):
+            raise TypeError(f"reservation must be a Reservation, not {type(reservation).__name__}")
+        if reservation._vspace is None:
+            raise StaleObjectError("this Reservation was freed")
+        if reservation._vspace is not self:
+            raise ValueError("the reservation belongs to another vspace")
+        return reservation
+
+    def _aligned(self, name: str, vaddr: Any, size_bits: int) -> int:
+        vaddr = _check.address(name, vaddr)
+        if vaddr & ((1 << size_bits) - 1):
+            raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
+        return vaddr
+
+    @staticmethod
+    def _span(name: str, vaddr: int, size: int) -> None:
+        if vaddr + size > _ADDRESS_LIMIT:
+            raise ValueError(f"{name} {vaddr:#x} + {size:#x} wraps past the end of the address space")
+
+    def _track(self, c_reservation: Any) -> Reservation:
+        reservation = Reservation(self, c_reservation)
+        self._reservations[int(ffi.cast("uintptr_t", c_reservation.res))] = reservation
+        return reservation
+
+    def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
+        bad = ffi.new("size_t *")
+        reason = lib.sel4vspace_host_check_frames(self.kernel._kernel, c_caps, count, size_bits, bad)
+        if reason != 0:
+            cap = int(c_caps[bad[0]])
+            message = f"caps[{bad[0]}] ({cap}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
+            if reason == 1:
+                raise StaleObjectError(message)
+            raise ValueError(message)
+
+    # ---- reservations ----
+
+    def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
+        """Reserve ``size`` bytes at ``vaddr`` with ``rights`` for the pages mapped into it."""
+        vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
+        size = _check.integer("size", size, 1)
+        self._span("vaddr", vaddr, size)
+        c_rights = CapRights.coerce(rights).to_c()
+        cacheable = _check.boolean("cacheable", cacheable)
+        self._live()
+        return self._track(ll.reserve_range_at(self._c, vaddr, size, c_rights, cacheable))
+
+    def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
+                              cacheable: bool = True) -> Reservation:
+        """Reserve ``size`` bytes anywhere, aligned to ``2**size_bits``."""
+        size = _check.integer("size", size, 1)
+        size_bits = _check.integer("size_bits", size_bits, PAGE_BITS, 47)
+        c_rights = CapRights.coerce(rights).to_c()
+        cacheable = _check.boolean("cacheable", cacheable)
+        self._live()
+        c_reservation, _ = ll.reserve_range_aligned(self._c, size, size_bits, c_rights, cacheable)
+        return self._track(c_reservation)
+
+    def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
+        """Reserve ``size`` bytes at ``vaddr`` without rights: whoever maps into it gives them
+        (:meth:`deferred_rights_map_pages_at_vaddr`)."""
+        vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
+        size = _check.integer("size", size, 1)
+        self._span("vaddr", vaddr, size)
+        cacheable = _check.boolean("cacheable", cacheable)
+        self._live()
+        return self._track(ll.reserve_deferred_rights_range_at(self._c, vaddr, size, cacheable))
+
+    def reservations(self) -> list[Reservation]:
+        """The live reservations made through this object, by start address."""
+        self._live()
+        return sorted(self._reservations.values(), key=lambda r: int(r._res.start))
+
+    def free_reservation(self, reservation: Reservation) -> None:
+        """Free a reservation. Refused (VSpaceError naming them) while pages in it are mapped:
+        upstream would strand those pages and the range behind them."""
+        reservation = self._reservation(reservation)
+        self._live()
+        start, end = int(reservation._res.start), int(reservation._res.end)
+        still_mapped = [m for m in self.mappings() if m.vaddr < end and m.end > start]
+        if still_mapped:
+            listed = ", ".join(f"{m.vaddr:#x}" for m in still_mapped[:8])
+            more = f" and {len(still_mapped) - 8} more" if len(still_mapped) > 8 else ""
+            raise VSpaceError("vspace_free_reservation", None,
+                              f"{len(still_mapped)} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
+                              "unmap them first")
+        key = int(ffi.cast("uintptr_t", reservation._c.res))
+        ll.free_reservation(self._c, reservation._c)
+        self._reservations.pop(key, None)
+        reservation._vspace = None
+
+    def free_reservation_by_vaddr(self, vaddr: int) -> None:
+        """Free the reservation that contains ``vaddr``."""
+        vaddr = _check.address("vaddr", vaddr)
+        self._live()
+        for reservation in self._reservations.values():
+            if int(reservation._res.start) <= vaddr < int(reservation._res.end):
+                self.free_reservation(reservation)
+                return
+        raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
+
+    # ---- mapping ----
+
+    def _prepare_map(self, caps: Any, vaddr: Any, size_bits: Any, cookies: Any) -> tuple[Any, int, int, int]:
+        size_bits = frame_size_bits("size_bits", size_bits)
+        vaddr = self._aligned("vaddr", vaddr, size_bits)
+        c_caps = ll.caps_array(caps)
+        count = len(c_caps)
+        if count == 0:
+            raise ValueError("caps is empty: nothing to map")
+        self._span("vaddr", vaddr, count << size_bits)
+        if cookies is not None:
+            ll.cookies_array(cookies, count)  # type and length checks before any C runs
+        self._live()
+        self._check_frames(c_caps, count, size_bits)
+        return c_caps, count, vaddr, size_bits
+
+    def _roll_back(self, c_caps: Any, count: int, vaddr: int, size_bits: int) -> None:
+        """Unmap the pages of a failed multi-page map that did get mapped (all or nothing)."""
+        for i in range(count):
+            page = vaddr + (i << size_bits)
+            mapping = self.lookup(page)
+            if mapping is not None and mapping.cap == int(c_caps[i]) and mapping.vaddr == page:
+                ll.unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_PRESERVE)
+
+    def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
+                           cookies: Any = None) -> None:
+        """Map the frame caps at ``vaddr`` inside ``reservation``, with its rights."""
+        reservation = self._reservation(reservation)
+        c_caps, count, vaddr, size_bits = self._prepare_map(caps, vaddr, size_bits, cookies)
+        try:
+            ll.map_pages_at_vaddr(self._c, c_caps, cookies, vaddr, size_bits, reservation._c)
+        except VSpaceError:
+            self._roll_back(c_caps, count, vaddr, size_bits)
+            raise
+
+    def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
+                                           reservation: Reservation, size_bits: int = 12,
+                                           cookies: Any = None) -> None:
+        """Map the frame caps at ``vaddr`` inside a deferred-rights ``reservation``, with
+        ``rights`` given now."""
+        reservation = self._reservation(reservation)
+        c_rights = CapRights.coerce(rights).to_c()
+        c_caps, count, vaddr, size_bits = self._prepare_map(caps, vaddr, size_bits, cookies)
+        try:
+            ll.deferred_rights_map_pages_at_vaddr(self._c, c_caps, cookies, vaddr, size_bits, c_rights,
+                                                  reservation._c)
+        except VSpaceError:
+            self._roll_back(c_caps, count, vaddr, size_bits)
+            raise
+
+    def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
+                  cookies: Any = None) -> int:
+        """Map the frame caps anywhere, with ``rights``; returns the start address."""
+        c_rights = CapRights.coerce(rights).to_c()
+        cacheable = _check.boolean("cacheable", cacheable)
+        size_bits = frame_size_bits("size_bits", size_bits)
+        c_caps = ll.caps_array(caps)
+        count = len(c_caps)
+        if count == 0:
+            raise ValueError("caps is empty: nothing to map")
+        if cookies is not None:
+            ll.cookies_array(cookies, count)
+        self._live()
+        self._check_frames(c_caps, count, size_bits)
+        return ll.map_pages(self._c, c_caps, cookies, c_rights, size_bits, cacheable)
+
+    def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
+        """Allocate ``num_pages`` frames and map them anywhere with ``rights``; returns the start.
+        The frames belong to the vspace: ``unmap_pages(..., free=True)`` returns their memory."""
+        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
+        c_rights = CapRights.coerce(rights).to_c()
+        size_bits = frame_size_bits("size_bits", size_bits)
+        self._live()
+        return ll.new_pages(self._c, c_rights, num_pages, size_bits)
+
+    def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
+        """Allocate ``num_pages`` frames and map them at ``vaddr`` inside ``reservation``."""
+        reservation = self._reservation(reservation)
+        size_bits = frame_size_bits("size_bits", size_bits)
+        vaddr = self._aligned("vaddr", vaddr, size_bits)
+        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
+        self._span("vaddr", vaddr, num_pages << size_bits)
+        self._live()
+        try:
+            ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+        except VSpaceError:
+            for i in range(num_pages):
+                page = vaddr + (i << size_bits)
+                mapping = self.lookup(page)
+                if mapping is not None and mapping.vaddr == page and mapping.cap not in self.kernel._frames:
+                    ll.unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_FREE)
+            raise
+
+    def share_mem_at_vaddr(self, to: VSpace, start: int, num_pages: int, vaddr: int, reservation: Reservation,
+                           size_bits: int = 12) -> None:
+        """Map the ``num_pages`` pages mapped at ``start`` here into ``to`` at ``vaddr``, inside
+        ``to``'s ``reservation``, as copies of their frame caps."""
+        if not isinstance(to, VSpace):
+            raise TypeError(f"to must be a VSpace, not {type(to).__name__}")
+        if to.kernel is not self.kernel:
+            raise ValueError("cannot share memory between vspaces of different kernels")
+        reservation = to._reservation(reservation)
+        size_bits = frame_size_bits("size_bits", size_bits)
+        start = self._aligned("start", start, size_bits)
+        vaddr = to._aligned("vaddr", vaddr, size_bits)
+        num_pages = _check.integer("num_pages", num_pages, 1, 2**31 - 1)
+        self._span("start", start, num_pages << size_bits)
+        self._span("vaddr", vaddr, num_pages << size_bits)
+        self._live()
+        to._live()
+        self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
+        ll.share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
+
+    def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
+        bad = ffi.new("size_t *")
+        reason = lib.sel4vspace_host_check_mapped(self.kernel._kernel, self.root, vaddr, num_pages, size_bits, bad)
+        if reason != 0:
+            page = vaddr + (bad[0] << size_bits)
+            what = "is not mapped" if reason == 1 else "is mapped with another page size"
+            raise VSpaceError(function, None, f"page {page:#x} {what}")
+
+    def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
+        """Unmap ``num_pages`` pages from ``vaddr``; reservations stay. ``free=True`` also frees
+        frames the vspace allocated itself (new_pages); frames from :meth:`Kernel.alloc_frame`
+        stay the caller's and cannot be freed this way."""
+        size_bits = frame_size_bits("size_bits", size_bits)
+        vaddr = self._aligned("vaddr", vaddr, size_bits)
+        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
+        self._span("vaddr", vaddr, num_pages << size_bits)
+        free = _check.boolean("free", free)
+        self._live()
+        self._require_mapped(vaddr, num_pages, size_bits, "vspace_unmap_pages")
+        if free:
+            for i in range(num_pages):
+                cap = ll.get_cap(self._c, vaddr + (i << size_bits))
+                if cap in self.kernel._frames:
+                    raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {cap} from Kernel.alloc_frame; "
+                                     "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
+        ll.unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_FREE if free else ll.VSPACE_PRESERVE)
+
+    def get_cap(self, vaddr: int) -> int:
+        """The frame cap the allocator recorded at ``vaddr`` (0 when none)."""
+        vaddr = _check.address("vaddr", vaddr)
+        self._live()
+        return ll.get_cap(self._c, vaddr)
+
+    def get_cookie(self, vaddr: int) -> int:
+        """The allocation cookie the allocator recorded at ``vaddr`` (0 when none)."""
+        vaddr = _check.address("vaddr", vaddr)
+        self._live()
+        return ll.get_cookie(self._c, vaddr)
+
+    # ---- the simulated kernel's view ----
+
+    def lookup(self, vaddr: int) -> Mapping | None:
+        """The mapping covering ``vaddr`` in the kernel's page tables, or None."""
+        vaddr = _check.address("vaddr", vaddr)
+        kernel = self._live()
+        entry = ffi.new("sel4sim_mapping_t *")
+        if not lib.sel4sim_vspace_lookup(kernel, self.root, vaddr, entry):
+            return None
+        return _mapping_from_c(entry)
+
+    def mappings(self) -> list[Mapping]:
+        """Every mapping of this address space, by address."""
+        kernel = self._live()
+        total = lib.sel4sim_vspace_mappings(kernel, self.root, ffi.NULL, 0)
+        if total == 0:
+            return []
+        entries = ffi.new("sel4sim_mapping_t[]", total)
+        lib.sel4sim_vspace_mappings(kernel, self.root, entries, total)
+        return [_mapping_from_c(entries[i]) for i in range(total)]
+
+    def read(self, vaddr: int, n: int) -> bytes:
+        """Read ``n`` bytes at ``vaddr`` as user code would; VMFault if the MMU refuses."""
+        vaddr = _check.address("vaddr", vaddr)
+        n = _check.integer("n", n, 0, 2**40)
+        self._span("vaddr", vaddr, n)
+        kernel = self._live()
+        buffer = ffi.new("char[]", n) if n else ffi.new("char[1]")
+        fault = ffi.new("sel4sim_fault_t *")
+        if lib.sel4sim_mmu_read(kernel, self.root, vaddr, buffer, n, fault) != 0:
+            raise _fault(fault)
+        return ffi.buffer(buffer, n)[:]
+
+    def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
+        """Write ``data`` at ``vaddr`` as user code would; VMFault (nothing written) if refused."""
+        vaddr = _check.address("vaddr", vaddr)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
+        view = memoryview(data).cast("B")
+        self._span("vaddr", vaddr, len(view))
+        kernel = self._live()
+        fault = ffi.new("sel4sim_fault_t *")
+        if lib.sel4sim_mmu_write(kernel, self.root, vaddr, ffi.from_buffer(view), len(view), fault) != 0:
+            raise _fault(fault)
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        if self.torn_down:
+            return f"<VSpace{label} torn down>"
+        return f"<VSpace{label} root={self.root} reservations={len(self._reservations)}>"
+
+
+def _fault(fault: Any) -> VMFault:
+    access = "write" if fault.access == lib.SEL4SIM_ACCESS_WRITE else "read"
+    reason = {int(lib.SEL4SIM_FAULT_UNMAPPED): "unmapped",
+              int(lib.SEL4SIM_FAULT_PERMISSION): "permission"}.get(int(fault.reason), "host out of memory")
+    return VMFault(int(fault.vaddr), access, reason)
+

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Kernel: frames, cap copies and deletion, accounting, lifetime."""
+
+from __future__ import annotations
+
+import pytest
+
+from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError
+
+
+def test_a_fresh_kernel_has_its_untyped_memory_free():
+    with Kernel(untyped_bits=20) as k:
+        assert 0 < k.untyped_free_bytes <= 2**20
+        assert k.object_counts.get("seL4_UntypedObject", 0) >= 1
+        assert k.used_slots > 0
+
+
+@pytest.mark.parametrize("size_bits,type_name", [(12, "seL4_X86_4K"), (21, "seL4_X86_LargePageObject")])
+def test_alloc_frame_makes_a_frame_cap_of_that_size(size_bits, type_name):
+    with Kernel(untyped_bits=24) as k:
+        before = k.untyped_free_bytes
+        cap = k.alloc_frame(size_bits)
+        info = k.cap_info(cap)
+        assert info["type"] == type_name
+        assert info["size_bits"] == size_bits
+        assert info["mapped"] is False
+        assert k.untyped_free_bytes == before - 2**size_bits
+        assert k.object_counts[type_name] == 1
+
+
+def test_alloc_frames_gives_distinct_caps_and_delete_returns_everything(kernel):
+    before = (kernel.untyped_free_bytes, kernel.used_slots, kernel.object_counts)
+    caps = kernel.alloc_frames(8)
+    assert len(set(caps)) == 8
+    assert kernel.frame_caps() == sorted(caps)
+    for cap in caps:
+        kernel.delete_cap(cap)
+    assert (kernel.untyped_free_bytes, kernel.used_slots, kernel.object_counts) == before
+
+
+def test_copy_cap_reduces_rights_and_never_amplifies(kernel):
+    cap = kernel.alloc_frame()
+    read_only = kernel.copy_cap(cap, CapRights.READ)
+    assert kernel.cap_info(read_only)["rights"].write is False
+    assert kernel.cap_info(read_only)["rights"].read is True
+    widened = kernel.copy_cap(read_only, CapRights.ALL)
+    assert kernel.cap_info(widened)["rights"].write is False
+    assert kernel.cap_info(kernel.copy_cap(cap, "rw"))["rights"] >= CapRights.RW
+
+
+def test_deleting_an_original_revokes_its_copies(kernel):
+    slots = kernel.used_slots
+    cap = kernel.alloc_frame()
+    copy = kernel.copy_cap(cap)
+    kernel.delete_cap(cap)
+    assert kernel.used_slots == slots
+    with pytest.raises(KernelError, match="seL4_InvalidCapability"):
+        kernel.cap_info(copy)
+    with pytest.raises(StaleObjectError):
+        kernel.delete_cap(copy)
+
+
+def test_deleting_a_copy_leaves_the_original(kernel):
+    cap = kernel.alloc_frame()
+    copy = kernel.copy_cap(cap)
+    kernel.delete_cap(copy)
+    assert kernel.cap_info(cap)["type"] == "seL4_X86_4K"
+    with pytest.raises(KernelError, match="seL4_InvalidCapability"):
+        kernel.cap_info(copy)
+
+
+def test_deleting_twice_is_a_stale_object_error(kernel):
+    cap = kernel.alloc_frame()
+    kernel.delete_cap(cap)
+    with pytest.raises(StaleObjectError, match="not a live frame cap"):
+        kernel.delete_cap(cap)
+
+
+def test_running_out_of_untyped_memory_is_all_or_nothing():
+    with Kernel(untyped_bits=16) as k:  # 64 KiB: at most 16 frames
+        before = (k.untyped_free_bytes, k.used_slots)
+        with pytest.raises(KernelError, match="seL4_NotEnoughMemory") as info:
+            k.alloc_frames(64)
+        assert "of 64" in str(info.value)
+        assert (k.untyped_free_bytes, k.used_slots) == before
+        assert k.frame_caps() == []
+
+
+@pytest.mark.parametrize("kwargs,error", [
+    ({"untyped_bits": "28"}, TypeError), ({"untyped_bits": True}, TypeError),
+    ({"untyped_bits": 3}, ValueError), ({"untyped_bits": 99}, ValueError), ({"cnode_bits": 40}, ValueError),
+])
+def test_kernel_arguments_are_checked(kwargs, error):
+    with pytest.raises(error):
+        Kernel(**kwargs)
+
+
+@pytest.mark.parametrize("size_bits", [0, 13, 22, 64])
+def test_alloc_frame_refuses_sizes_that_are_not_frames(kernel, size_bits):
+    with pytest.raises(ValueError, match="frame size"):
+        kernel.alloc_frame(size_bits)
+
+
+def test_a_closed_kernel_refuses_use():
+    k = Kernel(untyped_bits=20)
+    vs = k.new_vspace()
+    k.close()
+    assert k.closed and vs.torn_down
+    with pytest.raises(StaleObjectError, match="closed"):
+        k.alloc_frame()
+    with pytest.raises(StaleObjectError):
+        vs.mappings()
+    k.close()  # idempotent
+
+
+def test_two_kernels_are_independent():
+    with Kernel(untyped_bits=20) as a, Kernel(untyped_bits=22) as b:
+        a_free, b_free = a.untyped_free_bytes, b.untyped_free_bytes
+        cap = a.alloc_frame()
+        assert b.untyped_free_bytes == b_free
+        assert a.untyped_free_bytes == a_free - 4096
+        with pytest.raises(StaleObjectError, match="not a live frame cap of this kernel"):
+            b.delete_cap(cap)
+        assert a.cap_info(cap)["type"] == "seL4_X86_4K"
