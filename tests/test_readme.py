@@ -20,5 +20,6 @@ def test_the_readme_has_python_examples():
 def test_readme_example_runs(source, capsys):
     exec(compile(source, str(README), "exec"), {})
     # Each example shows its result in a trailing comment; what it prints must match.
+    printed = capsys.readouterr().out
     for expected in re.findall(r"print\(.*\)\s+# (.+)", source):
-        assert expected.strip() in capsys.readouterr().out
+        assert expected.strip() in printed
