@@ -168,6 +168,19 @@ class VSpace:
     Create with :meth:`Kernel.new_vspace`. A context manager: leaving the block tears it down.
     """
 
+    kernel: Kernel
+    """The kernel this address space lives in."""
+    name: str | None
+    """The label given to :meth:`Kernel.new_vspace`, if any."""
+    root: int
+    """The cap of the root paging structure (the PML4)."""
+    _host: Any
+    _key: int
+    _c: Any
+    _reservations: dict[int, Reservation]
+    _torn_down: bool
+    _finalizer: weakref.finalize
+
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
 
@@ -180,7 +193,7 @@ class VSpace:
         self._key = key
         self._c = lib.sel4vspace_host_vspace_vspace(host_vspace)
         self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
-        self._reservations: dict[int, Reservation] = {}
+        self._reservations = {}
         self._torn_down = False
         self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
         return self

@@ -52,7 +52,7 @@ def install(ffi: Any, lib: Any) -> None:
         c_file = ffi.string(record.file).decode("utf-8", "replace") if record.file != ffi.NULL else "?"
         c_func = ffi.string(record.func).decode("utf-8", "replace") if record.func != ffi.NULL else None
         message = ffi.string(record.message).decode("utf-8", "replace")
-        log_record = logger.makeRecord(LOGGER_NAME, level, c_file, int(record.line), message, None, None, c_func)
+        log_record = logger.makeRecord(LOGGER_NAME, level, c_file, int(record.line), message, (), None, c_func)
         logger.handle(log_record)
 
     _sink = ffi.callback("sel4vspace_log_sink_fn", emit)
