@@ -54,6 +54,7 @@ sim_object_t *sim_object_new(sel4sim_kernel_t *k, size_t obj_bytes, bool aligned
     }
     k->registry = obj;
     k->counts[type]++;
+    k->type_bytes[type] += obj_bytes;
     return obj;
 }
 
@@ -86,6 +87,7 @@ void sim_object_free(sel4sim_kernel_t *k, sim_object_t *obj)
     }
     k->counts[obj->type]--;
     bytes = is_generic_type(obj->type) ? generic_object_release(k, obj) : arch_object_release(k, obj);
+    k->type_bytes[obj->type] -= bytes;
     sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, obj, bytes);
 }
 
@@ -415,6 +417,11 @@ size_t sel4sim_used_slots(sel4sim_kernel_t *k)
 size_t sel4sim_kernel_bookkeeping_bytes(sel4sim_kernel_t *k)
 {
     return k == NULL ? 0 : k->bytes[HOST_ALLOC_KERNEL_OBJECTS];
+}
+
+size_t sel4sim_object_host_bytes(sel4sim_kernel_t *k, seL4_Word type)
+{
+    return k == NULL || type >= seL4_ObjectTypeCount ? 0 : k->type_bytes[type];
 }
 
 size_t sel4sim_frame_backing_bytes(sel4sim_kernel_t *k)

@@ -97,6 +97,7 @@ struct sel4sim_kernel {
     sim_object_t *registry;   /* head of the list of live objects */
     sim_cnode_t *reap_head;   /* CNodes whose last cap went, to be emptied and freed */
     size_t counts[SIM_NUM_OBJ_TYPES];
+    size_t type_bytes[SIM_NUM_OBJ_TYPES]; /* host bytes of the live objects' structs, by type */
     size_t bytes[HOST_ALLOC_NUM_CATEGORIES];
     sim_arch_state_t arch;
 };

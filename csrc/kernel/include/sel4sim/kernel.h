@@ -106,3 +106,6 @@ size_t sel4sim_used_slots(sel4sim_kernel_t *k);
 /* Host bytes the kernel holds: its bookkeeping (objects, caps, page tables) and frame contents. */
 size_t sel4sim_kernel_bookkeeping_bytes(sel4sim_kernel_t *k);
 size_t sel4sim_frame_backing_bytes(sel4sim_kernel_t *k);
+/* Host bytes of the live objects of one seL4_ObjectType: their structs (a paging structure's
+ * entries included; a CNode's slot array and frame contents not). 0 for an unknown type. */
+size_t sel4sim_object_host_bytes(sel4sim_kernel_t *k, seL4_Word type);
