@@ -32,6 +32,8 @@ OBJECT_TYPE_NAMES: dict[int, str] = {
 }
 """seL4_ObjectType value -> libsel4 name, for the object types this build's libsel4 defines."""
 
+_PAGING_TYPES = (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PDPTObject,
+                 lib.seL4_X64_PML4Object)
 _FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
 
 
@@ -247,6 +249,22 @@ class Kernel:
         lib.sel4sim_object_counts(kernel, counts)
         return {OBJECT_TYPE_NAMES.get(i, str(i)): int(counts[i])
                 for i in range(lib.seL4_ObjectTypeCount) if counts[i]}
+
+    @property
+    def host_memory(self) -> dict[str, int]:
+        """Host bytes this kernel's world holds, from the C side's own accounting:
+        ``kernel_objects`` (the simulated kernel's objects, cap slots and paging structures),
+        ``paging_structures`` (the page tables, directories, PDPTs and PML4s among them),
+        ``frame_backing`` (frame contents, allocated on first write) and ``allocator_tables``
+        (the bookkeeping the sel4utils vspaces took from the loader)."""
+        kernel = self._enter()
+        paging = sum(int(lib.sel4sim_object_host_bytes(kernel, t)) for t in _PAGING_TYPES)
+        return {
+            "kernel_objects": int(lib.sel4sim_kernel_bookkeeping_bytes(kernel)),
+            "paging_structures": paging,
+            "frame_backing": int(lib.sel4sim_frame_backing_bytes(kernel)),
+            "allocator_tables": int(lib.sel4vspace_host_world_loader_bytes(self._world)),
+        }
 
     @property
     def used_slots(self) -> int:

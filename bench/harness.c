@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The native side of bench/run.py: each workload driven straight through the vspace_* calls and
+ * the simulation API, built from the same objects as the Python extension (bench/build.py), so
+ * that the Python figures have a floor to be compared with.
+ *
+ * Usage: harness WORKLOAD SIZE REPS
+ *   W1 N      bulk deferred map: reserve N deferred pages, map N frames in one call, unmap, free
+ *   W2 ROUNDS small operations: reserve, map one page, unmap, free the reservation
+ *   W3 R      R one-page reservations; map, look up and unmap each by vaddr
+ *   W4 N      host bytes of mapping bookkeeping per mapped page (N pages mapped densely)
+ *   W5 CHUNK  MMU reads and writes in CHUNK-byte pieces, and memcpy of the same bytes
+ * Prints one JSON object. bench/workloads.py runs the same workloads through sel4vspace; both
+ * sides take their parameters (kernel sizes, addresses, repetitions) from the same rules.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sel4/sel4.h>
+#include <sel4sim/kernel.h>
+#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_host/constants.h>
+#include <sel4vspace_host/host.h>
+#include <vspace/vspace.h>
+
+#define PAGE 4096ul
+/* Where the workloads put their reservations: above everything the vspace set up itself. */
+#define BULK_VADDR (1ul << 40)
+#define MANY_VADDR (1ul << 39)
+
+static void die(const char *what)
+{
+    fprintf(stderr, "harness: %s failed\n", what);
+    exit(1);
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *samples, size_t n)
+{
+    double *sorted = malloc(n * sizeof(*sorted));
+    if (sorted == NULL) {
+        die("malloc");
+    }
+    memcpy(sorted, samples, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), compare_double);
+    double m = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    free(sorted);
+    return m;
+}
+
+static void print_samples(const char *name, const double *samples, size_t n)
+{
+    printf("\"%s\": [", name);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s%.3f", i ? ", " : "", samples[i]);
+    }
+    printf("]");
+}
+
+static unsigned log2_ceil(size_t n)
+{
+    unsigned bits = 0;
+    while ((1ul << bits) < n) {
+        bits++;
+    }
+    return bits;
+}
+
+/* Kernel sizes for a workload that maps up to `pages` 4 KiB frames at once (bench/workloads.py
+ * uses the same rule): untyped memory for twice the frames, and a root CNode with room for the
+ * frame caps and the untyped caps the buddy allocator splits off. */
+static unsigned untyped_bits_for(size_t pages)
+{
+    unsigned bits = log2_ceil(pages) + 13;
+    return bits < 22 ? 22 : bits;
+}
+
+static unsigned cnode_bits_for(size_t pages)
+{
+    unsigned bits = log2_ceil(pages) + 2;
+    return bits < 16 ? 16 : bits;
+}
+
+typedef struct bench_world {
+    host_world_t *world;
+    host_vspace_t *host_vspace;
+    vspace_t *vspace;
+    sel4sim_kernel_t *kernel;
+    seL4_CPtr root;
+    seL4_CPtr *caps;
+    size_t num_caps;
+} bench_world_t;
+
+static void world_open(bench_world_t *b, size_t pages, size_t frames)
+{
+    b->world = sel4vspace_host_world_new(untyped_bits_for(pages), cnode_bits_for(pages));
+    if (b->world == NULL) {
+        die("sel4vspace_host_world_new");
+    }
+    b->host_vspace = sel4vspace_host_vspace_new(b->world);
+    if (b->host_vspace == NULL) {
+        die("sel4vspace_host_vspace_new");
+    }
+    b->vspace = sel4vspace_host_vspace_vspace(b->host_vspace);
+    b->kernel = sel4vspace_host_world_kernel(b->world);
+    b->root = sel4vspace_host_vspace_root(b->host_vspace);
+    b->num_caps = frames;
+    b->caps = calloc(frames ? frames : 1, sizeof(*b->caps));
+    if (b->caps == NULL) {
+        die("calloc");
+    }
+    for (size_t i = 0; i < frames; i++) {
+        vka_object_t frame;
+        if (sel4vspace_host_alloc_frame(b->world, seL4_PageBits, &frame) != 0) {
+            die("sel4vspace_host_alloc_frame");
+        }
+        b->caps[i] = frame.cptr;
+    }
+    sel4vspace_host_world_select(b->world);
+}
+
+static void world_close(bench_world_t *b)
+{
+    sel4vspace_host_world_destroy(b->world);
+    free(b->caps);
+}
+
+/* ---- W1 -------------------------------------------------------------------------------------- */
+
+static void bulk_cycle(bench_world_t *b, size_t n)
+{
+    reservation_t res = vspace_reserve_deferred_rights_range_at(b->vspace, (void *) BULK_VADDR, n * PAGE, 1);
+    if (res.res == NULL) {
+        die("vspace_reserve_deferred_rights_range_at");
+    }
+    if (vspace_deferred_rights_map_pages_at_vaddr(b->vspace, b->caps, NULL, (void *) BULK_VADDR, n, seL4_PageBits,
+                                                  seL4_ReadWrite, res) != 0) {
+        die("vspace_deferred_rights_map_pages_at_vaddr");
+    }
+    vspace_unmap_pages(b->vspace, (void *) BULK_VADDR, n, seL4_PageBits, VSPACE_PRESERVE);
+    vspace_free_reservation(b->vspace, res);
+}
+
+static void w1_bulk(size_t n, size_t reps)
+{
+    bench_world_t b;
+    world_open(&b, n, n);
+    double *samples = calloc(reps, sizeof(*samples));
+    if (samples == NULL) {
+        die("calloc");
+    }
+    /* the first cycle also creates the paging structures and the allocator's tables: "cold" */
+    for (size_t r = 0; r < reps; r++) {
+        double t0 = now_ns();
+        bulk_cycle(&b, n);
+        samples[r] = (now_ns() - t0) / (double) n;
+    }
+    printf("{\"workload\": \"W1\", \"size\": %zu, \"unit\": \"ns/page\", \"value\": %.3f, \"cold\": %.3f, ", n,
+           median(samples + 1, reps - 1), samples[0]);
+    print_samples("samples", samples, reps);
+    printf("}\n");
+    free(samples);
+    world_close(&b);
+}
+
+/* ---- W2 -------------------------------------------------------------------------------------- */
+
+static void small_round(bench_world_t *b)
+{
+    reservation_t res = vspace_reserve_deferred_rights_range_at(b->vspace, (void *) BULK_VADDR, PAGE, 1);
+    if (res.res == NULL) {
+        die("vspace_reserve_deferred_rights_range_at");
+    }
+    if (vspace_deferred_rights_map_pages_at_vaddr(b->vspace, b->caps, NULL, (void *) BULK_VADDR, 1, seL4_PageBits,
+                                                  seL4_ReadWrite, res) != 0) {
+        die("vspace_deferred_rights_map_pages_at_vaddr");
+    }
+    vspace_unmap_pages(b->vspace, (void *) BULK_VADDR, 1, seL4_PageBits, VSPACE_PRESERVE);
+    vspace_free_reservation(b->vspace, res);
+}
+
+static void w2_small(size_t rounds, size_t batches)
+{
+    bench_world_t b;
+    world_open(&b, 1, 1);
+    double *samples = calloc(batches, sizeof(*samples));
+    if (samples == NULL) {
+        die("calloc");
+    }
+    size_t per_batch = rounds / batches;
+    for (size_t i = 0; i < per_batch; i++) {
+        small_round(&b); /* warm up: tables, paging structures, caches */
+    }
+    for (size_t r = 0; r < batches; r++) {
+        double t0 = now_ns();
+        for (size_t i = 0; i < per_batch; i++) {
+            small_round(&b);
+        }
+        samples[r] = (now_ns() - t0) / (double) per_batch;
+    }
+    printf("{\"workload\": \"W2\", \"size\": %zu, \"unit\": \"ns/round\", \"calls_per_round\": 4, \"value\": %.3f, ",
+           rounds, median(samples, batches));
+    print_samples("samples", samples, batches);
+    printf("}\n");
+    free(samples);
+    world_close(&b);
+}
+
+/* ---- W3 -------------------------------------------------------------------------------------- */
+
+enum { PHASE_RESERVE, PHASE_MAP, PHASE_LOOKUP, PHASE_UNMAP, PHASE_FREE, NUM_PHASES };
+static const char *const phase_names[NUM_PHASES] = { "reserve", "map", "lookup", "unmap", "free" };
+
+static uintptr_t many_vaddr(size_t i)
+{
+    /* every other page: the reservations never touch */
+    return MANY_VADDR + i * 2 * PAGE;
+}
+
+static void w3_many(size_t r_count, size_t reps)
+{
+    bench_world_t b;
+    world_open(&b, r_count, r_count);
+    reservation_t *res = calloc(r_count, sizeof(*res));
+    double *samples = calloc(NUM_PHASES * reps, sizeof(*samples));
+    if (res == NULL || samples == NULL) {
+        die("calloc");
+    }
+    for (size_t rep = 0; rep < reps; rep++) {
+        double t[NUM_PHASES + 1];
+        t[PHASE_RESERVE] = now_ns();
+        for (size_t i = 0; i < r_count; i++) {
+            res[i] = vspace_reserve_range_at(b.vspace, (void *) many_vaddr(i), PAGE, seL4_ReadWrite, 1);
+            if (res[i].res == NULL) {
+                die("vspace_reserve_range_at");
+            }
+        }
+        t[PHASE_MAP] = now_ns();
+        for (size_t i = 0; i < r_count; i++) {
+            if (vspace_map_pages_at_vaddr(b.vspace, &b.caps[i], NULL, (void *) many_vaddr(i), 1, seL4_PageBits,
+                                          res[i]) != 0) {
+                die("vspace_map_pages_at_vaddr");
+            }
+        }
+        t[PHASE_LOOKUP] = now_ns();
+        for (size_t i = 0; i < r_count; i++) {
+            sel4sim_mapping_t m;
+            if (!sel4sim_vspace_lookup(b.kernel, b.root, many_vaddr(i), &m) || m.frame_cap != b.caps[i]) {
+                die("sel4sim_vspace_lookup");
+            }
+        }
+        t[PHASE_UNMAP] = now_ns();
+        for (size_t i = 0; i < r_count; i++) {
+            vspace_unmap_pages(b.vspace, (void *) many_vaddr(i), 1, seL4_PageBits, VSPACE_PRESERVE);
+        }
+        t[PHASE_FREE] = now_ns();
+        for (size_t i = 0; i < r_count; i++) {
+            vspace_free_reservation_by_vaddr(b.vspace, (void *) many_vaddr(i));
+        }
+        t[NUM_PHASES] = now_ns();
+        for (int p = 0; p < NUM_PHASES; p++) {
+            samples[p * reps + rep] = (t[p + 1] - t[p]) / (double) r_count;
+        }
+    }
+    printf("{\"workload\": \"W3\", \"size\": %zu, \"unit\": \"ns/op\", \"phases\": {", r_count);
+    for (int p = 0; p < NUM_PHASES; p++) {
+        printf("%s\"%s\": %.3f", p ? ", " : "", phase_names[p], median(samples + p * reps, reps));
+    }
+    printf("}, ");
+    for (int p = 0; p < NUM_PHASES; p++) {
+        print_samples(phase_names[p], samples + p * reps, reps);
+        printf(", ");
+    }
+    printf("\"reps\": %zu}\n", reps);
+    free(samples);
+    free(res);
+    world_close(&b);
+}
+
+/* ---- W4 -------------------------------------------------------------------------------------- */
+
+static size_t paging_structure_bytes(sel4sim_kernel_t *k)
+{
+    return sel4sim_object_host_bytes(k, seL4_X86_PageTableObject)
+           + sel4sim_object_host_bytes(k, seL4_X86_PageDirectoryObject)
+           + sel4sim_object_host_bytes(k, seL4_X86_PDPTObject) + sel4sim_object_host_bytes(k, seL4_X64_PML4Object);
+}
+
+static void w4_memory(size_t n)
+{
+    bench_world_t b;
+    world_open(&b, n, n);
+    size_t tables_before = sel4vspace_host_world_loader_bytes(b.world);
+    size_t paging_before = paging_structure_bytes(b.kernel);
+    reservation_t res = vspace_reserve_deferred_rights_range_at(b.vspace, (void *) BULK_VADDR, n * PAGE, 1);
+    if (res.res == NULL
+        || vspace_deferred_rights_map_pages_at_vaddr(b.vspace, b.caps, NULL, (void *) BULK_VADDR, n, seL4_PageBits,
+                                                     seL4_ReadWrite, res) != 0) {
+        die("mapping for W4");
+    }
+    double tables = (double) (sel4vspace_host_world_loader_bytes(b.world) - tables_before) / (double) n;
+    double paging = (double) (paging_structure_bytes(b.kernel) - paging_before) / (double) n;
+    printf("{\"workload\": \"W4\", \"size\": %zu, \"unit\": \"bytes/page\", \"value\": %.3f, "
+           "\"allocator_tables\": %.3f, \"paging_structures\": %.3f}\n", n, tables + paging, tables, paging);
+    world_close(&b);
+}
+
+/* ---- W5 -------------------------------------------------------------------------------------- */
+
+#define W5_REGION (1ul << 20)   /* 1 MiB mapped read-write, written once so every frame is backed */
+
+static void w5_mmu(size_t chunk, size_t total)
+{
+    size_t pages = W5_REGION / PAGE;
+    bench_world_t b;
+    world_open(&b, pages, pages);
+    reservation_t res = vspace_reserve_range_at(b.vspace, (void *) BULK_VADDR, W5_REGION, seL4_ReadWrite, 1);
+    if (res.res == NULL
+        || vspace_map_pages_at_vaddr(b.vspace, b.caps, NULL, (void *) BULK_VADDR, pages, seL4_PageBits, res) != 0) {
+        die("mapping for W5");
+    }
+    uint8_t *source = malloc(W5_REGION), *buffer = malloc(chunk);
+    if (source == NULL || buffer == NULL) {
+        die("malloc");
+    }
+    for (size_t i = 0; i < W5_REGION; i++) {
+        source[i] = (uint8_t) (i * 7u);
+    }
+    sel4sim_fault_t fault;
+    if (sel4sim_mmu_write(b.kernel, b.root, BULK_VADDR, source, W5_REGION, &fault) != 0) {
+        die("sel4sim_mmu_write");
+    }
+    enum { KIND_READ, KIND_WRITE, KIND_MEMCPY, NUM_KINDS };
+    static const char *const kind_names[NUM_KINDS] = { "read", "write", "memcpy" };
+    const size_t reps = 5;
+    double samples[NUM_KINDS][5];
+    size_t chunks = total / chunk;
+    volatile uint8_t sink = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        for (int kind = 0; kind < NUM_KINDS; kind++) {
+            double t0 = now_ns();
+            for (size_t i = 0; i < chunks; i++) {
+                size_t offset = (i * chunk) % W5_REGION;
+                int error = 0;
+                if (kind == KIND_READ) {
+                    error = sel4sim_mmu_read(b.kernel, b.root, BULK_VADDR + offset, buffer, chunk, &fault);
+                } else if (kind == KIND_WRITE) {
+                    error = sel4sim_mmu_write(b.kernel, b.root, BULK_VADDR + offset, source + offset, chunk, &fault);
+                } else {
+                    memcpy(buffer, source + offset, chunk);
+                }
+                if (error != 0) {
+                    die("sel4sim_mmu access");
+                }
+                sink ^= buffer[i % chunk];
+            }
+            /* bytes per ns = GB/s */
+            samples[kind][rep] = (double) (chunks * chunk) / (now_ns() - t0);
+        }
+    }
+    (void) sink;
+    printf("{\"workload\": \"W5\", \"size\": %zu, \"unit\": \"GB/s\", \"total_bytes\": %zu", chunk, chunks * chunk);
+    for (int kind = 0; kind < NUM_KINDS; kind++) {
+        printf(", \"%s\": %.4f, ", kind_names[kind], median(samples[kind], reps));
+        char name[32];
+        snprintf(name, sizeof(name), "%s_samples", kind_names[kind]);
+        print_samples(name, samples[kind], reps);
+    }
+    printf("}\n");
+    free(source);
+    free(buffer);
+    world_close(&b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s W1|W2|W3|W4|W5 SIZE REPS\n", argv[0]);
+        return 2;
+    }
+    size_t size = strtoul(argv[2], NULL, 0), reps = strtoul(argv[3], NULL, 0);
+    if (size == 0 || reps == 0) {
+        fprintf(stderr, "SIZE and REPS must be positive\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "W1") == 0) {
+        w1_bulk(size, reps < 2 ? 2 : reps);
+    } else if (strcmp(argv[1], "W2") == 0) {
+        w2_small(size, reps);
+    } else if (strcmp(argv[1], "W3") == 0) {
+        w3_many(size, reps);
+    } else if (strcmp(argv[1], "W4") == 0) {
+        w4_memory(size);
+    } else if (strcmp(argv[1], "W5") == 0) {
+        w5_mmu(size, reps);
+    } else {
+        fprintf(stderr, "unknown workload %s\n", argv[1]);
+        return 2;
+    }
+    return 0;
+}

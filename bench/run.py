@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Benchmark sel4vspace against its native limit: python bench/run.py [--quick] [--json PATH].
+
+Every workload runs twice with the same inputs: in the native harness (bench/harness.c, linked from
+the objects the Python extension is built from) and through the public Python API
+(bench/workloads.py). One table compares them (workload, size, unit, native, Python, ratio); the
+ratio is always Python's cost over native's, so above 1 means Python is slower. Below the table
+each target of issue 7 is checked against this run's medians. ``--json PATH`` writes the same
+figures (and the raw samples) as JSON. ``--quick`` runs every workload small, to prove the
+benchmark still works; its timings mean little.
+
+Timings are medians over repetitions; wall-clock time on a shared machine is noisy, so compare
+runs of the same machine, and look at callgrind's instruction counts when a change is small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from build import build_harness  # noqa: E402
+import workloads  # noqa: E402
+
+# (workload, size, count): count is W1 cycles, W2 batches, W3 cycles, W5 bytes per sample.
+FULL = [
+    *[("W1", 1 << bits, 6) for bits in range(12, 19)],
+    ("W2", 100_000, 5),
+    *[("W3", r, 3) for r in (1_000, 10_000, 100_000)],
+    ("W4", 1 << 16, 1),
+    ("W5", 4096, 32 << 20),
+    ("W5", 65536, 32 << 20),
+]
+QUICK = [
+    ("W1", 1 << 8, 3),
+    ("W1", 1 << 10, 3),
+    ("W2", 2_000, 2),
+    ("W3", 100, 1),
+    ("W3", 1_000, 1),
+    ("W4", 1 << 10, 1),
+    ("W5", 4096, 1 << 20),
+    ("W5", 65536, 1 << 20),
+]
+
+TITLES = {
+    "W1": "W1 bulk deferred map (reserve+map+unmap+free)",
+    "W2": "W2 small ops (reserve, map 1, unmap, free)",
+    "W3": "W3 map+lookup+unmap by vaddr",
+    "W3-res": "W3 reserve+free by vaddr",
+    "W4": "W4 bookkeeping per mapped page",
+    "W5-read": "W5 MMU read",
+    "W5-write": "W5 MMU write",
+    "W5-memcpy": "W5 plain copy (C memcpy / Python bytes(view[a:b]))",
+}
+
+
+def run_native(harness: Path, workload: str, size: int, count: int) -> dict[str, Any]:
+    result = subprocess.run([str(harness), workload, str(size), str(count)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"harness {workload} {size} {count} failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def run_python(workload: str, size: int, count: int) -> dict[str, Any]:
+    return workloads.WORKLOADS[workload](size, count)
+
+
+def _size_label(workload: str, size: int) -> str:
+    if workload == "W1" or workload == "W4":
+        return f"N=2^{size.bit_length() - 1}" if size & (size - 1) == 0 else f"N={size}"
+    if workload == "W2":
+        return f"{size:,} rounds"
+    if workload == "W3":
+        return f"R={size:,}"
+    return f"{size // 1024} KiB chunks"
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table rows of one workload run: costs get ratio Python/native, throughputs native/Python."""
+    workload, size = native["workload"], native["size"]
+    label = _size_label(workload, size)
+
+    def row(key: str, unit: str, n: float, p: float, throughput: bool = False) -> dict[str, Any]:
+        ratio = (n / p if p else float("inf")) if throughput else (p / n if n else float("inf"))
+        return {"workload": TITLES[key], "key": key, "size": size, "size_label": label, "unit": unit,
+                "native": n, "python": p, "ratio": ratio}
+
+    if workload == "W3":
+        ops = ("map", "lookup", "unmap")
+        return [
+            row("W3", "ns/op", _mean([native["phases"][o] for o in ops]), _mean([python["phases"][o] for o in ops])),
+            row("W3-res", "ns/op", _mean([native["phases"][o] for o in ("reserve", "free")]),
+                _mean([python["phases"][o] for o in ("reserve", "free")])),
+        ]
+    if workload == "W5":
+        return [row(f"W5-{kind}", "GB/s", native[kind], python[kind], throughput=True)
+                for kind in ("read", "write", "memcpy")]
+    return [row(workload, native["unit"], native["value"], python["value"])]
+
+
+def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Issue 7's targets, judged on this run's medians."""
+    by = {}
+    for native, python in runs:
+        by.setdefault(native["workload"], []).append((native, python))
+    targets = []
+
+    def target(name: str, goal: str, measured: str, met: bool | None) -> None:
+        targets.append({"target": name, "goal": goal, "measured": measured, "met": met})
+
+    w1 = [(n, p) for n, p in by.get("W1", []) if n["size"] >= 1 << 14]
+    if w1:
+        worst = max(w1, key=lambda np_: np_[1]["value"] / np_[0]["value"])
+        ratio = worst[1]["value"] / worst[0]["value"]
+        target("W1 Python/native", "<= 1.2 for N >= 2^14", f"worst {ratio:.2f} at N=2^{worst[0]['size'].bit_length() - 1}",
+               ratio <= 1.2)
+    if by.get("W1"):
+        per_page = max(n["value"] for n, _ in by["W1"])
+        target("W1 native per page", "<= 50 ns (upstream on a host stub)", f"worst {per_page:.1f} ns", per_page <= 50)
+    for native, python in by.get("W2", []):
+        overhead = (python["value"] - native["value"]) / native["calls_per_round"] / 1000
+        target("W2 Python overhead per call", "<= 1.5 us", f"{overhead:.2f} us", overhead <= 1.5)
+    w3 = sorted(by.get("W3", []), key=lambda np_: np_[0]["size"])
+    if len(w3) >= 2:
+        ops = ("map", "lookup", "unmap")
+        (n_lo, p_lo), (n_hi, p_hi) = w3[0], w3[-1]
+        span = f"R={n_hi['size']:,} vs R={n_lo['size']:,}"
+        for side, lo, hi in (("native", n_lo, n_hi), ("Python", p_lo, p_hi)):
+            growth = _mean([hi["phases"][o] for o in ops]) / _mean([lo["phases"][o] for o in ops])
+            target(f"W3 {side} growth per op", f"<= 2x ({span})", f"{growth:.2f}x", growth <= 2)
+    for native, python in by.get("W4", []):
+        target("W4 bookkeeping per page", "<= 48 bytes", f"{native['value']:.1f} bytes (Python sees {python['value']:.1f})",
+               native["value"] <= 48)
+    for native, python in by.get("W5", []):
+        if native["size"] == 65536:
+            share = native["read"] / native["memcpy"]
+            target("W5 MMU read vs memcpy, 64 KiB", ">= 0.5", f"{share:.2f} (Python read vs Python copy: "
+                   f"{python['read'] / python['memcpy']:.2f})", share >= 0.5)
+    return targets
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        cc = subprocess.run([os.environ.get("CC", "cc"), "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        cc = "unknown"
+    return {"cpu": cpu, "cores": os.cpu_count(), "system": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(), "compiler": cc, "date": time.strftime("%Y-%m-%d")}
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    header = ("workload", "size", "unit", "native", "Python", "ratio")
+    lines = [header]
+    for r in rows:
+        precision = 2 if r["unit"] == "GB/s" or r["unit"] == "bytes/page" else 1
+        lines.append((r["workload"], r["size_label"], r["unit"], f"{r['native']:,.{precision}f}",
+                      f"{r['python']:,.{precision}f}", f"{r['ratio']:.2f}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for i, line in enumerate(lines):
+        cells = [line[j].ljust(widths[j]) if j < 3 else line[j].rjust(widths[j]) for j in range(len(header))]
+        out.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            out.append("|" + "|".join("-" * (w + 2) if j < 3 else "-" * (w + 1) + ":" for j, w in enumerate(widths)) + "|")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every workload small: proves it runs")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    parser.add_argument("--only", metavar="W", action="append", help="run only this workload (W1..W5); repeatable")
+    args = parser.parse_args(argv)
+
+    specs = QUICK if args.quick else FULL
+    if args.only:
+        wanted = {w.upper() for w in args.only}
+        specs = [s for s in specs if s[0] in wanted]
+    harness = build_harness()
+    runs = []
+    for workload, size, count in specs:
+        print(f"running {workload} {_size_label(workload, size)} ...", file=sys.stderr, flush=True)
+        native = run_native(harness, workload, size, count)
+        python = run_python(workload, size, count)
+        runs.append((native, python))
+    rows = [row for native, python in runs for row in table_rows(native, python)]
+    targets = check_targets(runs)
+
+    info = machine()
+    print(f"sel4vspace benchmark{' (quick)' if args.quick else ''}: {info['cpu']}, {info['cores']} cores, "
+          f"{info['system']}, Python {info['python']}, {info['compiler']}, {info['date']}")
+    print(format_table(rows))
+    if targets:
+        print()
+        for t in targets:
+            verdict = "met" if t["met"] else "MISSED"
+            print(f"{t['target']}: {t['measured']} (target {t['goal']}): {verdict}")
+    if args.json:
+        report = {"machine": info, "quick": args.quick, "rows": rows, "targets": targets,
+                  "runs": [{"native": n, "python": p} for n, p in runs]}
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
