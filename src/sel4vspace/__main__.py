@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Command line: ``sel4vspace demo`` (also ``python -m sel4vspace demo``)."""
+"""Command line: ``sel4vspace demo``, ``sel4vspace run SCENARIO``, ``sel4vspace map SCENARIO``
+(also as ``python -m sel4vspace ...``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+
+from .tooling.cli import add_commands
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -22,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="run the deferred-rights scenario and show what happened")
     demo.set_defaults(handler=_demo)
+    add_commands(commands)
     return parser
 
 

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The ``run`` and ``map`` subcommands of ``sel4vspace``.
+
+Exit status: 0 when the scenario ran and every expectation held, 1 when a step failed, 2 when the
+scenario file could not be read or has mistakes (nothing ran).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from .addrmap import render_table
+from .scenario import Scenario, ScenarioError, load_scenario
+from .svg import render_svg
+
+__all__ = ["add_commands"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_SCENARIO = 0, 1, 2
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``run`` and ``map`` to an argparse subparsers object."""
+    run = commands.add_parser(
+        "run", help="run a scenario file on the simulated kernel",
+        description="Run a scenario (TOML) on the simulated kernel and print each step and its result. "
+                    "Exit status 1 when a step fails (an expect_* that does not hold, or an operation "
+                    "that fails unexpectedly), 2 when the file has mistakes.")
+    run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    run.set_defaults(handler=run_command)
+
+    map_ = commands.add_parser(
+        "map", help="run a scenario and show every vspace's reservations and mappings",
+        description="Run a scenario up to a step (--at, else the scenario's map_at, else the end) and "
+                    "show each vspace's reservations and mappings as a table; --svg also draws them.")
+    map_.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    map_.add_argument("--at", metavar="STEP", help="a step label or number: show the vspaces right after it")
+    map_.add_argument("--svg", metavar="PATH", type=Path, help="also write the picture to PATH")
+    map_.set_defaults(handler=map_command)
+
+
+def _load(path: Path, err: TextIO) -> Scenario | None:
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        count = len(error.problems)
+        print(f"{path}: {count} mistake{'s' if count != 1 else ''}, nothing ran:", file=err)
+        for problem in error.problems:
+            print("  " + problem.format(str(path)), file=err)
+        return None
+    except OSError as error:
+        print(f"{path}: cannot read: {error.strerror or error}", file=err)
+        return None
+
+
+def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    scenario = _load(args.scenario, err)
+    if scenario is None:
+        return EXIT_BAD_SCENARIO
+    from .runner import Runner  # the compiled extension is needed only from here on
+
+    if not args.quiet:
+        print(f"scenario {scenario.path}" + (f": {scenario.description}" if scenario.description else ""), file=out)
+    runner = Runner(scenario, None if args.quiet else out)
+    result = runner.run()
+    if result.failure is not None:
+        print(f"FAILED {result.failure}", file=err)
+        return EXIT_FAILED
+    expectations = sum(1 for step in scenario.steps if step.op.startswith("expect_"))
+    print(f"ok: {result.steps_run} steps, {expectations} expectation{'s' if expectations != 1 else ''} held",
+          file=out)
+    return EXIT_OK
+
+
+def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    scenario = _load(args.scenario, err)
+    if scenario is None:
+        return EXIT_BAD_SCENARIO
+    from .runner import Runner  # the compiled extension is needed only from here on
+    at = args.at if args.at is not None else scenario.map_at
+    until = None
+    if at is not None:
+        try:
+            until = scenario.find_step(at).number
+        except ValueError as error:
+            print(f"{scenario.path}: {error}", file=err)
+            return EXIT_BAD_SCENARIO
+    runner = Runner(scenario)
+    result = runner.run(until)
+    if result.failure is not None:
+        print(f"FAILED {result.failure}", file=err)
+        print("no map: the scenario did not reach that point", file=err)
+        return EXIT_FAILED
+    if result.steps_run:
+        step = scenario.steps[result.steps_run - 1]
+        title = f"{scenario.path}: after step {step.number} ({step.op})" + (f" [{step.label}]" if step.label else "")
+    else:
+        title = f"{scenario.path}: before the first step"
+    snapshot = runner.snapshot(title)
+    out.write(render_table(snapshot))
+    if args.svg is not None:
+        try:
+            args.svg.write_text(render_svg(snapshot), encoding="utf-8")
+        except OSError as error:
+            print(f"{args.svg}: cannot write: {error.strerror or error}", file=err)
+            return EXIT_FAILED
+        print(f"wrote {args.svg}", file=err)
+    return EXIT_OK
