@@ -33,10 +33,11 @@ _LEFT = 130           # room for the vspace names
 _RIGHT = 24
 _TOP = 44
 _LANE = 64            # height of one vspace lane
-_USED_MIN = 28        # width of the smallest used piece of the axis (a 4 KiB page or less)
-_USED_PER_DOUBLING = 9
+_USED_MIN = 48        # width of the smallest used piece of the axis (a 4 KiB page or less)
+_USED_PER_DOUBLING = 12
 _GAP = 22             # width of an unused gap, whatever its size
 _AXIS_LABELS = 96     # room under the lanes for the vertical address labels
+_CHAR = 5.6           # advance of one 9px monospace character, to decide whether a caption fits
 
 
 def _rights_key(rights: CapRights) -> str:
@@ -119,15 +120,16 @@ def render_svg(snapshot: Snapshot) -> str:
 
     lanes_bottom = _TOP + _LANE * max(1, len(snapshot.vspaces))
     legend_top = lanes_bottom + _AXIS_LABELS
-    width = max(axis.right + _RIGHT, 640.0)
+    title = snapshot.title or "address spaces"
+    width = max(axis.right + _RIGHT, 640.0, 24 + 9.0 * len(title))
     height = legend_top + 70
 
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "width": f"{width:.0f}",
                              "height": f"{height:.0f}", "viewBox": f"0 0 {width:.0f} {height:.0f}"})
-    _title(svg, snapshot.title or "address spaces")
+    _title(svg, title)
     ET.SubElement(svg, "rect", {"x": "0", "y": "0", "width": f"{width:.0f}", "height": f"{height:.0f}",
                                 "fill": "white"})
-    _text(svg, 12, 22, snapshot.title or "address spaces", 14, **{"font-weight": "bold"})
+    _text(svg, 12, 22, title, 14, **{"font-weight": "bold"})
 
     # Unused gaps: a light band with a break mark across every lane.
     gaps = ET.SubElement(svg, "g", {"class": "gaps"})
@@ -163,9 +165,10 @@ def render_svg(snapshot: Snapshot) -> str:
                 "stroke-width": "1.5", **({"stroke-dasharray": "5,3"} if deferred else {})})
             _title(outline, f"{vspace.name}: reservation {reservation.name or ''} {reservation.start:#x}-"
                             f"{reservation.end:#x} ({size_text(reservation.size)}), rights {reservation.rights_label}")
-            caption = f"{reservation.name or ''} [{reservation.rights_label}]".strip()
-            if x1 - x0 >= 7 * len(caption):
-                _text(lane, x0 + 3, top + 6, caption, 9, fill="#424242")
+            captions = [f"{reservation.name} [{reservation.rights_label}]", reservation.name] if reservation.name else []
+            fitting = [c for c in captions + [f"[{reservation.rights_label}]"] if x1 - x0 >= _CHAR * len(c) + 4]
+            if fitting:
+                _text(lane, x0 + 3, top + 6, fitting[0], 9, fill="#424242")
         for row in rows:
             x0, x1 = axis.x(row.start), axis.x(row.end)
             rect = ET.SubElement(lane, "rect", {
@@ -175,7 +178,7 @@ def render_svg(snapshot: Snapshot) -> str:
                 "fill-opacity": "0.85"})
             _title(rect, _mapping_tooltip(vspace.name, row))
             label = f"{row.count}x{size_text(1 << row.size_bits).replace(' ', '')}"
-            if x1 - x0 >= 7 * len(label) + 4:
+            if x1 - x0 >= _CHAR * len(label) + 8:
                 _text(lane, x0 + 4, top + _LANE / 2 + 3, label, 9, fill="white")
 
     # Address labels under the lanes, vertical, skipping any that would overlap the previous one.

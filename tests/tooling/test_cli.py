@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""``sel4vspace run`` and ``sel4vspace map``: output, exit status, --at, --svg, --quiet."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from sel4vspace.__main__ import main
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+DEMO = EXAMPLES / "deferred_rights.toml"
+
+FAILING = """\
+[scenario]
+vspaces = ["v"]
+
+[[step]]
+op = "new_pages"
+vspace = "v"
+num_pages = 1
+rights = "r"
+name = "page"
+label = "mapped"
+
+[[step]]
+op = "expect_fault"
+vspace = "v"
+vaddr = "page"
+access = "read"
+"""
+
+
+def test_run_prints_every_step_and_the_verdict(capsys):
+    assert main(["run", str(DEMO)]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith(f"scenario {DEMO}: ")
+    assert sum(1 for line in lines if line[:3].strip().isdigit()) == 16
+    assert lines[-1] == "ok: 16 steps, 8 expectations held"
+    assert err == ""
+
+
+def test_run_quiet(capsys):
+    assert main(["run", "-q", str(DEMO)]) == 0
+    out, _ = capsys.readouterr()
+    assert out == "ok: 16 steps, 8 expectations held\n"
+
+
+def test_run_failure_exits_1_and_says_which_step(tmp_path, capsys):
+    path = tmp_path / "fail.toml"
+    path.write_text(FAILING)
+    assert main(["run", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert "  2 expect_fault: FAILED" in out
+    assert err.startswith("FAILED step 2 (expect_fault): expected a read fault at 0x")
+    assert "the read returned 00" in err
+
+
+def test_run_bad_file_exits_2_before_running(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(FAILING.replace('access = "read"', 'acess = "read"'))
+    assert main(["run", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"{path}: 2 mistakes, nothing ran:",
+        f"  {path}:12: step 2 (expect_fault): key 'access': missing",
+        f"  {path}:17: step 2 (expect_fault): key 'acess': unknown key; did you mean 'access'?",
+    ]
+
+
+def test_run_missing_file_exits_2(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "none.toml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_map_at_the_scenarios_map_at_step_with_svg(tmp_path, capsys):
+    svg = tmp_path / "demo.svg"
+    assert main(["map", str(DEMO), "--svg", str(svg)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == f"{DEMO}: after step 6 (deferred_rights_map_pages_at_vaddr) [both-mapped]"
+    assert "vspace server" in out and "vspace client" in out and "deferred" in out
+    assert err == f"wrote {svg}\n"
+    root = ET.parse(svg).getroot()
+    assert len([e for e in root.iter() if e.get("class") == "mapping"]) == 2
+
+
+def test_map_at_a_step_number_and_at_the_end(capsys):
+    assert main(["map", str(DEMO), "--at", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "after step 1 (reserve_deferred_rights_range_at)" in out
+    assert "vspace server\n  reservations: none\n  mappings: none" in out
+    assert main(["map", str(DEMO), "--at", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "vspace server (torn down)" in out and "vspace client (torn down)" in out
+
+
+def test_map_unknown_step_exits_2(capsys):
+    assert main(["map", str(DEMO), "--at", "both_mapped"]) == 2
+    assert "did you mean 'both-mapped'" in capsys.readouterr().err
+
+
+def test_map_of_a_failing_scenario_exits_1(tmp_path, capsys):
+    path = tmp_path / "fail.toml"
+    path.write_text(FAILING)
+    assert main(["map", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "FAILED step 2" in err
+    assert main(["map", str(path), "--at", "mapped"]) == 0, "the failure comes after the map point"
+    assert "1 x 4 KiB  r" in capsys.readouterr().out
+
+
+def test_map_svg_unwritable(tmp_path, capsys):
+    assert main(["map", str(DEMO), "--svg", str(tmp_path / "no" / "such" / "dir.svg")]) == 1
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "demo" in out and "run" in out and "map" in out
