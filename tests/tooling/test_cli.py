@@ -123,3 +123,15 @@ def test_python_dash_m_entry_point_lists_the_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "demo" in out and "run" in out and "map" in out
+
+
+def test_run_help_lists_every_operation_and_its_keys(capsys):
+    from sel4vspace.tooling.scenario import OPS
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for name in OPS:
+        assert f"  {name} " in out
+    assert "deferred_rights_map_pages_at_vaddr  vspace caps vaddr rights reservation [size_bits]" in out
+    assert "vspace vaddr (data | hex)" in out

@@ -13,12 +13,34 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .addrmap import render_table
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import OPS, Scenario, ScenarioError, load_scenario
 from .svg import render_svg
 
 __all__ = ["add_commands"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_SCENARIO = 0, 1, 2
+
+
+def operations_reference() -> str:
+    """Every operation a step may name, its keys ([optional]) and what it does, from the checker's
+    own table."""
+    lines = ["operations (each [[step]] has op = NAME and these keys; [key] is optional; every step",
+             "may also have a label):"]
+    width = max(len(name) for name in OPS)
+    for name, op in OPS.items():
+        words = []
+        for key, spec in op.keys.items():
+            group = next((g for g in op.one_of if key in g), None)
+            if group is None:
+                words.append(key if spec.required else f"[{key}]")
+            elif key == group[0]:
+                words.append("(" + " | ".join(group) + ")")
+        keys = " ".join(words)
+        if name == "expect_error":
+            keys += " + the keys of `call`"
+        lines.append(f"  {name.ljust(width)}  {keys}")
+        lines.append(f"  {''.ljust(width)}    {op.summary}")
+    return "\n".join(lines)
 
 
 def add_commands(commands: Any) -> None:
@@ -27,7 +49,8 @@ def add_commands(commands: Any) -> None:
         "run", help="run a scenario file on the simulated kernel",
         description="Run a scenario (TOML) on the simulated kernel and print each step and its result. "
                     "Exit status 1 when a step fails (an expect_* that does not hold, or an operation "
-                    "that fails unexpectedly), 2 when the file has mistakes.")
+                    "that fails unexpectedly), 2 when the file has mistakes.",
+        epilog=operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     run.set_defaults(handler=run_command)
