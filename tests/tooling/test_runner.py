@@ -61,10 +61,23 @@ reservation = "window"
 """
 
 
+_RUNNERS: list[Runner] = []
+
+
+@pytest.fixture(autouse=True)
+def close_runners():
+    """Each test's kernels are released when it ends, not by the garbage collector mid-way through
+    a later test (see Runner.close)."""
+    yield
+    while _RUNNERS:
+        _RUNNERS.pop().close()
+
+
 def play(steps: str, header: str = HEADER) -> tuple[Runner, RunResult, str]:
     scenario = parse_scenario(header + textwrap.dedent(steps), "t.toml")
     out = io.StringIO()
     runner = Runner(scenario, out)
+    _RUNNERS.append(runner)
     result = runner.run()
     return runner, result, out.getvalue()
 
@@ -182,6 +195,8 @@ def test_new_pages_map_pages_and_their_names():
         size_bits = 12
     """)
     heap = runner.addresses["heap"]
+    heap_caps = [runner.vspaces["a"].get_cap(heap + i * 4096) for i in range(2)]
+    assert [runner.cap_names[cap] for cap in heap_caps] == ["heap[0]", "heap[1]"], "named after the step"
     assert runner.vspaces["a"].read(heap + 4096, 11) == b"on the heap"
     assert mapping(runner, "a", heap).rights == CapRights.RW
     view = runner.addresses["view"]
@@ -466,7 +481,7 @@ def test_expect_error_holds_and_fails():
         op = "expect_error"
         call = "map_pages_at_vaddr"
         vspace = "b"
-        caps = "buf[3]"
+        caps = "buf_ro[3]"
         vaddr = "window + 12K"
         reservation = "window"
     """
@@ -492,30 +507,71 @@ def test_expect_error_holds_and_fails():
 
 
 def test_expect_error_matches_kernel_errors_by_name():
-    passes("""
+    too_much = """
+        [[step]]
+        op = "expect_error"
+        call = "alloc_frames"
+        name = "huge"
+        count = 9
+        size_bits = 21
+    """
+    runner, output = passes(too_much.replace('call =', 'error = "KernelError"\ncall =')
+                            + too_much.replace('call =', 'error = "seL4_NotEnoughMemory"\ncall ='))
+    assert "huge" not in runner.caps, "a step that must fail defines nothing"
+    fails(too_much.replace('call =', 'error = "seL4_InvalidArgument"\ncall ='), 1,
+          "a KernelError seL4_InvalidArgument", "got KernelError: sel4vspace_host_alloc_frame: seL4_NotEnoughMemory")
+
+
+def test_expect_error_of_stale_objects():
+    passes(RESERVE_AND_MAP + """
         [[step]]
         op = "delete_cap"
-        cap = "buf_ro[0]"
+        cap = "buf_ro[3]"
 
         [[step]]
         op = "expect_error"
         call = "delete_cap"
-        error = "KernelError"
-        cap = "buf_ro[0]"
+        error = "StaleObjectError"
+        cap = "buf_ro[3]"
+
+        [[step]]
+        op = "reserve_range_at"
+        vspace = "a"
+        vaddr = "0x40000000"
+        size = "4K"
+        rights = "rw"
+        name = "gone"
+
+        [[step]]
+        op = "free_reservation"
+        reservation = "gone"
+
+        [[step]]
+        op = "expect_error"
+        call = "map_pages_at_vaddr"
+        error = "Sel4VSpaceError"
+        message = "freed"
+        vspace = "a"
+        caps = "buf_ro[2]"
+        vaddr = 0x40000000
+        reservation = "gone"
     """)
 
 
 def test_expect_error_catches_python_argument_errors():
-    passes("""
+    # Frames from alloc_frames stay the caller's: unmap_pages(free=true) refuses them in Python.
+    runner, output = passes(RESERVE_AND_MAP + """
         [[step]]
         op = "expect_error"
-        call = "new_pages"
+        call = "unmap_pages"
         error = "ValueError"
+        message = "stays the caller's"
         vspace = "a"
+        vaddr = "res"
         num_pages = 1
-        rights = "rw"
-        size_bits = 13
+        free = true
     """)
+    assert mapping(runner, "a", 0x10000000) is not None
 
 
 def test_expect_read_holds_and_fails():
@@ -582,7 +638,7 @@ def test_an_operation_that_fails_unexpectedly_stops_the_run():
         [[step]]
         op = "map_pages_at_vaddr"
         vspace = "b"
-        caps = "buf[3]"
+        caps = "buf_ro[3]"
         vaddr = "window + 12K"
         reservation = "window"
 
@@ -596,6 +652,7 @@ def test_an_operation_that_fails_unexpectedly_stops_the_run():
 def test_run_until_a_step_then_continue():
     scenario = parse_scenario(HEADER + RESERVE_AND_MAP, "t.toml")
     runner = Runner(scenario)
+    _RUNNERS.append(runner)
     assert runner.run(until=2).steps_run == 2
     assert runner.vspaces["b"].reservations() == []
     snapshot = runner.snapshot("after 2")
@@ -620,7 +677,23 @@ def test_long_run_shows_progress_on_a_terminal_only():
                     for i in range(2100))
     scenario = parse_scenario(HEADER + RESERVE_AND_MAP + steps, "t.toml")
     terminal, pipe = Terminal(), io.StringIO()
-    assert Runner(scenario, None, terminal).run().ok
-    assert Runner(scenario, None, pipe).run().ok
+    for stream in (terminal, pipe):
+        with Runner(scenario, None, stream) as runner:
+            assert runner.run().ok
     assert "\rstep 2104/2104 (100%)" in terminal.getvalue() and terminal.getvalue().endswith("\r\x1b[K")
     assert pipe.getvalue() == ""
+
+
+def test_a_declaration_the_kernel_refuses_fails_the_run_before_any_step():
+    runner, result, output = play(RESERVE_AND_MAP, HEADER.replace("count = 4", "count = 4\nsize_bits = 21")
+                                  .replace("untyped_bits = 24", "untyped_bits = 22"))
+    assert result.steps_run == 0 and result.failure is not None and result.failure.step is None
+    assert str(result.failure).startswith("[[frame]] buf: expected the declarations to be set up; it failed: "
+                                          "KernelError: sel4vspace_host_alloc_frame: seL4_NotEnoughMemory")
+
+
+def test_close_releases_the_kernel():
+    runner, _ = passes(RESERVE_AND_MAP)
+    runner.close()
+    assert runner.kernel.closed
+    runner.close()  # idempotent

@@ -38,8 +38,12 @@ def new_kernel(untyped_bits: int) -> Any:
     return Kernel(untyped_bits=untyped_bits)
 
 
+def close_kernel(kernel: Any) -> None:
+    kernel.close()
+
+
 def new_vspace(kernel: Any, name: str) -> Any:
-    return kernel.new_vspace()
+    return kernel.new_vspace(name)
 
 
 def alloc_frames(kernel: Any, count: int, size_bits: int) -> list[int]:
@@ -98,7 +102,7 @@ def unmap_pages(vspace: Any, vaddr: int, num_pages: int, size_bits: int, free: b
 
 
 def free_reservation(vspace: Any, reservation: Any) -> None:
-    reservation.free()
+    vspace.free_reservation(reservation)
 
 
 def free_reservation_by_vaddr(vspace: Any, vaddr: int) -> None:
@@ -107,7 +111,7 @@ def free_reservation_by_vaddr(vspace: Any, vaddr: int) -> None:
 
 def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
                        vaddr: int, reservation: Any) -> None:
-    from_vspace.share_mem_at_vaddr(to_vspace, start, num_pages, size_bits, vaddr, reservation)
+    from_vspace.share_mem_at_vaddr(to_vspace, start, num_pages, vaddr, reservation, size_bits=size_bits)
 
 
 def get_cap(vspace: Any, vaddr: int) -> int:
@@ -148,6 +152,11 @@ def reservation_view(reservation: Any, name: str | None = None) -> ReservationVi
     return ReservationView(start=int(reservation.start), end=int(reservation.end),
                            rights=None if deferred else reservation.rights, rights_deferred=deferred,
                            cacheable=bool(reservation.cacheable), name=name)
+
+
+def reservation_live(reservation: Any) -> bool:
+    """False once the reservation was freed (or its vspace torn down)."""
+    return not reservation.freed
 
 
 def reservations(vspace: Any) -> list[Any]:
