@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -68,7 +70,7 @@ def test_run_bad_file_exits_2_before_running(tmp_path, capsys):
     assert err.splitlines() == [
         f"{path}: 2 mistakes, nothing ran:",
         f"  {path}:12: step 2 (expect_fault): key 'access': missing",
-        f"  {path}:17: step 2 (expect_fault): key 'acess': unknown key; did you mean 'access'?",
+        f"  {path}:16: step 2 (expect_fault): key 'acess': unknown key; did you mean 'access'?",
     ]
 
 
@@ -135,3 +137,22 @@ def test_run_help_lists_every_operation_and_its_keys(capsys):
         assert f"  {name} " in out
     assert "deferred_rights_map_pages_at_vaddr  vspace caps vaddr rights reservation [size_bits]" in out
     assert "vspace vaddr (data | hex)" in out
+
+
+def test_run_verbose_shows_the_c_log_lines_before_their_step(capsys):
+    assert main(["run", "-v", str(DEMO)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    c_line = next(i for i, line in enumerate(lines) if line.startswith("      C error: "))
+    assert "the reservation has no rights (deferred)" in lines[c_line]
+    assert lines[c_line + 1].startswith("  3 expect_error map_pages_at_vaddr: failed as expected")
+
+
+def test_expected_c_errors_do_not_leak_to_stderr():
+    # Outside pytest nothing configures logging, so logging's last-resort handler would print the
+    # C library's refusal of step 3 unless the command keeps it.
+    for command in (["run", "-q"], ["map"]):
+        done = subprocess.run([sys.executable, "-m", "sel4vspace", *command, str(DEMO)], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert done.stdout

@@ -26,8 +26,8 @@ def test_there_are_examples():
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_and_every_expectation_holds(path):
     scenario = load_scenario(path)
-    runner = Runner(scenario)
-    result = runner.run()
+    with Runner(scenario) as runner:
+        result = runner.run()
     assert result.ok, str(result.failure)
     assert result.steps_run == len(scenario.steps)
     assert any(step.op.startswith("expect_") for step in scenario.steps)
@@ -37,9 +37,9 @@ def test_example_runs_and_every_expectation_holds(path):
 def test_example_map_table_and_svg(path):
     scenario = load_scenario(path)
     assert scenario.map_at is not None
-    runner = Runner(scenario)
-    assert runner.run(until=scenario.find_step(scenario.map_at).number).ok
-    snapshot = runner.snapshot(f"{path.name} at {scenario.map_at}")
+    with Runner(scenario) as runner:
+        assert runner.run(until=scenario.find_step(scenario.map_at).number).ok
+        snapshot = runner.snapshot(f"{path.name} at {scenario.map_at}")
 
     table = render_table(snapshot)
     for vspace in snapshot.vspaces:
@@ -64,7 +64,11 @@ def test_example_map_table_and_svg(path):
 
 def test_deferred_rights_example_step_by_step():
     scenario = load_scenario(Path(__file__).parents[2] / "examples" / "deferred_rights.toml")
-    runner = Runner(scenario)
+    with Runner(scenario) as runner:
+        check_deferred_rights_example(scenario, runner)
+
+
+def check_deferred_rights_example(scenario, runner):
     assert runner.run(until=scenario.find_step("both-mapped").number).ok
     client, server = runner.vspaces["client"], runner.vspaces["server"]
     (window,) = client.reservations()

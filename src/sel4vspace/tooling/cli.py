@@ -8,7 +8,10 @@ scenario file could not be read or has mistakes (nothing ran).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,6 +56,8 @@ def add_commands(commands: Any) -> None:
         epilog=operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="also print the C library's log lines, just before the line of the step that logged them")
     run.set_defaults(handler=run_command)
 
     map_ = commands.add_parser(
@@ -63,6 +68,35 @@ def add_commands(commands: Any) -> None:
     map_.add_argument("--at", metavar="STEP", help="a step label or number: show the vspaces right after it")
     map_.add_argument("--svg", metavar="PATH", type=Path, help="also write the picture to PATH")
     map_.set_defaults(handler=map_command)
+
+
+class _CLogLines(logging.Handler):
+    """C log lines of the library under test, printed between the steps."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(logging.DEBUG)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"      C {record.levelname.lower()}: {record.getMessage()}", file=self.out)
+
+
+@contextlib.contextmanager
+def _c_log(out: TextIO | None) -> Iterator[None]:
+    """The C library logs every refusal, including those a scenario expects; the step lines
+    already carry the C error of a failed call, so the raw lines are shown only when asked
+    (``out``), and otherwise kept from logging's last-resort printing to stderr."""
+    logger = logging.getLogger("sel4vspace.c")
+    handler: logging.Handler = _CLogLines(out) if out is not None else logging.NullHandler()
+    level = logger.level
+    logger.addHandler(handler)
+    if out is not None:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _load(path: Path, err: TextIO) -> Scenario | None:
@@ -89,8 +123,9 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
 
     if not args.quiet:
         print(f"scenario {scenario.path}" + (f": {scenario.description}" if scenario.description else ""), file=out)
-    runner = Runner(scenario, None if args.quiet else out)
-    result = runner.run()
+    with Runner(scenario, None if args.quiet else out) as runner, \
+            _c_log(out if args.verbose and not args.quiet else None):
+        result = runner.run()
     if result.failure is not None:
         print(f"FAILED {result.failure}", file=err)
         return EXIT_FAILED
@@ -115,18 +150,20 @@ def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         except ValueError as error:
             print(f"{scenario.path}: {error}", file=err)
             return EXIT_BAD_SCENARIO
-    runner = Runner(scenario)
-    result = runner.run(until)
-    if result.failure is not None:
-        print(f"FAILED {result.failure}", file=err)
-        print("no map: the scenario did not reach that point", file=err)
-        return EXIT_FAILED
-    if result.steps_run:
-        step = scenario.steps[result.steps_run - 1]
-        title = f"{scenario.path}: after step {step.number} ({step.op})" + (f" [{step.label}]" if step.label else "")
-    else:
-        title = f"{scenario.path}: before the first step"
-    snapshot = runner.snapshot(title)
+    with Runner(scenario) as runner:
+        with _c_log(None):
+            result = runner.run(until)
+        if result.failure is not None:
+            print(f"FAILED {result.failure}", file=err)
+            print("no map: the scenario did not reach that point", file=err)
+            return EXIT_FAILED
+        if result.steps_run:
+            step = scenario.steps[result.steps_run - 1]
+            title = (f"{scenario.path}: after step {step.number} ({step.op})"
+                     + (f" [{step.label}]" if step.label else ""))
+        else:
+            title = f"{scenario.path}: before the first step"
+        snapshot = runner.snapshot(title)
     out.write(render_table(snapshot))
     if args.svg is not None:
         try:

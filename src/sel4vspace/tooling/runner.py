@@ -19,18 +19,21 @@ from .addrmap import Snapshot, VSpaceView, compact_frames, rights_text, size_tex
 from .progress import Progress
 from .scenario import AddrExpr, CapRef, Scenario, Step
 
-__all__ = ["Runner", "RunResult", "Failure", "run_scenario"]
+__all__ = ["Runner", "RunResult", "Failure"]
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a run stopped: at ``step``, ``expected`` did not happen; ``actual`` did."""
+    """Why a run stopped: at ``step`` (None: while setting up the declarations, ``where``),
+    ``expected`` did not happen; ``actual`` did."""
 
-    step: Step
+    step: Step | None
     expected: str
     actual: str
+    where: str = ""
 
     def __str__(self) -> str:
-        return f"{self.step.describe()}: expected {self.expected}; {self.actual}"
+        where = self.step.describe() if self.step is not None else self.where
+        return f"{where}: expected {self.expected}; {self.actual}"
 
 
 @dataclass(frozen=True)
@@ -88,33 +91,58 @@ class Runner:
 
     # ---------------------------------------------------------------- driving
 
+    def close(self) -> None:
+        """Release the simulated kernel now rather than whenever the garbage collector gets to it:
+        a kernel released by the collector in the middle of another kernel's work would switch
+        the C side's current kernel under it."""
+        if self.kernel is not None:
+            _api.close_kernel(self.kernel)
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def emit(self, line: str) -> None:
         if self.out is not None:
             self.progress.clear()
             print(line, file=self.out)
 
-    def start(self) -> None:
-        """Create the kernel, the vspaces, the frames and the cap copies the scenario declares."""
+    def start(self) -> Failure | None:
+        """Create the kernel, the vspaces, the frames and the cap copies the scenario declares;
+        a Failure (naming the declaration) if the kernel refuses one."""
         scenario = self.scenario
-        self.kernel = _api.new_kernel(scenario.untyped_bits)
-        self.initial_untyped_free = _api.untyped_free_bytes(self.kernel)
-        self.emit(f"kernel: {size_text(1 << scenario.untyped_bits)} of untyped memory")
-        for name in scenario.vspaces:
-            self.vspaces[name] = _api.new_vspace(self.kernel, name)
-        self.emit(f"vspaces: {', '.join(scenario.vspaces)}")
-        for frame in scenario.frames:
-            self._name_caps(frame.name, _api.alloc_frames(self.kernel, frame.count, frame.size_bits))
-            self.emit(f"frames: {frame.name}[0..{frame.count - 1}], {frame.count} x {size_text(1 << frame.size_bits)}")
-        for copy in scenario.caps:
-            sources = self.resolve_caps(copy.of)
-            self._name_caps(copy.name, [_api.copy_cap(self.kernel, cap, copy.rights) for cap in sources])
-            self.emit(f"caps: {copy.name} = copies of {', '.join(map(str, copy.of))}"
-                      + (f" with rights {rights_text(copy.rights)}" if copy.rights is not None else ""))
+        where = "[scenario]"
+        try:
+            self.kernel = _api.new_kernel(scenario.untyped_bits)
+            self.initial_untyped_free = _api.untyped_free_bytes(self.kernel)
+            self.emit(f"kernel: {size_text(1 << scenario.untyped_bits)} of untyped memory")
+            for name in scenario.vspaces:
+                where = f"[scenario] vspace {name}"
+                self.vspaces[name] = _api.new_vspace(self.kernel, name)
+            self.emit(f"vspaces: {', '.join(scenario.vspaces)}")
+            for frame in scenario.frames:
+                where = f"[[frame]] {frame.name}"
+                self._name_caps(frame.name, _api.alloc_frames(self.kernel, frame.count, frame.size_bits))
+                self.emit(f"frames: {frame.name}[0..{frame.count - 1}], {frame.count} x "
+                          f"{size_text(1 << frame.size_bits)}")
+            for copy in scenario.caps:
+                where = f"[[cap]] {copy.name}"
+                sources = self.resolve_caps(copy.of)
+                self._name_caps(copy.name, [_api.copy_cap(self.kernel, cap, copy.rights) for cap in sources])
+                self.emit(f"caps: {copy.name} = copies of {', '.join(map(str, copy.of))}"
+                          + (f" with rights {rights_text(copy.rights)}" if copy.rights is not None else ""))
+        except Exception as error:  # the kernel refused a declaration: report it like a failed step
+            return Failure(None, "the declarations to be set up", f"it failed: {_error_text(error)}", where)
+        return None
 
     def run(self, until: int | None = None) -> RunResult:
         """Run (the rest of) the scenario, or up to and including step number ``until``."""
         if self.kernel is None:
-            self.start()
+            failure = self.start()
+            if failure is not None:
+                return RunResult(0, failure)
         last = len(self.scenario.steps) if until is None else until
         while self.next_step < last:
             step = self.scenario.steps[self.next_step]
@@ -227,9 +255,15 @@ class Runner:
                 f" rights {rights_text(args['rights'])} in {args['reservation']}")
 
     def _op_new_pages(self, step: Step, args: dict[str, Any]) -> str:
-        vaddr = _api.new_pages(self.vspace(args["vspace"]), args["num_pages"], args["rights"], args["size_bits"])
+        vspace = self.vspace(args["vspace"])
+        vaddr = _api.new_pages(vspace, args["num_pages"], args["rights"], args["size_bits"])
         if args.get("name"):
             self.addresses[args["name"]] = vaddr
+            # The vspace allocated these frames; name them after the step so maps can say whose they are.
+            for i in range(args["num_pages"]):
+                cap = _api.get_cap(vspace, vaddr + (i << args["size_bits"]))
+                if cap:
+                    self.cap_names[cap] = f"{args['name']}[{i}]"
         return (f"{args['vspace']} {self._range_text(vaddr, args['num_pages'] << args['size_bits'])} rights "
                 f"{rights_text(args['rights'])}" + (f" -> {args['name']}" if args.get("name") else ""))
 
@@ -456,7 +490,8 @@ class Runner:
 
     def snapshot(self, title: str = "") -> Snapshot:
         """Every vspace as it is now, with the scenario's names on reservations and frames."""
-        names = {(vspace, int(res.start)): name for name, (vspace, res) in self.reservations.items()}
+        names = {(vspace, int(res.start)): name for name, (vspace, res) in self.reservations.items()
+                 if _api.reservation_live(res)}
         views = []
         for name in self.scenario.vspaces:
             if name in self.torn_down:
@@ -473,9 +508,3 @@ class Runner:
 def _same_vm_rights(have: CapRights, want: CapRights) -> bool:
     """Read and write decide what a mapping allows; grant bits mean nothing to the MMU."""
     return have.read == want.read and have.write == want.write
-
-
-def run_scenario(scenario: Scenario, out: TextIO | None = None) -> tuple[Runner, RunResult]:
-    """Run a whole scenario; returns the runner (for snapshots) and the result."""
-    runner = Runner(scenario, out)
-    return runner, runner.run()
