@@ -12,7 +12,7 @@ import pytest
 from sel4vspace.rights import CapRights
 from sel4vspace.tooling.addrmap import fold_mappings, render_table
 from sel4vspace.tooling.runner import Runner
-from sel4vspace.tooling.scenario import load_scenario
+from sel4vspace.tooling.scenario import load_scenario, parse_scenario
 from sel4vspace.tooling.svg import render_svg
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
@@ -85,3 +85,14 @@ def check_deferred_rights_example(scenario, runner):
     assert (row.count, row.frames_label) == (4, "buf_client[0..3]")
     assert runner.run().ok
     assert runner.kernel.untyped_free_bytes == runner.initial_untyped_free
+
+
+def test_the_guides_example_parses_and_runs():
+    guide = (Path(__file__).parents[2] / "examples" / "README.md").read_text()
+    (block,) = [part.split("```", 1)[0] for part in guide.split("```toml\n")[1:]]
+    scenario = parse_scenario(block, "examples/README.md")
+    assert [step.label for step in scenario.steps] == [None, "mapped"] and scenario.map_at == "mapped"
+    with Runner(scenario) as runner:
+        assert runner.run().ok
+        (page,) = [m for m in runner.vspaces["client"].mappings() if m.vaddr == 0x10001000]
+        assert page.rights == CapRights.READ and runner.cap_names[page.cap] == "buf_ro[1]"
