@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .errors import KernelError, StaleObjectError, VSpaceError
@@ -58,12 +60,29 @@ class _Frame:
         self.copies: set[int] = set()
 
 
+@contextmanager
+def _selection_kept(unless: Any = None) -> Iterator[None]:
+    """Restore the kernel libsel4 calls reach after the block, unless it is ``unless``.
+
+    Finalizers run whenever the garbage collector does, possibly between two C calls of another
+    kernel's operation; they must leave that operation's kernel selected.
+    """
+    previous = lib.sel4sim_kernel_current()
+    try:
+        yield
+    finally:
+        if previous != ffi.NULL and previous != unless:
+            lib.sel4sim_kernel_select(previous)
+
+
 def _destroy_world(world: Any, vspaces: dict[int, Any]) -> None:
-    lib.sel4sim_kernel_select(lib.sel4vspace_host_world_kernel(world))
-    for host_vspace in list(vspaces.values()):
-        lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
-    vspaces.clear()
-    lib.sel4vspace_host_world_destroy(world)
+    kernel = lib.sel4vspace_host_world_kernel(world)
+    with _selection_kept(unless=kernel):
+        lib.sel4sim_kernel_select(kernel)
+        for host_vspace in list(vspaces.values()):
+            lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
+        vspaces.clear()
+        lib.sel4vspace_host_world_destroy(world)
 
 
 class Kernel:
@@ -136,8 +155,9 @@ class Kernel:
     def _destroy_vspace(self, key: int, free: Any) -> None:
         host_vspace = self._host_vspaces.pop(key, None)
         if host_vspace is not None and self._finalizer.alive:
-            self._enter()
-            lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+            with _selection_kept():  # may run from a VSpace finalizer, amid another kernel's call
+                self._enter()
+                lib.sel4vspace_host_vspace_destroy(host_vspace, free)
 
     # ---- frames and caps ----
 

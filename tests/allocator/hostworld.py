@@ -273,6 +273,8 @@ def run_isolated(code: str) -> tuple[int, str]:
     import textwrap
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
-                            timeout=120)
+    # The C library's log lines go to stderr there, so the caller can see what it said.
+    preamble = "import logging\nlogging.basicConfig(level=logging.WARNING)\n"
+    result = subprocess.run([sys.executable, "-c", preamble + textwrap.dedent(code)], capture_output=True, text=True,
+                            env=env, timeout=120)
     return result.returncode, result.stdout + result.stderr

@@ -13,6 +13,9 @@ from typing import Any, Callable, TypeVar
 
 LOGGER_NAME = "sel4vspace.c"
 logger = logging.getLogger(LOGGER_NAME)
+# A library prints nothing unasked: without this, logging's last-resort handler would write every
+# C warning to stderr in programs that never configured logging.
+logging.getLogger("sel4vspace").addHandler(logging.NullHandler())
 
 # ZF_LOG levels: 1 verbose, 2 debug, 3 info, 4 warn, 5 error, 6 fatal.
 ZF_TO_LOGGING = {
