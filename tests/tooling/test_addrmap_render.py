@@ -161,13 +161,19 @@ def test_svg_a_small_page_next_to_a_huge_region_stays_visible():
     assert float(region.get("width")) < 20 * float(page.get("width")), "log scale, not linear (262144x)"
 
 
-def test_svg_gaps_have_a_fixed_width():
-    near = Snapshot((VSpaceView("v", (), pages(0x1000, 1, CapRights.RW) + pages(0x3000, 1, CapRights.RW)),))
-    far = Snapshot((VSpaceView("v", (), pages(0x1000, 1, CapRights.RW) + pages(0x7fff0000000, 1, CapRights.RW)),))
-    widths = [float(root.get("width")) for root in (parse_svg(near), parse_svg(far))]
-    gap_widths = [[float(g.get("width")) for g in classes(parse_svg(s), "gap")] for s in (near, far)]
-    assert gap_widths[0] == gap_widths[1] and len(gap_widths[0]) == 1
-    assert widths[0] == widths[1]
+def test_svg_gaps_are_log_scaled_and_stay_narrow():
+    def gap_width(hole_pages: int) -> float:
+        snap = Snapshot((VSpaceView("v", (), pages(0x1000, 1, CapRights.RW)
+                                    + pages(0x2000 + hole_pages * 0x1000, 1, CapRights.RW)),))
+        [gap] = classes(parse_svg(snap), "gap")
+        return float(gap.get("width"))
+
+    one_page, one_mib, huge = gap_width(1), gap_width(256), gap_width(2**31)
+    assert one_page < one_mib < huge  # bigger holes are drawn wider...
+    assert huge - one_mib == pytest.approx(1.5 * 23)  # ...by the same width per doubling of the hole
+    page_width = float(classes(parse_svg(Snapshot((VSpaceView("v", (), pages(0x1000, 1, CapRights.RW)),))),
+                           "mapping")[0].get("width"))
+    assert huge < 4 * page_width  # an 8 TiB hole never dwarfs a 4 KiB page
 
 
 def test_svg_of_empty_and_torn_down_vspaces():

@@ -6,7 +6,7 @@ up across vspaces. Reservations are outlines (dashed while their rights are defe
 mapping row is one filled rectangle, coloured by its effective rights, with a tooltip. The axis
 is cut at every reservation and mapping boundary; a piece in use gets a width that grows with the
 logarithm of its size, so a 4 KiB page beside a 1 GiB reservation stays visible, and an unused
-gap gets a fixed narrow width marked with a break.
+gap is log-scaled as well, more gently, and marked with a break.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ _TOP = 44
 _LANE = 64            # height of one vspace lane
 _USED_MIN = 48        # width of the smallest used piece of the axis (a 4 KiB page or less)
 _USED_PER_DOUBLING = 12
-_GAP = 22             # width of an unused gap, whatever its size
+_GAP_MIN = 14         # width of the smallest unused gap (a 4 KiB hole or less)
+_GAP_PER_DOUBLING = 1.5  # gaps grow with the logarithm of their size too, but slower than used pieces
 _AXIS_LABELS = 96     # room under the lanes for the vertical address labels
 _CHAR = 5.6           # advance of one 9px monospace character, to decide whether a caption fits
 
@@ -71,7 +72,7 @@ class _Axis:
             if used:
                 width = _USED_MIN + _USED_PER_DOUBLING * max(0.0, math.log2((end - start) / 4096))
             else:
-                width = _GAP
+                width = _GAP_MIN + _GAP_PER_DOUBLING * max(0.0, math.log2((end - start) / 4096))
             self.pieces.append(_Piece(start, end, x, width, used))
             x += width
         self.starts = [p.start for p in self.pieces]
@@ -141,7 +142,7 @@ def render_svg(snapshot: Snapshot) -> str:
         mid = piece.x + piece.width / 2
         zig = " ".join(f"{mid + (3 if i % 2 else -3):.1f},{_TOP + i * 6}" for i in range((lanes_bottom - _TOP) // 6 + 1))
         ET.SubElement(gaps, "polyline", {"points": zig, "fill": "none", "stroke": "#bdbdbd", "stroke-width": "1"})
-        _title(gaps[-1], f"gap of {size_text(piece.end - piece.start)} (not to scale)")
+        _title(gaps[-1], f"gap of {size_text(piece.end - piece.start)} (log scale)")
 
     for lane_index, (vspace, rows) in enumerate(zip(snapshot.vspaces, rows_by_vspace)):
         top = _TOP + lane_index * _LANE
@@ -210,7 +211,7 @@ def render_svg(snapshot: Snapshot) -> str:
                                    "stroke": _DEFERRED_STROKE, "stroke-width": "1.5", "stroke-dasharray": "5,3"})
     _text(legend, 245, row2 + 11, "deferred-rights reservation", 10)
     ET.SubElement(legend, "rect", {"x": "440", "y": str(row2), "width": "22", "height": "14", "fill": "#f4f4f4"})
-    _text(legend, 467, row2 + 11, "unused gap (not to scale)", 10)
+    _text(legend, 467, row2 + 11, "unused gap (log scale)", 10)
 
     ET.indent(svg)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(svg, encoding="unicode") + "\n"
