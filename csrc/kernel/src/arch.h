@@ -37,12 +37,17 @@ typedef struct sim_translation {
     seL4_Word page_bits;
     unsigned vm_rights, attrs;   /* as the entry holds them */
     bool user_read, user_write;
+    /* Root-CNode slot + 1 of the cap that made the mapping, 0 if not known. A hint: the cap may
+     * have moved or gone since, so check the slot before trusting it. */
+    uint32_t cap_slot;
 } sim_translation_t;
 bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out);
 bool arch_is_vspace_root(const sim_cap_t *cap);
-/* Visit every page mapping of root by ascending vaddr; stop when visit returns false. */
+/* Visit every page mapping of root that overlaps [first, last] (user half only) by ascending vaddr;
+ * stop when visit returns false. cap_slot is the hint of sim_translation_t. Empty tables and
+ * entries outside the range are skipped, so a walk costs O(levels + entries in range). */
 typedef bool (*arch_mapping_visit_fn)(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights,
-                                      unsigned attrs);
-void arch_walk_mappings(sim_object_t *root, arch_mapping_visit_fn visit, void *ctx);
+                                      unsigned attrs, uint32_t cap_slot);
+void arch_walk_mappings(sim_object_t *root, seL4_Word first, seL4_Word last, arch_mapping_visit_fn visit, void *ctx);
 /* Effective user rights of an arch rights value in a mapping. */
 seL4_CapRights_t arch_mapping_user_rights(unsigned vm_rights);

@@ -4,7 +4,8 @@
  * syscalls, MMU) and its architecture part (src/arch/<arch>/), which plugs in through arch.h.
  *
  * Cost model: a cap slot is 40 bytes (24-byte cap + MDB links), a 4 KiB frame object 40 bytes,
- * a page-table entry 8 bytes; 88 bytes of bookkeeping per mapped 4 KiB frame.
+ * a page-table entry 8 bytes plus the 4-byte slot of the cap that mapped it; 92 bytes of
+ * bookkeeping per mapped 4 KiB frame (the budget is 96).
  */
 #pragma once
 

@@ -99,7 +99,12 @@ int sel4sim_mmu_write(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vadd
 
 /* --- listing mappings --- */
 
-/* Which root-CNode frame cap made a mapping: (vaddr, frame) -> cptr, sorted by vaddr. */
+/*
+ * Which root-CNode frame cap made a mapping. The page tables remember the slot of the cap that
+ * mapped each frame, so this is O(1) while that cap stays where it was. A cap moved since (CNode
+ * Move, Mutate, Rotate) is found by a search of the root CNode: a linear scan for one lookup, a
+ * sorted index of its mapped frame caps, built once, for a listing.
+ */
 typedef struct cap_index_entry {
     seL4_Word vaddr;
     const sim_object_t *frame;
@@ -108,11 +113,19 @@ typedef struct cap_index_entry {
 
 typedef struct mapping_walk {
     sel4sim_kernel_t *k;
+    seL4_Word asid;           /* of the vspace; 0 (none assigned) means no cap can have mapped it */
+    bool index_built;
+    bool index_failed;
     cap_index_entry_t *index;
     size_t index_len;
     sel4sim_mapping_t *out;
     size_t max, count;
 } mapping_walk_t;
+
+static bool cap_made_mapping(const sim_cap_t *c, const sim_object_t *frame, seL4_Word asid, seL4_Word vaddr)
+{
+    return c->obj == frame && c->kind == SEL4SIM_CAP_OBJECT && c->asid == asid && c->data == vaddr;
+}
 
 static int compare_index(const void *a, const void *b)
 {
@@ -120,7 +133,36 @@ static int compare_index(const void *a, const void *b)
     return va < vb ? -1 : va > vb;
 }
 
-static seL4_CPtr find_frame_cap(const mapping_walk_t *w, seL4_Word vaddr, const sim_object_t *frame)
+/* Index the root CNode's frame caps mapped under w->asid. */
+static void build_cap_index(mapping_walk_t *w)
+{
+    sim_cnode_t *root = w->k->root_cnode;
+    size_t n = 1ul << sim_cnode_radix(root), len = 0;
+    w->index_built = true;
+    for (size_t i = 0; i < n; i++) {
+        const sim_cap_t *c = &root->slots[i].cap;
+        len += c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == w->asid;
+    }
+    if (len == 0) {
+        return;
+    }
+    w->index = sim_calloc(w->k, HOST_ALLOC_KERNEL_OBJECTS, len * sizeof(*w->index));
+    if (w->index == NULL) {
+        ZF_LOGE("host out of memory listing mappings");
+        w->index_failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sim_cap_t *c = &root->slots[i].cap;
+        if (c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == w->asid) {
+            cap_index_entry_t e = { .vaddr = c->data, .frame = c->obj, .cptr = i };
+            w->index[w->index_len++] = e;
+        }
+    }
+    qsort(w->index, w->index_len, sizeof(*w->index), compare_index);
+}
+
+static seL4_CPtr search_cap_index(const mapping_walk_t *w, seL4_Word vaddr, const sim_object_t *frame)
 {
     size_t lo = 0, hi = w->index_len;
     while (lo < hi) {
@@ -131,66 +173,62 @@ static seL4_CPtr find_frame_cap(const mapping_walk_t *w, seL4_Word vaddr, const 
             hi = mid;
         }
     }
+    seL4_CPtr best = seL4_CapNull;
     for (; lo < w->index_len && w->index[lo].vaddr == vaddr; lo++) {
-        if (w->index[lo].frame == frame) {
-            return w->index[lo].cptr;
+        if (w->index[lo].frame == frame && (best == seL4_CapNull || w->index[lo].cptr < best)) {
+            best = w->index[lo].cptr;
+        }
+    }
+    return best;
+}
+
+/* The cap of the mapping of frame at vaddr, given the page table's hint; seL4_CapNull if none. */
+static seL4_CPtr find_frame_cap(mapping_walk_t *w, seL4_Word vaddr, const sim_object_t *frame, uint32_t hint,
+                                bool use_index)
+{
+    if (w->asid == 0) {
+        return seL4_CapNull;
+    }
+    sim_cnode_t *root = w->k->root_cnode;
+    size_t n = 1ul << sim_cnode_radix(root);
+    if (hint != 0 && hint - 1 < n && cap_made_mapping(&root->slots[hint - 1].cap, frame, w->asid, vaddr)) {
+        return hint - 1;
+    }
+    if (use_index) {
+        if (!w->index_built) {
+            build_cap_index(w);
+        }
+        return search_cap_index(w, vaddr, frame);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cap_made_mapping(&root->slots[i].cap, frame, w->asid, vaddr)) {
+            return i;
         }
     }
     return seL4_CapNull;
 }
 
-static void fill_mapping(const mapping_walk_t *w, sel4sim_mapping_t *m, seL4_Word vaddr, sim_frame_t *frame,
-                         unsigned rights, unsigned attrs)
+static void fill_mapping(sel4sim_mapping_t *m, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
+                         seL4_CPtr cap)
 {
     m->vaddr = vaddr;
     m->size_bits = frame->hdr.size_bits;
-    m->frame_cap = find_frame_cap(w, vaddr, &frame->hdr);
+    m->frame_cap = cap;
     m->paddr = frame->hdr.paddr;
     m->rights = arch_mapping_user_rights(rights);
     m->attributes = attrs;
 }
 
-static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs)
+static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
+                          uint32_t cap_slot)
 {
     mapping_walk_t *w = ctx;
     if (w->count < w->max) {
-        fill_mapping(w, &w->out[w->count], vaddr, frame, rights, attrs);
+        seL4_CPtr cap = find_frame_cap(w, vaddr, &frame->hdr, cap_slot, true);
+        fill_mapping(&w->out[w->count], vaddr, frame, rights, attrs, cap);
     }
     w->count++;
     return true;
-}
-
-/* Index the root CNode's frame caps mapped under asid. */
-static int build_cap_index(mapping_walk_t *w, seL4_Word asid)
-{
-    sim_cnode_t *root = w->k->root_cnode;
-    size_t n = 1ul << sim_cnode_radix(root), len = 0;
-    w->index = NULL;
-    w->index_len = 0;
-    if (asid == 0) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const sim_cap_t *c = &root->slots[i].cap;
-        len += c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == asid;
-    }
-    if (len == 0) {
-        return 0;
-    }
-    w->index = sim_calloc(w->k, HOST_ALLOC_KERNEL_OBJECTS, len * sizeof(*w->index));
-    if (w->index == NULL) {
-        ZF_LOGE("host out of memory listing mappings");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const sim_cap_t *c = &root->slots[i].cap;
-        if (c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == asid) {
-            cap_index_entry_t e = { .vaddr = c->data, .frame = c->obj, .cptr = i };
-            w->index[w->index_len++] = e;
-        }
-    }
-    qsort(w->index, w->index_len, sizeof(*w->index), compare_index);
-    return 0;
 }
 
 static sim_cte_t *vspace_root_slot(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
@@ -207,58 +245,61 @@ static sim_cte_t *vspace_root_slot(sel4sim_kernel_t *k, seL4_CPtr vspace_root, c
     return slot;
 }
 
-size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4sim_mapping_t *out, size_t max)
+static size_t list_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word first, seL4_Word last,
+                            sel4sim_mapping_t *out, size_t max, const char *what)
 {
-    sim_cte_t *slot = vspace_root_slot(k, vspace_root, "vspace_mappings");
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, what);
     if (slot == NULL) {
         return 0;
     }
-    mapping_walk_t w = { .k = k, .out = out, .max = out == NULL ? 0 : max };
-    if (build_cap_index(&w, slot->cap.mapped ? slot->cap.asid : 0) != 0) {
-        return 0;
-    }
-    arch_walk_mappings(slot->cap.obj, visit_mapping, &w);
+    mapping_walk_t w = { .k = k, .asid = slot->cap.mapped ? slot->cap.asid : 0, .out = out,
+                         .max = out == NULL ? 0 : max };
+    arch_walk_mappings(slot->cap.obj, first, last, visit_mapping, &w);
     sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, w.index, w.index_len * sizeof(*w.index));
-    return w.count;
+    return w.index_failed ? 0 : w.count;
 }
 
-/* Translate vaddr into *out (frame_cap left seL4_CapNull); the frame object goes to *frame. */
-static sim_cte_t *translate_into(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out,
-                                 const sim_object_t **frame, const char *what)
+size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4sim_mapping_t *out, size_t max)
+{
+    return list_mappings(k, vspace_root, 0, ~(seL4_Word)0, out, max, "vspace_mappings");
+}
+
+size_t sel4sim_vspace_mappings_in(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, seL4_Word size,
+                                  sel4sim_mapping_t *out, size_t max)
+{
+    if (size == 0) {
+        return 0;
+    }
+    seL4_Word last = vaddr + (size - 1) < vaddr ? ~(seL4_Word)0 : vaddr + (size - 1);
+    return list_mappings(k, vspace_root, vaddr, last, out, max, "vspace_mappings_in");
+}
+
+/* Translate vaddr into *out and find the cap that made the mapping (by a scan of the root CNode
+ * only when the page table's hint is stale and find_cap is set). */
+static int lookup_into(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out,
+                       bool find_cap, const char *what)
 {
     sim_translation_t t;
     sim_cte_t *slot = vspace_root_slot(k, vspace_root, what);
     if (slot == NULL || out == NULL || !arch_translate(slot->cap.obj, vaddr, &t)) {
-        return NULL;
+        return 0;
     }
-    mapping_walk_t w = { .k = k };
-    fill_mapping(&w, out, vaddr - t.offset, t.frame, t.vm_rights, t.attrs);
-    *frame = &t.frame->hdr;
-    return slot;
+    seL4_Word page = vaddr - t.offset;
+    seL4_CPtr cap = seL4_CapNull;
+    if (find_cap) {
+        mapping_walk_t w = { .k = k, .asid = slot->cap.mapped ? slot->cap.asid : 0 };
+        cap = find_frame_cap(&w, page, &t.frame->hdr, t.cap_slot, false);
+    }
+    fill_mapping(out, page, t.frame, t.vm_rights, t.attrs, cap);
+    return 1;
 }
 
 int sel4sim_vspace_translate(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
 {
-    const sim_object_t *frame;
-    return translate_into(k, vspace_root, vaddr, out, &frame, "vspace_translate") != NULL;
+    return lookup_into(k, vspace_root, vaddr, out, false, "vspace_translate");
 }
 
 int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out)
 {
-    const sim_object_t *frame;
-    sim_cte_t *slot = translate_into(k, vspace_root, vaddr, out, &frame, "vspace_lookup");
-    if (slot == NULL) {
-        return 0;
-    }
-    /* The cap that made the mapping: a scan of the root CNode (the translation itself is O(levels)). */
-    sim_cnode_t *root = k->root_cnode;
-    size_t n = 1ul << sim_cnode_radix(root);
-    for (size_t i = 0; slot->cap.mapped && i < n; i++) {
-        const sim_cap_t *c = &root->slots[i].cap;
-        if (c->obj == frame && c->kind == SEL4SIM_CAP_OBJECT && c->asid == slot->cap.asid && c->data == out->vaddr) {
-            out->frame_cap = i;
-            break;
-        }
-    }
-    return 1;
+    return lookup_into(k, vspace_root, vaddr, out, true, "vspace_lookup");
 }

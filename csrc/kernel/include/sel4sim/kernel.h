@@ -46,8 +46,13 @@ typedef struct sel4sim_mapping {
  * total count and fills at most max entries of out (out may be NULL when max is 0); returns 0
  * with an error logged when vspace_root is not a vspace root cap. */
 size_t sel4sim_vspace_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, sel4sim_mapping_t *out, size_t max);
-/* The mapping covering vaddr: 1 and *out filled, or 0. Finding frame_cap scans the root CNode;
- * sel4sim_vspace_translate does the same in O(paging levels) with frame_cap left seL4_CapNull. */
+/* Mappings of that vspace overlapping [vaddr, vaddr + size), by ascending vaddr, as
+ * sel4sim_vspace_mappings reports them; costs O(paging levels + entries in the range). */
+size_t sel4sim_vspace_mappings_in(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, seL4_Word size,
+                                  sel4sim_mapping_t *out, size_t max);
+/* The mapping covering vaddr: 1 and *out filled, or 0; O(paging levels). frame_cap is the cap
+ * that made the mapping, found in O(1) unless that cap was moved to another slot since (then by a
+ * scan of the root CNode); sel4sim_vspace_translate leaves it seL4_CapNull. */
 int sel4sim_vspace_translate(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
 int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
 

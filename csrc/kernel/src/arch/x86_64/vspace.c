@@ -7,7 +7,13 @@
  * table or a frame), with the mapping's VM rights in bits 3-4 and its cache attributes
  * (seL4_X86_VMAttributes) in bits 0-2; zero means not present. Objects are SIM_OBJECT_ALIGN
  * aligned to leave those bits free.
+ *
+ * Next to each frame entry a table keeps which root-CNode slot held the cap that made the
+ * mapping (4 bytes), so the mapping's cap is found in O(1) instead of by a scan of the CNode.
+ * It is a hint: the cap may have moved since, so readers check it (sim_translation_t.cap_slot).
  */
+
+#include <stddef.h>
 
 #include "../../kernel_internal.h"
 
@@ -28,6 +34,8 @@ _Static_assert(SIM_OBJECT_ALIGN >= 32, "entries need five low bits for rights an
 typedef struct sim_table {
     sim_object_t hdr;
     uint64_t e[ENTRIES_PER_TABLE];
+    /* Frame entries: root-CNode slot + 1 of the cap that mapped the frame, 0 when not known. */
+    uint32_t cap_slot[ENTRIES_PER_TABLE];
 } sim_table_t;
 
 typedef struct sim_asid_pool {
@@ -66,6 +74,16 @@ static inline sim_table_t *as_table(sim_object_t *obj)
 {
     return (sim_table_t *)obj;
 }
+
+/* The cap-slot hint kept next to an entry, given the entry and its index in its table. */
+static inline uint32_t *cap_slot_of(uint64_t *entry, unsigned index)
+{
+    sim_table_t *table = (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
+    return &table->cap_slot[index];
+}
+
+/* The bits of vaddr below an entry mapping an object of this type (frames and paging structures). */
+static unsigned entry_shift_for_type(seL4_Word type);
 
 /* --- object types --- */
 
@@ -208,6 +226,22 @@ static uint64_t *lookup_pt_slot(sim_object_t *pml4, seL4_Word vaddr, sim_lookup_
     return &as_table(entry_obj(*pde))->e[index_at(vaddr, seL4_PageBits)];
 }
 
+static unsigned entry_shift_for_type(seL4_Word type)
+{
+    switch (type) {
+    case seL4_X86_4K:
+        return seL4_PageBits;
+    case seL4_X86_LargePageObject:
+    case seL4_X86_PageTableObject:
+        return PT_SHIFT;
+    case seL4_X64_HugePageObject:
+    case seL4_X86_PageDirectoryObject:
+        return PD_SHIFT;
+    default: /* a PDPT */
+        return PDPT_SHIFT;
+    }
+}
+
 /* The slot that maps a frame or a paging structure of the given type at vaddr. */
 static uint64_t *lookup_slot_for_type(sim_object_t *pml4, seL4_Word type, seL4_Word vaddr,
                                       sim_lookup_fault_t *fault)
@@ -239,6 +273,7 @@ static void unmap_object(sel4sim_kernel_t *k, sim_object_t *obj, seL4_Word asid,
     uint64_t *slot = lookup_slot_for_type(pml4, obj->type, vaddr, &fault);
     if (slot != NULL && *slot != 0 && entry_obj(*slot) == obj) {
         *slot = 0;
+        *cap_slot_of(slot, index_at(vaddr, entry_shift_for_type(obj->type))) = 0;
     }
 }
 
@@ -348,7 +383,9 @@ bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
         if (e == 0) {
             return false;
         }
-        e = as_table(entry_obj(e))->e[index_at(vaddr, shifts[level])];
+        sim_table_t *table = as_table(entry_obj(e));
+        unsigned i = index_at(vaddr, shifts[level]);
+        e = table->e[i];
         if (e != 0 && arch_is_frame_type(entry_obj(e)->type)) {
             sim_object_t *frame = entry_obj(e);
             unsigned rights = entry_rights(e);
@@ -359,15 +396,22 @@ bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
             out->attrs = entry_attrs(e);
             out->user_read = rights == SIM_VM_READ_ONLY || rights == SIM_VM_READ_WRITE;
             out->user_write = rights == SIM_VM_READ_WRITE;
+            out->cap_slot = table->cap_slot[i];
             return true;
         }
     }
     return false;
 }
 
-static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, arch_mapping_visit_fn visit, void *ctx)
+/* Visit the frame entries of table (whose entries span 2^shift bytes from base) that overlap
+ * [first, last]; false when visit asked to stop. */
+static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, seL4_Word first, seL4_Word last,
+                       arch_mapping_visit_fn visit, void *ctx)
 {
-    for (unsigned i = 0; i < ENTRIES_PER_TABLE; i++) {
+    seL4_Word table_last = base + ((seL4_Word)ENTRIES_PER_TABLE << shift) - 1;
+    unsigned from = first > base ? (unsigned)((first - base) >> shift) : 0;
+    unsigned to = last < table_last ? (unsigned)((last - base) >> shift) : ENTRIES_PER_TABLE - 1;
+    for (unsigned i = from; i <= to; i++) {
         uint64_t e = table->e[i];
         if (e == 0) {
             continue;
@@ -375,11 +419,11 @@ static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, arch_
         seL4_Word vaddr = base | ((seL4_Word)i << shift);
         sim_object_t *obj = entry_obj(e);
         if (arch_is_frame_type(obj->type)) {
-            if (!visit(ctx, vaddr, (sim_frame_t *)obj, entry_rights(e), entry_attrs(e))) {
+            if (!visit(ctx, vaddr, (sim_frame_t *)obj, entry_rights(e), entry_attrs(e), table->cap_slot[i])) {
                 return false;
             }
         } else if (shift > seL4_PageBits) {
-            if (!walk_table(as_table(obj), shift - seL4_PageTableIndexBits, vaddr, visit, ctx)) {
+            if (!walk_table(as_table(obj), shift - seL4_PageTableIndexBits, vaddr, first, last, visit, ctx)) {
                 return false;
             }
         }
@@ -387,16 +431,14 @@ static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, arch_
     return true;
 }
 
-void arch_walk_mappings(sim_object_t *root, arch_mapping_visit_fn visit, void *ctx)
+void arch_walk_mappings(sim_object_t *root, seL4_Word first, seL4_Word last, arch_mapping_visit_fn visit, void *ctx)
 {
     /* Only the user half: the PML4's lower 256 entries. */
-    sim_table_t *pml4 = as_table(root);
-    for (unsigned i = 0; i < ENTRIES_PER_TABLE / 2; i++) {
-        if (pml4->e[i] != 0
-            && !walk_table(as_table(entry_obj(pml4->e[i])), PD_SHIFT, (seL4_Word)i << PDPT_SHIFT, visit, ctx)) {
-            return;
-        }
+    seL4_Word user_last = (1ul << (VADDR_BITS - 1)) - 1;
+    if (first > user_last || first > last) {
+        return;
     }
+    walk_table(as_table(root), PDPT_SHIFT, 0, first, last < user_last ? last : user_last, visit, ctx);
 }
 
 /* --- invocations --- */
@@ -410,6 +452,17 @@ static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *
         return NULL;
     }
     return slot;
+}
+
+/* The cap-slot hint for a frame cap in cte: its root-CNode slot + 1, or 0 for a cap elsewhere. */
+static uint32_t root_slot_hint(sel4sim_kernel_t *k, const sim_cte_t *cte)
+{
+    uintptr_t slots = (uintptr_t)k->root_cnode->slots, at = (uintptr_t)cte;
+    size_t n = 1ul << sim_cnode_radix(k->root_cnode);
+    if (at < slots || at >= slots + n * sizeof(sim_cte_t)) {
+        return 0;
+    }
+    return (uint32_t)((at - slots) / sizeof(sim_cte_t)) + 1;
 }
 
 static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
@@ -503,6 +556,7 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
     }
     /* seL4 replaces a frame mapping already in this slot (a remap of this cap updates its rights). */
     *entry = make_entry(cap->obj, vm_rights, attr);
+    *cap_slot_of(entry, index_at(vaddr, entry_shift_for_type(cap->obj->type))) = root_slot_hint(k, slot);
     cap->asid = (uint16_t)asid;
     cap->data = vaddr;
     return seL4_NoError;
@@ -662,6 +716,7 @@ seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, se
         unmap_object(k, cap->obj, cap->asid, cap->data);
         /* seL4 zeroes an unmapped paging structure. */
         memset(as_table(cap->obj)->e, 0, sizeof(as_table(cap->obj)->e));
+        memset(as_table(cap->obj)->cap_slot, 0, sizeof(as_table(cap->obj)->cap_slot));
     }
     cap->mapped = 0;
     return seL4_NoError;
