@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["VSpace", "Reservation", "Mapping"]
 
 PAGE_BITS = 12
+_PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
 _ADDRESS_LIMIT = 2**64
 
 _FRAME_CHECK_MESSAGES = {
@@ -178,6 +179,8 @@ class VSpace:
     _key: int
     _c: Any
     _reservations: dict[int, Reservation]
+    """The live reservations made through this object, by start address."""
+    _probe: Any
     _torn_down: bool
     _finalizer: weakref.finalize
 
@@ -194,6 +197,7 @@ class VSpace:
         self._c = lib.sel4vspace_host_vspace_vspace(host_vspace)
         self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
         self._reservations = {}
+        self._probe = ffi.new("sel4sim_mapping_t[]", _PROBE_ENTRIES)
         self._torn_down = False
         self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
         return self
@@ -260,7 +264,7 @@ class VSpace:
 
     def _track(self, c_reservation: Any) -> Reservation:
         reservation = Reservation(self, c_reservation)
-        self._reservations[int(ffi.cast("uintptr_t", c_reservation.res))] = reservation
+        self._reservations[int(reservation._res.start)] = reservation
         return reservation
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
@@ -309,34 +313,40 @@ class VSpace:
     def reservations(self) -> list[Reservation]:
         """The live reservations made through this object, by start address."""
         self._live()
-        return sorted(self._reservations.values(), key=lambda r: int(r._res.start))
+        return [self._reservations[start] for start in sorted(self._reservations)]
 
     def free_reservation(self, reservation: Reservation) -> None:
         """Free a reservation. Refused (VSpaceError naming them) while pages in it are mapped:
         upstream would strand those pages and the range behind them."""
         reservation = self._reservation(reservation)
-        self._live()
+        kernel = self._live()
         start, end = int(reservation._res.start), int(reservation._res.end)
-        still_mapped = [m for m in self.mappings() if m.vaddr < end and m.end > start]
-        if still_mapped:
-            listed = ", ".join(f"{m.vaddr:#x}" for m in still_mapped[:8])
-            more = f" and {len(still_mapped) - 8} more" if len(still_mapped) > 8 else ""
+        # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
+        probe = self._probe
+        mapped = lib.sel4sim_vspace_mappings_in(kernel, self.root, start, end - start, probe, _PROBE_ENTRIES)
+        if mapped:
+            listed = ", ".join(f"{int(probe[i].vaddr):#x}" for i in range(min(mapped, _PROBE_ENTRIES)))
+            more = f" and {mapped - _PROBE_ENTRIES} more" if mapped > _PROBE_ENTRIES else ""
             raise VSpaceError("vspace_free_reservation", None,
-                              f"{len(still_mapped)} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
+                              f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
                               "unmap them first")
-        key = int(ffi.cast("uintptr_t", reservation._c.res))
         ll.free_reservation(self._c, reservation._c)
-        self._reservations.pop(key, None)
+        self._reservations.pop(start, None)
         reservation._vspace = None
 
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
         """Free the reservation that contains ``vaddr``."""
         vaddr = _check.address("vaddr", vaddr)
         self._live()
-        for reservation in self._reservations.values():
-            if int(reservation._res.start) <= vaddr < int(reservation._res.end):
-                self.free_reservation(reservation)
-                return
+        reservation = self._reservations.get(vaddr)  # the usual case: vaddr is where it starts
+        if reservation is None:
+            for candidate in self._reservations.values():
+                if int(candidate._res.start) <= vaddr < int(candidate._res.end):
+                    reservation = candidate
+                    break
+        if reservation is not None:
+            self.free_reservation(reservation)
+            return
         raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
 
     # ---- mapping ----
