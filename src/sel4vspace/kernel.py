@@ -36,6 +36,7 @@ OBJECT_TYPE_NAMES: dict[int, str] = {
 
 _PAGING_TYPES = (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PDPTObject,
                  lib.seL4_X64_PML4Object)
+_ALLOC_BATCH = 1 << 16  # frames allocated per C call by Kernel.alloc_frames
 _FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
 
 
@@ -50,14 +51,15 @@ def frame_size_bits(name: str, value: Any) -> int:
 class _Frame:
     """A frame cap handed out by Kernel.alloc_frame (original) or Kernel.copy_cap (copy)."""
 
-    __slots__ = ("cap", "size_bits", "object", "parent", "copies")
+    __slots__ = ("cap", "size_bits", "object", "parent", "copies", "batch")
 
-    def __init__(self, cap: int, size_bits: int, obj: Any, parent: _Frame | None) -> None:
+    def __init__(self, cap: int, size_bits: int, obj: Any, parent: _Frame | None, batch: Any = None) -> None:
         self.cap = cap
         self.size_bits = size_bits
-        self.object = obj          # vka_object_t of an original, None for a copy
+        self.object = obj          # vka_object_t * of an original, None for a copy
         self.parent = parent
         self.copies: set[int] = set()
+        self.batch = batch         # the vka_object_t[] that object points into, kept alive
 
 
 @contextmanager
@@ -172,17 +174,23 @@ class Kernel:
         size_bits = frame_size_bits("size_bits", size_bits)
         self._enter()
         caps: list[int] = []
-        for _ in range(n):
-            obj = ffi.new("vka_object_t *")
+        failed = ffi.new("size_t *")
+        # One C call per batch (bounded, so an absurd n fails on memory, not on a huge array).
+        while len(caps) < n:
+            count = min(n - len(caps), _ALLOC_BATCH)
+            objects = ffi.new("vka_object_t[]", count)
             clear_c_error()
-            if lib.sel4vspace_host_alloc_frame(self._world, size_bits, obj) != 0:
+            if lib.sel4vspace_host_alloc_frames(self._world, size_bits, count, objects, failed) != 0:
+                error = last_c_error()
                 for cap in caps:
                     self._free_original(self._frames.pop(cap))
                 raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
-                                  f"frame {len(caps) + 1} of {n}: {last_c_error() or 'allocation failed'}")
-            cap = int(obj.cptr)
-            self._frames[cap] = _Frame(cap, size_bits, obj, None)
-            caps.append(cap)
+                                  f"frame {len(caps) + failed[0] + 1} of {n}: {error or 'allocation failed'}")
+            frames = self._frames
+            for i in range(count):
+                cap = int(objects[i].cptr)
+                frames[cap] = _Frame(cap, size_bits, objects + i, None, objects)
+                caps.append(cap)
         return caps
 
     def _frame(self, name: str, cap: Any) -> _Frame:

@@ -122,3 +122,16 @@ def test_two_kernels_are_independent():
         with pytest.raises(StaleObjectError, match="not a live frame cap of this kernel"):
             b.delete_cap(cap)
         assert a.cap_info(cap)["type"] == "seL4_X86_4K"
+
+
+def test_alloc_frames_in_one_call_per_batch_is_all_or_nothing():
+    with Kernel(untyped_bits=20) as k:
+        before = (k.untyped_free_bytes, k.used_slots, k.object_counts)
+        caps = k.alloc_frames(100)
+        assert len(set(caps)) == 100 and all(k.cap_info(c)["type"] == "seL4_X86_4K" for c in caps)
+        for cap in caps:
+            k.delete_cap(cap)
+        assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before
+        with pytest.raises(KernelError, match=r"frame 257 of 300: .*Failed to allocate"):
+            k.alloc_frames(300)   # 1 MiB holds 256 frames
+        assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before

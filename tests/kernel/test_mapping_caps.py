@@ -97,3 +97,53 @@ def test_mappings_in_refuses_a_non_vspace_cap(sim: Sim, c_log) -> None:
     (frame,) = sim.retype(lib.seL4_X86_4K)
     assert lib.sel4sim_vspace_mappings_in(sim.k, frame, 0, 1 << 40, ffi.NULL, 0) == 0
     assert any("not a vspace root cap" in message for _, message in c_log.lines)
+
+
+def check_caps(sim: Sim, caps: list[int], size_bits: int = 12) -> tuple[int, int]:
+    bad = ffi.new("size_t *")
+    reason = lib.sel4sim_check_frame_caps(sim.k, caps, len(caps), size_bits, bad)
+    return int(reason), int(bad[0])
+
+
+def test_check_frame_caps_names_the_first_unusable_cap_and_why(sim: Sim) -> None:
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    frames = sim.retype(lib.seL4_X86_4K, n=3)
+    (large,) = sim.retype(lib.seL4_X86_LargePageObject)
+    (endpoint,) = sim.retype(lib.seL4_EndpointObject)
+    mapped = sim.map_frame(vspace, VA)
+    assert check_caps(sim, frames)[0] == lib.SEL4SIM_FRAME_CAP_OK
+    assert check_caps(sim, [large], 21)[0] == lib.SEL4SIM_FRAME_CAP_OK
+    assert check_caps(sim, frames + [sim.slot()]) == (lib.SEL4SIM_FRAME_CAP_EMPTY, 3)
+    assert check_caps(sim, [frames[0], 2**63]) == (lib.SEL4SIM_FRAME_CAP_EMPTY, 1)  # does not resolve
+    assert check_caps(sim, [frames[0], endpoint]) == (lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME, 1)
+    assert check_caps(sim, [lib.seL4_CapInitThreadASIDPool]) == (lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME, 0)
+    assert check_caps(sim, frames + [large]) == (lib.SEL4SIM_FRAME_CAP_WRONG_SIZE, 3)
+    assert check_caps(sim, [large], 30) == (lib.SEL4SIM_FRAME_CAP_WRONG_SIZE, 0)
+    assert check_caps(sim, [frames[1], mapped]) == (lib.SEL4SIM_FRAME_CAP_MAPPED, 1)
+    # the same verdicts sel4sim_cap_info gives, cap by cap
+    for cap in frames + [mapped]:
+        info = sim.cap(cap)
+        assert bool(info.mapped) == (check_caps(sim, [cap])[0] == lib.SEL4SIM_FRAME_CAP_MAPPED)
+
+
+def test_mapped_pages_counts_the_run_of_exact_pages_from_the_start(sim: Sim) -> None:
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    for i in (0, 1, 2, 4):
+        sim.map_frame(vspace, VA + i * 4096)
+    large_va = VA + (1 << 21)
+    sim.map_frame(vspace, large_va, obj_type=lib.seL4_X86_LargePageObject)
+    count = lambda vaddr, n, bits=12: int(lib.sel4sim_vspace_mapped_pages(sim.k, vspace, vaddr, n, bits))
+    assert count(VA, 3) == 3
+    assert count(VA, 5) == 3            # the hole at page 3 ends the run
+    assert count(VA + 4 * 4096, 1) == 1
+    assert count(VA + 4096, 2) == 2
+    assert count(VA + 3 * 4096, 2) == 0
+    assert count(large_va, 1, 21) == 1
+    assert count(large_va, 1) == 0      # a large page is not a 4 KiB page
+    assert count(large_va + 4096, 1) == 0
+    assert count(VA, 1, 21) == 0        # 4 KiB pages are not a large page
+    assert count(VA, 0) == 0
+    assert count(2**64 - 4096, 2**20) == 0  # a run off the top of the address space maps nothing
+    assert count(VA, 3, 64) == 0

@@ -105,6 +105,27 @@ int sel4vspace_host_alloc_frame(host_world_t *w, size_t size_bits, vka_object_t 
     return vka_alloc_frame(&w->vka, size_bits, out) == 0 ? 0 : -1;
 }
 
+int sel4vspace_host_alloc_frames(host_world_t *w, size_t size_bits, size_t n, vka_object_t *out, size_t *failed)
+{
+    if (w == NULL || (n > 0 && out == NULL)) {
+        ZF_LOGE("world and out are required");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sel4vspace_host_alloc_frame(w, size_bits, &out[i]) != 0) {
+            /* newest first, so the buddy allocator merges its blocks back as they were */
+            for (size_t j = i; j > 0; j--) {
+                vka_free_object(&w->vka, &out[j - 1]);
+            }
+            if (failed != NULL) {
+                *failed = i;
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void sel4vspace_host_free_object(host_world_t *w, vka_object_t *object)
 {
     if (w == NULL || object == NULL || object->cptr == seL4_CapNull) {

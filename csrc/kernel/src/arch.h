@@ -25,6 +25,8 @@ void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask);
 void arch_finalise_cap(sel4sim_kernel_t *k, sim_cap_t *cap, bool final);
 /* Fill the arch-specific parts of a cap description. */
 void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out);
+/* True if a frame cap holds a mapping. */
+bool arch_frame_cap_is_mapped(const sim_cap_t *cap);
 
 /* Boot: the initial ASID pool, owned by the kernel (not from untyped). */
 int arch_boot(sel4sim_kernel_t *k, sim_cte_t *pool_slot);

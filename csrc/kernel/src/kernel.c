@@ -366,6 +366,33 @@ int sel4sim_cap_info(sel4sim_kernel_t *k, seL4_CPtr cptr, sel4sim_cap_info_t *ou
     return 0;
 }
 
+int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
+                             size_t *bad_index)
+{
+    if (k == NULL || (n > 0 && (caps == NULL || bad_index == NULL))) {
+        ZF_LOGE("kernel, caps and bad_index must not be NULL");
+        return SEL4SIM_FRAME_CAP_EMPTY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sim_cte_t *slot = sim_lookup_cptr(k, caps[i]);
+        *bad_index = i;
+        if (slot == NULL || sim_cap_is_null(&slot->cap)) {
+            return SEL4SIM_FRAME_CAP_EMPTY;
+        }
+        const sim_cap_t *cap = &slot->cap;
+        if (cap->kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(cap->obj->type)) {
+            return SEL4SIM_FRAME_CAP_NOT_A_FRAME;
+        }
+        if (cap->obj->size_bits != size_bits) {
+            return SEL4SIM_FRAME_CAP_WRONG_SIZE;
+        }
+        if (arch_frame_cap_is_mapped(cap)) {
+            return SEL4SIM_FRAME_CAP_MAPPED;
+        }
+    }
+    return SEL4SIM_FRAME_CAP_OK;
+}
+
 void sel4sim_object_counts(sel4sim_kernel_t *k, size_t counts[seL4_ObjectTypeCount])
 {
     if (k == NULL || counts == NULL) {

@@ -274,6 +274,43 @@ size_t sel4sim_vspace_mappings_in(sel4sim_kernel_t *k, seL4_CPtr vspace_root, se
     return list_mappings(k, vspace_root, vaddr, last, out, max, "vspace_mappings_in");
 }
 
+/* Counts the frames that continue a run of exact pages from the walk's start. */
+typedef struct page_run {
+    seL4_Word next;       /* where the next page of the run must start */
+    seL4_Word size_bits;
+    size_t count, wanted;
+} page_run_t;
+
+static bool visit_page_run(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
+                           uint32_t cap_slot)
+{
+    (void)rights;
+    (void)attrs;
+    (void)cap_slot;
+    page_run_t *run = ctx;
+    if (vaddr != run->next || frame->hdr.size_bits != run->size_bits) {
+        return false;
+    }
+    run->count++;
+    run->next += 1ul << run->size_bits;
+    return run->count < run->wanted;
+}
+
+size_t sel4sim_vspace_mapped_pages(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, size_t num_pages,
+                                   seL4_Word size_bits)
+{
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, "vspace_mapped_pages");
+    if (slot == NULL || num_pages == 0 || size_bits >= seL4_WordBits) {
+        return 0;
+    }
+    /* the last byte the run covers, clipped where it would run off the top of the address space */
+    seL4_Word span = (seL4_Word)num_pages << size_bits;
+    seL4_Word last = (span >> size_bits) != num_pages || vaddr + (span - 1) < vaddr ? ~(seL4_Word)0 : vaddr + (span - 1);
+    page_run_t run = { .next = vaddr, .size_bits = size_bits, .wanted = num_pages };
+    arch_walk_mappings(slot->cap.obj, vaddr, last, visit_page_run, &run);
+    return run.count;
+}
+
 /* Translate vaddr into *out and find the cap that made the mapping (by a scan of the root CNode
  * only when the page table's hint is stale and find_cap is set). */
 static int lookup_into(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out,

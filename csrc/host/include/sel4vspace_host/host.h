@@ -50,6 +50,12 @@ seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w);
  * sel4vspace_host_free_object. Returns 0, or -1 with an error logged.
  */
 int sel4vspace_host_alloc_frame(host_world_t *w, size_t size_bits, vka_object_t *out);
+/*
+ * n frames as sel4vspace_host_alloc_frame makes them, into out[0..n), in one call. All or
+ * nothing: when frame i cannot be made, the i made before it are freed, *failed (if not NULL)
+ * is set to i and -1 returned with an error logged. Returns 0 when all n were made.
+ */
+int sel4vspace_host_alloc_frames(host_world_t *w, size_t size_bits, size_t n, vka_object_t *out, size_t *failed);
 /* Delete an object's cap and give its slot and memory back to the world's vka. */
 void sel4vspace_host_free_object(host_world_t *w, vka_object_t *object);
 /*

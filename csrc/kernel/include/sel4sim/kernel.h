@@ -55,6 +55,11 @@ size_t sel4sim_vspace_mappings_in(sel4sim_kernel_t *k, seL4_CPtr vspace_root, se
  * scan of the root CNode); sel4sim_vspace_translate leaves it seL4_CapNull. */
 int sel4sim_vspace_translate(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
 int sel4sim_vspace_lookup(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_mapping_t *out);
+/* How many of the num_pages pages of 2^size_bits bytes from vaddr, counted from the first, are each
+ * mapped by a frame of exactly that size starting at the page: num_pages when all are. One walk
+ * of the page tables, O(paging levels + pages). 0 with an error logged for a bad vspace_root. */
+size_t sel4sim_vspace_mapped_pages(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, size_t num_pages,
+                                   seL4_Word size_bits);
 
 typedef enum { SEL4SIM_ACCESS_READ, SEL4SIM_ACCESS_WRITE } sel4sim_access_t;
 typedef enum {
@@ -101,6 +106,21 @@ typedef struct sel4sim_cap_info {
 
 /* 0 and *out filled, or -1 for an empty slot or a cptr that does not resolve. */
 int sel4sim_cap_info(sel4sim_kernel_t *k, seL4_CPtr cap, sel4sim_cap_info_t *out);
+
+/* Why a cap cannot be mapped as a frame of a given size (sel4sim_check_frame_caps). */
+typedef enum {
+    SEL4SIM_FRAME_CAP_OK = 0,
+    SEL4SIM_FRAME_CAP_EMPTY,        /* an empty slot, or a cptr that does not resolve */
+    SEL4SIM_FRAME_CAP_NOT_A_FRAME,
+    SEL4SIM_FRAME_CAP_WRONG_SIZE,   /* a frame of another size */
+    SEL4SIM_FRAME_CAP_MAPPED        /* a frame cap that already holds a mapping */
+} sel4sim_frame_cap_check_t;
+
+/* Check that each of the n caps is an unmapped frame cap of 2^size_bits bytes. Returns
+ * SEL4SIM_FRAME_CAP_OK, or the first problem with *bad_index set to that cap's index. What
+ * sel4sim_cap_info would tell, at a few nanoseconds per cap. */
+int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
+                             size_t *bad_index);
 /* Live objects by seL4_ObjectType (the boot root CNode and untyped included). */
 void sel4sim_object_counts(sel4sim_kernel_t *k, size_t counts[seL4_ObjectTypeCount]);
 /* Bytes a retype could still use, over all untyped caps: a cap with no children counts in full

@@ -381,6 +381,30 @@ static int map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cook
                               size_t num_pages, size_t size_bits, seL4_CapRights_t rights, int cacheable)
 {
     uintptr_t v = (uintptr_t) vaddr;
+    if (size_bits == PAGE_BITS_4K) {
+        /* one entry per page: find the bottom table once per table, not once per page */
+        vspace_bottom_level_t *bottom = NULL;
+        for (size_t i = 0; i < num_pages; i++, v += PAGE_SIZE_4K) {
+            size_t index = INDEX_FOR_LEVEL(v, 0);
+            if (bottom == NULL || index == 0) {
+                bottom = sel4utils_bottom_level_create(vspace, v);
+                if (bottom == NULL) {
+                    return -1;
+                }
+            }
+            if (bottom->cap[index] != EMPTY && bottom->cap[index] != RESERVED) {
+                ZF_LOGE("Address 0x%" PRIxPTR " already holds cap 0x%" PRIxPTR, v, (uintptr_t) bottom->cap[index]);
+                return -1;
+            }
+            int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
+            if (error != seL4_NoError) {
+                return error;
+            }
+            bottom->cap[index] = caps[i];
+            bottom->cookie[index] = cookies == NULL ? 0 : cookies[i];
+        }
+        return seL4_NoError;
+    }
     for (size_t i = 0; i < num_pages; i++) {
         int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
         if (error == seL4_NoError) {
@@ -731,8 +755,23 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
      * Check the whole range before touching anything: upstream asserts on an
      * unmapped page (or, without asserts, deletes and frees cslot 0).
      */
+    vspace_bottom_level_t *bottom = NULL;
+    uintptr_t bottom_base = 1; /* the span bottom was fetched for; 1 is no span's base */
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        if (!frame_mapped_at(data->top_level, v, size_bits)) {
+        bool mapped;
+        size_t index = INDEX_FOR_LEVEL(v, 0);
+        if (size_bits == PAGE_BITS_4K && index > 0 && index + 1 < VSPACE_LEVEL_SIZE) {
+            /* 4 KiB pages inside a table: the check frame_mapped_at makes, on a table fetched once */
+            if ((v & ALIGN_FOR_LEVEL(1)) != bottom_base) {
+                bottom = sel4utils_bottom_level_for(data->top_level, v);
+                bottom_base = v & ALIGN_FOR_LEVEL(1);
+            }
+            seL4_CPtr cap = bottom == NULL ? EMPTY : bottom->cap[index];
+            mapped = is_frame_cap(cap) && bottom->cap[index - 1] != cap && bottom->cap[index + 1] != cap;
+        } else {
+            mapped = frame_mapped_at(data->top_level, v, size_bits);
+        }
+        if (!mapped) {
             ZF_LOGE("unmap_pages: no frame of 2^%zu bytes is mapped at 0x%" PRIxPTR "; nothing was unmapped",
                     size_bits, v);
             return;
@@ -743,9 +782,22 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
     }
 
     sel4utils_res_t *res = NULL;
+    bottom = NULL;
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        seL4_CPtr cap = get_cap(data->top_level, v);
-        uintptr_t cookie = get_cookie(data->top_level, v);
+        seL4_CPtr cap;
+        uintptr_t cookie;
+        size_t index = INDEX_FOR_LEVEL(v, 0);
+        if (size_bits == PAGE_BITS_4K) {
+            /* every page was checked mapped, so its bottom table exists */
+            if (bottom == NULL || index == 0) {
+                bottom = sel4utils_bottom_level_for(data->top_level, v);
+            }
+            cap = bottom->cap[index];
+            cookie = bottom->cookie[index];
+        } else {
+            cap = get_cap(data->top_level, v);
+            cookie = get_cookie(data->top_level, v);
+        }
 
         int error = seL4_ARCH_Page_Unmap(cap);
         if (error != seL4_NoError) {
@@ -766,7 +818,14 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
         if (res == NULL || v < res->start || v >= res->end) {
             res = find_reserve(data, v);
         }
-        if (res != NULL) {
+        if (size_bits == PAGE_BITS_4K) {
+            /* what reserve_entries / clear_entries do to a single entry, without the walk */
+            bottom->cap[index] = res != NULL ? RESERVED : EMPTY;
+            bottom->cookie[index] = 0;
+            if (res == NULL && v < data->last_allocated) {
+                data->last_allocated = v;
+            }
+        } else if (res != NULL) {
             reserve_entries(vspace, v, size_bits);
         } else {
             clear_entries(vspace, v, size_bits);

@@ -343,6 +343,11 @@ void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out)
     out->mapped_vaddr = out->mapped ? cap->data : 0;
 }
 
+bool arch_frame_cap_is_mapped(const sim_cap_t *cap)
+{
+    return cap->asid != 0;
+}
+
 bool arch_is_vspace_root(const sim_cap_t *cap)
 {
     return sim_cap_is_type(cap, seL4_X64_PML4Object);
