@@ -22,3 +22,4 @@
 #include <sel4vspace_host/constants.h>
 #include <sel4vspace_host/host.h>
 #include <sel4vspace_host/checks.h>
+#include <sel4vspace_host/calls.h>

@@ -77,7 +77,8 @@ def _selection_kept(unless: Any = None) -> Iterator[None]:
             lib.sel4sim_kernel_select(previous)
 
 
-def _destroy_world(world: Any, vspaces: dict[int, Any]) -> None:
+def _destroy_world(world: Any, vspaces: dict[int, Any], alive: list[bool]) -> None:
+    alive[0] = False
     kernel = lib.sel4vspace_host_world_kernel(world)
     with _selection_kept(unless=kernel):
         lib.sel4sim_kernel_select(kernel)
@@ -109,7 +110,10 @@ class Kernel:
         self._vka = lib.sel4vspace_host_world_vka(world)
         self._host_vspaces: dict[int, Any] = {}
         self._frames: dict[int, _Frame] = {}
-        self._finalizer = weakref.finalize(self, _destroy_world, world, self._host_vspaces)
+        # Whether the world still exists, shared with the finalizer that destroys it: one list
+        # read where every call checks (weakref.finalize.alive is a property call).
+        self._alive = [True]
+        self._finalizer = weakref.finalize(self, _destroy_world, world, self._host_vspaces, self._alive)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
 
@@ -117,7 +121,7 @@ class Kernel:
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return not self._alive[0]
 
     def close(self) -> None:
         """Tear down every vspace of this kernel and release the kernel (idempotent)."""
@@ -132,11 +136,11 @@ class Kernel:
 
     def _enter(self) -> Any:
         """Select this kernel for libsel4 calls; returns its sel4sim_kernel_t *."""
-        if not self._finalizer.alive:
+        if not self._alive[0]:
             raise StaleObjectError("this Kernel was closed")
-        # Ask C rather than remembering: lowlevel code may have selected another kernel meanwhile.
-        if lib.sel4sim_kernel_current() != self._kernel:
-            lib.sel4vspace_host_world_select(self._world)
+        # Select every time rather than remembering (lowlevel code may have selected another
+        # kernel meanwhile): one C call, cheaper than asking which kernel is selected.
+        lib.sel4vspace_host_world_select(self._world)
         return self._kernel
 
     # ---- vspaces ----

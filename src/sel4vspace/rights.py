@@ -43,6 +43,9 @@ class CapRights:
 
     @classmethod
     def _from_bits(cls, bits: int) -> CapRights:
+        """The (shared, immutable) value of a seL4_CapRights_t word."""
+        if cls is CapRights:
+            return _BY_BITS[bits & 0xF]
         rights = object.__new__(cls)
         rights._bits = bits & 0xF
         return rights
@@ -97,20 +100,17 @@ class CapRights:
         return self._bits
 
     def to_c(self) -> Any:
-        """This value as a libsel4 ``seL4_CapRights_t``."""
+        """This value as a libsel4 ``seL4_CapRights_t`` (a new one each time)."""
         from .lowlevel import lib
 
-        return lib.seL4_CapRights_new(int(self.grant_reply), int(self.grant), int(self.read), int(self.write))
+        bits = self._bits
+        return lib.seL4_CapRights_new((bits >> 3) & 1, (bits >> 2) & 1, (bits >> 1) & 1, bits & 1)
 
     @classmethod
     def from_c(cls, rights: Any) -> CapRights:
         """Read a libsel4 ``seL4_CapRights_t``."""
-        from .lowlevel import lib
-
-        return cls(read=bool(lib.seL4_CapRights_get_capAllowRead(rights)),
-                   write=bool(lib.seL4_CapRights_get_capAllowWrite(rights)),
-                   grant=bool(lib.seL4_CapRights_get_capAllowGrant(rights)),
-                   grant_reply=bool(lib.seL4_CapRights_get_capAllowGrantReply(rights)))
+        # its one word uses this class's bit positions (write 0, read 1, grant 2, grant-reply 3)
+        return cls._from_bits(int(rights.words[0]))
 
     def __or__(self, other: object) -> CapRights:
         if not isinstance(other, CapRights):
@@ -156,6 +156,14 @@ class CapRights:
                 return f"CapRights.{constant}"
         return "CapRights(" + ", ".join(f"{n}=True" for n in names) + ")"
 
+
+def _make(bits: int) -> CapRights:
+    rights = object.__new__(CapRights)
+    rights._bits = bits
+    return rights
+
+
+_BY_BITS: tuple[CapRights, ...] = tuple(_make(bits) for bits in range(16))
 
 CapRights.NONE = CapRights()
 CapRights.READ = CapRights(read=True)

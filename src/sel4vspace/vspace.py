@@ -15,13 +15,14 @@ Beyond the C, the Python layer guarantees:
 
 from __future__ import annotations
 
+import struct
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
 from .kernel import frame_size_bits
-from .lowlevel import _check, ffi, lib
+from .lowlevel import _check, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .rights import CapRights
 
@@ -31,8 +32,23 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["VSpace", "Reservation", "Mapping"]
 
 PAGE_BITS = 12
+_PAGE_MASK = (1 << PAGE_BITS) - 1
 _PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
 _ADDRESS_LIMIT = 2**64
+_MAX_PAGES = 2**40
+_FRAME_BITS = frozenset((12, 21, 30))
+_CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
+_VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
+_CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
+_CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
+# Buffers C fills completely before Python reads them need no zeroing first.
+_new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
+_JUST_INT = {int}
+
+# sel4sim_mapping_t is six words (vaddr, size_bits, frame_cap, paddr, rights, attributes): read in
+# one unpack rather than six cdata field reads.
+_MAPPING_WORDS = struct.Struct("=6Q")
+assert ffi.sizeof("sel4sim_mapping_t") == _MAPPING_WORDS.size
 
 _FRAME_CHECK_MESSAGES = {
     1: "is an empty slot (deleted, or never allocated)",
@@ -64,26 +80,31 @@ class Mapping:
         return self.vaddr + self.size
 
 
+def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
+    vaddr, size_bits, cap, paddr, rights, attributes = words
+    mapping = object.__new__(Mapping)
+    # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
+    # at once makes the same object in a third of the time (lookup is called in loops).
+    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr,
+                            rights=CapRights._from_bits(rights), cacheable=(attributes & _CACHE_DISABLED) == 0)
+    return mapping
+
+
 def _mapping_from_c(entry: Any) -> Mapping:
-    return Mapping(
-        vaddr=int(entry.vaddr),
-        size_bits=int(entry.size_bits),
-        cap=int(entry.frame_cap),
-        paddr=int(entry.paddr),
-        rights=CapRights.from_c(entry.rights),
-        cacheable=(int(entry.attributes) & int(lib.seL4_X86_CacheDisabled)) == 0,
-    )
+    return _mapping_from_words(_MAPPING_WORDS.unpack(ffi.buffer(entry)))
 
 
 class Reservation:
     """A reserved range of a VSpace. Its fields are read from the C reservation itself."""
 
-    __slots__ = ("_vspace", "_c", "_res", "__weakref__")
+    __slots__ = ("_vspace", "_c", "_res", "_key", "__weakref__")
 
-    def __init__(self, vspace: VSpace, c_reservation: Any) -> None:
+    def __init__(self, vspace: VSpace, c_reservation: Any, key: int | None = None) -> None:
         self._vspace: VSpace | None = vspace
         self._c = c_reservation
         self._res = lib.reservation_to_res(c_reservation)
+        # where the VSpace files it: the start it was made with
+        self._key = int(self._res.start) if key is None else key
 
     @property
     def c_reservation(self) -> Any:
@@ -181,6 +202,14 @@ class VSpace:
     _reservations: dict[int, Reservation]
     """The live reservations made through this object, by start address."""
     _probe: Any
+    # Cached for the calls made in loops: the kernel's liveness flag and pointer, and the C
+    # structs those calls fill (one of each per vspace instead of an ffi.new per call).
+    _alive: list[bool]
+    _kernel_ptr: Any
+    _entry: Any
+    _entry_words: Any
+    _fault: Any
+    _result: Any
     _torn_down: bool
     _finalizer: weakref.finalize
 
@@ -198,6 +227,12 @@ class VSpace:
         self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
         self._reservations = {}
         self._probe = ffi.new("sel4sim_mapping_t[]", _PROBE_ENTRIES)
+        self._alive = kernel._alive
+        self._kernel_ptr = kernel._kernel
+        self._entry = ffi.new("sel4sim_mapping_t *")
+        self._entry_words = ffi.buffer(self._entry)
+        self._fault = ffi.new("sel4sim_fault_t *")
+        self._result = ffi.new("sel4vspace_call_result_t *")
         self._torn_down = False
         self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
         return self
@@ -264,30 +299,47 @@ class VSpace:
 
     def _track(self, c_reservation: Any) -> Reservation:
         reservation = Reservation(self, c_reservation)
-        self._reservations[int(reservation._res.start)] = reservation
+        self._reservations[reservation._key] = reservation
         return reservation
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
         reason = lib.sel4vspace_host_check_frames(self.kernel._kernel, c_caps, count, size_bits, bad)
         if reason != 0:
-            cap = int(c_caps[bad[0]])
-            message = f"caps[{bad[0]}] ({cap}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-            if reason == 1:
-                raise StaleObjectError(message)
-            raise ValueError(message)
+            self._refuse_frames(c_caps, reason, int(bad[0]))
+
+    @staticmethod
+    def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
+        message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
+        if reason == 1:
+            raise StaleObjectError(message)
+        raise ValueError(message)
 
     # ---- reservations ----
 
+    def _reserve(self, function: str, vaddr: Any, size: Any, rights: Any, cacheable: Any, deferred: int) -> Reservation:
+        if (type(vaddr) is int and type(size) is int and type(cacheable) is bool and vaddr >= 0
+                and not vaddr & _PAGE_MASK and size >= 1 and vaddr + size <= _ADDRESS_LIMIT
+                and (deferred or type(rights) is CapRights)):
+            bits = 0 if deferred else rights._bits
+        else:  # the checks one by one, for the error that names the first bad argument
+            vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
+            size = _check.integer("size", size, 1)
+            self._span("vaddr", vaddr, size)
+            bits = 0 if deferred else CapRights.coerce(rights)._bits
+            cacheable = _check.boolean("cacheable", cacheable)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        c_reservation = lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred)
+        if not c_reservation.res:
+            raise VSpaceError(function, last_c_error(), None)
+        reservation = Reservation(self, c_reservation, vaddr)
+        self._reservations[vaddr] = reservation
+        return reservation
+
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` with ``rights`` for the pages mapped into it."""
-        vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
-        size = _check.integer("size", size, 1)
-        self._span("vaddr", vaddr, size)
-        c_rights = CapRights.coerce(rights).to_c()
-        cacheable = _check.boolean("cacheable", cacheable)
-        self._live()
-        return self._track(ll.reserve_range_at(self._c, vaddr, size, c_rights, cacheable))
+        return self._reserve("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
 
     def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
                               cacheable: bool = True) -> Reservation:
@@ -303,12 +355,7 @@ class VSpace:
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` without rights: whoever maps into it gives them
         (:meth:`deferred_rights_map_pages_at_vaddr`)."""
-        vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
-        size = _check.integer("size", size, 1)
-        self._span("vaddr", vaddr, size)
-        cacheable = _check.boolean("cacheable", cacheable)
-        self._live()
-        return self._track(ll.reserve_deferred_rights_range_at(self._c, vaddr, size, cacheable))
+        return self._reserve("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
 
     def reservations(self) -> list[Reservation]:
         """The live reservations made through this object, by start address."""
@@ -318,21 +365,24 @@ class VSpace:
     def free_reservation(self, reservation: Reservation) -> None:
         """Free a reservation. Refused (VSpaceError naming them) while pages in it are mapped:
         upstream would strand those pages and the range behind them."""
-        reservation = self._reservation(reservation)
-        kernel = self._live()
-        start, end = int(reservation._res.start), int(reservation._res.end)
+        if type(reservation) is not Reservation or reservation._vspace is not self:
+            reservation = self._reservation(reservation)
+        if self._torn_down or not self._alive[0]:
+            self._live()
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
-        probe = self._probe
-        mapped = lib.sel4sim_vspace_mappings_in(kernel, self.root, start, end - start, probe, _PROBE_ENTRIES)
-        if mapped:
+        probe, out = self._probe, self._result
+        status = lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
+        if status:
+            if status != _CALL_REFUSED:
+                raise VSpaceError("vspace_free_reservation", last_c_error(), None)
+            mapped, start, end = int(out.index), int(reservation._res.start), int(reservation._res.end)
             listed = ", ".join(f"{int(probe[i].vaddr):#x}" for i in range(min(mapped, _PROBE_ENTRIES)))
             more = f" and {mapped - _PROBE_ENTRIES} more" if mapped > _PROBE_ENTRIES else ""
             raise VSpaceError("vspace_free_reservation", None,
                               f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
                               "unmap them first")
-        ll.free_reservation(self._c, reservation._c)
-        self._reservations.pop(start, None)
         reservation._vspace = None
+        self._reservations.pop(reservation._key, None)
 
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
         """Free the reservation that contains ``vaddr``."""
@@ -351,7 +401,16 @@ class VSpace:
 
     # ---- mapping ----
 
-    def _prepare_map(self, caps: Any, vaddr: Any, size_bits: Any, cookies: Any) -> tuple[Any, int, int, int]:
+    def _prepare_map(self, caps: Any, vaddr: Any, size_bits: Any, cookies: Any) -> tuple[Any, int, int, int, Any]:
+        """Checked arguments of a map: (caps array, count, vaddr, size_bits, cookies array or NULL)."""
+        if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and vaddr >= 0
+                and not vaddr & ((1 << size_bits) - 1) and type(caps) is list and caps
+                and set(map(type, caps)) == _JUST_INT and vaddr + (len(caps) << size_bits) <= _ADDRESS_LIMIT
+                and cookies is None):
+            try:
+                return ffi.new(_CPTR_ARRAY, caps), len(caps), vaddr, size_bits, ffi.NULL
+            except OverflowError:
+                pass  # a value beyond 64 bits: the checks below name it
         size_bits = frame_size_bits("size_bits", size_bits)
         vaddr = self._aligned("vaddr", vaddr, size_bits)
         c_caps = ll.caps_array(caps)
@@ -359,11 +418,24 @@ class VSpace:
         if count == 0:
             raise ValueError("caps is empty: nothing to map")
         self._span("vaddr", vaddr, count << size_bits)
-        if cookies is not None:
-            ll.cookies_array(cookies, count)  # type and length checks before any C runs
-        self._live()
-        self._check_frames(c_caps, count, size_bits)
-        return c_caps, count, vaddr, size_bits
+        c_cookies = ll.cookies_array(cookies, count)  # type and length checks before any C runs
+        return c_caps, count, vaddr, size_bits, c_cookies
+
+    def _map(self, function: str, c_caps: Any, c_cookies: Any, count: int, vaddr: int, size_bits: int,
+             bits: int, deferred: int, reservation: Reservation) -> None:
+        """Check the frames and map them, in one C call; all or nothing."""
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        out = self._result
+        status = lib.sel4vspace_host_call_map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
+                                              reservation._c, out)
+        if not status:
+            return
+        if status == _CALL_REFUSED:
+            self._refuse_frames(c_caps, int(out.check), int(out.index))
+        error = VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
+        self._roll_back(c_caps, count, vaddr, size_bits)
+        raise error
 
     def _roll_back(self, c_caps: Any, count: int, vaddr: int, size_bits: int) -> None:
         """Unmap the pages of a failed multi-page map that did get mapped (all or nothing)."""
@@ -376,28 +448,22 @@ class VSpace:
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
                            cookies: Any = None) -> None:
         """Map the frame caps at ``vaddr`` inside ``reservation``, with its rights."""
-        reservation = self._reservation(reservation)
-        c_caps, count, vaddr, size_bits = self._prepare_map(caps, vaddr, size_bits, cookies)
-        try:
-            ll.map_pages_at_vaddr(self._c, c_caps, cookies, vaddr, size_bits, reservation._c)
-        except VSpaceError:
-            self._roll_back(c_caps, count, vaddr, size_bits)
-            raise
+        if type(reservation) is not Reservation or reservation._vspace is not self:
+            reservation = self._reservation(reservation)
+        c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
+        self._map("vspace_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, 0, 0, reservation)
 
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
                                            reservation: Reservation, size_bits: int = 12,
                                            cookies: Any = None) -> None:
         """Map the frame caps at ``vaddr`` inside a deferred-rights ``reservation``, with
         ``rights`` given now."""
-        reservation = self._reservation(reservation)
-        c_rights = CapRights.coerce(rights).to_c()
-        c_caps, count, vaddr, size_bits = self._prepare_map(caps, vaddr, size_bits, cookies)
-        try:
-            ll.deferred_rights_map_pages_at_vaddr(self._c, c_caps, cookies, vaddr, size_bits, c_rights,
-                                                  reservation._c)
-        except VSpaceError:
-            self._roll_back(c_caps, count, vaddr, size_bits)
-            raise
+        if type(reservation) is not Reservation or reservation._vspace is not self:
+            reservation = self._reservation(reservation)
+        bits = rights._bits if type(rights) is CapRights else CapRights.coerce(rights)._bits
+        c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
+        self._map("vspace_deferred_rights_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, bits, 1,
+                  reservation)
 
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
                   cookies: Any = None) -> int:
@@ -466,14 +532,31 @@ class VSpace:
         bad = ffi.new("size_t *")
         reason = lib.sel4vspace_host_check_mapped(self.kernel._kernel, self.root, vaddr, num_pages, size_bits, bad)
         if reason != 0:
-            page = vaddr + (bad[0] << size_bits)
-            what = "is not mapped" if reason == 1 else "is mapped with another page size"
-            raise VSpaceError(function, None, f"page {page:#x} {what}")
+            self._refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
+
+    @staticmethod
+    def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
+        page = vaddr + (index << size_bits)
+        what = "is not mapped" if reason == 1 else "is mapped with another page size"
+        raise VSpaceError(function, None, f"page {page:#x} {what}")
 
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
         """Unmap ``num_pages`` pages from ``vaddr``; reservations stay. ``free=True`` also frees
         frames the vspace allocated itself (new_pages); frames from :meth:`Kernel.alloc_frame`
         stay the caller's and cannot be freed this way."""
+        if (free is False and type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int
+                and type(num_pages) is int and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1)
+                and 1 <= num_pages <= _MAX_PAGES and vaddr + (num_pages << size_bits) <= _ADDRESS_LIMIT):
+            # the usual call, checked above: check mapped and unmap in one C call
+            if self._torn_down or not self._alive[0]:
+                self._live()
+            out = self._result
+            status = lib.sel4vspace_host_call_unmap(self._host, vaddr, num_pages, size_bits, _VSPACE_PRESERVE, out)
+            if status == _CALL_REFUSED:
+                self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
+            if status:
+                raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
+            return
         size_bits = frame_size_bits("size_bits", size_bits)
         vaddr = self._aligned("vaddr", vaddr, size_bits)
         num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
@@ -491,26 +574,31 @@ class VSpace:
 
     def get_cap(self, vaddr: int) -> int:
         """The frame cap the allocator recorded at ``vaddr`` (0 when none)."""
-        vaddr = _check.address("vaddr", vaddr)
-        self._live()
-        return ll.get_cap(self._c, vaddr)
+        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
+            vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        return int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr)))
 
     def get_cookie(self, vaddr: int) -> int:
         """The allocation cookie the allocator recorded at ``vaddr`` (0 when none)."""
-        vaddr = _check.address("vaddr", vaddr)
-        self._live()
-        return ll.get_cookie(self._c, vaddr)
+        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
+            vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        return int(lib.vspace_get_cookie(self._c, ffi.cast("void *", vaddr)))
 
     # ---- the simulated kernel's view ----
 
     def lookup(self, vaddr: int) -> Mapping | None:
         """The mapping covering ``vaddr`` in the kernel's page tables, or None."""
-        vaddr = _check.address("vaddr", vaddr)
-        kernel = self._live()
-        entry = ffi.new("sel4sim_mapping_t *")
-        if not lib.sel4sim_vspace_lookup(kernel, self.root, vaddr, entry):
+        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
+            vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        if not lib.sel4sim_vspace_lookup(self._kernel_ptr, self.root, vaddr, self._entry):
             return None
-        return _mapping_from_c(entry)
+        return _mapping_from_words(_MAPPING_WORDS.unpack(self._entry_words))
 
     def mappings(self) -> list[Mapping]:
         """Every mapping of this address space, by address."""
@@ -519,32 +607,39 @@ class VSpace:
         if total == 0:
             return []
         entries = ffi.new("sel4sim_mapping_t[]", total)
-        lib.sel4sim_vspace_mappings(kernel, self.root, entries, total)
-        return [_mapping_from_c(entries[i]) for i in range(total)]
+        total = min(total, lib.sel4sim_vspace_mappings(kernel, self.root, entries, total))
+        return [_mapping_from_words(words) for words in _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))]
 
     def read(self, vaddr: int, n: int) -> bytes:
         """Read ``n`` bytes at ``vaddr`` as user code would; VMFault if the MMU refuses."""
-        vaddr = _check.address("vaddr", vaddr)
-        n = _check.integer("n", n, 0, 2**40)
-        self._span("vaddr", vaddr, n)
-        kernel = self._live()
-        buffer = ffi.new("char[]", n) if n else ffi.new("char[1]")
-        fault = ffi.new("sel4sim_fault_t *")
-        if lib.sel4sim_mmu_read(kernel, self.root, vaddr, buffer, n, fault) != 0:
-            raise _fault(fault)
+        if not (type(vaddr) is int and type(n) is int and vaddr >= 0 and 0 <= n <= _MAX_PAGES
+                and vaddr + n <= _ADDRESS_LIMIT):
+            vaddr = _check.address("vaddr", vaddr)
+            n = _check.integer("n", n, 0, 2**40)
+            self._span("vaddr", vaddr, n)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
+        if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
+            raise _fault(self._fault)
         return ffi.buffer(buffer, n)[:]
 
     def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
         """Write ``data`` at ``vaddr`` as user code would; VMFault (nothing written) if refused."""
-        vaddr = _check.address("vaddr", vaddr)
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
-        view = memoryview(data).cast("B")
-        self._span("vaddr", vaddr, len(view))
-        kernel = self._live()
-        fault = ffi.new("sel4sim_fault_t *")
-        if lib.sel4sim_mmu_write(kernel, self.root, vaddr, ffi.from_buffer(view), len(view), fault) != 0:
-            raise _fault(fault)
+        if (type(data) is bytes or type(data) is bytearray) and type(vaddr) is int and vaddr >= 0 \
+                and vaddr + len(data) <= _ADDRESS_LIMIT:
+            view: Any = data  # one byte per item already
+        else:
+            vaddr = _check.address("vaddr", vaddr)
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
+            view = memoryview(data).cast("B")
+            self._span("vaddr", vaddr, len(view))
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        if lib.sel4sim_mmu_write(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), len(view),
+                                 self._fault) != 0:
+            raise _fault(self._fault)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The VSpace methods called in loops check their arguments inline and reach C in one call
+(csrc/host calls.h); any other argument takes the checks one by one. Both ways must give the same
+results and the same errors, word for word."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+
+from sel4vspace import CapRights, StaleObjectError, VSpaceError
+from sel4vspace.lowlevel import lib
+
+BASE = 0x1000_0000
+PAGE = 4096
+
+
+def error_of(call):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - compared below
+        return type(error), str(error)
+    return None
+
+
+@pytest.mark.parametrize("as_list", [True, False])
+def test_map_refusals_are_the_same_either_way(kernel, vspace, as_list):
+    def caps_arg(caps):
+        return list(caps) if as_list else array("Q", caps)
+
+    res = vspace.reserve_deferred_rights_range_at(BASE, 4 * PAGE)
+    good = kernel.alloc_frames(2)
+    gone = kernel.alloc_frame()
+    large = kernel.alloc_frame(21)
+    other = vspace.reserve_range_at(BASE + 16 * PAGE, PAGE, "rw")
+    mapped = kernel.alloc_frame()
+    vspace.map_pages_at_vaddr([mapped], BASE + 16 * PAGE, other)
+    kernel.delete_cap(gone)  # last: its slot is not handed out again before the calls below
+
+    with pytest.raises(StaleObjectError, match=rf"caps\[1\] \({gone}\) is an empty slot"):
+        vspace.deferred_rights_map_pages_at_vaddr(caps_arg([good[0], gone]), BASE, "rw", res)
+    with pytest.raises(ValueError, match=rf"caps\[2\] \({large}\) is a frame of another size"):
+        vspace.deferred_rights_map_pages_at_vaddr(caps_arg(good + [large]), BASE, CapRights.RW, res)
+    with pytest.raises(ValueError, match=rf"caps\[0\] \({mapped}\) is already mapped"):
+        vspace.deferred_rights_map_pages_at_vaddr(caps_arg([mapped]), BASE, CapRights.READ, res)
+    cnode = int(lib.seL4_CapInitThreadCNode)
+    with pytest.raises(ValueError, match=rf"caps\[0\] \({cnode}\) is not a frame cap"):
+        vspace.deferred_rights_map_pages_at_vaddr(caps_arg([cnode]), BASE, CapRights.READ, res)
+    # nothing was mapped by any of them
+    assert [m.vaddr for m in vspace.mappings()] == [BASE + 16 * PAGE]
+    # a C failure (the reservation has rights: the deferred call is refused by the allocator)
+    with pytest.raises(VSpaceError, match="vspace_deferred_rights_map_pages_at_vaddr.*returned -1"):
+        vspace.deferred_rights_map_pages_at_vaddr(caps_arg(good[:1]), BASE + 16 * PAGE, CapRights.RW, other)
+
+
+def test_argument_errors_name_the_same_argument_either_way(kernel, vspace):
+    res = vspace.reserve_range_at(BASE, 4 * PAGE, "rw")
+    cap = kernel.alloc_frame()
+    cases = [
+        lambda: vspace.map_pages_at_vaddr([cap], BASE + 1, res),
+        lambda: vspace.map_pages_at_vaddr([cap], -PAGE, res),
+        lambda: vspace.map_pages_at_vaddr([True], BASE, res),
+        lambda: vspace.map_pages_at_vaddr([], BASE, res),
+        lambda: vspace.map_pages_at_vaddr([cap], BASE, res, size_bits=13),
+        lambda: vspace.map_pages_at_vaddr([cap], 2**64 - PAGE, res, size_bits=12, cookies=[1, 2]),
+        lambda: vspace.map_pages_at_vaddr([2**64], BASE, res),
+        lambda: vspace.map_pages_at_vaddr([cap], BASE, object()),
+        lambda: vspace.unmap_pages(BASE + 1, 1),
+        lambda: vspace.unmap_pages(BASE, 0),
+        lambda: vspace.unmap_pages(BASE, 2**41),
+        lambda: vspace.unmap_pages(BASE, 1, size_bits=13),
+        lambda: vspace.unmap_pages(BASE, 1, free=1),
+        lambda: vspace.reserve_range_at(BASE + 1, PAGE, "rw"),
+        lambda: vspace.reserve_range_at(BASE, 0, "rw"),
+        lambda: vspace.reserve_range_at(BASE, PAGE, 7),
+        lambda: vspace.reserve_deferred_rights_range_at(BASE, PAGE, cacheable=1),
+        lambda: vspace.lookup(-1),
+        lambda: vspace.get_cap("0x1000"),
+        lambda: vspace.read(BASE, -1),
+        lambda: vspace.read(2**64 - 4, 8),
+        lambda: vspace.write(BASE, "text"),
+        lambda: vspace.write(2**64 - 2, b"abcd"),
+    ]
+    errors = [error_of(case) for case in cases]
+    assert all(e is not None and e[0] in (TypeError, ValueError) for e in errors), errors
+    # what each names: the slow path's own words
+    assert "vaddr 0x10000001 is not aligned" in errors[0][1]
+    assert "caps must contain ints" in errors[2][1]
+    assert "caps is empty" in errors[3][1]
+    assert "cookies has 2 entries for 1 caps" in errors[5][1]
+    assert "64-bit unsigned" in errors[6][1]
+    assert "reservation must be a Reservation" in errors[7][1]
+    assert "num_pages must be in" in errors[9][1]
+    assert "free must be a bool" in errors[12][1]
+    assert "rights must be CapRights or str" in errors[15][1]
+    assert "cacheable must be a bool" in errors[16][1]
+    assert "wraps past the end" in errors[20][1] and "wraps past the end" in errors[22][1]
+    assert "data must be bytes-like" in errors[21][1]
+
+
+def test_unmap_refusals(kernel, vspace):
+    res = vspace.reserve_range_at(BASE, 4 * PAGE, "rw")
+    vspace.map_pages_at_vaddr(kernel.alloc_frames(2), BASE, res)
+    with pytest.raises(VSpaceError, match=r"vspace_unmap_pages: page 0x10002000 is not mapped"):
+        vspace.unmap_pages(BASE, 3)
+    large_res = vspace.reserve_range_at(0x4000_0000, 1 << 21, "rw")
+    vspace.map_pages_at_vaddr([kernel.alloc_frame(21)], 0x4000_0000, large_res, size_bits=21)
+    with pytest.raises(VSpaceError, match=r"page 0x40000000 is mapped with another page size"):
+        vspace.unmap_pages(0x4000_0000, 1)
+    assert len(vspace.mappings()) == 3
+
+
+def test_stale_objects_are_refused_on_the_fast_paths(kernel):
+    vspace = kernel.new_vspace()
+    res = vspace.reserve_range_at(BASE, PAGE, "rw")
+    cap = kernel.alloc_frame()
+    vspace.tear_down()
+    for call in (lambda: vspace.reserve_range_at(BASE, PAGE, CapRights.RW), lambda: vspace.unmap_pages(BASE, 1),
+                 lambda: vspace.lookup(BASE), lambda: vspace.get_cap(BASE), lambda: vspace.read(BASE, 1),
+                 lambda: vspace.write(BASE, b"x"), lambda: vspace.map_pages_at_vaddr([cap], BASE, res)):
+        with pytest.raises(StaleObjectError):
+            call()
+    other = kernel.new_vspace()
+    kernel.close()
+    with pytest.raises(StaleObjectError, match="closed"):
+        other.lookup(BASE)
+    with pytest.raises(StaleObjectError, match="closed"):
+        other.reserve_range_at(BASE, PAGE, CapRights.RW)
+
+
+def test_lookup_and_mappings_read_every_field(kernel, vspace):
+    res = vspace.reserve_range_at(BASE, 2 * PAGE, "r", cacheable=False)
+    caps = kernel.alloc_frames(2)
+    vspace.map_pages_at_vaddr(caps, BASE, res)
+    mapping = vspace.lookup(BASE + PAGE + 5)
+    assert (mapping.vaddr, mapping.size_bits, mapping.cap, mapping.rights, mapping.cacheable) == \
+        (BASE + PAGE, 12, caps[1], CapRights.READ, False)
+    assert mapping.paddr == kernel.cap_info(caps[1])["paddr"]
+    assert vspace.mappings() == [vspace.lookup(BASE), mapping]
+    assert hash(mapping) == hash(vspace.lookup(BASE + PAGE))
+    with pytest.raises(Exception):
+        mapping.vaddr = 0  # still frozen
