@@ -145,19 +145,28 @@ static void world_close(bench_world_t *b)
 
 /* ---- W1 -------------------------------------------------------------------------------------- */
 
+/* The phases of one W1 cycle, in ns per page: reserve, map, unmap, free. */
+enum { W1_RESERVE, W1_MAP, W1_UNMAP, W1_FREE, W1_PHASES };
+static const char *const w1_phase_names[W1_PHASES] = { "reserve", "map", "unmap", "free" };
+
 /* Not inlined, so that callgrind --toggle-collect=bulk_cycle counts exactly the timed work. */
-__attribute__((noinline)) static void bulk_cycle(bench_world_t *b, size_t n)
+__attribute__((noinline)) static void bulk_cycle(bench_world_t *b, size_t n, double t[W1_PHASES + 1])
 {
+    t[W1_RESERVE] = now_ns();
     reservation_t res = vspace_reserve_deferred_rights_range_at(b->vspace, (void *) BULK_VADDR, n * PAGE, 1);
     if (res.res == NULL) {
         die("vspace_reserve_deferred_rights_range_at");
     }
+    t[W1_MAP] = now_ns();
     if (vspace_deferred_rights_map_pages_at_vaddr(b->vspace, b->caps, NULL, (void *) BULK_VADDR, n, seL4_PageBits,
                                                   seL4_ReadWrite, res) != 0) {
         die("vspace_deferred_rights_map_pages_at_vaddr");
     }
+    t[W1_UNMAP] = now_ns();
     vspace_unmap_pages(b->vspace, (void *) BULK_VADDR, n, seL4_PageBits, VSPACE_PRESERVE);
+    t[W1_FREE] = now_ns();
     vspace_free_reservation(b->vspace, res);
+    t[W1_PHASES] = now_ns();
 }
 
 static void w1_bulk(size_t n, size_t reps)
@@ -165,19 +174,29 @@ static void w1_bulk(size_t n, size_t reps)
     bench_world_t b;
     world_open(&b, n, n);
     double *samples = calloc(reps, sizeof(*samples));
-    if (samples == NULL) {
+    double *phases = calloc(reps * W1_PHASES, sizeof(*phases));
+    if (samples == NULL || phases == NULL) {
         die("calloc");
     }
     /* the first cycle also creates the paging structures and the allocator's tables: "cold" */
     for (size_t r = 0; r < reps; r++) {
-        double t0 = now_ns();
-        bulk_cycle(&b, n);
-        samples[r] = (now_ns() - t0) / (double) n;
+        double t[W1_PHASES + 1];
+        bulk_cycle(&b, n, t);
+        samples[r] = (t[W1_PHASES] - t[0]) / (double) n;
+        for (int p = 0; p < W1_PHASES; p++) {
+            phases[p * reps + r] = (t[p + 1] - t[p]) / (double) n;
+        }
     }
     printf("{\"workload\": \"W1\", \"size\": %zu, \"unit\": \"ns/page\", \"value\": %.3f, \"cold\": %.3f, ", n,
            median(samples + 1, reps - 1), samples[0]);
+    printf("\"phases\": {");
+    for (int p = 0; p < W1_PHASES; p++) {
+        printf("%s\"%s\": %.3f", p ? ", " : "", w1_phase_names[p], median(phases + p * reps + 1, reps - 1));
+    }
+    printf("}, ");
     print_samples("samples", samples, reps);
     printf("}\n");
+    free(phases);
     free(samples);
     world_close(&b);
 }

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Benchmark sel4vspace against its native limit: python bench/run.py [--quick] [--json PATH].
 
-Every workload runs twice with the same inputs: in the native harness (bench/harness.c, linked from
-the objects the Python extension is built from) and through the public Python API
-(bench/workloads.py). One table compares them (workload, size, unit, native, Python, ratio); the
+Every workload runs twice with the same inputs, each in a fresh process: in the native harness
+(bench/harness.c, linked from the objects the Python extension is built from) and through the
+public Python API (bench/workloads.py). One table compares them (workload, size, unit, native, Python, ratio); the
 ratio is always Python's cost over native's, so above 1 means Python is slower. Below the table
 each target of issue 7 is checked against this run's medians. ``--json PATH`` writes the same
 figures (and the raw samples) as JSON. ``--quick`` runs every workload small, to prove the
@@ -29,7 +29,6 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from build import build_harness  # noqa: E402
-import workloads  # noqa: E402
 
 # (workload, size, count): count is W1 cycles, W2 batches, W3 cycles, W5 bytes per sample.
 FULL = [
@@ -71,7 +70,11 @@ def run_native(harness: Path, workload: str, size: int, count: int) -> dict[str,
 
 
 def run_python(workload: str, size: int, count: int) -> dict[str, Any]:
-    return workloads.WORKLOADS[workload](size, count)
+    command = [sys.executable, str(BENCH / "workloads.py"), workload, str(size), str(count)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"workloads.py {workload} {size} {count} failed:\n{result.stderr}")
+    return json.loads(result.stdout)
 
 
 def _size_label(workload: str, size: int) -> str:

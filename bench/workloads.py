@@ -10,7 +10,9 @@ of ``vspace_*``). The garbage collector is off while a sample is timed, as ``tim
 from __future__ import annotations
 
 import gc
+import json
 import statistics
+import sys
 import time
 from array import array
 from contextlib import contextmanager
@@ -64,19 +66,27 @@ def w1_bulk(n: int, reps: int) -> dict[str, Any]:
     """Reserve n deferred pages, map n frames in one call, unmap them, free the reservation."""
     reps = max(reps, 2)
     rw = CapRights.RW
+    phase_names = ("reserve", "map", "unmap", "free")
     with _world(n, n) as (_, vspace, cap_list):
         caps = array("Q", cap_list)  # a uint64 buffer: shared with C without a copy
-        samples = []
+        samples, phases = [], []
         for _ in range(reps):
             with _no_gc():
-                t0 = time.perf_counter_ns()
+                t = [time.perf_counter_ns()]
                 reservation = vspace.reserve_deferred_rights_range_at(BULK_VADDR, n * PAGE)
+                t.append(time.perf_counter_ns())
                 vspace.deferred_rights_map_pages_at_vaddr(caps, BULK_VADDR, rw, reservation)
+                t.append(time.perf_counter_ns())
                 vspace.unmap_pages(BULK_VADDR, n)
+                t.append(time.perf_counter_ns())
                 vspace.free_reservation(reservation)
-                samples.append((time.perf_counter_ns() - t0) / n)
+                t.append(time.perf_counter_ns())
+            samples.append((t[-1] - t[0]) / n)
+            phases.append([(b - a) / n for a, b in zip(t, t[1:])])
     return {"workload": "W1", "size": n, "unit": "ns/page", "value": statistics.median(samples[1:]),
-            "cold": samples[0], "samples": samples}
+            "cold": samples[0],
+            "phases": {name: statistics.median(p[i] for p in phases[1:]) for i, name in enumerate(phase_names)},
+            "samples": samples}
 
 
 def w2_small(rounds: int, batches: int) -> dict[str, Any]:
@@ -200,3 +210,18 @@ def w5_mmu(chunk: int, total: int) -> dict[str, Any]:
 
 
 WORKLOADS = {"W1": w1_bulk, "W2": w2_small, "W3": w3_many, "W4": lambda n, _count: w4_memory(n), "W5": w5_mmu}
+
+
+def main(argv: list[str]) -> int:
+    """``workloads.py WORKLOAD SIZE COUNT``: run one workload, print its JSON line (as the harness
+    does; run.py starts a fresh process per workload on both sides, so neither inherits a heap
+    fragmented by the workloads before it)."""
+    if len(argv) != 3 or argv[0] not in WORKLOADS:
+        print("usage: workloads.py W1|W2|W3|W4|W5 SIZE COUNT", file=sys.stderr)
+        return 2
+    print(json.dumps(WORKLOADS[argv[0]](int(argv[1], 0), int(argv[2], 0))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -5,6 +5,7 @@ tests pin down that the answer stays right when that cap moves, goes, or was nev
 
 from __future__ import annotations
 
+import pytest
 from simkernel import DEPTH, ROOT, RW, Sim
 
 from sel4vspace.lowlevel import ffi, lib
@@ -147,3 +148,18 @@ def test_mapped_pages_counts_the_run_of_exact_pages_from_the_start(sim: Sim) -> 
     assert count(VA, 0) == 0
     assert count(2**64 - 4096, 2**20) == 0  # a run off the top of the address space maps nothing
     assert count(VA, 3, 64) == 0
+
+
+@pytest.mark.parametrize("indices", [(0, 5, 509, 511), (3,), (508,), (511,), (1, 2, 3, 4, 5, 6, 7, 8, 510)])
+def test_listings_find_entries_anywhere_among_empty_ones(sim: Sim, indices) -> None:
+    # runs of empty entries are skipped in blocks: entries next to the ends of a table or a range
+    # must still be found, and nothing past the table read
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    frames = {VA + i * 4096: sim.map_frame(vspace, VA + i * 4096) for i in indices}
+    assert listed(sim, vspace) == (len(frames), sorted(frames.items()))
+    for first in range(0, 512, 37):
+        for count in (1, 3, 4, 5, 64, 512 - first):
+            window = {v: f for v, f in frames.items() if VA + first * 4096 <= v < VA + (first + count) * 4096}
+            assert listed(sim, vspace, VA + first * 4096, count * 4096) == (len(window), sorted(window.items()))
+    assert int(lib.sel4sim_vspace_mapped_pages(sim.k, vspace, VA + indices[-1] * 4096, 1, 12)) == 1

@@ -25,8 +25,6 @@ void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask);
 void arch_finalise_cap(sel4sim_kernel_t *k, sim_cap_t *cap, bool final);
 /* Fill the arch-specific parts of a cap description. */
 void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out);
-/* True if a frame cap holds a mapping. */
-bool arch_frame_cap_is_mapped(const sim_cap_t *cap);
 
 /* Boot: the initial ASID pool, owned by the kernel (not from untyped). */
 int arch_boot(sel4sim_kernel_t *k, sim_cte_t *pool_slot);
@@ -46,10 +44,14 @@ typedef struct sim_translation {
 bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out);
 bool arch_is_vspace_root(const sim_cap_t *cap);
 /* Visit every page mapping of root that overlaps [first, last] (user half only) by ascending vaddr;
- * stop when visit returns false. cap_slot is the hint of sim_translation_t. Empty tables and
+ * stop when visit returns false. page_bits is the frame's size (known from the paging level, so a
+ * visitor need not read the frame); cap_slot is the hint of sim_translation_t. Empty tables and
  * entries outside the range are skipped, so a walk costs O(levels + entries in range). */
-typedef bool (*arch_mapping_visit_fn)(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights,
-                                      unsigned attrs, uint32_t cap_slot);
+typedef bool (*arch_mapping_visit_fn)(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned page_bits,
+                                      unsigned rights, unsigned attrs, uint32_t cap_slot);
 void arch_walk_mappings(sim_object_t *root, seL4_Word first, seL4_Word last, arch_mapping_visit_fn visit, void *ctx);
+/* How many of the num_pages pages of 2^page_bits bytes from vaddr, counted from the first, are each
+ * mapped by a frame of exactly that size: a scan of the entries, one table lookup per table. */
+size_t arch_mapped_run(sim_object_t *root, seL4_Word vaddr, size_t num_pages, seL4_Word page_bits);
 /* Effective user rights of an arch rights value in a mapping. */
 seL4_CapRights_t arch_mapping_user_rights(unsigned vm_rights);

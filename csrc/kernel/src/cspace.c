@@ -55,21 +55,11 @@ static bool resolve_address_bits(const sim_cap_t *node_cap, seL4_Word cptr, seL4
     }
 }
 
-sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
+sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
     sim_cte_t *slot;
     seL4_Word remaining;
     sim_lookup_fault_t fault;
-    /* Every invocation resolves caps: when the CSpace root's guard and radix cover the whole word
-     * (as the boot CSpace's do), the walk below is one guard check and an index. */
-    const sim_cap_t *root = &k->cspace_root;
-    if (sim_cap_is_type(root, seL4_CapTableObject)) {
-        sim_cnode_t *cn = (sim_cnode_t *)root->obj;
-        seL4_Word radix = sim_cnode_radix(cn);
-        if (radix + root->guard_size == seL4_WordBits && radix > 0 && (cptr >> radix) == root->data) {
-            return &cn->slots[cptr & ((1ul << radix) - 1)];
-        }
-    }
     if (!resolve_address_bits(&k->cspace_root, cptr, seL4_WordBits, &slot, &remaining, &fault)) {
         SIM_USER_ERROR("cptr 0x%lx does not resolve (lookup failure %d): seL4 would raise a cap fault; "
                 "treated as an empty slot", cptr, fault.type);

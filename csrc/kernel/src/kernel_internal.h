@@ -64,6 +64,10 @@ typedef struct sim_cte {
 
 /* MDB flag kept in the cap's spare byte: this cap may have children (seL4's mdbRevocable). */
 #define SIM_CAP_REVOCABLE(cap) ((cap)->pad[0])
+/* Frame caps: the frame's size_bits, set when the cap is made (copies inherit it); 0 in every
+ * other cap. Mapping, unmapping and checking a frame cap then never touch the frame object, which
+ * is a cache miss per page when thousands are mapped at once. */
+#define SIM_CAP_FRAME_BITS(cap) ((cap)->pad[1])
 
 typedef struct sim_cnode {
     sim_object_t hdr;
@@ -140,7 +144,21 @@ static inline unsigned sim_cnode_radix(const sim_cnode_t *cn)
 
 /* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
  * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
-sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr);
+sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
+static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    /* Every invocation resolves caps: when the CSpace root's guard and radix cover the whole word
+     * (as the boot CSpace's do), resolving is one guard check and an index, inlined here. */
+    const sim_cap_t *root = &k->cspace_root;
+    if (sim_cap_is_type(root, seL4_CapTableObject)) {
+        sim_cnode_t *cn = (sim_cnode_t *)root->obj;
+        seL4_Word radix = sim_cnode_radix(cn);
+        if (radix + root->guard_size == seL4_WordBits && radix > 0 && (cptr >> radix) == root->data) {
+            return &cn->slots[cptr & ((1ul << radix) - 1)];
+        }
+    }
+    return sim_lookup_cptr_walk(k, cptr);
+}
 /* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,
                                         seL4_Word index, seL4_Word depth, sim_cte_t **out);

@@ -208,24 +208,24 @@ static seL4_CPtr find_frame_cap(mapping_walk_t *w, seL4_Word vaddr, const sim_ob
     return seL4_CapNull;
 }
 
-static void fill_mapping(sel4sim_mapping_t *m, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
-                         seL4_CPtr cap)
+static void fill_mapping(sel4sim_mapping_t *m, seL4_Word vaddr, sim_frame_t *frame, unsigned page_bits,
+                         unsigned rights, unsigned attrs, seL4_CPtr cap)
 {
     m->vaddr = vaddr;
-    m->size_bits = frame->hdr.size_bits;
+    m->size_bits = page_bits;
     m->frame_cap = cap;
     m->paddr = frame->hdr.paddr;
     m->rights = arch_mapping_user_rights(rights);
     m->attributes = attrs;
 }
 
-static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
-                          uint32_t cap_slot)
+static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned page_bits, unsigned rights,
+                          unsigned attrs, uint32_t cap_slot)
 {
     mapping_walk_t *w = ctx;
     if (w->count < w->max) {
         seL4_CPtr cap = find_frame_cap(w, vaddr, &frame->hdr, cap_slot, true);
-        fill_mapping(&w->out[w->count], vaddr, frame, rights, attrs, cap);
+        fill_mapping(&w->out[w->count], vaddr, frame, page_bits, rights, attrs, cap);
     }
     w->count++;
     return true;
@@ -274,28 +274,6 @@ size_t sel4sim_vspace_mappings_in(sel4sim_kernel_t *k, seL4_CPtr vspace_root, se
     return list_mappings(k, vspace_root, vaddr, last, out, max, "vspace_mappings_in");
 }
 
-/* Counts the frames that continue a run of exact pages from the walk's start. */
-typedef struct page_run {
-    seL4_Word next;       /* where the next page of the run must start */
-    seL4_Word size_bits;
-    size_t count, wanted;
-} page_run_t;
-
-static bool visit_page_run(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsigned rights, unsigned attrs,
-                           uint32_t cap_slot)
-{
-    (void)rights;
-    (void)attrs;
-    (void)cap_slot;
-    page_run_t *run = ctx;
-    if (vaddr != run->next || frame->hdr.size_bits != run->size_bits) {
-        return false;
-    }
-    run->count++;
-    run->next += 1ul << run->size_bits;
-    return run->count < run->wanted;
-}
-
 size_t sel4sim_vspace_mapped_pages(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, size_t num_pages,
                                    seL4_Word size_bits)
 {
@@ -303,12 +281,10 @@ size_t sel4sim_vspace_mapped_pages(sel4sim_kernel_t *k, seL4_CPtr vspace_root, s
     if (slot == NULL || num_pages == 0 || size_bits >= seL4_WordBits) {
         return 0;
     }
-    /* the last byte the run covers, clipped where it would run off the top of the address space */
-    seL4_Word span = (seL4_Word)num_pages << size_bits;
-    seL4_Word last = (span >> size_bits) != num_pages || vaddr + (span - 1) < vaddr ? ~(seL4_Word)0 : vaddr + (span - 1);
-    page_run_t run = { .next = vaddr, .size_bits = size_bits, .wanted = num_pages };
-    arch_walk_mappings(slot->cap.obj, vaddr, last, visit_page_run, &run);
-    return run.count;
+    if (vaddr & ((1ul << size_bits) - 1)) {
+        return 0; /* no page of that size starts there */
+    }
+    return arch_mapped_run(slot->cap.obj, vaddr, num_pages, size_bits);
 }
 
 /* Translate vaddr into *out and find the cap that made the mapping (by a scan of the root CNode
@@ -327,7 +303,7 @@ static int lookup_into(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vad
         mapping_walk_t w = { .k = k, .asid = slot->cap.mapped ? slot->cap.asid : 0 };
         cap = find_frame_cap(&w, page, &t.frame->hdr, t.cap_slot, false);
     }
-    fill_mapping(out, page, t.frame, t.vm_rights, t.attrs, cap);
+    fill_mapping(out, page, t.frame, (unsigned)t.page_bits, t.vm_rights, t.attrs, cap);
     return 1;
 }
 

@@ -45,9 +45,29 @@ typedef struct sim_asid_pool {
 
 /* --- entries --- */
 
+/* Frame entries carry VM rights (SIM_VM_*, never 0), paging-structure entries none: so whether an
+ * entry maps a frame is read from the entry itself, without touching the object. */
 static inline uint64_t make_entry(sim_object_t *obj, unsigned vm_rights, seL4_Word attrs)
 {
     return (uint64_t)(uintptr_t)obj | ((uint64_t)vm_rights << ENTRY_RIGHTS_SHIFT) | (attrs & ENTRY_ATTR_MASK);
+}
+
+static inline bool entry_is_frame(uint64_t e)
+{
+    return ((e >> ENTRY_RIGHTS_SHIFT) & 3) != 0;
+}
+
+/* The frame object type of a frame cap's SIM_CAP_FRAME_BITS. */
+static seL4_Word frame_type_of_bits(unsigned size_bits)
+{
+    switch (size_bits) {
+    case seL4_PageBits:
+        return seL4_X86_4K;
+    case seL4_LargePageBits:
+        return seL4_X86_LargePageObject;
+    default:
+        return seL4_X64_HugePageObject;
+    }
 }
 
 static inline sim_object_t *entry_obj(uint64_t e)
@@ -134,6 +154,7 @@ sim_cap_t arch_initial_cap(sim_object_t *obj)
     cap.kind = SEL4SIM_CAP_OBJECT;
     cap.obj = obj;
     cap.rights = arch_is_frame_type(obj->type) ? SIM_VM_READ_WRITE : (uint8_t)seL4_AllRights.words[0];
+    SIM_CAP_FRAME_BITS(&cap) = arch_is_frame_type(obj->type) ? obj->size_bits : 0;
     return cap;
 }
 
@@ -206,7 +227,7 @@ static uint64_t *lookup_pd_slot(sim_object_t *pml4, seL4_Word vaddr, sim_lookup_
     if (pdpte == NULL) {
         return NULL;
     }
-    if (*pdpte == 0 || entry_obj(*pdpte)->type != seL4_X86_PageDirectoryObject) {
+    if (*pdpte == 0 || entry_is_frame(*pdpte)) {
         *fault = sim_fault_missing(PD_SHIFT);
         return NULL;
     }
@@ -219,7 +240,7 @@ static uint64_t *lookup_pt_slot(sim_object_t *pml4, seL4_Word vaddr, sim_lookup_
     if (pde == NULL) {
         return NULL;
     }
-    if (*pde == 0 || entry_obj(*pde)->type != seL4_X86_PageTableObject) {
+    if (*pde == 0 || entry_is_frame(*pde)) {
         *fault = sim_fault_missing(PT_SHIFT);
         return NULL;
     }
@@ -263,18 +284,24 @@ static uint64_t *lookup_slot_for_type(sim_object_t *pml4, seL4_Word type, seL4_W
 /* Remove the entry at (asid, vaddr) if it still refers to obj: what unmapPage / unmapPageTable /
  * unmapPageDirectory / unmapPDPT do. A stale cap (its vspace or paging structure gone or
  * replaced) unmaps nothing. */
-static void unmap_object(sel4sim_kernel_t *k, sim_object_t *obj, seL4_Word asid, seL4_Word vaddr)
+static void unmap_object_of_type(sel4sim_kernel_t *k, sim_object_t *obj, seL4_Word type, seL4_Word asid,
+                                 seL4_Word vaddr)
 {
     sim_lookup_fault_t fault;
     sim_object_t *pml4 = find_vspace_for_asid(k, asid);
     if (pml4 == NULL) {
         return;
     }
-    uint64_t *slot = lookup_slot_for_type(pml4, obj->type, vaddr, &fault);
+    uint64_t *slot = lookup_slot_for_type(pml4, type, vaddr, &fault);
     if (slot != NULL && *slot != 0 && entry_obj(*slot) == obj) {
         *slot = 0;
-        *cap_slot_of(slot, index_at(vaddr, entry_shift_for_type(obj->type))) = 0;
+        *cap_slot_of(slot, index_at(vaddr, entry_shift_for_type(type))) = 0;
     }
+}
+
+static void unmap_object(sel4sim_kernel_t *k, sim_object_t *obj, seL4_Word asid, seL4_Word vaddr)
+{
+    unmap_object_of_type(k, obj, obj->type, asid, vaddr);
 }
 
 /* --- caps --- */
@@ -343,11 +370,6 @@ void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out)
     out->mapped_vaddr = out->mapped ? cap->data : 0;
 }
 
-bool arch_frame_cap_is_mapped(const sim_cap_t *cap)
-{
-    return cap->asid != 0;
-}
-
 bool arch_is_vspace_root(const sim_cap_t *cap)
 {
     return sim_cap_is_type(cap, seL4_X64_PML4Object);
@@ -391,12 +413,11 @@ bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
         sim_table_t *table = as_table(entry_obj(e));
         unsigned i = index_at(vaddr, shifts[level]);
         e = table->e[i];
-        if (e != 0 && arch_is_frame_type(entry_obj(e)->type)) {
-            sim_object_t *frame = entry_obj(e);
+        if (e != 0 && entry_is_frame(e)) {
             unsigned rights = entry_rights(e);
-            out->frame = (sim_frame_t *)frame;
-            out->page_bits = frame->size_bits;
-            out->offset = vaddr & ((1ul << frame->size_bits) - 1);
+            out->frame = (sim_frame_t *)entry_obj(e);
+            out->page_bits = shifts[level];
+            out->offset = vaddr & ((1ul << shifts[level]) - 1);
             out->vm_rights = rights;
             out->attrs = entry_attrs(e);
             out->user_read = rights == SIM_VM_READ_ONLY || rights == SIM_VM_READ_WRITE;
@@ -417,14 +438,21 @@ static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, seL4_
     unsigned from = first > base ? (unsigned)((first - base) >> shift) : 0;
     unsigned to = last < table_last ? (unsigned)((last - base) >> shift) : ENTRIES_PER_TABLE - 1;
     for (unsigned i = from; i <= to; i++) {
+        /* runs of empty entries (a reservation being freed, a sparse table) are skipped four at a time */
+        while (i + 3 <= to && (table->e[i] | table->e[i + 1] | table->e[i + 2] | table->e[i + 3]) == 0) {
+            i += 4;
+        }
+        if (i > to) {
+            break;
+        }
         uint64_t e = table->e[i];
         if (e == 0) {
             continue;
         }
         seL4_Word vaddr = base | ((seL4_Word)i << shift);
         sim_object_t *obj = entry_obj(e);
-        if (arch_is_frame_type(obj->type)) {
-            if (!visit(ctx, vaddr, (sim_frame_t *)obj, entry_rights(e), entry_attrs(e), table->cap_slot[i])) {
+        if (entry_is_frame(e)) {
+            if (!visit(ctx, vaddr, (sim_frame_t *)obj, shift, entry_rights(e), entry_attrs(e), table->cap_slot[i])) {
                 return false;
             }
         } else if (shift > seL4_PageBits) {
@@ -444,6 +472,49 @@ void arch_walk_mappings(sim_object_t *root, seL4_Word first, seL4_Word last, arc
         return;
     }
     walk_table(as_table(root), PDPT_SHIFT, 0, first, last < user_last ? last : user_last, visit, ctx);
+}
+
+/* The table whose entries map pages of 2^page_bits at vaddr (a page table for 4 KiB pages, a page
+ * directory for 2 MiB, a PDPT for 1 GiB), or NULL when it is missing. */
+static sim_table_t *table_for_pages(sim_object_t *root, seL4_Word vaddr, seL4_Word page_bits)
+{
+    static const unsigned shifts[] = { PD_SHIFT, PT_SHIFT, seL4_PageBits };
+    uint64_t e = as_table(root)->e[index_at(vaddr, PDPT_SHIFT)];
+    for (unsigned level = 0; level < 3; level++) {
+        if (e == 0 || entry_is_frame(e)) {
+            return NULL;
+        }
+        if (shifts[level] == page_bits) {
+            return as_table(entry_obj(e));
+        }
+        e = as_table(entry_obj(e))->e[index_at(vaddr, shifts[level])];
+    }
+    return NULL;
+}
+
+size_t arch_mapped_run(sim_object_t *root, seL4_Word vaddr, size_t num_pages, seL4_Word page_bits)
+{
+    if (page_bits != seL4_PageBits && page_bits != PT_SHIFT && page_bits != PD_SHIFT) {
+        return 0;
+    }
+    size_t count = 0;
+    while (count < num_pages) {
+        seL4_Word v = vaddr + ((seL4_Word)count << page_bits);
+        if (v < vaddr || v >> (VADDR_BITS - 1)) {
+            break; /* wrapped, or into the kernel half */
+        }
+        sim_table_t *table = table_for_pages(root, v, page_bits);
+        if (table == NULL) {
+            break;
+        }
+        /* the rest of this table: every entry must map a frame (at this level, of this size) */
+        for (unsigned i = index_at(v, page_bits); i < ENTRIES_PER_TABLE && count < num_pages; i++, count++) {
+            if (table->e[i] == 0 || !entry_is_frame(table->e[i])) {
+                return count;
+            }
+        }
+    }
+    return count;
 }
 
 /* --- invocations --- */
@@ -519,16 +590,18 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
         return seL4_InvalidCapability;
     }
     sim_cap_t *cap = &slot->cap;
-    if (cap->kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(cap->obj->type)) {
+    unsigned frame_bits = SIM_CAP_FRAME_BITS(cap);
+    if (cap->kind != SEL4SIM_CAP_OBJECT || frame_bits == 0) {
         SIM_USER_ERROR("%s: cptr 0x%lx is not a frame cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
+    seL4_Word frame_type = frame_type_of_bits(frame_bits);
     sim_cap_t vspace_cap = cap_at(k, vspace);
     if ((err = check_vspace(k, &vspace_cap, what)) != seL4_NoError) {
         return err;
     }
     seL4_Word asid = vspace_cap.asid;
-    seL4_Word size = 1ul << cap->obj->size_bits;
+    seL4_Word size = 1ul << frame_bits;
     if (cap->asid != 0) {
         if (cap->asid != asid) {
             SIM_USER_ERROR("%s: frame cap is already mapped in another vspace", what);
@@ -550,18 +623,18 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
         SIM_USER_ERROR("%s: vaddr 0x%lx is not aligned to the frame size 0x%lx", what, vaddr, size);
         return sim_error(k, seL4_AlignmentError);
     }
-    uint64_t *entry = lookup_slot_for_type(vspace_cap.obj, cap->obj->type, vaddr, &fault);
+    uint64_t *entry = lookup_slot_for_type(vspace_cap.obj, frame_type, vaddr, &fault);
     if (entry == NULL) {
         SIM_USER_ERROR("%s: no paging structure for 0x%lx (%lu bits left to resolve)", what, vaddr, fault.bits_left);
         return sim_error_lookup(k, false, fault);
     }
-    if (*entry != 0 && !arch_is_frame_type(entry_obj(*entry)->type)) {
+    if (*entry != 0 && !entry_is_frame(*entry)) {
         SIM_USER_ERROR("%s: a paging structure is mapped where the frame would go at 0x%lx", what, vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
     /* seL4 replaces a frame mapping already in this slot (a remap of this cap updates its rights). */
     *entry = make_entry(cap->obj, vm_rights, attr);
-    *cap_slot_of(entry, index_at(vaddr, entry_shift_for_type(cap->obj->type))) = root_slot_hint(k, slot);
+    *cap_slot_of(entry, index_at(vaddr, frame_bits)) = root_slot_hint(k, slot);
     cap->asid = (uint16_t)asid;
     cap->data = vaddr;
     return seL4_NoError;
@@ -578,12 +651,12 @@ seL4_Error sel4sim_sys_x86_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
         return seL4_InvalidCapability;
     }
     sim_cap_t *cap = &slot->cap;
-    if (cap->kind != SEL4SIM_CAP_OBJECT || !arch_is_frame_type(cap->obj->type)) {
+    if (cap->kind != SEL4SIM_CAP_OBJECT || SIM_CAP_FRAME_BITS(cap) == 0) {
         SIM_USER_ERROR("%s: cptr 0x%lx is not a frame cap", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     if (cap->asid != 0) {
-        unmap_object(k, cap->obj, cap->asid, cap->data);
+        unmap_object_of_type(k, cap->obj, frame_type_of_bits(SIM_CAP_FRAME_BITS(cap)), cap->asid, cap->data);
         cap->asid = 0;
         cap->data = 0;
     }
