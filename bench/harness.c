@@ -127,13 +127,15 @@ static void world_open(bench_world_t *b, size_t pages, size_t frames)
     if (b->caps == NULL) {
         die("calloc");
     }
-    for (size_t i = 0; i < frames; i++) {
-        vka_object_t frame;
-        if (sel4vspace_host_alloc_frame(b->world, seL4_PageBits, &frame) != 0) {
-            die("sel4vspace_host_alloc_frame");
-        }
-        b->caps[i] = frame.cptr;
+    /* as Kernel.alloc_frames does it, so both sides map the same cap layout */
+    vka_object_t *objects = calloc(frames ? frames : 1, sizeof(*objects));
+    if (objects == NULL || sel4vspace_host_alloc_frames(b->world, seL4_PageBits, frames, objects, NULL) != 0) {
+        die("sel4vspace_host_alloc_frames");
     }
+    for (size_t i = 0; i < frames; i++) {
+        b->caps[i] = objects[i].cptr;
+    }
+    free(objects);
     sel4vspace_host_world_select(b->world);
 }
 

@@ -132,6 +132,6 @@ def test_alloc_frames_in_one_call_per_batch_is_all_or_nothing():
         for cap in caps:
             k.delete_cap(cap)
         assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before
-        with pytest.raises(KernelError, match=r"frame 257 of 300: .*Failed to allocate"):
+        with pytest.raises(KernelError, match=r"frame 257 of 300: .*Failed to allocate frame 257 of 300"):
             k.alloc_frames(300)   # 1 MiB holds 256 frames
         assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before

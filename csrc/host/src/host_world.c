@@ -111,19 +111,50 @@ int sel4vspace_host_alloc_frames(host_world_t *w, size_t size_bits, size_t n, vk
         ZF_LOGE("world and out are required");
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (sel4vspace_host_alloc_frame(w, size_bits, &out[i]) != 0) {
-            /* newest first, so the buddy allocator merges its blocks back as they were */
-            for (size_t j = i; j > 0; j--) {
-                vka_free_object(&w->vka, &out[j - 1]);
-            }
-            if (failed != NULL) {
-                *failed = i;
-            }
-            return -1;
+    sel4sim_kernel_select(w->kernel);
+    if (!sel4_valid_size_bits(size_bits)) {
+        ZF_LOGE("No frame of 2^%zu bytes", size_bits);
+        return -1;
+    }
+    seL4_Word type = kobject_get_type(KOBJECT_FRAME, size_bits);
+    /*
+     * Every slot first, then every object: the frame caps then sit side by side in the root
+     * CNode, as one Untyped_Retype of n frames would put them, instead of each between the
+     * untyped caps the buddy allocator splits off for it. Caps checked or mapped in bulk are
+     * then a fraction of the cache lines.
+     */
+    size_t slots, made = 0;
+    int error = 0;
+    for (slots = 0; slots < n; slots++) {
+        if ((error = vka_cspace_alloc(&w->vka, &out[slots].cptr)) != 0) {
+            ZF_LOGE("No slot for frame %zu of %zu, error %d", slots + 1, n, error);
+            break;
         }
     }
-    return 0;
+    for (; error == 0 && made < n; made++) {
+        cspacepath_t path;
+        vka_cspace_make_path(&w->vka, out[made].cptr, &path);
+        if ((error = vka_utspace_alloc(&w->vka, &path, type, size_bits, &out[made].ut)) != 0) {
+            ZF_LOGE("Failed to allocate frame %zu of %zu (2^%zu bytes), error %d", made + 1, n, size_bits, error);
+            break;
+        }
+        out[made].type = type;
+        out[made].size_bits = size_bits;
+    }
+    if (error == 0) {
+        return 0;
+    }
+    /* newest first, so the buddy allocator merges its blocks back as they were */
+    for (size_t j = slots; j > made; j--) {
+        vka_cspace_free(&w->vka, out[j - 1].cptr);
+    }
+    for (size_t j = made; j > 0; j--) {
+        vka_free_object(&w->vka, &out[j - 1]);
+    }
+    if (failed != NULL) {
+        *failed = slots < n ? slots : made;
+    }
+    return -1;
 }
 
 void sel4vspace_host_free_object(host_world_t *w, vka_object_t *object)

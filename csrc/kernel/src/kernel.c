@@ -366,10 +366,9 @@ int sel4sim_cap_info(sel4sim_kernel_t *k, seL4_CPtr cptr, sel4sim_cap_info_t *ou
     return 0;
 }
 
-/* The verdict on one cap; no stores, so that the loop below keeps the CSpace root in registers. */
-static inline int frame_cap_verdict(sel4sim_kernel_t *k, seL4_CPtr cptr, seL4_Word size_bits)
+/* The verdict on the cap in one slot. */
+static inline int frame_cap_verdict(const sim_cte_t *slot, seL4_Word size_bits)
 {
-    const sim_cte_t *slot = sim_lookup_cptr(k, cptr);
     if (slot == NULL || sim_cap_is_null(&slot->cap)) {
         return SEL4SIM_FRAME_CAP_EMPTY;
     }
@@ -390,16 +389,24 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
         ZF_LOGE("kernel, caps and bad_index must not be NULL");
         return SEL4SIM_FRAME_CAP_EMPTY;
     }
-    /* The caps' slots are scattered (the vka's untyped caps sit between them) and each is a cache
-     * miss when thousands are checked: ask for a slot some caps ahead while checking this one. */
+    /* Thousands of caps are checked at once: resolve them against the root CNode directly when the
+     * CSpace root covers the whole word (sim_lookup_cptr's fast case, decided once here), and ask
+     * for the slot of a cap some places ahead while checking this one, since the caps' slots are
+     * scattered between the vka's untyped caps and each is a cache miss. */
+    const sim_cap_t *root_cap = &k->cspace_root;
     const sim_cnode_t *root = k->root_cnode;
-    seL4_Word mask = (1ul << sim_cnode_radix(root)) - 1;
+    seL4_Word radix = sim_cnode_radix(root), mask = (1ul << radix) - 1;
+    bool direct = sim_cap_is_type(root_cap, seL4_CapTableObject) && root_cap->obj == &root->hdr
+                  && radix + root_cap->guard_size == seL4_WordBits;
     enum { AHEAD = 16 };
     for (size_t i = 0; i < n; i++) {
+        seL4_CPtr cptr = caps[i];
         if (i + AHEAD < n) {
             __builtin_prefetch(&root->slots[caps[i + AHEAD] & mask]);
         }
-        int verdict = frame_cap_verdict(k, caps[i], size_bits);
+        const sim_cte_t *slot = direct && (cptr >> radix) == root_cap->data ? &root->slots[cptr & mask]
+                                : sim_lookup_cptr(k, cptr);
+        int verdict = frame_cap_verdict(slot, size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
             *bad_index = i;
             return verdict;

@@ -33,6 +33,8 @@ _Static_assert(SIM_OBJECT_ALIGN >= 32, "entries need five low bits for rights an
 
 typedef struct sim_table {
     sim_object_t hdr;
+    uint32_t present;   /* entries that are not 0: walks skip a table with none */
+    uint32_t pad;
     uint64_t e[ENTRIES_PER_TABLE];
     /* Frame entries: root-CNode slot + 1 of the cap that mapped the frame, 0 when not known. */
     uint32_t cap_slot[ENTRIES_PER_TABLE];
@@ -95,11 +97,20 @@ static inline sim_table_t *as_table(sim_object_t *obj)
     return (sim_table_t *)obj;
 }
 
-/* The cap-slot hint kept next to an entry, given the entry and its index in its table. */
-static inline uint32_t *cap_slot_of(uint64_t *entry, unsigned index)
+/* The table an entry belongs to, given the entry and its index in it. */
+static inline sim_table_t *table_of(uint64_t *entry, unsigned index)
 {
-    sim_table_t *table = (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
-    return &table->cap_slot[index];
+    return (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
+}
+
+/* Every change of an entry goes through here: the table's count of present entries and the
+ * cap-slot hint next to the entry follow it. */
+static void entry_store(uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+{
+    sim_table_t *table = table_of(entry, index);
+    table->present = table->present + (value != 0) - (*entry != 0);
+    *entry = value;
+    table->cap_slot[index] = cap_slot;
 }
 
 /* The bits of vaddr below an entry mapping an object of this type (frames and paging structures). */
@@ -294,8 +305,7 @@ static void unmap_object_of_type(sel4sim_kernel_t *k, sim_object_t *obj, seL4_Wo
     }
     uint64_t *slot = lookup_slot_for_type(pml4, type, vaddr, &fault);
     if (slot != NULL && *slot != 0 && entry_obj(*slot) == obj) {
-        *slot = 0;
-        *cap_slot_of(slot, index_at(vaddr, entry_shift_for_type(type))) = 0;
+        entry_store(slot, index_at(vaddr, entry_shift_for_type(type)), 0, 0);
     }
 }
 
@@ -434,6 +444,9 @@ bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
 static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, seL4_Word first, seL4_Word last,
                        arch_mapping_visit_fn visit, void *ctx)
 {
+    if (table->present == 0) {
+        return true;
+    }
     seL4_Word table_last = base + ((seL4_Word)ENTRIES_PER_TABLE << shift) - 1;
     unsigned from = first > base ? (unsigned)((first - base) >> shift) : 0;
     unsigned to = last < table_last ? (unsigned)((last - base) >> shift) : ENTRIES_PER_TABLE - 1;
@@ -633,8 +646,7 @@ seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4
         return sim_error(k, seL4_DeleteFirst);
     }
     /* seL4 replaces a frame mapping already in this slot (a remap of this cap updates its rights). */
-    *entry = make_entry(cap->obj, vm_rights, attr);
-    *cap_slot_of(entry, index_at(vaddr, frame_bits)) = root_slot_hint(k, slot);
+    entry_store(entry, index_at(vaddr, frame_bits), make_entry(cap->obj, vm_rights, attr), root_slot_hint(k, slot));
     cap->asid = (uint16_t)asid;
     cap->data = vaddr;
     return seL4_NoError;
@@ -760,7 +772,7 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
         SIM_USER_ERROR("%s_Map: something is already mapped at 0x%lx at this level", what, vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
-    *entry = make_entry(cap->obj, 0, attr);
+    entry_store(entry, index_at(vaddr, entry_shift_for_type(level)), make_entry(cap->obj, 0, attr), 0);
     cap->mapped = 1;
     cap->asid = vspace_cap.asid;
     cap->data = vaddr;
@@ -795,6 +807,7 @@ seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, se
         /* seL4 zeroes an unmapped paging structure. */
         memset(as_table(cap->obj)->e, 0, sizeof(as_table(cap->obj)->e));
         memset(as_table(cap->obj)->cap_slot, 0, sizeof(as_table(cap->obj)->cap_slot));
+        as_table(cap->obj)->present = 0;
     }
     cap->mapped = 0;
     return seL4_NoError;
