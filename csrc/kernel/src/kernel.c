@@ -34,13 +34,66 @@ void sim_free(sel4sim_kernel_t *k, host_alloc_category cat, void *p, size_t size
     k->bytes[cat] -= size;
 }
 
+/* --- slabs --- */
+
+_Static_assert(SIM_SLAB_SLOT % SIM_OBJECT_ALIGN == 0 && SIM_SLAB_BYTES % SIM_SLAB_SLOT == 0,
+               "slab slots keep objects aligned");
+
+static void *slab_alloc(sel4sim_kernel_t *k)
+{
+    if (k->slab_free == NULL) {
+        char *slab = host_aligned_calloc(HOST_ALLOC_KERNEL_OBJECTS, SIM_SLAB_BYTES, SIM_SLAB_BYTES);
+        if (slab == NULL) {
+            return NULL;
+        }
+        *(void **)slab = k->slabs;
+        k->slabs = slab;
+        /* the first slot links the slabs; the rest are handed out by ascending address */
+        for (size_t off = SIM_SLAB_BYTES - SIM_SLAB_SLOT; off > 0; off -= SIM_SLAB_SLOT) {
+            *(void **)(slab + off) = k->slab_free;
+            k->slab_free = slab + off;
+        }
+    }
+    void *slot = k->slab_free;
+    k->slab_free = *(void **)slot;
+    memset(slot, 0, SIM_SLAB_SLOT);
+    return slot;
+}
+
+static void slab_free(sel4sim_kernel_t *k, void *slot)
+{
+    *(void **)slot = k->slab_free;
+    k->slab_free = slot;
+}
+
+static void slabs_release(sel4sim_kernel_t *k)
+{
+    while (k->slabs != NULL) {
+        void *slab = k->slabs;
+        k->slabs = *(void **)slab;
+        host_free(HOST_ALLOC_KERNEL_OBJECTS, slab, SIM_SLAB_BYTES);
+    }
+    k->slab_free = NULL;
+}
+
 /* --- objects --- */
 
 sim_object_t *sim_object_new(sel4sim_kernel_t *k, size_t obj_bytes, bool aligned, uint8_t type, uint8_t size_bits,
                              seL4_Word paddr)
 {
-    sim_object_t *obj = aligned ? sim_aligned_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes)
-                        : sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes);
+    sim_object_t *obj;
+    bool in_slab = aligned && obj_bytes <= SIM_SLAB_SLOT;
+    if (in_slab) {
+        /* accounted per object, as any other: the kernel's cost model counts structs */
+        obj = slab_alloc(k);
+        if (obj != NULL) {
+            k->bytes[HOST_ALLOC_KERNEL_OBJECTS] += obj_bytes;
+            obj->in_slab = 1;
+        }
+    } else {
+        obj = aligned ? sim_aligned_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes)
+                      : sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, obj_bytes);
+    }
     if (obj == NULL) {
         ZF_LOGE("host out of memory for a kernel object of %zu bytes", obj_bytes);
         return NULL;
@@ -88,7 +141,12 @@ void sim_object_free(sel4sim_kernel_t *k, sim_object_t *obj)
     k->counts[obj->type]--;
     bytes = is_generic_type(obj->type) ? generic_object_release(k, obj) : arch_object_release(k, obj);
     k->type_bytes[obj->type] -= bytes;
-    sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, obj, bytes);
+    if (obj->in_slab) {
+        k->bytes[HOST_ALLOC_KERNEL_OBJECTS] -= bytes;
+        slab_free(k, obj);
+    } else {
+        sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, obj, bytes);
+    }
 }
 
 /* --- reply messages: the error's details go where seL4 puts them --- */
@@ -299,6 +357,7 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
     while (k->registry != NULL) {
         sim_object_free(k, k->registry);
     }
+    slabs_release(k);
     host_free(HOST_ALLOC_KERNEL_OBJECTS, k, sizeof(*k));
 }
 

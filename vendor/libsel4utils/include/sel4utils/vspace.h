@@ -50,8 +50,10 @@ typedef int (*sel4utils_map_page_fn)(vspace_t *vspace, seL4_CPtr cap, void *vadd
  *
  * next walks all reservations of a vspace from the highest start address down,
  * as upstream's list does. The fields after it are this implementation's
- * ordered index (an AVL tree keyed by start) and are not for callers.
+ * ordered index (an AVL tree keyed by start) and owner mark, not for callers.
  */
+struct sel4utils_alloc_data;
+
 struct sel4utils_res {
     uintptr_t start;
     uintptr_t end;
@@ -65,6 +67,8 @@ struct sel4utils_res {
     struct sel4utils_res *left;
     struct sel4utils_res *right;
     int height;
+    /* the vspace it is reserved in, NULL when it is not (not upstream): ownership in O(1) */
+    struct sel4utils_alloc_data *owner;
 };
 
 typedef struct sel4utils_res sel4utils_res_t;
