@@ -172,7 +172,8 @@ def w4_memory(n: int) -> dict[str, Any]:
 
 
 def w5_mmu(chunk: int, total: int) -> dict[str, Any]:
-    """Reads and writes of chunk bytes through the MMU, and plain copies of the same bytes."""
+    """Reads (into new bytes, and into one buffer) and writes of chunk bytes through the MMU, and
+    plain copies of the same bytes."""
     pages = W5_REGION // PAGE
     with _world(pages, pages) as (_, vspace, caps):
         reservation = vspace.reserve_range_at(BULK_VADDR, W5_REGION, CapRights.RW)
@@ -182,13 +183,17 @@ def w5_mmu(chunk: int, total: int) -> dict[str, Any]:
         view = memoryview(source)
         chunks = total // chunk
         offsets = [(i * chunk) % W5_REGION for i in range(chunks)]
-        read, write = vspace.read, vspace.write
+        read, read_into, write = vspace.read, vspace.read_into, vspace.write
+        buffer = bytearray(chunk)
 
         def run(kind: str) -> float:
             t0 = time.perf_counter_ns()
             if kind == "read":
                 for offset in offsets:
                     read(BULK_VADDR + offset, chunk)
+            elif kind == "read_into":
+                for offset in offsets:
+                    read_into(BULK_VADDR + offset, buffer)
             elif kind == "write":
                 for offset in offsets:
                     write(BULK_VADDR + offset, view[offset:offset + chunk])
@@ -197,7 +202,7 @@ def w5_mmu(chunk: int, total: int) -> dict[str, Any]:
                     bytes(view[offset:offset + chunk])
             return chunks * chunk / (time.perf_counter_ns() - t0)
 
-        samples: dict[str, list[float]] = {"read": [], "write": [], "memcpy": []}
+        samples: dict[str, list[float]] = {"read": [], "read_into": [], "write": [], "memcpy": []}
         with _no_gc():
             for _ in range(5):
                 for kind in samples:

@@ -622,13 +622,41 @@ class VSpace:
         buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
         if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
             raise _fault(self._fault)
-        return ffi.buffer(buffer, n)[:]
+        return ffi.unpack(buffer, n)
+
+    def read_into(self, vaddr: int, buffer: Any) -> int:
+        """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
+        bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a
+        new ``bytes`` that :meth:`read` makes; returns the count. VMFault if the MMU refuses, and
+        then the buffer is left as it was."""
+        if type(buffer) is bytearray and type(vaddr) is int and vaddr >= 0 and vaddr + len(buffer) <= _ADDRESS_LIMIT:
+            view: Any = buffer
+            n = len(buffer)
+        else:
+            vaddr = _check.address("vaddr", vaddr)
+            try:
+                view = memoryview(buffer)
+            except TypeError:
+                raise TypeError(f"buffer must be a writable bytes-like object, not {type(buffer).__name__}") from None
+            if view.readonly:
+                raise TypeError(f"buffer must be writable; this {type(buffer).__name__} is read-only")
+            if not view.c_contiguous:
+                raise ValueError("buffer must be contiguous")
+            n = view.nbytes
+            self._span("vaddr", vaddr, n)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        if n and lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), n,
+                                      self._fault) != 0:
+            raise _fault(self._fault)
+        return n
 
     def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
         """Write ``data`` at ``vaddr`` as user code would; VMFault (nothing written) if refused."""
-        if (type(data) is bytes or type(data) is bytearray) and type(vaddr) is int and vaddr >= 0 \
-                and vaddr + len(data) <= _ADDRESS_LIMIT:
-            view: Any = data  # one byte per item already
+        if (type(data) is bytes or type(data) is bytearray
+                or (type(data) is memoryview and data.itemsize == 1 and data.contiguous)) \
+                and type(vaddr) is int and vaddr >= 0 and vaddr + len(data) <= _ADDRESS_LIMIT:
+            view: Any = data  # one byte per item already, in one piece
         else:
             vaddr = _check.address("vaddr", vaddr)
             if not isinstance(data, (bytes, bytearray, memoryview)):

@@ -9,7 +9,7 @@ from array import array
 
 import pytest
 
-from sel4vspace import CapRights, StaleObjectError, VSpaceError
+from sel4vspace import CapRights, StaleObjectError, VMFault, VSpaceError
 from sel4vspace.lowlevel import lib
 
 BASE = 0x1000_0000
@@ -141,3 +141,36 @@ def test_lookup_and_mappings_read_every_field(kernel, vspace):
     assert hash(mapping) == hash(vspace.lookup(BASE + PAGE))
     with pytest.raises(Exception):
         mapping.vaddr = 0  # still frozen
+
+
+def test_read_into_fills_a_buffer_in_place(kernel, vspace):
+    res = vspace.reserve_range_at(BASE, 2 * PAGE, "rw")
+    vspace.map_pages_at_vaddr(kernel.alloc_frames(2), BASE, res)
+    data = bytes(range(256)) * 16  # crosses into the second page
+    vspace.write(BASE + 100, data)
+    buffer = bytearray(len(data))
+    assert vspace.read_into(BASE + 100, buffer) == len(data)
+    assert buffer == data == vspace.read(BASE + 100, len(data))
+    words = array("Q", [0] * 4)
+    assert vspace.read_into(BASE + 100, words) == 32
+    assert words.tobytes() == data[:32]
+    assert vspace.read_into(BASE, bytearray()) == 0
+    view = memoryview(bytearray(8))
+    assert vspace.read_into(BASE + 100, view[2:6]) == 4 and bytes(view) == b"\0\0" + data[:4] + b"\0\0"
+
+
+def test_read_into_refuses_bad_buffers_and_faults_without_writing(kernel, vspace):
+    res = vspace.reserve_range_at(BASE, PAGE, "rw")
+    vspace.map_pages_at_vaddr(kernel.alloc_frames(1), BASE, res)
+    with pytest.raises(TypeError, match="writable bytes-like"):
+        vspace.read_into(BASE, "text")
+    with pytest.raises(TypeError, match="read-only"):
+        vspace.read_into(BASE, b"immutable")
+    with pytest.raises(ValueError, match="contiguous"):
+        vspace.read_into(BASE, memoryview(bytearray(8))[::2])
+    with pytest.raises(ValueError, match="wraps past the end"):
+        vspace.read_into(2**64 - 2, bytearray(4))
+    buffer = bytearray(b"x" * 16)
+    with pytest.raises(VMFault):
+        vspace.read_into(BASE + PAGE - 8, buffer)  # runs into the unmapped next page
+    assert buffer == b"x" * 16

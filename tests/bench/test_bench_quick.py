@@ -26,7 +26,7 @@ def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None
     assert report["quick"] is True
     assert {"cpu", "cores", "python", "compiler"} <= set(report["machine"])
     keys = {row["key"] for row in report["rows"]}
-    assert keys == {"W1", "W2", "W3", "W3-res", "W4", "W5-read", "W5-write", "W5-memcpy"}
+    assert keys == {"W1", "W2", "W3", "W3-res", "W4", "W5-read", "W5-read_into", "W5-write", "W5-memcpy"}
     for row in report["rows"]:
         for column in ("native", "python", "ratio"):
             assert math.isfinite(row[column]) and row[column] > 0, row
