@@ -151,8 +151,11 @@ def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dic
         target("W1 Python/native", "<= 1.2 for N >= 2^14", f"worst {ratio:.2f} at N=2^{worst[0]['size'].bit_length() - 1}",
                ratio <= 1.2)
     if by.get("W1"):
-        per_page = max(n["value"] for n, _ in by["W1"])
-        target("W1 native per page", "<= 50 ns (upstream on a host stub)", f"worst {per_page:.1f} ns", per_page <= 50)
+        worst = max(by["W1"], key=lambda np_: np_[0]["value"])[0]
+        allocator = worst["value"] - worst["kernel_floor"]
+        target("W1 native per page", "<= 50 ns (upstream on a host stub)",
+               f"worst {worst['value']:.1f} ns at N=2^{worst['size'].bit_length() - 1}, of which the simulated kernel "
+               f"{worst['kernel_floor']:.1f} and the allocator {allocator:.1f} (upstream: 18 + 32)", worst["value"] <= 50)
     for native, python in by.get("W2", []):
         overhead = (python["value"] - native["value"]) / native["calls_per_round"] / 1000
         target("W2 Python overhead per call", "<= 1.5 us", f"{overhead:.2f} us", overhead <= 1.5)
