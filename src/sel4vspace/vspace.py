@@ -468,18 +468,23 @@ class VSpace:
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
                   cookies: Any = None) -> int:
         """Map the frame caps anywhere, with ``rights``; returns the start address."""
-        c_rights = CapRights.coerce(rights).to_c()
+        bits = CapRights.coerce(rights)._bits
         cacheable = _check.boolean("cacheable", cacheable)
         size_bits = frame_size_bits("size_bits", size_bits)
         c_caps = ll.caps_array(caps)
         count = len(c_caps)
         if count == 0:
             raise ValueError("caps is empty: nothing to map")
-        if cookies is not None:
-            ll.cookies_array(cookies, count)
-        self._live()
-        self._check_frames(c_caps, count, size_bits)
-        return ll.map_pages(self._c, c_caps, cookies, c_rights, size_bits, cacheable)
+        c_cookies = ll.cookies_array(cookies, count)
+        if self._torn_down or not self._alive[0]:
+            self._live()
+        out = self._result
+        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, out)
+        if status == _CALL_REFUSED:
+            self._refuse_frames(c_caps, int(out.check), int(out.index))
+        if status:
+            raise VSpaceError("vspace_map_pages", last_c_error(), None)
+        return int(out.vaddr)
 
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
         """Allocate ``num_pages`` frames and map them anywhere with ``rights``; returns the start.

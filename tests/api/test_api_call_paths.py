@@ -174,3 +174,21 @@ def test_read_into_refuses_bad_buffers_and_faults_without_writing(kernel, vspace
     with pytest.raises(VMFault):
         vspace.read_into(BASE + PAGE - 8, buffer)  # runs into the unmapped next page
     assert buffer == b"x" * 16
+
+
+def test_map_pages_anywhere_checks_then_maps_in_one_call(kernel, vspace):
+    caps = kernel.alloc_frames(3)
+    gone = kernel.alloc_frame()
+    kernel.delete_cap(gone)
+    with pytest.raises(StaleObjectError, match=rf"caps\[1\] \({gone}\) is an empty slot"):
+        vspace.map_pages([caps[0], gone], "rw")
+    with pytest.raises(ValueError, match=r"caps\[0\] .* is a frame of another size"):
+        vspace.map_pages(caps[:1], CapRights.RW, size_bits=21)
+    # the same cap twice passes the check (both unmapped) and fails in C: nothing stays mapped
+    with pytest.raises(VSpaceError, match="vspace_map_pages"):
+        vspace.map_pages([caps[0], caps[0]], "rw")
+    assert vspace.mappings() == []
+    vaddr = vspace.map_pages(array("Q", caps), "r", cookies=[7, 8, 9])
+    assert [(m.vaddr - vaddr, m.cap, m.rights) for m in vspace.mappings()] == \
+        [(i * PAGE, cap, CapRights.READ) for i, cap in enumerate(caps)]
+    assert vspace.get_cookie(vaddr + 2 * PAGE) == 9

@@ -62,6 +62,26 @@ int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cooki
     return result == 0 ? SEL4VSPACE_CALL_OK : failed(out, result);
 }
 
+int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n,
+                                   seL4_Word size_bits, seL4_Word rights, int cacheable,
+                                   sel4vspace_call_result_t *out)
+{
+    sel4sim_kernel_t *k = enter(v);
+    size_t bad = 0;
+    int check = sel4vspace_host_check_frames(k, caps, n, size_bits, &bad);
+    if (check != SEL4VSPACE_FRAME_OK) {
+        return refused(out, check, bad);
+    }
+    sel4vspace_log_clear_last_error();
+    void *vaddr = vspace_map_pages(sel4vspace_host_vspace_vspace(v), caps, cookies, rights_from_word(rights), n,
+                                   size_bits, cacheable);
+    if (vaddr == NULL) {
+        return failed(out, 0);
+    }
+    out->vaddr = (seL4_Word) vaddr;
+    return SEL4VSPACE_CALL_OK;
+}
+
 int sel4vspace_host_call_unmap(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits, vka_t *vka,
                                sel4vspace_call_result_t *out)
 {

@@ -26,6 +26,7 @@ typedef struct sel4vspace_call_result {
     int check;      /* REFUSED: the verdict (sel4vspace_frame_check_t, sel4vspace_range_check_t) */
     size_t index;   /* REFUSED: the offending cap's or page's index; free_reservation: pages mapped */
     long result;    /* FAILED: what the vspace_* call returned (0 for a void call that logged) */
+    seL4_Word vaddr; /* OK from map_pages: where the pages went */
 } sel4vspace_call_result_t;
 
 /* vspace_reserve_range_at (or, deferred, vspace_reserve_deferred_rights_range_at, which ignores
@@ -38,6 +39,12 @@ reservation_t sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, se
 int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n, seL4_Word vaddr,
                              seL4_Word size_bits, seL4_Word rights, int deferred, reservation_t reservation,
                              sel4vspace_call_result_t *out);
+
+/* sel4vspace_host_check_frames over the n caps, then vspace_map_pages (anywhere, with rights);
+ * out->vaddr is the start on success. */
+int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n,
+                                   seL4_Word size_bits, seL4_Word rights, int cacheable,
+                                   sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_check_mapped over the n pages, then vspace_unmap_pages with vka (VSPACE_FREE,
  * VSPACE_PRESERVE or a vka); FAILED when the call logged an error. */
