@@ -386,8 +386,10 @@ class VSpace:
 
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
         """Free the reservation that contains ``vaddr``."""
-        vaddr = _check.address("vaddr", vaddr)
-        self._live()
+        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
+            vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or not self._alive[0]:
+            self._live()
         reservation = self._reservations.get(vaddr)  # the usual case: vaddr is where it starts
         if reservation is None:
             for candidate in self._reservations.values():
