@@ -5,7 +5,7 @@
 
 #include "kernel_internal.h"
 
-static sim_object_t *vspace_root_obj(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
+static sim_cte_t *vspace_root_slot(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
 {
     if (k == NULL) {
         ZF_LOGE("%s: kernel is NULL", what);
@@ -16,7 +16,13 @@ static sim_object_t *vspace_root_obj(sel4sim_kernel_t *k, seL4_CPtr vspace_root,
         ZF_LOGE("%s: cptr 0x%lx is not a vspace root cap", what, vspace_root);
         return NULL;
     }
-    return slot->cap.obj;
+    return slot;
+}
+
+static sim_object_t *vspace_root_obj(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
+{
+    sim_cte_t *slot = vspace_root_slot(k, vspace_root, what);
+    return slot == NULL ? NULL : slot->cap.obj;
 }
 
 static void set_fault(sel4sim_fault_t *fault, seL4_Word vaddr, sel4sim_access_t access,
@@ -231,19 +237,6 @@ static bool visit_mapping(void *ctx, seL4_Word vaddr, sim_frame_t *frame, unsign
     return true;
 }
 
-static sim_cte_t *vspace_root_slot(sel4sim_kernel_t *k, seL4_CPtr vspace_root, const char *what)
-{
-    if (k == NULL) {
-        ZF_LOGE("%s: kernel is NULL", what);
-        return NULL;
-    }
-    sim_cte_t *slot = sim_lookup_cptr(k, vspace_root);
-    if (slot == NULL || !arch_is_vspace_root(&slot->cap)) {
-        ZF_LOGE("%s: cptr 0x%lx is not a vspace root cap", what, vspace_root);
-        return NULL;
-    }
-    return slot;
-}
 
 static size_t list_mappings(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word first, seL4_Word last,
                             sel4sim_mapping_t *out, size_t max, const char *what)

@@ -725,28 +725,41 @@ static bool valid_level(seL4_Word level)
            || level == seL4_X86_PDPTObject;
 }
 
+/* The checks every paging-structure invocation starts with: a paging level, a selected kernel, and
+ * a service cap of that level. On success *what names the level and *slot holds the cap. */
+static seL4_Error paging_service(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service, const char *op,
+                                 const char **what, sim_cte_t **slot)
+{
+    if (!valid_level(level)) {
+        SIM_USER_ERROR("paging %s: %lu is not a paging-structure type", op, level);
+        return seL4_InvalidArgument;
+    }
+    *what = level_name(level);
+    if (sim_syscall_kernel(k, *what) == NULL) {
+        return seL4_IllegalOperation;
+    }
+    *slot = service_slot(k, service, *what);
+    if (*slot == NULL) {
+        return seL4_InvalidCapability;
+    }
+    if (!sim_cap_is_type(&(*slot)->cap, level)) {
+        SIM_USER_ERROR("%s_%s: cptr 0x%lx is not a %s cap", *what, op, service, *what);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    return seL4_NoError;
+}
+
 seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service, seL4_CPtr vspace,
                                       seL4_Word vaddr, seL4_Word attr)
 {
     seL4_Error err;
     sim_lookup_fault_t fault;
-    if (!valid_level(level)) {
-        SIM_USER_ERROR("paging map: %lu is not a paging-structure type", level);
-        return seL4_InvalidArgument;
-    }
-    const char *what = level_name(level);
-    if (sim_syscall_kernel(k, what) == NULL) {
-        return seL4_IllegalOperation;
-    }
-    sim_cte_t *slot = service_slot(k, service, what);
-    if (slot == NULL) {
-        return seL4_InvalidCapability;
+    const char *what;
+    sim_cte_t *slot;
+    if ((err = paging_service(k, level, service, "Map", &what, &slot)) != seL4_NoError) {
+        return err;
     }
     sim_cap_t *cap = &slot->cap;
-    if (!sim_cap_is_type(cap, level)) {
-        SIM_USER_ERROR("%s_Map: cptr 0x%lx is not a %s cap", what, service, what);
-        return sim_error(k, seL4_IllegalOperation);
-    }
     if (cap->mapped) {
         SIM_USER_ERROR("%s_Map: already mapped", what);
         return sim_error_invalid_cap(k, 0);
@@ -781,23 +794,13 @@ seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4
 
 seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service)
 {
-    if (!valid_level(level)) {
-        SIM_USER_ERROR("paging unmap: %lu is not a paging-structure type", level);
-        return seL4_InvalidArgument;
-    }
-    const char *what = level_name(level);
-    if (sim_syscall_kernel(k, what) == NULL) {
-        return seL4_IllegalOperation;
-    }
-    sim_cte_t *slot = service_slot(k, service, what);
-    if (slot == NULL) {
-        return seL4_InvalidCapability;
+    const char *what;
+    sim_cte_t *slot;
+    seL4_Error err = paging_service(k, level, service, "Unmap", &what, &slot);
+    if (err != seL4_NoError) {
+        return err;
     }
     sim_cap_t *cap = &slot->cap;
-    if (!sim_cap_is_type(cap, level)) {
-        SIM_USER_ERROR("%s_Unmap: cptr 0x%lx is not a %s cap", what, service, what);
-        return sim_error(k, seL4_IllegalOperation);
-    }
     if (!sim_cap_is_final(slot)) {
         SIM_USER_ERROR("%s_Unmap: other caps to this paging structure exist", what);
         return sim_error(k, seL4_RevokeFirst);
