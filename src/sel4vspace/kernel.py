@@ -49,7 +49,10 @@ def frame_size_bits(name: str, value: Any) -> int:
 
 
 class _Frame:
-    """A frame cap handed out by Kernel.alloc_frame (original) or Kernel.copy_cap (copy)."""
+    """A frame cap handed out by Kernel.alloc_frame (original) or Kernel.copy_cap (copy).
+
+    Every copy, at any depth, registers with the original (its parent here): revoking the
+    original deletes them all, whichever cap each was copied from."""
 
     __slots__ = ("cap", "size_bits", "object", "parent", "copies", "batch")
 
@@ -57,7 +60,7 @@ class _Frame:
         self.cap = cap
         self.size_bits = size_bits
         self.object = obj          # vka_object_t * of an original, None for a copy
-        self.parent = parent
+        self.parent = parent       # the original of a copy
         self.copies: set[int] = set()
         self.batch = batch         # the vka_object_t[] that object points into, kept alive
 
@@ -109,6 +112,12 @@ class Kernel:
         self._kernel = lib.sel4vspace_host_world_kernel(world)
         self._vka = lib.sel4vspace_host_world_vka(world)
         self._host_vspaces: dict[int, Any] = {}
+        # Per vspace (by key), how many of its pages map frames that are not the caller's (frames
+        # it allocated, copies it made for share_mem_at_vaddr): never fewer than there are, so at
+        # 0 an unmap is sure to need no per-page sorting. One-element lists shared with the VSpace.
+        self._foreign_pages: dict[int, list[int]] = {}
+        # Physical addresses of frames with copies made by share_mem_at_vaddr, and how many.
+        self._shared: dict[int, int] = {}
         self._frames: dict[int, _Frame] = {}
         # Whether the world still exists, shared with the finalizer that destroys it: one list
         # read where every call checks (weakref.finalize.alive is a property call).
@@ -159,11 +168,102 @@ class Kernel:
         return VSpace._create(self, host_vspace, key, name)
 
     def _destroy_vspace(self, key: int, free: Any) -> None:
-        host_vspace = self._host_vspaces.pop(key, None)
-        if host_vspace is not None and self._finalizer.alive:
-            with _selection_kept():  # may run from a VSpace finalizer, amid another kernel's call
-                self._enter()
-                lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+        host_vspace = self._host_vspaces.get(key)
+        if host_vspace is None or not self._alive[0]:
+            self._host_vspaces.pop(key, None)
+            return
+        with _selection_kept():  # may run from a VSpace finalizer, amid another kernel's call
+            self._enter()
+            self._release_for_tear_down(host_vspace)
+            del self._host_vspaces[key]
+            self._foreign_pages.pop(key, None)
+            lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+
+    # ---- keeping every vspace allocator true to the kernel ----
+    #
+    # The kernel removes a mapping when its cap is deleted or revoked, but the sel4utils allocator
+    # that made it would go on recording the page as mapped: the page could never be unmapped,
+    # reserved or mapped again, and a copy the allocator made for share_mem_at_vaddr would keep its
+    # cslot for good. So before a cap goes, its mappings are unmapped through their allocators.
+
+    def _c_mappings(self, root: int) -> list[tuple[int, int, int, int]]:
+        """(vaddr, size_bits, frame cap, paddr) of every mapping of the vspace rooted at root."""
+        total = lib.sel4sim_vspace_mappings(self._kernel, root, ffi.NULL, 0)
+        if total == 0:
+            return []
+        entries = ffi.new("sel4sim_mapping_t[]", total)
+        total = min(total, lib.sel4sim_vspace_mappings(self._kernel, root, entries, total))
+        return [(int(e.vaddr), int(e.size_bits), int(e.frame_cap), int(e.paddr)) for e in entries[0:total]]
+
+    def _unmap_one(self, key: int, c_vspace: Any, vaddr: int, size_bits: int, cap: int, paddr: int) -> bool:
+        """Unmap one page through its allocator: the caller's caps stay (VSPACE_PRESERVE); a copy
+        the allocator made is deleted with its slot (VSPACE_FREE: it has no cookie, so no memory
+        is freed). A frame the allocator allocated itself is left to it: returns False."""
+        from .lowlevel import vspace as ll
+
+        if cap in self._frames:
+            ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
+            return True
+        if ll.get_cookie(c_vspace, vaddr) != 0:
+            return False
+        ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_FREE)
+        self._forget_foreign(key, 1)
+        self._forget_shared(paddr)
+        return True
+
+    def _forget_foreign(self, key: int, count: int) -> None:
+        counter = self._foreign_pages.get(key)
+        if counter is not None:
+            counter[0] = max(0, counter[0] - count)
+
+    def _forget_shared(self, paddr: int) -> None:
+        left = self._shared.get(paddr, 0) - 1
+        if left > 0:
+            self._shared[paddr] = left
+        else:
+            self._shared.pop(paddr, None)
+
+    def _release_mappings(self, paddrs: set[int], cap: int | None = None) -> None:
+        """Unmap every mapping, in any vspace of this kernel, of a frame at one of ``paddrs`` (only
+        the mapping of ``cap`` when given), except frames a vspace allocated itself."""
+        for key, host_vspace in list(self._host_vspaces.items()):
+            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
+            for vaddr, size_bits, frame_cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
+                if paddr in paddrs and (cap is None or frame_cap == cap):
+                    self._unmap_one(key, c_vspace, vaddr, size_bits, frame_cap, paddr)
+
+    def _release_cap(self, cap: int, vaddr: int, size_bits: int, paddr: int) -> None:
+        """Unmap the one mapping of the caller's cap (at vaddr) through the vspace that made it."""
+        for key, host_vspace in self._host_vspaces.items():
+            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
+            if lib.vspace_get_cap(c_vspace, ffi.cast("void *", vaddr)) == cap:
+                self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr)
+                return
+
+    def _release_shared(self, paddrs: set[int]) -> None:
+        """Before frames a vspace allocated are freed: unmap the copies share_mem_at_vaddr made of
+        them (freeing revokes every cap to the frame, under those copies' allocators)."""
+        shared = {p for p in paddrs if p in self._shared}
+        if shared:
+            self._release_mappings(shared)
+
+    def _release_for_tear_down(self, host_vspace: Any) -> None:
+        """Before a vspace is torn down: unmap the caller's frames (they stay the caller's, free to
+        be mapped again), delete the copies its allocator made, and unmap the copies elsewhere of
+        the frames it allocated itself, which the tear down frees."""
+        key = int(ffi.cast("uintptr_t", host_vspace))
+        c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
+        own: set[int] = set()
+        for vaddr, size_bits, cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
+            if not self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr):
+                own.add(paddr)
+        self._release_shared(own)
+
+    def _adopt(self, cap: int, size_bits: int, cookie: int) -> None:
+        """Hand the caller a frame a vspace allocated and then unmapped without freeing it."""
+        obj = ffi.new("vka_object_t *")
+        obj.cptr, obj.ut, obj.type, obj.size_bits = cap, cookie, _FRAME_TYPE_BY_BITS[size_bits], size_bits
+        self._frames[cap] = _Frame(cap, size_bits, obj, None)
 
     # ---- frames and caps ----
 
@@ -215,16 +315,29 @@ class Kernel:
         new_cap = int(lib.sel4vspace_host_copy_cap(self._world, frame.cap, c_rights))
         if new_cap == lib.seL4_CapNull:
             raise KernelError("seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
-        self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, frame)
-        frame.copies.add(new_cap)
+        original = frame if frame.object is not None else frame.parent
+        assert original is not None
+        self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)
+        original.copies.add(new_cap)
         return new_cap
 
     def delete_cap(self, cap: int) -> None:
         """Delete a frame cap. A copy goes alone (its mapping with it); an original is revoked
         first, so every copy and every mapping of the frame goes, and the frame's memory is
-        returned to the untyped allocator."""
+        returned to the untyped allocator. Mappings are unmapped through the vspace that made
+        them, so its allocator can use those pages again."""
         frame = self._frame("cap", cap)
-        self._enter()
+        kernel = self._enter()
+        info = ffi.new("sel4sim_cap_info_t *")
+        paddr = None
+        # the caller's caps this deletion removes: O(caps of the frame x vspaces), not O(mappings)
+        for member in [frame.cap] if frame.object is None else [frame.cap, *frame.copies]:
+            if lib.sel4sim_cap_info(kernel, member, info) == 0:
+                paddr = int(info.paddr)
+                if info.mapped:
+                    self._release_cap(member, int(info.mapped_vaddr), frame.size_bits, paddr)
+        if frame.object is not None and paddr in self._shared:   # and the copies vspaces made
+            self._release_mappings({paddr})
         if frame.object is None:
             self._delete_copy(frame)
         else:

@@ -35,6 +35,9 @@ PAGE_BITS = 12
 _PAGE_MASK = (1 << PAGE_BITS) - 1
 _PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
 _ADDRESS_LIMIT = 2**64
+USER_TOP = int(lib.seL4_UserTop)
+"""seL4_UserTop: nothing at or above it can be mapped; ranges to reserve, map or unmap end below it."""
+_READ_CHUNK = 1 << 20
 _MAX_PAGES = 2**40
 _FRAME_BITS = frozenset((12, 21, 30))
 _CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
@@ -98,13 +101,25 @@ class Reservation:
     """A reserved range of a VSpace. Its fields are read from the C reservation itself."""
 
     __slots__ = ("_vspace", "_c", "_res", "_key", "__weakref__")
+    _vspace: VSpace | None
+    _c: Any
+    _res: Any
+    _key: int
 
-    def __init__(self, vspace: VSpace, c_reservation: Any, key: int | None = None) -> None:
-        self._vspace: VSpace | None = vspace
+    def __init__(self) -> None:
+        # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
+        # one segfaults on the first field read, and upstream's map paths: DESIGN.md, gap 4).
+        raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
+
+    @classmethod
+    def _create(cls, vspace: VSpace, c_reservation: Any, key: int | None = None) -> Reservation:
+        self = object.__new__(cls)
+        self._vspace = vspace
         self._c = c_reservation
         self._res = lib.reservation_to_res(c_reservation)
         # where the VSpace files it: the start it was made with
         self._key = int(self._res.start) if key is None else key
+        return self
 
     @property
     def c_reservation(self) -> Any:
@@ -210,6 +225,9 @@ class VSpace:
     _entry_words: Any
     _fault: Any
     _result: Any
+    _foreign: list[int]
+    """Shared with the kernel: at least as many as this vspace's pages that do not map the
+    caller's frames (see unmap_pages)."""
     _torn_down: bool
     _finalizer: weakref.finalize
 
@@ -233,6 +251,7 @@ class VSpace:
         self._entry_words = ffi.buffer(self._entry)
         self._fault = ffi.new("sel4sim_fault_t *")
         self._result = ffi.new("sel4vspace_call_result_t *")
+        self._foreign = kernel._foreign_pages.setdefault(key, [0])
         self._torn_down = False
         self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
         return self
@@ -257,11 +276,10 @@ class VSpace:
 
     def tear_down(self) -> None:
         """Tear the vspace down: every mapping, reservation and paging structure goes, frames the
-        vspace allocated itself (new_pages) are freed, frames the caller mapped stay the caller's."""
+        vspace allocated itself (new_pages) are freed (and unmapped wherever they were shared),
+        frames the caller mapped stay the caller's, unmapped. Garbage collection of an unreferenced
+        VSpace does the same."""
         self._live()
-        for mapping in self.mappings():
-            if self.kernel._frames.get(mapping.cap) is not None:
-                ll.unmap_pages(self._c, mapping.vaddr, 1, mapping.size_bits, ll.VSPACE_PRESERVE)
         for reservation in list(self._reservations.values()):
             reservation._vspace = None
         self._reservations.clear()
@@ -293,12 +311,17 @@ class VSpace:
         return vaddr
 
     @staticmethod
-    def _span(name: str, vaddr: int, size: int) -> None:
+    def _span(name: str, vaddr: int, size: int, limit: int = USER_TOP) -> None:
+        # Checked here as well as in C: upstream sel4utils indexes its tables with the address bits
+        # it has, so a range above the user half would alias one below it.
         if vaddr + size > _ADDRESS_LIMIT:
             raise ValueError(f"{name} {vaddr:#x} + {size:#x} wraps past the end of the address space")
+        if vaddr + size > limit:
+            raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
+                             "into the kernel's part of the address space")
 
     def _track(self, c_reservation: Any) -> Reservation:
-        reservation = Reservation(self, c_reservation)
+        reservation = Reservation._create(self, c_reservation)
         self._reservations[reservation._key] = reservation
         return reservation
 
@@ -319,7 +342,7 @@ class VSpace:
 
     def _reserve(self, function: str, vaddr: Any, size: Any, rights: Any, cacheable: Any, deferred: int) -> Reservation:
         if (type(vaddr) is int and type(size) is int and type(cacheable) is bool and vaddr >= 0
-                and not vaddr & _PAGE_MASK and size >= 1 and vaddr + size <= _ADDRESS_LIMIT
+                and not vaddr & _PAGE_MASK and size >= 1 and vaddr + size <= USER_TOP
                 and (deferred or type(rights) is CapRights)):
             bits = 0 if deferred else rights._bits
         else:  # the checks one by one, for the error that names the first bad argument
@@ -333,7 +356,7 @@ class VSpace:
         c_reservation = lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred)
         if not c_reservation.res:
             raise VSpaceError(function, last_c_error(), None)
-        reservation = Reservation(self, c_reservation, vaddr)
+        reservation = Reservation._create(self, c_reservation, vaddr)
         self._reservations[vaddr] = reservation
         return reservation
 
@@ -345,7 +368,7 @@ class VSpace:
                               cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes anywhere, aligned to ``2**size_bits``."""
         size = _check.integer("size", size, 1)
-        size_bits = _check.integer("size_bits", size_bits, PAGE_BITS, 47)
+        size_bits = frame_size_bits("size_bits", size_bits)
         c_rights = CapRights.coerce(rights).to_c()
         cacheable = _check.boolean("cacheable", cacheable)
         self._live()
@@ -407,7 +430,7 @@ class VSpace:
         """Checked arguments of a map: (caps array, count, vaddr, size_bits, cookies array or NULL)."""
         if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and vaddr >= 0
                 and not vaddr & ((1 << size_bits) - 1) and type(caps) is list and caps
-                and set(map(type, caps)) == _JUST_INT and vaddr + (len(caps) << size_bits) <= _ADDRESS_LIMIT
+                and set(map(type, caps)) == _JUST_INT and vaddr + (len(caps) << size_bits) <= USER_TOP
                 and cookies is None):
             try:
                 return ffi.new(_CPTR_ARRAY, caps), len(caps), vaddr, size_bits, ffi.NULL
@@ -485,8 +508,25 @@ class VSpace:
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
-            raise VSpaceError("vspace_map_pages", last_c_error(), None)
+            error = VSpaceError("vspace_map_pages", last_c_error(), None)
+            self._roll_back_anywhere(c_caps, count, size_bits)
+            raise error
         return int(out.vaddr)
+
+    def _roll_back_anywhere(self, c_caps: Any, count: int, size_bits: int) -> None:
+        """Unmap what a failed map_pages mapped: the vendored C undoes it itself, upstream's
+        sel4utils leaves the pages mapped. The caps were all unmapped before the call, so any of
+        them mapped now was mapped by it."""
+        info = ffi.new("sel4sim_cap_info_t *")
+        for i in range(count):
+            cap = int(c_caps[i])
+            if lib.sel4sim_cap_info(self._kernel_ptr, cap, info) != 0 or not info.mapped:
+                continue
+            vaddr = int(info.mapped_vaddr)
+            if int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr))) == cap:
+                ll.unmap_pages(self._c, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
+            else:  # mapped in the kernel, forgotten by the allocator
+                lib.seL4_X86_Page_Unmap(cap)
 
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
         """Allocate ``num_pages`` frames and map them anywhere with ``rights``; returns the start.
@@ -495,7 +535,9 @@ class VSpace:
         c_rights = CapRights.coerce(rights).to_c()
         size_bits = frame_size_bits("size_bits", size_bits)
         self._live()
-        return ll.new_pages(self._c, c_rights, num_pages, size_bits)
+        vaddr = ll.new_pages(self._c, c_rights, num_pages, size_bits)
+        self._foreign[0] += num_pages
+        return vaddr
 
     def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
         """Allocate ``num_pages`` frames and map them at ``vaddr`` inside ``reservation``."""
@@ -505,15 +547,18 @@ class VSpace:
         num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
         self._span("vaddr", vaddr, num_pages << size_bits)
         self._live()
-        try:
-            ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
-        except VSpaceError:
-            for i in range(num_pages):
-                page = vaddr + (i << size_bits)
-                mapping = self.lookup(page)
-                if mapping is not None and mapping.vaddr == page and mapping.cap not in self.kernel._frames:
-                    ll.unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_FREE)
-            raise
+        self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
+        # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
+        # pages of the range mapped before the call are not this call's to touch.
+        ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+        self._foreign[0] += num_pages
+
+    @staticmethod
+    def _refuse_deferred(reservation: Reservation, function: str) -> None:
+        # Upstream gap 1 (DESIGN.md): upstream maps into a deferred reservation with no rights here.
+        if reservation._res.rights_deferred:
+            raise VSpaceError(function, None, "the reservation has no rights (deferred); "
+                                              "use deferred_rights_map_pages_at_vaddr")
 
     def share_mem_at_vaddr(self, to: VSpace, start: int, num_pages: int, vaddr: int, reservation: Reservation,
                            size_bits: int = 12) -> None:
@@ -532,8 +577,17 @@ class VSpace:
         self._span("vaddr", vaddr, num_pages << size_bits)
         self._live()
         to._live()
+        self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
         self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
         ll.share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
+        # the copies are to's own: unmapping them deletes them, and freeing their frames first
+        # unmaps them (see Kernel._release_shared)
+        to._foreign[0] += num_pages
+        shared = self.kernel._shared
+        for i in range(num_pages):
+            if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, start + (i << size_bits), self._entry):
+                paddr = int(self._entry.paddr)
+                shared[paddr] = shared.get(paddr, 0) + 1
 
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
         bad = ffi.new("size_t *")
@@ -548,13 +602,20 @@ class VSpace:
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
-        """Unmap ``num_pages`` pages from ``vaddr``; reservations stay. ``free=True`` also frees
-        frames the vspace allocated itself (new_pages); frames from :meth:`Kernel.alloc_frame`
-        stay the caller's and cannot be freed this way."""
+        """Unmap ``num_pages`` pages from ``vaddr``; reservations stay.
+
+        Frames from :meth:`Kernel.alloc_frame` (and their copies) stay the caller's: ``free=True``
+        is refused for them. Frames the vspace allocated itself (new_pages) are freed with
+        ``free=True`` (and first unmapped wherever they were shared); with ``free=False`` they
+        become the caller's, as if from :meth:`Kernel.alloc_frame` (their caps are what
+        :meth:`get_cap` said before the unmap). Caps the vspace copied for
+        :meth:`share_mem_at_vaddr` are deleted."""
         if (free is False and type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int
                 and type(num_pages) is int and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1)
-                and 1 <= num_pages <= _MAX_PAGES and vaddr + (num_pages << size_bits) <= _ADDRESS_LIMIT):
-            # the usual call, checked above: check mapped and unmap in one C call
+                and 1 <= num_pages <= _MAX_PAGES and vaddr + (num_pages << size_bits) <= USER_TOP
+                and not self._foreign[0]):
+            # the usual call, checked above, in a vspace mapping only the caller's frames: check
+            # mapped and unmap in one C call
             if self._torn_down or not self._alive[0]:
                 self._live()
             out = self._result
@@ -571,13 +632,58 @@ class VSpace:
         free = _check.boolean("free", free)
         self._live()
         self._require_mapped(vaddr, num_pages, size_bits, "vspace_unmap_pages")
-        if free:
-            for i in range(num_pages):
-                cap = ll.get_cap(self._c, vaddr + (i << size_bits))
-                if cap in self.kernel._frames:
-                    raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {cap} from Kernel.alloc_frame; "
-                                     "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
-        ll.unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_FREE if free else ll.VSPACE_PRESERVE)
+        # every page is mapped now, so num_pages is bounded by what the vspace really maps
+        caps, cookies = self._entries(vaddr, num_pages, size_bits)
+        frames = self.kernel._frames
+        callers = [cap in frames for cap in caps]
+        if free and any(callers):
+            i = callers.index(True)
+            raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
+                             "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
+        if all(callers):
+            ll.unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_PRESERVE)
+            return
+        self._unmap_runs(vaddr, size_bits, [i for i in range(num_pages) if callers[i]], ll.VSPACE_PRESERVE)
+        copies = [i for i in range(num_pages) if not callers[i] and not cookies[i]]
+        if copies:  # made by share_mem_at_vaddr: deleted (no cookie, so no memory is freed)
+            paddrs = self._paddrs(vaddr, size_bits, copies)
+            self._unmap_runs(vaddr, size_bits, copies, ll.VSPACE_FREE)
+            for paddr in paddrs:
+                self.kernel._forget_shared(paddr)
+        own = [i for i in range(num_pages) if not callers[i] and cookies[i]]
+        if own and free:
+            # freeing revokes a frame: first unmap its copies in other vspaces through their allocators
+            self.kernel._release_shared(set(self._paddrs(vaddr, size_bits, own)))
+            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_FREE)
+        elif own:
+            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_PRESERVE)
+            for i in own:
+                self.kernel._adopt(caps[i], size_bits, cookies[i])
+        self._foreign[0] = max(0, self._foreign[0] - len(copies) - len(own))
+
+    def _entries(self, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:
+        """The caps and cookies the allocator recorded for count pages from vaddr, in one C call."""
+        caps = _new_uncleared("seL4_CPtr[]", count)
+        cookies = _new_uncleared("uintptr_t[]", count)
+        lib.sel4vspace_host_range_entries(self._c, vaddr, count, size_bits, caps, cookies)
+        return ffi.unpack(caps, count), ffi.unpack(cookies, count)
+
+    def _paddrs(self, vaddr: int, size_bits: int, indices: list[int]) -> list[int]:
+        out = []
+        for i in indices:
+            if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, vaddr + (i << size_bits), self._entry):
+                out.append(int(self._entry.paddr))
+        return out
+
+    def _unmap_runs(self, vaddr: int, size_bits: int, indices: list[int], vka: Any) -> None:
+        """Unmap the pages at these (ascending) indices, one C call per consecutive run."""
+        i = 0
+        while i < len(indices):
+            j = i
+            while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
+                j += 1
+            ll.unmap_pages(self._c, vaddr + (indices[i] << size_bits), j - i + 1, size_bits, vka)
+            i = j + 1
 
     def get_cap(self, vaddr: int) -> int:
         """The frame cap the allocator recorded at ``vaddr`` (0 when none)."""
@@ -623,13 +729,27 @@ class VSpace:
                 and vaddr + n <= _ADDRESS_LIMIT):
             vaddr = _check.address("vaddr", vaddr)
             n = _check.integer("n", n, 0, 2**40)
-            self._span("vaddr", vaddr, n)
+            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
         if self._torn_down or not self._alive[0]:
             self._live()
+        if n > _READ_CHUNK:
+            return self._read_long(vaddr, n)
         buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
         if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
             raise _fault(self._fault)
         return ffi.unpack(buffer, n)
+
+    def _read_long(self, vaddr: int, n: int) -> bytes:
+        # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked
+        # for n bytes (n may be up to 2**40); reads have no side effects, the first fault is the same.
+        out = bytearray()
+        buffer = _new_uncleared("char[]", _READ_CHUNK)
+        for offset in range(0, n, _READ_CHUNK):
+            length = min(_READ_CHUNK, n - offset)
+            if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr + offset, buffer, length, self._fault) != 0:
+                raise _fault(self._fault)
+            out += ffi.buffer(buffer, length)
+        return bytes(out)
 
     def read_into(self, vaddr: int, buffer: Any) -> int:
         """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
@@ -650,7 +770,7 @@ class VSpace:
             if not view.c_contiguous:
                 raise ValueError("buffer must be contiguous")
             n = view.nbytes
-            self._span("vaddr", vaddr, n)
+            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
         if self._torn_down or not self._alive[0]:
             self._live()
         if n and lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), n,
@@ -669,7 +789,7 @@ class VSpace:
             if not isinstance(data, (bytes, bytearray, memoryview)):
                 raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
             view = memoryview(data).cast("B")
-            self._span("vaddr", vaddr, len(view))
+            self._span("vaddr", vaddr, len(view), _ADDRESS_LIMIT)
         if self._torn_down or not self._alive[0]:
             self._live()
         if lib.sel4sim_mmu_write(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), len(view),

@@ -36,3 +36,13 @@ int sel4vspace_host_check_mapped(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL
     }
     return SEL4VSPACE_RANGE_OTHER_SIZE;
 }
+
+void sel4vspace_host_range_entries(vspace_t *vspace, seL4_Word vaddr, size_t n, seL4_Word size_bits,
+                                   seL4_CPtr *caps, uintptr_t *cookies)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *page = (void *) (uintptr_t) (vaddr + (i << size_bits));
+        caps[i] = vspace_get_cap(vspace, page);
+        cookies[i] = vspace_get_cookie(vspace, page);
+    }
+}

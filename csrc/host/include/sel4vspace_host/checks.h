@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sel4/sel4.h>
 #include <sel4sim/kernel.h>
+#include <vspace/vspace.h>
 
 typedef enum {
     SEL4VSPACE_FRAME_OK = 0,
@@ -38,3 +39,11 @@ typedef enum {
  */
 int sel4vspace_host_check_mapped(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, size_t n,
                                  seL4_Word size_bits, size_t *bad_index);
+
+/*
+ * What the vspace allocator recorded for each of the n pages of 2^size_bits bytes from vaddr: the
+ * frame cap in caps[i] and the cookie in cookies[i] (0 where nothing is recorded). Read through
+ * vspace_get_cap / vspace_get_cookie, so it works for any vspace_t; one C call instead of 2n.
+ */
+void sel4vspace_host_range_entries(vspace_t *vspace, seL4_Word vaddr, size_t n, seL4_Word size_bits,
+                                   seL4_CPtr *caps, uintptr_t *cookies);
