@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Counters the reliability tests keep while they run (model steps, bad inputs tried, ...), and the
+summary line pytest prints at the end: the figures the README quotes come from there."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+STATS: Counter[str] = Counter()
+
+
+def summary() -> list[str]:
+    """Lines for the end-of-run report (empty when no reliability test ran)."""
+    if not STATS:
+        return []
+    lines = []
+    if STATS["runs"]:
+        ops = sorted((k[3:], v) for k, v in STATS.items() if k.startswith("op:"))
+        lines.append(f"model: {STATS['runs']} runs, {STATS['steps']} steps checked against the reference model "
+                     f"({STATS['refusals']} refusals of the expected type, {STATS['faults']} faults, "
+                     f"{STATS['out of memory']} out-of-memory failures left nothing changed, "
+                     f"{STATS['pages compared']} pages of bytes compared); "
+                     f"{STATS['runs checked for leaks']} runs ended with every byte, cslot and untyped byte back")
+        lines.append("model operations (tried/succeeded): " + ", ".join(
+            f"{name} {count}/{STATS['ok:' + name]}" for name, count in ops))
+    if STATS["bad inputs"]:
+        lines.append(f"bad inputs: {STATS['bad inputs']} tried, each refused with its exact exception type "
+                     "and nothing changed")
+    if STATS["rights sequences"]:
+        lines.append(f"rights: {STATS['rights sequences']} mint/map sequences, {STATS['rights mappings']} mappings, "
+                     f"{STATS['rights accesses']} MMU accesses checked: no right amplified")
+    return lines
