@@ -394,7 +394,8 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
         # never reuses a module linked from another flavour's objects.
         f"/* sel4vspace build flavour: {flavour()} */\n" '#include "binding.h"\n',
         include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
-        extra_compile_args=["-std=gnu11", *defines()],
+        # Coverage counts the vspace.h wrappers Python calls too: cffi instantiates them here.
+        extra_compile_args=["-std=gnu11", *defines(), *(["-O0", "--coverage"] if _env_flag(COVERAGE_ENV) else [])],
         extra_objects=[str(o) for o in objects],
         depends=[str(o) for o in objects],  # relink when any object was rebuilt
         # Calls between our objects inside the module bind at link time, as they do in the native
