@@ -323,7 +323,8 @@ def test_move_resize_reservation_refuses_taken_ranges_and_bad_bounds(w, c_log):
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE), 6 * PAGE) == -2
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(LIMIT), PAGE) == -1
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE), 0) == -1
-    stale = ffi.new("reservation_t *", {"res": ffi.new("sel4utils_res_t *")})[0]
+    unlisted = ffi.new("sel4utils_res_t *")      # kept referenced: C reads it
+    stale = ffi.new("reservation_t *", {"res": unlisted})[0]
     assert lib.sel4utils_move_resize_reservation(v.vs, stale, vptr(BASE), PAGE) == -1
     assert _res_bounds(res) == (BASE, BASE + 2 * PAGE)
     assert w.snapshot() == before
