@@ -513,8 +513,8 @@ class Model:
             page = src.pages.get(start + (i << size_bits))
             if page is None or page.size_bits != size_bits:
                 return VSpaceError
-        if not dst.reserved_unmapped(res, vaddr, vaddr + (count << size_bits)):
-            return VSpaceError
+        if not dst.reserved_unmapped(res, vaddr, vaddr + (count << size_bits)) or start == 0 or vaddr == 0:
+            return VSpaceError   # (vspace.h refuses to share from or to page 0, as upstream does)
         return self._large_slots(dst, vaddr, count, size_bits)
 
     def share(self, src: VSpace, dst: VSpace, start: int, count: int, vaddr: int, res: Reservation, size_bits: int,
