@@ -152,11 +152,19 @@ def compile_flags() -> list[str]:
     flags = ["-std=gnu11", "-fPIC", "-O2", "-g", "-fno-strict-aliasing"] + WARNING_FLAGS + defines()
     # What csrc/host/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
     flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}", f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour())}"]
+    flags += instrumentation_flags()
+    flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
+    return flags
+
+
+def instrumentation_flags() -> list[str]:
+    """Sanitizer / coverage flags, for our objects and for the cffi module alike: the module
+    compiles the vspace.h static inline wrappers Python calls, so it must be instrumented too."""
+    flags = []
     if _env_flag(SANITIZE_ENV):
         flags += ["-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
     if _env_flag(COVERAGE_ENV):
         flags += ["-O0", "--coverage"]
-    flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
     return flags
 
 
@@ -395,7 +403,7 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
         f"/* sel4vspace build flavour: {flavour()} */\n" '#include "binding.h"\n',
         include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
         # Coverage counts the vspace.h wrappers Python calls too: cffi instantiates them here.
-        extra_compile_args=["-std=gnu11", *defines(), *(["-O0", "--coverage"] if _env_flag(COVERAGE_ENV) else [])],
+        extra_compile_args=["-std=gnu11", *defines(), *instrumentation_flags()],
         extra_objects=[str(o) for o in objects],
         depends=[str(o) for o in objects],  # relink when any object was rebuilt
         # Calls between our objects inside the module bind at link time, as they do in the native
