@@ -413,6 +413,10 @@ static int map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cook
         int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
         if (error == seL4_NoError) {
             error = update_entries(vspace, v, caps[i], size_bits, cookies == NULL ? 0 : cookies[i]);
+            if (error != seL4_NoError) {
+                /* unrecorded, the mapping could never be unmapped through this vspace: take it back */
+                seL4_ARCH_Page_Unmap(caps[i]);
+            }
         }
         if (error != seL4_NoError) {
             return error;
