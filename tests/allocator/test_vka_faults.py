@@ -283,3 +283,150 @@ def test_paddr_of_a_new_page_is_where_the_kernel_mapped_it(w):
     assert paddr != lib.VKA_NO_PADDR
     assert [m.paddr for m in v.mappings() if m.vaddr == vaddr] == [paddr]
     v.unmap(vaddr, 1, 12, VSPACE_FREE)
+
+
+# ---- the ends of the address space, tables that are not there, and neighbouring reservations ----
+
+def test_anywhere_allocation_at_the_top_of_the_address_space(w, c_log):
+    """Everything from the first anywhere-address up to a 2 MiB gap below the top-level slot that
+    holds the kernel's part (reserved when the vspace is made) is reserved: the search ends in that
+    gap. A request larger than what is left below the kernel's part, and one a page larger than the
+    gap, both find nothing; the gap itself is found."""
+    v = w.new_vspace()
+    top_slot = 0x7F80_0000_0000                 # the top-level slot holding KERNEL_RESERVED_START
+    gap = top_slot - LARGE
+    first = 0x1000_0000                         # where a loader-made vspace starts looking
+    wall = v.reserve_at(first, gap - first, RW)
+    assert wall.res != ffi.NULL
+    before = w.snapshot()
+    assert v.new_pages(1 << 28) == 0            # 1 TiB from the gap runs past the top
+    assert v.new_pages(LARGE // PAGE + 1) == 0  # past the gap there is nowhere left to look
+    assert w.snapshot() == before
+    assert sum("Out of virtual memory" in e for e in _errors(c_log)) == 2
+    assert v.new_pages(LARGE // PAGE) == gap
+    v.unmap(gap, LARGE // PAGE, 12, VSPACE_FREE)
+    v.free_reservation(wall)
+
+
+def test_unmap_where_no_table_was_ever_made_changes_nothing(w, c_log):
+    v = w.new_vspace()
+    res = v.reserve_at(BASE, LARGE, RW)        # a marker for the whole span: no bottom table
+    before = w.snapshot()
+    v.unmap(BASE + PAGE, 1)
+    assert w.snapshot() == before
+    assert any("no frame of 2^12 bytes is mapped" in e for e in _errors(c_log))
+    assert v.new_pages_at(BASE + PAGE, 1, res) == 0              # still reserved, still usable
+    v.unmap(BASE + PAGE, 1, 12, VSPACE_FREE)
+    v.free_reservation(res)
+
+
+def test_unmap_across_two_reservations_gives_each_page_back_to_its_own(w):
+    v = w.new_vspace()
+    low = v.reserve_at(BASE, PAGE, RW)
+    high = v.reserve_at(BASE + PAGE, PAGE, RW)
+    assert v.new_pages_at(BASE, 1, low) == 0 and v.new_pages_at(BASE + PAGE, 1, high) == 0
+    v.unmap(BASE, 2, 12, VSPACE_FREE)
+    assert v.mappings() == []
+    # each page is reserved again, by its own reservation, and by no other
+    assert v.new_pages_at(BASE + PAGE, 1, low) == -1
+    assert v.new_pages_at(BASE, 1, low) == 0 and v.new_pages_at(BASE + PAGE, 1, high) == 0
+    v.unmap(BASE, 2, 12, VSPACE_FREE)
+    v.free_reservation(low)
+    v.free_reservation(high)
+
+
+def test_map_implementation_refuses_zero_pages(w, c_log):
+    v = w.new_vspace()
+    res = v.reserve_at(BASE, PAGE, RW)
+    frame = w.frame()
+    caps = ffi.new("seL4_CPtr[]", [frame.cptr])
+    before = w.snapshot()
+    assert v.vs.map_pages_at_vaddr(v.vs, caps, ffi.NULL, vptr(BASE), 0, 12, res) == -1
+    assert w.snapshot() == before and v.mappings() == []
+    assert any("is not a valid range" in e for e in _errors(c_log))
+    w.free(frame)
+    v.free_reservation(res)
+
+
+def test_move_a_reservation_below_itself_without_overlap(w):
+    v = w.new_vspace()
+    res = v.reserve_at(BASE + 4 * PAGE, PAGE, RW)
+    assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE), 2 * PAGE) == 0
+    r = lib.reservation_to_res(res)
+    assert (r.start, r.end) == (BASE, BASE + 2 * PAGE)
+    assert v.new_pages_at(BASE + 4 * PAGE, 1, res) == -1       # the old place is free again
+    assert v.new_pages_at(BASE + PAGE, 1, res) == 0
+    v.unmap(BASE + PAGE, 1, 12, VSPACE_FREE)
+    v.free_reservation(res)
+
+
+def test_growing_a_reservation_upwards_when_bookkeeping_runs_out(w, c_log):
+    v = w.new_vspace()
+    res = v.reserve_at(BASE + LARGE - PAGE, PAGE, RW)          # the last page of a span
+    before = w.snapshot()
+    with failing_loader(v, 0):
+        # the added part ends inside the next span, which then needs a table of its own
+        assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE + LARGE - PAGE), 2 * PAGE) == -1
+    assert w.snapshot() == before
+    r = lib.reservation_to_res(res)
+    assert (r.start, r.end) == (BASE + LARGE - PAGE, BASE + LARGE)
+    assert any("out of bookkeeping memory" in e for e in _errors(c_log))
+    assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE + LARGE - PAGE), 2 * PAGE) == 0
+    v.free_reservation(res)
+
+
+@pytest.mark.parametrize("page", [0, 1, LARGE // PAGE - 1], ids=["first", "inside", "last"])
+def test_a_4k_unmap_inside_a_large_frame_is_refused(w, c_log, page):
+    """A 2 MiB frame fills 512 entries with one cap; none of them is a 4 KiB frame of its own."""
+    v = w.new_vspace()
+    res = v.reserve_at(BASE, LARGE, RW)
+    frame = w.frame(21)
+    assert v.map_at([frame.cptr], BASE, res, size_bits=21) == 0
+    before, mapped = w.snapshot(), v.mappings()
+    v.unmap(BASE + page * PAGE, 1)
+    assert w.snapshot() == before and v.mappings() == mapped
+    assert v.get_cap(BASE + page * PAGE) == frame.cptr
+    assert any("no frame of 2^12 bytes is mapped" in e for e in _errors(c_log))
+    v.unmap(BASE, 1, 21)
+    assert v.mappings() == []
+    w.free(frame)
+    v.free_reservation(res)
+
+
+def test_unmap_of_a_page_whose_cap_was_deleted_still_forgets_it(w, c_log):
+    """Deleting a mapped frame cap unmaps it in the kernel; the vspace's unmap then gets an error
+    from the kernel for that cap, logs it, and still forgets the page, which is reserved again."""
+    v = w.new_vspace()
+    res = v.reserve_at(BASE, PAGE, RW)
+    frame = w.frame()
+    copy = w.copy_cap(frame.cptr)
+    assert v.map_at([copy], BASE, res) == 0
+    w.delete_cap(copy)
+    assert v.mappings() == []                  # the kernel no longer maps it
+    v.unmap(BASE, 1)
+    assert any("Failed to unmap the frame" in e for e in _errors(c_log))
+    assert v.get_cap(BASE) == 0
+    assert v.new_pages_at(BASE, 1, res) == 0   # back to reserved, usable again
+    v.unmap(BASE, 1, 12, VSPACE_FREE)
+    w.free(frame)
+    v.free_reservation(res)
+
+
+def test_a_struct_claiming_the_vspace_with_an_empty_range_is_no_reservation(w, c_log):
+    """A sel4utils_res_t that carries this vspace's owner mark but no range (what a caller's own
+    struct looks like when filled in by hand) is refused like a foreign one."""
+    v = w.new_vspace()
+    live = v.reserve_at(BASE, PAGE, RW)
+    forged = ffi.new("sel4utils_res_t *")
+    forged.owner = ffi.cast("sel4utils_res_t *", live.res).owner
+    forged.start = forged.end = BASE
+    fake = ffi.new("reservation_t *", {"res": forged})[0]
+    frame = w.frame()
+    before = w.snapshot()
+    assert v.map_at([frame.cptr], BASE, fake) == -1
+    assert w.snapshot() == before and v.mappings() == []
+    assert any("not a reservation of this vspace" in e for e in _errors(c_log))
+    assert v.map_at([frame.cptr], BASE, live) == 0            # the real one still works
+    v.unmap(BASE, 1)
+    w.free(frame)
+    v.free_reservation(live)
