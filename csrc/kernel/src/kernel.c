@@ -165,37 +165,36 @@ seL4_Error sim_error(sel4sim_kernel_t *k, seL4_Error err)
     return err;
 }
 
+/* An error reply carrying n message words. */
+static seL4_Error error_reply(sel4sim_kernel_t *k, seL4_Error err, seL4_Word w0, seL4_Word w1, seL4_Word n)
+{
+    sim_error(k, err);
+    k->ipc.msg[0] = w0;
+    if (n > 1) {
+        k->ipc.msg[1] = w1;
+    }
+    k->ipc.tag = seL4_MessageInfo_new(err, 0, 0, n);
+    return err;
+}
+
 seL4_Error sim_error_invalid_cap(sel4sim_kernel_t *k, seL4_Word cap_number)
 {
-    sim_error(k, seL4_InvalidCapability);
-    k->ipc.msg[0] = cap_number;
-    k->ipc.tag = seL4_MessageInfo_new(seL4_InvalidCapability, 0, 0, 1);
-    return seL4_InvalidCapability;
+    return error_reply(k, seL4_InvalidCapability, cap_number, 0, 1);
 }
 
 seL4_Error sim_error_invalid_arg(sel4sim_kernel_t *k, seL4_Word arg_number)
 {
-    sim_error(k, seL4_InvalidArgument);
-    k->ipc.msg[0] = arg_number;
-    k->ipc.tag = seL4_MessageInfo_new(seL4_InvalidArgument, 0, 0, 1);
-    return seL4_InvalidArgument;
+    return error_reply(k, seL4_InvalidArgument, arg_number, 0, 1);
 }
 
 seL4_Error sim_error_range(sel4sim_kernel_t *k, seL4_Word min, seL4_Word max)
 {
-    sim_error(k, seL4_RangeError);
-    k->ipc.msg[0] = min;
-    k->ipc.msg[1] = max;
-    k->ipc.tag = seL4_MessageInfo_new(seL4_RangeError, 0, 0, 2);
-    return seL4_RangeError;
+    return error_reply(k, seL4_RangeError, min, max, 2);
 }
 
 seL4_Error sim_error_memory(sel4sim_kernel_t *k, seL4_Word bytes_left)
 {
-    sim_error(k, seL4_NotEnoughMemory);
-    k->ipc.msg[0] = bytes_left;
-    k->ipc.tag = seL4_MessageInfo_new(seL4_NotEnoughMemory, 0, 0, 1);
-    return seL4_NotEnoughMemory;
+    return error_reply(k, seL4_NotEnoughMemory, bytes_left, 0, 1);
 }
 
 seL4_Error sim_error_lookup(sel4sim_kernel_t *k, bool was_source, sim_lookup_fault_t fault)

@@ -232,30 +232,29 @@ static uint64_t *lookup_pdpt_slot(sim_object_t *pml4, seL4_Word vaddr, sim_looku
     return &as_table(entry_obj(e))->e[index_at(vaddr, PD_SHIFT)];
 }
 
+/* One step down the tables: the entry for vaddr (indexed at index_shift) in the table that *parent
+ * points to, or NULL with a missing-capability fault of missing_shift bits when there is none. */
+static uint64_t *descend(uint64_t *parent, seL4_Word vaddr, unsigned missing_shift, unsigned index_shift,
+                         sim_lookup_fault_t *fault)
+{
+    if (parent == NULL) {
+        return NULL;
+    }
+    if (*parent == 0 || entry_is_frame(*parent)) {
+        *fault = sim_fault_missing(missing_shift);
+        return NULL;
+    }
+    return &as_table(entry_obj(*parent))->e[index_at(vaddr, index_shift)];
+}
+
 static uint64_t *lookup_pd_slot(sim_object_t *pml4, seL4_Word vaddr, sim_lookup_fault_t *fault)
 {
-    uint64_t *pdpte = lookup_pdpt_slot(pml4, vaddr, fault);
-    if (pdpte == NULL) {
-        return NULL;
-    }
-    if (*pdpte == 0 || entry_is_frame(*pdpte)) {
-        *fault = sim_fault_missing(PD_SHIFT);
-        return NULL;
-    }
-    return &as_table(entry_obj(*pdpte))->e[index_at(vaddr, PT_SHIFT)];
+    return descend(lookup_pdpt_slot(pml4, vaddr, fault), vaddr, PD_SHIFT, PT_SHIFT, fault);
 }
 
 static uint64_t *lookup_pt_slot(sim_object_t *pml4, seL4_Word vaddr, sim_lookup_fault_t *fault)
 {
-    uint64_t *pde = lookup_pd_slot(pml4, vaddr, fault);
-    if (pde == NULL) {
-        return NULL;
-    }
-    if (*pde == 0 || entry_is_frame(*pde)) {
-        *fault = sim_fault_missing(PT_SHIFT);
-        return NULL;
-    }
-    return &as_table(entry_obj(*pde))->e[index_at(vaddr, seL4_PageBits)];
+    return descend(lookup_pd_slot(pml4, vaddr, fault), vaddr, PT_SHIFT, seL4_PageBits, fault);
 }
 
 static unsigned entry_shift_for_type(seL4_Word type)
