@@ -18,7 +18,12 @@ Environment:
 
 ``SEL4VSPACE_SEL4_LIBS``
     Path of a seL4_libs checkout. libsel4vka, libsel4vspace and the sel4utils vspace are then
-    built from there instead of vendor/ (util_libs' parts, libsel4 and the host world stay ours).
+    built from there, unmodified, instead of vendor/ (libsel4, the kernel and the host world stay
+    ours).
+``SEL4VSPACE_UTIL_LIBS``
+    Path of a util_libs checkout whose libutils headers replace vendor/libutils. Defaults to a
+    ``util_libs`` folder beside the seL4_libs checkout, when there is one. Only its headers are
+    used: the host's log bridge implements zf_log's entry points.
 ``SEL4VSPACE_SANITIZE``
     ``1`` builds with AddressSanitizer and UndefinedBehaviorSanitizer.
 ``SEL4VSPACE_COVERAGE``
@@ -50,6 +55,7 @@ BUILD = ROOT / "build"
 MODULE_NAME = "sel4vspace._native"
 
 SEL4_LIBS_ENV = "SEL4VSPACE_SEL4_LIBS"
+UTIL_LIBS_ENV = "SEL4VSPACE_UTIL_LIBS"
 SANITIZE_ENV = "SEL4VSPACE_SANITIZE"
 COVERAGE_ENV = "SEL4VSPACE_COVERAGE"
 LOG_LEVEL_ENV = "SEL4VSPACE_ZF_LOG_LEVEL"
@@ -88,6 +94,30 @@ def sel4_libs_root() -> Path:
     return path
 
 
+def util_libs_root() -> Path | None:
+    """The util_libs checkout whose libutils the build uses, or None for vendor/libutils."""
+    given = os.environ.get(UTIL_LIBS_ENV, "").strip()
+    if given:
+        path = Path(given).expanduser().resolve()
+        if not (path / "libutils" / "include" / "utils").is_dir():
+            raise SystemExit(f"{UTIL_LIBS_ENV}={given}: not a util_libs checkout (no libutils/include/utils)")
+        return path
+    libs = sel4_libs_root()
+    if libs == ROOT / "vendor":
+        return None
+    beside = libs.parent / "util_libs"
+    return beside if (beside / "libutils" / "include" / "utils").is_dir() else None
+
+
+def libutils_include_dirs() -> list[Path]:
+    """Where <utils/...> comes from: util_libs' libutils (generic and per-arch), or vendor's."""
+    util_libs = util_libs_root()
+    if util_libs is None:
+        return [ROOT / "vendor" / "libutils" / "include"]
+    libutils = util_libs / "libutils"
+    return [libutils / "include", libutils / "arch_include" / ARCH]
+
+
 def built_from() -> str:
     """'vendor', or the resolved path of the external seL4_libs checkout."""
     root = sel4_libs_root()
@@ -103,7 +133,7 @@ def include_dirs() -> list[Path]:
         ROOT / "csrc" / "libsel4" / "sel4_arch_include" / SEL4_ARCH,
         ROOT / "csrc" / "kernel" / "include",
         ROOT / "csrc" / "host" / "include",
-        ROOT / "vendor" / "libutils" / "include",
+        *libutils_include_dirs(),
     ]
     for lib in SEL4_LIBS:
         dirs += [libs / lib / "include", libs / lib / "arch_include" / ARCH, libs / lib / "sel4_arch_include" / SEL4_ARCH]
@@ -115,7 +145,7 @@ def c_sources() -> list[Path]:
     for layer in sorted((ROOT / "csrc").iterdir()):
         if (layer / "src").is_dir():
             sources += sorted((layer / "src").rglob("*.c"))
-    if (ROOT / "vendor" / "libutils" / "src").is_dir():
+    if util_libs_root() is None and (ROOT / "vendor" / "libutils" / "src").is_dir():
         sources += sorted((ROOT / "vendor" / "libutils" / "src").rglob("*.c"))
     libs = sel4_libs_root()
     for lib in SEL4_LIBS:
@@ -131,8 +161,9 @@ def flavour() -> str:
         parts.append("asan")
     if _env_flag(COVERAGE_ENV):
         parts.append("cov")
-    if built_from() != "vendor":
-        parts.append("ext-" + hashlib.sha1(built_from().encode()).hexdigest()[:8])
+    if built_from() != "vendor" or util_libs_root() is not None:
+        origin = f"{built_from()}|{util_libs_root()}"
+        parts.append("ext-" + hashlib.sha1(origin.encode()).hexdigest()[:8])
     extra = os.environ.get(CFLAGS_ENV, "")
     if extra:
         parts.append("cf-" + hashlib.sha1(extra.encode()).hexdigest()[:8])
@@ -379,8 +410,57 @@ class _CdefFilter:
         return self.generator.visit(clean) + ";"
 
 
+_ASM_KEYWORD = re.compile(r"\b(?:asm|__asm__|__asm)\b(?:\s+(?:volatile|__volatile__|goto|inline))*\s*\(")
+_STATEMENT_EXPRESSION = re.compile(r"\(\s*\{")
+_SKIP_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+
+
+def _matching_close(text: str, open_at: int) -> int:
+    """Index just past the bracket that closes the one at open_at; string and character literals
+    are skipped, so brackets inside them do not count."""
+    closing = {"(": ")", "{": "}"}
+    stack, position = [], open_at
+    while position < len(text):
+        char = text[position]
+        if char in "\"'":
+            literal = _SKIP_LITERAL.match(text, position)
+            position = literal.end() if literal else position + 1
+            continue
+        if char in closing:
+            stack.append(closing[char])
+        elif char in ")}":
+            if not stack or stack.pop() != char:
+                raise SystemExit(f"unbalanced {char!r} in the preprocessed headers at offset {position}")
+            if not stack:
+                return position + 1
+        position += 1
+    raise SystemExit("unterminated bracket in the preprocessed headers")
+
+
+def _without_gnu_bodies(text: str) -> str:
+    """Replace the two GNU C constructs pycparser cannot read with equivalents it can: an
+    ``asm`` statement becomes ``(void)0`` and a statement expression ``({ ... })`` becomes ``0``.
+    Both occur only inside function bodies (util_libs' inline helpers and macros), whose code the
+    cdef never keeps: only which functions they call matters, and neither construct calls any."""
+    out, position = [], 0
+    while True:
+        asm = _ASM_KEYWORD.search(text, position)
+        expr = _STATEMENT_EXPRESSION.search(text, position)
+        found = min((m for m in (asm, expr) if m), key=lambda m: m.start(), default=None)
+        if found is None:
+            out.append(text[position:])
+            return "".join(out)
+        out.append(text[position:found.start()])
+        if found is asm:
+            position = _matching_close(text, found.end() - 1)
+            out.append("(void)0")
+        else:
+            position = _matching_close(text, found.start())
+            out.append("0")
+
+
 def generate_cdef(symbols: set[str]) -> str:
-    text = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}"])
+    text = _without_gnu_bodies(_preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}"]))
     ast = c_parser.CParser().parse(text, filename="binding.h")
     keep = _CdefFilter(symbols, ast)
     lines = [d for d in (keep.declaration(node) for node in ast.ext) if d]
@@ -389,8 +469,27 @@ def generate_cdef(symbols: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_UNDEFINED_REFERENCE = re.compile(r"undefined reference to `([^']+)'")
+
+
+def check_links(objects: list[Path]) -> None:
+    """Fail the build, naming each symbol, when the objects refer to something that neither they
+    nor the C library define: otherwise the module builds and only its import fails."""
+    target = BUILD / "obj" / flavour() / "link-check.so"
+    command = [_compiler(), "-shared", "-o", str(target), *map(str, objects), *link_flags(), "-Wl,--no-undefined"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        missing = sorted(set(_UNDEFINED_REFERENCE.findall(result.stderr)))
+        if not missing:
+            raise SystemExit("linking the objects failed:\n" + result.stderr)
+        raise SystemExit(
+            "the C under test refers to symbols nothing defines: " + ", ".join(missing)
+            + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'})")
+
+
 def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
     objects = compile_objects(verbose=verbose)
+    check_links(objects)
     cdef = generate_cdef(defined_symbols(objects))
     BUILD.mkdir(exist_ok=True)
     (BUILD / "cdef.h").write_text(cdef)
@@ -403,7 +502,9 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
         f"/* sel4vspace build flavour: {flavour()} */\n" '#include "binding.h"\n',
         include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
         # Coverage counts the vspace.h wrappers Python calls too: cffi instantiates them here.
-        extra_compile_args=["-std=gnu11", *defines(), *instrumentation_flags()],
+        # Python's own flags define NDEBUG; the C under test is compiled with its asserts and zf_log's
+        # call-site records everywhere, so the wrappers compiled here must be too.
+        extra_compile_args=["-std=gnu11", "-UNDEBUG", *defines(), *instrumentation_flags()],
         extra_objects=[str(o) for o in objects],
         depends=[str(o) for o in objects],  # relink when any object was rebuilt
         # Calls between our objects inside the module bind at link time, as they do in the native

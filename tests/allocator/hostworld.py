@@ -14,20 +14,15 @@ from typing import Any
 
 import pytest
 
-from sel4vspace.lowlevel import BUILT_FROM, ffi, lib
+from sel4vspace.lowlevel import ffi, lib
+from upstream_defects import VENDOR_BUILD
 
 PAGE = 4096
 VSPACE_FREE = lib.sel4vspace_vspace_free
 VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 
-#: True when the libraries under test carry this project's fixes of upstream's gaps (vendor/, or a
-#: copy of it built as an external checkout by the source-compatibility test).
-HAS_VENDOR_FIXES = BUILT_FROM == "vendor" or os.environ.get("SEL4VSPACE_TEST_VENDOR_COPY") == "1"
-
-
-def upstream_defect(reason: str) -> pytest.MarkDecorator:
-    """Mark a test of one of vendor/'s fixes: an expected failure on an upstream seL4_libs build."""
-    return pytest.mark.xfail(not HAS_VENDOR_FIXES, strict=True, reason=f"upstream defect: {reason}")
+#: True when the libraries under test carry this project's fixes of upstream's defects.
+HAS_VENDOR_FIXES = VENDOR_BUILD
 
 
 def rights(read: bool = False, write: bool = False, grant: bool = False, grant_reply: bool = False) -> Any:
@@ -261,20 +256,3 @@ def world() -> Any:
 @pytest.fixture
 def vspace(world: World) -> VSpace:
     return world.new_vspace()
-
-
-def run_isolated(code: str) -> tuple[int, str]:
-    """Run code in a fresh interpreter (for calls that may abort the process on an upstream build).
-
-    Returns the exit status and the combined output. The helpers of this module are importable there.
-    """
-    import subprocess
-    import sys
-    import textwrap
-
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    # The C library's log lines go to stderr there, so the caller can see what it said.
-    preamble = "import logging\nlogging.basicConfig(level=logging.WARNING)\n"
-    result = subprocess.run([sys.executable, "-c", preamble + textwrap.dedent(code)], capture_output=True, text=True,
-                            env=env, timeout=120)
-    return result.returncode, result.stdout + result.stderr

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from hostworld import HAS_VENDOR_FIXES, PAGE, RO, RW, ffi, lib, res_of, vptr
+from hostworld import PAGE, RO, RW, ffi, lib, res_of, vptr
 
 BASE = 0x1_0000_0000
 
@@ -117,7 +117,6 @@ def _time_lookups(vspace, world, count: int) -> float:
     return best
 
 
-@pytest.mark.xfail(not HAS_VENDOR_FIXES, reason="upstream keeps reservations in a linked list")
 def test_map_unmap_cost_does_not_grow_with_the_number_of_reservations(world):
     small = _time_lookups(world.new_vspace(), world, 100)
     large = _time_lookups(world.new_vspace(), world, 50000)

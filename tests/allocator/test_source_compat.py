@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hostworld import BUILT_FROM
+from sel4vspace.lowlevel import BUILT_FROM
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")

@@ -1,41 +1,35 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""vendor/'s fixes of the upstream gaps DESIGN.md lists (2, 3 and 4; gap 1 is in tests/deferred).
-
-On an upstream build these are expected failures. Calls that abort or crash upstream run in a
-separate interpreter, so the suite survives them."""
+"""vendor/'s fixes of upstream seL4_libs defects in unmap, free_reservation and the map paths (the
+deferred-rights ones are in tests/deferred). Each is registered in tests/upstream_defects.py, so an
+upstream build reports it by name; calls that abort or crash upstream run isolated."""
 
 from __future__ import annotations
 
-from hostworld import PAGE, RW, ffi, lib, run_isolated, upstream_defect, vptr
+import pytest
+from hostworld import PAGE, RW, VSPACE_FREE, ffi, lib, vptr
 
 BASE = 0x4000_0000
 
 
-@upstream_defect("unmap_pages over a page that was never mapped asserts (or frees cslot 0)")
-def test_unmap_over_an_unmapped_page_logs_and_touches_nothing():
-    status, output = run_isolated("""
-        from hostworld import PAGE, RW, World, VSPACE_FREE
-        world = World()
-        v = world.new_vspace()
-        frames = [world.frame() for _ in range(2)]
-        res = v.reserve_at(0x40000000, 3 * PAGE, RW)
-        # pages 0 and 2 mapped, page 1 never was
-        assert v.map_at([frames[0].cptr], 0x40000000, res) == 0
-        assert v.map_at([frames[1].cptr], 0x40000000 + 2 * PAGE, res) == 0
-        before = world.snapshot()
-        mapped = [(m.vaddr, m.frame_cap) for m in v.mappings()]
-        v.unmap(0x40000000, 3, vka=VSPACE_FREE)
-        assert [(m.vaddr, m.frame_cap) for m in v.mappings()] == mapped, "mappings changed"
-        assert world.snapshot() == before, "slots or memory changed"
-        assert v.get_cap(0x40000000) == frames[0].cptr and v.get_cap(0x40000000 + 2 * PAGE) == frames[1].cptr
-        # a reserved page that never held a frame: refused the same way
-        v.unmap(0x40000000 + PAGE, 1, vka=VSPACE_FREE)
-        assert world.snapshot() == before
-        assert world.cap_info(frames[0].cptr) is not None
-        print("OK")
-    """)
-    assert status == 0 and "OK" in output, output
-    assert "nothing was unmapped" in output or "not mapped" in output
+@pytest.mark.isolated
+def test_unmap_over_an_unmapped_page_logs_and_touches_nothing(world, c_log):
+    v = world.new_vspace()
+    frames = [world.frame() for _ in range(2)]
+    res = v.reserve_at(BASE, 3 * PAGE, RW)
+    # pages 0 and 2 mapped, page 1 never was
+    assert v.map_at([frames[0].cptr], BASE, res) == 0
+    assert v.map_at([frames[1].cptr], BASE + 2 * PAGE, res) == 0
+    before = world.snapshot()
+    mapped = [(m.vaddr, m.frame_cap) for m in v.mappings()]
+    v.unmap(BASE, 3, vka=VSPACE_FREE)
+    assert [(m.vaddr, m.frame_cap) for m in v.mappings()] == mapped, "mappings changed"
+    assert world.snapshot() == before, "slots or memory changed"
+    assert v.get_cap(BASE) == frames[0].cptr and v.get_cap(BASE + 2 * PAGE) == frames[1].cptr
+    assert c_log.lines and c_log.lines[-1][0] == "ERROR"
+    # a reserved page that never held a frame: refused the same way
+    v.unmap(BASE + PAGE, 1, vka=VSPACE_FREE)
+    assert world.snapshot() == before
+    assert world.cap_info(frames[0].cptr) is not None
 
 
 def test_unmap_of_mapped_pages_still_frees_through_the_vka(world, vspace):
@@ -50,7 +44,6 @@ def test_unmap_of_mapped_pages_still_frees_through_the_vka(world, vspace):
     assert before.untyped_free - after.untyped_free == 3 * PAGE
     assert before.vka_free_untyped - after.vka_free_untyped == 3 * PAGE
 
-@upstream_defect("free_reservation with pages still mapped leaves the rest of the range reserved for good")
 def test_free_reservation_with_a_mapped_page_releases_the_rest(world, vspace):
     frame = world.frame()
     res = vspace.reserve_at(BASE, 4 * PAGE, RW)
@@ -66,23 +59,15 @@ def test_free_reservation_with_a_mapped_page_releases_the_rest(world, vspace):
         vspace.free_reservation(again)
 
 
-@upstream_defect("a reservation_t whose res is NULL segfaults the map and free paths")
-def test_null_reservation_is_refused():
-    status, output = run_isolated("""
-        from hostworld import PAGE, RW, World, ffi, lib, vptr
-        world = World()
-        v = world.new_vspace()
-        frame = world.frame()
-        holder = ffi.new("reservation_t *")
-        null = holder[0]
-        assert v.map_at([frame.cptr], 0x40000000, null) == -1
-        assert v.deferred_map_at([frame.cptr], 0x40000000, RW, null) == -1
-        assert v.new_pages_at(0x40000000, 1, null) == -1
-        v.free_reservation(null)
-        assert v.mappings() == []
-        print("OK")
-    """)
-    assert status == 0 and "OK" in output, output
+@pytest.mark.isolated
+def test_null_reservation_is_refused(world, vspace):
+    frame = world.frame()
+    null = ffi.new("reservation_t *")[0]
+    assert vspace.map_at([frame.cptr], BASE, null) == -1
+    assert vspace.deferred_map_at([frame.cptr], BASE, RW, null) == -1
+    assert vspace.new_pages_at(BASE, 1, null) == -1
+    vspace.free_reservation(null)
+    assert vspace.mappings() == []
 
 
 def test_free_reservation_by_vaddr_without_a_reservation_is_an_error(world, vspace, c_log):

@@ -4,7 +4,7 @@ allocated stays the caller's, and its bookkeeping lives only in loader memory.""
 
 from __future__ import annotations
 
-from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib, upstream_defect,
+from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib,
                        vptr)
 
 BASE = 0x4000_0000
@@ -134,7 +134,6 @@ def test_unmap_with_the_wrong_size_is_refused(world, vspace, c_log):
     assert vspace.mappings() == []
 
 
-@upstream_defect("map_pages leaves the pages it mapped before a failure mapped, and clears the wrong entries")
 def test_failed_map_pages_takes_back_what_it_mapped(world, vspace):
     frames = [world.frame() for _ in range(3)]
     # the last cap is already mapped elsewhere, so the kernel refuses it

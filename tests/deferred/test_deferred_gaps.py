@@ -1,16 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Where upstream's deferred-rights series stops short (DESIGN.md, "Upstream gaps" 1):
-new_pages_at_vaddr and share_mem_at_vaddr accept a deferred reservation and map with no rights.
+"""Where upstream's deferred-rights series stops short: new_pages_at_vaddr and share_mem_at_vaddr accept a deferred reservation and map with no rights.
 vendor/ refuses both, as deferred_rights_map_pages_at_vaddr refuses a reservation with rights."""
 
 from __future__ import annotations
 
-from hostworld import PAGE, RW, World, ffi, lib, res_of, upstream_defect, vptr
+from hostworld import PAGE, RW, World, ffi, lib, res_of, vptr
 
 BASE = 0x4000_0000
 
 
-@upstream_defect("new_pages_at_vaddr accepts a deferred reservation and maps with no rights")
 def test_new_pages_at_vaddr_refuses_a_deferred_reservation(world, vspace, c_log):
     res = vspace.reserve_deferred(BASE, 4 * PAGE)
     before = world.snapshot()
@@ -23,7 +21,6 @@ def test_new_pages_at_vaddr_refuses_a_deferred_reservation(world, vspace, c_log)
     assert vspace.deferred_map_at([world.frame().cptr], BASE, RW, res) == 0
 
 
-@upstream_defect("share_mem_at_vaddr accepts a deferred reservation and maps with no rights")
 def test_share_mem_at_vaddr_refuses_a_deferred_reservation(world, c_log):
     owner = world.new_vspace()
     client = world.new_vspace()

@@ -35,7 +35,7 @@ def test_last_error_is_the_last_error_line_of_the_call(c_log):
     assert isinstance(error, CLogRecord)
     assert error.message == "Not implemented"
     assert error.function == "vspace_reserve_range_at"
-    assert error.level == lib.ZF_LOG_ERROR
+    assert error.level == lib.SEL4VSPACE_LOG_ERROR
     assert str(error) == "vspace_reserve_range_at: Not implemented"
 
 

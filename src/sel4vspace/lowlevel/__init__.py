@@ -50,7 +50,7 @@ class CLogRecord:
     """One ZF_LOG line as the C code emitted it."""
 
     level: int
-    """The ZF_LOG level (``lib.ZF_LOG_WARN``, ``lib.ZF_LOG_ERROR``, ...)."""
+    """The ZF_LOG level (``lib.SEL4VSPACE_LOG_WARN``, ``lib.SEL4VSPACE_LOG_ERROR``, ...)."""
     message: str
     file: str
     line: int

@@ -59,4 +59,4 @@ def install(ffi: Any, lib: Any) -> None:
         logger.handle(log_record)
 
     _sink = ffi.callback("sel4vspace_log_sink_fn", emit)
-    lib.sel4vspace_log_set_sink(_sink, lib.ZF_LOG_VERBOSE)
+    lib.sel4vspace_log_set_sink(_sink, lib.SEL4VSPACE_LOG_VERBOSE)

@@ -8,8 +8,20 @@
 
 #define SEL4VSPACE_LOG_MESSAGE_MAX 512
 
+/* The record levels: zf_log's values from verbose to error, then fatal as 6 (zf_log's own fatal
+ * value differs between libutils versions). Python reads these names, since zf_log's macros belong
+ * to whichever libutils the build uses. log_bridge.c checks that they agree. */
+enum sel4vspace_log_level {
+    SEL4VSPACE_LOG_VERBOSE = 1,
+    SEL4VSPACE_LOG_DEBUG = 2,
+    SEL4VSPACE_LOG_INFO = 3,
+    SEL4VSPACE_LOG_WARN = 4,
+    SEL4VSPACE_LOG_ERROR = 5,
+    SEL4VSPACE_LOG_FATAL = 6,
+};
+
 typedef struct sel4vspace_log_record {
-    int level;              /* a ZF_LOG_* level */
+    int level;              /* a SEL4VSPACE_LOG_* (zf_log) level */
     unsigned line;
     const char *file;
     const char *func;
@@ -27,5 +39,3 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
 /* Forget the last error record; callers do this before a call whose failure they will report. */
 void sel4vspace_log_clear_last_error(void);
 
-/* How many records of each level were emitted since start (index: ZF_LOG_* level, 0..6). */
-unsigned long sel4vspace_log_count(int level);

@@ -15,8 +15,8 @@
 #define ZF_LOG_INFO    3
 #define ZF_LOG_WARN    4
 #define ZF_LOG_ERROR   5
-#define ZF_LOG_FATAL   6
-#define ZF_LOG_NONE    0xFF
+#define ZF_LOG_FATAL   0xFFFF
+#define ZF_LOG_NONE    0xFFFF
 
 #ifndef ZF_LOG_LEVEL
 #define ZF_LOG_LEVEL CONFIG_LIB_UTILS_DEFAULT_ZF_LOG_LEVEL
@@ -26,8 +26,16 @@
 #define ZF_LOG_TAG 0
 #endif
 
+/* The writers a zf_log implementation provides (the host's log bridge, here). Only
+ * _zf_log_write_d is used by these macros; the others complete the interface util_libs declares. */
+extern int _zf_log_output_lvl;
 void _zf_log_write_d(const char *func, const char *file, unsigned line, int lvl, const char *tag,
                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void _zf_log_write(int lvl, const char *tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void _zf_log_write_mem_d(const char *func, const char *file, unsigned line, int lvl, const char *tag,
+                         const void *d, unsigned d_sz, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+void _zf_log_write_mem(int lvl, const char *tag, const void *d, unsigned d_sz, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #define ZF_LOG_ENABLED(lvl) ((lvl) >= ZF_LOG_LEVEL)
 #define ZF_LOG_ENABLED_VERBOSE ZF_LOG_ENABLED(ZF_LOG_VERBOSE)

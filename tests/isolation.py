@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Run a test in a child process with a time limit, so that a C abort, segfault or hang fails that
+test alone and the run goes on.
+
+One mechanism for every such test: the ``isolated`` marker (``@pytest.mark.isolated`` or
+``@pytest.mark.isolated(timeout=seconds)``). On a build from an external seL4_libs tree every test
+is isolated, since the C under test may abort on any input. The child is a ``fork`` of the pytest
+process: it runs the test's whole protocol (setup, call, teardown) and sends its reports back; the
+parent turns a death by signal, or no answer within the limit, into a failed report that names the
+signal or the limit and carries the child's last output (an assert's message, say).
+
+pytest-forked does the forking part but has no time limit and reports a crash as a plain
+failure; the defect registry needs both, hence this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.runner import runtestprotocol
+from _pytest.skipping import evaluate_xfail_marks
+
+DEFAULT_TIMEOUT = 120.0
+OUTPUT_TAIL = 4000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "isolated(timeout=seconds): run in a child process with a time limit; a crash or hang fails "
+        "this test only",
+    )
+
+
+def _timeout(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("isolated")
+    if marker is None:
+        return DEFAULT_TIMEOUT
+    return float(marker.kwargs.get("timeout", marker.args[0] if marker.args else DEFAULT_TIMEOUT))
+
+
+def _child(item: pytest.Item, out_dir: Path) -> None:
+    """In the forked child: run the test protocol with output to files, write the reports, exit."""
+    code = 1
+    try:
+        capman = item.config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            # The parent's capture files are shared with the child after fork; the child writes to
+            # files of its own instead, which outlive a crash, and pytest captures nothing there.
+            capman.stop_global_capturing()
+            capman._method = "no"
+            capman.start_global_capturing()
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            target = os.open(out_dir / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(target, fd)
+            os.close(target)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives until _exit
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        reports = runtestprotocol(item, log=False, nextitem=None)
+        hook = item.config.hook
+        data = [hook.pytest_report_to_serializable(config=item.config, report=r) for r in reports]
+        (out_dir / "reports.json").write_text(json.dumps(data))
+        code = 0
+    except BaseException:  # noqa: BLE001 - the child must always reach _exit
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _wait(pid: int, limit: float) -> tuple[int | None, bool]:
+    """Wait for the child; return (its wait status, whether it ran out of time)."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready, _, _ = select.select([pidfd], [], [], limit)
+    finally:
+        os.close(pidfd)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return None, True
+    _, status = os.waitpid(pid, 0)
+    return status, False
+
+
+def _tail(path: Path) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return text[-OUTPUT_TAIL:]
+
+
+def _failure_report(item: pytest.Item, what: str, out_dir: Path) -> pytest.TestReport:
+    stderr, stdout = _tail(out_dir / "stderr"), _tail(out_dir / "stdout")
+    text = f"{what}\n" + (f"\nlast output of the child (stderr):\n{stderr}" if stderr.strip() else "")
+    report = pytest.TestReport(
+        nodeid=item.nodeid, location=item.location, keywords={k: 1 for k in item.keywords},
+        outcome="failed", longrepr=text, when="call",
+        sections=[("Captured stdout (child)", stdout)] if stdout.strip() else [],
+    )
+    expected = evaluate_xfail_marks(item)
+    if expected is not None:
+        # a test expected to fail has failed, by crashing: that is its expected failure
+        report.outcome = "skipped"
+        report.wasxfail = f"{expected.reason} [{what}]"  # type: ignore[attr-defined]
+    return report
+
+
+def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
+    limit = _timeout(item)
+    with tempfile.TemporaryDirectory(prefix="sel4vspace-isolated-") as scratch:
+        out_dir = Path(scratch)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _child(item, out_dir)
+        status, timed_out = _wait(pid, limit)
+        if timed_out:
+            return [_failure_report(item, f"hung: no result within {limit:g} s (child killed)", out_dir)]
+        assert status is not None
+        if os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            return [_failure_report(item, f"crashed: the interpreter died of {name}", out_dir)]
+        reports_file = out_dir / "reports.json"
+        if os.waitstatus_to_exitcode(status) != 0 or not reports_file.exists():
+            code = os.waitstatus_to_exitcode(status)
+            return [_failure_report(item, f"crashed: the child exited with status {code} and no result", out_dir)]
+        hook = item.config.hook
+        reports = [hook.pytest_report_from_serializable(config=item.config, data=d)
+                   for d in json.loads(reports_file.read_text())]
+        for name in ("stdout", "stderr"):
+            text = _tail(out_dir / name)
+            if text.strip():
+                reports[-1].sections.append((f"Captured {name} (isolated)", text))
+        return reports
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    if item.get_closest_marker("isolated") is None:
+        return None
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for report in run_isolated(item):
+        ihook.pytest_runtest_logreport(report=report)
+    # Fixtures the parent set up for earlier, non-isolated tests end where pytest would end them.
+    item.session._setupstate.teardown_exact(nextitem)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
