@@ -11,7 +11,7 @@ from sel4vspace.lowlevel import clear_c_error
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
 # defects and the end-of-run verdict on them live in upstream_defects.py.
-pytest_plugins = ["isolation", "upstream_defects"]
+pytest_plugins = ["isolation", "upstream_defects", "pytester"]
 
 
 class CLog:

@@ -110,11 +110,22 @@ def _failure_report(item: pytest.Item, what: str, out_dir: Path) -> pytest.TestR
         outcome="failed", longrepr=text, when="call",
         sections=[("Captured stdout (child)", stdout)] if stdout.strip() else [],
     )
+    return _as_expected(item, report, what)
+
+
+def _as_expected(item: pytest.Item, report: pytest.TestReport, how: str = "") -> pytest.TestReport:
+    """A test expected to fail may fail in any phase, or by crashing: each is its expected failure
+    (pytest itself counts only a failing call as one)."""
+    if isinstance(report.longrepr, list):  # a skip's (path, line, reason), after the trip through JSON
+        report.longrepr = tuple(report.longrepr)
+    if not report.failed:
+        return report
     expected = evaluate_xfail_marks(item)
-    if expected is not None:
-        # a test expected to fail has failed, by crashing: that is its expected failure
-        report.outcome = "skipped"
-        report.wasxfail = f"{expected.reason} [{what}]"  # type: ignore[attr-defined]
+    if expected is None:
+        return report
+    report.outcome = "skipped"
+    detail = how or f"failed in {report.when}"
+    report.wasxfail = f"{expected.reason} [{detail}]"  # type: ignore[attr-defined]
     return report
 
 
@@ -139,7 +150,7 @@ def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
             code = os.waitstatus_to_exitcode(status)
             return [_failure_report(item, f"crashed: the child exited with status {code} and no result", out_dir)]
         hook = item.config.hook
-        reports = [hook.pytest_report_from_serializable(config=item.config, data=d)
+        reports = [_as_expected(item, hook.pytest_report_from_serializable(config=item.config, data=d))
                    for d in json.loads(reports_file.read_text())]
         for name in ("stdout", "stderr"):
             text = _tail(out_dir / name)

@@ -48,9 +48,11 @@ DEFECTS: tuple[Defect, ...] = (
            "sel4utils_share_mem_at_vaddr",
            ("tests/deferred/test_deferred_gaps.py::test_share_mem_at_vaddr_refuses_a_deferred_reservation",)),
     Defect("unmap-never-mapped",
-           "unmap_pages over a page that was never mapped asserts, or deletes and frees cslot 0",
+           "unmap_pages over a page that was never mapped asserts, or deletes and frees a cslot it never had",
            "sel4utils_unmap_pages",
-           ("tests/allocator/test_upstream_gaps.py::test_unmap_over_an_unmapped_page_logs_and_touches_nothing",)),
+           ("tests/allocator/test_upstream_gaps.py::test_unmap_over_an_unmapped_page_logs_and_touches_nothing",
+            "tests/allocator/test_table_batches.py::test_an_unmap_over_one_unmapped_page_unmaps_nothing",
+            "tests/allocator/test_vka_faults.py::test_unmap_where_no_table_was_ever_made_changes_nothing")),
     Defect("free-reservation-with-mappings",
            "free_reservation with pages still mapped leaves the rest of the range reserved for good",
            "sel4utils_free_reservation",
@@ -60,13 +62,88 @@ DEFECTS: tuple[Defect, ...] = (
            "sel4utils_map_pages_at_vaddr",
            ("tests/allocator/test_upstream_gaps.py::test_null_reservation_is_refused",)),
     Defect("map-failure-leaves-pages",
-           "a map that fails part-way leaves the pages it mapped before the failure mapped",
+           "a map that fails part-way (kernel, vka or bookkeeping) leaves what it did before the failure",
            "sel4utils_map_pages_at_vaddr",
-           ("tests/allocator/test_vspace_lifecycle.py::test_failed_map_pages_takes_back_what_it_mapped",)),
+           ("tests/allocator/test_vspace_lifecycle.py::test_failed_map_pages_takes_back_what_it_mapped",
+            "tests/allocator/test_bookkeeping_oom.py::test_mapping_when_bookkeeping_runs_out_part_way",
+            "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out_after_the_last_step")),
     Defect("reservation-list-scan",
-           "unmap and free_reservation walk a linked list of every reservation",
+           "every lookup by address walks a linked list of all reservations: cost grows with their number",
            "find_reserve",
            ("tests/allocator/test_reservations.py::test_map_unmap_cost_does_not_grow_with_the_number_of_reservations",)),
+    Defect("whole-table-entry-stays-reserved",
+           "a reservation covering a whole, empty 2 MiB table entry can never be freed",
+           "clear_entries_mid",
+           ("tests/allocator/test_upstream_defects.py::test_a_reservation_of_a_whole_empty_table_entry_can_be_freed",
+            "tests/allocator/test_table_batches.py::test_map_and_unmap_across_table_edges")),
+    Defect("share-ignores-reservation-bounds",
+           "share_mem_at_vaddr never checks the target range against the reservation",
+           "sel4utils_share_mem_at_vaddr",
+           ("tests/allocator/test_upstream_defects.py::test_share_stays_inside_the_reservation",
+            "tests/allocator/test_sel4utils_edges.py::test_share_refuses_bad_counts_sizes_ranges_and_holes")),
+    Defect("reserve-asserts-out-of-bookkeeping",
+           "reserving asserts (aborts) instead of failing when bookkeeping memory runs out",
+           "perform_reservation",
+           ("tests/allocator/test_upstream_defects.py::test_reserving_when_bookkeeping_runs_out_is_refused",
+            "tests/allocator/test_bookkeeping_oom.py::test_reservations_when_bookkeeping_runs_out")),
+    Defect("move-resize-asserts-out-of-bookkeeping",
+           "moving a reservation asserts (aborts) instead of failing when bookkeeping memory runs out",
+           "sel4utils_move_resize_reservation",
+           ("tests/allocator/test_upstream_defects.py::test_moving_a_reservation_when_bookkeeping_runs_out_is_refused",
+            "tests/allocator/test_bookkeeping_oom.py::test_move_resize_reservation_when_bookkeeping_runs_out",
+            "tests/allocator/test_vka_faults.py::test_growing_a_reservation_upwards_when_bookkeeping_runs_out")),
+    Defect("move-resize-checks-the-gap",
+           "moving a reservation checks the span between its old and new ends, so a move past another "
+           "reservation is refused",
+           "sel4utils_move_resize_reservation",
+           ("tests/allocator/test_upstream_defects.py::test_a_reservation_can_move_past_another",
+            "tests/allocator/test_reservations.py::test_move_resize_reservation")),
+    Defect("map-zero-pages-asserts",
+           "map_pages with num_pages 0 asserts (aborts); map_pages_at_vaddr with 0 pages succeeds",
+           "sel4utils_map_pages",
+           ("tests/allocator/test_upstream_defects.py::test_mapping_no_pages_is_refused",
+            "tests/allocator/test_vka_faults.py::test_map_implementations_refuse_no_pages_and_no_caps",
+            "tests/allocator/test_vka_faults.py::test_map_implementation_refuses_zero_pages")),
+    Defect("map-pages-wrapper-checks-new-pages",
+           "the vspace_map_pages wrapper checks the new_pages field, then calls map_pages",
+           "vspace_map_pages",
+           ("tests/wrappers/test_vspace_table.py::test_each_wrapper_survives_its_field_missing[map_pages]",)),
+    Defect("allocated-object-null-vspace",
+           "vspace_allocated_object goes on after its fatal log with a NULL vspace",
+           "vspace_allocated_object",
+           ("tests/wrappers/test_wrapper_refusals.py::test_each_wrapper_check_refuses_without_calling_through"
+            "[allocated_object: NULL vspace]",)),
+    Defect("free-by-vaddr-without-reservation",
+           "free_reservation_by_vaddr dereferences NULL when no reservation holds the address",
+           "sel4utils_free_reservation_by_vaddr",
+           ("tests/allocator/test_upstream_defects.py::test_free_reservation_by_vaddr_where_none_is_refused",
+            "tests/allocator/test_upstream_gaps.py::test_free_reservation_by_vaddr_without_a_reservation_is_an_error")),
+    Defect("share-null-start",
+           "the vspace_share_mem_at_vaddr wrapper lets a NULL start through",
+           "vspace_share_mem_at_vaddr",
+           ("tests/wrappers/test_wrapper_refusals.py::test_each_wrapper_check_refuses_without_calling_through"
+            "[share: from page 0]",)),
+    Defect("find-range-walks-pages",
+           "an anywhere reservation searches page by page: hours when it does not fit",
+           "find_range",
+           ("tests/allocator/test_upstream_defects.py::test_an_anywhere_reservation_too_large_to_fit_is_refused_quickly",
+            "tests/allocator/test_vka_faults.py::test_anywhere_allocation_at_the_top_of_the_address_space",
+            "tests/allocator/test_vspace_lifecycle.py::test_anywhere_allocation_runs_out_cleanly")),
+    Defect("reserve-aligned-writes-freed-struct",
+           "reserve_range_aligned marks its struct malloced after freeing it when no range fits",
+           "sel4utils_reserve_range_aligned",
+           ("tests/allocator/test_upstream_defects.py::test_a_failed_aligned_reservation_does_not_write_to_freed_memory",)),
+    Defect("size-bits-unchecked",
+           "the map and new_pages implementations accept a size_bits that is no frame size",
+           "sel4utils_map_pages",
+           ("tests/allocator/test_upstream_defects.py::test_a_size_that_is_no_frame_is_refused",
+            "tests/allocator/test_sel4utils_edges.py::test_implementations_refuse_sizes_that_are_no_frame")),
+    Defect("range-past-the-tables",
+           "a range at or past 2^48 is reserved (indexing past the top-level table) or asserts",
+           "sel4utils_reserve_range_at",
+           ("tests/allocator/test_upstream_defects.py::test_a_range_past_the_top_of_the_tables_is_refused",
+            "tests/allocator/test_vspace_lifecycle.py::test_the_kernel_window_and_beyond_are_refused",
+            "tests/allocator/test_sel4utils_edges.py::test_ranges_past_the_tables_reach_are_refused")),
 )
 
 
@@ -92,8 +169,20 @@ def defects_of(nodeid: str) -> list[Defect]:
     return _BY_TEST.get(nodeid) or _BY_TEST.get(nodeid.split("[", 1)[0], [])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "vendor_only(why): the test reads vendor/'s own internals (fields, structures or host-only "
+        "refusals upstream has no counterpart of); it is skipped, saying why, on other trees",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        vendor_only = item.get_closest_marker("vendor_only")
+        if vendor_only is not None and not VENDOR_BUILD:
+            why = vendor_only.args[0] if vendor_only.args else "it reads vendor/'s internals"
+            item.add_marker(pytest.mark.skip(reason=f"vendor/ only: {why}"))
         defects = defects_of(item.nodeid)
         if defects:
             _item_defects[item.nodeid] = defects
@@ -125,32 +214,44 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _outcomes[report.nodeid] = outcome
 
 
-def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """(defects present, defects fixed, unexpected failures) from the tests' outcomes. A defect is
-    present when one of its tests failed, fixed when every one of its tests that ran passed."""
-    present, fixed = [], []
+@dataclass
+class Verdict:
+    present: list[str]          # a test of the defect failed
+    fixed: list[str]            # every test of the defect that ran passed
+    unchecked: list[str]        # every test of the defect was skipped
+    unexpected: list[str]       # failures no registered defect accounts for
+
+
+def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> Verdict:
+    """The run's verdict from its tests' outcomes; defects none of whose tests ran are left out."""
+    result = Verdict([], [], [], sorted(n for n, o in outcomes.items() if o == "failed"))
     for defect in DEFECTS:
         ran = [outcomes[n] for n, ds in item_defects.items() if defect in ds and n in outcomes]
         if any(o in ("xfailed", "failed") for o in ran):
-            present.append(defect.id)
-        elif ran and all(o in ("passed", "xpassed") for o in ran):
-            fixed.append(defect.id)
-    unexpected = sorted(n for n, o in outcomes.items() if o == "failed")
-    return present, fixed, unexpected
+            result.present.append(defect.id)
+        elif ran and all(o == "skipped" for o in ran):
+            result.unchecked.append(defect.id)
+        elif ran:
+            result.fixed.append(defect.id)
+    return result
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
     if not _outcomes:
         return
-    present, fixed, unexpected = verdict(_item_defects, _outcomes)
+    found = verdict(_item_defects, _outcomes)
     terminalreporter.section("seL4_libs under test")
     terminalreporter.write_line(f"built from: {BUILT_FROM}")
-    for defect_id in present:
-        defect = next(d for d in DEFECTS if d.id == defect_id)
-        terminalreporter.write_line(f"  present  {defect.id}: {defect.function}: {defect.summary}")
-    for name in unexpected:
+    by_id = {d.id: d for d in DEFECTS}
+    for defect_id in found.present:
+        defect = by_id[defect_id]
+        terminalreporter.write_line(f"  present    {defect.id}: {defect.function}: {defect.summary}")
+    for defect_id in found.unchecked:
+        terminalreporter.write_line(f"  unchecked  {defect_id}: its tests were skipped (see their reasons)")
+    for name in found.unexpected:
         terminalreporter.write_line(f"  unexpected failure: {name}")
+    unchecked = f"; not checked: {', '.join(found.unchecked)}" if found.unchecked else ""
     terminalreporter.write_line(
-        f"upstream defects present: {', '.join(present) or 'none'}; "
-        f"fixed in this tree: {', '.join(fixed) or 'none'}; "
-        f"unexpected failures: {len(unexpected)}")
+        f"upstream defects present: {', '.join(found.present) or 'none'}; "
+        f"fixed in this tree: {', '.join(found.fixed) or 'none'}; "
+        f"unexpected failures: {len(found.unexpected)}{unchecked}")

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The defect registry names real tests, and the run-in-a-child mechanism contains what it must:
+a test that aborts, one that segfaults, one that hangs; the run goes on and the verdict is right."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import upstream_defects as registry
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+
+def _test_functions(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+
+
+def test_every_registered_test_exists():
+    for defect in registry.DEFECTS:
+        assert defect.tests, defect.id
+        for test in defect.tests:
+            path, _, name = test.partition("::")
+            assert (ROOT / path).is_file(), test
+            assert name.split("[", 1)[0] in _test_functions(ROOT / path), test
+
+
+def test_ids_are_unique_and_entries_say_what_and_where():
+    ids = [d.id for d in registry.DEFECTS]
+    assert len(ids) == len(set(ids))
+    for defect in registry.DEFECTS:
+        assert defect.summary and "\n" not in defect.summary
+        assert defect.function.replace("_", "").isalnum(), defect.function
+
+
+def test_every_defect_has_a_small_test_of_its_own():
+    """Each defect is shown by a test written for it (in the defect test files), besides any broader
+    test that also trips on it."""
+    small = ("tests/allocator/test_upstream_defects.py", "tests/allocator/test_upstream_gaps.py",
+             "tests/deferred/test_deferred_gaps.py", "tests/wrappers/", "tests/allocator/test_reservations.py",
+             "tests/allocator/test_vspace_lifecycle.py")
+    for defect in registry.DEFECTS:
+        assert any(t.startswith(small) for t in defect.tests), defect.id
+
+
+def test_a_test_shows_the_defects_it_is_listed_under():
+    defect = registry.DEFECTS[0]
+    assert registry.defects_of(defect.tests[0]) == [defect]
+    assert registry.defects_of(defect.tests[0] + "[param]") == [defect]
+    assert registry.defects_of("tests/nowhere.py::test_nothing") == []
+
+
+def test_verdict_sorts_outcomes_into_present_fixed_unchecked_and_unexpected():
+    a, b, c = registry.DEFECTS[:3]
+    item_defects = {"t::a": [a], "t::b1": [b], "t::b2": [b], "t::c": [c]}
+    outcomes = {"t::a": "xfailed", "t::b1": "passed", "t::b2": "xpassed", "t::c": "skipped",
+                "t::other": "failed", "t::fine": "passed"}
+    found = registry.verdict(item_defects, outcomes)
+    assert found.present == [a.id] and found.fixed == [b.id] and found.unchecked == [c.id]
+    assert found.unexpected == ["t::other"]
+
+
+CHILD_TESTS = '''
+import os, signal, time
+import pytest
+
+@pytest.mark.isolated
+def test_aborts():
+    os.abort()
+
+@pytest.mark.isolated
+def test_segfaults():
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+@pytest.mark.isolated(timeout=2)
+def test_hangs():
+    while True:
+        time.sleep(0.1)
+
+@pytest.mark.isolated
+@pytest.mark.xfail(reason="known")
+def test_expected_to_crash():
+    os.abort()
+
+@pytest.mark.isolated
+def test_passes_with_output(capsys):
+    print("from the child")
+    assert True
+
+@pytest.mark.isolated
+def test_fails_plainly():
+    assert 1 == 2
+
+def test_runs_in_the_parent_after_all_that():
+    assert True
+'''
+
+
+def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    pytester.makepyfile(test_children=CHILD_TESTS)
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(passed=2, failed=4, xfailed=1)
+    result.stdout.fnmatch_lines([
+        "*_ test_aborts _*", "crashed: the interpreter died of SIGABRT",
+        "*_ test_segfaults _*", "crashed: the interpreter died of SIGSEGV",
+        "*_ test_hangs _*", "hung: no result within 2 s (child killed)",
+    ])
+    assert "assert 1 == 2" in result.stdout.str()
+
+
+def test_isolation_is_not_used_by_unmarked_tests_of_a_vendor_build():
+    from sel4vspace.lowlevel import BUILT_FROM
+
+    assert BUILT_FROM != "vendor" or not registry.EXTERNAL_BUILD
+    assert sys.modules["isolation"].DEFAULT_TIMEOUT > 0
