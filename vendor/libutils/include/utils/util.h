@@ -19,7 +19,11 @@
 #include <utils/arith.h>
 #include <utils/builtin.h>
 #include <utils/compile_time.h>
+#include <utils/config.h>
 #include <utils/stringify.h>
 #include <utils/page.h>
 #include <utils/zf_log.h>
 #include <utils/zf_log_if.h>
+
+/* util_libs' older spelling of an error line */
+#define LOG_ERROR(...) ZF_LOGE(__VA_ARGS__)
