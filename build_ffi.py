@@ -515,11 +515,9 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
     return builder
 
 
-ffibuilder = make_ffibuilder(verbose="-v" in sys.argv or __name__ == "__main__")
-
 if __name__ == "__main__":
     # In-place development build: the module lands next to the package sources.
-    ffibuilder.compile(tmpdir=str(BUILD / "cffi"), verbose=True)
+    make_ffibuilder(verbose=True).compile(tmpdir=str(BUILD / "cffi"), verbose=True)
     built = sorted((BUILD / "cffi" / "sel4vspace").glob("_native*.so"))
     target_dir = ROOT / "src" / "sel4vspace"
     for stale in target_dir.glob("_native*.so"):  # e.g. an abi3 build left by `pip install -e`

@@ -3,4 +3,5 @@
 # setup(), so this file exists to hand it over.
 from setuptools import setup
 
-setup(cffi_modules=["build_ffi.py:ffibuilder"])
+# make_ffibuilder compiles the C and returns the cffi builder; importing build_ffi compiles nothing.
+setup(cffi_modules=["build_ffi.py:make_ffibuilder"])

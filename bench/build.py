@@ -8,6 +8,7 @@ paths and linked with those objects, so native and Python figures measure the sa
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,22 @@ def _build_ffi():
     return build_ffi
 
 
-def build_harness(verbose: bool = False) -> Path:
-    """Compile what changed and link build/bench/<flavour>/harness; returns its path."""
+def build_harness(verbose: bool = False, sel4_libs: str | None = None) -> Path:
+    """Compile what changed and link build/bench/<flavour>/harness; returns its path.
+
+    sel4_libs: the seL4_libs tree to build from ("vendor" for vendor/; util_libs beside it is used
+    as the extension's build does); None keeps whatever SEL4VSPACE_SEL4_LIBS says."""
     build_ffi = _build_ffi()
+    if sel4_libs is not None:
+        saved = os.environ.get(build_ffi.SEL4_LIBS_ENV)
+        os.environ[build_ffi.SEL4_LIBS_ENV] = "" if sel4_libs == "vendor" else sel4_libs
+        try:
+            return build_harness(verbose=verbose)
+        finally:
+            if saved is None:
+                os.environ.pop(build_ffi.SEL4_LIBS_ENV)
+            else:
+                os.environ[build_ffi.SEL4_LIBS_ENV] = saved
     objects = build_ffi.compile_objects(verbose=verbose)
     out_dir = build_ffi.BUILD / "bench" / build_ffi.flavour()
     out_dir.mkdir(parents=True, exist_ok=True)

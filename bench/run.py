@@ -7,7 +7,12 @@ public Python API (bench/workloads.py). One table compares them (workload, size,
 ratio is always Python's cost over native's, so above 1 means Python is slower. Below the table
 each target of issue 7 is checked against this run's medians. ``--json PATH`` writes the same
 figures (and the raw samples) as JSON. ``--quick`` runs every workload small, to prove the
-benchmark still works; its timings mean little.
+benchmark still works; its timings mean little. The native side is built from the seL4_libs tree
+the installed extension was built from.
+
+``--against DIR`` compares two trees instead: the native harness built from vendor/ and from the
+seL4_libs tree DIR (util_libs beside it), W1-W4 on both (W5 measures only the simulated MMU), plus
+callgrind's instruction counts for W1 and W2 where valgrind is installed.
 
 Timings are medians over repetitions; wall-clock time on a shared machine is noisy, so compare
 runs of the same machine, and look at callgrind's instruction counts when a change is small.
@@ -19,8 +24,10 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -212,6 +219,84 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def installed_tree() -> str:
+    """The seL4_libs tree the installed extension was built from ("vendor" or a path): the
+    native side must run the same C as the Python side."""
+    command = [sys.executable, "-c", "from sel4vspace.lowlevel import BUILT_FROM; print(BUILT_FROM)"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def callgrind_instructions(harness: Path, workload: str, size: int, count: int, function: str) -> int | None:
+    """Instructions executed inside `function` (callgrind's Ir), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "callgrind.out"
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", f"--toggle-collect={function}",
+                   str(harness), workload, str(size), str(count)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"callgrind {workload} failed:\n{result.stderr[-2000:]}")
+        for line in out.read_text().splitlines():
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise SystemExit("callgrind wrote no totals")
+
+
+def instruction_rows(harness: Path, quick: bool) -> dict[str, float | None]:
+    """Warm instructions per page of W1 (one more cycle's difference) and per round of W2."""
+    n = 1 << (10 if quick else 14)
+    two, three = (callgrind_instructions(harness, "W1", n, reps, "bulk_cycle") for reps in (2, 3))
+    rounds = 1_000 if quick else 20_000
+    w2 = callgrind_instructions(harness, "W2", rounds, 1, "small_round")
+    return {
+        f"W1 instructions/page, N=2^{n.bit_length() - 1} (warm)": None if two is None else (three - two) / n,
+        f"W2 instructions/round, {rounds:,} rounds": None if w2 is None else w2 / rounds,
+    }
+
+
+def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]]) -> int:
+    """--against DIR: the native harness built from vendor/ and from DIR, side by side."""
+    other = str(Path(args.against).expanduser().resolve())
+    name = Path(other).name
+    harnesses = {"vendor": build_harness(sel4_libs="vendor"), name: build_harness(sel4_libs=other)}
+    rounds = 1 if args.quick else args.rounds
+    header = ("workload", "size", "unit", "vendor", name, f"{name}/vendor")
+    lines, report = [header], []
+    # W5 measures the simulated MMU alone, which is the same whatever tree the libraries come from
+    for workload, size, count in [spec for spec in specs if spec[0] != "W5"]:
+        print(f"running {workload} {_size_label(workload, size)} on both trees ...", file=sys.stderr, flush=True)
+        medians = {}
+        for tree, harness in harnesses.items():
+            medians[tree] = median_round([run_native(harness, workload, size, count) for _ in range(rounds)])
+        for row in table_rows(medians["vendor"], medians[name]):
+            lines.append((row["workload"], row["size_label"], row["unit"], f"{row['native']:,.2f}",
+                          f"{row['python']:,.2f}", f"{row['python'] / row['native']:.2f}"))
+            report.append({"workload": row["workload"], "size": row["size_label"], "unit": row["unit"],
+                           "vendor": row["native"], name: row["python"]})
+    instructions = {tree: instruction_rows(h, args.quick) for tree, h in harnesses.items()}
+    for label in instructions["vendor"]:
+        ours, theirs = instructions["vendor"][label], instructions[name][label]
+        if ours is not None and theirs is not None:
+            lines.append((label, "callgrind", "Ir", f"{ours:,.0f}", f"{theirs:,.0f}", f"{theirs / ours:.2f}"))
+            report.append({"workload": label, "size": "callgrind", "unit": "Ir", "vendor": ours, name: theirs})
+    info = machine()
+    print(f"sel4vspace benchmark, native harness, vendor/ against {other}: {info['cpu']}, {info['cores']} cores, "
+          f"{info['system']}, {info['compiler']}, {info['date']}")
+    print("(every row is a cost: above 1 in the last column, the other tree is slower or bigger)")
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for i, line in enumerate(lines):
+        cells = [line[j].ljust(widths[j]) if j < 3 else line[j].rjust(widths[j]) for j in range(len(header))]
+        print("| " + " | ".join(cells) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) if j < 3 else "-" * (w + 1) + ":" for j, w in enumerate(widths)) + "|")
+    if shutil.which("valgrind") is None:
+        print("(valgrind is not installed: no instruction counts)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": info, "against": other, "rows": report}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="every workload small: proves it runs")
@@ -219,13 +304,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="W", action="append", help="run only this workload (W1..W5); repeatable")
     parser.add_argument("--rounds", type=int, default=3, metavar="N",
                         help="rounds per workload and side, alternating, median kept (default 3; 1 with --quick)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="compare the native harness built from vendor/ with one built from the seL4_libs "
+                             "tree DIR (wall clock, and callgrind instruction counts when valgrind is there)")
     args = parser.parse_args(argv)
 
     specs = QUICK if args.quick else FULL
     if args.only:
         wanted = {w.upper() for w in args.only}
         specs = [s for s in specs if s[0] in wanted]
-    harness = build_harness()
+    if args.against:
+        return compare_trees(args, specs)
+    harness = build_harness(sel4_libs=installed_tree())
     rounds = 1 if args.quick else args.rounds
     runs = []
     for workload, size, count in specs:

@@ -14,6 +14,10 @@ from sel4vspace.lowlevel import clear_c_error
 pytest_plugins = ["isolation", "upstream_defects", "pytester"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds the C again (deselect with -m 'not slow')")
+
+
 class CLog:
     """The C library's log lines captured during a test, as (logging level name, message)."""
 

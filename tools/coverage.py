@@ -38,7 +38,7 @@ def run(command: list[str], env: dict[str, str], what: str) -> None:
 
 def build(env: dict[str, str]) -> Path:
     cffi_dir = OUT / "cffi"
-    run([sys.executable, "-c", "import build_ffi, sys; build_ffi.ffibuilder.compile(tmpdir=sys.argv[1])",
+    run([sys.executable, "-c", "import build_ffi, sys; build_ffi.make_ffibuilder().compile(tmpdir=sys.argv[1])",
          str(cffi_dir)], env, "building the instrumented extension")
     package = OUT / "pkg"
     shutil.rmtree(package, ignore_errors=True)

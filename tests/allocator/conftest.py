@@ -2,7 +2,3 @@
 """Fixtures of the allocator tests: a host world and a vspace in it (see hostworld.py)."""
 
 from hostworld import vspace, world  # noqa: F401  (pytest fixtures)
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: builds the extension again (deselect with -m 'not slow')")

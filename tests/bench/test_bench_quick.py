@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "bench" / "run.py"
@@ -45,3 +48,33 @@ def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None
     # each target is reported with a verdict, whatever it is
     assert {t["target"].split()[0] for t in report["targets"]} == {"W1", "W2", "W3", "W4", "W5"}
     assert all(isinstance(t["met"], bool) for t in report["targets"])
+
+
+@pytest.mark.slow
+def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
+    """--against DIR builds the native harness from vendor/ and from DIR and compares them; here DIR
+    is a copy of vendor/ laid out as a seL4_libs checkout (the real upstream is not at hand)."""
+    tree = tmp_path / "other_libs"
+    for lib in ("libsel4vka", "libsel4vspace", "libsel4utils"):
+        shutil.copytree(ROOT / "vendor" / lib, tree / lib)
+    out = tmp_path / "against.json"
+    result = subprocess.run([sys.executable, str(RUN), "--quick", "--only", "W2", "--only", "W1",
+                             "--against", str(tree), "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert f"vendor/ against {tree}" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if line.startswith("| workload"))
+    assert [c.strip() for c in header.strip("|").split("|")][3:] == ["vendor", "other_libs", "other_libs/vendor"]
+    report = json.loads(out.read_text())
+    kinds = {row["workload"].split()[0] for row in report["rows"]}
+    assert {"W1", "W2"} <= kinds
+    for row in report["rows"]:
+        assert row["vendor"] > 0 and row["other_libs"] > 0, row
+    counted = [row for row in report["rows"] if row["unit"] == "Ir"]
+    if shutil.which("valgrind"):
+        assert len(counted) == 2
+        # the same sources on both sides: the same instructions
+        for row in counted:
+            assert abs(row["vendor"] - row["other_libs"]) <= 0.01 * row["vendor"], row
+    else:
+        assert not counted and "valgrind is not installed" in result.stdout
