@@ -138,3 +138,38 @@ def test_tear_down_after_bookkeeping_ran_out_gives_everything_back(world):
                 break
     vspace.destroy(VSPACE_FREE)
     assert world.snapshot() == before
+
+
+@pytest.mark.isolated
+def test_a_vspace_without_its_data_is_refused(world, vspace):
+    """A vspace_t whose data is NULL (never set up, or cleared by its owner) must be refused, not
+    dereferenced."""
+    target = ffi.new("vspace_t *")
+    target[0] = vspace.vs[0]
+    target.data = ffi.NULL
+    world.select()
+    res = lib.vspace_reserve_range_at(target, vptr(BASE), PAGE, RW, 1)
+    assert res.res == ffi.NULL
+    assert lib.vspace_new_pages(target, RW, 1, 12) == ffi.NULL
+
+
+@pytest.mark.isolated
+def test_freeing_another_vspaces_reservation_is_refused(world):
+    owner, other = world.new_vspace(), world.new_vspace()
+    res = owner.reserve_at(BASE, 2 * PAGE, RW)
+    other.free_reservation(res)
+    frame = world.frame()
+    assert owner.map_at([frame.cptr], BASE, res) == 0, "the owner's reservation did not survive"
+    owner.unmap(BASE, 1)
+    owner.free_reservation(res)
+    world.free(frame)
+
+
+@pytest.mark.isolated
+def test_unmapping_part_of_a_large_frame_is_refused(world, vspace):
+    res = vspace.reserve_at(BASE, LARGE, RW)
+    frame = world.frame(21)
+    assert vspace.map_at([frame.cptr], BASE, res, 21) == 0
+    vspace.unmap(BASE, 1, 12)
+    assert [(m.vaddr, m.size_bits) for m in vspace.mappings()] == [(BASE, 21)]
+    assert vspace.get_cap(BASE) == frame.cptr
