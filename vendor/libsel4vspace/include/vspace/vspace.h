@@ -319,7 +319,7 @@ static inline int vspace_new_pages_at_vaddr(vspace_t *vspace, void *vaddr, size_
         || vspace_log_if(vspace->new_pages_at_vaddr == NULL, ZF_LOG_ERROR, __func__,
                          "vspace->new_pages_at_vaddr is NULL")
         || vspace_log_if(default_vspace_new_pages_config(num_pages, size_bits, &config) != 0, ZF_LOG_ERROR,
-                         __func__, "num_pages and size_bits make no page config")
+                         __func__, "num_pages and size_bits do not make a page config")
         || vspace_log_if(vspace_new_pages_config_set_vaddr(vaddr, &config) != 0, ZF_LOG_ERROR, __func__,
                          "vaddr could not be set in the page config")) {
         return -1;
