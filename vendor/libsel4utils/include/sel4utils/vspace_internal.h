@@ -373,7 +373,7 @@ static inline uintptr_t get_cookie(vspace_mid_level_t *top, uintptr_t vaddr)
     return bottom == NULL ? 0 : bottom->cookie[INDEX_FOR_LEVEL(vaddr, 0)];
 }
 
-/* Internal interface functions */
+/* How a sel4utils vspace maps one frame, per kind of address space (set as data->map_page) */
 int sel4utils_map_page_pd(vspace_t *vspace, seL4_CPtr cap, void *vaddr, seL4_CapRights_t rights, int cacheable,
                           size_t size_bits);
 #ifdef CONFIG_VTX
