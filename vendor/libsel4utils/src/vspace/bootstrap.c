@@ -63,11 +63,13 @@ int sel4utils_get_vspace_with_map(vspace_t *loader, vspace_t *new_vspace, sel4ut
         ZF_LOGE("sel4utils_get_vspace: loader, vspace, data, vka and map_page are all required");
         return -1;
     }
-    memset(new_vspace, 0, sizeof(*new_vspace));
+    /* no operations until the top-level table exists; making it needs data (for the loader) already */
+    *new_vspace = (vspace_t) {
+        .data = data,
+        .allocated_object = allocated_object_fn,
+        .allocated_object_cookie = allocated_object_cookie,
+    };
     memset(data, 0, sizeof(*data));
-    new_vspace->data = data;
-    new_vspace->allocated_object = allocated_object_fn;
-    new_vspace->allocated_object_cookie = allocated_object_cookie;
 
     data->vka = vka;
     data->vspace_root = vspace_root;

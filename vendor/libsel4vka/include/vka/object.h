@@ -41,17 +41,17 @@ static inline int vka_object_alloc_steps(vka_t *vka, vka_object_t *object, uintp
     }
     cspacepath_t slot;
     vka_cspace_make_path(vka, object->cptr, &slot);
-    unsigned long bytes = BIT(object->size_bits);
+    unsigned long size_bits = object->size_bits;
     if (paddr == VKA_NO_PADDR) {
-        error = vka_utspace_alloc_maybe_device(vka, &slot, object->type, object->size_bits, can_use_dev, &object->ut);
+        error = vka_utspace_alloc_maybe_device(vka, &slot, object->type, size_bits, can_use_dev, &object->ut);
         if (error != 0) {
-            ZF_LOGE("%s: no untyped memory for %lu bytes (vka error %d)", fn, bytes, error);
+            ZF_LOGE("%s: no untyped memory for 2^%lu bytes (vka error %d)", fn, size_bits, error);
         }
     } else {
-        error = vka_utspace_alloc_at(vka, &slot, object->type, object->size_bits, paddr, &object->ut);
+        error = vka_utspace_alloc_at(vka, &slot, object->type, size_bits, paddr, &object->ut);
         if (error != 0) {
-            ZF_LOGE("%s: no untyped memory for %lu bytes at paddr %p (vka error %d)", fn, bytes, (void *) paddr,
-                    error);
+            ZF_LOGE("%s: no untyped memory for 2^%lu bytes at paddr %p (vka error %d)", fn, size_bits,
+                    (void *) paddr, error);
         }
     }
     if (error != 0 && object->cptr != 0) {
