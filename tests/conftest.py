@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
 import pytest
 
 from sel4vspace.lowlevel import clear_c_error
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "allocator"))
+
+from hostworld import HAS_VENDOR_FIXES  # noqa: E402
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
 # defects and the end-of-run verdict on them live in upstream_defects.py.
@@ -34,6 +40,21 @@ class CLog:
 
     def clear(self) -> None:
         self._caplog.clear()
+
+    def expect(self, function: str, *lines: tuple[str, str]) -> None:
+        """Assert the lines logged, each given as (level name, what it says is wrong).
+
+        On every build: the levels, in order, and that each line names ``function``, as the C
+        function that wrote it (upstream) or at the start of its text (vendor/'s wrappers log
+        through one helper). On a build with vendor/'s fixes also the words, which read
+        "<function>: <what is wrong>".
+        """
+        records = self.records
+        assert [r.levelname for r in records] == [level for level, _ in lines], self.lines
+        for record in records:
+            assert function in (record.funcName, record.getMessage().split(": ", 1)[0]), self.lines
+        if HAS_VENDOR_FIXES:
+            assert self.lines == [(level, f"{function}: {problem}") for level, problem in lines]
 
 
 @pytest.fixture

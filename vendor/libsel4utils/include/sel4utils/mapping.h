@@ -44,9 +44,9 @@ static inline int sel4utils_map_page_leaky(vka_t *vka, seL4_CPtr pd, seL4_CPtr f
  * Copy a frame cap into a new slot and map the copy anywhere in vspace.
  *
  * @param vka       allocator for the new slot
- * @param vspace    vspace to map into
+ * @param vspace    where the copy is mapped
  * @param page      frame cap to duplicate
- * @param size_bits size of the frame
+ * @param size_bits the frame is 2^size_bits bytes
  * @return where the copy was mapped, NULL on failure
  */
 void *sel4utils_dup_and_map(vka_t *vka, vspace_t *vspace, seL4_CPtr page, size_t size_bits);
@@ -57,7 +57,7 @@ void *sel4utils_dup_and_map(vka_t *vka, vspace_t *vspace, seL4_CPtr page, size_t
  * @param vka       allocator the slot came from
  * @param vspace    vspace the copy is mapped in
  * @param mapping   address returned by sel4utils_dup_and_map
- * @param size_bits size of the frame
+ * @param size_bits the frame is 2^size_bits bytes
  */
 void sel4utils_unmap_dup(vka_t *vka, vspace_t *vspace, void *mapping, size_t size_bits);
 

@@ -18,9 +18,9 @@
  */
 static inline uint64_t sel4utils_64_get_mr(seL4_Word offset)
 {
-    uint64_t value = seL4_GetMR(offset);
-    if (SEL4UTILS_64_WORDS == 2) {
-        value |= ((uint64_t) seL4_GetMR(offset + 1)) << 32;
+    uint64_t value = 0;
+    for (seL4_Word word = 0; word < SEL4UTILS_64_WORDS; word++) {
+        value |= (uint64_t) seL4_GetMR(offset + word) << (word * 8 * sizeof(seL4_Word));
     }
     return value;
 }
@@ -28,8 +28,7 @@ static inline uint64_t sel4utils_64_get_mr(seL4_Word offset)
 /* Write a 64-bit value into the message registers starting at `offset`, low word first. */
 static inline void sel4utils_64_set_mr(seL4_Word offset, uint64_t value)
 {
-    seL4_SetMR(offset, (seL4_Word) value);
-    if (SEL4UTILS_64_WORDS == 2) {
-        seL4_SetMR(offset + 1, (seL4_Word)(value >> 32));
+    for (seL4_Word word = 0; word < SEL4UTILS_64_WORDS; word++) {
+        seL4_SetMR(offset + word, (seL4_Word)(value >> (word * 8 * sizeof(seL4_Word))));
     }
 }

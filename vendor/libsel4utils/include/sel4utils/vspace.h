@@ -90,9 +90,10 @@ typedef struct sel4utils_alloc_data {
     struct sel4utils_res_page *res_pages;
 } sel4utils_alloc_data_t;
 
+/* The sel4utils reservation behind an opaque reservation_t (NULL for a failed reservation). */
 static inline sel4utils_res_t *reservation_to_res(reservation_t res)
 {
-    return (sel4utils_res_t *) res.res;
+    return res.res;
 }
 
 /**

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <vka/vka.h>
 #include <vspace/vspace.h>
 
@@ -41,32 +42,40 @@
 void *create_level(vspace_t *vspace, size_t size);
 void *bootstrap_create_level(vspace_t *vspace, size_t size);
 
+/*
+ * A new table for a level above the bottom whose every entry starts as init (EMPTY, RESERVED or a
+ * table below), or NULL when there is no bookkeeping memory left.
+ */
 static inline void *create_mid_level(vspace_t *vspace, uintptr_t init)
 {
-    vspace_mid_level_t *level = create_level(vspace, sizeof(vspace_mid_level_t));
-    if (level != NULL) {
-        for (size_t i = 0; i < VSPACE_LEVEL_SIZE; i++) {
-            level->table[i] = init;
-        }
+    vspace_mid_level_t *mid = create_level(vspace, sizeof(*mid));
+    if (mid == NULL) {
+        return NULL;
     }
-    return level;
+    for (size_t i = 0; i < VSPACE_LEVEL_SIZE; i++) {
+        mid->table[i] = init;
+    }
+    return mid;
 }
 
+/* A new bottom table: every page's entry starts as init, with no cookie. NULL when memory is out. */
 static inline void *create_bottom_level(vspace_t *vspace, uintptr_t init)
 {
-    vspace_bottom_level_t *level = create_level(vspace, sizeof(vspace_bottom_level_t));
-    if (level != NULL) {
-        for (size_t i = 0; i < VSPACE_LEVEL_SIZE; i++) {
-            level->cap[i] = init;
-            level->cookie[i] = 0;
-        }
+    vspace_bottom_level_t *bottom = create_level(vspace, sizeof(*bottom));
+    if (bottom == NULL) {
+        return NULL;
     }
-    return level;
+    memset(bottom->cookie, 0, sizeof(bottom->cookie));
+    for (size_t i = 0; i < VSPACE_LEVEL_SIZE; i++) {
+        bottom->cap[i] = init;
+    }
+    return bottom;
 }
 
+/* The sel4utils state of a vspace made by sel4utils_get_vspace*. */
 static inline sel4utils_alloc_data_t *get_alloc_data(vspace_t *vspace)
 {
-    return (sel4utils_alloc_data_t *) vspace->data;
+    return vspace->data;
 }
 
 /*
@@ -259,16 +268,14 @@ static inline int reserve_entries(vspace_t *vspace, uintptr_t vaddr, size_t size
  */
 static inline int clear_entries_range(vspace_t *vspace, uintptr_t start, uintptr_t end, bool only_reserved)
 {
+    sel4utils_entries_op_t op = only_reserved ? SEL4UTILS_ENTRIES_UNRESERVE : SEL4UTILS_ENTRIES_CLEAR;
+    int error = sel4utils_entries_range(vspace, start, end, op, 0, 0);
     sel4utils_alloc_data_t *data = get_alloc_data(vspace);
-    int error = sel4utils_entries_range(vspace, start, end,
-                                        only_reserved ? SEL4UTILS_ENTRIES_UNRESERVE : SEL4UTILS_ENTRIES_CLEAR, 0, 0);
-    if (error) {
-        return error;
-    }
-    if (start < data->last_allocated) {
+    if (error == 0 && start < data->last_allocated) {
+        /* the next anywhere-allocation starts looking no higher than the range just freed */
         data->last_allocated = start;
     }
-    return 0;
+    return error;
 }
 
 static inline int clear_entries(vspace_t *vspace, uintptr_t vaddr, size_t size_bits)
@@ -292,23 +299,25 @@ static inline bool is_reserved_or_empty(vspace_mid_level_t *top_level, uintptr_t
 /* Nothing reserved or mapped anywhere in [start, end). */
 static inline bool is_available_range(vspace_mid_level_t *top_level, uintptr_t start, uintptr_t end)
 {
-    return is_reserved_or_empty_range(top_level, start, end, EMPTY, RESERVED);
+    return sel4utils_entries_all((uintptr_t) top_level, VSPACE_NUM_LEVELS - 1, start, end, EMPTY);
 }
 
+/* Nothing reserved or mapped in the 2^size_bits bytes at vaddr. */
 static inline bool is_available(vspace_mid_level_t *top_level, uintptr_t vaddr, size_t size_bits)
 {
-    return is_reserved_or_empty(top_level, vaddr, size_bits, EMPTY, RESERVED);
+    return is_available_range(top_level, vaddr, vaddr + BIT(size_bits));
 }
 
 /* Every page of [start, end) reserved and unmapped. */
 static inline bool is_reserved_range(vspace_mid_level_t *top_level, uintptr_t start, uintptr_t end)
 {
-    return is_reserved_or_empty_range(top_level, start, end, RESERVED, EMPTY);
+    return sel4utils_entries_all((uintptr_t) top_level, VSPACE_NUM_LEVELS - 1, start, end, RESERVED);
 }
 
+/* Every page of the 2^size_bits bytes at vaddr reserved and unmapped. */
 static inline bool is_reserved(vspace_mid_level_t *top_level, uintptr_t vaddr, size_t size_bits)
 {
-    return is_reserved_or_empty(top_level, vaddr, size_bits, RESERVED, EMPTY);
+    return is_reserved_range(top_level, vaddr, vaddr + BIT(size_bits));
 }
 
 /* The bottom level table covering vaddr, or NULL if a marker stands for it. */
@@ -364,7 +373,7 @@ static inline uintptr_t get_cookie(vspace_mid_level_t *top, uintptr_t vaddr)
     return bottom == NULL ? 0 : bottom->cookie[INDEX_FOR_LEVEL(vaddr, 0)];
 }
 
-/* Internal interface functions */
+/* How a sel4utils vspace maps one frame, per kind of address space (set as data->map_page) */
 int sel4utils_map_page_pd(vspace_t *vspace, seL4_CPtr cap, void *vaddr, seL4_CapRights_t rights, int cacheable,
                           size_t size_bits);
 #ifdef CONFIG_VTX

@@ -24,24 +24,34 @@ void *bootstrap_create_level(vspace_t *vspace, size_t size)
     return NULL;
 }
 
+/*
+ * Give vspace the sel4utils operations. Everything else in it is made anew, except what
+ * sel4utils_get_vspace_with_map set up before it could make the top-level table: the data and
+ * the owner's allocated_object callback.
+ */
 static void install_operations(vspace_t *vspace)
 {
-    vspace->new_pages = sel4utils_new_pages;
-    vspace->map_pages = sel4utils_map_pages;
-    vspace->new_pages_at_vaddr = sel4utils_new_pages_at_vaddr;
-    vspace->map_pages_at_vaddr = sel4utils_map_pages_at_vaddr;
-    vspace->deferred_rights_map_pages_at_vaddr = sel4utils_deferred_rights_map_pages_at_vaddr;
-    vspace->unmap_pages = sel4utils_unmap_pages;
-    vspace->tear_down = sel4utils_tear_down;
-    vspace->reserve_range_aligned = sel4utils_reserve_range_aligned;
-    vspace->reserve_range_at = sel4utils_reserve_range_at;
-    vspace->reserve_deferred_rights_range_at = sel4utils_reserve_deferred_rights_range_at;
-    vspace->free_reservation = sel4utils_free_reservation;
-    vspace->free_reservation_by_vaddr = sel4utils_free_reservation_by_vaddr;
-    vspace->get_cap = sel4utils_get_cap;
-    vspace->get_root = sel4utils_get_root;
-    vspace->get_cookie = sel4utils_get_cookie;
-    vspace->share_mem_at_vaddr = sel4utils_share_mem_at_vaddr;
+    *vspace = (vspace_t) {
+        .data = vspace->data,
+        .new_pages = sel4utils_new_pages,
+        .map_pages = sel4utils_map_pages,
+        .new_pages_at_vaddr = sel4utils_new_pages_at_vaddr,
+        .map_pages_at_vaddr = sel4utils_map_pages_at_vaddr,
+        .deferred_rights_map_pages_at_vaddr = sel4utils_deferred_rights_map_pages_at_vaddr,
+        .unmap_pages = sel4utils_unmap_pages,
+        .tear_down = sel4utils_tear_down,
+        .reserve_range_aligned = sel4utils_reserve_range_aligned,
+        .reserve_range_at = sel4utils_reserve_range_at,
+        .reserve_deferred_rights_range_at = sel4utils_reserve_deferred_rights_range_at,
+        .free_reservation = sel4utils_free_reservation,
+        .free_reservation_by_vaddr = sel4utils_free_reservation_by_vaddr,
+        .get_cap = sel4utils_get_cap,
+        .get_root = sel4utils_get_root,
+        .get_cookie = sel4utils_get_cookie,
+        .share_mem_at_vaddr = sel4utils_share_mem_at_vaddr,
+        .allocated_object = vspace->allocated_object,
+        .allocated_object_cookie = vspace->allocated_object_cookie,
+    };
 }
 
 int sel4utils_get_vspace_with_map(vspace_t *loader, vspace_t *new_vspace, sel4utils_alloc_data_t *data,
@@ -53,11 +63,13 @@ int sel4utils_get_vspace_with_map(vspace_t *loader, vspace_t *new_vspace, sel4ut
         ZF_LOGE("sel4utils_get_vspace: loader, vspace, data, vka and map_page are all required");
         return -1;
     }
-    memset(new_vspace, 0, sizeof(*new_vspace));
+    /* no operations until the top-level table exists; making it needs data (for the loader) already */
+    *new_vspace = (vspace_t) {
+        .data = data,
+        .allocated_object = allocated_object_fn,
+        .allocated_object_cookie = allocated_object_cookie,
+    };
     memset(data, 0, sizeof(*data));
-    new_vspace->data = data;
-    new_vspace->allocated_object = allocated_object_fn;
-    new_vspace->allocated_object_cookie = allocated_object_cookie;
 
     data->vka = vka;
     data->vspace_root = vspace_root;
@@ -84,8 +96,10 @@ int sel4utils_get_vspace(vspace_t *loader, vspace_t *new_vspace, sel4utils_alloc
                          vka_t *vka, seL4_CPtr vspace_root,
                          vspace_allocated_object_fn allocated_object_fn, void *allocated_object_cookie)
 {
-    return sel4utils_get_vspace_with_map(loader, new_vspace, data, vka, vspace_root, allocated_object_fn,
-                                         allocated_object_cookie, sel4utils_map_page_pd);
+    /* an ordinary vspace installs its frames with the seL4 paging-structure invocations */
+    sel4utils_map_page_fn map_page = sel4utils_map_page_pd;
+    return sel4utils_get_vspace_with_map(loader, new_vspace, data, vka, vspace_root,
+                                         allocated_object_fn, allocated_object_cookie, map_page);
 }
 
 int sel4utils_bootstrap_vspace(vspace_t *vspace, sel4utils_alloc_data_t *data,

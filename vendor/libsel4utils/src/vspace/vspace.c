@@ -512,21 +512,21 @@ static uintptr_t scan_entries(uintptr_t table, int level_num, uintptr_t from, ui
     return limit;
 }
 
-/* First fit from last_allocated for num_pages pages of 2^size_bits, aligned to that size. */
-static void *find_range(sel4utils_alloc_data_t *data, size_t num_pages, size_t size_bits)
+/*
+ * First fit from last_allocated for num_pages pages of 2^size_bits, aligned to that size, below the
+ * kernel's part of the address space. NULL, logged for operation, when nothing fits.
+ */
+static void *find_range(sel4utils_alloc_data_t *data, size_t num_pages, size_t size_bits, const char *operation)
 {
-    uintptr_t limit = KERNEL_RESERVED_START;
-    if (num_pages == 0 || size_bits >= 48 || num_pages > (limit >> size_bits)) {
-        ZF_LOGE("Out of virtual memory");
-        return NULL;
-    }
-    uintptr_t size = (uintptr_t) num_pages << size_bits;
+    const uintptr_t limit = KERNEL_RESERVED_START;
+    /* what could never fit below the limit is not looked for */
+    bool can_fit = num_pages != 0 && size_bits < 48 && num_pages <= (limit >> size_bits);
+    uintptr_t size = can_fit ? (uintptr_t) num_pages << size_bits : 0;
     uintptr_t cursor = data->last_allocated;
-    while (true) {
+    while (can_fit) {
         uintptr_t start = ALIGN_UP(cursor, BIT(size_bits));
         if (start < cursor || start >= limit || size > limit - start) {
-            ZF_LOGE("Out of virtual memory");
-            return NULL;
+            break;
         }
         uintptr_t used = scan_entries((uintptr_t) data->top_level, VSPACE_NUM_LEVELS - 1, start, start + size, false);
         if (used == start + size) {
@@ -535,6 +535,8 @@ static void *find_range(sel4utils_alloc_data_t *data, size_t num_pages, size_t s
         }
         cursor = scan_entries((uintptr_t) data->top_level, VSPACE_NUM_LEVELS - 1, used, limit, true);
     }
+    ZF_LOGE("%s: no free virtual memory for %zu pages of 2^%zu bytes", operation, num_pages, size_bits);
+    return NULL;
 }
 
 /* ---- new pages ------------------------------------------------------------------------------- */
@@ -543,13 +545,13 @@ static void *find_range(sel4utils_alloc_data_t *data, size_t num_pages, size_t s
 static int new_pages_at_vaddr(vspace_t *vspace, void *vaddr, size_t num_pages, size_t size_bits,
                               seL4_CapRights_t rights, int cacheable, bool can_use_dev)
 {
-    sel4utils_alloc_data_t *data = get_alloc_data(vspace);
+    vka_t *vka = get_alloc_data(vspace)->vka;
     uintptr_t v = (uintptr_t) vaddr;
     size_t done;
     int error = seL4_NoError;
     for (done = 0; done < num_pages; done++) {
         vka_object_t frame;
-        if (vka_alloc_frame_maybe_device(data->vka, size_bits, can_use_dev, &frame) != 0) {
+        if (vka_alloc_frame_maybe_device(vka, size_bits, can_use_dev, &frame) != 0) {
             ZF_LOGE("Failed to allocate page %zu of %zu", done, num_pages);
             error = seL4_NotEnoughMemory;
             break;
@@ -563,13 +565,13 @@ static int new_pages_at_vaddr(vspace_t *vspace, void *vaddr, size_t num_pages, s
             }
         }
         if (error != seL4_NoError) {
-            vka_free_object(data->vka, &frame);
+            vka_free_object(vka, &frame);
             break;
         }
         v += BIT(size_bits);
     }
     if (done < num_pages && done > 0) {
-        sel4utils_unmap_pages(vspace, vaddr, done, size_bits, data->vka);
+        sel4utils_unmap_pages(vspace, vaddr, done, size_bits, vka);
     }
     return error;
 }
@@ -612,7 +614,7 @@ void *sel4utils_new_pages(vspace_t *vspace, seL4_CapRights_t rights, size_t num_
         }
         return NULL;
     }
-    void *vaddr = find_range(data, num_pages, size_bits);
+    void *vaddr = find_range(data, num_pages, size_bits, "new_pages");
     if (vaddr == NULL) {
         return NULL;
     }
@@ -634,7 +636,7 @@ void *sel4utils_map_pages(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[
         ZF_LOGE("map_pages: invalid size_bits %zu or NULL caps", size_bits);
         return NULL;
     }
-    void *vaddr = find_range(data, num_pages, size_bits);
+    void *vaddr = find_range(data, num_pages, size_bits, "map_pages");
     if (vaddr == NULL) {
         return NULL;
     }
@@ -740,6 +742,22 @@ static bool frame_mapped_at(vspace_mid_level_t *top, uintptr_t v, size_t size_bi
     return true;
 }
 
+/*
+ * Hand an unmapped frame's cap back to vka: delete it and free its cslot, and free the frame too
+ * when cookie says the vspace allocated it (frames mapped from a caller's caps carry none: they
+ * are not the vspace's to free).
+ */
+static void give_frame_back(vka_t *vka, seL4_CPtr cap, uintptr_t cookie, size_t size_bits)
+{
+    cspacepath_t slot;
+    vka_cspace_make_path(vka, cap, &slot);
+    vka_cnode_delete(&slot);
+    vka_cspace_free(vka, cap);
+    if (cookie != 0) {
+        vka_utspace_free(vka, kobject_get_type(KOBJECT_FRAME, size_bits), size_bits, cookie);
+    }
+}
+
 void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size_t size_bits, vka_t *vka)
 {
     sel4utils_alloc_data_t *data = live_data(vspace, "unmap_pages");
@@ -809,14 +827,7 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
             ZF_LOGE("Failed to unmap the frame at 0x%" PRIxPTR ", error %d", v, error);
         }
         if (vka != NULL) {
-            cspacepath_t path;
-            vka_cspace_make_path(vka, cap, &path);
-            vka_cnode_delete(&path);
-            vka_cspace_free(vka, cap);
-            /* only frames the vspace allocated itself carry a cookie; the rest are not its to free */
-            if (cookie != 0) {
-                vka_utspace_free(vka, kobject_get_type(KOBJECT_FRAME, size_bits), size_bits, cookie);
-            }
+            give_frame_back(vka, cap, cookie, size_bits);
         }
 
         /* a page inside a reservation goes back to being reserved, anything else becomes free */
@@ -880,7 +891,7 @@ int sel4utils_reserve_range_no_alloc_aligned(vspace_t *vspace, sel4utils_res_t *
         ZF_LOGE("reserve_range_aligned: invalid arguments (size %zu, size_bits %zu)", size, size_bits);
         return -1;
     }
-    void *vaddr = find_range(data, DIV_ROUND_UP(size, BIT(size_bits)), size_bits);
+    void *vaddr = find_range(data, DIV_ROUND_UP(size, BIT(size_bits)), size_bits, "reserve_range_aligned");
     if (vaddr == NULL) {
         return -1;
     }
@@ -966,13 +977,15 @@ reservation_t sel4utils_reserve_range_at(vspace_t *vspace, void *vaddr, size_t s
     return reservation;
 }
 
+/* A reservation with no rights, marked so that only deferred_rights_map_pages_at_vaddr maps into it. */
 reservation_t sel4utils_reserve_deferred_rights_range_at(vspace_t *vspace, void *vaddr, size_t size, int cacheable)
 {
-    reservation_t reservation = sel4utils_reserve_range_at(vspace, vaddr, size, seL4_NoRights, cacheable);
-    if (reservation.res != NULL) {
-        reservation_to_res(reservation)->rights_deferred = true;
+    reservation_t deferred = sel4utils_reserve_range_at(vspace, vaddr, size, seL4_NoRights, cacheable);
+    sel4utils_res_t *res = reservation_to_res(deferred);
+    if (res != NULL) {
+        res->rights_deferred = true;
     }
-    return reservation;
+    return deferred;
 }
 
 void sel4utils_free_reservation(vspace_t *vspace, reservation_t reservation)
@@ -987,11 +1000,11 @@ void sel4utils_free_reservation(vspace_t *vspace, reservation_t reservation)
         return;
     }
     /*
-     * Release every reserved page of the range. Pages still mapped stay
-     * mapped (upstream stops at the first one, leaving the rest reserved for good).
+     * Take it out of the index, then release every reserved page of its range. Pages still mapped
+     * stay mapped (upstream stops at the first one, leaving the rest reserved for good).
      */
-    clear_entries_range(vspace, res->start, res->end, true);
     remove_reservation(data, res);
+    clear_entries_range(vspace, res->start, res->end, true);
     if (res->malloced) {
         release_res(vspace, res);
     }

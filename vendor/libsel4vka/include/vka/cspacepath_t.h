@@ -39,14 +39,12 @@ static inline void cspacepath_swap(cspacepath_t *a, cspacepath_t *b)
     *b = saved;
 }
 
+/* Print every field of the path on one line; only DEBUG builds print (see CSPACEPATHPRINT). */
 static inline void cspacepath_t_print(const cspacepath_t *src)
 {
     (void) src;
-    CSPACEPATHPRINT("capPtr:     0x%" PRIxPTR "\n", (uintptr_t) src->capPtr);
-    CSPACEPATHPRINT("capDepth:   0x%" PRIxPTR "\n", (uintptr_t) src->capDepth);
-    CSPACEPATHPRINT("root:       0x%" PRIxPTR "\n", (uintptr_t) src->root);
-    CSPACEPATHPRINT("dest:       0x%" PRIxPTR "\n", (uintptr_t) src->dest);
-    CSPACEPATHPRINT("destDepth:  0x%" PRIxPTR "\n", (uintptr_t) src->destDepth);
-    CSPACEPATHPRINT("offset:     0x%" PRIxPTR "\n", (uintptr_t) src->offset);
-    CSPACEPATHPRINT("window:     0x%" PRIxPTR "\n", (uintptr_t) src->window);
+    CSPACEPATHPRINT("cspacepath_t: root 0x%" PRIxPTR ", capPtr 0x%" PRIxPTR " (depth %" PRIuPTR "), dest 0x%" PRIxPTR
+                    " (depth %" PRIuPTR "), offset %" PRIuPTR ", window %" PRIuPTR "\n",
+                    (uintptr_t) src->root, (uintptr_t) src->capPtr, (uintptr_t) src->capDepth, (uintptr_t) src->dest,
+                    (uintptr_t) src->destDepth, (uintptr_t) src->offset, (uintptr_t) src->window);
 }

@@ -9,6 +9,7 @@
 
 #include <sel4/types.h>
 #include <assert.h>
+#include <stdbool.h>
 #include <autoconf.h>
 #include <utils/util.h>
 #include <vka/arch/kobject_t.h>
@@ -38,69 +39,84 @@ enum {
     KOBJECT_SYNC_ENDPOINT = KOBJECT_ENDPOINT,
 };
 
-/* Untyped bits needed to create an object of this kind and size. */
-static inline seL4_Word kobject_get_size(kobject_t type, seL4_Word objectSize)
+/*
+ * The kinds every architecture shares: the seL4 object type of kind (or (seL4_Word) -1 for a cslot,
+ * which is no object) in *type, and in *bits the untyped bits an object of that kind and size
+ * objectSize needs. Returns false, leaving both alone, for the kinds an architecture adds.
+ */
+static inline bool kobject_generic_kind(kobject_t kind, seL4_Word objectSize, seL4_Word *type, seL4_Word *bits)
 {
-    switch (type) {
-    case KOBJECT_TCB:
-        return seL4_TCBBits;
-    case KOBJECT_CNODE:
-        return seL4_SlotBits + objectSize;
+    switch (kind) {
     case KOBJECT_CSLOT:
-        return 0;
+        *type = (seL4_Word) -1;
+        *bits = 0;
+        return true;
     case KOBJECT_UNTYPED:
-        return objectSize;
+        *type = seL4_UntypedObject;
+        *bits = objectSize;
+        return true;
+    case KOBJECT_CNODE:
+        /* objectSize counts the slots, as a power of 2 */
+        *type = seL4_CapTableObject;
+        *bits = objectSize + seL4_SlotBits;
+        return true;
+    case KOBJECT_TCB:
+        *type = seL4_TCBObject;
+        *bits = seL4_TCBBits;
+        return true;
     case KOBJECT_ENDPOINT:
-        return seL4_EndpointBits;
+        *type = seL4_EndpointObject;
+        *bits = seL4_EndpointBits;
+        return true;
     case KOBJECT_NOTIFICATION:
-        /* upstream answers with the endpoint size here; kept so sizes agree with it */
-        return seL4_EndpointBits;
-    case KOBJECT_PAGE_DIRECTORY:
-        return seL4_PageDirBits;
-    case KOBJECT_PAGE_TABLE:
-        return seL4_PageTableBits;
+        /* upstream sizes a notification as an endpoint; kept, so that both agree on every size */
+        *type = seL4_NotificationObject;
+        *bits = seL4_EndpointBits;
+        return true;
 #ifdef CONFIG_KERNEL_MCS
-    case KOBJECT_REPLY:
-        return seL4_ReplyBits;
     case KOBJECT_SCHED_CONTEXT:
-        return objectSize > seL4_MinSchedContextBits ? objectSize : seL4_MinSchedContextBits;
+        *type = seL4_SchedContextObject;
+        *bits = objectSize < seL4_MinSchedContextBits ? seL4_MinSchedContextBits : objectSize;
+        return true;
+    case KOBJECT_REPLY:
+        *type = seL4_ReplyObject;
+        *bits = seL4_ReplyBits;
+        return true;
 #endif
 #ifdef CONFIG_CACHE_COLORING
     case KOBJECT_KERNEL_IMAGE:
-        return seL4_KernelImageBits;
+        *type = seL4_KernelImageObject;
+        *bits = seL4_KernelImageBits;
+        return true;
 #endif
     default:
-        return arch_kobject_get_size(type, objectSize);
+        return false;
     }
 }
 
-/* seL4 object type number for this kind and size ((seL4_Word)-1 when there is none). */
+/* Untyped bits needed to create an object of this kind and size. */
+static inline seL4_Word kobject_get_size(kobject_t type, seL4_Word objectSize)
+{
+    seL4_Word object_type, bits;
+    if (kobject_generic_kind(type, objectSize, &object_type, &bits)) {
+        return bits;
+    }
+    /* every architecture has these two levels, but types them itself: only their sizes are known here */
+    if (type == KOBJECT_PAGE_DIRECTORY) {
+        return seL4_PageDirBits;
+    }
+    if (type == KOBJECT_PAGE_TABLE) {
+        return seL4_PageTableBits;
+    }
+    return arch_kobject_get_size(type, objectSize);
+}
+
+/* seL4 object type for this kind and size ((seL4_Word) -1 when there is none). */
 static inline seL4_Word kobject_get_type(kobject_t type, seL4_Word objectSize)
 {
-    switch (type) {
-    case KOBJECT_TCB:
-        return seL4_TCBObject;
-    case KOBJECT_CNODE:
-        return seL4_CapTableObject;
-    case KOBJECT_CSLOT:
-        return (seL4_Word) -1;
-    case KOBJECT_UNTYPED:
-        return seL4_UntypedObject;
-    case KOBJECT_ENDPOINT:
-        return seL4_EndpointObject;
-    case KOBJECT_NOTIFICATION:
-        return seL4_NotificationObject;
-#ifdef CONFIG_KERNEL_MCS
-    case KOBJECT_SCHED_CONTEXT:
-        return seL4_SchedContextObject;
-    case KOBJECT_REPLY:
-        return seL4_ReplyObject;
-#endif
-#ifdef CONFIG_CACHE_COLORING
-    case KOBJECT_KERNEL_IMAGE:
-        return seL4_KernelImageObject;
-#endif
-    default:
-        return arch_kobject_get_type(type, objectSize);
+    seL4_Word object_type, bits;
+    if (kobject_generic_kind(type, objectSize, &object_type, &bits)) {
+        return object_type;
     }
+    return arch_kobject_get_type(type, objectSize);
 }

@@ -111,151 +111,167 @@ typedef struct vka {
     vka_utspace_paddr_fn utspace_paddr;
 } vka_t;
 
+/*
+ * The checked wrappers. Each refuses a NULL vka, a NULL out-parameter and a missing implementation
+ * with an error line "<wrapper>: <what is wrong>", returning -1 (VKA_NO_PADDR, or nothing).
+ */
+
+/* A free cslot in *res. Returns 0, or an error. */
 static inline int vka_cspace_alloc(vka_t *vka, seL4_CPtr *res)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_cspace_alloc: vka is NULL");
         return -1;
     }
     if (res == NULL) {
-        ZF_LOGE("res is NULL");
+        ZF_LOGE("vka_cspace_alloc: res is NULL");
         return -1;
     }
     if (vka->cspace_alloc == NULL) {
-        ZF_LOGE("cspace_alloc is not implemented");
+        ZF_LOGE("vka_cspace_alloc: vka->cspace_alloc is NULL");
         return -1;
     }
     return vka->cspace_alloc(vka->data, res);
 }
 
+/* The path of slot in *res. With no error to return, a bad call is fatal, as upstream's is. */
 static inline void vka_cspace_make_path(vka_t *vka, seL4_CPtr slot, cspacepath_t *res)
 {
-    /* No error return exists in this interface, so a bad call is fatal, as upstream. */
     if (res == NULL) {
-        ZF_LOGF("res is NULL");
+        ZF_LOGF("vka_cspace_make_path: res is NULL");
     }
     if (vka == NULL) {
-        ZF_LOGF("vka is NULL");
+        ZF_LOGF("vka_cspace_make_path: vka is NULL");
     }
     if (vka->cspace_make_path == NULL) {
-        ZF_LOGF("cspace_make_path is not implemented");
+        ZF_LOGF("vka_cspace_make_path: vka->cspace_make_path is NULL");
     }
     vka->cspace_make_path(vka->data, slot, res);
 }
 
-/* Allocate a slot and describe it as a path in one step. */
-static inline int vka_cspace_alloc_path(vka_t *vka, cspacepath_t *res)
-{
-    seL4_CPtr slot;
-    int error = vka_cspace_alloc(vka, &slot);
-    if (error == seL4_NoError) {
-        vka_cspace_make_path(vka, slot, res);
-    }
-    return error;
-}
-
+/* Give back a slot from vka_cspace_alloc; it must hold no cap by now. */
 static inline void vka_cspace_free(vka_t *vka, seL4_CPtr slot)
 {
 #ifdef CONFIG_DEBUG_BUILD
-    /* a debug kernel can tell us the slot still holds a cap: freeing it would leak the cap */
+    /* a debug kernel can tell that the slot still holds a cap, which freeing would leak */
     if (seL4_DebugCapIdentify(slot) != 0) {
-        ZF_LOGF("slot is not free: call vka_cnode_delete first");
+        ZF_LOGF("vka_cspace_free: slot %lu still holds a cap (vka_cnode_delete it first)", (unsigned long) slot);
     }
 #endif
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_cspace_free: vka is NULL");
         return;
     }
     if (vka->cspace_free == NULL) {
-        ZF_LOGE("cspace_free is not implemented");
+        ZF_LOGE("vka_cspace_free: vka->cspace_free is NULL");
         return;
     }
     vka->cspace_free(vka->data, slot);
 }
 
+/* vka_cspace_alloc and vka_cspace_make_path in one: a free cslot, as a path in *res. */
+static inline int vka_cspace_alloc_path(vka_t *vka, cspacepath_t *res)
+{
+    seL4_CPtr slot = seL4_CapNull;
+    int error = vka_cspace_alloc(vka, &slot);
+    if (error != seL4_NoError) {
+        return error;
+    }
+    vka_cspace_make_path(vka, slot, res);
+    return seL4_NoError;
+}
+
+/* vka_cspace_free for a slot given as a path. */
 static inline void vka_cspace_free_path(vka_t *vka, cspacepath_t path)
 {
     vka_cspace_free(vka, path.capPtr);
 }
 
+/* Create an object of type and size_bits in the empty slot dest; its allocation cookie goes to *res. */
 static inline int vka_utspace_alloc(vka_t *vka, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
                                     seL4_Word *res)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_utspace_alloc: vka is NULL");
         return -1;
     }
     if (res == NULL) {
-        ZF_LOGE("res is NULL");
+        ZF_LOGE("vka_utspace_alloc: res is NULL");
         return -1;
     }
     if (vka->utspace_alloc == NULL) {
-        ZF_LOGE("utspace_alloc is not implemented");
+        ZF_LOGE("vka_utspace_alloc: vka->utspace_alloc is NULL");
         return -1;
     }
     return vka->utspace_alloc(vka->data, dest, type, size_bits, res);
 }
 
+/* As vka_utspace_alloc, from device untyped memory too when can_use_dev. */
 static inline int vka_utspace_alloc_maybe_device(vka_t *vka, const cspacepath_t *dest, seL4_Word type,
                                                  seL4_Word size_bits, bool can_use_dev, seL4_Word *res)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_utspace_alloc_maybe_device: vka is NULL");
         return -1;
     }
     if (res == NULL) {
-        ZF_LOGE("res is NULL");
+        ZF_LOGE("vka_utspace_alloc_maybe_device: res is NULL");
         return -1;
     }
     if (vka->utspace_alloc_maybe_device == NULL) {
-        ZF_LOGE("utspace_alloc_maybe_device is not implemented");
+        ZF_LOGE("vka_utspace_alloc_maybe_device: vka->utspace_alloc_maybe_device is NULL");
         return -1;
     }
     return vka->utspace_alloc_maybe_device(vka->data, dest, type, size_bits, can_use_dev, res);
 }
 
+/* As vka_utspace_alloc, at physical address paddr. */
 static inline int vka_utspace_alloc_at(vka_t *vka, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
                                        uintptr_t paddr, seL4_Word *cookie)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_utspace_alloc_at: vka is NULL");
         return -1;
     }
     if (cookie == NULL) {
-        ZF_LOGE("cookie is NULL");
+        ZF_LOGE("vka_utspace_alloc_at: cookie is NULL");
         return -1;
     }
     if (vka->utspace_alloc_at == NULL) {
-        ZF_LOGE("utspace_alloc_at is not implemented");
+        ZF_LOGE("vka_utspace_alloc_at: vka->utspace_alloc_at is NULL");
         return -1;
     }
     return vka->utspace_alloc_at(vka->data, dest, type, size_bits, paddr, cookie);
 }
 
+/*
+ * Give back the memory of an object (its caps already deleted). A vka that cannot free is fatal,
+ * as a silent leak would be worse, unless CONFIG_LIB_VKA_ALLOW_MEMORY_LEAKS says otherwise.
+ */
 static inline void vka_utspace_free(vka_t *vka, seL4_Word type, seL4_Word size_bits, seL4_Word target)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_utspace_free: vka is NULL");
         return;
     }
     if (vka->utspace_free == NULL) {
 #ifndef CONFIG_LIB_VKA_ALLOW_MEMORY_LEAKS
-        /* silently leaking memory is worse than stopping, unless configured otherwise */
-        ZF_LOGF("utspace_free is not implemented");
+        ZF_LOGF("vka_utspace_free: vka->utspace_free is NULL");
 #endif
         return;
     }
     vka->utspace_free(vka->data, type, size_bits, target);
 }
 
+/* Physical address of an object, or VKA_NO_PADDR. */
 static inline uintptr_t vka_utspace_paddr(vka_t *vka, seL4_Word target, seL4_Word type, seL4_Word size_bits)
 {
     if (vka == NULL) {
-        ZF_LOGE("vka is NULL");
+        ZF_LOGE("vka_utspace_paddr: vka is NULL");
         return VKA_NO_PADDR;
     }
     if (vka->utspace_paddr == NULL) {
-        ZF_LOGE("utspace_paddr is not implemented");
+        ZF_LOGE("vka_utspace_paddr: vka->utspace_paddr is NULL");
         return VKA_NO_PADDR;
     }
     return vka->utspace_paddr(vka->data, target, type, size_bits);

@@ -50,7 +50,8 @@ int vspace_get_ept_map_obj(seL4_Word failed_bits, vspace_map_obj_t *obj);
 static inline seL4_Error vspace_map_obj(vspace_map_obj_t *obj, seL4_CPtr cap, seL4_CPtr vspace,
                                         seL4_Word vaddr, seL4_Word attr)
 {
-    ZF_LOGF_IF(obj == NULL, "obj must not be NULL");
-    ZF_LOGF_IF(obj->map_fn == NULL, "obj must be populated");
+    /* nothing sensible can be returned for these: they are programming errors, and stop the program */
+    ZF_LOGF_IF(obj == NULL, "vspace_map_obj: obj is NULL");
+    ZF_LOGF_IF(obj->map_fn == NULL, "vspace_map_obj: obj->map_fn is NULL (obj was never filled in)");
     return obj->map_fn(cap, vspace, vaddr, attr);
 }

@@ -3,14 +3,16 @@
  * The portable virtual-memory allocator interface of seL4_libs' libsel4vspace.
  *
  * A vspace_t is a table of implementation functions; the static inline wrappers below check their
- * arguments, log what they refuse, and dispatch. This copy carries the deferred-rights series
- * (shared/seed/deferred-rights.patch): a reservation may be made without rights
- * (reserve_deferred_rights_range_at) and given its rights when pages are mapped into it
- * (deferred_rights_map_pages_at_vaddr).
+ * arguments, log what they refuse, and dispatch. This copy also has deferred-rights reservations:
+ * a reservation may be made without rights (reserve_deferred_rights_range_at) and given its rights
+ * when pages are mapped into it (deferred_rights_map_pages_at_vaddr).
+ *
+ * Every line a wrapper logs reads "<wrapper>: <what is wrong with which argument>".
  */
 #pragma once
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <vka/object.h>
 #include <vspace/page.h>
@@ -33,20 +35,39 @@ typedef struct vspace_new_pages_config {
 } vspace_new_pages_config_t;
 
 /*
+ * The one way the functions of this header report a bad call: when cond holds, log
+ * "<fn>: <problem>" at level (ZF_LOG_WARN, ZF_LOG_ERROR or ZF_LOG_FATAL). Evaluates to cond, so
+ * that a wrapper can write its checks as one || chain in the order they run: the first that holds
+ * ends the chain, and no later check looks at what it rejected (a NULL vspace, for one). A macro,
+ * so that the log record's call site is the wrapper itself.
+ */
+#define vspace_log_if(cond, level, fn, problem) __extension__ ({ \
+        bool vspace_refused_ = (cond); \
+        if (vspace_refused_) { \
+            if ((level) == ZF_LOG_WARN) { \
+                ZF_LOGW("%s: %s", (fn), (problem)); \
+            } else if ((level) == ZF_LOG_FATAL) { \
+                ZF_LOGF("%s: %s", (fn), (problem)); \
+            } else { \
+                ZF_LOGE("%s: %s", (fn), (problem)); \
+            } \
+        } \
+        vspace_refused_; })
+
+/*
  * Fill config for num_pages frames of 2^size_bits bytes at any address, from ordinary memory.
  * Returns 0, or -1 (with a warning) when num_pages is 0.
  */
 static inline int default_vspace_new_pages_config(size_t num_pages, size_t size_bits,
                                                   vspace_new_pages_config_t *config)
 {
-    if (num_pages == 0) {
-        ZF_LOGW("attempt to create 0 pages");
+    if (vspace_log_if(num_pages == 0, ZF_LOG_WARN, __func__, "num_pages is 0")) {
         return -1;
     }
-    config->vaddr = NULL;
-    config->num_pages = num_pages;
-    config->size_bits = size_bits;
-    config->can_use_dev = false;
+    *config = (vspace_new_pages_config_t) {
+        .num_pages = num_pages,
+        .size_bits = size_bits,
+    };
     return 0;
 }
 
@@ -246,20 +267,11 @@ struct vspace {
 static inline void *vspace_new_pages(vspace_t *vspace, seL4_CapRights_t rights,
                                      size_t num_pages, size_t size_bits)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL.");
-        return NULL;
-    }
-    if (vspace->new_pages == NULL) {
-        ZF_LOGE("Supplied vspace doesn't implement new_pages().");
-        return NULL;
-    }
-    if (num_pages == 0) {
-        ZF_LOGE("Called with num_pages == 0. Intentional?");
-        return NULL;
-    }
-    if (!sel4_valid_size_bits(size_bits)) {
-        ZF_LOGE("Invalid size_bits %zu", size_bits);
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->new_pages == NULL, ZF_LOG_ERROR, __func__, "vspace->new_pages is NULL")
+        || vspace_log_if(num_pages == 0, ZF_LOG_ERROR, __func__, "num_pages is 0")
+        || vspace_log_if(!sel4_valid_size_bits(size_bits), ZF_LOG_ERROR, __func__,
+                         "size_bits is not a frame size of this architecture")) {
         return NULL;
     }
     return vspace->new_pages(vspace, rights, num_pages, size_bits);
@@ -273,37 +285,27 @@ static inline void *vspace_map_pages(vspace_t *vspace, seL4_CPtr caps[], uintptr
                                      seL4_CapRights_t rights, size_t num_pages, size_t size_bits,
                                      int cacheable)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL.");
-        return NULL;
-    }
-    if (vspace->map_pages == NULL) {
-        ZF_LOGE("Supplied vspace doesn't implement map_pages().");
-        return NULL;
-    }
-    if (num_pages == 0) {
-        ZF_LOGE("Called with num_pages == 0. Intentional?");
-        return NULL;
-    }
-    if (!sel4_valid_size_bits(size_bits)) {
-        ZF_LOGE("Invalid size_bits %zu", size_bits);
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->map_pages == NULL, ZF_LOG_ERROR, __func__, "vspace->map_pages is NULL")
+        || vspace_log_if(num_pages == 0, ZF_LOG_ERROR, __func__, "num_pages is 0")
+        || vspace_log_if(!sel4_valid_size_bits(size_bits), ZF_LOG_ERROR, __func__,
+                         "size_bits is not a frame size of this architecture")) {
         return NULL;
     }
     return vspace->map_pages(vspace, caps, cookies, rights, num_pages, size_bits, cacheable);
 }
 
-/* new_pages_at_vaddr with its arguments taken from config. Returns 0, or -1. */
+/*
+ * new_pages_at_vaddr with its arguments taken from config. Returns 0, or -1.
+ * An empty reservation is reported but still passed on: refusing it is the implementation's job.
+ */
 static inline int vspace_new_pages_at_vaddr_with_config(vspace_t *vspace, vspace_new_pages_config_t *config,
                                                         reservation_t res)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")) {
         return -1;
     }
-    if (res.res == NULL) {
-        /* Upstream only complains here; the implementation refuses the NULL reservation. */
-        ZF_LOGE("reservation is required");
-    }
+    vspace_log_if(res.res == NULL, ZF_LOG_ERROR, __func__, "res is an empty reservation");
     return vspace->new_pages_at_vaddr(vspace, config->vaddr, config->num_pages, config->size_bits, res,
                                       config->can_use_dev);
 }
@@ -312,43 +314,33 @@ static inline int vspace_new_pages_at_vaddr_with_config(vspace_t *vspace, vspace
 static inline int vspace_new_pages_at_vaddr(vspace_t *vspace, void *vaddr, size_t num_pages, size_t size_bits,
                                             reservation_t reservation)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return -1;
-    }
-    if (vspace->new_pages_at_vaddr == NULL) {
-        ZF_LOGE("Unimplemented");
-        return -1;
-    }
     vspace_new_pages_config_t config;
-    if (default_vspace_new_pages_config(num_pages, size_bits, &config)) {
-        ZF_LOGE("Failed to create config");
-        return -1;
-    }
-    if (vspace_new_pages_config_set_vaddr(vaddr, &config)) {
-        ZF_LOGE("Failed to set vaddr");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->new_pages_at_vaddr == NULL, ZF_LOG_ERROR, __func__,
+                         "vspace->new_pages_at_vaddr is NULL")
+        || vspace_log_if(default_vspace_new_pages_config(num_pages, size_bits, &config) != 0, ZF_LOG_ERROR,
+                         __func__, "num_pages and size_bits do not make a page config")
+        || vspace_log_if(vspace_new_pages_config_set_vaddr(vaddr, &config) != 0, ZF_LOG_ERROR, __func__,
+                         "vaddr could not be set in the page config")) {
         return -1;
     }
     return vspace_new_pages_at_vaddr_with_config(vspace, &config, reservation);
 }
 
-/* Map frame caps at vaddr inside reservation, with its rights. Returns 0, or -1. */
+/*
+ * Map frame caps at vaddr inside reservation, with its rights. Returns 0, or -1.
+ * Address 0 may be mapped on purpose, so a NULL vaddr is only warned about.
+ */
 static inline int vspace_map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[], void *vaddr,
                                             size_t num_pages, size_t size_bits, reservation_t reservation)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(num_pages == 0, ZF_LOG_WARN, __func__, "num_pages is 0")) {
         return -1;
     }
-    if (num_pages == 0) {
-        ZF_LOGW("Attempt to map 0 pages");
-        return -1;
-    }
-    if (vaddr == NULL) {
-        ZF_LOGW("Mapping NULL");
-    }
-    if (vspace->map_pages_at_vaddr == NULL) {
-        ZF_LOGW("Unimplemented\n");
+    vspace_log_if(vaddr == NULL, ZF_LOG_WARN, __func__, "vaddr is NULL");
+    if (vspace_log_if(vspace->map_pages_at_vaddr == NULL, ZF_LOG_WARN, __func__,
+                      "vspace->map_pages_at_vaddr is NULL")) {
         return -1;
     }
     return vspace->map_pages_at_vaddr(vspace, caps, cookies, vaddr, num_pages, size_bits, reservation);
@@ -363,42 +355,31 @@ static inline int vspace_deferred_rights_map_pages_at_vaddr(vspace_t *vspace, se
                                                             void *vaddr, size_t num_pages, size_t size_bits,
                                                             seL4_CapRights_t rights, reservation_t reservation)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(num_pages == 0, ZF_LOG_WARN, __func__, "num_pages is 0")) {
         return -1;
     }
-    if (num_pages == 0) {
-        ZF_LOGW("Attempt to map 0 pages");
-        return -1;
-    }
-    if (vaddr == NULL) {
-        ZF_LOGW("Mapping NULL");
-    }
-    if (vspace->deferred_rights_map_pages_at_vaddr == NULL) {
-        ZF_LOGW("Unimplemented\n");
+    vspace_log_if(vaddr == NULL, ZF_LOG_WARN, __func__, "vaddr is NULL");
+    if (vspace_log_if(vspace->deferred_rights_map_pages_at_vaddr == NULL, ZF_LOG_WARN, __func__,
+                      "vspace->deferred_rights_map_pages_at_vaddr is NULL")) {
         return -1;
     }
     return vspace->deferred_rights_map_pages_at_vaddr(vspace, caps, cookies, vaddr, num_pages,
                                                       size_bits, rights, reservation);
 }
 
-/* Unmap num_pages pages from vaddr; vka as for vspace_unmap_pages_fn. */
+/*
+ * Unmap num_pages pages from vaddr; vka as for vspace_unmap_pages_fn.
+ * (Upstream also printf()s the page count when it is 0; this library prints nothing unasked.)
+ */
 static inline void vspace_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size_t size_bits, vka_t *vka)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(num_pages == 0, ZF_LOG_WARN, __func__, "num_pages is 0")) {
         return;
     }
-    if (num_pages == 0) {
-        /* Upstream also printf()s the count here; this library prints nothing unasked. */
-        ZF_LOGW("Attempt to unmap 0 pages");
-        return;
-    }
-    if (vaddr == NULL) {
-        ZF_LOGW("Attempt to unmap NULL\n");
-    }
-    if (vspace->unmap_pages == NULL) {
-        ZF_LOGE("Not implemented\n");
+    vspace_log_if(vaddr == NULL, ZF_LOG_WARN, __func__, "vaddr is NULL");
+    if (vspace_log_if(vspace->unmap_pages == NULL, ZF_LOG_ERROR, __func__, "vspace->unmap_pages is NULL")) {
         return;
     }
     vspace->unmap_pages(vspace, vaddr, num_pages, size_bits, vka);
@@ -407,12 +388,8 @@ static inline void vspace_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_
 /* Tear the vspace down; vka as for vspace_tear_down_fn. */
 static inline void vspace_tear_down(vspace_t *vspace, vka_t *vka)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return;
-    }
-    if (vspace->tear_down == NULL) {
-        ZF_LOGE("Not implemented");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->tear_down == NULL, ZF_LOG_ERROR, __func__, "vspace->tear_down is NULL")) {
         return;
     }
     vspace->tear_down(vspace, vka);
@@ -422,23 +399,12 @@ static inline void vspace_tear_down(vspace_t *vspace, vka_t *vka)
 static inline reservation_t vspace_reserve_range_aligned(vspace_t *vspace, size_t bytes, size_t size_bits,
                                                          seL4_CapRights_t rights, int cacheable, void **vaddr)
 {
-    reservation_t error = { .res = 0 };
-
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return error;
-    }
-    if (vspace->reserve_range_aligned == NULL) {
-        ZF_LOGE("Not implemented");
-        return error;
-    }
-    if (bytes == 0) {
-        ZF_LOGE("Attempt to reserve 0 length range");
-        return error;
-    }
-    if (vaddr == NULL) {
-        ZF_LOGE("Cannot store result at NULL");
-        return error;
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->reserve_range_aligned == NULL, ZF_LOG_ERROR, __func__,
+                         "vspace->reserve_range_aligned is NULL")
+        || vspace_log_if(bytes == 0, ZF_LOG_ERROR, __func__, "bytes is 0")
+        || vspace_log_if(vaddr == NULL, ZF_LOG_ERROR, __func__, "vaddr is NULL: nowhere to return the start")) {
+        return (reservation_t) { .res = NULL };
     }
     return vspace->reserve_range_aligned(vspace, bytes, size_bits, rights, cacheable, vaddr);
 }
@@ -447,19 +413,10 @@ static inline reservation_t vspace_reserve_range_aligned(vspace_t *vspace, size_
 static inline reservation_t vspace_reserve_range_at(vspace_t *vspace, void *vaddr,
                                                     size_t bytes, seL4_CapRights_t rights, int cacheable)
 {
-    reservation_t error = { .res = 0 };
-
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return error;
-    }
-    if (vspace->reserve_range_at == NULL) {
-        ZF_LOGE("Not implemented");
-        return error;
-    }
-    if (bytes == 0) {
-        ZF_LOGE("Attempt to reserve 0 length range");
-        return error;
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->reserve_range_at == NULL, ZF_LOG_ERROR, __func__, "vspace->reserve_range_at is NULL")
+        || vspace_log_if(bytes == 0, ZF_LOG_ERROR, __func__, "bytes is 0")) {
+        return (reservation_t) { .res = NULL };
     }
     return vspace->reserve_range_at(vspace, vaddr, bytes, rights, cacheable);
 }
@@ -471,19 +428,11 @@ static inline reservation_t vspace_reserve_range_at(vspace_t *vspace, void *vadd
 static inline reservation_t vspace_reserve_deferred_rights_range_at(vspace_t *vspace, void *vaddr,
                                                                     size_t bytes, int cacheable)
 {
-    reservation_t error = { .res = 0 };
-
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return error;
-    }
-    if (vspace->reserve_deferred_rights_range_at == NULL) {
-        ZF_LOGE("Not implemented");
-        return error;
-    }
-    if (bytes == 0) {
-        ZF_LOGE("Attempt to reserve 0 length range");
-        return error;
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->reserve_deferred_rights_range_at == NULL, ZF_LOG_ERROR, __func__,
+                         "vspace->reserve_deferred_rights_range_at is NULL")
+        || vspace_log_if(bytes == 0, ZF_LOG_ERROR, __func__, "bytes is 0")) {
+        return (reservation_t) { .res = NULL };
     }
     return vspace->reserve_deferred_rights_range_at(vspace, vaddr, bytes, cacheable);
 }
@@ -491,12 +440,9 @@ static inline reservation_t vspace_reserve_deferred_rights_range_at(vspace_t *vs
 /* Release a reservation's addresses. */
 static inline void vspace_free_reservation(vspace_t *vspace, reservation_t reservation)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return;
-    }
-    if (vspace->free_reservation == NULL) {
-        ZF_LOGE("Not implemented");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->free_reservation == NULL, ZF_LOG_ERROR, __func__,
+                         "vspace->free_reservation is NULL")) {
         return;
     }
     vspace->free_reservation(vspace, reservation);
@@ -505,58 +451,47 @@ static inline void vspace_free_reservation(vspace_t *vspace, reservation_t reser
 /* Release the reservation containing vaddr. */
 static inline void vspace_free_reservation_by_vaddr(vspace_t *vspace, void *vaddr)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return;
-    }
-    if (vspace->free_reservation_by_vaddr == NULL) {
-        ZF_LOGE("Not implemented");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->free_reservation_by_vaddr == NULL, ZF_LOG_ERROR, __func__,
+                         "vspace->free_reservation_by_vaddr is NULL")) {
         return;
     }
     vspace->free_reservation_by_vaddr(vspace, vaddr);
 }
 
-/* The frame cap mapped at vaddr, or seL4_CapNull. */
+/* The frame cap mapped at vaddr, or seL4_CapNull. Address 0 may be mapped, so NULL only warns. */
 static inline seL4_CPtr vspace_get_cap(vspace_t *vspace, void *vaddr)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")) {
         return seL4_CapNull;
     }
-    if (vaddr == NULL) {
-        ZF_LOGW("Warning: null address");
-    }
-    if (vspace->get_cap == NULL) {
-        ZF_LOGE("Not implemented\n");
+    vspace_log_if(vaddr == NULL, ZF_LOG_WARN, __func__, "vaddr is NULL");
+    if (vspace_log_if(vspace->get_cap == NULL, ZF_LOG_ERROR, __func__, "vspace->get_cap is NULL")) {
         return seL4_CapNull;
     }
     return vspace->get_cap(vspace, vaddr);
 }
 
-/* The cookie recorded for the frame mapped at vaddr, or 0. */
+/* The cookie recorded for the frame mapped at vaddr, or 0. NULL only warns, as for vspace_get_cap. */
 static inline uintptr_t vspace_get_cookie(vspace_t *vspace, void *vaddr)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")) {
         return 0;
     }
-    if (vaddr == NULL) {
-        /* Page 0 may be mapped on purpose, so this only warns. */
-        ZF_LOGW("Warning: null address");
-    }
-    if (vspace->get_cookie == NULL) {
-        ZF_LOGE("Not implemented");
+    vspace_log_if(vaddr == NULL, ZF_LOG_WARN, __func__, "vaddr is NULL");
+    if (vspace_log_if(vspace->get_cookie == NULL, ZF_LOG_ERROR, __func__, "vspace->get_cookie is NULL")) {
         return 0;
     }
     return vspace->get_cookie(vspace, vaddr);
 }
 
-/* Report object to the vspace's owner through allocated_object, if the owner asked to hear. */
+/*
+ * Report object to the vspace's owner through allocated_object, if the owner asked to hear.
+ * (Upstream logs a NULL vspace as fatal and then dereferences it; this returns instead.)
+ */
 static inline void vspace_maybe_call_allocated_object(vspace_t *vspace, vka_object_t object)
 {
-    if (vspace == NULL) {
-        /* Upstream logs and then dereferences NULL; returning keeps the process alive. */
-        ZF_LOGF("vspace is NULL");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_FATAL, __func__, "vspace is NULL")) {
         return;
     }
     if (vspace->allocated_object != NULL) {
@@ -567,41 +502,29 @@ static inline void vspace_maybe_call_allocated_object(vspace_t *vspace, vka_obje
 /* The cap of the vspace's root paging structure, or seL4_CapNull. */
 static inline seL4_CPtr vspace_get_root(vspace_t *vspace)
 {
-    if (vspace == NULL) {
-        ZF_LOGE("vspace is NULL");
-        return seL4_CapNull;
-    }
-    if (vspace->get_root == NULL) {
-        ZF_LOGE("Not implemented");
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")
+        || vspace_log_if(vspace->get_root == NULL, ZF_LOG_ERROR, __func__, "vspace->get_root is NULL")) {
         return seL4_CapNull;
     }
     return vspace->get_root(vspace);
 }
 
-/* Map the pages mapped at start in `from` into `to` at vaddr, inside res. Returns 0, or -1. */
+/*
+ * Map the pages mapped at start in `from` into `to` at vaddr, inside res. Returns 0, or -1.
+ * Sharing no pages is refused without a word; a NULL start is refused like a NULL vaddr (upstream
+ * lets it through).
+ */
 static inline int vspace_share_mem_at_vaddr(vspace_t *from, vspace_t *to, void *start, int num_pages,
                                             size_t size_bits, void *vaddr, reservation_t res)
 {
-    if (num_pages == 0) {
-        return -1;
-    } else if (num_pages < 0) {
-        ZF_LOGE("Attempted to share %d pages\n", num_pages);
-        return -1;
-    }
-    if (from == NULL) {
-        ZF_LOGE("From vspace does not exist");
-        return -1;
-    }
-    if (to == NULL) {
-        ZF_LOGE("To vspace does not exist");
-        return -1;
-    }
-    if (start == NULL || vaddr == NULL) {
-        ZF_LOGE("Cannot share memory at NULL");
-        return -1;
-    }
-    if (from->share_mem_at_vaddr == NULL) {
-        ZF_LOGE("Not implemented for this vspace\n");
+    if (num_pages == 0
+        || vspace_log_if(num_pages < 0, ZF_LOG_ERROR, __func__, "num_pages is negative")
+        || vspace_log_if(from == NULL, ZF_LOG_ERROR, __func__, "from is NULL")
+        || vspace_log_if(to == NULL, ZF_LOG_ERROR, __func__, "to is NULL")
+        || vspace_log_if(start == NULL, ZF_LOG_ERROR, __func__, "start is NULL")
+        || vspace_log_if(vaddr == NULL, ZF_LOG_ERROR, __func__, "vaddr is NULL")
+        || vspace_log_if(from->share_mem_at_vaddr == NULL, ZF_LOG_ERROR, __func__,
+                         "from->share_mem_at_vaddr is NULL")) {
         return -1;
     }
     return from->share_mem_at_vaddr(from, to, start, num_pages, size_bits, vaddr, res);

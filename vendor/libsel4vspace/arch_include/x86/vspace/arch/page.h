@@ -7,14 +7,12 @@
 #include <utils/attribute.h>
 #include <sel4/sel4.h>
 
-/* Frame sizes this architecture can map, smallest first. */
-static const UNUSED size_t sel4_page_sizes[] = {
-    seL4_PageBits,
-    seL4_LargePageBits,
+/* Frame sizes this architecture can map, smallest first: 4 KiB, 2 MiB and, when configured, 1 GiB. */
 #ifdef CONFIG_HUGE_PAGE
-    seL4_HugePageBits,
+static const UNUSED size_t sel4_page_sizes[] = { seL4_PageBits, seL4_LargePageBits, seL4_HugePageBits };
+#else
+static const UNUSED size_t sel4_page_sizes[] = { seL4_PageBits, seL4_LargePageBits };
 #endif
-};
 
 #define seL4_ARCH_Page_Map              seL4_X86_Page_Map
 #define seL4_ARCH_Page_MapIO            seL4_X86_Page_MapIO
