@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
 
 import cffi
 
@@ -83,3 +86,21 @@ def test_nothing_reaches_the_logger_when_it_is_disabled(caplog):
     assert [r for r in caplog.records if r.name == "sel4vspace.c"] == []
     error = last_c_error()
     assert error.level == lib.SEL4VSPACE_LOG_ERROR and "vspace_reserve_deferred_rights_range_at" in str(error)
+
+
+def test_a_fatal_line_ends_the_process_and_says_why_on_stderr():
+    """zf_log's fatal level never returns (util_libs' macro marks what follows unreachable), so the
+    bridge ends the process after writing the line to stderr."""
+    code = (
+        "import cffi\n"
+        "from sel4vspace import _native\n"
+        "f = cffi.FFI()\n"
+        "f.cdef('void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, const char *, ...);')\n"
+        "b = f.dlopen(_native.__file__)\n"
+        "b._zf_log_write_d(b'vka_utspace_free', b'vka.h', 7, 0xFFFF, f.NULL, b'%s', f.new('char[]', b'no utspace_free'))\n"
+        "print('returned')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == -signal.SIGABRT
+    assert "returned" not in result.stdout
+    assert "sel4vspace: fatal: vka_utspace_free (vka.h:7): no utspace_free" in result.stderr

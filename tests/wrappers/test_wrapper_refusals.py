@@ -105,7 +105,7 @@ REFUSED: dict[str, tuple[Callable[[Any, Any], Any], str]] = {
     "get_cookie: NULL vspace": (lambda vs, o: lib.vspace_get_cookie(NULL, VADDR), "ERROR"),
     "get_root: NULL vspace": (lambda vs, o: lib.vspace_get_root(NULL), "ERROR"),
     "allocated_object: NULL vspace": (
-        lambda vs, o: lib.vspace_maybe_call_allocated_object(NULL, ffi.new("vka_object_t *")[0]), "CRITICAL"),
+        lambda vs, o: lib.vspace_maybe_call_allocated_object(NULL, ffi.new("vka_object_t *")[0]), "ERROR"),
     "share: no pages": (lambda vs, o: lib.vspace_share_mem_at_vaddr(vs, o, VADDR, 0, 12, VADDR, _reservation(0x10)),
                         None),
     "share: negative pages": (

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <utils/zf_log.h>
@@ -59,6 +60,13 @@ static void record(const char *func, const char *file, unsigned line, int lvl, c
     }
     if (wanted_by_sink) {
         log_sink(&entry);
+    }
+    if (lvl == SEL4VSPACE_LOG_FATAL) {
+        /* zf_log's fatal level ends the program (util_libs' macro marks what follows unreachable);
+         * the line goes to stderr too, since no handler may be listening */
+        fprintf(stderr, "sel4vspace: fatal: %s (%s:%u): %s\n", func, file, line, entry.message);
+        fflush(stderr);
+        abort();
     }
 }
 

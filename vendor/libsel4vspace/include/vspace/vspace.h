@@ -487,11 +487,12 @@ static inline uintptr_t vspace_get_cookie(vspace_t *vspace, void *vaddr)
 
 /*
  * Report object to the vspace's owner through allocated_object, if the owner asked to hear.
- * (Upstream logs a NULL vspace as fatal and then dereferences it; this returns instead.)
+ * (Upstream logs a NULL vspace as fatal and then dereferences it, where its fatal log returns;
+ * this refuses it as an error and returns.)
  */
 static inline void vspace_maybe_call_allocated_object(vspace_t *vspace, vka_object_t object)
 {
-    if (vspace_log_if(vspace == NULL, ZF_LOG_FATAL, __func__, "vspace is NULL")) {
+    if (vspace_log_if(vspace == NULL, ZF_LOG_ERROR, __func__, "vspace is NULL")) {
         return;
     }
     if (vspace->allocated_object != NULL) {

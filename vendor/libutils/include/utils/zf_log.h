@@ -4,7 +4,8 @@
  *
  * Levels compiled out below ZF_LOG_LEVEL cost nothing. Every enabled line goes to
  * _zf_log_write_d(), which the host build implements as a bridge to Python's logging
- * (csrc/host/src/log_bridge.c) and which also records the last error line of a call.
+ * (csrc/host/src/log_bridge.c) and which also records the last error line of a call. A fatal line
+ * does not return: the writer ends the program, as util_libs' zf_log does.
  */
 #pragma once
 
