@@ -11,13 +11,15 @@ import pytest
 
 from sel4vspace.lowlevel import clear_c_error
 
+# A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
+# defects and the end-of-run verdict on them live in upstream_defects.py. Both are imported below
+# (through hostworld) before pytest loads them as plugins, so their asserts are rewritten first.
+pytest.register_assert_rewrite("isolation", "upstream_defects")
+pytest_plugins = ["isolation", "upstream_defects", "pytester"]
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "allocator"))
 
 from hostworld import HAS_VENDOR_FIXES  # noqa: E402
-
-# A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
-# defects and the end-of-run verdict on them live in upstream_defects.py.
-pytest_plugins = ["isolation", "upstream_defects", "pytester"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

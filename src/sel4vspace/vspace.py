@@ -108,7 +108,7 @@ class Reservation:
 
     def __init__(self) -> None:
         # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
-        # one segfaults on the first field read, and upstream's map paths: DESIGN.md, gap 4).
+        # one segfaults on the first field read, and upstream's map paths).
         raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
 
     @classmethod
@@ -555,7 +555,7 @@ class VSpace:
 
     @staticmethod
     def _refuse_deferred(reservation: Reservation, function: str) -> None:
-        # Upstream gap 1 (DESIGN.md): upstream maps into a deferred reservation with no rights here.
+        # Upstream's defect: it maps into a deferred reservation with no rights here.
         if reservation._res.rights_deferred:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
