@@ -13,6 +13,8 @@ from .lowlevel import _check, clear_c_error, ffi, last_c_error, lib
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
     from .vspace import VSpace
 
 __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
@@ -54,7 +56,7 @@ class _Frame:
     Every copy, at any depth, registers with the original (its parent here): revoking the
     original deletes them all, whichever cap each was copied from."""
 
-    __slots__ = ("cap", "size_bits", "object", "parent", "copies", "batch")
+    __slots__ = ("batch", "cap", "copies", "object", "parent", "size_bits")
 
     def __init__(self, cap: int, size_bits: int, obj: Any, parent: _Frame | None, batch: Any = None) -> None:
         self.cap = cap
@@ -137,7 +139,7 @@ class Kernel:
         self._finalizer()
         self._frames.clear()
 
-    def __enter__(self) -> Kernel:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

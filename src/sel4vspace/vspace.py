@@ -27,6 +27,8 @@ from .lowlevel import vspace as ll
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
     from .kernel import Kernel
 
 __all__ = ["VSpace", "Reservation", "Mapping"]
@@ -100,7 +102,7 @@ def _mapping_from_c(entry: Any) -> Mapping:
 class Reservation:
     """A reserved range of a VSpace. Its fields are read from the C reservation itself."""
 
-    __slots__ = ("_vspace", "_c", "_res", "_key", "__weakref__")
+    __slots__ = ("__weakref__", "_c", "_key", "_res", "_vspace")
     _vspace: VSpace | None
     _c: Any
     _res: Any
@@ -179,7 +181,7 @@ class Reservation:
         """Free the reservation (see :meth:`VSpace.free_reservation`)."""
         self._live().free_reservation(self)
 
-    def __enter__(self) -> Reservation:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -193,7 +195,7 @@ class Reservation:
         return f"<Reservation {self.start:#x}-{self.end:#x} {what}{'' if self.cacheable else ' uncached'}>"
 
 
-def _tear_down_host_vspace(kernel_ref: weakref.ref, key: int) -> None:
+def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
     kernel = kernel_ref()
     if kernel is not None and not kernel.closed:
         kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
@@ -229,7 +231,7 @@ class VSpace:
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
     _torn_down: bool
-    _finalizer: weakref.finalize
+    _finalizer: weakref.finalize[[weakref.ref[Kernel], int], VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
@@ -286,7 +288,7 @@ class VSpace:
         self._torn_down = True
         self._finalizer()
 
-    def __enter__(self) -> VSpace:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -304,8 +306,8 @@ class VSpace:
             raise ValueError("the reservation belongs to another vspace")
         return reservation
 
-    def _aligned(self, name: str, vaddr: Any, size_bits: int) -> int:
-        vaddr = _check.address(name, vaddr)
+    def _aligned(self, name: str, value: Any, size_bits: int) -> int:
+        vaddr = _check.address(name, value)
         if vaddr & ((1 << size_bits) - 1):
             raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
         return vaddr
@@ -504,7 +506,8 @@ class VSpace:
         if self._torn_down or not self._alive[0]:
             self._live()
         out = self._result
-        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, out)
+        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable,
+                                                    out)
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
@@ -721,7 +724,8 @@ class VSpace:
             return []
         entries = ffi.new("sel4sim_mapping_t[]", total)
         total = min(total, lib.sel4sim_vspace_mappings(kernel, self.root, entries, total))
-        return [_mapping_from_words(words) for words in _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))]
+        words = _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))
+        return [_mapping_from_words(entry) for entry in words]
 
     def read(self, vaddr: int, n: int) -> bytes:
         """Read ``n`` bytes at ``vaddr`` as user code would; VMFault if the MMU refuses."""
@@ -737,7 +741,8 @@ class VSpace:
         buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
         if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
             raise _fault(self._fault)
-        return ffi.unpack(buffer, n)
+        data: bytes = ffi.unpack(buffer, n)
+        return data
 
     def _read_long(self, vaddr: int, n: int) -> bytes:
         # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked

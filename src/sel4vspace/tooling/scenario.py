@@ -40,6 +40,7 @@ are a cap name (the whole group), ``"buf[2]"``, a slice ``"buf[1:3]"`` or a list
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -709,7 +710,7 @@ class _Checker:
     def scenario_table(self, data: Mapping[str, Any]) -> tuple[str, int, tuple[str, ...], str | None]:
         table = data.get("scenario", {})
         where = "[scenario]"
-        line_of = lambda key: self.lines.key("scenario", 0, key)  # noqa: E731
+        line_of = functools.partial(self.lines.key, "scenario", 0)
         if not isinstance(table, dict):
             self.problem("top level", "expected a table [scenario]", "scenario")
             table = {}
@@ -760,7 +761,7 @@ class _Checker:
         frames = []
         for i, table in enumerate(self.array(data, "frame")):
             where = f"[[frame]] {i + 1}"
-            line_of = lambda key, i=i: self.lines.key("frame", i, key)  # noqa: E731
+            line_of = functools.partial(self.lines.key, "frame", i)
             if not isinstance(table, dict):
                 self.problem(where, "expected a table", None, self.lines.table("frame", i))
                 continue
@@ -780,7 +781,7 @@ class _Checker:
         caps = []
         for i, table in enumerate(self.array(data, "cap")):
             where = f"[[cap]] {i + 1}"
-            line_of = lambda key, i=i: self.lines.key("cap", i, key)  # noqa: E731
+            line_of = functools.partial(self.lines.key, "cap", i)
             if not isinstance(table, dict):
                 self.problem(where, "expected a table", None, self.lines.table("cap", i))
                 continue
@@ -834,7 +835,7 @@ class _Checker:
 
     def step(self, i: int, table: Any) -> Step | None:
         number = i + 1
-        line_of = lambda key: self.lines.key("step", i, key)  # noqa: E731
+        line_of = functools.partial(self.lines.key, "step", i)
         if not isinstance(table, dict):
             self.problem(f"step {number}", "expected a table", None, self.lines.table("step", i))
             return None
@@ -931,8 +932,8 @@ class _Checker:
             values["size_bits"] = cap_bits if cap_bits is not None else 12
         # Names are defined even by a step with mistakes, so later steps are not blamed for them.
         for key, spec in keys.items():
-            if spec.defines is not None and values.get(key) is not None:
-                if self.define(values[key], spec.defines, where, key, line_of(key)) and spec.defines == CAPS:
+            if (spec.defines is not None and values.get(key) is not None
+                    and self.define(values[key], spec.defines, where, key, line_of(key)) and spec.defines == CAPS):
                     if action == "alloc_frames":
                         if values.get("count") == 0:
                             self.problem(where, "a frame group needs at least one frame", "count", line_of("count"))
