@@ -4,7 +4,7 @@
 Each step calls the Python API method of the same name and reports what it did, one line a step.
 An ``expect_*`` step that does not hold, or an operation that fails without an ``expect_error``
 around it, stops the run with a :class:`Failure` that says which step, what was expected and what
-happened. A :class:`Snapshot` of every vspace can be taken after any step.
+happened. A :class:`~sel4vspace.tooling.addrmap.Snapshot` of every vspace can be taken after any step.
 """
 
 from __future__ import annotations

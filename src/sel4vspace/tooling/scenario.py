@@ -33,8 +33,9 @@ The format, by example::
 Values: addresses are integers, numeric strings (``"0x10000000"``) or expressions over names of
 reservations (their start; ``NAME.end`` for their end) and of addresses returned by ``new_pages`` /
 ``map_pages`` (``"window + 0x1000"``); sizes also take ``K``/``M``/``G`` (or ``KiB``...) suffixes;
-rights are strings as :meth:`CapRights.from_str` reads them (``"rw"``, ``"r"``, ``"none"``); caps
-are a cap name (the whole group), ``"buf[2]"``, a slice ``"buf[1:3]"`` or a list of those.
+rights are strings as :meth:`CapRights.from_str <sel4vspace.CapRights.from_str>` reads them
+(``"rw"``, ``"r"``, ``"none"``); caps are a cap name (the whole group), ``"buf[2]"``, a slice
+``"buf[1:3]"`` or a list of those.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ __all__ = [
     "ScenarioError",
     "Step",
     "OPS",
+    "Op",
+    "Key",
     "ERROR_KINDS",
     "SEL4_ERROR_NAMES",
     "load_scenario",
@@ -461,6 +464,9 @@ VSPACE, CAPS, RESERVATION, ADDRESS = "vspace", "caps", "reservation", "address"
 
 @dataclass(frozen=True)
 class Key:
+    """One key an operation takes: how its value is read, whether it is required, its default,
+    which kind of name it must refer to and which kind it defines."""
+
     parse: Callable[[Any], Any]
     required: bool = True
     default: Any = None
@@ -492,6 +498,9 @@ _CACHEABLE = _opt(parse_bool, True)
 
 @dataclass(frozen=True)
 class Op:
+    """One operation a step may name: its keys, a one-line summary (shown by ``sel4vspace run
+    --help``) and the groups of keys of which exactly one must be given."""
+
     keys: Mapping[str, Key]
     summary: str
     one_of: tuple[tuple[str, ...], ...] = ()
