@@ -5,7 +5,7 @@ Every workload runs twice with the same inputs, each in a fresh process: in the 
 (bench/harness.c, linked from the objects the Python extension is built from) and through the
 public Python API (bench/workloads.py). One table compares them (workload, size, unit, native, Python, ratio); the
 ratio is always Python's cost over native's, so above 1 means Python is slower. Below the table
-each target of issue 7 is checked against this run's medians. ``--json PATH`` writes the same
+each performance target is checked against this run's medians. ``--json PATH`` writes the same
 figures (and the raw samples) as JSON. ``--quick`` runs every workload small, to prove the
 benchmark still works; its timings mean little.
 
@@ -135,7 +135,7 @@ def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str,
 
 
 def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Issue 7's targets, judged on this run's medians."""
+    """The performance targets, judged on this run's medians."""
     by = {}
     for native, python in runs:
         by.setdefault(native["workload"], []).append((native, python))

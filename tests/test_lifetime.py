@@ -3,7 +3,7 @@
 
 * Every object used after its C counterpart went (a torn-down VSpace, a freed Reservation, a
   closed Kernel, a deleted cap) raises StaleObjectError and touches no freed memory.
-* The inputs upstream sel4utils aborts or crashes on (DESIGN.md, "Upstream gaps" 1-4) are refused
+* The inputs upstream sel4utils aborts or crashes on (docs/design.md, "Upstream gaps" 1-4) are refused
   by the Python layer before any C of the allocator runs. To show that this holds for any
   seL4_libs the package may be built from, the tests replace the allocator's implementation
   functions in the vspace_t with traps: in this process a recording spy, and in a child

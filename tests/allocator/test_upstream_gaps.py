@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""vendor/'s fixes of the upstream gaps DESIGN.md lists (2, 3 and 4; gap 1 is in tests/deferred).
+"""vendor/'s fixes of the upstream gaps docs/design.md lists (2, 3 and 4; gap 1 is in tests/deferred).
 
 On an upstream build these are expected failures. Calls that abort or crash upstream run in a
 separate interpreter, so the suite survives them."""

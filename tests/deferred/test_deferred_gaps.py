@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Where upstream's deferred-rights series stops short (DESIGN.md, "Upstream gaps" 1):
+"""Where upstream's deferred-rights series stops short (docs/design.md, "Upstream gaps" 1):
 new_pages_at_vaddr and share_mem_at_vaddr accept a deferred reservation and map with no rights.
 vendor/ refuses both, as deferred_rights_map_pages_at_vaddr refuses a reservation with rights."""
 
