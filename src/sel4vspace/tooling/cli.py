@@ -136,6 +136,8 @@ def _load(path: Path, err: TextIO) -> Scenario | None:
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sel4vspace run``: play ``args.scenario``, printing to ``out`` / ``err`` (default stdout /
+    stderr); returns the exit status (:data:`EXIT_OK`, :data:`EXIT_FAILED`, :data:`EXIT_BAD_SCENARIO`)."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     scenario = _load(args.scenario, err)
@@ -158,6 +160,8 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
 
 
 def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sel4vspace map``: run ``args.scenario`` up to ``args.at`` and print the table (and write
+    ``args.svg``); returns the exit status, as :func:`run_command`."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     scenario = _load(args.scenario, err)
