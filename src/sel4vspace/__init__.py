@@ -14,14 +14,23 @@ The Pythonic layer::
 
 Method names are the C names without the ``vspace_`` prefix. ``sel4vspace.lowlevel`` is the C
 library as cffi sees it (``ffi``, ``lib``), for tests that drive the C directly.
+
+The compiled extension is loaded on first use of :class:`Kernel`, :class:`VSpace` and the other
+names that need it, not by ``import sel4vspace``: the pytest plugin and the scenario checker
+import this package without loading any C.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
-from .kernel import FRAME_SIZE_BITS, Kernel
 from .rights import CapRights
-from .vspace import Mapping, Reservation, VSpace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .kernel import FRAME_SIZE_BITS, Kernel
+    from .vspace import Mapping, Reservation, VSpace
 
 __version__ = "0.1.0"
 
@@ -39,3 +48,25 @@ __all__ = [
     "FRAME_SIZE_BITS",
     "__version__",
 ]
+
+# The names whose modules load the compiled extension, and where they live.
+_NEEDS_EXTENSION = {
+    "Kernel": ".kernel",
+    "FRAME_SIZE_BITS": ".kernel",
+    "VSpace": ".vspace",
+    "Reservation": ".vspace",
+    "Mapping": ".vspace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _NEEDS_EXTENSION.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sel4vspace' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Command line: ``sel4vspace demo``, ``sel4vspace run SCENARIO``, ``sel4vspace map SCENARIO``
-(also as ``python -m sel4vspace ...``)."""
+(also as ``python -m sel4vspace ...``).
+
+Exit status, for every command: 0 success; 1 the command ran and something failed (a scenario
+step, an ``expect_*`` that did not hold, the demo losing memory, an SVG that could not be
+written); 2 nothing ran (a scenario file with mistakes or unreadable, an unknown ``--at`` step,
+or a usage error reported by argparse).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .tooling.cli import add_commands
+from . import __version__
+from .tooling.cli import EXIT_BAD_SCENARIO, EXIT_FAILED, EXIT_OK, add_commands, paragraph
+
+EXIT_STATUS_HELP = f"""\
+exit status:
+  {EXIT_OK}  success
+  {EXIT_FAILED}  the command ran and something failed (a scenario step, an expect_* that did not hold,
+     the demo losing memory, an SVG that could not be written)
+  {EXIT_BAD_SCENARIO}  nothing ran: a scenario file with mistakes or unreadable, an unknown --at step, or a
+     usage error"""
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -17,19 +32,43 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(out=sys.stdout)
 
 
+def version_text() -> str:
+    """``sel4vspace VERSION``, and which seL4_libs sources and build flavour the extension has."""
+    from .lowlevel import BUILD_FLAVOUR, BUILT_FROM
+
+    return f"sel4vspace {__version__} (seL4_libs from {BUILT_FROM}, build {BUILD_FLAVOUR})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sel4vspace",
         description="seL4's vspace libraries on a simulated seL4 kernel, on the host.",
+        epilog="examples:\n"
+               "  sel4vspace demo\n"
+               "  sel4vspace run examples/deferred_rights.toml\n"
+               "  sel4vspace map examples/shared_buffer.toml --at 4 --svg map.svg\n"
+               "  sel4vspace COMMAND --help\n\n" + EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run the deferred-rights scenario and show what happened")
+    demo = commands.add_parser(
+        "demo", help="run the deferred-rights scenario and show what happened",
+        description=paragraph("A server reserves a window in a client's address space with no rights, maps frames "
+                    "there read-only (read-write in its own), writes; the client reads the bytes and faults "
+                    "on a write; everything is torn down and every byte of untyped memory and every cslot "
+                    "comes back. Each step is printed."),
+        epilog="example:\n  sel4vspace demo\n\n"
+               "exit status: 0 when the client read the bytes, its write faulted and everything came\n"
+               "back; 1 otherwise",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.set_defaults(handler=_demo)
     add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     args = build_parser().parse_args(argv)
     return int(args.handler(args))
 

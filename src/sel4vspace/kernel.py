@@ -13,6 +13,8 @@ from .lowlevel import _check, clear_c_error, ffi, last_c_error, lib
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
     from .vspace import VSpace
 
 __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
@@ -54,7 +56,7 @@ class _Frame:
     Every copy, at any depth, registers with the original (its parent here): revoking the
     original deletes them all, whichever cap each was copied from."""
 
-    __slots__ = ("cap", "size_bits", "object", "parent", "copies", "batch")
+    __slots__ = ("batch", "cap", "copies", "object", "parent", "size_bits")
 
     def __init__(self, cap: int, size_bits: int, obj: Any, parent: _Frame | None, batch: Any = None) -> None:
         self.cap = cap
@@ -95,10 +97,18 @@ class Kernel:
     """One simulated seL4 kernel (x86_64) with a root CNode and ``2**untyped_bits`` bytes of
     untyped memory, plus the host vka that allocates cslots and objects from them.
 
+    ``untyped_bits`` (12 to 47, default 28) sets the untyped memory in bytes as a power of two;
+    ``cnode_bits`` (5 to 24, default 16) the root CNode's size, ``2**cnode_bits`` slots. Untyped
+    memory costs no host memory until objects are made from it, and frame contents only once
+    written.
+
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
     once; each call selects its own. A kernel is released when it is closed (:meth:`close`, or
     the ``with`` block ends) or garbage-collected; its vspaces go with it.
-    """
+
+    Raises TypeError / ValueError naming ``untyped_bits`` or ``cnode_bits``, and
+    :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when the host cannot make the
+    kernel."""
 
     def __init__(self, untyped_bits: int = 28, cnode_bits: int = 16) -> None:
         untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
@@ -130,14 +140,17 @@ class Kernel:
 
     @property
     def closed(self) -> bool:
+        """True once the kernel was closed (or collected); every call on it then raises
+        :class:`~sel4vspace.StaleObjectError`."""
         return not self._alive[0]
 
     def close(self) -> None:
-        """Tear down every vspace of this kernel and release the kernel (idempotent)."""
+        """Tear down every vspace of this kernel (``vspace_tear_down``, then the paging structures and
+        ASIDs it used) and release the kernel and all its host memory. Idempotent."""
         self._finalizer()
         self._frames.clear()
 
-    def __enter__(self) -> Kernel:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -155,9 +168,17 @@ class Kernel:
     # ---- vspaces ----
 
     def new_vspace(self, name: str | None = None) -> VSpace:
-        """A new address space: a PML4 with an ASID, managed by a sel4utils vspace."""
+        """A new address space: a PML4 retyped from untyped memory, given an ASID
+        (``seL4_X86_ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
+        its bookkeeping. ``name`` is a label for ``repr`` and tools.
+
+        Raises TypeError if ``name`` is not a str or None, :class:`~sel4vspace.VSpaceError` if the
+        kernel has no memory or cslot left for it, :class:`~sel4vspace.StaleObjectError` if the kernel
+        was closed."""
         from .vspace import VSpace
 
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None, not {type(name).__name__}")
         self._enter()
         clear_c_error()
         host_vspace = lib.sel4vspace_host_vspace_new(self._world)
@@ -268,12 +289,18 @@ class Kernel:
     # ---- frames and caps ----
 
     def alloc_frame(self, size_bits: int = 12) -> int:
-        """Allocate one frame object from untyped memory; returns its cap."""
+        """Allocate one frame of ``2**size_bits`` bytes (12: 4 KiB, 21: 2 MiB, 30: 1 GiB) from untyped
+        memory; returns its cap. As :meth:`alloc_frames` with ``n = 1``."""
         return self.alloc_frames(1, size_bits)[0]
 
     def alloc_frames(self, n: int, size_bits: int = 12) -> list[int]:
-        """Allocate n frames of ``2**size_bits`` bytes; returns their caps. All or nothing: if
-        memory runs out part-way, the frames already allocated are freed and KernelError raised."""
+        """Allocate ``n`` frames (1 to 2**32) of ``2**size_bits`` bytes each (12, 21 or 30), each retyped
+        from untyped memory by the host vka (``seL4_Untyped_Retype``) into a fresh cslot; returns their
+        caps in order. The frames are the caller's: they stay until :meth:`delete_cap`.
+
+        All or nothing: if memory or cslots run out part-way, the frames already allocated are freed
+        and :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``, naming the frame that failed)
+        is raised. TypeError / ValueError name a bad ``n`` or ``size_bits``."""
         n = _check.integer("n", n, 1, 2**32)
         size_bits = frame_size_bits("size_bits", size_bits)
         self._enter()
@@ -306,8 +333,14 @@ class Kernel:
         return frame
 
     def copy_cap(self, cap: int, rights: CapRights | str | None = None) -> int:
-        """A new cap to the same frame, in a fresh slot: a copy, or a mint with reduced rights
-        (never more than cap has). Returns the new cap."""
+        """A new cap to the same frame, in a fresh slot: a copy, or a mint with reduced rights (never more
+        than ``cap`` has: seL4 masks them, as ``seL4_CNode_Mint`` does). ``rights`` is a
+        :class:`~sel4vspace.CapRights` or a string (``"r"``, ``"rw"``); None copies all of ``cap``'s
+        rights. Returns the new cap. A copy is unmapped even when ``cap`` is mapped, and is deleted
+        with the original when the original is.
+
+        Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
+        :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when no cslot is left."""
         frame = self._frame("cap", cap)
         c_rights = (CapRights.ALL if rights is None else CapRights.coerce(rights)).to_c()
         self._enter()
@@ -322,10 +355,13 @@ class Kernel:
         return new_cap
 
     def delete_cap(self, cap: int) -> None:
-        """Delete a frame cap. A copy goes alone (its mapping with it); an original is revoked
-        first, so every copy and every mapping of the frame goes, and the frame's memory is
-        returned to the untyped allocator. Mappings are unmapped through the vspace that made
-        them, so its allocator can use those pages again."""
+        """Delete a frame cap. A copy goes alone (``seL4_CNode_Delete``; its mapping with it); an
+        original is revoked first (``seL4_CNode_Revoke``), so every copy and every mapping of the frame
+        goes, and the frame's memory is returned to the untyped allocator. Mappings are unmapped
+        through the vspace that made them, so its allocator can use those pages again.
+
+        Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
+        :class:`~sel4vspace.KernelError` if the kernel refuses the deletion."""
         frame = self._frame("cap", cap)
         kernel = self._enter()
         info = ffi.new("sel4sim_cap_info_t *")
@@ -364,7 +400,13 @@ class Kernel:
         lib.sel4vspace_host_free_object(self._world, frame.object)
 
     def cap_info(self, cap: int) -> dict[str, Any]:
-        """What the kernel knows of a cap: type, size_bits, rights, paddr, mapped, mapped_vaddr."""
+        """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
+        libsel4 object type name, e.g. ``"seL4_X86_4K"``), ``size_bits``, ``rights``
+        (:class:`~sel4vspace.CapRights`), ``paddr``, ``mapped`` (bool) and ``mapped_vaddr`` (None when
+        unmapped).
+
+        Raises :class:`~sel4vspace.KernelError` (``seL4_InvalidCapability``) for an empty or invalid
+        slot."""
         cap = _check.integer("cap", cap)
         kernel = self._enter()
         info = ffi.new("sel4sim_cap_info_t *")
@@ -383,12 +425,12 @@ class Kernel:
 
     @property
     def untyped_free_bytes(self) -> int:
-        """Bytes of untyped memory a retype could still use."""
+        """Bytes of untyped memory a retype could still use (the kernel's view)."""
         return int(lib.sel4sim_untyped_free_bytes(self._enter()))
 
     @property
     def object_counts(self) -> dict[str, int]:
-        """Live kernel objects by libsel4 type name (zero counts left out)."""
+        """Live kernel objects by libsel4 type name (``{"seL4_X86_4K": 3, ...}``), zero counts left out."""
         kernel = self._enter()
         counts = ffi.new("size_t[]", lib.seL4_ObjectTypeCount)
         lib.sel4sim_object_counts(kernel, counts)
@@ -413,11 +455,11 @@ class Kernel:
 
     @property
     def used_slots(self) -> int:
-        """Non-empty slots of the root CNode."""
+        """Non-empty slots of the root CNode (a count of cslots)."""
         return int(lib.sel4sim_used_slots(self._enter()))
 
     def frame_caps(self) -> list[int]:
-        """Every live frame cap handed out by this kernel (originals and copies)."""
+        """Every live frame cap handed out by this kernel (originals and copies), sorted."""
         return sorted(self._frames)
 
     def __repr__(self) -> str:

@@ -67,7 +67,7 @@ class CapRights:
                     raise ValueError(f"unknown right {word!r} in {text!r}; use r/w/g/p letters or "
                                      f"read, write, grant, grant_reply")
                 names.append(_WORDS[word.lower()])
-        return cls(**{name: True for name in names})
+        return cls(**dict.fromkeys(names, True))
 
     @classmethod
     def coerce(cls, value: CapRights | str) -> CapRights:

@@ -27,6 +27,8 @@ from .lowlevel import vspace as ll
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
     from .kernel import Kernel
 
 __all__ = ["VSpace", "Reservation", "Mapping"]
@@ -63,7 +65,9 @@ _FRAME_CHECK_MESSAGES = {
 
 @dataclass(frozen=True)
 class Mapping:
-    """One page mapping as the simulated kernel records it."""
+    """One page mapping as the simulated kernel records it (a page-table entry and the cap that made
+    it). ``vaddr`` and ``paddr`` are byte addresses of the page's start; the page is
+    ``2**size_bits`` bytes (12, 21 or 30)."""
 
     vaddr: int
     size_bits: int
@@ -76,10 +80,12 @@ class Mapping:
 
     @property
     def size(self) -> int:
+        """The page's size in bytes, ``2**size_bits``."""
         return 1 << self.size_bits
 
     @property
     def end(self) -> int:
+        """The first byte address after the page."""
         return self.vaddr + self.size
 
 
@@ -98,9 +104,13 @@ def _mapping_from_c(entry: Any) -> Mapping:
 
 
 class Reservation:
-    """A reserved range of a VSpace. Its fields are read from the C reservation itself."""
+    """A reserved range of a :class:`VSpace` (a sel4utils ``reservation_t``); its fields are read from
+    the C reservation itself. Made by :meth:`VSpace.reserve_range_at`,
+    :meth:`VSpace.reserve_range_aligned` and :meth:`VSpace.reserve_deferred_rights_range_at`; a
+    context manager that frees it when the block ends. Every property raises
+    :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("_vspace", "_c", "_res", "_key", "__weakref__")
+    __slots__ = ("__weakref__", "_c", "_key", "_res", "_vspace")
     _vspace: VSpace | None
     _c: Any
     _res: Any
@@ -135,29 +145,36 @@ class Reservation:
 
     @property
     def vspace(self) -> VSpace:
+        """The :class:`VSpace` the reservation belongs to."""
         return self._live()
 
     @property
     def freed(self) -> bool:
+        """True once freed (the properties then raise StaleObjectError)."""
         return self._vspace is None
 
     @property
     def start(self) -> int:
+        """The first byte address of the range."""
         self._live()
         return int(self._res.start)
 
     @property
     def end(self) -> int:
+        """The first byte address after the range."""
         self._live()
         return int(self._res.end)
 
     @property
     def size(self) -> int:
+        """The size of the range in bytes."""
         self._live()
         return int(self._res.end - self._res.start)
 
     @property
     def rights_deferred(self) -> bool:
+        """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
+        its pages get their rights at map time."""
         self._live()
         return bool(self._res.rights_deferred)
 
@@ -169,17 +186,19 @@ class Reservation:
 
     @property
     def cacheable(self) -> bool:
+        """Whether pages mapped into it are mapped cacheable."""
         self._live()
         return bool(self._res.cacheable)
 
     def contains(self, vaddr: int, size: int = 1) -> bool:
+        """True when ``[vaddr, vaddr + size)`` (bytes) lies inside the range."""
         return self.start <= vaddr and vaddr + size <= self.end
 
     def free(self) -> None:
-        """Free the reservation (see :meth:`VSpace.free_reservation`)."""
+        """Free the reservation (:meth:`VSpace.free_reservation`, ``vspace_free_reservation``)."""
         self._live().free_reservation(self)
 
-    def __enter__(self) -> Reservation:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -193,17 +212,20 @@ class Reservation:
         return f"<Reservation {self.start:#x}-{self.end:#x} {what}{'' if self.cacheable else ' uncached'}>"
 
 
-def _tear_down_host_vspace(kernel_ref: weakref.ref, key: int) -> None:
+def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
     kernel = kernel_ref()
     if kernel is not None and not kernel.closed:
         kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
 
 
 class VSpace:
-    """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils allocator.
+    """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils vspace allocator
+    (``sel4utils_get_vspace``): a PML4 with an ASID, the allocator's reservations and its record of
+    every page it mapped.
 
-    Create with :meth:`Kernel.new_vspace`. A context manager: leaving the block tears it down.
-    """
+    Create with :meth:`Kernel.new_vspace <sel4vspace.Kernel.new_vspace>`. A context manager:
+    leaving the block tears it down. Addresses and sizes are in bytes; ``size_bits`` is a frame
+    size (12: 4 KiB, 21: 2 MiB, 30: 1 GiB); ranges must end at or below ``seL4_UserTop``."""
 
     kernel: Kernel
     """The kernel this address space lives in."""
@@ -229,7 +251,7 @@ class VSpace:
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
     _torn_down: bool
-    _finalizer: weakref.finalize
+    _finalizer: weakref.finalize[[weakref.ref[Kernel], int], VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
@@ -260,6 +282,7 @@ class VSpace:
 
     @property
     def torn_down(self) -> bool:
+        """True once the vspace was torn down, or its kernel closed."""
         return self._torn_down or self.kernel.closed
 
     def _live(self) -> Any:
@@ -275,10 +298,11 @@ class VSpace:
         return self._c
 
     def tear_down(self) -> None:
-        """Tear the vspace down: every mapping, reservation and paging structure goes, frames the
-        vspace allocated itself (new_pages) are freed (and unmapped wherever they were shared),
-        frames the caller mapped stay the caller's, unmapped. Garbage collection of an unreferenced
-        VSpace does the same."""
+        """Tear the vspace down (``vspace_tear_down``): every mapping, reservation and paging structure
+        goes, frames the vspace allocated itself (new_pages) are freed (and unmapped wherever they were
+        shared), frames the caller mapped stay the caller's, unmapped. Garbage collection of an
+        unreferenced VSpace does the same. Raises :class:`~sel4vspace.StaleObjectError` if the vspace
+        was torn down or its kernel closed."""
         self._live()
         for reservation in list(self._reservations.values()):
             reservation._vspace = None
@@ -286,7 +310,7 @@ class VSpace:
         self._torn_down = True
         self._finalizer()
 
-    def __enter__(self) -> VSpace:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -304,8 +328,8 @@ class VSpace:
             raise ValueError("the reservation belongs to another vspace")
         return reservation
 
-    def _aligned(self, name: str, vaddr: Any, size_bits: int) -> int:
-        vaddr = _check.address(name, vaddr)
+    def _aligned(self, name: str, value: Any, size_bits: int) -> int:
+        vaddr = _check.address(name, value)
         if vaddr & ((1 << size_bits) - 1):
             raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
         return vaddr
@@ -361,12 +385,24 @@ class VSpace:
         return reservation
 
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
-        """Reserve ``size`` bytes at ``vaddr`` with ``rights`` for the pages mapped into it."""
+        """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) for pages mapped later with ``rights``
+        (``vspace_reserve_range_at``). ``cacheable`` applies to those mappings.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if the allocator refuses (part of the range is reserved or
+        mapped already, its bookkeeping ran out); :class:`~sel4vspace.StaleObjectError` if the vspace
+        was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
 
     def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
                               cacheable: bool = True) -> Reservation:
-        """Reserve ``size`` bytes anywhere, aligned to ``2**size_bits``."""
+        """Reserve ``size`` bytes anywhere, starting at a multiple of ``2**size_bits`` (a frame size),
+        with ``rights`` (``vspace_reserve_range_aligned``). The start is the reservation's
+        :attr:`~Reservation.start`.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if no such range is free; :class:`~sel4vspace.StaleObjectError`
+        if the vspace was torn down or its kernel closed."""
         size = _check.integer("size", size, 1)
         size_bits = frame_size_bits("size_bits", size_bits)
         c_rights = CapRights.coerce(rights).to_c()
@@ -376,8 +412,14 @@ class VSpace:
         return self._track(c_reservation)
 
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
-        """Reserve ``size`` bytes at ``vaddr`` without rights: whoever maps into it gives them
-        (:meth:`deferred_rights_map_pages_at_vaddr`)."""
+        """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) without rights: whoever maps into it
+        gives them (:meth:`deferred_rights_map_pages_at_vaddr`);
+        ``vspace_reserve_deferred_rights_range_at``. :meth:`map_pages_at_vaddr`,
+        :meth:`new_pages_at_vaddr` and :meth:`share_mem_at_vaddr` refuse a deferred reservation.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if the allocator refuses; :class:`~sel4vspace.StaleObjectError`
+        if the vspace was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
 
     def reservations(self) -> list[Reservation]:
@@ -386,8 +428,12 @@ class VSpace:
         return [self._reservations[start] for start in sorted(self._reservations)]
 
     def free_reservation(self, reservation: Reservation) -> None:
-        """Free a reservation. Refused (VSpaceError naming them) while pages in it are mapped:
-        upstream would strand those pages and the range behind them."""
+        """Free a reservation (``vspace_free_reservation``); its addresses can be reserved again.
+
+        Refused with :class:`~sel4vspace.VSpaceError` naming them while pages in it are mapped
+        (upstream sel4utils would strand those pages and the range behind them); TypeError if
+        ``reservation`` is not a :class:`Reservation`, ValueError if it belongs to another vspace,
+        :class:`~sel4vspace.StaleObjectError` if it was freed already or the vspace torn down."""
         if type(reservation) is not Reservation or reservation._vspace is not self:
             reservation = self._reservation(reservation)
         if self._torn_down or not self._alive[0]:
@@ -408,7 +454,13 @@ class VSpace:
         self._reservations.pop(reservation._key, None)
 
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
-        """Free the reservation that contains ``vaddr``."""
+        """Free the reservation that contains ``vaddr`` (``vspace_free_reservation_by_vaddr``), as
+        :meth:`free_reservation` does.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if no reservation of this vspace contains ``vaddr``, or pages
+        in it are mapped; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its
+        kernel closed."""
         if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
@@ -472,7 +524,19 @@ class VSpace:
 
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
                            cookies: Any = None) -> None:
-        """Map the frame caps at ``vaddr`` inside ``reservation``, with its rights."""
+        """Map the frame caps at ``vaddr`` inside ``reservation``, with the reservation's rights
+        (``vspace_map_pages_at_vaddr``): page ``i`` is ``caps[i]`` at ``vaddr + i * 2**size_bits``.
+
+        ``caps`` is a list or tuple of ints, or a buffer of uint64 (``array("Q")``, a NumPy ``uint64``
+        array) that C reads in place; ``cookies`` (optional) is one int per cap, recorded by the
+        allocator (:meth:`get_cookie`). Every cap must be an unmapped frame cap of ``2**size_bits``
+        bytes. All or nothing: a call that fails part-way leaves none of its pages mapped.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs (also:
+        a cap that is not a frame, is of another size or is mapped already);
+        :class:`~sel4vspace.StaleObjectError` for a deleted cap, a freed reservation or a torn-down
+        vspace; :class:`~sel4vspace.VSpaceError` if the allocator refuses (a deferred reservation, a
+        page outside the reservation or mapped already, memory for paging structures ran out)."""
         if type(reservation) is not Reservation or reservation._vspace is not self:
             reservation = self._reservation(reservation)
         c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
@@ -481,8 +545,12 @@ class VSpace:
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
                                            reservation: Reservation, size_bits: int = 12,
                                            cookies: Any = None) -> None:
-        """Map the frame caps at ``vaddr`` inside a deferred-rights ``reservation``, with
-        ``rights`` given now."""
+        """Map the frame caps at ``vaddr`` inside a deferred-rights ``reservation``, with ``rights``
+        given now (``vspace_deferred_rights_map_pages_at_vaddr``). ``rights`` is a
+        :class:`~sel4vspace.CapRights` or a string (``"rw"``, ``"r"``); the mappings' effective rights
+        are these masked by each cap's rights (seL4's ``maskVMRights``: write without read maps
+        kernel-only). Everything else is as :meth:`map_pages_at_vaddr`, whose errors it raises; the
+        allocator refuses a reservation that was made with rights."""
         if type(reservation) is not Reservation or reservation._vspace is not self:
             reservation = self._reservation(reservation)
         bits = rights._bits if type(rights) is CapRights else CapRights.coerce(rights)._bits
@@ -492,7 +560,14 @@ class VSpace:
 
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
                   cookies: Any = None) -> int:
-        """Map the frame caps anywhere, with ``rights``; returns the start address."""
+        """Map the frame caps anywhere the allocator finds room, with ``rights`` (``vspace_map_pages``);
+        returns the start address. ``caps`` and ``cookies`` as for :meth:`map_pages_at_vaddr`; all or
+        nothing.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs (also
+        for caps that are not unmapped frames of the size); :class:`~sel4vspace.StaleObjectError` for a
+        deleted cap or a torn-down vspace; :class:`~sel4vspace.VSpaceError` if the allocator fails (no
+        room, memory ran out)."""
         bits = CapRights.coerce(rights)._bits
         cacheable = _check.boolean("cacheable", cacheable)
         size_bits = frame_size_bits("size_bits", size_bits)
@@ -504,7 +579,8 @@ class VSpace:
         if self._torn_down or not self._alive[0]:
             self._live()
         out = self._result
-        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, out)
+        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable,
+                                                    out)
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
@@ -529,8 +605,13 @@ class VSpace:
                 lib.seL4_X86_Page_Unmap(cap)
 
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
-        """Allocate ``num_pages`` frames and map them anywhere with ``rights``; returns the start.
-        The frames belong to the vspace: ``unmap_pages(..., free=True)`` returns their memory."""
+        """Allocate ``num_pages`` frames of ``2**size_bits`` bytes through the vspace's own vka and map
+        them anywhere with ``rights`` (``vspace_new_pages``); returns the start address. The frames
+        belong to the vspace: ``unmap_pages(..., free=True)`` or :meth:`tear_down` returns their memory.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if memory or room runs out;
+        :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
         c_rights = CapRights.coerce(rights).to_c()
         size_bits = frame_size_bits("size_bits", size_bits)
@@ -540,7 +621,14 @@ class VSpace:
         return vaddr
 
     def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
-        """Allocate ``num_pages`` frames and map them at ``vaddr`` inside ``reservation``."""
+        """Allocate ``num_pages`` frames of ``2**size_bits`` bytes and map them at ``vaddr`` inside
+        ``reservation``, with its rights (``vspace_new_pages_at_vaddr``). The frames belong to the
+        vspace, as with :meth:`new_pages`.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` for a deferred-rights reservation (refused before the C runs:
+        upstream would map with no rights) and whatever the allocator refuses;
+        :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         reservation = self._reservation(reservation)
         size_bits = frame_size_bits("size_bits", size_bits)
         vaddr = self._aligned("vaddr", vaddr, size_bits)
@@ -563,7 +651,13 @@ class VSpace:
     def share_mem_at_vaddr(self, to: VSpace, start: int, num_pages: int, vaddr: int, reservation: Reservation,
                            size_bits: int = 12) -> None:
         """Map the ``num_pages`` pages mapped at ``start`` here into ``to`` at ``vaddr``, inside
-        ``to``'s ``reservation``, as copies of their frame caps."""
+        ``to``'s ``reservation`` and with its rights, as copies of their frame caps
+        (``vspace_share_mem_at_vaddr``). The copies belong to ``to``: unmapping them there deletes them.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs (also:
+        ``to`` of another kernel); :class:`~sel4vspace.VSpaceError` if a page at ``start`` is not mapped
+        (with that size), for a deferred-rights reservation, or when the allocator refuses;
+        :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         if not isinstance(to, VSpace):
             raise TypeError(f"to must be a VSpace, not {type(to).__name__}")
         if to.kernel is not self.kernel:
@@ -602,14 +696,19 @@ class VSpace:
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
-        """Unmap ``num_pages`` pages from ``vaddr``; reservations stay.
+        """Unmap ``num_pages`` pages of ``2**size_bits`` bytes from ``vaddr`` (``vspace_unmap_pages``);
+        reservations stay.
 
-        Frames from :meth:`Kernel.alloc_frame` (and their copies) stay the caller's: ``free=True``
-        is refused for them. Frames the vspace allocated itself (new_pages) are freed with
-        ``free=True`` (and first unmapped wherever they were shared); with ``free=False`` they
-        become the caller's, as if from :meth:`Kernel.alloc_frame` (their caps are what
-        :meth:`get_cap` said before the unmap). Caps the vspace copied for
-        :meth:`share_mem_at_vaddr` are deleted."""
+        Frames from :meth:`Kernel.alloc_frame <sel4vspace.Kernel.alloc_frame>` (and their copies) stay
+        the caller's: ``free=True`` is refused for them. Frames the vspace allocated itself (new_pages)
+        are freed with ``free=True`` (and first unmapped wherever they were shared); with ``free=False``
+        they become the caller's, as if from ``alloc_frame`` (their caps are what :meth:`get_cap` said
+        before the unmap). Caps the vspace copied for :meth:`share_mem_at_vaddr` are deleted.
+
+        Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.VSpaceError` if a page is not mapped or mapped with another size (refused
+        before the C runs: upstream asserts); :class:`~sel4vspace.StaleObjectError` if the vspace was
+        torn down or its kernel closed."""
         if (free is False and type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int
                 and type(num_pages) is int and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1)
                 and 1 <= num_pages <= _MAX_PAGES and vaddr + (num_pages << size_bits) <= USER_TOP
@@ -686,7 +785,9 @@ class VSpace:
             i = j + 1
 
     def get_cap(self, vaddr: int) -> int:
-        """The frame cap the allocator recorded at ``vaddr`` (0 when none)."""
+        """The frame cap the allocator recorded at ``vaddr`` (``vspace_get_cap``); 0 when none. Raises
+        TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
@@ -694,7 +795,9 @@ class VSpace:
         return int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr)))
 
     def get_cookie(self, vaddr: int) -> int:
-        """The allocation cookie the allocator recorded at ``vaddr`` (0 when none)."""
+        """The allocation cookie the allocator recorded at ``vaddr`` (``vspace_get_cookie``); 0 when
+        none. Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
@@ -704,7 +807,10 @@ class VSpace:
     # ---- the simulated kernel's view ----
 
     def lookup(self, vaddr: int) -> Mapping | None:
-        """The mapping covering ``vaddr`` in the kernel's page tables, or None."""
+        """The kernel's mapping covering ``vaddr`` (any byte of the page), read from the simulated page
+        tables, or None. Raises TypeError / ValueError (naming the argument) for a bad argument, before
+        any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel
+        closed."""
         if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
@@ -714,17 +820,23 @@ class VSpace:
         return _mapping_from_words(_MAPPING_WORDS.unpack(self._entry_words))
 
     def mappings(self) -> list[Mapping]:
-        """Every mapping of this address space, by address."""
+        """Every mapping of this address space as the kernel's page tables hold it, by address.
+        Raises :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         kernel = self._live()
         total = lib.sel4sim_vspace_mappings(kernel, self.root, ffi.NULL, 0)
         if total == 0:
             return []
         entries = ffi.new("sel4sim_mapping_t[]", total)
         total = min(total, lib.sel4sim_vspace_mappings(kernel, self.root, entries, total))
-        return [_mapping_from_words(words) for words in _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))]
+        words = _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))
+        return [_mapping_from_words(entry) for entry in words]
 
     def read(self, vaddr: int, n: int) -> bytes:
-        """Read ``n`` bytes at ``vaddr`` as user code would; VMFault if the MMU refuses."""
+        """Read ``n`` bytes (0 to 2**40) at ``vaddr`` through the simulated MMU, as user code would;
+        crosses pages. Raises :class:`~sel4vspace.VMFault` (the first faulting address, ``"unmapped"``
+        or ``"permission"``) if the MMU refuses any byte; TypeError / ValueError (naming the argument)
+        for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was
+        torn down or its kernel closed."""
         if not (type(vaddr) is int and type(n) is int and vaddr >= 0 and 0 <= n <= _MAX_PAGES
                 and vaddr + n <= _ADDRESS_LIMIT):
             vaddr = _check.address("vaddr", vaddr)
@@ -737,7 +849,8 @@ class VSpace:
         buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
         if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
             raise _fault(self._fault)
-        return ffi.unpack(buffer, n)
+        data: bytes = ffi.unpack(buffer, n)
+        return data
 
     def _read_long(self, vaddr: int, n: int) -> bytes:
         # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked
@@ -753,9 +866,11 @@ class VSpace:
 
     def read_into(self, vaddr: int, buffer: Any) -> int:
         """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
-        bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a
-        new ``bytes`` that :meth:`read` makes; returns the count. VMFault if the MMU refuses, and
-        then the buffer is left as it was."""
+        bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a new
+        ``bytes`` that :meth:`read` makes; returns the count. Raises :class:`~sel4vspace.VMFault` if the
+        MMU refuses, and then the buffer is left as it was; TypeError / ValueError for a buffer that is
+        read-only or not contiguous; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down
+        or its kernel closed."""
         if type(buffer) is bytearray and type(vaddr) is int and vaddr >= 0 and vaddr + len(buffer) <= _ADDRESS_LIMIT:
             view: Any = buffer
             n = len(buffer)
@@ -779,7 +894,10 @@ class VSpace:
         return n
 
     def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
-        """Write ``data`` at ``vaddr`` as user code would; VMFault (nothing written) if refused."""
+        """Write ``data`` (bytes-like) at ``vaddr`` through the simulated MMU, as user code would.
+        Raises :class:`~sel4vspace.VMFault` (nothing written) if the MMU refuses any byte; TypeError /
+        ValueError (naming the argument) for a bad argument, before any C runs;
+        :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         if (type(data) is bytes or type(data) is bytearray
                 or (type(data) is memoryview and data.itemsize == 1 and data.contiguous)) \
                 and type(vaddr) is int and vaddr >= 0 and vaddr + len(data) <= _ADDRESS_LIMIT:

@@ -135,3 +135,9 @@ def test_alloc_frames_in_one_call_per_batch_is_all_or_nothing():
         with pytest.raises(KernelError, match=r"frame 257 of 300: .*Failed to allocate frame 257 of 300"):
             k.alloc_frames(300)   # 1 MiB holds 256 frames
         assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before
+
+
+def test_new_vspace_name_must_be_a_string(kernel):
+    with pytest.raises(TypeError, match="name must be a str or None, not int"):
+        kernel.new_vspace(5)
+    assert kernel.new_vspace(None).name is None

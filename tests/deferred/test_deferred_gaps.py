@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Where upstream's deferred-rights series stops short: new_pages_at_vaddr and share_mem_at_vaddr accept a deferred reservation and map with no rights.
+"""Where upstream's deferred-rights series stops short: new_pages_at_vaddr and share_mem_at_vaddr
+accept a deferred reservation and map with no rights.
 vendor/ refuses both, as deferred_rights_map_pages_at_vaddr refuses a reservation with rights."""
 
 from __future__ import annotations

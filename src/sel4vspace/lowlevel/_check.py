@@ -49,7 +49,8 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
     try:
         view = memoryview(values)
     except TypeError:
-        raise TypeError(f"{name} must be a list/tuple of ints or a uint64 buffer, not {type(values).__name__}") from None
+        raise TypeError(f"{name} must be a list/tuple of ints or a uint64 buffer, "
+                        f"not {type(values).__name__}") from None
     if view.ndim != 1 or view.itemsize != 8 or view.format not in ("Q", "L", "<Q", "=Q", "<L", "=L"):
         raise TypeError(f"{name} buffer must be one-dimensional unsigned 64-bit (format 'Q'), got "
                         f"format {view.format!r} with itemsize {view.itemsize}")

@@ -9,7 +9,8 @@ came from. The ZF_LOG level maps to the logging level of the same meaning.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 LOGGER_NAME = "sel4vspace.c"
 logger = logging.getLogger(LOGGER_NAME)

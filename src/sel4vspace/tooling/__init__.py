@@ -6,7 +6,7 @@
 * :mod:`.addrmap` is the neutral picture of the address spaces (a snapshot) and its text table.
 * :mod:`.svg` draws a snapshot as an SVG picture.
 
-Only :mod:`.runner` (through :mod:`._api`) needs the compiled extension; the rest is pure Python.
+Only :mod:`.runner` (through ``_api``) needs the compiled extension; the rest is pure Python.
 """
 
 from __future__ import annotations

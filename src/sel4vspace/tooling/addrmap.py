@@ -196,10 +196,11 @@ def _containing(reservations: Sequence[ReservationView], start: int, end: int) -
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str) -> list[str]:
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = []
     for cells in (header, *rows):
-        lines.append((indent + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths))).rstrip())
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        lines.append((indent + "  ".join(padded)).rstrip())
     return lines
 
 

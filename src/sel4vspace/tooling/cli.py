@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,9 +20,26 @@ from .addrmap import render_table
 from .scenario import OPS, Scenario, ScenarioError, load_scenario
 from .svg import render_svg
 
-__all__ = ["add_commands"]
+__all__ = ["EXIT_BAD_SCENARIO", "EXIT_FAILED", "EXIT_OK", "add_commands", "map_command", "run_command"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_SCENARIO = 0, 1, 2
+
+RUN_EXAMPLES = """\
+examples:
+  sel4vspace run examples/deferred_rights.toml      each step and its result
+  sel4vspace run -q examples/deferred_rights.toml   only the verdict
+  sel4vspace run -v examples/remap_rights.toml      also the C library's log lines"""
+
+MAP_EXAMPLES = """\
+examples:
+  sel4vspace map examples/deferred_rights.toml                  at the scenario's map_at step
+  sel4vspace map examples/shared_buffer.toml --at 4             right after step 4 (a number or a label)
+  sel4vspace map examples/deferred_rights.toml --svg map.svg    also draw it"""
+
+
+def paragraph(text: str) -> str:
+    """Text wrapped for a help screen whose formatter keeps line breaks as written."""
+    return textwrap.fill(text, 78)
 
 
 def operations_reference() -> str:
@@ -50,10 +68,11 @@ def add_commands(commands: Any) -> None:
     """Add ``run`` and ``map`` to an argparse subparsers object."""
     run = commands.add_parser(
         "run", help="run a scenario file on the simulated kernel",
-        description="Run a scenario (TOML) on the simulated kernel and print each step and its result. "
-                    "Exit status 1 when a step fails (an expect_* that does not hold, or an operation "
-                    "that fails unexpectedly), 2 when the file has mistakes.",
-        epilog=operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=paragraph("Run a scenario (TOML) on the simulated kernel and print each step and its result. "
+                    "Exit status 0 when every step ran and every expect_* held, 1 when a step fails (an "
+                    "expect_* that does not hold, or an operation that fails unexpectedly), 2 when the file "
+                    "has mistakes (all listed; nothing ran)."),
+        epilog=RUN_EXAMPLES + "\n\n" + operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     run.add_argument("-v", "--verbose", action="store_true",
@@ -62,8 +81,11 @@ def add_commands(commands: Any) -> None:
 
     map_ = commands.add_parser(
         "map", help="run a scenario and show every vspace's reservations and mappings",
-        description="Run a scenario up to a step (--at, else the scenario's map_at, else the end) and "
-                    "show each vspace's reservations and mappings as a table; --svg also draws them.")
+        description=paragraph("Run a scenario up to a step (--at, else the scenario's map_at, else the end) and "
+                    "show each vspace's reservations and mappings as a table; --svg also draws them. "
+                    "Exit status 0 when the map was shown, 1 when a step before that point failed or the "
+                    "SVG could not be written, 2 when the file has mistakes or --at names no step."),
+        epilog=MAP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     map_.add_argument("scenario", type=Path, help="the scenario file (.toml)")
     map_.add_argument("--at", metavar="STEP", help="a step label or number: show the vspaces right after it")
     map_.add_argument("--svg", metavar="PATH", type=Path, help="also write the picture to PATH")
@@ -114,6 +136,8 @@ def _load(path: Path, err: TextIO) -> Scenario | None:
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sel4vspace run``: play ``args.scenario``, printing to ``out`` / ``err`` (default stdout /
+    stderr); returns the exit status (:data:`EXIT_OK`, :data:`EXIT_FAILED`, :data:`EXIT_BAD_SCENARIO`)."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     scenario = _load(args.scenario, err)
@@ -136,6 +160,8 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
 
 
 def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """``sel4vspace map``: run ``args.scenario`` up to ``args.at`` and print the table (and write
+    ``args.svg``); returns the exit status, as :func:`run_command`."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     scenario = _load(args.scenario, err)

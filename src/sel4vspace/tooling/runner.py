@@ -4,20 +4,23 @@
 Each step calls the Python API method of the same name and reports what it did, one line a step.
 An ``expect_*`` step that does not hold, or an operation that fails without an ``expect_error``
 around it, stops the run with a :class:`Failure` that says which step, what was expected and what
-happened. A :class:`Snapshot` of every vspace can be taken after any step.
+happened. A :class:`~sel4vspace.tooling.addrmap.Snapshot` of every vspace can be taken after any step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..rights import CapRights
 from . import _api
 from .addrmap import Snapshot, VSpaceView, compact_frames, rights_text, size_text
 from .progress import Progress
 from .scenario import AddrExpr, CapRef, Scenario, Step
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["Runner", "RunResult", "Failure"]
 
@@ -98,7 +101,7 @@ class Runner:
         if self.kernel is not None:
             _api.close_kernel(self.kernel)
 
-    def __enter__(self) -> Runner:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -133,7 +136,7 @@ class Runner:
                 self._name_caps(copy.name, [_api.copy_cap(self.kernel, cap, copy.rights) for cap in sources])
                 self.emit(f"caps: {copy.name} = copies of {', '.join(map(str, copy.of))}"
                           + (f" with rights {rights_text(copy.rights)}" if copy.rights is not None else ""))
-        except Exception as error:  # the kernel refused a declaration: report it like a failed step
+        except Exception as error:  # noqa: BLE001 - the kernel refused a declaration: a failed step, whatever it raised
             return Failure(None, "the declarations to be set up", f"it failed: {_error_text(error)}", where)
         return None
 
@@ -159,14 +162,11 @@ class Runner:
         args = dict(step.args)
         head = f"{step.number:>3} {step.op}" + (f" {step.call}" if step.call else "")
         try:
-            if step.op == "expect_error":
-                detail = self._expect_error(step, args)
-            else:
-                detail = self._ops[step.op](step, args)
+            detail = self._expect_error(step, args) if step.op == "expect_error" else self._ops[step.op](step, args)
         except _Expectation as unmet:
             self.emit(f"{head}: FAILED")
             return Failure(step, unmet.expected, unmet.actual)
-        except Exception as error:  # an operation that failed where nothing expected it to
+        except Exception as error:  # noqa: BLE001 - failed where nothing expected it to: a failed step, whatever it raised
             self.emit(f"{head}: FAILED")
             return Failure(step, "it to succeed", f"it failed: {_error_text(error)}")
         label = f"  [{step.label}]" if step.label else ""
@@ -271,7 +271,8 @@ class Runner:
         vaddr = self.addr(args["vaddr"])
         _api.new_pages_at_vaddr(self.vspace(args["vspace"]), vaddr, args["num_pages"],
                                 self.reservation(args["reservation"]), args["size_bits"])
-        return f"{args['vspace']} {self._range_text(vaddr, args['num_pages'] << args['size_bits'])} in {args['reservation']}"
+        size = args["num_pages"] << args["size_bits"]
+        return f"{args['vspace']} {self._range_text(vaddr, size)} in {args['reservation']}"
 
     def _op_map_pages(self, step: Step, args: dict[str, Any]) -> str:
         caps = self.resolve_caps(args["caps"])
@@ -354,9 +355,10 @@ class Runner:
         return text
 
     def _op_tear_down(self, step: Step, args: dict[str, Any]) -> str:
-        _api.tear_down(self.vspace(args["vspace"]))
-        self.torn_down.add(args["vspace"])
-        return args["vspace"]
+        name: str = args["vspace"]
+        _api.tear_down(self.vspace(name))
+        self.torn_down.add(name)
+        return name
 
     # ---------------------------------------------------------------- expectations
 
@@ -365,7 +367,7 @@ class Runner:
         operation = self._ops[step.call or ""]
         try:
             operation(step, args)
-        except Exception as error:  # the point of the step: this must fail, and in the way said
+        except Exception as error:  # noqa: BLE001 - the point of the step: it must fail, in the way checked below
             got = _error_text(error)
             if wanted is not None:
                 if wanted.startswith("seL4_"):

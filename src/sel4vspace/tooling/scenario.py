@@ -33,13 +33,15 @@ The format, by example::
 Values: addresses are integers, numeric strings (``"0x10000000"``) or expressions over names of
 reservations (their start; ``NAME.end`` for their end) and of addresses returned by ``new_pages`` /
 ``map_pages`` (``"window + 0x1000"``); sizes also take ``K``/``M``/``G`` (or ``KiB``...) suffixes;
-rights are strings as :meth:`CapRights.from_str` reads them (``"rw"``, ``"r"``, ``"none"``); caps
-are a cap name (the whole group), ``"buf[2]"``, a slice ``"buf[1:3]"`` or a list of those.
+rights are strings as :meth:`CapRights.from_str <sel4vspace.CapRights.from_str>` reads them
+(``"rw"``, ``"r"``, ``"none"``); caps are a cap name (the whole group), ``"buf[2]"``, a slice
+``"buf[1:3]"`` or a list of those.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -65,6 +67,8 @@ __all__ = [
     "ScenarioError",
     "Step",
     "OPS",
+    "Op",
+    "Key",
     "ERROR_KINDS",
     "SEL4_ERROR_NAMES",
     "load_scenario",
@@ -460,6 +464,9 @@ VSPACE, CAPS, RESERVATION, ADDRESS = "vspace", "caps", "reservation", "address"
 
 @dataclass(frozen=True)
 class Key:
+    """One key an operation takes: how its value is read, whether it is required, its default,
+    which kind of name it must refer to and which kind it defines."""
+
     parse: Callable[[Any], Any]
     required: bool = True
     default: Any = None
@@ -491,6 +498,9 @@ _CACHEABLE = _opt(parse_bool, True)
 
 @dataclass(frozen=True)
 class Op:
+    """One operation a step may name: its keys, a one-line summary (shown by ``sel4vspace run
+    --help``) and the groups of keys of which exactly one must be given."""
+
     keys: Mapping[str, Key]
     summary: str
     one_of: tuple[tuple[str, ...], ...] = ()
@@ -709,7 +719,7 @@ class _Checker:
     def scenario_table(self, data: Mapping[str, Any]) -> tuple[str, int, tuple[str, ...], str | None]:
         table = data.get("scenario", {})
         where = "[scenario]"
-        line_of = lambda key: self.lines.key("scenario", 0, key)  # noqa: E731
+        line_of = functools.partial(self.lines.key, "scenario", 0)
         if not isinstance(table, dict):
             self.problem("top level", "expected a table [scenario]", "scenario")
             table = {}
@@ -760,7 +770,7 @@ class _Checker:
         frames = []
         for i, table in enumerate(self.array(data, "frame")):
             where = f"[[frame]] {i + 1}"
-            line_of = lambda key, i=i: self.lines.key("frame", i, key)  # noqa: E731
+            line_of = functools.partial(self.lines.key, "frame", i)
             if not isinstance(table, dict):
                 self.problem(where, "expected a table", None, self.lines.table("frame", i))
                 continue
@@ -780,7 +790,7 @@ class _Checker:
         caps = []
         for i, table in enumerate(self.array(data, "cap")):
             where = f"[[cap]] {i + 1}"
-            line_of = lambda key, i=i: self.lines.key("cap", i, key)  # noqa: E731
+            line_of = functools.partial(self.lines.key, "cap", i)
             if not isinstance(table, dict):
                 self.problem(where, "expected a table", None, self.lines.table("cap", i))
                 continue
@@ -834,7 +844,7 @@ class _Checker:
 
     def step(self, i: int, table: Any) -> Step | None:
         number = i + 1
-        line_of = lambda key: self.lines.key("step", i, key)  # noqa: E731
+        line_of = functools.partial(self.lines.key, "step", i)
         if not isinstance(table, dict):
             self.problem(f"step {number}", "expected a table", None, self.lines.table("step", i))
             return None
@@ -931,8 +941,8 @@ class _Checker:
             values["size_bits"] = cap_bits if cap_bits is not None else 12
         # Names are defined even by a step with mistakes, so later steps are not blamed for them.
         for key, spec in keys.items():
-            if spec.defines is not None and values.get(key) is not None:
-                if self.define(values[key], spec.defines, where, key, line_of(key)) and spec.defines == CAPS:
+            if (spec.defines is not None and values.get(key) is not None
+                    and self.define(values[key], spec.defines, where, key, line_of(key)) and spec.defines == CAPS):
                     if action == "alloc_frames":
                         if values.get("count") == 0:
                             self.problem(where, "a frame group needs at least one frame", "count", line_of("count"))

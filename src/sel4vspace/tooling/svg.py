@@ -11,6 +11,7 @@ gap is log-scaled as well, more gently, and marked with a break.
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 from bisect import bisect_right
@@ -67,7 +68,7 @@ class _Axis:
         bounds = sorted({a for r in ranges for a in r})
         self.pieces: list[_Piece] = []
         x = float(_LEFT)
-        for start, end in zip(bounds, bounds[1:]):
+        for start, end in itertools.pairwise(bounds):
             used = any(lo < end and start < hi for lo, hi in ranges)
             if used:
                 width = _USED_MIN + _USED_PER_DOUBLING * max(0.0, math.log2((end - start) / 4096))
@@ -112,7 +113,7 @@ def render_svg(snapshot: Snapshot) -> str:
     """The snapshot as an SVG document (a string)."""
     rows_by_vspace = [fold_mappings(v.mappings) if not v.torn_down else [] for v in snapshot.vspaces]
     ranges: list[tuple[int, int]] = []
-    for vspace, rows in zip(snapshot.vspaces, rows_by_vspace):
+    for vspace, rows in zip(snapshot.vspaces, rows_by_vspace, strict=True):
         if vspace.torn_down:
             continue
         ranges += [(r.start, r.end) for r in vspace.reservations if r.end > r.start]
@@ -137,14 +138,16 @@ def render_svg(snapshot: Snapshot) -> str:
     for piece in axis.pieces:
         if piece.used:
             continue
-        ET.SubElement(gaps, "rect", {"class": "gap", "x": f"{piece.x:.1f}", "y": str(_TOP), "width": f"{piece.width:.1f}",
-                                     "height": str(lanes_bottom - _TOP), "fill": "#f4f4f4"})
+        ET.SubElement(gaps, "rect", {"class": "gap", "x": f"{piece.x:.1f}", "y": str(_TOP),
+                                     "width": f"{piece.width:.1f}", "height": str(lanes_bottom - _TOP),
+                                     "fill": "#f4f4f4"})
         mid = piece.x + piece.width / 2
-        zig = " ".join(f"{mid + (3 if i % 2 else -3):.1f},{_TOP + i * 6}" for i in range((lanes_bottom - _TOP) // 6 + 1))
+        zig = " ".join(f"{mid + (3 if i % 2 else -3):.1f},{_TOP + i * 6}"
+                       for i in range((lanes_bottom - _TOP) // 6 + 1))
         ET.SubElement(gaps, "polyline", {"points": zig, "fill": "none", "stroke": "#bdbdbd", "stroke-width": "1"})
         _title(gaps[-1], f"gap of {size_text(piece.end - piece.start)} (log scale)")
 
-    for lane_index, (vspace, rows) in enumerate(zip(snapshot.vspaces, rows_by_vspace)):
+    for lane_index, (vspace, rows) in enumerate(zip(snapshot.vspaces, rows_by_vspace, strict=True)):
         top = _TOP + lane_index * _LANE
         lane = ET.SubElement(svg, "g", {"class": "vspace", "data-name": vspace.name})
         ET.SubElement(lane, "line", {"x1": str(_LEFT), "x2": f"{max(axis.right, _LEFT + 40):.1f}",
@@ -166,8 +169,9 @@ def render_svg(snapshot: Snapshot) -> str:
                 "stroke-width": "1.5", **({"stroke-dasharray": "5,3"} if deferred else {})})
             _title(outline, f"{vspace.name}: reservation {reservation.name or ''} {reservation.start:#x}-"
                             f"{reservation.end:#x} ({size_text(reservation.size)}), rights {reservation.rights_label}")
-            captions = [f"{reservation.name} [{reservation.rights_label}]", reservation.name] if reservation.name else []
-            fitting = [c for c in captions + [f"[{reservation.rights_label}]"] if x1 - x0 >= _CHAR * len(c) + 4]
+            rights = f"[{reservation.rights_label}]"
+            captions = [f"{reservation.name} {rights}", reservation.name, rights] if reservation.name else [rights]
+            fitting = [c for c in captions if x1 - x0 >= _CHAR * len(c) + 4]
             if fitting:
                 _text(lane, x0 + 3, top + 6, fitting[0], 9, fill="#424242")
         for row in rows:

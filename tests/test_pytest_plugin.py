@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The pytest plugin, as a user's suite sees it: test files that use only its fixtures, run by an
+inner pytest (pytester), with no conftest.py of ours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+DOCS_EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "test_sel4utils_regression.py"
+
+# The inner runs need neither a cache nor hypothesis (whose plugin would be imported again by
+# every in-process run).
+INNER_OPTIONS = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*INNER_OPTIONS, *args)
+
+
+LEAKS_A_FRAME = """
+def test_leaks_a_frame(sel4_kernel, sel4_nothing_lost):
+    sel4_kernel.alloc_frame()  # never deleted
+"""
+
+
+def test_a_test_file_using_only_the_plugin_runs(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        from sel4vspace import CapRights, Kernel, VSpace
+
+        def test_fixtures(sel4_kernel, sel4_vspace, sel4_frames, sel4_nothing_lost):
+            assert isinstance(sel4_kernel, Kernel) and isinstance(sel4_vspace, VSpace)
+            assert sel4_vspace.kernel is sel4_kernel
+            caps = sel4_frames(3)
+            assert len(caps) == 3 and set(caps) <= set(sel4_kernel.frame_caps())
+            res = sel4_vspace.reserve_range_at(0x1000_0000, 3 * 4096, CapRights.RW)
+            sel4_vspace.map_pages_at_vaddr(caps, 0x1000_0000, res)
+            sel4_vspace.write(0x1000_0000, b"ok")
+            # left mapped and reserved: the fixtures tear the vspace down and delete the frames
+            assert sel4_nothing_lost.used_slots < sel4_kernel.used_slots
+
+        def test_each_test_gets_a_fresh_kernel(sel4_kernel):
+            assert sel4_kernel.frame_caps() == []
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+
+
+def test_the_leak_check_fails_a_test_that_leaks_a_frame(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(LEAKS_A_FRAME)
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_leaks_a_frame*",
+        "*the kernel at the end of the test, against the fresh kernel: something was lost or gained*",
+    ])
+    output = result.stdout.str()
+    # the frame's slot and its 4 KiB of untyped memory, as the kernel and the vka see them
+    for field in ("untyped_free", "vka_untyped_free", "used_slots", "vka_free_slots", "seL4_X86_4K"):
+        assert field in output, field
+
+
+@pytest.mark.parametrize("leak", [
+    "sel4_kernel.new_vspace('leaked')",
+    "sel4_kernel.new_vspace('leaked').reserve_range_at(0x1000_0000, 4096, 'rw')",
+], ids=["vspace", "vspace-with-reservation"])
+def test_the_leak_check_fails_a_test_that_leaks_a_vspace(pytester: pytest.Pytester, leak: str) -> None:
+    pytester.makepyfile(
+        "leaked = []\n\n"
+        "def test_leaks(sel4_kernel, sel4_nothing_lost):\n"
+        f"    leaked.append({leak})\n"
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*something was lost or gained*seL4_X64_PML4Object*"])
+
+
+def test_the_check_is_opt_in(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        def test_leaks_a_frame(sel4_kernel):
+            sel4_kernel.alloc_frame()
+    """)
+    run(pytester).assert_outcomes(passed=1)
+    # ... and the command-line option turns it on for every test that uses sel4_kernel
+    result = run(pytester, "--sel4vspace-nothing-lost")
+    result.assert_outcomes(passed=1, errors=1)
+
+
+def test_the_kernel_marker_and_the_options_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import pytest
+
+        @pytest.fixture
+        def sel4_kernel_options():
+            return {"untyped_bits": 20, "cnode_bits": 10}
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        def test_directory_options(sel4_kernel):
+            assert (sel4_kernel.untyped_bits, sel4_kernel.cnode_bits) == (20, 10)
+            assert sel4_kernel.untyped_free_bytes == 2**20
+
+        @pytest.mark.sel4vspace_kernel(untyped_bits=18)
+        def test_the_marker_wins(sel4_kernel):
+            assert (sel4_kernel.untyped_bits, sel4_kernel.cnode_bits) == (18, 10)
+
+        @pytest.mark.sel4vspace_kernel(18)
+        def test_the_marker_takes_keywords_only(sel4_kernel):
+            pass
+    """)
+    result = run(pytester, "--strict-markers")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*TypeError: @pytest.mark.sel4vspace_kernel takes keyword arguments only*"])
+
+
+def test_the_plugin_loads_no_c_into_a_suite_that_does_not_use_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import sys
+
+        def test_unrelated():
+            assert "sel4vspace.pytest_plugin" in sys.modules   # the plugin is loaded...
+            assert "sel4vspace._native" not in sys.modules     # ... and the C extension is not
+    """)
+    # a fresh interpreter: this one has the extension loaded already
+    result = pytester.runpytest_subprocess(*INNER_OPTIONS)
+    result.assert_outcomes(passed=1)
+
+
+def test_the_documented_regression_example_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sel4utils_regression=DOCS_EXAMPLE.read_text())
+    result = run(pytester)
+    result.assert_outcomes(passed=5)

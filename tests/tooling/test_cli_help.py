@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The command line describes itself: --version, and for every subcommand a --help with an example
+and its exit status."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+import sel4vspace
+from sel4vspace.__main__ import build_parser, main
+from sel4vspace.lowlevel import BUILT_FROM
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_version_names_the_package_version_and_the_sources(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"sel4vspace {sel4vspace.__version__} ")
+    assert f"seL4_libs from {BUILT_FROM}" in out
+
+
+def test_version_from_a_shell():
+    done = subprocess.run([sys.executable, "-m", "sel4vspace", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0
+    assert done.stdout.split()[:2] == ["sel4vspace", sel4vspace.__version__]
+
+
+def test_the_commands_are_the_documented_ones():
+    assert set(_subcommands()) == {"demo", "run", "map"}
+
+
+@pytest.mark.parametrize("command", sorted(_subcommands()))
+def test_every_subcommand_help_has_an_example_and_its_exit_status(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "example" in out
+    assert f"  sel4vspace {command}" in out, "the example runs this very command"
+    assert "exit status" in out.lower()
+    assert "0 when" in out
+    assert "1 when" in out or "1 otherwise" in out
+
+
+def test_top_level_help_lists_the_exit_statuses(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    statuses = out.split("exit status:")[1].split()
+    assert statuses[0] == "0" and "1" in statuses and "2" in statuses
+
+
+def test_a_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["no-such-command"])
+    assert exit_.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
