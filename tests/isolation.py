@@ -15,6 +15,7 @@ failure; the defect registry needs both, hence this module.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import select
@@ -64,6 +65,8 @@ def _child(item: pytest.Item, out_dir: Path) -> None:
             os.close(target)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives until _exit
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        # a crash's Python traceback goes to the child's own stderr file, not the terminal's
+        faulthandler.enable(file=sys.stderr)
         reports = runtestprotocol(item, log=False, nextitem=None)
         hook = item.config.hook
         data = [hook.pytest_report_to_serializable(config=item.config, report=r) for r in reports]
