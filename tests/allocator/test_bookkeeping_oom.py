@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from hostworld import PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
+from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
 
 BASE = 0x4000_0000
 LARGE = 1 << 21
@@ -159,4 +159,6 @@ def test_a_vspace_cannot_be_made_without_bookkeeping(w, c_log):
     with failing_loader(v, 0):
         assert lib.sel4vspace_host_vspace_new(w.w) == ffi.NULL
     assert w.snapshot() == before
-    assert any("bookkeeping" in m for _, m in c_log.lines)
+    assert any(level == "ERROR" for level, _ in c_log.lines)
+    if HAS_VENDOR_FIXES:
+        assert any("bookkeeping" in m for _, m in c_log.lines)

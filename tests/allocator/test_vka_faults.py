@@ -223,6 +223,7 @@ def test_one_page_when_a_resource_runs_out_after_the_last_step(w, c_log, kind, s
 
 # ---- reservation structs running out ----
 
+@pytest.mark.vendor_only("it fills vendor/'s page of reservation structs (upstream mallocs each)")
 def test_reserving_when_the_page_of_reservation_structs_is_full(w, c_log):
     v = w.new_vspace()
     first = v.reserve_at(BASE, PAGE, RW)           # the tables of this 2 MiB span now exist
@@ -410,7 +411,9 @@ def test_unmap_of_a_page_whose_cap_was_deleted_still_forgets_it(w, c_log):
     w.delete_cap(copy)
     assert v.mappings() == []                  # the kernel no longer maps it
     v.unmap(BASE, 1)
-    assert any("Failed to unmap the frame" in e for e in _errors(c_log))
+    assert _errors(c_log), "the kernel's refusal was not logged"
+    if HAS_VENDOR_FIXES:
+        assert any("Failed to unmap the frame" in e for e in _errors(c_log))
     assert v.get_cap(BASE) == 0
     assert v.new_pages_at(BASE, 1, res) == 0   # back to reserved, usable again
     v.unmap(BASE, 1, 12, VSPACE_FREE)
@@ -418,6 +421,7 @@ def test_unmap_of_a_page_whose_cap_was_deleted_still_forgets_it(w, c_log):
     v.free_reservation(res)
 
 
+@pytest.mark.vendor_only("it forges vendor/'s owner mark, a field upstream's sel4utils_res_t does not have")
 def test_a_struct_claiming_the_vspace_with_an_empty_range_is_no_reservation(w, c_log):
     """A sel4utils_res_t that carries this vspace's owner mark but no range (what a caller's own
     struct looks like when filled in by hand) is refused like a foreign one."""
