@@ -45,13 +45,10 @@ def _run(command: list[str], env: dict[str, str], what: str) -> str:
     return output
 
 
-def test_vendor_builds_and_passes_as_an_external_checkout(tmp_path):
-    checkout = ROOT / "build" / "compat-seL4_libs"
-    _copy_as_checkout(checkout)
+def _build_from(checkout: Path, tmp_path: Path) -> dict[str, str]:
+    """Build the extension from checkout into a scratch package; the environment that imports it."""
     env = dict(os.environ, SEL4VSPACE_SEL4_LIBS=str(checkout))
     env.pop("PYTHONPATH", None)
-
-    # 1. build the extension from the checkout, into a scratch package
     out = tmp_path / "cffi"
     _run([sys.executable, "-c",
           "import build_ffi, sys; build_ffi.make_ffibuilder().compile(tmpdir=sys.argv[1])", str(out)], env, "the build")
@@ -62,6 +59,15 @@ def test_vendor_builds_and_passes_as_an_external_checkout(tmp_path):
                     ignore=shutil.ignore_patterns("_native*", "__pycache__"))
     shutil.copy2(built[0], package / "sel4vspace" / built[0].name)
     env["PYTHONPATH"] = str(package)
+    return env
+
+
+def test_vendor_builds_and_passes_as_an_external_checkout(tmp_path):
+    checkout = ROOT / "build" / "compat-seL4_libs"
+    _copy_as_checkout(checkout)
+
+    # 1. build the extension from the checkout, into a scratch package
+    env = _build_from(checkout, tmp_path)
 
     # 2. the package says where its libraries came from
     said = _run([sys.executable, "-c", "from sel4vspace.lowlevel import BUILT_FROM; print(BUILT_FROM)"], env,
@@ -75,3 +81,24 @@ def test_vendor_builds_and_passes_as_an_external_checkout(tmp_path):
     summary = report.strip().splitlines()[-1]
     passed = int(summary.split(" passed")[0].split()[-1])
     assert passed >= 70 and "failed" not in summary and "error" not in summary, summary
+
+
+def test_a_tree_with_a_known_defect_is_told_so_by_name(tmp_path):
+    """A copy of vendor/ with one upstream defect put back (the vspace_map_pages wrapper checking the
+    new_pages field): built as a user's tree, the wrapper suites run isolated, the defect's test is
+    an expected failure (it segfaults in its child), and the verdict names exactly that defect."""
+    checkout = ROOT / "build" / "compat-defective-seL4_libs"
+    _copy_as_checkout(checkout)
+    header = checkout / "libsel4vspace" / "include" / "vspace" / "vspace.h"
+    text = header.read_text()
+    good = 'vspace_log_if(vspace->map_pages == NULL, ZF_LOG_ERROR, __func__, "vspace->map_pages is NULL")'
+    assert text.count(good) == 1
+    header.write_text(text.replace(good, good.replace("vspace->map_pages ==", "vspace->new_pages ==")))
+    env = _build_from(checkout, tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/wrappers"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    verdict = [line for line in result.stdout.splitlines() if line.startswith("upstream defects present: ")]
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert verdict and verdict[0].startswith("upstream defects present: map-pages-wrapper-checks-new-pages; "), verdict
+    assert verdict[0].endswith("unexpected failures: 0"), verdict
+    assert "crashed: the interpreter died of SIGSEGV" in result.stdout or "xfailed" in result.stdout
