@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sel4vspace.lowlevel import ffi, lib
 
 ROOT = lib.seL4_CapInitThreadCNode
@@ -73,16 +75,26 @@ class Sim:
         return frame
 
     def cap(self, cptr: int):
+        """The cap's info as plain values (rights: an owned seL4_CapRights_t), or None. Nothing in it
+        points into C memory that a dropped cdata owned, so chained reads are safe."""
         info = ffi.new("sel4sim_cap_info_t *")
         if lib.sel4sim_cap_info(self.k, cptr, info) != 0:
             return None
-        return info
+        fields = {name: getattr(info, name) for name, _ in ffi.typeof("sel4sim_cap_info_t").fields}
+        fields["rights"] = ffi.new("seL4_CapRights_t *", info.rights)
+        return SimpleNamespace(**fields)
 
     def mappings(self, vspace: int) -> list:
         n = lib.sel4sim_vspace_mappings(self.k, vspace, ffi.NULL, 0)
         out = ffi.new("sel4sim_mapping_t[]", max(n, 1))
         assert lib.sel4sim_vspace_mappings(self.k, vspace, out, n) == n
-        return [out[i] for i in range(n)]
+        # copies: an element of `out` does not keep the array alive, and `out` is freed on return
+        copies = []
+        for i in range(n):
+            one = ffi.new("sel4sim_mapping_t *")
+            one[0] = out[i]
+            copies.append(one)          # owns its copy; fields read through the pointer
+        return copies
 
     def read(self, vspace: int, vaddr: int, n: int):
         buf = ffi.new("char[]", max(n, 1))

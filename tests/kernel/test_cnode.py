@@ -18,7 +18,8 @@ def test_copy_mint_move_mutate_delete(sim: Sim) -> None:
     assert copy(a, ep) == lib.seL4_NoError
     assert sim.cap(a).paddr == sim.cap(ep).paddr
     assert lib.seL4_CNode_Mint(ROOT, b, 64, ROOT, ep, 64, rights(read=1), 42) == lib.seL4_NoError
-    assert sim.cap(b).badge == 42 and sim.cap(b).rights.words[0] == rights(read=1).words[0]
+    minted = sim.cap(b)          # held: a field of a dropped cdata would read freed memory
+    assert minted.badge == 42 and minted.rights.words[0] == rights(read=1).words[0]
     # Rights are never amplified: minting all rights from a read-only cap stays read-only.
     assert lib.seL4_CNode_Mint(ROOT, c, 64, ROOT, b, 64, ALL, 0) == lib.seL4_IllegalOperation  # already badged
     assert copy(c, b, ALL) == lib.seL4_NoError
@@ -58,7 +59,8 @@ def test_mint_reduces_frame_rights_never_amplifies(sim: Sim) -> None:
     (frame,) = sim.retype(lib.seL4_X86_4K)
     ro, again = sim.slot(), sim.slot()
     assert lib.seL4_CNode_Mint(ROOT, ro, 64, ROOT, frame, 64, rights(read=1), 0) == lib.seL4_NoError
-    assert sim.cap(ro).rights.words[0] == rights(read=1).words[0]
+    reduced = sim.cap(ro)
+    assert reduced.rights.words[0] == rights(read=1).words[0]
     assert lib.seL4_CNode_Mint(ROOT, again, 64, ROOT, ro, 64, ALL, 0) == lib.seL4_NoError
     assert sim.cap(again).rights.words[0] == rights(read=1).words[0]
 
