@@ -323,9 +323,6 @@ def test_move_resize_reservation_refuses_taken_ranges_and_bad_bounds(w, c_log):
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE), 6 * PAGE) == -2
     # past the top of the address space: refused (which end it blames differs: -1 here, -2 upstream)
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(LIMIT), PAGE) < 0
-    unlisted = ffi.new("sel4utils_res_t *")      # kept referenced: C reads it
-    stale = ffi.new("reservation_t *", {"res": unlisted})[0]
-    assert lib.sel4utils_move_resize_reservation(v.vs, stale, vptr(BASE), PAGE) == -1
     assert _res_bounds(res) == (BASE, BASE + 2 * PAGE)
     assert w.snapshot() == before
     if HAS_VENDOR_FIXES:
@@ -334,6 +331,18 @@ def test_move_resize_reservation_refuses_taken_ranges_and_bad_bounds(w, c_log):
         assert _res_bounds(res) == (BASE, BASE + 2 * PAGE)
     for r in (below, res, above):
         v.free_reservation(r)
+
+
+def test_move_resize_reservation_refuses_a_struct_it_never_listed(w, c_log):
+    v = w.new_vspace()
+    res = v.reserve_at(BASE, 2 * PAGE, RW)
+    before = w.snapshot()
+    unlisted = ffi.new("sel4utils_res_t *")      # kept referenced: C reads it
+    stale = ffi.new("reservation_t *", {"res": unlisted})[0]
+    assert lib.sel4utils_move_resize_reservation(v.vs, stale, vptr(BASE + 8 * PAGE), PAGE) == -1
+    assert w.snapshot() == before
+    assert v.reserve_at(BASE + 8 * PAGE, PAGE, RW).res != ffi.NULL, "the range was reserved for a stranger"
+    v.free_reservation(res)
 
 
 # ---- bootstrap.c: the loader form, and the forms the host cannot run ----
