@@ -196,10 +196,6 @@ DEFECTS: tuple[Defect, ...] = (
             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out_after_the_last_step[kernel objects-map_large_at_vaddr]",
             # the plugin's documented example catches it: its nothing-lost check fails at teardown
             "tests/test_pytest_plugin.py::test_the_documented_regression_example_passes")),
-    Defect("unmap-deleted-cap",
-           "unmapping a page whose frame cap was deleted keeps the page recorded: it is never usable again",
-           "sel4utils_unmap_pages",
-           ("tests/allocator/test_vka_faults.py::test_unmap_of_a_page_whose_cap_was_deleted_still_forgets_it",)),
 )
 
 
