@@ -18,7 +18,7 @@ library as cffi sees it (``ffi``, ``lib``), for tests that drive the C directly.
 
 from __future__ import annotations
 
-from .errors import KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
+from .errors import CSpaceFullError, KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
 from .kernel import FRAME_SIZE_BITS, Kernel
 from .rights import CapRights
 from .vspace import Mapping, Reservation, VSpace
@@ -34,6 +34,7 @@ __all__ = [
     "Sel4VSpaceError",
     "VSpaceError",
     "KernelError",
+    "CSpaceFullError",
     "VMFault",
     "StaleObjectError",
     "FRAME_SIZE_BITS",
