@@ -86,6 +86,7 @@ struct host_world {
     sel4sim_kernel_t *kernel;
     host_cspace_t cspace;
     size_t cslot_failures;         /* cslot requests refused because the region was used up */
+    size_t device_requests;        /* objects asked for with can_use_dev (served from RAM all the same) */
     host_untyped_t untyped;
     host_vka_ctx_t vka_ctx;
     vka_t vka;

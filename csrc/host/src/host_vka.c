@@ -483,9 +483,10 @@ static void host_cspace_free(void *data, seL4_CPtr slot)
 static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
                                            bool can_use_dev, seL4_Word *res)
 {
-    /* the simulated machine has no device memory: every request is served from RAM */
-    (void) can_use_dev;
+    /* the simulated machine has no device memory: every request is served from RAM, and counted,
+     * so tests can tell a caller that asked for device memory from one that did not */
     host_world_t *w = ((host_vka_ctx_t *) data)->world;
+    w->device_requests += can_use_dev;
     sel4sim_kernel_select(w->kernel);
     unsigned order;
     if (dest == NULL || res == NULL || object_order(type, size_bits, &order) != 0) {
@@ -737,6 +738,11 @@ size_t sel4vspace_host_world_free_slots(host_world_t *w)
         return 0;
     }
     return (size_t)(w->cspace.end - w->cspace.next_unused) + w->cspace.free_count;
+}
+
+size_t sel4vspace_host_world_device_requests(host_world_t *w)
+{
+    return w == NULL ? 0 : w->device_requests;
 }
 
 size_t sel4vspace_host_world_cslot_failures(host_world_t *w)

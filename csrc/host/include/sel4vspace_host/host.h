@@ -45,6 +45,9 @@ size_t sel4vspace_host_world_free_slots(host_world_t *w);
 /* How many cslot requests the vka refused so far because the root CNode's empty region was used
  * up: a caller whose call failed compares it with the count before the call to tell why. */
 size_t sel4vspace_host_world_cslot_failures(host_world_t *w);
+/* How many objects the vka was asked for that could come from device memory (can_use_dev). The
+ * simulated machine has none, so they come from RAM: this tells whether a caller asked. */
+size_t sel4vspace_host_world_device_requests(host_world_t *w);
 /* The same, summed over every world there has been. */
 size_t sel4vspace_host_cslot_failures(void);
 seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w);
