@@ -554,13 +554,14 @@ def _run(command: list[str], what: str, verbose: bool) -> None:
         raise SystemExit(f"{what} failed:\n" + shlex.join(command))
 
 
-def _python_compile_command(source: Path, obj: Path) -> list[str]:
-    """How setuptools compiles an extension's C source for this interpreter, plus cffi's arguments."""
+def _python_compile_command(source: Path, obj: Path, deps: Path) -> list[str]:
+    """How setuptools compiles an extension's C source for this interpreter, plus cffi's arguments
+    (and a dependency file: the headers it included)."""
     config = sysconfig.get_config_vars()
     command = [*shlex.split(os.environ.get("CC") or config.get("CC") or "cc")]
     command += shlex.split(config.get("CFLAGS") or "") + shlex.split(config.get("CCSHARED") or "")
     command += [f"-I{d}" for d in module_include_dirs()] + [f"-I{sysconfig.get_paths()['include']}"]
-    command += module_compile_args() + ["-c", str(source), "-o", str(obj)]
+    command += module_compile_args() + ["-MMD", "-MF", str(deps), "-c", str(source), "-o", str(obj)]
     return command
 
 
@@ -597,10 +598,13 @@ def build_in_place(verbose: bool = True) -> Path:
         else:
             fresh.replace(module_source)
         key_file.write_text(key)
-    command = _python_compile_command(module_source, module_object)
+    # The module's object depends on more than its source: it compiles the static inline
+    # wrappers of the headers it includes (vspace.h's among them), so gcc's dependency file
+    # decides, as for every other object.
+    module_deps = obj_dir / "_native.d"
+    command = _python_compile_command(module_source, module_object, module_deps)
     stamp = obj_dir / "_native.cmd"
-    if not (module_object.exists() and stamp.exists() and stamp.read_text() == json.dumps(command)
-            and module_object.stat().st_mtime >= module_source.stat().st_mtime):
+    if not _up_to_date(module_object, module_deps, command, stamp):
         _run(command, "cc _native.c (the cffi module)", verbose)
         stamp.write_text(json.dumps(command))
     target_dir = ROOT / "src" / "sel4vspace"
