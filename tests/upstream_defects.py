@@ -209,6 +209,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     outcome = _outcome(report)
     if outcome is None:
         return
+    # Under pytest-xdist the workers collect and this process (the controller) only sees reports:
+    # the defects a test shows follow from its id alone.
+    defects = defects_of(report.nodeid)
+    if defects:
+        _item_defects.setdefault(report.nodeid, defects)
     previous = _outcomes.get(report.nodeid)
     if previous is None or _RANK[outcome] > _RANK[previous]:
         _outcomes[report.nodeid] = outcome
