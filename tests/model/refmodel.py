@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """A reference model of sel4vspace's public API, in plain Python: what every call must answer and
-do, written from the contract (DESIGN.md, issue 5, the docstrings of sel4vspace.vspace/kernel) and
-seL4's rules, without looking at how the C does it.
+do, written from the contract (DESIGN.md, the docstrings of sel4vspace.vspace/kernel) and seL4's
+rules, without looking at how the C does it.
 
 What is modelled:
 
