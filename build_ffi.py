@@ -33,7 +33,10 @@ Environment:
 ``SEL4VSPACE_CFLAGS``
     Extra compiler flags for our objects (for example ``-O0 -g``).
 
-Run ``python build_ffi.py`` to build the module in place (src/sel4vspace/) for development.
+Run ``python build_ffi.py`` to build the module in place (src/sel4vspace/) for development: it
+recompiles the changed C files and relinks, and regenerates and recompiles cffi's module source
+only when the cdef or the build kind changed (see ``build_in_place``). ``pip install .`` goes
+through setuptools and :func:`make_ffibuilder`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import re
 import shlex
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import cffi
@@ -487,12 +491,7 @@ def check_links(objects: list[Path]) -> None:
             + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'})")
 
 
-def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
-    objects = compile_objects(verbose=verbose)
-    check_links(objects)
-    cdef = generate_cdef(defined_symbols(objects))
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / "cdef.h").write_text(cdef)
+def _configured_builder(cdef: str, objects: list[Path]) -> cffi.FFI:
     builder = cffi.FFI()
     builder.cdef(cdef)
     builder.set_source(
@@ -500,28 +499,135 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
         # The flavour line changes the generated source when the build kind changes, so setuptools
         # never reuses a module linked from another flavour's objects.
         f"/* sel4vspace build flavour: {flavour()} */\n" '#include "binding.h"\n',
-        include_dirs=[str(ROOT / "csrc")] + [str(d) for d in include_dirs()],
+        include_dirs=module_include_dirs(),
         # Coverage counts the vspace.h wrappers Python calls too: cffi instantiates them here.
         # Python's own flags define NDEBUG; the C under test is compiled with its asserts and zf_log's
         # call-site records everywhere, so the wrappers compiled here must be too.
-        extra_compile_args=["-std=gnu11", "-UNDEBUG", *defines(), *instrumentation_flags()],
+        extra_compile_args=module_compile_args(),
         extra_objects=[str(o) for o in objects],
         depends=[str(o) for o in objects],  # relink when any object was rebuilt
         # Calls between our objects inside the module bind at link time, as they do in the native
         # benchmark harness, instead of going through the PLT on every call (about a third of a
         # map+unmap cycle's time).
-        extra_link_args=link_flags() + ["-Wl,-Bsymbolic-functions"],
+        extra_link_args=module_link_args(),
     )
     return builder
 
 
-if __name__ == "__main__":
-    # In-place development build: the module lands next to the package sources.
-    make_ffibuilder(verbose=True).compile(tmpdir=str(BUILD / "cffi"), verbose=True)
-    built = sorted((BUILD / "cffi" / "sel4vspace").glob("_native*.so"))
+def module_include_dirs() -> list[str]:
+    return [str(ROOT / "csrc")] + [str(d) for d in include_dirs()]
+
+
+def module_compile_args() -> list[str]:
+    return ["-std=gnu11", "-UNDEBUG", *defines(), *instrumentation_flags()]
+
+
+def module_link_args() -> list[str]:
+    return link_flags() + ["-Wl,-Bsymbolic-functions"]
+
+
+def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
+    """The cffi builder setuptools uses (``pip install``): objects compiled, cdef generated."""
+    objects = compile_objects(verbose=verbose)
+    check_links(objects)
+    cdef = generate_cdef(defined_symbols(objects))
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "cdef.h").write_text(cdef)
+    return _configured_builder(cdef, objects)
+
+
+# ---- the in-place development build ----
+#
+# setuptools compiles cffi's generated module source (about 10,000 lines) again whenever any
+# object it links changed: ten seconds for a one-line edit of the C under test. The development
+# build below keeps that source and its object under build/obj/<flavour>/ and regenerates and
+# recompiles them only when what they are made from changed (the preprocessed headers of
+# csrc/binding.h with their macros, the set of functions the objects define, the cffi version and
+# the compile command); otherwise it only relinks.
+
+def _run(command: list[str], what: str, verbose: bool) -> None:
+    if verbose:
+        print(what, file=sys.stderr)
+    result = subprocess.run(command, capture_output=True, text=True)
+    sys.stderr.write(result.stderr)
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed:\n" + shlex.join(command))
+
+
+def _python_compile_command(source: Path, obj: Path, deps: Path) -> list[str]:
+    """How setuptools compiles an extension's C source for this interpreter, plus cffi's arguments
+    (and a dependency file: the headers it included)."""
+    config = sysconfig.get_config_vars()
+    command = [*shlex.split(os.environ.get("CC") or config.get("CC") or "cc")]
+    command += shlex.split(config.get("CFLAGS") or "") + shlex.split(config.get("CCSHARED") or "")
+    command += [f"-I{d}" for d in module_include_dirs()] + [f"-I{sysconfig.get_paths()['include']}"]
+    command += module_compile_args() + ["-MMD", "-MF", str(deps), "-c", str(source), "-o", str(obj)]
+    return command
+
+
+def _python_link_command(objects: list[Path], target: Path) -> list[str]:
+    config = sysconfig.get_config_vars()
+    linker = shlex.split(config.get("LDSHARED") or "cc -shared")
+    if os.environ.get("CC"):
+        linker = shlex.split(os.environ["CC"]) + linker[1:]
+    return [*linker, *map(str, objects), "-o", str(target), *module_link_args()]
+
+
+def build_in_place(verbose: bool = True) -> Path:
+    """Build src/sel4vspace/_native<EXT_SUFFIX>, redoing only what changed. Returns its path."""
+    objects = compile_objects(verbose=verbose)
+    check_links(objects)
+    symbols = defined_symbols(objects)
+    obj_dir = BUILD / "obj" / flavour()
+    module_source = obj_dir / "_native.c"
+    module_object = obj_dir / "_native.o"
+    key_file = obj_dir / "_native.key"
+    headers = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}", "-dD"])
+    key = hashlib.sha256(json.dumps(
+        [cffi.__version__, flavour(), sorted(symbols), headers, module_include_dirs()]).encode()).hexdigest()
+    if not (module_source.exists() and key_file.exists() and key_file.read_text() == key):
+        if verbose:
+            print("cdef and cffi module source", file=sys.stderr)
+        cdef = generate_cdef(symbols)
+        BUILD.mkdir(exist_ok=True)
+        (BUILD / "cdef.h").write_text(cdef)
+        fresh = obj_dir / "_native.c.new"
+        _configured_builder(cdef, objects).emit_c_code(str(fresh))
+        if module_source.exists() and module_source.read_bytes() == fresh.read_bytes():
+            fresh.unlink()  # same source: keep its timestamp, so its object stays valid
+        else:
+            fresh.replace(module_source)
+        key_file.write_text(key)
+    # The module's object depends on more than its source: it compiles the static inline
+    # wrappers of the headers it includes (vspace.h's among them), so gcc's dependency file
+    # decides, as for every other object.
+    module_deps = obj_dir / "_native.d"
+    command = _python_compile_command(module_source, module_object, module_deps)
+    stamp = obj_dir / "_native.cmd"
+    if not _up_to_date(module_object, module_deps, command, stamp):
+        _run(command, "cc _native.c (the cffi module)", verbose)
+        stamp.write_text(json.dumps(command))
     target_dir = ROOT / "src" / "sel4vspace"
+    target = target_dir / ("_native" + sysconfig.get_config_var("EXT_SUFFIX"))
+    linked = obj_dir / target.name
+    inputs = [module_object, *objects]
+    link = _python_link_command(inputs, linked)
+    link_stamp = obj_dir / "_native.link"
+    if not (linked.exists() and link_stamp.exists() and link_stamp.read_text() == json.dumps(link)
+            and all(o.stat().st_mtime <= linked.stat().st_mtime for o in inputs)):
+        _run(link, "link " + target.name, verbose)
+        link_stamp.write_text(json.dumps(link))
+    if target.exists() and target.read_bytes() == linked.read_bytes():
+        return target
     for stale in target_dir.glob("_native*.so"):  # e.g. an abi3 build left by `pip install -e`
-        stale.unlink()
-    for so in built:
-        (target_dir / so.name).write_bytes(so.read_bytes())
-        print("built", target_dir / so.name)
+        if stale.name != target.name:
+            stale.unlink()
+    # Replace, never rewrite in place: a process that has the old module loaded keeps its mapping.
+    tmp = target.with_suffix(".so.tmp")
+    tmp.write_bytes(linked.read_bytes())
+    tmp.replace(target)
+    return target
+
+
+if __name__ == "__main__":
+    print("built", build_in_place(verbose=True))

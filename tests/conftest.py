@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from model_stats import STATS, summary
 from sel4vspace.lowlevel import clear_c_error
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
@@ -22,8 +24,95 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "allocator"))
 from hostworld import HAS_VENDOR_FIXES  # noqa: E402
 
 
+# The edit-rebuild-test loop: `python -m pytest -m fast` runs these (a few seconds), one or more
+# files of every layer, chosen for what they catch per second (README: the loop). A file listed
+# whole, or one test of it ("file::name").
+FAST = (
+    "tests/wrappers/test_dispatch_arguments.py",
+    "tests/wrappers/test_wrapper_refusals.py",
+    "tests/wrappers/test_vspace_table.py",
+    "tests/kernel/test_cnode.py",
+    "tests/kernel/test_cnode_lazy_slots.py",
+    "tests/kernel/test_rights_mmu.py",
+    "tests/kernel/test_untyped.py",
+    "tests/kernel/test_vspace.py",
+    "tests/allocator/test_reservation_boundaries.py",
+    "tests/allocator/test_live_vspace_memory.py",
+    "tests/allocator/test_refusal_lines_name_the_call.py",
+    "tests/allocator/test_device_memory_requests.py",
+    "tests/allocator/test_host_vka.py",
+    "tests/allocator/test_sharing.py",
+    "tests/allocator/test_reservations.py",
+    "tests/deferred/test_deferred_rules.py",
+    "tests/api/test_api_vspace.py",
+    "tests/api/test_api_kernel.py",
+    "tests/api/test_api_rights.py",
+    "tests/api/test_cspace_scale.py",
+    "tests/model/test_regressions.py",
+    "tests/model/test_model.py::TestVSpaceModelSmoke",
+    "tests/test_accounting.py",
+    "tests/tooling/test_scenario_format.py",
+    "tests/test_build_in_place.py",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: builds the C again (deselect with -m 'not slow')")
+    config.addinivalue_line("markers", "fast: the few seconds of tests, of every layer, for the edit loop (-m fast)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With exactly ``-m fast``, test files with no fast test are not even imported: collecting
+    (and assert-rewriting) the whole suite would cost more than running the selection."""
+    if (config.option.markexpr or "").strip() != "fast" or not collection_path.is_file():
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    relative = collection_path.relative_to(config.rootpath).as_posix()
+    return None if any(entry.split("::")[0] == relative for entry in FAST) else True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        nodeid = item.nodeid
+        if any(nodeid == entry or nodeid.startswith(entry + "::") for entry in FAST):
+            item.add_marker(pytest.mark.fast)
+
+
+# ---- the reliability figures, also under pytest-xdist ----
+# The tests count what they checked in model_stats.STATS, in whatever process runs them. Under
+# xdist that is a worker: each report carries what its worker counted since its last report, and
+# the controller, which prints the summary, adds it up. (Without xdist the counts are already in
+# the process that prints them.)
+
+_STATS_KEY = "sel4vspace-stats"
+_sent: Counter[str] = Counter()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    outcome = yield
+    if hasattr(item.config, "workerinput"):
+        delta = STATS - _sent
+        if delta:
+            outcome.get_result().user_properties.append((_STATS_KEY, dict(delta)))
+            _sent.update(delta)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if getattr(report, "node", None) is None:   # a report of this process, counted already
+        return
+    for name, value in report.user_properties:
+        if name == _STATS_KEY:
+            STATS.update(value)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
+    lines = summary()
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 class CLog:

@@ -117,7 +117,9 @@ DEFECTS: tuple[Defect, ...] = (
     Defect("map-pages-wrapper-checks-new-pages",
            "the vspace_map_pages wrapper checks the new_pages field, then calls map_pages",
            "vspace_map_pages",
-           ("tests/wrappers/test_vspace_table.py::test_each_wrapper_survives_its_field_missing[map_pages]",)),
+           ("tests/wrappers/test_vspace_table.py::test_each_wrapper_survives_its_field_missing[map_pages]",
+            "tests/wrappers/test_dispatch_arguments.py::test_the_wrapper_passes_every_argument_to_its_field"
+            "[vspace_map_pages]")),
     Defect("allocated-object-null-vspace",
            "vspace_allocated_object goes on after its fatal log with a NULL vspace",
            "vspace_allocated_object",
@@ -261,6 +263,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     outcome = _outcome(report)
     if outcome is None:
         return
+    # Under pytest-xdist the workers collect and this process (the controller) only sees reports:
+    # the defects a test shows follow from its id alone.
+    defects = defects_of(report.nodeid)
+    if defects:
+        _item_defects.setdefault(report.nodeid, defects)
     previous = _outcomes.get(report.nodeid)
     if previous is None or _RANK[outcome] > _RANK[previous]:
         _outcomes[report.nodeid] = outcome

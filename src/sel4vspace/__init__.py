@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
+from .errors import CSpaceFullError, KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +43,7 @@ __all__ = [
     "Sel4VSpaceError",
     "VSpaceError",
     "KernelError",
+    "CSpaceFullError",
     "VMFault",
     "StaleObjectError",
     "FRAME_SIZE_BITS",

@@ -76,6 +76,30 @@ class KernelError(Sel4VSpaceError):
         super().__init__(text)
 
 
+class CSpaceFullError(VSpaceError, KernelError):
+    """A call failed because the root CNode had no free cslot left for an object or a cap copy.
+
+    It is both a :class:`VSpaceError` and a :class:`KernelError` (``error`` is
+    ``seL4_NotEnoughMemory``), so either ``except`` catches it. ``function`` is the function
+    called, ``cnode_bits`` the size of the root CNode (``Kernel(cnode_bits=...)``), ``c_error``
+    the C library's last error line (for ``vspace_new_pages``, which page it could not make).
+    """
+
+    def __init__(self, function: str, c_error: CLogRecord | None, cnode_bits: int) -> None:
+        self.function = self.invocation = function
+        self.c_error = c_error
+        self.cnode_bits = cnode_bits
+        self.error = SEL4_ERROR_NAMES.index("seL4_NotEnoughMemory")
+        self.error_name = "seL4_NotEnoughMemory"
+        self.message = (
+            f"the root CNode ran out of cslots (all 2**{cnode_bits} slots are in use); "
+            f"ask for more with Kernel(cnode_bits=N), N up to 24")
+        text = f"{function}: {self.message}"
+        if c_error is not None:
+            text += f" [C: {c_error}]"
+        Sel4VSpaceError.__init__(self, text)
+
+
 class VMFault(Sel4VSpaceError):
     """A memory access the simulated MMU refused: ``vaddr`` of the first faulting byte, ``access``
     ("read" or "write") and ``reason`` ("unmapped" or "permission")."""

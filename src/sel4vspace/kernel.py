@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .errors import KernelError, StaleObjectError, VSpaceError
-from .lowlevel import _check, clear_c_error, ffi, last_c_error, lib
+from .lowlevel import _check, clear_c_error, cspace_full_error, ffi, last_c_error, lib
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,11 +106,17 @@ class Kernel:
     once; each call selects its own. A kernel is released when it is closed (:meth:`close`, or
     the ``with`` block ends) or garbage-collected; its vspaces go with it.
 
+    The defaults (4 GiB of untyped memory, a root CNode of 2^20 slots) map 1 GiB of 4 KiB pages
+    through :meth:`VSpace.new_pages`; neither costs host memory until used (CNode slots come in
+    4 KiB chunks as caps arrive, untyped memory is bookkeeping). A call that finds the root CNode
+    full raises :class:`~sel4vspace.errors.CSpaceFullError`, which names ``cnode_bits``.
+
     Raises TypeError / ValueError naming ``untyped_bits`` or ``cnode_bits``, and
     :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when the host cannot make the
-    kernel."""
+    kernel.
+    """
 
-    def __init__(self, untyped_bits: int = 28, cnode_bits: int = 16) -> None:
+    def __init__(self, untyped_bits: int = 32, cnode_bits: int = 20) -> None:
         untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
         cnode_bits = _check.integer("cnode_bits", cnode_bits, 5, 24)
         clear_c_error()
@@ -183,7 +189,8 @@ class Kernel:
         clear_c_error()
         host_vspace = lib.sel4vspace_host_vspace_new(self._world)
         if host_vspace == ffi.NULL:
-            raise VSpaceError("sel4vspace_host_vspace_new", last_c_error(), "could not create a vspace")
+            raise cspace_full_error("sel4vspace_host_vspace_new") or VSpaceError(
+                "sel4vspace_host_vspace_new", last_c_error(), "could not create a vspace")
         key = int(ffi.cast("uintptr_t", host_vspace))
         self._host_vspaces[key] = host_vspace
         return VSpace._create(self, host_vspace, key, name)
@@ -313,8 +320,11 @@ class Kernel:
             clear_c_error()
             if lib.sel4vspace_host_alloc_frames(self._world, size_bits, count, objects, failed) != 0:
                 error = last_c_error()
+                full = cspace_full_error("sel4vspace_host_alloc_frame")
                 for cap in caps:
                     self._free_original(self._frames.pop(cap))
+                if full is not None:
+                    raise full
                 raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
                                   f"frame {len(caps) + failed[0] + 1} of {n}: {error or 'allocation failed'}")
             frames = self._frames
@@ -347,7 +357,8 @@ class Kernel:
         clear_c_error()
         new_cap = int(lib.sel4vspace_host_copy_cap(self._world, frame.cap, c_rights))
         if new_cap == lib.seL4_CapNull:
-            raise KernelError("seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
+            raise cspace_full_error("seL4_CNode_Mint") or KernelError(
+                "seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
         original = frame if frame.object is not None else frame.parent
         assert original is not None
         self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
 from .kernel import frame_size_bits
-from .lowlevel import _check, ffi, last_c_error, lib
+from .lowlevel import _check, cspace_full_error, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .rights import CapRights
 
@@ -379,7 +379,7 @@ class VSpace:
             self._live()
         c_reservation = lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred)
         if not c_reservation.res:
-            raise VSpaceError(function, last_c_error(), None)
+            raise cspace_full_error(function) or VSpaceError(function, last_c_error(), None)
         reservation = Reservation._create(self, c_reservation, vaddr)
         self._reservations[vaddr] = reservation
         return reservation
@@ -510,7 +510,7 @@ class VSpace:
             return
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
-        error = VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
+        error = cspace_full_error(function) or VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
         self._roll_back(c_caps, count, vaddr, size_bits)
         raise error
 
@@ -584,7 +584,7 @@ class VSpace:
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
-            error = VSpaceError("vspace_map_pages", last_c_error(), None)
+            error = cspace_full_error("vspace_map_pages") or VSpaceError("vspace_map_pages", last_c_error(), None)
             self._roll_back_anywhere(c_caps, count, size_bits)
             raise error
         return int(out.vaddr)
@@ -616,7 +616,12 @@ class VSpace:
         c_rights = CapRights.coerce(rights).to_c()
         size_bits = frame_size_bits("size_bits", size_bits)
         self._live()
-        vaddr = ll.new_pages(self._c, c_rights, num_pages, size_bits)
+        # the vka may take this call's frames in whole slabs (host memory per page: README)
+        lib.sel4vspace_host_vspace_bulk_frames(self._host, num_pages if size_bits == 12 else 0)
+        try:
+            vaddr = ll.new_pages(self._c, c_rights, num_pages, size_bits)
+        finally:
+            lib.sel4vspace_host_vspace_bulk_frames(self._host, 0)
         self._foreign[0] += num_pages
         return vaddr
 
@@ -638,7 +643,11 @@ class VSpace:
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
-        ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+        lib.sel4vspace_host_vspace_bulk_frames(self._host, num_pages if size_bits == 12 else 0)
+        try:
+            ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+        finally:
+            lib.sel4vspace_host_vspace_bulk_frames(self._host, 0)
         self._foreign[0] += num_pages
 
     @staticmethod

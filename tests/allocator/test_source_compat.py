@@ -10,6 +10,7 @@ so that its objects are reused by the next run (the first run compiles everythin
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,7 +81,8 @@ def test_vendor_builds_and_passes_as_an_external_checkout(tmp_path):
                    "tests/deferred", "tests/allocator", "-m", "not slow"], env, "the suites on the external build")
     summary = report.strip().splitlines()[-1]
     passed = int(summary.split(" passed")[0].split()[-1])
-    assert passed >= 70 and "failed" not in summary and "error" not in summary, summary
+    # (strict xfails are fine: "4 xfailed" is not a failure)
+    assert passed >= 70 and not re.search(r"\d+ (failed|errors?)\b", summary), summary
 
 
 def test_a_tree_with_a_known_defect_is_told_so_by_name(tmp_path):

@@ -9,8 +9,9 @@ on the number of live frames, and on the bytes user code reads. At the end of ev
 is released and every untyped byte, cslot and host byte must be back, first with the kernel open
 and then once it is closed and collected.
 
-Budget: a fixed seed and SEL4VSPACE_MODEL_EXAMPLES runs of up to SEL4VSPACE_MODEL_STEPS steps
-(defaults below keep the normal run near half a minute). SEL4VSPACE_MODEL_SEED picks another seed
+Budget: fixed seeds and SEL4VSPACE_MODEL_EXAMPLES runs of up to SEL4VSPACE_MODEL_STEPS steps
+(defaults below keep the normal run near half a minute), split into SEL4VSPACE_MODEL_SHARDS tests
+of their own so that pytest -n spreads them over workers. SEL4VSPACE_MODEL_SEED picks other seeds
 for long exploratory runs; SEL4VSPACE_MODEL_DEBUG=<operation> prints that operation's refusals.
 """
 
@@ -665,21 +666,34 @@ class VSpaceMachine(RuleBasedStateMachine):
         STATS["runs checked for leaks"] += 1
 
 
-VSpaceMachine.TestCase.settings = settings(
-    max_examples=EXAMPLES,
-    stateful_step_count=STEPS,
-    deadline=None,
-    database=None,
-    derandomize=SEED is None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-)
-if SEED is not None:
+# The budget is split into shards, each its own test with its own seed, so that pytest-xdist
+# spreads the runs over its workers (SEL4VSPACE_MODEL_SHARDS; the total stays EXAMPLES).
+SHARDS = max(1, int(os.environ.get("SEL4VSPACE_MODEL_SHARDS", "8")))
+SHARD_SEED = int(SEED) if SEED is not None else 20240611
+
+
+def _shard(index: int, examples: int = max(1, -(-EXAMPLES // SHARDS)), steps: int = STEPS) -> Any:
     from hypothesis import seed
 
-    VSpaceMachine = seed(int(SEED))(VSpaceMachine)  # type: ignore[misc]
+    machine = seed(SHARD_SEED + index)(type(f"VSpaceMachineShard{index}", (VSpaceMachine,), {}))
+    case = machine.TestCase
+    case.settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+    return case
 
-TestVSpaceModel = VSpaceMachine.TestCase
-# The reference model holds vendor/'s fixes: on another tree the run stops at the first registered
+
+# The reference model holds vendor/'s fixes: on another tree a run stops at the first registered
 # upstream defect it meets (each of which has a test of its own) or in find_range's page walk.
-TestVSpaceModel = pytest.mark.vendor_only(
-    "the reference model encodes vendor/'s fixes of the registered upstream defects")(TestVSpaceModel)
+_VENDOR_ONLY = pytest.mark.vendor_only("the reference model encodes vendor/'s fixes of the registered upstream defects")
+
+for _index in range(SHARDS):
+    globals()[f"TestVSpaceModelShard{_index}"] = _VENDOR_ONLY(_shard(_index))
+del _index
+
+# A second's worth of the same, with a seed of its own, for the edit loop (pytest -m fast).
+TestVSpaceModelSmoke = _VENDOR_ONLY(_shard(SHARDS, examples=4, steps=30))

@@ -29,7 +29,8 @@ typedef struct host_cspace {
 typedef enum {
     HOST_BLOCK_FREE,        /* an untyped with no children, on its order's free list */
     HOST_BLOCK_SPLIT,       /* retyped into two half-size untypeds (children[0], children[1]) */
-    HOST_BLOCK_ALLOCATED    /* retyped into one object, handed out; its id is the vka cookie */
+    HOST_BLOCK_ALLOCATED,   /* retyped into one object, handed out; its id is the vka cookie */
+    HOST_BLOCK_SLAB         /* 4 KiB frames retyped from it one after another (see host_vka.c) */
 } host_block_state_t;
 
 typedef struct host_block host_block_t;
@@ -38,8 +39,17 @@ struct host_block {
     seL4_CPtr cap;                 /* the untyped cap covering exactly this block */
     host_block_t *parent;
     host_block_t *children[2];
-    host_block_t *free_prev;       /* free list links, while FREE */
-    host_block_t *free_next;
+    union {
+        struct {
+            host_block_t *free_prev;   /* free list links, while FREE */
+            host_block_t *free_next;
+        };
+        struct {
+            uint64_t slab_live;        /* while SLAB: bit i set while frame i is handed out */
+            struct host_vka_ctx *slab_owner; /* the vka whose current slab it is, or NULL */
+            uint16_t slab_next;        /* frames retyped so far: the untyped's watermark / 4 KiB */
+        };
+    };
     seL4_Word id;                  /* index in host_untyped_t.by_id, from 1 */
     uint8_t size_bits;
     uint8_t state;                 /* host_block_state_t */
@@ -59,13 +69,26 @@ typedef struct host_untyped {
     host_block_t **roots;
     size_t num_roots;
     size_t roots_capacity;
-    seL4_Word free_bytes;          /* bytes in FREE blocks */
+    seL4_Word free_bytes;          /* bytes in FREE blocks and past the watermark of SLAB blocks */
+    unsigned slab_bits;            /* size of a slab block; seL4_PageBits: no slabs */
 } host_untyped_t;
+
+/* What a vka_t's data points to. The world has one; each host vspace has its own, so that the
+ * frames a vspace allocates come from slabs of its own, and freeing all of them frees the slabs
+ * whatever frames others hold. */
+typedef struct host_vka_ctx {
+    struct host_world *world;
+    host_block_t *slab;            /* the slab new frames come from, or NULL */
+    size_t slab_budget;            /* frames this call may still take in new slabs */
+} host_vka_ctx_t;
 
 struct host_world {
     sel4sim_kernel_t *kernel;
     host_cspace_t cspace;
+    size_t cslot_failures;         /* cslot requests refused because the region was used up */
+    size_t device_requests;        /* objects asked for with can_use_dev (served from RAM all the same) */
     host_untyped_t untyped;
+    host_vka_ctx_t vka_ctx;
     vka_t vka;
     vspace_t loader;
     size_t loader_bytes;
@@ -75,6 +98,11 @@ struct host_world {
 
 /* host_vka.c */
 int host_vka_init(host_world_t *w);
+/* A vka of the world's with its own slab (ctx lives as long as vka is used); and letting it go. */
+void host_vka_make(host_world_t *w, host_vka_ctx_t *ctx, vka_t *vka);
+void host_vka_ctx_release(host_vka_ctx_t *ctx);
+/* The next call of ctx's vspace makes this many 4 KiB frames (0: the call is over). */
+void host_vka_bulk_frames(host_vka_ctx_t *ctx, size_t frames);
 void host_vka_destroy(host_world_t *w);
 
 /* host_loader.c */

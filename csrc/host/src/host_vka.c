@@ -14,8 +14,24 @@
  * merging the block structure depends only on which objects are live, so
  * freeing everything a vspace allocated restores every cslot and byte.
  *
+ * 4 KiB frames made by the thousand in one call (vspace_new_pages through the
+ * Python API, which announces them: sel4vspace_host_vspace_bulk_frames) come
+ * from slabs instead: a block of 2^slab_bits bytes (64 KiB on a large machine)
+ * from which frames are retyped one after another, as seL4 retypes at an
+ * untyped's watermark. A frame then costs its own cap and a sixteenth of two
+ * untyped caps instead of two: 1 GiB of frames fits a root CNode of 2^19
+ * slots. Only whole slabs are taken for a call, from its vspace's own vka, so
+ * no slab is ever shared with another call's frames and none keeps a free
+ * tail: a call that fails part-way frees every frame it made, which empties
+ * its slabs, and they go back exactly as they came. A freed frame's memory
+ * comes back once every frame of its slab is freed: the slab is revoked
+ * (deleting any cap to its frames left behind) and returns to the buddy system
+ * as one block. Slabs are at most 1/256 of the boot untyped, so a small
+ * machine keeps one block per frame.
+ *
  * A vka cookie is a block id (an index into a table), never a pointer, so a
- * stale or made-up cookie is refused instead of followed.
+ * stale or made-up cookie is refused instead of followed. A frame from a slab
+ * has the slab's id in the low 32 bits and its index + 1 above them.
  */
 
 #include <string.h>
@@ -28,6 +44,7 @@
 #include "host_internal.h"
 
 #define HOST_CAT HOST_ALLOC_HOST_LAYER
+#define HOST_SLAB_BITS 16
 
 /* ---- cslots ---------------------------------------------------------------------------------- */
 
@@ -55,7 +72,8 @@ static int cspace_alloc_slot(host_cspace_t *cs, seL4_CPtr *out)
     } else if (cs->next_unused < cs->end) {
         slot = cs->next_unused++;
     } else {
-        ZF_LOGE("The root CNode has no free slot left");
+        ZF_LOGE("The root CNode has no free slot left (its %lu slots from %lu on are all in use)",
+                (unsigned long) (cs->end - cs->first), (unsigned long) cs->first);
         return -1;
     }
     set_slot_in_use(cs, slot, true);
@@ -84,6 +102,16 @@ static int cspace_free_slot(host_cspace_t *cs, seL4_CPtr slot)
     set_slot_in_use(cs, slot, false);
     cs->free_stack[cs->free_count++] = slot;
     return 0;
+}
+
+static size_t cslot_failures_total;
+
+static int cspace_alloc_counted(host_world_t *w, seL4_CPtr *res)
+{
+    int error = cspace_alloc_slot(&w->cspace, res);
+    w->cslot_failures += error != 0;
+    cslot_failures_total += error != 0;
+    return error;
 }
 
 static void make_path(seL4_CPtr slot, cspacepath_t *path)
@@ -238,7 +266,7 @@ static int block_split(host_world_t *w, host_block_t *b)
     int error = 0;
     for (int i = 0; i < 2 && error == 0; i++) {
         seL4_CPtr slot;
-        if (cspace_alloc_slot(&w->cspace, &slot) != 0) {
+        if (cspace_alloc_counted(w, &slot) != 0) {
             error = -1;
             break;
         }
@@ -334,13 +362,110 @@ static int retype_into(host_world_t *w, host_block_t *b, const cspacepath_t *des
     return 0;
 }
 
+/* ---- slabs of 4 KiB frames ------------------------------------------------------------------- */
+
+#define SLAB_COOKIE_SHIFT 32
+
+static unsigned slab_capacity(const host_untyped_t *u)
+{
+    return 1u << (u->slab_bits - seL4_PageBits);
+}
+
+static int slab_retype(host_world_t *w, host_block_t *b, const cspacepath_t *dest, seL4_Word *cookie);
+
+/* A frame from the current slab, or from a new one while the budget covers a whole slab; 1 when
+ * neither (the caller then takes a block of the frame's own size), else 0 or an error. */
+static int slab_alloc_frame(host_vka_ctx_t *ctx, const cspacepath_t *dest, seL4_Word *cookie)
+{
+    host_world_t *w = ctx->world;
+    host_untyped_t *u = &w->untyped;
+    host_block_t *b = ctx->slab;
+    if (b == NULL || b->slab_next == slab_capacity(u)) {
+        if (ctx->slab_budget < slab_capacity(u)) {
+            return 1;
+        }
+        host_block_t *fresh = take_block(w, u->slab_bits);
+        if (fresh == NULL) {
+            return 1;
+        }
+        if (b != NULL) {
+            b->slab_owner = NULL;
+        }
+        b = fresh;
+        b->state = HOST_BLOCK_SLAB;
+        b->slab_live = 0;
+        b->slab_next = 0;
+        b->slab_owner = ctx;
+        u->free_bytes += BIT(u->slab_bits); /* free until frames are retyped from it */
+        ctx->slab = b;
+        ctx->slab_budget -= slab_capacity(u);
+    }
+    int error = slab_retype(w, b, dest, cookie);
+    if (error != seL4_NoError && b->slab_live == 0) {
+        ctx->slab = NULL;
+        ctx->slab_budget += slab_capacity(u);
+        u->free_bytes -= BIT(u->slab_bits);
+        block_put_free(w, b);
+    }
+    return error;
+}
+
+/* Retype the next frame of slab b (which has room) into dest. */
+static int slab_retype(host_world_t *w, host_block_t *b, const cspacepath_t *dest, seL4_Word *cookie)
+{
+    host_untyped_t *u = &w->untyped;
+    int error = seL4_Untyped_Retype(b->cap, seL4_X86_4K, seL4_PageBits, dest->root, dest->dest, dest->destDepth,
+                                    dest->offset, 1);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Retyping a frame from the slab at 0x%lx failed, error %d", (unsigned long) b->paddr, error);
+        return error;
+    }
+    unsigned index = b->slab_next++;
+    b->slab_live |= 1ull << index;
+    u->free_bytes -= BIT(seL4_PageBits);
+    *cookie = b->id | ((seL4_Word) (index + 1) << SLAB_COOKIE_SHIFT);
+    return 0;
+}
+
+/* The slab of a slab frame's cookie and the frame's index, or NULL when the cookie names none. */
+static host_block_t *slab_of(host_untyped_t *u, seL4_Word cookie, unsigned *index)
+{
+    seL4_Word above = cookie >> SLAB_COOKIE_SHIFT;
+    host_block_t *b = block_by_id(u, cookie & MASK(SLAB_COOKIE_SHIFT));
+    if (above == 0 || above > 64 || b == NULL || b->state != HOST_BLOCK_SLAB
+        || !((b->slab_live >> (above - 1)) & 1)) {
+        return NULL;
+    }
+    *index = (unsigned) (above - 1);
+    return b;
+}
+
+static void slab_free_frame(host_world_t *w, host_block_t *b, unsigned index)
+{
+    host_untyped_t *u = &w->untyped;
+    b->slab_live &= ~(1ull << index);
+    if (b->slab_live != 0) {
+        return; /* the slab's memory stays retyped until its last frame goes */
+    }
+    /* caps to its frames the callers did not delete would keep the memory from being reset */
+    int error = seL4_CNode_Revoke(seL4_CapInitThreadCNode, b->cap, seL4_WordBits);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Failed to revoke untyped %lu, error %d", (unsigned long) b->cap, error);
+    }
+    u->free_bytes -= (seL4_Word) (slab_capacity(u) - b->slab_next) << seL4_PageBits;
+    if (b->slab_owner != NULL) {
+        b->slab_owner->slab = NULL;
+    }
+    block_put_free(w, b);
+}
+
 /* ---- vka operations -------------------------------------------------------------------------- */
 
 static int host_cspace_alloc(void *data, seL4_CPtr *res)
 {
-    host_world_t *w = data;
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
     sel4sim_kernel_select(w->kernel);
-    return cspace_alloc_slot(&w->cspace, res);
+    return cspace_alloc_counted(w, res);
 }
 
 static void host_cspace_make_path(void *data, seL4_CPtr slot, cspacepath_t *res)
@@ -351,20 +476,27 @@ static void host_cspace_make_path(void *data, seL4_CPtr slot, cspacepath_t *res)
 
 static void host_cspace_free(void *data, seL4_CPtr slot)
 {
-    host_world_t *w = data;
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
     cspace_free_slot(&w->cspace, slot);
 }
 
 static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
                                            bool can_use_dev, seL4_Word *res)
 {
-    /* the simulated machine has no device memory: every request is served from RAM */
-    (void) can_use_dev;
-    host_world_t *w = data;
+    /* the simulated machine has no device memory: every request is served from RAM, and counted,
+     * so tests can tell a caller that asked for device memory from one that did not */
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
+    w->device_requests += can_use_dev;
     sel4sim_kernel_select(w->kernel);
     unsigned order;
     if (dest == NULL || res == NULL || object_order(type, size_bits, &order) != 0) {
         return seL4_InvalidArgument;
+    }
+    if (type == seL4_X86_4K && w->untyped.slab_bits > seL4_PageBits) {
+        int from_slab = slab_alloc_frame(data, dest, res);
+        if (from_slab != 1) {
+            return from_slab;
+        }
     }
     host_block_t *b = take_block(w, order);
     if (b == NULL) {
@@ -383,7 +515,7 @@ static int host_utspace_alloc(void *data, const cspacepath_t *dest, seL4_Word ty
 static int host_utspace_alloc_at(void *data, const cspacepath_t *dest, seL4_Word type, seL4_Word size_bits,
                                  uintptr_t paddr, seL4_Word *cookie)
 {
-    host_world_t *w = data;
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
     host_untyped_t *u = &w->untyped;
     sel4sim_kernel_select(w->kernel);
     unsigned order;
@@ -407,7 +539,8 @@ static int host_utspace_alloc_at(void *data, const cspacepath_t *dest, seL4_Word
     }
     /* walk down to the block of the wanted size containing paddr, splitting free blocks on the way */
     while (true) {
-        if (b->state == HOST_BLOCK_ALLOCATED || (b->size_bits == order && b->state == HOST_BLOCK_SPLIT)) {
+        if (b->state == HOST_BLOCK_ALLOCATED || b->state == HOST_BLOCK_SLAB
+            || (b->size_bits == order && b->state == HOST_BLOCK_SPLIT)) {
             ZF_LOGE("Physical address 0x%lx is already in use", (unsigned long) paddr);
             return seL4_DeleteFirst;
         }
@@ -430,8 +563,14 @@ static void host_utspace_free(void *data, seL4_Word type, seL4_Word size_bits, s
 {
     (void) type;
     (void) size_bits;
-    host_world_t *w = data;
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
     sel4sim_kernel_select(w->kernel);
+    unsigned index;
+    host_block_t *slab = slab_of(&w->untyped, target, &index);
+    if (slab != NULL) {
+        slab_free_frame(w, slab, index);
+        return;
+    }
     host_block_t *b = block_by_id(&w->untyped, target);
     if (b == NULL || b->state != HOST_BLOCK_ALLOCATED) {
         ZF_LOGE("Cookie %lu names no allocated object", (unsigned long) target);
@@ -449,7 +588,12 @@ static uintptr_t host_utspace_paddr(void *data, seL4_Word target, seL4_Word type
 {
     (void) type;
     (void) size_bits;
-    host_world_t *w = data;
+    host_world_t *w = ((host_vka_ctx_t *) data)->world;
+    unsigned index;
+    host_block_t *slab = slab_of(&w->untyped, target, &index);
+    if (slab != NULL) {
+        return slab->paddr + ((seL4_Word) index << seL4_PageBits);
+    }
     host_block_t *b = block_by_id(&w->untyped, target);
     if (b == NULL || b->state != HOST_BLOCK_ALLOCATED) {
         ZF_LOGE("Cookie %lu names no allocated object", (unsigned long) target);
@@ -482,6 +626,15 @@ int host_vka_init(host_world_t *w)
     host_untyped_t *u = &w->untyped;
     u->next_id = 1;
     size_t count = bi->untyped.end - bi->untyped.start;
+    unsigned largest = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!bi->untypedList[i].isDevice && bi->untypedList[i].sizeBits > largest) {
+            largest = bi->untypedList[i].sizeBits;
+        }
+    }
+    /* slabs of 16 frames, never more than 1/256 of the largest untyped (none below 2^20) */
+    u->slab_bits = largest >= HOST_SLAB_BITS + 8 ? HOST_SLAB_BITS
+                   : largest >= seL4_PageBits + 8 ? largest - 8 : seL4_PageBits;
     if (count > 0) {
         u->roots = host_calloc(HOST_CAT, count, sizeof(*u->roots));
         if (u->roots == NULL) {
@@ -503,8 +656,9 @@ int host_vka_init(host_world_t *w)
         free_list_push(u, b);
     }
 
+    w->vka_ctx = (host_vka_ctx_t) { .world = w, .slab = NULL, .slab_budget = 0 };
     w->vka = (vka_t) {
-        .data = w,
+        .data = &w->vka_ctx,
         .cspace_alloc = host_cspace_alloc,
         .cspace_make_path = host_cspace_make_path,
         .utspace_alloc = host_utspace_alloc,
@@ -515,6 +669,37 @@ int host_vka_init(host_world_t *w)
         .utspace_paddr = host_utspace_paddr,
     };
     return 0;
+}
+
+void host_vka_make(host_world_t *w, host_vka_ctx_t *ctx, vka_t *vka)
+{
+    ctx->world = w;
+    ctx->slab = NULL;
+    ctx->slab_budget = 0;
+    *vka = w->vka;
+    vka->data = ctx;
+}
+
+void host_vka_bulk_frames(host_vka_ctx_t *ctx, size_t frames)
+{
+    host_untyped_t *u = &ctx->world->untyped;
+    if (u->slab_bits == seL4_PageBits) {
+        return;
+    }
+    /* whole slabs only; the frames of the last one in hand are no longer this call's */
+    ctx->slab_budget = frames - frames % slab_capacity(u);
+    if (ctx->slab != NULL) {
+        ctx->slab->slab_owner = NULL;
+        ctx->slab = NULL;
+    }
+}
+
+void host_vka_ctx_release(host_vka_ctx_t *ctx)
+{
+    if (ctx->slab != NULL) {
+        ctx->slab->slab_owner = NULL;
+        ctx->slab = NULL;
+    }
 }
 
 static void release_tree(host_untyped_t *u, host_block_t *b)
@@ -553,4 +738,19 @@ size_t sel4vspace_host_world_free_slots(host_world_t *w)
         return 0;
     }
     return (size_t)(w->cspace.end - w->cspace.next_unused) + w->cspace.free_count;
+}
+
+size_t sel4vspace_host_world_device_requests(host_world_t *w)
+{
+    return w == NULL ? 0 : w->device_requests;
+}
+
+size_t sel4vspace_host_world_cslot_failures(host_world_t *w)
+{
+    return w == NULL ? 0 : w->cslot_failures;
+}
+
+size_t sel4vspace_host_cslot_failures(void)
+{
+    return cslot_failures_total;
 }

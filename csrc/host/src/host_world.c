@@ -24,6 +24,8 @@ struct host_vspace {
     host_vspace_t *prev;
     vspace_t vspace;
     sel4utils_alloc_data_t data;
+    host_vka_ctx_t vka_ctx;        /* the vspace's own vka: frames from slabs of its own */
+    vka_t vka;
     vka_object_t root;
     vka_object_t *paging;          /* paging structures reported through allocated_object, in order */
     size_t num_paging;
@@ -240,6 +242,7 @@ host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w)
         return NULL;
     }
     v->world = w;
+    host_vka_make(w, &v->vka_ctx, &v->vka);
     if (vka_alloc_vspace_root(&w->vka, &v->root) != 0) {
         ZF_LOGE("Failed to allocate a PML4");
         host_free(HOST_CAT, v, sizeof(*v));
@@ -252,7 +255,7 @@ host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w)
         host_free(HOST_CAT, v, sizeof(*v));
         return NULL;
     }
-    if (sel4utils_get_vspace(&w->loader, &v->vspace, &v->data, &w->vka, v->root.cptr, record_paging_object, v) != 0) {
+    if (sel4utils_get_vspace(&w->loader, &v->vspace, &v->data, &v->vka, v->root.cptr, record_paging_object, v) != 0) {
         ZF_LOGE("sel4utils_get_vspace failed");
         vka_free_object(&w->vka, &v->root);
         host_free(HOST_CAT, v, sizeof(*v));
@@ -279,6 +282,13 @@ seL4_CPtr sel4vspace_host_vspace_root(host_vspace_t *v)
 host_world_t *sel4vspace_host_vspace_world(host_vspace_t *v)
 {
     return v == NULL ? NULL : v->world;
+}
+
+void sel4vspace_host_vspace_bulk_frames(host_vspace_t *v, size_t frames)
+{
+    if (v != NULL) {
+        host_vka_bulk_frames(&v->vka_ctx, frames);
+    }
 }
 
 size_t sel4vspace_host_vspace_paging_objects(host_vspace_t *v)
@@ -312,6 +322,7 @@ void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames)
     if (v->next != NULL) {
         v->next->prev = v->prev;
     }
+    host_vka_ctx_release(&v->vka_ctx);
     host_free(HOST_CAT, v->paging, v->paging_capacity * sizeof(*v->paging));
     host_free(HOST_CAT, v, sizeof(*v));
 }

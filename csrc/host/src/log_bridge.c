@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <utils/zf_log.h>
+#include <sel4vspace_host/host.h>
 #include <sel4vspace_host/log.h>
 
 _Static_assert(SEL4VSPACE_LOG_VERBOSE == ZF_LOG_VERBOSE && SEL4VSPACE_LOG_DEBUG == ZF_LOG_DEBUG
@@ -28,9 +29,17 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void)
     return have_last_error ? &last_error : NULL;
 }
 
+static size_t cslot_failures_at_clear;
+
 void sel4vspace_log_clear_last_error(void)
 {
     have_last_error = 0;
+    cslot_failures_at_clear = sel4vspace_host_cslot_failures();
+}
+
+int sel4vspace_log_cslots_ran_out(void)
+{
+    return sel4vspace_host_cslot_failures() != cslot_failures_at_clear;
 }
 
 /* zf_log's run-time threshold: util_libs' macros test it before every write. Filtering happens in

@@ -15,9 +15,11 @@ static seL4_Word bits_at(seL4_Word w, seL4_Word shift, seL4_Word nbits)
     return nbits >= seL4_WordBits ? w : (w & ((1ul << nbits) - 1));
 }
 
-/* seL4's resolveAddressBits: walk CNodes from node_cap consuming n_bits of cptr. */
+/* seL4's resolveAddressBits: walk CNodes from node_cap consuming n_bits of cptr. The slot found is
+ * also given as its CNode and index (cn_out, index_out may be NULL), for a caller that writes it. */
 static bool resolve_address_bits(const sim_cap_t *node_cap, seL4_Word cptr, seL4_Word n_bits, sim_cte_t **slot_out,
-                                 seL4_Word *remaining, sim_lookup_fault_t *fault)
+                                 seL4_Word *remaining, sim_lookup_fault_t *fault, sim_cnode_t **cn_out,
+                                 seL4_Word *index_out)
 {
     if (!sim_cap_is_type(node_cap, seL4_CapTableObject)) {
         *fault = sim_fault_invalid_root();
@@ -39,7 +41,12 @@ static bool resolve_address_bits(const sim_cap_t *node_cap, seL4_Word cptr, seL4
             *fault = f;
             return false;
         }
-        sim_cte_t *slot = &cn->slots[bits_at(cptr, n_bits - level_bits, radix)];
+        seL4_Word index = bits_at(cptr, n_bits - level_bits, radix);
+        sim_cte_t *slot = sim_cnode_slot(cn, index);
+        if (cn_out != NULL) {
+            *cn_out = cn;
+            *index_out = index;
+        }
         if (n_bits == level_bits) {
             *slot_out = slot;
             *remaining = 0;
@@ -60,7 +67,7 @@ sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr)
     sim_cte_t *slot;
     seL4_Word remaining;
     sim_lookup_fault_t fault;
-    if (!resolve_address_bits(&k->cspace_root, cptr, seL4_WordBits, &slot, &remaining, &fault)) {
+    if (!resolve_address_bits(&k->cspace_root, cptr, seL4_WordBits, &slot, &remaining, &fault, NULL, NULL)) {
         SIM_USER_ERROR("cptr 0x%lx does not resolve (lookup failure %d): seL4 would raise a cap fault; "
                 "treated as an empty slot", cptr, fault.type);
         return NULL;
@@ -71,8 +78,9 @@ sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr)
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root, seL4_Word index,
                                         seL4_Word depth, sim_cte_t **out)
 {
-    seL4_Word remaining;
+    seL4_Word remaining, slot_index = 0;
     sim_lookup_fault_t fault;
+    sim_cnode_t *cn = NULL;
     if (!sim_cap_is_type(root, seL4_CapTableObject)) {
         SIM_USER_ERROR("CNode operation: root is not a CNode cap");
         return sim_error_lookup(k, is_source, sim_fault_invalid_root());
@@ -81,18 +89,200 @@ seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, con
         SIM_USER_ERROR("CNode operation: depth %lu outside [1, %d]", depth, seL4_WordBits);
         return sim_error_range(k, 1, seL4_WordBits);
     }
-    if (!resolve_address_bits(root, index, depth, out, &remaining, &fault)) {
-        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu does not resolve (lookup failure %d)", index, depth,
+    seL4_Word cptr = index;
+    if (!resolve_address_bits(root, cptr, depth, out, &remaining, &fault, &cn, &slot_index)) {
+        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu does not resolve (lookup failure %d)", cptr, depth,
                 fault.type);
         return sim_error_lookup(k, is_source, fault);
     }
     if (remaining != 0) {
         sim_lookup_fault_t f = { .type = seL4_DepthMismatch, .bits_left = remaining, .bits_found = 0 };
-        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu stops at a non-CNode cap with %lu bits left", index,
+        SIM_USER_ERROR("CNode operation: index 0x%lx at depth %lu stops at a non-CNode cap with %lu bits left", cptr,
                 depth, remaining);
         return sim_error_lookup(k, is_source, f);
     }
+    if (!is_source && *out == sim_empty_cte()) {
+        /* a destination (or a target) slot: its chunk must exist before anything is put there */
+        *out = sim_cnode_slot_alloc(k, cn, slot_index);
+        if (*out == NULL) {
+            return sim_error(k, seL4_NotEnoughMemory);
+        }
+    }
     return seL4_NoError;
+}
+
+/* --- CNode slots, allocated in chunks --- */
+
+static _Alignas(SIM_CTE_CHUNK_BYTES) unsigned char spare_chunk[SIM_CTE_CHUNK_BYTES];
+
+_Static_assert(SIM_CTE_CHUNK_SLOTS >= 2 && sizeof(sim_cte_chunk_t) + SIM_CTE_CHUNK_SLOTS * sizeof(sim_cte_t)
+               <= SIM_CTE_CHUNK_BYTES, "a chunk fits its block");
+
+sim_cte_t *sim_empty_cte(void)
+{
+    return &((sim_cte_chunk_t *)spare_chunk)->slots[0];
+}
+
+sim_cte_t *sim_scratch_cte(void)
+{
+    return &((sim_cte_chunk_t *)spare_chunk)->slots[1];
+}
+
+static void trim_push(sim_cte_chunk_t *chunk)
+{
+    if (!chunk->on_trim_list) {
+        chunk->on_trim_list = 1;
+        chunk->trim_next = chunk->kernel->trim_head;
+        chunk->kernel->trim_head = chunk;
+    }
+}
+
+static void trim_unlink(sim_cte_chunk_t *chunk)
+{
+    sim_cte_chunk_t **at = &chunk->kernel->trim_head;
+    while (*at != NULL && *at != chunk) {
+        at = &(*at)->trim_next;
+    }
+    if (*at == chunk) {
+        *at = chunk->trim_next;
+    }
+    chunk->on_trim_list = 0;
+}
+
+/* Chunk blocks come from pools of SIM_CTE_CHUNK_POOL blocks (the first links the pools), since
+ * 4 KiB-aligned blocks allocated one at a time among small ones leave most of a page free in
+ * between. A freed chunk's block is reused by the next; pools go with the kernel. The kernel's
+ * own accounting counts the chunks in use, the host allocator the pools. */
+#define SIM_CTE_CHUNK_POOL 32
+
+static sim_cte_chunk_t *chunk_get(sel4sim_kernel_t *k)
+{
+    if (k->chunk_free == NULL) {
+        char *pool = host_aligned_calloc(HOST_ALLOC_KERNEL_OBJECTS, SIM_CTE_CHUNK_BYTES,
+                                         SIM_CTE_CHUNK_POOL * SIM_CTE_CHUNK_BYTES);
+        if (pool == NULL) {
+            return NULL;
+        }
+        *(void **)pool = k->chunk_pools;
+        k->chunk_pools = pool;
+        for (size_t i = SIM_CTE_CHUNK_POOL - 1; i > 0; i--) {
+            sim_cte_chunk_t *chunk = (sim_cte_chunk_t *)(pool + i * SIM_CTE_CHUNK_BYTES);
+            chunk->trim_next = k->chunk_free;
+            k->chunk_free = chunk;
+        }
+    }
+    sim_cte_chunk_t *chunk = k->chunk_free;
+    k->chunk_free = chunk->trim_next;
+    memset(chunk, 0, SIM_CTE_CHUNK_BYTES);
+    k->bytes[HOST_ALLOC_KERNEL_OBJECTS] += SIM_CTE_CHUNK_BYTES;
+    return chunk;
+}
+
+static void chunk_free(sim_cte_chunk_t *chunk)
+{
+    sel4sim_kernel_t *k = chunk->kernel;
+    chunk->cnode->chunks[chunk->index] = NULL;
+    chunk->kernel = NULL;
+    chunk->cnode = NULL;
+    chunk->trim_next = k->chunk_free;
+    k->chunk_free = chunk;
+    k->bytes[HOST_ALLOC_KERNEL_OBJECTS] -= SIM_CTE_CHUNK_BYTES;
+}
+
+void sim_chunk_pools_release(sel4sim_kernel_t *k)
+{
+    while (k->chunk_pools != NULL) {
+        void *pool = k->chunk_pools;
+        k->chunk_pools = *(void **)pool;
+        host_free(HOST_ALLOC_KERNEL_OBJECTS, pool, SIM_CTE_CHUNK_POOL * SIM_CTE_CHUNK_BYTES);
+    }
+    k->chunk_free = NULL;
+}
+
+sim_cte_t *sim_cnode_slot_alloc(sel4sim_kernel_t *k, sim_cnode_t *cn, seL4_Word i)
+{
+    size_t c = i / SIM_CTE_CHUNK_SLOTS;
+    sim_cte_chunk_t *chunk = cn->chunks[c];
+    if (chunk == NULL) {
+        chunk = chunk_get(k);
+        if (chunk == NULL) {
+            ZF_LOGE("host out of memory for the CNode slots %zu..%zu", c * SIM_CTE_CHUNK_SLOTS,
+                    (c + 1) * SIM_CTE_CHUNK_SLOTS - 1);
+            return NULL;
+        }
+        chunk->kernel = k;
+        chunk->cnode = cn;
+        chunk->index = (uint32_t)c;
+        cn->chunks[c] = chunk;
+        trim_push(chunk); /* empty until a cap is put in it, which may not happen */
+    }
+    return &chunk->slots[i % SIM_CTE_CHUNK_SLOTS];
+}
+
+seL4_Word sim_cnode_index_of(const sim_cnode_t *cn, const sim_cte_t *cte)
+{
+    const sim_cte_chunk_t *chunk = sim_cte_chunk(cte);
+    if (cte == sim_empty_cte() || chunk->cnode != cn || chunk->kernel == NULL) {
+        return (seL4_Word)-1;
+    }
+    return (seL4_Word)chunk->index * SIM_CTE_CHUNK_SLOTS + (seL4_Word)(cte - chunk->slots);
+}
+
+void sim_cte_emptied(sim_cte_t *cte)
+{
+    sim_cte_chunk_t *chunk = sim_cte_chunk(cte);
+    if (chunk->kernel == NULL) {
+        return; /* the spare chunk */
+    }
+    if (--chunk->used == 0) {
+        trim_push(chunk);
+    }
+}
+
+void sim_trim(sel4sim_kernel_t *k)
+{
+    while (k->trim_head != NULL) {
+        sim_cte_chunk_t *chunk = k->trim_head;
+        k->trim_head = chunk->trim_next;
+        chunk->on_trim_list = 0;
+        if (chunk->used == 0) {
+            chunk_free(chunk);
+        }
+    }
+    sim_cte_t *empty = sim_empty_cte();
+    if (!sim_cap_is_null(&empty->cap) || empty->mdb_next != NULL || empty->mdb_prev != NULL) {
+        ZF_LOGE("simulated kernel bug: a cap was written to a slot of a missing CNode chunk; dropped");
+        memset(empty, 0, sizeof(*empty));
+    }
+}
+
+int sim_cnode_init(sel4sim_kernel_t *k, sim_cnode_t *cn)
+{
+    size_t slots = (size_t)1 << sim_cnode_radix(cn);
+    cn->num_chunks = (slots + SIM_CTE_CHUNK_SLOTS - 1) / SIM_CTE_CHUNK_SLOTS;
+    cn->chunks = sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, cn->num_chunks * sizeof(*cn->chunks));
+    if (cn->chunks == NULL) {
+        ZF_LOGE("host out of memory for a CNode of 2^%u slots", sim_cnode_radix(cn));
+        cn->num_chunks = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void sim_cnode_release(sel4sim_kernel_t *k, sim_cnode_t *cn)
+{
+    for (size_t c = 0; c < cn->num_chunks; c++) {
+        sim_cte_chunk_t *chunk = cn->chunks[c];
+        if (chunk != NULL) {
+            if (chunk->on_trim_list) {
+                trim_unlink(chunk);
+            }
+            chunk_free(chunk);
+        }
+    }
+    sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, cn->chunks, cn->num_chunks * sizeof(*cn->chunks));
+    cn->chunks = NULL;
+    cn->num_chunks = 0;
 }
 
 /* --- the derivation tree --- */
@@ -174,6 +364,7 @@ void sim_cte_insert(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest)
     }
     dest->cap = new_cap;
     SIM_CAP_REVOCABLE(&dest->cap) = revocable;
+    sim_cte_filled(dest);
     link_after(src, dest);
     if (new_cap.obj != NULL) {
         new_cap.obj->cap_count++;
@@ -184,6 +375,7 @@ void sim_cte_insert_new(sim_cte_t *parent, sim_cte_t *dest, sim_cap_t cap)
 {
     dest->cap = cap;
     SIM_CAP_REVOCABLE(&dest->cap) = 1;
+    sim_cte_filled(dest);
     link_after(parent, dest);
     if (cap.obj != NULL) {
         cap.obj->cap_count++;
@@ -203,7 +395,9 @@ void sim_cte_move(sim_cap_t new_cap, sim_cte_t *src, sim_cte_t *dest)
     if (dest->mdb_next != NULL) {
         dest->mdb_next->mdb_prev = dest;
     }
+    sim_cte_filled(dest);
     memset(src, 0, sizeof(*src));
+    sim_cte_emptied(src);
 }
 
 static bool is_generic_type(seL4_Word type)
@@ -228,6 +422,7 @@ void sim_cte_delete(sel4sim_kernel_t *k, sim_cte_t *slot)
         slot->mdb_next->mdb_prev = slot->mdb_prev;
     }
     memset(slot, 0, sizeof(*slot));
+    sim_cte_emptied(slot);
     if (cap.obj != NULL && --cap.obj->cap_count == 0) {
         if (cap.obj->type == seL4_CapTableObject) {
             /* Its slots may hold caps that whoever is deleting is still walking: empty it later. */
@@ -252,12 +447,15 @@ void sim_reap(sel4sim_kernel_t *k)
     while (k->reap_head != NULL) {
         sim_cnode_t *cn = k->reap_head;
         k->reap_head = cn->reap_next;
-        size_t n = 1ul << sim_cnode_radix(cn);
-        for (size_t i = 0; i < n; i++) {
-            sim_cte_delete(k, &cn->slots[i]);
+        for (size_t c = 0; c < cn->num_chunks; c++) {
+            sim_cte_chunk_t *chunk = cn->chunks[c];
+            for (size_t i = 0; chunk != NULL && i < SIM_CTE_CHUNK_SLOTS; i++) {
+                sim_cte_delete(k, &chunk->slots[i]);
+            }
         }
         sim_object_free(k, &cn->hdr);
     }
+    sim_trim(k);
 }
 
 /* --- deriving and mutating caps --- */
@@ -529,11 +727,10 @@ seL4_Error sel4sim_sys_cnode_rotate(sel4sim_kernel_t *k, seL4_CPtr service, seL4
     }
     if (src == dest) {
         /* A swap: park the pivot's cap in a scratch slot while the source moves over it. */
-        sim_cte_t scratch;
-        memset(&scratch, 0, sizeof(scratch));
-        sim_cte_move(new_pivot_cap, pivot, &scratch);
+        sim_cte_t *scratch = sim_scratch_cte();
+        sim_cte_move(new_pivot_cap, pivot, scratch);
         sim_cte_move(new_src_cap, src, pivot);
-        sim_cte_move(scratch.cap, &scratch, dest);
+        sim_cte_move(scratch->cap, scratch, dest);
     } else {
         sim_cte_move(new_pivot_cap, pivot, dest);
         sim_cte_move(new_src_cap, src, pivot);

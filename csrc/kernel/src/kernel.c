@@ -42,7 +42,7 @@ _Static_assert(SIM_SLAB_SLOT % SIM_OBJECT_ALIGN == 0 && SIM_SLAB_BYTES % SIM_SLA
 static void *slab_alloc(sel4sim_kernel_t *k)
 {
     if (k->slab_free == NULL) {
-        char *slab = host_aligned_calloc(HOST_ALLOC_KERNEL_OBJECTS, SIM_SLAB_BYTES, SIM_SLAB_BYTES);
+        char *slab = host_aligned_calloc(HOST_ALLOC_KERNEL_OBJECTS, 4096, SIM_SLAB_BYTES);
         if (slab == NULL) {
             return NULL;
         }
@@ -114,9 +114,7 @@ sim_object_t *sim_object_new(sel4sim_kernel_t *k, size_t obj_bytes, bool aligned
 static size_t generic_object_release(sel4sim_kernel_t *k, sim_object_t *obj)
 {
     if (obj->type == seL4_CapTableObject) {
-        sim_cnode_t *cn = (sim_cnode_t *)obj;
-        sim_free(k, HOST_ALLOC_KERNEL_OBJECTS, cn->slots, sizeof(sim_cte_t) << sim_cnode_radix(cn));
-        cn->slots = NULL;
+        sim_cnode_release(k, (sim_cnode_t *)obj);
         return sizeof(sim_cnode_t);
     }
     return sizeof(sim_object_t);
@@ -244,7 +242,10 @@ sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
 {
     if (k == NULL) {
         ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
+        return NULL;
     }
+    /* No slot pointer is held between system calls: free the CNode chunks the last one emptied. */
+    sim_trim(k);
     return k;
 }
 
@@ -260,7 +261,11 @@ static int boot_untyped(sel4sim_kernel_t *k, unsigned untyped_size_bits, seL4_Sl
     if (ut == NULL) {
         return -1;
     }
-    sim_cte_t *cte = &k->root_cnode->slots[slot];
+    sim_cte_t *cte = sim_cnode_slot_alloc(k, k->root_cnode, slot);
+    if (cte == NULL) {
+        return -1;
+    }
+    sim_cte_filled(cte);
     cte->cap.kind = SEL4SIM_CAP_OBJECT;
     cte->cap.obj = ut;
     cte->cap.rights = (uint8_t)seL4_AllRights.words[0];
@@ -300,12 +305,17 @@ sel4sim_kernel_t *sel4sim_kernel_new(unsigned untyped_size_bits, unsigned cnode_
     if (root == NULL) {
         goto fail;
     }
-    root->slots = sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, sizeof(sim_cte_t) << cnode_size_bits);
-    if (root->slots == NULL) {
-        ZF_LOGE("host out of memory for a root CNode of 2^%u slots", cnode_size_bits);
+    if (sim_cnode_init(k, root) != 0) {
         goto fail;
     }
     k->root_cnode = root;
+    /* The initial caps' slots (chunk 0, which also holds the untyped's) */
+    sim_cte_t *cnode_slot = sim_cnode_slot_alloc(k, root, seL4_CapInitThreadCNode);
+    sim_cte_t *asid_control_slot = sim_cnode_slot_alloc(k, root, seL4_CapASIDControl);
+    sim_cte_t *asid_pool_slot = sim_cnode_slot_alloc(k, root, seL4_CapInitThreadASIDPool);
+    if (cnode_slot == NULL || asid_control_slot == NULL || asid_pool_slot == NULL) {
+        goto fail;
+    }
 
     sim_cap_t cnode_cap = {
         .obj = &root->hdr,
@@ -315,16 +325,19 @@ sel4sim_kernel_t *sel4sim_kernel_new(unsigned untyped_size_bits, unsigned cnode_
         .guard_size = (uint8_t)(seL4_WordBits - cnode_size_bits),
     };
     k->cspace_root = cnode_cap;
-    root->slots[seL4_CapInitThreadCNode].cap = cnode_cap;
-    SIM_CAP_REVOCABLE(&root->slots[seL4_CapInitThreadCNode].cap) = 1;
+    cnode_slot->cap = cnode_cap;
+    SIM_CAP_REVOCABLE(&cnode_slot->cap) = 1;
+    sim_cte_filled(cnode_slot);
     /* One cap in the CNode's own slot, one held by the (absent) initial thread as its CSpace root. */
     root->hdr.cap_count = 2;
 
-    root->slots[seL4_CapASIDControl].cap.kind = SEL4SIM_CAP_ASID_CONTROL;
-    SIM_CAP_REVOCABLE(&root->slots[seL4_CapASIDControl].cap) = 1;
-    if (arch_boot(k, &root->slots[seL4_CapInitThreadASIDPool]) != 0) {
+    asid_control_slot->cap.kind = SEL4SIM_CAP_ASID_CONTROL;
+    SIM_CAP_REVOCABLE(&asid_control_slot->cap) = 1;
+    sim_cte_filled(asid_control_slot);
+    if (arch_boot(k, asid_pool_slot) != 0) {
         goto fail;
     }
+    sim_cte_filled(asid_pool_slot);
     if (boot_untyped(k, untyped_size_bits, seL4_NumInitialCaps) != 0) {
         goto fail;
     }
@@ -352,11 +365,14 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
     if (current_kernel == k) {
         current_kernel = NULL;
     }
-    /* No cap semantics on the way out: every object is on the registry, free them all. */
+    /* No cap semantics on the way out: every object is on the registry, free them all (a CNode
+     * takes its chunks along, so the list of chunks to trim is not needed any more). */
+    k->trim_head = NULL;
     while (k->registry != NULL) {
         sim_object_free(k, k->registry);
     }
     slabs_release(k);
+    sim_chunk_pools_release(k);
     host_free(HOST_ALLOC_KERNEL_OBJECTS, k, sizeof(*k));
 }
 
@@ -460,9 +476,9 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
     for (size_t i = 0; i < n; i++) {
         seL4_CPtr cptr = caps[i];
         if (i + AHEAD < n) {
-            __builtin_prefetch(&root->slots[caps[i + AHEAD] & mask]);
+            __builtin_prefetch(sim_cnode_slot(root, caps[i + AHEAD] & mask));
         }
-        const sim_cte_t *slot = direct && (cptr >> radix) == root_cap->data ? &root->slots[cptr & mask]
+        const sim_cte_t *slot = direct && (cptr >> radix) == root_cap->data ? sim_cnode_slot(root, cptr & mask)
                                 : sim_lookup_cptr(k, cptr);
         int verdict = frame_cap_verdict(slot, size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
@@ -496,12 +512,14 @@ seL4_Word sel4sim_untyped_free_bytes(sel4sim_kernel_t *k)
             continue;
         }
         sim_cnode_t *cn = (sim_cnode_t *)obj;
-        size_t n = 1ul << sim_cnode_radix(cn);
-        for (size_t i = 0; i < n; i++) {
-            sim_cte_t *slot = &cn->slots[i];
-            if (sim_cap_is_type(&slot->cap, seL4_UntypedObject) && !slot->cap.obj->is_device) {
-                seL4_Word size = 1ul << slot->cap.obj->size_bits;
-                total += sim_cap_has_children(slot) ? size - slot->cap.data : size;
+        for (size_t c = 0; c < cn->num_chunks; c++) {
+            sim_cte_chunk_t *chunk = cn->chunks[c];
+            for (size_t i = 0; chunk != NULL && i < SIM_CTE_CHUNK_SLOTS; i++) {
+                sim_cte_t *slot = &chunk->slots[i];
+                if (sim_cap_is_type(&slot->cap, seL4_UntypedObject) && !slot->cap.obj->is_device) {
+                    seL4_Word size = 1ul << slot->cap.obj->size_bits;
+                    total += sim_cap_has_children(slot) ? size - slot->cap.data : size;
+                }
             }
         }
     }
@@ -514,16 +532,21 @@ size_t sel4sim_used_slots(sel4sim_kernel_t *k)
     if (k == NULL) {
         return 0;
     }
-    size_t n = 1ul << sim_cnode_radix(k->root_cnode);
-    for (size_t i = 0; i < n; i++) {
-        used += !sim_cap_is_null(&k->root_cnode->slots[i].cap);
+    sim_trim(k);
+    const sim_cnode_t *root = k->root_cnode;
+    for (size_t c = 0; c < root->num_chunks; c++) {
+        used += root->chunks[c] != NULL ? root->chunks[c]->used : 0;
     }
     return used;
 }
 
 size_t sel4sim_kernel_bookkeeping_bytes(sel4sim_kernel_t *k)
 {
-    return k == NULL ? 0 : k->bytes[HOST_ALLOC_KERNEL_OBJECTS];
+    if (k == NULL) {
+        return 0;
+    }
+    sim_trim(k);
+    return k->bytes[HOST_ALLOC_KERNEL_OBJECTS];
 }
 
 size_t sel4sim_object_host_bytes(sel4sim_kernel_t *k, seL4_Word type)

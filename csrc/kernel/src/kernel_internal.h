@@ -36,9 +36,10 @@
  * after another in memory instead of scattered between the host allocations made in between;
  * walking many mappings in order then reads frames in order. Slabs are freed with the kernel. */
 #define SIM_SLAB_SLOT 64
-#define SIM_SLAB_BYTES 4096
+#define SIM_SLAB_BYTES 65536 /* 64 KiB at a time: 4 KiB-aligned blocks one by one fragment the heap */
 
-/* Host limit on CNode size (a CNode's slots are allocated eagerly). */
+/* Host limit on CNode size: a CNode's table of chunk pointers (8 bytes per SIM_CTE_CHUNK_SLOTS
+ * slots) is allocated when it is made; its slots only when used. */
 #define SIM_MAX_CNODE_RADIX 24
 
 typedef struct sim_object {
@@ -76,9 +77,32 @@ typedef struct sim_cte {
  * is a cache miss per page when thousands are mapped at once. */
 #define SIM_CAP_FRAME_BITS(cap) ((cap)->pad[1])
 
+/*
+ * CNode slots are host memory only while they are used: a CNode's 2^radix slots come in chunks of
+ * SIM_CTE_CHUNK_SLOTS, each one 4 KiB block aligned to its size (so a slot's chunk is its address
+ * rounded down), allocated when a cap is first put in one of its slots and freed once its last
+ * cap is gone. A slot of a missing chunk reads as the empty slot sim_empty_cte(), which nothing
+ * writes: every path that puts a cap in a slot asks for it with sim_cnode_slot_alloc (or through
+ * sim_lookup_slot_for_cnode_op for a destination), which makes the chunk.
+ */
+#define SIM_CTE_CHUNK_BYTES 4096
+
+typedef struct sim_cte_chunk {
+    struct sel4sim_kernel *kernel;   /* NULL for the spare chunk (the empty slot and a scratch slot) */
+    struct sim_cnode *cnode;
+    struct sim_cte_chunk *trim_next; /* on the kernel's list of chunks to free if still empty */
+    uint32_t index;                  /* its place in cnode->chunks */
+    uint32_t used;                   /* slots holding a cap */
+    uint8_t on_trim_list;
+    sim_cte_t slots[];
+} sim_cte_chunk_t;
+
+#define SIM_CTE_CHUNK_SLOTS ((SIM_CTE_CHUNK_BYTES - sizeof(sim_cte_chunk_t)) / sizeof(sim_cte_t))
+
 typedef struct sim_cnode {
     sim_object_t hdr;
-    sim_cte_t *slots; /* 2^radix, radix = hdr.size_bits - seL4_SlotBits */
+    sim_cte_chunk_t **chunks;    /* ceil(2^radix / SIM_CTE_CHUNK_SLOTS), radix = hdr.size_bits - seL4_SlotBits */
+    size_t num_chunks;
     struct sim_cnode *reap_next; /* on the kernel's reap list once its last cap is gone */
 } sim_cnode_t;
 
@@ -108,6 +132,9 @@ struct sel4sim_kernel {
     sim_cnode_t *root_cnode;
     sim_object_t *registry;   /* head of the list of live objects */
     sim_cnode_t *reap_head;   /* CNodes whose last cap went, to be emptied and freed */
+    sim_cte_chunk_t *trim_head; /* CNode chunks that were empty at some point of this operation */
+    sim_cte_chunk_t *chunk_free; /* chunk blocks to reuse, each holding the next in trim_next */
+    void *chunk_pools;        /* every pool of chunk blocks, each holding the next in its first block */
     size_t counts[SIM_NUM_OBJ_TYPES];
     size_t type_bytes[SIM_NUM_OBJ_TYPES]; /* host bytes of the live objects' structs, by type */
     void *slab_free;          /* free slab slots, each holding the next */
@@ -151,6 +178,39 @@ static inline unsigned sim_cnode_radix(const sim_cnode_t *cn)
     return cn->hdr.size_bits - seL4_SlotBits;
 }
 
+/* The empty slot that a slot of a missing chunk reads as, and a slot to park a cap in while
+ * swapping two (both in the spare chunk, whose counts mean nothing). */
+sim_cte_t *sim_empty_cte(void);
+sim_cte_t *sim_scratch_cte(void);
+static inline sim_cte_chunk_t *sim_cte_chunk(const sim_cte_t *cte)
+{
+    return (sim_cte_chunk_t *)((uintptr_t)cte & ~(uintptr_t)(SIM_CTE_CHUNK_BYTES - 1));
+}
+/* Slot i of a CNode for reading: the empty slot when its chunk does not exist. */
+static inline sim_cte_t *sim_cnode_slot(const sim_cnode_t *cn, seL4_Word i)
+{
+    sim_cte_chunk_t *chunk = cn->chunks[i / SIM_CTE_CHUNK_SLOTS];
+    return chunk != NULL ? &chunk->slots[i % SIM_CTE_CHUNK_SLOTS] : sim_empty_cte();
+}
+/* Slot i of a CNode for writing: its chunk is made if missing. NULL when the host is out of memory. */
+sim_cte_t *sim_cnode_slot_alloc(sel4sim_kernel_t *k, sim_cnode_t *cn, seL4_Word i);
+/* The index of cte in cn, or (seL4_Word)-1 when it is not one of cn's slots. */
+seL4_Word sim_cnode_index_of(const sim_cnode_t *cn, const sim_cte_t *cte);
+/* A cap was put in the empty slot cte / taken out of cte (which is now empty). */
+static inline void sim_cte_filled(sim_cte_t *cte)
+{
+    sim_cte_chunk(cte)->used++;
+}
+void sim_cte_emptied(sim_cte_t *cte);
+/* Free the chunks that became empty. Called where no slot pointer is held: at the start of every
+ * system call, after reaping, and before the kernel reports its slots or host bytes. */
+void sim_trim(sel4sim_kernel_t *k);
+/* Free the pools chunks come from (kernel destroy: every CNode is gone). */
+void sim_chunk_pools_release(sel4sim_kernel_t *k);
+/* Make and free a CNode's chunk table (freeing frees its chunks, caps or not). */
+int sim_cnode_init(sel4sim_kernel_t *k, sim_cnode_t *cn);
+void sim_cnode_release(sel4sim_kernel_t *k, sim_cnode_t *cn);
+
 /* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
  * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
 sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
@@ -163,7 +223,7 @@ static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
         sim_cnode_t *cn = (sim_cnode_t *)root->obj;
         seL4_Word radix = sim_cnode_radix(cn);
         if (radix + root->guard_size == seL4_WordBits && radix > 0 && (cptr >> radix) == root->data) {
-            return &cn->slots[cptr & ((1ul << radix) - 1)];
+            return sim_cnode_slot(cn, cptr & ((1ul << radix) - 1));
         }
     }
     return sim_lookup_cptr_walk(k, cptr);

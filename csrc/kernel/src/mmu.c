@@ -143,11 +143,14 @@ static int compare_index(const void *a, const void *b)
 static void build_cap_index(mapping_walk_t *w)
 {
     sim_cnode_t *root = w->k->root_cnode;
-    size_t n = 1ul << sim_cnode_radix(root), len = 0;
+    size_t len = 0;
     w->index_built = true;
-    for (size_t i = 0; i < n; i++) {
-        const sim_cap_t *c = &root->slots[i].cap;
-        len += c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == w->asid;
+    for (size_t c = 0; c < root->num_chunks; c++) {
+        const sim_cte_chunk_t *chunk = root->chunks[c];
+        for (size_t i = 0; chunk != NULL && i < SIM_CTE_CHUNK_SLOTS; i++) {
+            const sim_cap_t *cap = &chunk->slots[i].cap;
+            len += cap->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(cap->obj->type) && cap->asid == w->asid;
+        }
     }
     if (len == 0) {
         return;
@@ -158,11 +161,14 @@ static void build_cap_index(mapping_walk_t *w)
         w->index_failed = true;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        const sim_cap_t *c = &root->slots[i].cap;
-        if (c->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(c->obj->type) && c->asid == w->asid) {
-            cap_index_entry_t e = { .vaddr = c->data, .frame = c->obj, .cptr = i };
-            w->index[w->index_len++] = e;
+    for (size_t c = 0; c < root->num_chunks; c++) {
+        const sim_cte_chunk_t *chunk = root->chunks[c];
+        for (size_t i = 0; chunk != NULL && i < SIM_CTE_CHUNK_SLOTS; i++) {
+            const sim_cap_t *cap = &chunk->slots[i].cap;
+            if (cap->kind == SEL4SIM_CAP_OBJECT && arch_is_frame_type(cap->obj->type) && cap->asid == w->asid) {
+                cap_index_entry_t e = { .vaddr = cap->data, .frame = cap->obj, .cptr = c * SIM_CTE_CHUNK_SLOTS + i };
+                w->index[w->index_len++] = e;
+            }
         }
     }
     qsort(w->index, w->index_len, sizeof(*w->index), compare_index);
@@ -197,7 +203,7 @@ static seL4_CPtr find_frame_cap(mapping_walk_t *w, seL4_Word vaddr, const sim_ob
     }
     sim_cnode_t *root = w->k->root_cnode;
     size_t n = 1ul << sim_cnode_radix(root);
-    if (hint != 0 && hint - 1 < n && cap_made_mapping(&root->slots[hint - 1].cap, frame, w->asid, vaddr)) {
+    if (hint != 0 && hint - 1 < n && cap_made_mapping(&sim_cnode_slot(root, hint - 1)->cap, frame, w->asid, vaddr)) {
         return hint - 1;
     }
     if (use_index) {
@@ -206,9 +212,12 @@ static seL4_CPtr find_frame_cap(mapping_walk_t *w, seL4_Word vaddr, const sim_ob
         }
         return search_cap_index(w, vaddr, frame);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (cap_made_mapping(&root->slots[i].cap, frame, w->asid, vaddr)) {
-            return i;
+    for (size_t c = 0; c < root->num_chunks; c++) {
+        const sim_cte_chunk_t *chunk = root->chunks[c];
+        for (size_t i = 0; chunk != NULL && i < SIM_CTE_CHUNK_SLOTS; i++) {
+            if (cap_made_mapping(&chunk->slots[i].cap, frame, w->asid, vaddr)) {
+                return c * SIM_CTE_CHUNK_SLOTS + i;
+            }
         }
     }
     return seL4_CapNull;

@@ -29,9 +29,7 @@ static sim_object_t *generic_object_new(sel4sim_kernel_t *k, seL4_Word type, seL
         if (cn == NULL) {
             return NULL;
         }
-        cn->slots = sim_calloc(k, HOST_ALLOC_KERNEL_OBJECTS, sizeof(sim_cte_t) << (size_bits - seL4_SlotBits));
-        if (cn->slots == NULL) {
-            ZF_LOGE("host out of memory for a CNode of 2^%lu slots", size_bits - seL4_SlotBits);
+        if (sim_cnode_init(k, cn) != 0) {
             sim_object_free(k, &cn->hdr);
             return NULL;
         }
@@ -109,7 +107,7 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
         return sim_error_range(k, 1, node_size - node_offset);
     }
     for (seL4_Word i = node_offset; i < node_offset + num_objects; i++) {
-        if (!sim_cap_is_null(&dest_cnode->slots[i].cap)) {
+        if (!sim_cap_is_null(&sim_cnode_slot(dest_cnode, i)->cap)) {
             SIM_USER_ERROR("Untyped_Retype: destination slot %lu is not empty", i);
             return sim_error(k, seL4_DeleteFirst);
         }
@@ -137,7 +135,15 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
     seL4_Word obj_size = 1ul << obj_bits;
     seL4_Word aligned = (watermark + obj_size - 1) & ~(obj_size - 1);
     sim_object_t *made[CONFIG_RETYPE_FAN_OUT_LIMIT];
-    /* Make every object before touching any state, so a host allocation failure changes nothing. */
+    sim_cte_t *dest[CONFIG_RETYPE_FAN_OUT_LIMIT];
+    /* Make every object and the destination slots' chunks before touching any state, so a host
+     * allocation failure changes nothing (a chunk made for nothing goes at the next trim). */
+    for (seL4_Word i = 0; i < num_objects; i++) {
+        dest[i] = sim_cnode_slot_alloc(k, dest_cnode, node_offset + i);
+        if (dest[i] == NULL) {
+            return sim_error_memory(k, free_bytes);
+        }
+    }
     for (seL4_Word i = 0; i < num_objects; i++) {
         seL4_Word paddr = ut->paddr + aligned + i * obj_size;
         made[i] = type < seL4_NonArchObjectTypeCount ? generic_object_new(k, type, obj_bits, paddr)
@@ -161,7 +167,7 @@ seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, se
         } else {
             cap = arch_initial_cap(made[i]);
         }
-        sim_cte_insert_new(slot, &dest_cnode->slots[node_offset + i], cap);
+        sim_cte_insert_new(slot, dest[i], cap);
     }
     return seL4_NoError;
 }

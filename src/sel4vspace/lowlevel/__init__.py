@@ -32,6 +32,7 @@ __all__ = [
     "CLogRecord",
     "last_c_error",
     "clear_c_error",
+    "cspace_full_error",
     "CallbackVSpace",
     "VSPACE_FUNCTION_FIELDS",
 ]
@@ -71,6 +72,19 @@ def last_c_error() -> CLogRecord | None:
 def clear_c_error() -> None:
     """Forget the last C error line; call before a C call whose failure you will report."""
     lib.sel4vspace_log_clear_last_error()
+
+
+def cspace_full_error(function: str) -> Any:
+    """A :class:`~sel4vspace.errors.CSpaceFullError` for ``function`` when the host vka refused a
+    cslot since :func:`clear_c_error` (the root CNode was full), else None."""
+    if not lib.sel4vspace_log_cslots_ran_out():
+        return None
+    from ..errors import CSpaceFullError  # late: errors imports this module for typing only
+
+    kernel = lib.sel4sim_kernel_current()
+    bootinfo = lib.sel4sim_kernel_bootinfo(kernel) if kernel != ffi.NULL else ffi.NULL
+    bits = int(bootinfo.initThreadCNodeSizeBits) if bootinfo != ffi.NULL else 0
+    return CSpaceFullError(function, last_c_error(), bits)
 
 
 def _function_pointer_fields() -> tuple[str, ...]:

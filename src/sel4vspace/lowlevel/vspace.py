@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import VSpaceError
-from . import _check, clear_c_error, ffi, last_c_error, lib
+from . import _check, clear_c_error, cspace_full_error, ffi, last_c_error, lib
 
 __all__ = [
     "VSPACE_FREE",
@@ -47,7 +47,7 @@ _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
 
 
 def _raise(function: str, detail: str | None = None) -> None:
-    raise VSpaceError(function, last_c_error(), detail)
+    raise cspace_full_error(function) or VSpaceError(function, last_c_error(), detail)
 
 
 def _void_ptr(name: str, value: int) -> Any:

@@ -42,6 +42,14 @@ vka_t *sel4vspace_host_world_vka(host_world_t *w);
 size_t sel4vspace_host_world_loader_bytes(host_world_t *w);
 /* Free cslots left in the empty region, and bytes of untyped the vka could still hand out. */
 size_t sel4vspace_host_world_free_slots(host_world_t *w);
+/* How many cslot requests the vka refused so far because the root CNode's empty region was used
+ * up: a caller whose call failed compares it with the count before the call to tell why. */
+size_t sel4vspace_host_world_cslot_failures(host_world_t *w);
+/* How many objects the vka was asked for that could come from device memory (can_use_dev). The
+ * simulated machine has none, so they come from RAM: this tells whether a caller asked. */
+size_t sel4vspace_host_world_device_requests(host_world_t *w);
+/* The same, summed over every world there has been. */
+size_t sel4vspace_host_cslot_failures(void);
 seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w);
 
 /*
@@ -77,6 +85,9 @@ seL4_CPtr sel4vspace_host_vspace_root(host_vspace_t *v);
 host_world_t *sel4vspace_host_vspace_world(host_vspace_t *v);
 /* How many paging structures the vspace has reported through allocated_object so far. */
 size_t sel4vspace_host_vspace_paging_objects(host_vspace_t *v);
+/* The vspace's next call makes this many 4 KiB frames (vspace_new_pages and _at_vaddr), so its vka
+ * may take them in slabs of 16 (see host_vka.c); 0 once the call is over. */
+void sel4vspace_host_vspace_bulk_frames(host_vspace_t *v, size_t frames);
 /*
  * vspace_tear_down(free_frames) (VSPACE_FREE, VSPACE_PRESERVE or a vka), then
  * free every paging structure the vspace reported, then the PML4 (which

@@ -38,4 +38,7 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
 
 /* Forget the last error record; callers do this before a call whose failure they will report. */
 void sel4vspace_log_clear_last_error(void);
+/* Nonzero when the host vka refused a cslot (the root CNode was full) since the last clear: the
+ * reason behind whatever error line the failed call logged last. */
+int sel4vspace_log_cslots_ran_out(void);
 

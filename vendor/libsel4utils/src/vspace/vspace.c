@@ -365,7 +365,7 @@ int sel4utils_map_page_pd(vspace_t *vspace, seL4_CPtr cap, void *vaddr, seL4_Cap
         vspace_maybe_call_allocated_object(vspace, objects[i]);
     }
     if (error) {
-        ZF_LOGE("Failed to map cap %lu at %p, error %d", (unsigned long) cap, vaddr, error);
+        ZF_LOGE("map_page_pd: the kernel would not map cap %lu at %p (seL4 error %d)", (unsigned long) cap, vaddr, error);
         return -1;
     }
     return seL4_NoError;
@@ -936,20 +936,21 @@ reservation_t sel4utils_reserve_range_aligned(vspace_t *vspace, size_t bytes, si
     return reservation;
 }
 
-int sel4utils_reserve_range_at_no_alloc(vspace_t *vspace, sel4utils_res_t *reservation, void *vaddr, size_t size,
-                                        seL4_CapRights_t rights, int cacheable)
+/* Reserve [vaddr, vaddr + size) into reservation; operation names the caller's call in its lines. */
+static int reserve_at(vspace_t *vspace, sel4utils_res_t *reservation, void *vaddr, size_t size,
+                      seL4_CapRights_t rights, int cacheable, const char *operation)
 {
-    sel4utils_alloc_data_t *data = live_data(vspace, "reserve_range_at");
+    sel4utils_alloc_data_t *data = live_data(vspace, operation);
     if (data == NULL) {
         return -1;
     }
     uintptr_t start, end;
     if (reservation == NULL || !reservation_bounds((uintptr_t) vaddr, size, &start, &end)) {
-        ZF_LOGE("reserve_range_at: %zu bytes at %p is not a valid range", size, vaddr);
+        ZF_LOGE("%s: %zu bytes at %p is not a valid range", operation, size, vaddr);
         return -1;
     }
     if (!is_available_range(data->top_level, start, end)) {
-        ZF_LOGE("Range not available at %p, size 0x%zx", vaddr, size);
+        ZF_LOGE("%s: %zu bytes at %p overlap a reservation or a mapping", operation, size, vaddr);
         return -1;
     }
     reservation->malloced = 0;
@@ -957,18 +958,25 @@ int sel4utils_reserve_range_at_no_alloc(vspace_t *vspace, sel4utils_res_t *reser
     return perform_reservation(vspace, reservation, start, end, rights, cacheable);
 }
 
-reservation_t sel4utils_reserve_range_at(vspace_t *vspace, void *vaddr, size_t size, seL4_CapRights_t rights,
-                                         int cacheable)
+int sel4utils_reserve_range_at_no_alloc(vspace_t *vspace, sel4utils_res_t *reservation, void *vaddr, size_t size,
+                                        seL4_CapRights_t rights, int cacheable)
+{
+    return reserve_at(vspace, reservation, vaddr, size, rights, cacheable, "reserve_range_at");
+}
+
+/* A new reservation struct for [vaddr, vaddr + size), or a NULL reservation. */
+static reservation_t new_reservation_at(vspace_t *vspace, void *vaddr, size_t size, seL4_CapRights_t rights,
+                                        int cacheable, const char *operation)
 {
     reservation_t reservation = { .res = NULL };
-    if (live_data(vspace, "reserve_range_at") == NULL) {
+    if (live_data(vspace, operation) == NULL) {
         return reservation;
     }
     sel4utils_res_t *res = alloc_res(vspace);
     if (res == NULL) {
         return reservation;
     }
-    if (sel4utils_reserve_range_at_no_alloc(vspace, res, vaddr, size, rights, cacheable) != 0) {
+    if (reserve_at(vspace, res, vaddr, size, rights, cacheable, operation) != 0) {
         release_res(vspace, res);
         return reservation;
     }
@@ -977,10 +985,17 @@ reservation_t sel4utils_reserve_range_at(vspace_t *vspace, void *vaddr, size_t s
     return reservation;
 }
 
+reservation_t sel4utils_reserve_range_at(vspace_t *vspace, void *vaddr, size_t size, seL4_CapRights_t rights,
+                                         int cacheable)
+{
+    return new_reservation_at(vspace, vaddr, size, rights, cacheable, "reserve_range_at");
+}
+
 /* A reservation with no rights, marked so that only deferred_rights_map_pages_at_vaddr maps into it. */
 reservation_t sel4utils_reserve_deferred_rights_range_at(vspace_t *vspace, void *vaddr, size_t size, int cacheable)
 {
-    reservation_t deferred = sel4utils_reserve_range_at(vspace, vaddr, size, seL4_NoRights, cacheable);
+    reservation_t deferred = new_reservation_at(vspace, vaddr, size, seL4_NoRights, cacheable,
+                                                "reserve_deferred_rights_range_at");
     sel4utils_res_t *res = reservation_to_res(deferred);
     if (res != NULL) {
         res->rights_deferred = true;

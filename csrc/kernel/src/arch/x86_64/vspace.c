@@ -545,12 +545,8 @@ static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *
 /* The cap-slot hint for a frame cap in cte: its root-CNode slot + 1, or 0 for a cap elsewhere. */
 static uint32_t root_slot_hint(sel4sim_kernel_t *k, const sim_cte_t *cte)
 {
-    uintptr_t slots = (uintptr_t)k->root_cnode->slots, at = (uintptr_t)cte;
-    size_t n = 1ul << sim_cnode_radix(k->root_cnode);
-    if (at < slots || at >= slots + n * sizeof(sim_cte_t)) {
-        return 0;
-    }
-    return (uint32_t)((at - slots) / sizeof(sim_cte_t)) + 1;
+    seL4_Word index = sim_cnode_index_of(k->root_cnode, cte);
+    return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
 }
 
 static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
