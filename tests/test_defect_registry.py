@@ -44,7 +44,9 @@ def test_every_defect_has_a_small_test_of_its_own():
     small = ("tests/allocator/test_upstream_defects.py", "tests/allocator/test_upstream_gaps.py",
              "tests/deferred/test_deferred_gaps.py", "tests/wrappers/", "tests/allocator/test_reservations.py",
              "tests/allocator/test_vspace_lifecycle.py", "tests/allocator/test_sel4utils_edges.py::test_share_running",
-             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out")
+             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out",
+             "tests/allocator/test_refusal_lines_name_the_call.py", "tests/allocator/test_live_vspace_memory.py",
+             "tests/allocator/test_reservation_boundaries.py")
     for defect in registry.DEFECTS:
         assert any(t.startswith(small) for t in defect.tests), defect.id
 
