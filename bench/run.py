@@ -230,9 +230,14 @@ def installed_tree() -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def callgrind_available() -> bool:
+    return shutil.which("valgrind") is not None and "libasan" not in os.environ.get("LD_PRELOAD", "")
+
+
 def callgrind_instructions(harness: Path, workload: str, size: int, count: int, function: str) -> int | None:
-    """Instructions executed inside `function` (callgrind's Ir), or None without valgrind."""
-    if shutil.which("valgrind") is None:
+    """Instructions executed inside `function` (callgrind's Ir), or None without valgrind (or under
+    AddressSanitizer, whose preloaded runtime valgrind cannot run)."""
+    if not callgrind_available():
         return None
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "callgrind.out"
@@ -294,8 +299,8 @@ def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]]) -
         print("| " + " | ".join(cells) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) if j < 3 else "-" * (w + 1) + ":" for j, w in enumerate(widths)) + "|")
-    if shutil.which("valgrind") is None:
-        print("(valgrind is not installed: no instruction counts)")
+    if not callgrind_available():
+        print("(valgrind is not installed, or AddressSanitizer is preloaded: no instruction counts)")
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "against": other, "rows": report}, indent=2) + "\n")
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -71,10 +72,10 @@ def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
     for row in report["rows"]:
         assert row["vendor"] > 0 and row["other_libs"] > 0, row
     counted = [row for row in report["rows"] if row["unit"] == "Ir"]
-    if shutil.which("valgrind"):
+    if shutil.which("valgrind") and "libasan" not in os.environ.get("LD_PRELOAD", ""):
         assert len(counted) == 2
         # the same sources on both sides: the same instructions
         for row in counted:
             assert abs(row["vendor"] - row["other_libs"]) <= 0.01 * row["vendor"], row
     else:
-        assert not counted and "valgrind is not installed" in result.stdout
+        assert not counted and "no instruction counts" in result.stdout
