@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
+from .errors import KernelError, ReentrantCallError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +45,7 @@ __all__ = [
     "KernelError",
     "VMFault",
     "StaleObjectError",
+    "ReentrantCallError",
     "FRAME_SIZE_BITS",
     "__version__",
 ]

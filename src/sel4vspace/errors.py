@@ -10,6 +10,10 @@ Everything the C side refuses is a :class:`Sel4VSpaceError`:
 * :class:`VMFault`: a read or write the simulated MMU refused, as seL4 would report the fault.
 * :class:`StaleObjectError`: a VSpace, Reservation or cap used after it was torn down, freed or
   deleted.
+
+:class:`ReentrantCallError` is raised by a call into the package made while another of its calls
+is in progress in the same thread (from a signal handler, a trace function or a ``CallbackVSpace``
+function): nothing of that call runs.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .lowlevel import CLogRecord
 
-__all__ = ["Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError", "SEL4_ERROR_NAMES"]
+__all__ = ["Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError", "ReentrantCallError",
+           "SEL4_ERROR_NAMES"]
 
 # seL4_Error values, in libsel4's order.
 SEL4_ERROR_NAMES = (
@@ -89,3 +94,11 @@ class VMFault(Sel4VSpaceError):
 
 class StaleObjectError(Sel4VSpaceError, RuntimeError):
     """An object was used after its C counterpart was released (torn down, freed or deleted)."""
+
+
+class ReentrantCallError(Sel4VSpaceError, RuntimeError):
+    """A call into the package was made while another of its calls was in progress in the same
+    thread: from a signal handler or a trace function running between two of its C calls, or from a
+    ``CallbackVSpace`` function that C is running. The call did nothing; make it once the call in
+    progress has returned. (Logging handlers and finalizers never run during a call: the package
+    runs them after it.)"""

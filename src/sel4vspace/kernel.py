@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .errors import KernelError, StaleObjectError, VSpaceError
-from .lowlevel import _check, clear_c_error, ffi, last_c_error, lib
+from .lowlevel import _check, _guard, clear_c_error, ffi, last_c_error, lib
+from .lowlevel._guard import operation
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,30 +66,16 @@ class _Frame:
         self.batch = batch         # the vka_object_t[] that object points into, kept alive
 
 
-@contextmanager
-def _selection_kept(unless: Any = None) -> Iterator[None]:
-    """Restore the kernel libsel4 calls reach after the block, unless it is ``unless``.
-
-    Finalizers run whenever the garbage collector does, possibly between two C calls of another
-    kernel's operation; they must leave that operation's kernel selected.
-    """
-    previous = lib.sel4sim_kernel_current()
-    try:
-        yield
-    finally:
-        if previous != ffi.NULL and previous != unless:
-            lib.sel4sim_kernel_select(previous)
-
-
 def _destroy_world(world: Any, vspaces: dict[int, Any], alive: list[bool]) -> None:
+    """Release a kernel's world (Kernel.close, or its finalizer): every vspace, then the world."""
+    if not alive[0]:
+        return
     alive[0] = False
-    kernel = lib.sel4vspace_host_world_kernel(world)
-    with _selection_kept(unless=kernel):
-        lib.sel4sim_kernel_select(kernel)
-        for host_vspace in list(vspaces.values()):
-            lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
-        vspaces.clear()
-        lib.sel4vspace_host_world_destroy(world)
+    lib.sel4vspace_host_world_select(world)
+    for host_vspace in list(vspaces.values()):
+        lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
+    vspaces.clear()
+    lib.sel4vspace_host_world_destroy(world)
 
 
 class Kernel:
@@ -132,7 +117,9 @@ class Kernel:
         # Whether the world still exists, shared with the finalizer that destroys it: one list
         # read where every call checks (weakref.finalize.alive is a property call).
         self._alive = [True]
-        self._finalizer = weakref.finalize(self, _destroy_world, world, self._host_vspaces, self._alive)
+        # The garbage collector may run it in the middle of another operation: _guard defers it.
+        self._finalizer = weakref.finalize(self, _guard.finalizer, _destroy_world, world, self._host_vspaces,
+                                           self._alive)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
 
@@ -144,10 +131,11 @@ class Kernel:
         :class:`~sel4vspace.StaleObjectError`."""
         return not self._alive[0]
 
+    @operation
     def close(self) -> None:
         """Tear down every vspace of this kernel (``vspace_tear_down``, then the paging structures and
         ASIDs it used) and release the kernel and all its host memory. Idempotent."""
-        self._finalizer()
+        _destroy_world(self._world, self._host_vspaces, self._alive)
         self._frames.clear()
 
     def __enter__(self) -> Self:
@@ -167,6 +155,7 @@ class Kernel:
 
     # ---- vspaces ----
 
+    @operation
     def new_vspace(self, name: str | None = None) -> VSpace:
         """A new address space: a PML4 retyped from untyped memory, given an ASID
         (``seL4_X86_ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
@@ -193,12 +182,11 @@ class Kernel:
         if host_vspace is None or not self._alive[0]:
             self._host_vspaces.pop(key, None)
             return
-        with _selection_kept():  # may run from a VSpace finalizer, amid another kernel's call
-            self._enter()
-            self._release_for_tear_down(host_vspace)
-            del self._host_vspaces[key]
-            self._foreign_pages.pop(key, None)
-            lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+        self._enter()
+        self._release_for_tear_down(host_vspace)
+        del self._host_vspaces[key]
+        self._foreign_pages.pop(key, None)
+        lib.sel4vspace_host_vspace_destroy(host_vspace, free)
 
     # ---- keeping every vspace allocator true to the kernel ----
     #
@@ -223,11 +211,11 @@ class Kernel:
         from .lowlevel import vspace as ll
 
         if cap in self._frames:
-            ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
+            ll._unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
             return True
-        if ll.get_cookie(c_vspace, vaddr) != 0:
+        if ll._get_cookie(c_vspace, vaddr) != 0:
             return False
-        ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_FREE)
+        ll._unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_FREE)
         self._forget_foreign(key, 1)
         self._forget_shared(paddr)
         return True
@@ -288,11 +276,13 @@ class Kernel:
 
     # ---- frames and caps ----
 
+    @operation
     def alloc_frame(self, size_bits: int = 12) -> int:
         """Allocate one frame of ``2**size_bits`` bytes (12: 4 KiB, 21: 2 MiB, 30: 1 GiB) from untyped
         memory; returns its cap. As :meth:`alloc_frames` with ``n = 1``."""
-        return self.alloc_frames(1, size_bits)[0]
+        return self._alloc_frames(1, size_bits)[0]
 
+    @operation
     def alloc_frames(self, n: int, size_bits: int = 12) -> list[int]:
         """Allocate ``n`` frames (1 to 2**32) of ``2**size_bits`` bytes each (12, 21 or 30), each retyped
         from untyped memory by the host vka (``seL4_Untyped_Retype``) into a fresh cslot; returns their
@@ -301,6 +291,9 @@ class Kernel:
         All or nothing: if memory or cslots run out part-way, the frames already allocated are freed
         and :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``, naming the frame that failed)
         is raised. TypeError / ValueError name a bad ``n`` or ``size_bits``."""
+        return self._alloc_frames(n, size_bits)
+
+    def _alloc_frames(self, n: int, size_bits: int) -> list[int]:
         n = _check.integer("n", n, 1, 2**32)
         size_bits = frame_size_bits("size_bits", size_bits)
         self._enter()
@@ -332,6 +325,7 @@ class Kernel:
                                    "(never allocated here, or deleted)")
         return frame
 
+    @operation
     def copy_cap(self, cap: int, rights: CapRights | str | None = None) -> int:
         """A new cap to the same frame, in a fresh slot: a copy, or a mint with reduced rights (never more
         than ``cap`` has: seL4 masks them, as ``seL4_CNode_Mint`` does). ``rights`` is a
@@ -354,6 +348,7 @@ class Kernel:
         original.copies.add(new_cap)
         return new_cap
 
+    @operation
     def delete_cap(self, cap: int) -> None:
         """Delete a frame cap. A copy goes alone (``seL4_CNode_Delete``; its mapping with it); an
         original is revoked first (``seL4_CNode_Revoke``), so every copy and every mapping of the frame
@@ -399,6 +394,7 @@ class Kernel:
         frame.copies.clear()
         lib.sel4vspace_host_free_object(self._world, frame.object)
 
+    @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
         """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
         libsel4 object type name, e.g. ``"seL4_X86_4K"``), ``size_bits``, ``rights``
@@ -424,13 +420,18 @@ class Kernel:
     # ---- accounting ----
 
     @property
+    @operation
     def untyped_free_bytes(self) -> int:
         """Bytes of untyped memory a retype could still use (the kernel's view)."""
         return int(lib.sel4sim_untyped_free_bytes(self._enter()))
 
     @property
+    @operation
     def object_counts(self) -> dict[str, int]:
         """Live kernel objects by libsel4 type name (``{"seL4_X86_4K": 3, ...}``), zero counts left out."""
+        return self._object_counts()
+
+    def _object_counts(self) -> dict[str, int]:
         kernel = self._enter()
         counts = ffi.new("size_t[]", lib.seL4_ObjectTypeCount)
         lib.sel4sim_object_counts(kernel, counts)
@@ -438,6 +439,7 @@ class Kernel:
                 for i in range(lib.seL4_ObjectTypeCount) if counts[i]}
 
     @property
+    @operation
     def host_memory(self) -> dict[str, int]:
         """Host bytes this kernel's world holds, from the C side's own accounting:
         ``kernel_objects`` (the simulated kernel's objects, cap slots and paging structures),
@@ -454,10 +456,12 @@ class Kernel:
         }
 
     @property
+    @operation
     def used_slots(self) -> int:
         """Non-empty slots of the root CNode (a count of cslots)."""
         return int(lib.sel4sim_used_slots(self._enter()))
 
+    @operation
     def frame_caps(self) -> list[int]:
         """Every live frame cap handed out by this kernel (originals and copies), sorted."""
         return sorted(self._frames)

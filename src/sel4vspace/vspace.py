@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
 from .kernel import frame_size_bits
-from .lowlevel import _check, ffi, last_c_error, lib
+from .lowlevel import _check, _guard, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
+from .lowlevel._guard import operation
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,11 +80,13 @@ class Mapping:
     cacheable: bool
 
     @property
+    @operation
     def size(self) -> int:
         """The page's size in bytes, ``2**size_bits``."""
         return 1 << self.size_bits
 
     @property
+    @operation
     def end(self) -> int:
         """The first byte address after the page."""
         return self.vaddr + self.size
@@ -132,6 +135,7 @@ class Reservation:
         return self
 
     @property
+    @operation
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
@@ -144,6 +148,7 @@ class Reservation:
         return self._vspace
 
     @property
+    @operation
     def vspace(self) -> VSpace:
         """The :class:`VSpace` the reservation belongs to."""
         return self._live()
@@ -154,6 +159,7 @@ class Reservation:
         return self._vspace is None
 
     @property
+    @operation
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
@@ -172,6 +178,7 @@ class Reservation:
         return int(self._res.end - self._res.start)
 
     @property
+    @operation
     def rights_deferred(self) -> bool:
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
@@ -179,24 +186,29 @@ class Reservation:
         return bool(self._res.rights_deferred)
 
     @property
+    @operation
     def rights(self) -> CapRights | None:
         """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
         self._live()
         return None if self._res.rights_deferred else CapRights.from_c(self._res.rights)
 
     @property
+    @operation
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
         return bool(self._res.cacheable)
 
+    @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
         """True when ``[vaddr, vaddr + size)`` (bytes) lies inside the range."""
-        return self.start <= vaddr and vaddr + size <= self.end
+        self._live()
+        return int(self._res.start) <= vaddr and vaddr + size <= int(self._res.end)
 
+    @operation
     def free(self) -> None:
         """Free the reservation (:meth:`VSpace.free_reservation`, ``vspace_free_reservation``)."""
-        self._live().free_reservation(self)
+        self._live()._free_reservation(self)
 
     def __enter__(self) -> Self:
         return self
@@ -208,11 +220,16 @@ class Reservation:
     def __repr__(self) -> str:
         if self._vspace is None or self._vspace.torn_down:
             return "<Reservation freed>"
-        what = "deferred" if self.rights_deferred else str(self.rights)
-        return f"<Reservation {self.start:#x}-{self.end:#x} {what}{'' if self.cacheable else ' uncached'}>"
+        if _guard.in_operation():  # repr from a debugger or signal handler, in the middle of a call
+            return "<Reservation>"
+        with _guard.Operation("Reservation.__repr__"):
+            res = self._res
+            what = "deferred" if res.rights_deferred else str(CapRights.from_c(res.rights))
+            return f"<Reservation {int(res.start):#x}-{int(res.end):#x} {what}{'' if res.cacheable else ' uncached'}>"
 
 
 def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
+    """The finalizer of a VSpace nobody references (run by _guard between operations)."""
     kernel = kernel_ref()
     if kernel is not None and not kernel.closed:
         kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
@@ -251,7 +268,7 @@ class VSpace:
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
     _torn_down: bool
-    _finalizer: weakref.finalize[[weakref.ref[Kernel], int], VSpace]
+    _finalizer: weakref.finalize[..., VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
@@ -275,7 +292,7 @@ class VSpace:
         self._result = ffi.new("sel4vspace_call_result_t *")
         self._foreign = kernel._foreign_pages.setdefault(key, [0])
         self._torn_down = False
-        self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
+        self._finalizer = weakref.finalize(self, _guard.finalizer, _tear_down_host_vspace, weakref.ref(kernel), key)
         return self
 
     # ---- lifetime ----
@@ -292,11 +309,13 @@ class VSpace:
         return self.kernel._enter()
 
     @property
+    @operation
     def c_vspace(self) -> Any:
         """The ``vspace_t *`` (for lowlevel calls)."""
         self._live()
         return self._c
 
+    @operation
     def tear_down(self) -> None:
         """Tear the vspace down (``vspace_tear_down``): every mapping, reservation and paging structure
         goes, frames the vspace allocated itself (new_pages) are freed (and unmapped wherever they were
@@ -308,7 +327,8 @@ class VSpace:
             reservation._vspace = None
         self._reservations.clear()
         self._torn_down = True
-        self._finalizer()
+        self._finalizer.detach()
+        self.kernel._destroy_vspace(self._key, lib.sel4vspace_vspace_free)
 
     def __enter__(self) -> Self:
         return self
@@ -384,6 +404,7 @@ class VSpace:
         self._reservations[vaddr] = reservation
         return reservation
 
+    @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) for pages mapped later with ``rights``
         (``vspace_reserve_range_at``). ``cacheable`` applies to those mappings.
@@ -394,6 +415,7 @@ class VSpace:
         was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
 
+    @operation
     def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
                               cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes anywhere, starting at a multiple of ``2**size_bits`` (a frame size),
@@ -408,9 +430,10 @@ class VSpace:
         c_rights = CapRights.coerce(rights).to_c()
         cacheable = _check.boolean("cacheable", cacheable)
         self._live()
-        c_reservation, _ = ll.reserve_range_aligned(self._c, size, size_bits, c_rights, cacheable)
+        c_reservation, _ = ll._reserve_range_aligned(self._c, size, size_bits, c_rights, cacheable)
         return self._track(c_reservation)
 
+    @operation
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) without rights: whoever maps into it
         gives them (:meth:`deferred_rights_map_pages_at_vaddr`);
@@ -422,11 +445,13 @@ class VSpace:
         if the vspace was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
 
+    @operation
     def reservations(self) -> list[Reservation]:
         """The live reservations made through this object, by start address."""
         self._live()
         return [self._reservations[start] for start in sorted(self._reservations)]
 
+    @operation
     def free_reservation(self, reservation: Reservation) -> None:
         """Free a reservation (``vspace_free_reservation``); its addresses can be reserved again.
 
@@ -438,6 +463,9 @@ class VSpace:
             reservation = self._reservation(reservation)
         if self._torn_down or not self._alive[0]:
             self._live()
+        self._free_reservation(reservation)
+
+    def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
         probe, out = self._probe, self._result
         status = lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
@@ -453,6 +481,7 @@ class VSpace:
         reservation._vspace = None
         self._reservations.pop(reservation._key, None)
 
+    @operation
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
         """Free the reservation that contains ``vaddr`` (``vspace_free_reservation_by_vaddr``), as
         :meth:`free_reservation` does.
@@ -472,7 +501,7 @@ class VSpace:
                     reservation = candidate
                     break
         if reservation is not None:
-            self.free_reservation(reservation)
+            self._free_reservation(reservation)
             return
         raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
 
@@ -518,10 +547,11 @@ class VSpace:
         """Unmap the pages of a failed multi-page map that did get mapped (all or nothing)."""
         for i in range(count):
             page = vaddr + (i << size_bits)
-            mapping = self.lookup(page)
+            mapping = self._lookup(page)
             if mapping is not None and mapping.cap == int(c_caps[i]) and mapping.vaddr == page:
-                ll.unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_PRESERVE)
+                ll._unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_PRESERVE)
 
+    @operation
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
                            cookies: Any = None) -> None:
         """Map the frame caps at ``vaddr`` inside ``reservation``, with the reservation's rights
@@ -542,6 +572,7 @@ class VSpace:
         c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
         self._map("vspace_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, 0, 0, reservation)
 
+    @operation
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
                                            reservation: Reservation, size_bits: int = 12,
                                            cookies: Any = None) -> None:
@@ -558,6 +589,7 @@ class VSpace:
         self._map("vspace_deferred_rights_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, bits, 1,
                   reservation)
 
+    @operation
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
                   cookies: Any = None) -> int:
         """Map the frame caps anywhere the allocator finds room, with ``rights`` (``vspace_map_pages``);
@@ -600,10 +632,11 @@ class VSpace:
                 continue
             vaddr = int(info.mapped_vaddr)
             if int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr))) == cap:
-                ll.unmap_pages(self._c, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
+                ll._unmap_pages(self._c, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
             else:  # mapped in the kernel, forgotten by the allocator
                 lib.seL4_X86_Page_Unmap(cap)
 
+    @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
         """Allocate ``num_pages`` frames of ``2**size_bits`` bytes through the vspace's own vka and map
         them anywhere with ``rights`` (``vspace_new_pages``); returns the start address. The frames
@@ -616,10 +649,11 @@ class VSpace:
         c_rights = CapRights.coerce(rights).to_c()
         size_bits = frame_size_bits("size_bits", size_bits)
         self._live()
-        vaddr = ll.new_pages(self._c, c_rights, num_pages, size_bits)
+        vaddr = ll._new_pages(self._c, c_rights, num_pages, size_bits)
         self._foreign[0] += num_pages
         return vaddr
 
+    @operation
     def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
         """Allocate ``num_pages`` frames of ``2**size_bits`` bytes and map them at ``vaddr`` inside
         ``reservation``, with its rights (``vspace_new_pages_at_vaddr``). The frames belong to the
@@ -638,7 +672,7 @@ class VSpace:
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
-        ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+        ll._new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
         self._foreign[0] += num_pages
 
     @staticmethod
@@ -648,6 +682,7 @@ class VSpace:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
 
+    @operation
     def share_mem_at_vaddr(self, to: VSpace, start: int, num_pages: int, vaddr: int, reservation: Reservation,
                            size_bits: int = 12) -> None:
         """Map the ``num_pages`` pages mapped at ``start`` here into ``to`` at ``vaddr``, inside
@@ -673,7 +708,7 @@ class VSpace:
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
         self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        ll.share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
+        ll._share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
         # the copies are to's own: unmapping them deletes them, and freeing their frames first
         # unmaps them (see Kernel._release_shared)
         to._foreign[0] += num_pages
@@ -695,6 +730,7 @@ class VSpace:
         what = "is not mapped" if reason == 1 else "is mapped with another page size"
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
+    @operation
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
         """Unmap ``num_pages`` pages of ``2**size_bits`` bytes from ``vaddr`` (``vspace_unmap_pages``);
         reservations stay.
@@ -740,7 +776,7 @@ class VSpace:
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
         if all(callers):
-            ll.unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_PRESERVE)
+            ll._unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_PRESERVE)
             return
         self._unmap_runs(vaddr, size_bits, [i for i in range(num_pages) if callers[i]], ll.VSPACE_PRESERVE)
         copies = [i for i in range(num_pages) if not callers[i] and not cookies[i]]
@@ -781,9 +817,10 @@ class VSpace:
             j = i
             while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
                 j += 1
-            ll.unmap_pages(self._c, vaddr + (indices[i] << size_bits), j - i + 1, size_bits, vka)
+            ll._unmap_pages(self._c, vaddr + (indices[i] << size_bits), j - i + 1, size_bits, vka)
             i = j + 1
 
+    @operation
     def get_cap(self, vaddr: int) -> int:
         """The frame cap the allocator recorded at ``vaddr`` (``vspace_get_cap``); 0 when none. Raises
         TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
@@ -794,6 +831,7 @@ class VSpace:
             self._live()
         return int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr)))
 
+    @operation
     def get_cookie(self, vaddr: int) -> int:
         """The allocation cookie the allocator recorded at ``vaddr`` (``vspace_get_cookie``); 0 when
         none. Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
@@ -806,6 +844,7 @@ class VSpace:
 
     # ---- the simulated kernel's view ----
 
+    @operation
     def lookup(self, vaddr: int) -> Mapping | None:
         """The kernel's mapping covering ``vaddr`` (any byte of the page), read from the simulated page
         tables, or None. Raises TypeError / ValueError (naming the argument) for a bad argument, before
@@ -815,10 +854,14 @@ class VSpace:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
             self._live()
+        return self._lookup(vaddr)
+
+    def _lookup(self, vaddr: int) -> Mapping | None:
         if not lib.sel4sim_vspace_lookup(self._kernel_ptr, self.root, vaddr, self._entry):
             return None
         return _mapping_from_words(_MAPPING_WORDS.unpack(self._entry_words))
 
+    @operation
     def mappings(self) -> list[Mapping]:
         """Every mapping of this address space as the kernel's page tables hold it, by address.
         Raises :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
@@ -831,6 +874,7 @@ class VSpace:
         words = _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))
         return [_mapping_from_words(entry) for entry in words]
 
+    @operation
     def read(self, vaddr: int, n: int) -> bytes:
         """Read ``n`` bytes (0 to 2**40) at ``vaddr`` through the simulated MMU, as user code would;
         crosses pages. Raises :class:`~sel4vspace.VMFault` (the first faulting address, ``"unmapped"``
@@ -864,6 +908,7 @@ class VSpace:
             out += ffi.buffer(buffer, length)
         return bytes(out)
 
+    @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
         """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
         bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a new
@@ -893,6 +938,7 @@ class VSpace:
             raise _fault(self._fault)
         return n
 
+    @operation
     def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
         """Write ``data`` (bytes-like) at ``vaddr`` through the simulated MMU, as user code would.
         Raises :class:`~sel4vspace.VMFault` (nothing written) if the MMU refuses any byte; TypeError /
