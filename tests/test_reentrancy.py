@@ -332,3 +332,46 @@ def test_a_callback_calling_the_package_gets_reentrant_call_error():
         vs.raise_pending()
     assert kernel.untyped_free_bytes == 1 << 20
     kernel.close()
+
+
+# ---- every public entry point is an operation ----
+
+PURE_PYTHON = {
+    # read Python state only (no C, no kernel lock needed)
+    "Kernel.closed", "VSpace.torn_down", "Reservation.freed",
+    # the context managers call operations (close, tear_down, free)
+    "Kernel.__enter__", "Kernel.__exit__", "VSpace.__enter__", "VSpace.__exit__",
+    "Reservation.__enter__", "Reservation.__exit__",
+}
+
+
+def _is_operation(function: Any) -> bool:
+    return getattr(function, "__code__", None) is not None and function.__code__.co_filename.startswith(
+        "<sel4vspace operation")
+
+
+@pytest.mark.parametrize("cls_name", ["Kernel", "VSpace", "Reservation"])
+def test_every_public_method_and_property_is_an_operation(cls_name):
+    import sel4vspace
+
+    cls = getattr(sel4vspace, cls_name)
+    checked = 0
+    for name, member in vars(cls).items():
+        if name.startswith("_") and name not in ("__enter__", "__exit__"):
+            continue
+        qualified = f"{cls_name}.{name}"
+        function = member.fget if isinstance(member, property) else member
+        if not callable(function) or isinstance(member, (staticmethod, classmethod)):
+            continue
+        if qualified in PURE_PYTHON:
+            assert not _is_operation(function), qualified
+            continue
+        assert _is_operation(function), f"{qualified} is public and takes no kernel lock"
+        checked += 1
+    assert checked >= 5
+
+
+def test_every_lowlevel_wrapper_that_calls_c_is_an_operation():
+    names = [n for n in ll.__all__ if not n.startswith("VSPACE_") and n not in ("caps_array", "cookies_array")]
+    assert names and all(_is_operation(getattr(ll, n)) for n in names), [
+        n for n in names if not _is_operation(getattr(ll, n))]

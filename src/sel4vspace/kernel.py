@@ -88,8 +88,10 @@ class Kernel:
     written.
 
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
-    once; each call selects its own. A kernel is released when it is closed (:meth:`close`, or
-    the ``with`` block ends) or garbage-collected; its vspaces go with it.
+    once; each call selects its own, for its thread. Calls on one kernel (and on its vspaces and
+    reservations) from several threads take turns on the kernel's lock; kernels of different
+    threads run in parallel. A kernel is released when it is closed (:meth:`close`, or the
+    ``with`` block ends) or garbage-collected; its vspaces go with it.
 
     Raises TypeError / ValueError naming ``untyped_bits`` or ``cnode_bits``, and
     :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when the host cannot make the
@@ -117,9 +119,11 @@ class Kernel:
         # Whether the world still exists, shared with the finalizer that destroys it: one list
         # read where every call checks (weakref.finalize.alive is a property call).
         self._alive = [True]
+        # Every operation on the kernel, its vspaces, reservations and caps holds it (_guard).
+        self._lock = _guard.new_lock()
         # The garbage collector may run it in the middle of another operation: _guard defers it.
-        self._finalizer = weakref.finalize(self, _guard.finalizer, _destroy_world, world, self._host_vspaces,
-                                           self._alive)
+        self._finalizer = weakref.finalize(self, _guard.finalizer, self._lock, _destroy_world, world,
+                                           self._host_vspaces, self._alive)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
 

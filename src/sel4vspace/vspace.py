@@ -80,13 +80,11 @@ class Mapping:
     cacheable: bool
 
     @property
-    @operation
     def size(self) -> int:
         """The page's size in bytes, ``2**size_bits``."""
         return 1 << self.size_bits
 
     @property
-    @operation
     def end(self) -> int:
         """The first byte address after the page."""
         return self.vaddr + self.size
@@ -113,11 +111,12 @@ class Reservation:
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_c", "_key", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_c", "_key", "_lock", "_res", "_vspace")
     _vspace: VSpace | None
     _c: Any
     _res: Any
     _key: int
+    _lock: Any
 
     def __init__(self) -> None:
         # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
@@ -128,6 +127,7 @@ class Reservation:
     def _create(cls, vspace: VSpace, c_reservation: Any, key: int | None = None) -> Reservation:
         self = object.__new__(cls)
         self._vspace = vspace
+        self._lock = vspace._lock
         self._c = c_reservation
         self._res = lib.reservation_to_res(c_reservation)
         # where the VSpace files it: the start it was made with
@@ -166,12 +166,14 @@ class Reservation:
         return int(self._res.start)
 
     @property
+    @operation
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
         return int(self._res.end)
 
     @property
+    @operation
     def size(self) -> int:
         """The size of the range in bytes."""
         self._live()
@@ -222,10 +224,14 @@ class Reservation:
             return "<Reservation freed>"
         if _guard.in_operation():  # repr from a debugger or signal handler, in the middle of a call
             return "<Reservation>"
-        with _guard.Operation("Reservation.__repr__"):
-            res = self._res
-            what = "deferred" if res.rights_deferred else str(CapRights.from_c(res.rights))
-            return f"<Reservation {int(res.start):#x}-{int(res.end):#x} {what}{'' if res.cacheable else ' uncached'}>"
+        return _guard.run("Reservation.__repr__", self._lock, self._describe)
+
+    def _describe(self) -> str:
+        if self._vspace is None or self._vspace.torn_down:
+            return "<Reservation freed>"
+        res = self._res
+        what = "deferred" if res.rights_deferred else str(CapRights.from_c(res.rights))
+        return f"<Reservation {int(res.start):#x}-{int(res.end):#x} {what}{'' if res.cacheable else ' uncached'}>"
 
 
 def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
@@ -268,6 +274,8 @@ class VSpace:
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
     _torn_down: bool
+    _lock: Any
+    """The kernel's lock: every operation on the vspace holds it."""
     _finalizer: weakref.finalize[..., VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
@@ -292,7 +300,9 @@ class VSpace:
         self._result = ffi.new("sel4vspace_call_result_t *")
         self._foreign = kernel._foreign_pages.setdefault(key, [0])
         self._torn_down = False
-        self._finalizer = weakref.finalize(self, _guard.finalizer, _tear_down_host_vspace, weakref.ref(kernel), key)
+        self._lock = kernel._lock
+        self._finalizer = weakref.finalize(self, _guard.finalizer, kernel._lock, _tear_down_host_vspace,
+                                           weakref.ref(kernel), key)
         return self
 
     # ---- lifetime ----

@@ -8,6 +8,9 @@ Every public call of the package (the methods and properties of ``Kernel``, ``VS
 * In the calling thread no other operation may be in progress: a call made from inside one (from a
   signal handler, a trace or profile function, a ``CallbackVSpace`` function C is running) raises
   :class:`~sel4vspace.ReentrantCallError` instead of running half-way through it.
+* An operation on a kernel, or on its vspaces, reservations and caps, holds that kernel's lock:
+  threads sharing a kernel take turns, threads with kernels of their own run side by side (the C
+  state a call uses, the selected kernel and the last error and log records, is per thread).
 * When the outermost operation of a thread ends, the C log records it (and any direct ``lib``
   call before it) queued are handed to ``logging``, in order; then the finalizers the garbage
   collector ran during it do their work (:func:`finalizer`), each as an operation of its own.
@@ -16,9 +19,10 @@ So no user code (a logging handler, a finalizer) ever runs while the C is in the
 or while the Python layer is between two C calls of one operation.
 
 The wrappers are made for each function with its own signature (a ``*args, **kwargs`` forwarder
-costs more than all the rest of the bookkeeping), and every step between the check and the
-``try`` is free of calls, where Python could raise an asynchronous exception (KeyboardInterrupt)
-and leave the thread marked busy.
+costs more than all the rest of the bookkeeping). Python raises an asynchronous exception (a
+KeyboardInterrupt from a signal handler) as a call returns: nothing between the check and the
+``try`` is a call, and an exception as ``acquire()`` returns is caught by the lock's owner check, so
+no thread stays marked busy and no lock stays held.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from .._native import ffi, lib
 from ..errors import ReentrantCallError
 from . import _logbridge
 
-__all__ = ["operation", "call", "Operation", "finalizer", "inside_c", "flush", "in_operation"]
+__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -93,7 +97,13 @@ def _after() -> None:
         raise error
 
 
-# The body of every operation; {lock} opens a `with` of the object's lock, or nothing.
+def new_lock() -> Any:
+    """A kernel's lock. Reentrant only so that its owner can be asked (``_is_owned``); no operation
+    ever takes it twice (a call from inside an operation is refused first)."""
+    return threading.RLock()
+
+
+# The body of every operation, with and without a lock.
 _TEMPLATE = """\
 def {name}({parameters}):
     ident = _get_ident()
@@ -101,7 +111,29 @@ def {name}({parameters}):
         raise _refuse(_what)
     try:
         _busy[ident] = 1
-{lock}        return _function({arguments})
+        return _function({arguments})
+    finally:
+        del _busy[ident]
+        if _anywhere[0] or _deferred:
+            _after()
+"""
+_LOCKED_TEMPLATE = """\
+def {name}({parameters}):
+    ident = _get_ident()
+    if ident in _busy:
+        raise _refuse(_what)
+    lock = {owner}._lock
+    try:
+        _busy[ident] = 1
+        lock.acquire()
+        try:
+            return _function({arguments})
+        finally:
+            lock.release()
+    except BaseException:
+        if lock._is_owned():
+            lock.release()
+        raise
     finally:
         del _busy[ident]
         if _anywhere[0] or _deferred:
@@ -109,9 +141,9 @@ def {name}({parameters}):
 """
 
 
-def _wrap(function: Callable[..., Any], what: str, lock_of: str | None) -> Callable[..., Any]:
-    """A function with ``function``'s signature that runs it as an operation (under the lock
-    ``<lock_of>._lock`` when given: the name of its first parameter)."""
+def _wrap(function: Callable[..., Any], what: str, locked: bool) -> Callable[..., Any]:
+    """A function with ``function``'s signature that runs it as an operation (``locked``: under the
+    lock ``_lock`` of its first argument)."""
     parameters, arguments, defaults = [], [], {}
     keyword_only_started = False
     for i, parameter in enumerate(inspect.signature(function).parameters.values()):
@@ -133,9 +165,9 @@ def _wrap(function: Callable[..., Any], what: str, lock_of: str | None) -> Calla
         else:
             arguments.append(parameter.name)
         parameters.append(text)
-    lock = f"        with {lock_of}._lock:\n    " if lock_of else ""
-    source = _TEMPLATE.format(name=function.__name__, parameters=", ".join(parameters), lock=lock,
-                              arguments=", ".join(arguments))
+    template = _LOCKED_TEMPLATE if locked else _TEMPLATE
+    source = template.format(name=function.__name__, parameters=", ".join(parameters), owner=arguments[0],
+                             arguments=", ".join(arguments))
     namespace: dict[str, Any] = {
         "_get_ident": _get_ident, "_busy": _busy, "_refuse": _refuse, "_what": what, "_function": function,
         "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after, **defaults,
@@ -147,49 +179,46 @@ def _wrap(function: Callable[..., Any], what: str, lock_of: str | None) -> Calla
 def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
     """Make a method of ``Kernel``, ``VSpace`` or ``Reservation`` a public operation (see the
     module's docstring). Operations call each other's undecorated code, never the decorated one."""
-    return _wrap(method, method.__qualname__, None)
+    return _wrap(method, method.__qualname__, True)
 
 
 def call(function: Callable[P, R]) -> Callable[P, R]:
     """Make a module-level function (a ``lowlevel.vspace`` wrapper) a public operation."""
-    return _wrap(function, f"sel4vspace.lowlevel.vspace.{function.__name__}", None)
+    return _wrap(function, f"sel4vspace.lowlevel.vspace.{function.__name__}", False)
 
 
-class Operation:
-    """``with Operation("what"):`` runs the block as one operation (for package code that is not a
-    method, such as :func:`sel4vspace.ledger.kernel_ledger`)."""
-
-    __slots__ = ("_ident", "_what")
-
-    def __init__(self, what: str) -> None:
-        self._what = what
-        self._ident = _get_ident()
-
-    def __enter__(self) -> None:
-        if self._ident in _busy:
-            raise _refuse(self._what)
-        _busy[self._ident] = 1
-
-    def __exit__(self, *exc: object) -> None:
-        del _busy[self._ident]
+def run(what: str, lock: Any, function: Callable[..., R], *args: Any) -> R:
+    """``function(*args)`` as one operation named ``what``, under ``lock`` (a kernel's, or None):
+    for package code that is not a method (:func:`sel4vspace.ledger.kernel_ledger`, finalizers)."""
+    ident = _get_ident()
+    if ident in _busy:
+        raise _refuse(what)
+    try:
+        _busy[ident] = 1
+        if lock is None:
+            return function(*args)
+        with lock:
+            return function(*args)
+    finally:
+        del _busy[ident]
         if _anywhere[0] or _deferred:
             _after()
 
 
-def finalizer(function: Callable[..., None], *args: Any) -> None:
-    """What ``weakref.finalize`` calls: ``function(*args)`` as an operation, now when the thread is
-    between calls into the package, else when its operation ends. The garbage collector runs
-    finalizers wherever an allocation triggers it, possibly between two C calls of an operation."""
+def finalizer(lock: Any, function: Callable[..., None], *args: Any) -> None:
+    """What ``weakref.finalize`` calls: ``function(*args)`` as an operation under ``lock``, now when
+    the thread is between calls into the package, else when its operation ends. The garbage
+    collector runs finalizers wherever an allocation triggers it, possibly between two C calls of
+    an operation, in whichever thread allocated."""
     ident = _get_ident()
     if ident in _busy:
-        _deferred.setdefault(ident, []).append((function, args))
+        _deferred.setdefault(ident, []).append((function, (lock, *args)))
         return
-    _finalize(function, args)
+    _finalize(function, (lock, *args))
 
 
 def _finalize(function: Callable[..., None], args: tuple[Any, ...]) -> None:
-    with Operation("a finalizer"):
-        function(*args)
+    run("a finalizer", args[0], function, *args[1:])
 
 
 def inside_c(function: Callable[P, R]) -> Callable[P, R]:
