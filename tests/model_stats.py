@@ -30,6 +30,11 @@ def summary() -> list[str]:
     if STATS["threads shared"]:
         lines.append(f"threads, one kernel: {STATS['threads shared threads']} threads made "
                      f"{STATS['threads shared calls']} calls on it, the ledger exact at the end")
+    if STATS["interrupt operations"]:
+        lines.append(f"interrupts: {STATS['interrupt operations']} operation runs, an exception injected at each of "
+                     f"{STATS['interrupt points']} points between C calls: {STATS['interrupt completed']} left the "
+                     f"operation done, {STATS['interrupt rolled back']} left it undone (and it could be made again); "
+                     "nothing lost")
     if STATS["bad inputs"]:
         lines.append(f"bad inputs: {STATS['bad inputs']} tried, each refused with its exact exception type "
                      "and nothing changed")

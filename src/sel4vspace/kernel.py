@@ -37,8 +37,24 @@ OBJECT_TYPE_NAMES: dict[int, str] = {
 
 _PAGING_TYPES = (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PDPTObject,
                  lib.seL4_X64_PML4Object)
-_ALLOC_BATCH = 1 << 16  # frames allocated per C call by Kernel.alloc_frames
 _FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
+
+
+# The verdicts of csrc/host's calls (calls.h). Python sets NOT_RUN before each call and reads the
+# status in a `finally`, so that its own records follow what the C did even when an exception
+# (KeyboardInterrupt) comes as the call returns and its return value is lost.
+NOT_RUN = int(lib.SEL4VSPACE_CALL_NOT_RUN)
+OK = int(lib.SEL4VSPACE_CALL_OK)
+# vka_object_t is four words (cptr, ut, type, size_bits): its caps read as every fourth word.
+_OBJECT_WORDS = 4
+assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
+
+
+def call_result() -> Any:
+    """A fresh ``sel4vspace_call_result_t *`` whose status says the call has not reported."""
+    out = ffi.new("sel4vspace_call_result_t *")
+    out.status = NOT_RUN
+    return out
 
 
 def frame_size_bits(name: str, value: Any) -> int:
@@ -67,15 +83,17 @@ class _Frame:
 
 
 def _destroy_world(world: Any, vspaces: dict[int, Any], alive: list[bool]) -> None:
-    """Release a kernel's world (Kernel.close, or its finalizer): every vspace, then the world."""
+    """Release a kernel's world (Kernel.close, or its finalizer): every vspace, then the world, in
+    one C call. Interrupted before it, the kernel stays open and can be closed again."""
     if not alive[0]:
         return
-    alive[0] = False
-    lib.sel4vspace_host_world_select(world)
-    for host_vspace in list(vspaces.values()):
-        lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
-    vspaces.clear()
-    lib.sel4vspace_host_world_destroy(world)
+    out = call_result()
+    try:
+        lib.sel4vspace_host_call_world_close(world, out)
+    finally:
+        if out.status == OK:
+            alive[0] = False
+            vspaces.clear()
 
 
 class Kernel:
@@ -100,32 +118,49 @@ class Kernel:
     def __init__(self, untyped_bits: int = 28, cnode_bits: int = 16) -> None:
         untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
         cnode_bits = _check.integer("cnode_bits", cnode_bits, 5, 24)
-        clear_c_error()
-        world = lib.sel4vspace_host_world_new(untyped_bits, cnode_bits)
-        if world == ffi.NULL:
-            raise KernelError("sel4vspace_host_world_new", lib.seL4_NotEnoughMemory,
-                              str(last_c_error() or "could not create the kernel"))
-        self._world = world
-        self._kernel = lib.sel4vspace_host_world_kernel(world)
-        self._vka = lib.sel4vspace_host_world_vka(world)
         self._host_vspaces: dict[int, Any] = {}
         # Per vspace (by key), how many of its pages map frames that are not the caller's (frames
         # it allocated, copies it made for share_mem_at_vaddr): never fewer than there are, so at
         # 0 an unmap is sure to need no per-page sorting. One-element lists shared with the VSpace.
         self._foreign_pages: dict[int, list[int]] = {}
-        # Physical addresses of frames with copies made by share_mem_at_vaddr, and how many.
-        self._shared: dict[int, int] = {}
+        # Physical addresses of frames that may have copies made by share_mem_at_vaddr (at least
+        # every such frame: a frame not here has none, and its deletion need not look for them).
+        self._shared: set[int] = set()
         self._frames: dict[int, _Frame] = {}
         # Whether the world still exists, shared with the finalizer that destroys it: one list
         # read where every call checks (weakref.finalize.alive is a property call).
         self._alive = [True]
         # Every operation on the kernel, its vspaces, reservations and caps holds it (_guard).
         self._lock = _guard.new_lock()
-        # The garbage collector may run it in the middle of another operation: _guard defers it.
-        self._finalizer = weakref.finalize(self, _guard.finalizer, self._lock, _destroy_world, world,
-                                           self._host_vspaces, self._alive)
+        self._result = call_result()
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
+        _guard.run("Kernel", None, self._create)
+
+    def _create(self) -> None:
+        out = call_result()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_world_new(self.untyped_bits, self.cnode_bits, out)
+        finally:
+            if out.status == OK:
+                # The garbage collector may run it in the middle of another operation: _guard
+                # defers it.
+                self._finalizer = weakref.finalize(self, _guard.finalizer, self._lock, _destroy_world, out.world,
+                                                   self._host_vspaces, self._alive)
+        if out.status != OK:
+            self._alive[0] = False
+            raise KernelError("sel4vspace_host_world_new", lib.seL4_NotEnoughMemory,
+                              str(last_c_error() or "could not create the kernel"))
+        self._world = out.world
+        self._kernel = lib.sel4vspace_host_world_kernel(self._world)
+        self._vka = lib.sel4vspace_host_world_vka(self._world)
+
+    def _call(self) -> Any:
+        """The kernel's result struct, made ready for a call (operations hold the lock)."""
+        out = self._result
+        out.status = NOT_RUN
+        return out
 
     # ---- lifetime ----
 
@@ -174,103 +209,52 @@ class Kernel:
             raise TypeError(f"name must be a str or None, not {type(name).__name__}")
         self._enter()
         clear_c_error()
-        host_vspace = lib.sel4vspace_host_vspace_new(self._world)
-        if host_vspace == ffi.NULL:
+        out = self._call()
+        vspace: VSpace | None = None
+        try:
+            lib.sel4vspace_host_call_vspace_new(self._world, out)
+        finally:
+            if out.status == OK:   # no C call from here on: an exception could come as it returns
+                host_vspace = out.vspace
+                key = int(ffi.cast("uintptr_t", host_vspace))
+                self._host_vspaces[key] = host_vspace
+                vspace = VSpace._create(self, host_vspace, key, name, out.c_vspace, int(out.cap))
+        if vspace is None:
             raise VSpaceError("sel4vspace_host_vspace_new", last_c_error(), "could not create a vspace")
-        key = int(ffi.cast("uintptr_t", host_vspace))
-        self._host_vspaces[key] = host_vspace
-        return VSpace._create(self, host_vspace, key, name)
+        return vspace
 
-    def _destroy_vspace(self, key: int, free: Any) -> None:
+    def _destroy_vspace(self, key: int) -> None:
+        """Tear the vspace down in one C call: its pages unmapped through its allocator (the caller's
+        frames kept, the copies it made deleted, the copies elsewhere of its own frames unmapped),
+        then vspace_tear_down and its paging structures. Does nothing when it is gone already."""
         host_vspace = self._host_vspaces.get(key)
         if host_vspace is None or not self._alive[0]:
-            self._host_vspaces.pop(key, None)
             return
         self._enter()
-        self._release_for_tear_down(host_vspace)
-        del self._host_vspaces[key]
-        self._foreign_pages.pop(key, None)
-        lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+        root = int(lib.sel4vspace_host_vspace_root(host_vspace))
+        frames = self._frames
+        callers = sorted({cap for cap in self._mapped_caps(root) if cap in frames})
+        shared = sorted(self._shared)
+        out = self._call()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_tear_down(host_vspace, callers, len(callers), shared, len(shared), out)
+        finally:
+            if out.status == OK:
+                del self._host_vspaces[key]
+                self._foreign_pages.pop(key, None)
+        if out.status != OK:
+            raise VSpaceError("vspace_tear_down", last_c_error(), "the host is out of memory")
 
-    # ---- keeping every vspace allocator true to the kernel ----
-    #
-    # The kernel removes a mapping when its cap is deleted or revoked, but the sel4utils allocator
-    # that made it would go on recording the page as mapped: the page could never be unmapped,
-    # reserved or mapped again, and a copy the allocator made for share_mem_at_vaddr would keep its
-    # cslot for good. So before a cap goes, its mappings are unmapped through their allocators.
-
-    def _c_mappings(self, root: int) -> list[tuple[int, int, int, int]]:
-        """(vaddr, size_bits, frame cap, paddr) of every mapping of the vspace rooted at root."""
+    def _mapped_caps(self, root: int) -> list[int]:
+        """The frame caps of every mapping of the vspace rooted at root (one C call)."""
         total = lib.sel4sim_vspace_mappings(self._kernel, root, ffi.NULL, 0)
         if total == 0:
             return []
         entries = ffi.new("sel4sim_mapping_t[]", total)
         total = min(total, lib.sel4sim_vspace_mappings(self._kernel, root, entries, total))
-        return [(int(e.vaddr), int(e.size_bits), int(e.frame_cap), int(e.paddr)) for e in entries[0:total]]
-
-    def _unmap_one(self, key: int, c_vspace: Any, vaddr: int, size_bits: int, cap: int, paddr: int) -> bool:
-        """Unmap one page through its allocator: the caller's caps stay (VSPACE_PRESERVE); a copy
-        the allocator made is deleted with its slot (VSPACE_FREE: it has no cookie, so no memory
-        is freed). A frame the allocator allocated itself is left to it: returns False."""
-        from .lowlevel import vspace as ll
-
-        if cap in self._frames:
-            ll._unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
-            return True
-        if ll._get_cookie(c_vspace, vaddr) != 0:
-            return False
-        ll._unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_FREE)
-        self._forget_foreign(key, 1)
-        self._forget_shared(paddr)
-        return True
-
-    def _forget_foreign(self, key: int, count: int) -> None:
-        counter = self._foreign_pages.get(key)
-        if counter is not None:
-            counter[0] = max(0, counter[0] - count)
-
-    def _forget_shared(self, paddr: int) -> None:
-        left = self._shared.get(paddr, 0) - 1
-        if left > 0:
-            self._shared[paddr] = left
-        else:
-            self._shared.pop(paddr, None)
-
-    def _release_mappings(self, paddrs: set[int], cap: int | None = None) -> None:
-        """Unmap every mapping, in any vspace of this kernel, of a frame at one of ``paddrs`` (only
-        the mapping of ``cap`` when given), except frames a vspace allocated itself."""
-        for key, host_vspace in list(self._host_vspaces.items()):
-            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-            for vaddr, size_bits, frame_cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
-                if paddr in paddrs and (cap is None or frame_cap == cap):
-                    self._unmap_one(key, c_vspace, vaddr, size_bits, frame_cap, paddr)
-
-    def _release_cap(self, cap: int, vaddr: int, size_bits: int, paddr: int) -> None:
-        """Unmap the one mapping of the caller's cap (at vaddr) through the vspace that made it."""
-        for key, host_vspace in self._host_vspaces.items():
-            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-            if lib.vspace_get_cap(c_vspace, ffi.cast("void *", vaddr)) == cap:
-                self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr)
-                return
-
-    def _release_shared(self, paddrs: set[int]) -> None:
-        """Before frames a vspace allocated are freed: unmap the copies share_mem_at_vaddr made of
-        them (freeing revokes every cap to the frame, under those copies' allocators)."""
-        shared = {p for p in paddrs if p in self._shared}
-        if shared:
-            self._release_mappings(shared)
-
-    def _release_for_tear_down(self, host_vspace: Any) -> None:
-        """Before a vspace is torn down: unmap the caller's frames (they stay the caller's, free to
-        be mapped again), delete the copies its allocator made, and unmap the copies elsewhere of
-        the frames it allocated itself, which the tear down frees."""
-        key = int(ffi.cast("uintptr_t", host_vspace))
-        c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-        own: set[int] = set()
-        for vaddr, size_bits, cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
-            if not self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr):
-                own.add(paddr)
-        self._release_shared(own)
+        words = memoryview(ffi.buffer(entries, total * ffi.sizeof("sel4sim_mapping_t"))).cast("Q")
+        return words[2::ffi.sizeof("sel4sim_mapping_t") // 8].tolist()
 
     def _adopt(self, cap: int, size_bits: int, cookie: int) -> None:
         """Hand the caller a frame a vspace allocated and then unmapped without freeing it."""
@@ -301,24 +285,28 @@ class Kernel:
         n = _check.integer("n", n, 1, 2**32)
         size_bits = frame_size_bits("size_bits", size_bits)
         self._enter()
+        # Every frame needs a cslot: more than there are fails now, before an array of n objects
+        # (an absurd n fails on cslots, not on host memory).
+        free_slots = int(lib.sel4vspace_host_world_free_slots(self._world))
+        if n > free_slots:
+            raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
+                              f"frame {free_slots + 1} of {n}: no cslot left ({free_slots} free)")
+        objects = ffi.new("vka_object_t[]", n)
+        out = self._call()
+        clear_c_error()
         caps: list[int] = []
-        failed = ffi.new("size_t *")
-        # One C call per batch (bounded, so an absurd n fails on memory, not on a huge array).
-        while len(caps) < n:
-            count = min(n - len(caps), _ALLOC_BATCH)
-            objects = ffi.new("vka_object_t[]", count)
-            clear_c_error()
-            if lib.sel4vspace_host_alloc_frames(self._world, size_bits, count, objects, failed) != 0:
-                error = last_c_error()
-                for cap in caps:
-                    self._free_original(self._frames.pop(cap))
-                raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
-                                  f"frame {len(caps) + failed[0] + 1} of {n}: {error or 'allocation failed'}")
-            frames = self._frames
-            for i in range(count):
-                cap = int(objects[i].cptr)
-                frames[cap] = _Frame(cap, size_bits, objects + i, None, objects)
-                caps.append(cap)
+        try:
+            # all or nothing, in C: frames are made or none is
+            lib.sel4vspace_host_call_alloc_frames(self._world, size_bits, n, objects, out)
+        finally:
+            if out.status == OK:
+                caps = memoryview(ffi.buffer(objects)).cast("Q")[::_OBJECT_WORDS].tolist()
+                frames = self._frames
+                for i, cap in enumerate(caps):
+                    frames[cap] = _Frame(cap, size_bits, objects + i, None, objects)
+        if out.status != OK:
+            raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
+                              f"frame {int(out.index) + 1} of {n}: {last_c_error() or 'allocation failed'}")
         return caps
 
     def _frame(self, name: str, cap: Any) -> _Frame:
@@ -340,63 +328,59 @@ class Kernel:
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when no cslot is left."""
         frame = self._frame("cap", cap)
-        c_rights = (CapRights.ALL if rights is None else CapRights.coerce(rights)).to_c()
+        bits = (CapRights.ALL if rights is None else CapRights.coerce(rights))._bits
         self._enter()
+        out = self._call()
         clear_c_error()
-        new_cap = int(lib.sel4vspace_host_copy_cap(self._world, frame.cap, c_rights))
-        if new_cap == lib.seL4_CapNull:
+        try:
+            lib.sel4vspace_host_call_copy_cap(self._world, frame.cap, bits, out)
+        finally:
+            if out.status == OK:
+                new_cap = int(out.cap)
+                original = frame if frame.object is not None else frame.parent
+                assert original is not None
+                self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)
+                original.copies.add(new_cap)
+        if out.status != OK:
             raise KernelError("seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
-        original = frame if frame.object is not None else frame.parent
-        assert original is not None
-        self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)
-        original.copies.add(new_cap)
-        return new_cap
+        return int(out.cap)
 
     @operation
     def delete_cap(self, cap: int) -> None:
         """Delete a frame cap. A copy goes alone (``seL4_CNode_Delete``; its mapping with it); an
         original is revoked first (``seL4_CNode_Revoke``), so every copy and every mapping of the frame
         goes, and the frame's memory is returned to the untyped allocator. Mappings are unmapped
-        through the vspace that made them, so its allocator can use those pages again.
+        through the vspace that made them, so its allocator can use those pages again. One C call:
+        complete, or (an exception before it) nothing done.
 
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` if the kernel refuses the deletion."""
         frame = self._frame("cap", cap)
         kernel = self._enter()
+        original = frame.object is not None
+        family = [frame.cap, *sorted(frame.copies)] if original else [frame.cap]
         info = ffi.new("sel4sim_cap_info_t *")
-        paddr = None
-        # the caller's caps this deletion removes: O(caps of the frame x vspaces), not O(mappings)
-        for member in [frame.cap] if frame.object is None else [frame.cap, *frame.copies]:
-            if lib.sel4sim_cap_info(kernel, member, info) == 0:
-                paddr = int(info.paddr)
-                if info.mapped:
-                    self._release_cap(member, int(info.mapped_vaddr), frame.size_bits, paddr)
-        if frame.object is not None and paddr in self._shared:   # and the copies vspaces made
-            self._release_mappings({paddr})
-        if frame.object is None:
-            self._delete_copy(frame)
-        else:
-            self._free_original(frame)
-        self._frames.pop(frame.cap, None)
-
-    def _delete_copy(self, frame: _Frame) -> None:
-        error = lib.sel4vspace_host_delete_cap(self._world, frame.cap)
-        if error != lib.seL4_NoError:
-            raise KernelError("seL4_CNode_Delete", error)
-        if frame.parent is not None:
-            frame.parent.copies.discard(frame.cap)
-
-    def _free_original(self, frame: _Frame) -> None:
-        path = ffi.new("cspacepath_t *")
-        lib.vka_cspace_make_path(self._vka, frame.cap, path)
-        error = lib.vka_cnode_revoke(path)
-        if error != lib.seL4_NoError:
-            raise KernelError("seL4_CNode_Revoke", error)
-        for copy in frame.copies:  # revoked with the original: only their slots are left to free
-            self._frames.pop(copy, None)
-            lib.vka_cspace_free(self._vka, copy)
-        frame.copies.clear()
-        lib.sel4vspace_host_free_object(self._world, frame.object)
+        paddr = int(info.paddr) if lib.sel4sim_cap_info(kernel, frame.cap, info) == 0 else None
+        shared = original and paddr in self._shared
+        out = self._call()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_delete_frame(self._world, family, len(family),
+                                                  frame.object if original else ffi.NULL, shared, out)
+        finally:
+            if out.status == OK:
+                frames = self._frames
+                for member in family:
+                    frames.pop(member, None)
+                if original:
+                    frame.copies.clear()
+                    if paddr is not None:
+                        self._shared.discard(paddr)
+                elif frame.parent is not None:
+                    frame.parent.copies.discard(frame.cap)
+        if out.status != OK:
+            raise KernelError("seL4_CNode_Revoke" if original else "seL4_CNode_Delete", int(out.result),
+                              str(last_c_error() or "the deletion failed"))
 
     @operation
     def cap_info(self, cap: int) -> dict[str, Any]:

@@ -6,7 +6,10 @@ Every argument is checked in Python before any C runs (TypeError/ValueError); wh
 allocator refuses raises :class:`~sel4vspace.errors.VSpaceError` with the C library's own words.
 Beyond the C, the Python layer guarantees:
 
-* all or nothing: a multi-page map that fails part-way leaves no page of that call mapped;
+* all or nothing: a multi-page map that fails part-way leaves no page of that call mapped, and
+  every operation is done or undone whatever exception (KeyboardInterrupt, MemoryError) arrives
+  between its C calls: what changes anything is one C call whose verdict the Python records
+  follow even when its return value is lost;
 * no reachable crash: inputs that upstream sel4utils would abort or fault on (unmapping a page
   that is not mapped, a freed or foreign reservation, freeing a reservation with pages still
   mapped) are refused before the C sees them;
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
-from .kernel import frame_size_bits
+from .kernel import NOT_RUN, OK, frame_size_bits
 from .lowlevel import _check, _guard, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
@@ -46,6 +49,8 @@ _FRAME_BITS = frozenset((12, 21, 30))
 _CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
 _VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 _CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
+_PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
+               "own": int(lib.SEL4VSPACE_PAGE_OWN)}
 _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
 # Buffers C fills completely before Python reads them need no zeroing first.
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
@@ -128,8 +133,11 @@ class Reservation:
         self = object.__new__(cls)
         self._vspace = vspace
         self._lock = vspace._lock
-        self._c = c_reservation
-        self._res = lib.reservation_to_res(c_reservation)
+        # an owning copy: c_reservation may be a view of a result struct the next call reuses
+        self._c = ffi.new("reservation_t *", c_reservation)[0]
+        # what reservation_to_res does, without a C call (this runs right after the C made the
+        # reservation, where an exception as a call returns would leave it untracked)
+        self._res = ffi.cast("sel4utils_res_t *", self._c.res)
         # where the VSpace files it: the start it was made with
         self._key = int(self._res.start) if key is None else key
         return self
@@ -238,7 +246,7 @@ def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
     """The finalizer of a VSpace nobody references (run by _guard between operations)."""
     kernel = kernel_ref()
     if kernel is not None and not kernel.closed:
-        kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
+        kernel._destroy_vspace(key)
 
 
 class VSpace:
@@ -282,14 +290,17 @@ class VSpace:
         raise TypeError("create a VSpace with Kernel.new_vspace()")
 
     @classmethod
-    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None) -> VSpace:
+    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
+                root: int) -> VSpace:
+        # No C call here: Kernel.new_vspace runs this right after the C made the vspace, where an
+        # exception (KeyboardInterrupt) as a call returns would leave it without its object.
         self = object.__new__(cls)
         self.kernel = kernel
         self.name = name
         self._host = host_vspace
         self._key = key
-        self._c = lib.sel4vspace_host_vspace_vspace(host_vspace)
-        self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
+        self._c = c_vspace
+        self.root = root
         self._reservations = {}
         self._probe = ffi.new("sel4sim_mapping_t[]", _PROBE_ENTRIES)
         self._alive = kernel._alive
@@ -330,15 +341,21 @@ class VSpace:
         """Tear the vspace down (``vspace_tear_down``): every mapping, reservation and paging structure
         goes, frames the vspace allocated itself (new_pages) are freed (and unmapped wherever they were
         shared), frames the caller mapped stay the caller's, unmapped. Garbage collection of an
-        unreferenced VSpace does the same. Raises :class:`~sel4vspace.StaleObjectError` if the vspace
-        was torn down or its kernel closed."""
+        unreferenced VSpace does the same. One C call: an exception that interrupts it leaves the vspace
+        whole (call it again) or torn down. Raises :class:`~sel4vspace.StaleObjectError` if the vspace
+        was torn down or its kernel closed, :class:`~sel4vspace.VSpaceError` if the host has no memory
+        for the list of its pages (nothing is done)."""
         self._live()
-        for reservation in list(self._reservations.values()):
-            reservation._vspace = None
-        self._reservations.clear()
-        self._torn_down = True
-        self._finalizer.detach()
-        self.kernel._destroy_vspace(self._key, lib.sel4vspace_vspace_free)
+        kernel = self.kernel
+        try:
+            kernel._destroy_vspace(self._key)
+        finally:
+            if self._key not in kernel._host_vspaces:   # gone in C: this object follows
+                self._finalizer.detach()
+                for reservation in list(self._reservations.values()):
+                    reservation._vspace = None
+                self._reservations.clear()
+                self._torn_down = True
 
     def __enter__(self) -> Self:
         return self
@@ -374,10 +391,11 @@ class VSpace:
             raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
                              "into the kernel's part of the address space")
 
-    def _track(self, c_reservation: Any) -> Reservation:
-        reservation = Reservation._create(self, c_reservation)
-        self._reservations[reservation._key] = reservation
-        return reservation
+    def _call(self) -> Any:
+        """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
+        out = self._result
+        out.status = NOT_RUN
+        return out
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
@@ -407,11 +425,15 @@ class VSpace:
             cacheable = _check.boolean("cacheable", cacheable)
         if self._torn_down or not self._alive[0]:
             self._live()
-        c_reservation = lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred)
-        if not c_reservation.res:
+        out = self._call()
+        reservation = None
+        try:
+            lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred, out)
+        finally:
+            if out.status == OK:
+                reservation = self._reservations[vaddr] = Reservation._create(self, out.reservation, vaddr)
+        if reservation is None:
             raise VSpaceError(function, last_c_error(), None)
-        reservation = Reservation._create(self, c_reservation, vaddr)
-        self._reservations[vaddr] = reservation
         return reservation
 
     @operation
@@ -437,11 +459,20 @@ class VSpace:
         if the vspace was torn down or its kernel closed."""
         size = _check.integer("size", size, 1)
         size_bits = frame_size_bits("size_bits", size_bits)
-        c_rights = CapRights.coerce(rights).to_c()
+        bits = CapRights.coerce(rights)._bits
         cacheable = _check.boolean("cacheable", cacheable)
         self._live()
-        c_reservation, _ = ll._reserve_range_aligned(self._c, size, size_bits, c_rights, cacheable)
-        return self._track(c_reservation)
+        out = self._call()
+        reservation = None
+        try:
+            lib.sel4vspace_host_call_reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
+        finally:
+            if out.status == OK:
+                reservation = Reservation._create(self, out.reservation)
+                self._reservations[reservation._key] = reservation
+        if reservation is None:
+            raise VSpaceError("vspace_reserve_range_aligned", last_c_error(), None)
+        return reservation
 
     @operation
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
@@ -477,8 +508,14 @@ class VSpace:
 
     def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
-        probe, out = self._probe, self._result
-        status = lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
+        probe, out = self._probe, self._call()
+        try:
+            lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
+        finally:
+            if out.status == OK:
+                reservation._vspace = None
+                self._reservations.pop(reservation._key, None)
+        status = int(out.status)
         if status:
             if status != _CALL_REFUSED:
                 raise VSpaceError("vspace_free_reservation", last_c_error(), None)
@@ -488,8 +525,6 @@ class VSpace:
             raise VSpaceError("vspace_free_reservation", None,
                               f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
                               "unmap them first")
-        reservation._vspace = None
-        self._reservations.pop(reservation._key, None)
 
     @operation
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
@@ -543,23 +578,15 @@ class VSpace:
         if self._torn_down or not self._alive[0]:
             self._live()
         out = self._result
+        # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
+        # to record here, so an exception as it returns leaves a state the C made whole
         status = lib.sel4vspace_host_call_map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
                                               reservation._c, out)
         if not status:
             return
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
-        error = VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
-        self._roll_back(c_caps, count, vaddr, size_bits)
-        raise error
-
-    def _roll_back(self, c_caps: Any, count: int, vaddr: int, size_bits: int) -> None:
-        """Unmap the pages of a failed multi-page map that did get mapped (all or nothing)."""
-        for i in range(count):
-            page = vaddr + (i << size_bits)
-            mapping = self._lookup(page)
-            if mapping is not None and mapping.cap == int(c_caps[i]) and mapping.vaddr == page:
-                ll._unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_PRESERVE)
+        raise VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
 
     @operation
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
@@ -626,25 +653,8 @@ class VSpace:
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
-            error = VSpaceError("vspace_map_pages", last_c_error(), None)
-            self._roll_back_anywhere(c_caps, count, size_bits)
-            raise error
+            raise VSpaceError("vspace_map_pages", last_c_error(), None)
         return int(out.vaddr)
-
-    def _roll_back_anywhere(self, c_caps: Any, count: int, size_bits: int) -> None:
-        """Unmap what a failed map_pages mapped: the vendored C undoes it itself, upstream's
-        sel4utils leaves the pages mapped. The caps were all unmapped before the call, so any of
-        them mapped now was mapped by it."""
-        info = ffi.new("sel4sim_cap_info_t *")
-        for i in range(count):
-            cap = int(c_caps[i])
-            if lib.sel4sim_cap_info(self._kernel_ptr, cap, info) != 0 or not info.mapped:
-                continue
-            vaddr = int(info.mapped_vaddr)
-            if int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr))) == cap:
-                ll._unmap_pages(self._c, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
-            else:  # mapped in the kernel, forgotten by the allocator
-                lib.seL4_X86_Page_Unmap(cap)
 
     @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
@@ -656,12 +666,18 @@ class VSpace:
         :class:`~sel4vspace.VSpaceError` if memory or room runs out;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
-        c_rights = CapRights.coerce(rights).to_c()
+        bits = CapRights.coerce(rights)._bits
         size_bits = frame_size_bits("size_bits", size_bits)
         self._live()
-        vaddr = ll._new_pages(self._c, c_rights, num_pages, size_bits)
-        self._foreign[0] += num_pages
-        return vaddr
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_new_pages(self._host, bits, num_pages, size_bits, out)
+        finally:
+            if out.status == OK:
+                self._foreign[0] += num_pages
+        if out.status != OK:
+            raise VSpaceError("vspace_new_pages", last_c_error(), None)
+        return int(out.vaddr)
 
     @operation
     def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
@@ -682,8 +698,14 @@ class VSpace:
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
-        ll._new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
-        self._foreign[0] += num_pages
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._c, out)
+        finally:
+            if out.status == OK:
+                self._foreign[0] += num_pages
+        if out.status != OK:
+            raise VSpaceError("vspace_new_pages_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     @staticmethod
     def _refuse_deferred(reservation: Reservation, function: str) -> None:
@@ -718,15 +740,19 @@ class VSpace:
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
         self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        ll._share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
-        # the copies are to's own: unmapping them deletes them, and freeing their frames first
-        # unmaps them (see Kernel._release_shared)
-        to._foreign[0] += num_pages
-        shared = self.kernel._shared
-        for i in range(num_pages):
-            if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, start + (i << size_bits), self._entry):
-                paddr = int(self._entry.paddr)
-                shared[paddr] = shared.get(paddr, 0) + 1
+        paddrs = self._paddrs(start, size_bits, list(range(num_pages)))
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._c,
+                                           out)
+        finally:
+            if out.status == OK:
+                # the copies are to's own: unmapping them deletes them, and freeing or deleting
+                # their frames first unmaps them (the kernel's shared set says where to look)
+                to._foreign[0] += num_pages
+                self.kernel._shared.update(paddrs)
+        if out.status != OK:
+            raise VSpaceError("vspace_share_mem_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
         bad = ffi.new("size_t *")
@@ -785,26 +811,29 @@ class VSpace:
             i = callers.index(True)
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
-        if all(callers):
-            ll._unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_PRESERVE)
-            return
-        self._unmap_runs(vaddr, size_bits, [i for i in range(num_pages) if callers[i]], ll.VSPACE_PRESERVE)
-        copies = [i for i in range(num_pages) if not callers[i] and not cookies[i]]
-        if copies:  # made by share_mem_at_vaddr: deleted (no cookie, so no memory is freed)
-            paddrs = self._paddrs(vaddr, size_bits, copies)
-            self._unmap_runs(vaddr, size_bits, copies, ll.VSPACE_FREE)
-            for paddr in paddrs:
-                self.kernel._forget_shared(paddr)
-        own = [i for i in range(num_pages) if not callers[i] and cookies[i]]
-        if own and free:
-            # freeing revokes a frame: first unmap its copies in other vspaces through their allocators
-            self.kernel._release_shared(set(self._paddrs(vaddr, size_bits, own)))
-            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_FREE)
-        elif own:
-            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_PRESERVE)
-            for i in own:
-                self.kernel._adopt(caps[i], size_bits, cookies[i])
-        self._foreign[0] = max(0, self._foreign[0] - len(copies) - len(own))
+        kinds = bytes(_PAGE_KINDS["callers"] if mine else _PAGE_KINDS["own"] if cookie else _PAGE_KINDS["copy"]
+                      for mine, cookie in zip(callers, cookies, strict=True))
+        own = [i for i in range(num_pages) if kinds[i] == _PAGE_KINDS["own"]]
+        foreign = num_pages - sum(callers)
+        # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
+        # allocators, for the frames that may have some
+        freed = set(self._paddrs(vaddr, size_bits, own)) if own and free else set()
+        shared = sorted(self.kernel._shared) if freed else []
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_unmap_mixed(self._host, vaddr, num_pages, size_bits,
+                                                 ffi.from_buffer("uint8_t[]", kinds), free, shared, len(shared), out)
+        finally:
+            if out.status == OK:
+                if not free:
+                    for i in own:   # unmapped without freeing: the caller's now
+                        self.kernel._adopt(caps[i], size_bits, cookies[i])
+                self.kernel._shared.difference_update(freed)
+                self._foreign[0] = max(0, self._foreign[0] - foreign)
+        if out.status == _CALL_REFUSED:
+            self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
+        if out.status != OK:
+            raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
 
     def _entries(self, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:
         """The caps and cookies the allocator recorded for count pages from vaddr, in one C call."""
@@ -819,16 +848,6 @@ class VSpace:
             if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, vaddr + (i << size_bits), self._entry):
                 out.append(int(self._entry.paddr))
         return out
-
-    def _unmap_runs(self, vaddr: int, size_bits: int, indices: list[int], vka: Any) -> None:
-        """Unmap the pages at these (ascending) indices, one C call per consecutive run."""
-        i = 0
-        while i < len(indices):
-            j = i
-            while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
-                j += 1
-            ll._unmap_pages(self._c, vaddr + (indices[i] << size_bits), j - i + 1, size_bits, vka)
-            i = j + 1
 
     @operation
     def get_cap(self, vaddr: int) -> int:

@@ -214,7 +214,13 @@ def finalizer(lock: Any, function: Callable[..., None], *args: Any) -> None:
     if ident in _busy:
         _deferred.setdefault(ident, []).append((function, (lock, *args)))
         return
-    _finalize(function, (lock, *args))
+    try:
+        _finalize(function, (lock, *args))
+    except BaseException:
+        # interrupted (a KeyboardInterrupt as one of its C calls returned): the work is idempotent,
+        # the end of this thread's next operation does what is left
+        _deferred.setdefault(ident, []).append((function, (lock, *args)))
+        raise
 
 
 def _finalize(function: Callable[..., None], args: tuple[Any, ...]) -> None:

@@ -104,19 +104,15 @@ def reserve_range_at(vspace: Any, vaddr: int, size: int, rights: Any, cacheable:
     return _reservation_or_raise("vspace_reserve_range_at", res)
 
 
-def _reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, cacheable: int) -> tuple[Any, int]:
+@_guard.call
+def reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, cacheable: int) -> tuple[Any, int]:
+    """``vspace_reserve_range_aligned``: (reservation, start vaddr), or VSpaceError."""
     out = ffi.new("void **")
     clear_c_error()
     res = lib.vspace_reserve_range_aligned(vspace, _check.integer("size", size),
                                            _check.integer("size_bits", size_bits, 0, 63), rights, int(cacheable), out)
     _reservation_or_raise("vspace_reserve_range_aligned", res)
     return res, int(ffi.cast("uintptr_t", out[0]))
-
-
-@_guard.call
-def reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, cacheable: int) -> tuple[Any, int]:
-    """``vspace_reserve_range_aligned``: (reservation, start vaddr), or VSpaceError."""
-    return _reserve_range_aligned(vspace, size, size_bits, rights, cacheable)
 
 
 @_guard.call
@@ -177,7 +173,9 @@ def deferred_rights_map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vad
     _status("vspace_deferred_rights_map_pages_at_vaddr", result)
 
 
-def _new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, reservation: Any) -> None:
+@_guard.call
+def new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, reservation: Any) -> None:
+    """``vspace_new_pages_at_vaddr``."""
     clear_c_error()
     result = lib.vspace_new_pages_at_vaddr(vspace, _void_ptr("vaddr", vaddr), _check.integer("num_pages", num_pages),
                                            _check.integer("size_bits", size_bits, 0, 63), reservation)
@@ -185,24 +183,14 @@ def _new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int,
 
 
 @_guard.call
-def new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, reservation: Any) -> None:
-    """``vspace_new_pages_at_vaddr``."""
-    _new_pages_at_vaddr(vspace, vaddr, num_pages, size_bits, reservation)
-
-
-def _new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
+def new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
+    """``vspace_new_pages``: the start vaddr, or VSpaceError."""
     clear_c_error()
     result = lib.vspace_new_pages(vspace, rights, _check.integer("num_pages", num_pages),
                                   _check.integer("size_bits", size_bits, 0, 63))
     if result == ffi.NULL:
         _raise("vspace_new_pages")
     return int(ffi.cast("uintptr_t", result))
-
-
-@_guard.call
-def new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
-    """``vspace_new_pages``: the start vaddr, or VSpaceError."""
-    return _new_pages(vspace, rights, num_pages, size_bits)
 
 
 @_guard.call
@@ -218,15 +206,11 @@ def map_pages(vspace: Any, caps: Any, cookies: Any, rights: Any, size_bits: int,
     return int(ffi.cast("uintptr_t", result))
 
 
-def _unmap_pages(vspace: Any, vaddr: int, num_pages: int, size_bits: int, vka: Any) -> None:
-    _void_call("vspace_unmap_pages", lib.vspace_unmap_pages, vspace, _void_ptr("vaddr", vaddr),
-               _check.integer("num_pages", num_pages), _check.integer("size_bits", size_bits, 0, 63), vka)
-
-
 @_guard.call
 def unmap_pages(vspace: Any, vaddr: int, num_pages: int, size_bits: int, vka: Any) -> None:
     """``vspace_unmap_pages``; vka is VSPACE_FREE, VSPACE_PRESERVE or a ``vka_t *``."""
-    _unmap_pages(vspace, vaddr, num_pages, size_bits, vka)
+    _void_call("vspace_unmap_pages", lib.vspace_unmap_pages, vspace, _void_ptr("vaddr", vaddr),
+               _check.integer("num_pages", num_pages), _check.integer("size_bits", size_bits, 0, 63), vka)
 
 
 @_guard.call
@@ -235,14 +219,10 @@ def get_cap(vspace: Any, vaddr: int) -> int:
     return int(lib.vspace_get_cap(vspace, _void_ptr("vaddr", vaddr)))
 
 
-def _get_cookie(vspace: Any, vaddr: int) -> int:
-    return int(lib.vspace_get_cookie(vspace, _void_ptr("vaddr", vaddr)))
-
-
 @_guard.call
 def get_cookie(vspace: Any, vaddr: int) -> int:
     """``vspace_get_cookie``: the cookie of the frame at vaddr, 0 when none."""
-    return _get_cookie(vspace, vaddr)
+    return int(lib.vspace_get_cookie(vspace, _void_ptr("vaddr", vaddr)))
 
 
 @_guard.call
@@ -251,21 +231,16 @@ def get_root(vspace: Any) -> int:
     return int(lib.vspace_get_root(vspace))
 
 
-def _share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
-                        vaddr: int, reservation: Any) -> None:
+@_guard.call
+def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
+                       vaddr: int, reservation: Any) -> None:
+    """``vspace_share_mem_at_vaddr``."""
     clear_c_error()
     result = lib.vspace_share_mem_at_vaddr(from_vspace, to_vspace, _void_ptr("start", start),
                                            _check.integer("num_pages", num_pages, 0, 2**31 - 1),
                                            _check.integer("size_bits", size_bits, 0, 63),
                                            _void_ptr("vaddr", vaddr), reservation)
     _status("vspace_share_mem_at_vaddr", result)
-
-
-@_guard.call
-def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
-                       vaddr: int, reservation: Any) -> None:
-    """``vspace_share_mem_at_vaddr``."""
-    _share_mem_at_vaddr(from_vspace, to_vspace, start, num_pages, size_bits, vaddr, reservation)
 
 
 @_guard.call
