@@ -910,11 +910,11 @@ class VSpace:
         or ``"permission"``) if the MMU refuses any byte; TypeError / ValueError (naming the argument)
         for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        if not (type(vaddr) is int and type(n) is int and vaddr >= 0 and 0 <= n <= _MAX_PAGES
+        if not (type(vaddr) is int and type(n) is int and 0 <= vaddr < _ADDRESS_LIMIT and 0 <= n <= _MAX_PAGES
                 and vaddr + n <= _ADDRESS_LIMIT):
             vaddr = _check.address("vaddr", vaddr)
             n = _check.integer("n", n, 0, 2**40)
-            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
+            vaddr = self._access("vaddr", vaddr, n)
         if self._torn_down or not self._alive[0]:
             self._live()
         if n > _READ_CHUNK:
@@ -924,6 +924,13 @@ class VSpace:
             raise _fault(self._fault)
         data: bytes = ffi.unpack(buffer, n)
         return data
+
+    def _access(self, name: str, vaddr: Any, size: int) -> int:
+        """The one rule of every MMU access (read, read_into, write): an address of 0 to 2**64 - 1
+        whose ``size`` bytes end at or below 2**64."""
+        address = _check.address(name, vaddr)
+        self._span(name, address, size, _ADDRESS_LIMIT)
+        return address
 
     def _read_long(self, vaddr: int, n: int) -> bytes:
         # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked
@@ -939,27 +946,21 @@ class VSpace:
 
     @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
-        """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
-        bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a new
-        ``bytes`` that :meth:`read` makes; returns the count. Raises :class:`~sel4vspace.VMFault` if the
-        MMU refuses, and then the buffer is left as it was; TypeError / ValueError for a buffer that is
-        read-only or not contiguous; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down
-        or its kernel closed."""
-        if type(buffer) is bytearray and type(vaddr) is int and vaddr >= 0 and vaddr + len(buffer) <= _ADDRESS_LIMIT:
+        """Read as many bytes as ``buffer`` holds (its size in bytes, whatever its item size or shape)
+        at ``vaddr`` into it, a writable, contiguous bytes-like object (``bytearray``, ``memoryview``,
+        ``array``, a NumPy array...), without the copy into a new ``bytes`` that :meth:`read` makes;
+        returns the count. Raises :class:`~sel4vspace.VMFault` if the MMU refuses, and then the
+        buffer is left as it was; TypeError for an object that is no buffer or is read-only,
+        ValueError for a strided one or a range past 2**64; :class:`~sel4vspace.StaleObjectError` if
+        the vspace was torn down or its kernel closed."""
+        if type(buffer) is bytearray and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
+                and vaddr + len(buffer) <= _ADDRESS_LIMIT:
             view: Any = buffer
             n = len(buffer)
         else:
-            vaddr = _check.address("vaddr", vaddr)
-            try:
-                view = memoryview(buffer)
-            except TypeError:
-                raise TypeError(f"buffer must be a writable bytes-like object, not {type(buffer).__name__}") from None
-            if view.readonly:
-                raise TypeError(f"buffer must be writable; this {type(buffer).__name__} is read-only")
-            if not view.c_contiguous:
-                raise ValueError("buffer must be contiguous")
+            view = _check.byte_view("buffer", buffer, writable=True)
             n = view.nbytes
-            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
+            vaddr = self._access("vaddr", vaddr, n)
         if self._torn_down or not self._alive[0]:
             self._live()
         if n and lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), n,
@@ -968,21 +969,19 @@ class VSpace:
         return n
 
     @operation
-    def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
-        """Write ``data`` (bytes-like) at ``vaddr`` through the simulated MMU, as user code would.
-        Raises :class:`~sel4vspace.VMFault` (nothing written) if the MMU refuses any byte; TypeError /
-        ValueError (naming the argument) for a bad argument, before any C runs;
+    def write(self, vaddr: int, data: Any) -> None:
+        """Write every byte of ``data`` (any bytes-like object: ``bytes``, ``bytearray``, a
+        ``memoryview`` of any shape, ``array``, a NumPy array; its size in bytes, in C order) at
+        ``vaddr`` through the simulated MMU, as user code would. Raises :class:`~sel4vspace.VMFault`
+        (nothing written) if the MMU refuses any byte; TypeError (``data`` is no bytes-like object) /
+        ValueError (a range past 2**64), naming the argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        if (type(data) is bytes or type(data) is bytearray
-                or (type(data) is memoryview and data.itemsize == 1 and data.contiguous)) \
-                and type(vaddr) is int and vaddr >= 0 and vaddr + len(data) <= _ADDRESS_LIMIT:
-            view: Any = data  # one byte per item already, in one piece
+        if (type(data) is bytes or type(data) is bytearray) and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
+                and vaddr + len(data) <= _ADDRESS_LIMIT:
+            view: Any = data  # one byte per item, in one piece: len() is its size in bytes
         else:
-            vaddr = _check.address("vaddr", vaddr)
-            if not isinstance(data, (bytes, bytearray, memoryview)):
-                raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
-            view = memoryview(data).cast("B")
-            self._span("vaddr", vaddr, len(view), _ADDRESS_LIMIT)
+            view = _check.byte_view("data", data)
+            vaddr = self._access("vaddr", vaddr, view.nbytes)
         if self._torn_down or not self._alive[0]:
             self._live()
         if lib.sel4sim_mmu_write(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), len(view),
