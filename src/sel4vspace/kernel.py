@@ -50,11 +50,20 @@ _OBJECT_WORDS = 4
 assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
 
 
+assert ffi.offsetof("sel4vspace_call_result_t", "status") == 0
+
+
 def call_result() -> Any:
     """A fresh ``sel4vspace_call_result_t *`` whose status says the call has not reported."""
     out = ffi.new("sel4vspace_call_result_t *")
     out.status = NOT_RUN
     return out
+
+
+def status_word(out: Any) -> memoryview:
+    """The status of a result struct as a one-int view: set and read a few times per call, at a
+    fraction of a cdata field's cost."""
+    return memoryview(ffi.buffer(out, ffi.sizeof("int"))).cast("i")
 
 
 def frame_size_bits(name: str, value: Any) -> int:
@@ -133,6 +142,7 @@ class Kernel:
         # Every operation on the kernel, its vspaces, reservations and caps holds it (_guard).
         self._lock = _guard.new_lock()
         self._result = call_result()
+        self._status = status_word(self._result)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
         _guard.run("Kernel", None, self._create)
@@ -158,9 +168,8 @@ class Kernel:
 
     def _call(self) -> Any:
         """The kernel's result struct, made ready for a call (operations hold the lock)."""
-        out = self._result
-        out.status = NOT_RUN
-        return out
+        self._status[0] = NOT_RUN
+        return self._result
 
     # ---- lifetime ----
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
-from .kernel import NOT_RUN, OK, frame_size_bits
+from .kernel import NOT_RUN, OK, frame_size_bits, status_word
 from .lowlevel import _check, _guard, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
@@ -116,9 +116,8 @@ class Reservation:
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_c", "_key", "_lock", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_key", "_lock", "_res", "_vspace")
     _vspace: VSpace | None
-    _c: Any
     _res: Any
     _key: int
     _lock: Any
@@ -129,15 +128,14 @@ class Reservation:
         raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
 
     @classmethod
-    def _create(cls, vspace: VSpace, c_reservation: Any, key: int | None = None) -> Reservation:
+    def _create(cls, vspace: VSpace, res: Any, key: int | None = None) -> Reservation:
+        # res: the sel4utils_res_t * a reservation_t holds, which is all the C calls take. No C
+        # call here: this runs right after the C made the reservation, where an exception as a
+        # call returns would leave it untracked.
         self = object.__new__(cls)
         self._vspace = vspace
         self._lock = vspace._lock
-        # an owning copy: c_reservation may be a view of a result struct the next call reuses
-        self._c = ffi.new("reservation_t *", c_reservation)[0]
-        # what reservation_to_res does, without a C call (this runs right after the C made the
-        # reservation, where an exception as a call returns would leave it untracked)
-        self._res = ffi.cast("sel4utils_res_t *", self._c.res)
+        self._res = res
         # where the VSpace files it: the start it was made with
         self._key = int(self._res.start) if key is None else key
         return self
@@ -147,7 +145,7 @@ class Reservation:
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
-        return self._c
+        return ffi.new("reservation_t *", {"res": self._res})[0]
 
     def _live(self) -> VSpace:
         if self._vspace is None:
@@ -278,6 +276,8 @@ class VSpace:
     _entry_words: Any
     _fault: Any
     _result: Any
+    _status: memoryview
+    """The status word of _result (kernel.status_word)."""
     _foreign: list[int]
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
@@ -309,6 +309,7 @@ class VSpace:
         self._entry_words = ffi.buffer(self._entry)
         self._fault = ffi.new("sel4sim_fault_t *")
         self._result = ffi.new("sel4vspace_call_result_t *")
+        self._status = status_word(self._result)
         self._foreign = kernel._foreign_pages.setdefault(key, [0])
         self._torn_down = False
         self._lock = kernel._lock
@@ -393,9 +394,8 @@ class VSpace:
 
     def _call(self) -> Any:
         """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
-        out = self._result
-        out.status = NOT_RUN
-        return out
+        self._status[0] = NOT_RUN
+        return self._result
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
@@ -425,13 +425,15 @@ class VSpace:
             cacheable = _check.boolean("cacheable", cacheable)
         if self._torn_down or not self._alive[0]:
             self._live()
-        out = self._call()
+        status = self._status
+        status[0] = NOT_RUN
+        out = self._result
         reservation = None
         try:
             lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred, out)
         finally:
-            if out.status == OK:
-                reservation = self._reservations[vaddr] = Reservation._create(self, out.reservation, vaddr)
+            if status[0] == OK:
+                reservation = self._reservations[vaddr] = Reservation._create(self, out.res, vaddr)
         if reservation is None:
             raise VSpaceError(function, last_c_error(), None)
         return reservation
@@ -467,8 +469,8 @@ class VSpace:
         try:
             lib.sel4vspace_host_call_reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
-            if out.status == OK:
-                reservation = Reservation._create(self, out.reservation)
+            if self._status[0] == OK:
+                reservation = Reservation._create(self, out.res)
                 self._reservations[reservation._key] = reservation
         if reservation is None:
             raise VSpaceError("vspace_reserve_range_aligned", last_c_error(), None)
@@ -508,14 +510,15 @@ class VSpace:
 
     def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
-        probe, out = self._probe, self._call()
+        probe, out, word = self._probe, self._result, self._status
+        word[0] = NOT_RUN
         try:
-            lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
+            lib.sel4vspace_host_call_free_reservation(self._host, reservation._res, probe, _PROBE_ENTRIES, out)
         finally:
-            if out.status == OK:
+            status = word[0]
+            if status == OK:
                 reservation._vspace = None
                 self._reservations.pop(reservation._key, None)
-        status = int(out.status)
         if status:
             if status != _CALL_REFUSED:
                 raise VSpaceError("vspace_free_reservation", last_c_error(), None)
@@ -581,7 +584,7 @@ class VSpace:
         # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
         # to record here, so an exception as it returns leaves a state the C made whole
         status = lib.sel4vspace_host_call_map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
-                                              reservation._c, out)
+                                              reservation._res, out)
         if not status:
             return
         if status == _CALL_REFUSED:
@@ -673,9 +676,9 @@ class VSpace:
         try:
             lib.sel4vspace_host_call_new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
-            if out.status == OK:
+            if self._status[0] == OK:
                 self._foreign[0] += num_pages
-        if out.status != OK:
+        if self._status[0] != OK:
             raise VSpaceError("vspace_new_pages", last_c_error(), None)
         return int(out.vaddr)
 
@@ -700,11 +703,11 @@ class VSpace:
         # pages of the range mapped before the call are not this call's to touch.
         out = self._call()
         try:
-            lib.sel4vspace_host_call_new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._c, out)
+            lib.sel4vspace_host_call_new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
-            if out.status == OK:
+            if self._status[0] == OK:
                 self._foreign[0] += num_pages
-        if out.status != OK:
+        if self._status[0] != OK:
             raise VSpaceError("vspace_new_pages_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     @staticmethod
@@ -743,15 +746,15 @@ class VSpace:
         paddrs = self._paddrs(start, size_bits, list(range(num_pages)))
         out = self._call()
         try:
-            lib.sel4vspace_host_call_share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._c,
+            lib.sel4vspace_host_call_share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res,
                                            out)
         finally:
-            if out.status == OK:
+            if self._status[0] == OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
                 # their frames first unmaps them (the kernel's shared set says where to look)
                 to._foreign[0] += num_pages
                 self.kernel._shared.update(paddrs)
-        if out.status != OK:
+        if self._status[0] != OK:
             raise VSpaceError("vspace_share_mem_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
@@ -824,15 +827,15 @@ class VSpace:
             lib.sel4vspace_host_call_unmap_mixed(self._host, vaddr, num_pages, size_bits,
                                                  ffi.from_buffer("uint8_t[]", kinds), free, shared, len(shared), out)
         finally:
-            if out.status == OK:
+            if self._status[0] == OK:
                 if not free:
                     for i in own:   # unmapped without freeing: the caller's now
                         self.kernel._adopt(caps[i], size_bits, cookies[i])
                 self.kernel._shared.difference_update(freed)
                 self._foreign[0] = max(0, self._foreign[0] - foreign)
-        if out.status == _CALL_REFUSED:
+        if self._status[0] == _CALL_REFUSED:
             self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
-        if out.status != OK:
+        if self._status[0] != OK:
             raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
 
     def _entries(self, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:

@@ -16,14 +16,14 @@ RW = 3  # the seL4_CapRights_t word of read + write
 
 
 def _reserve(host_vspace, vaddr, size, rights, cacheable, deferred):
-    """sel4vspace_host_call_reserve: the reservation it made (NULL res when it failed); the
-    status it writes last agrees with it."""
+    """sel4vspace_host_call_reserve: the reservation it made, as the sel4utils_res_t * the calls
+    take (NULL when it failed); the status it writes last agrees with it."""
     out = ffi.new("sel4vspace_call_result_t *")
     out.status = lib.SEL4VSPACE_CALL_NOT_RUN
     status = lib.sel4vspace_host_call_reserve(host_vspace, vaddr, size, rights, cacheable, deferred, out)
     assert out.status == status
-    assert (status == lib.SEL4VSPACE_CALL_OK) == (out.reservation.res != ffi.NULL)
-    return ffi.new("reservation_t *", out.reservation)[0]
+    assert (status == lib.SEL4VSPACE_CALL_OK) == (out.res != ffi.NULL)
+    return out.res
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_reserve_map_unmap_free_round_trip(world):
     out = ffi.new("sel4vspace_call_result_t *")
     lib.sel4sim_kernel_select(ffi.NULL)  # each call selects the vspace's kernel itself
     res = _reserve(vs._host, BASE, 2 * PAGE, 0, 1, 1)
-    assert res.res != ffi.NULL and lib.reservation_to_res(res).rights_deferred
+    assert res != ffi.NULL and res.rights_deferred
     caps = kernel.alloc_frames(2)
     lib.sel4sim_kernel_select(ffi.NULL)
     status = lib.sel4vspace_host_call_map(vs._host, caps, ffi.NULL, 2, BASE, 12, RW, 1, res, out)

@@ -23,6 +23,12 @@ static seL4_CapRights_t rights_from_word(seL4_Word word)
     return rights;
 }
 
+static reservation_t as_reservation(sel4utils_res_t *res)
+{
+    reservation_t reservation = { .res = res };
+    return reservation;
+}
+
 static int refused(sel4vspace_call_result_t *out, int check, size_t index)
 {
     out->check = check;
@@ -58,8 +64,8 @@ int sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, seL4_Word si
     vspace_t *vspace = sel4vspace_host_vspace_vspace(v);
     reservation_t res = deferred ? vspace_reserve_deferred_rights_range_at(vspace, (void *) vaddr, size, cacheable)
                         : vspace_reserve_range_at(vspace, (void *) vaddr, size, rights_from_word(rights), cacheable);
-    out->reservation = res;
-    return res.res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
+    out->res = reservation_to_res(res);
+    return out->res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
 }
 
 int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_Word size_bits, seL4_Word rights,
@@ -70,9 +76,9 @@ int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_
     void *start = NULL;
     reservation_t res = vspace_reserve_range_aligned(sel4vspace_host_vspace_vspace(v), size, size_bits,
                                                      rights_from_word(rights), cacheable, &start);
-    out->reservation = res;
+    out->res = reservation_to_res(res);
     out->vaddr = (seL4_Word) start;
-    return res.res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
+    return out->res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
 }
 
 /*
@@ -98,7 +104,7 @@ static void unmap_what_the_call_mapped(sel4sim_kernel_t *k, vspace_t *vspace, co
 }
 
 int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n, seL4_Word vaddr,
-                             seL4_Word size_bits, seL4_Word rights, int deferred, reservation_t reservation,
+                             seL4_Word size_bits, seL4_Word rights, int deferred, sel4utils_res_t *res,
                              sel4vspace_call_result_t *out)
 {
     sel4sim_kernel_t *k = enter(v);
@@ -110,8 +116,8 @@ int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cooki
     sel4vspace_log_clear_last_error();
     vspace_t *vspace = sel4vspace_host_vspace_vspace(v);
     int result = deferred ? vspace_deferred_rights_map_pages_at_vaddr(vspace, caps, cookies, (void *) vaddr, n,
-                                                                      size_bits, rights_from_word(rights), reservation)
-                 : vspace_map_pages_at_vaddr(vspace, caps, cookies, (void *) vaddr, n, size_bits, reservation);
+                                                                      size_bits, rights_from_word(rights), as_reservation(res))
+                 : vspace_map_pages_at_vaddr(vspace, caps, cookies, (void *) vaddr, n, size_bits, as_reservation(res));
     if (result == 0) {
         return host_call_ok(out);
     }
@@ -154,23 +160,23 @@ int sel4vspace_host_call_new_pages(host_vspace_t *v, seL4_Word rights, size_t n,
 }
 
 int sel4vspace_host_call_new_pages_at(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits,
-                                      reservation_t reservation, sel4vspace_call_result_t *out)
+                                      sel4utils_res_t *res, sel4vspace_call_result_t *out)
 {
     enter(v);
     sel4vspace_log_clear_last_error();
     int result = vspace_new_pages_at_vaddr(sel4vspace_host_vspace_vspace(v), (void *) vaddr, n, size_bits,
-                                           reservation);
+                                           as_reservation(res));
     return result == 0 ? host_call_ok(out) : host_call_failed(out, result);
 }
 
 int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word start, size_t n,
-                               seL4_Word size_bits, seL4_Word vaddr, reservation_t reservation,
+                               seL4_Word size_bits, seL4_Word vaddr, sel4utils_res_t *res,
                                sel4vspace_call_result_t *out)
 {
     enter(from);
     sel4vspace_log_clear_last_error();
     int result = vspace_share_mem_at_vaddr(sel4vspace_host_vspace_vspace(from), sel4vspace_host_vspace_vspace(to),
-                                           (void *) start, (int) n, size_bits, (void *) vaddr, reservation);
+                                           (void *) start, (int) n, size_bits, (void *) vaddr, as_reservation(res));
     return result == 0 ? host_call_ok(out) : host_call_failed(out, result);
 }
 
@@ -242,11 +248,10 @@ int sel4vspace_host_call_unmap_mixed(host_vspace_t *v, seL4_Word vaddr, size_t n
     return logged(out);
 }
 
-int sel4vspace_host_call_free_reservation(host_vspace_t *v, reservation_t reservation, sel4sim_mapping_t *mapped,
+int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res, sel4sim_mapping_t *mapped,
                                           size_t max, sel4vspace_call_result_t *out)
 {
     sel4sim_kernel_t *k = enter(v);
-    sel4utils_res_t *res = reservation_to_res(reservation);
     if (res != NULL && res->end > res->start) {
         size_t count = sel4sim_vspace_mappings_in(k, sel4vspace_host_vspace_root(v), res->start,
                                                   res->end - res->start, mapped, max);
@@ -255,6 +260,6 @@ int sel4vspace_host_call_free_reservation(host_vspace_t *v, reservation_t reserv
         }
     }
     sel4vspace_log_clear_last_error();
-    vspace_free_reservation(sel4vspace_host_vspace_vspace(v), reservation);
+    vspace_free_reservation(sel4vspace_host_vspace_vspace(v), as_reservation(res));
     return logged(out);
 }

@@ -23,6 +23,7 @@
 #include <sel4sim/kernel.h>
 #include <vka/object.h>
 #include <vspace/vspace.h>
+#include <sel4utils/vspace.h>
 #include <sel4vspace_host/host.h>
 
 typedef enum {
@@ -40,7 +41,7 @@ typedef struct sel4vspace_call_result {
     long result;     /* FAILED: what the vspace_* call returned (0 for a void call that logged), or
                       * the seL4 error */
     seL4_Word vaddr; /* OK from map_pages, new_pages, reserve_aligned: where the range starts */
-    reservation_t reservation; /* OK from the reserve calls: the reservation made */
+    sel4utils_res_t *res; /* OK from the reserve calls: the reservation made (a reservation_t's res) */
     seL4_CPtr cap;   /* OK from copy_cap: the new cap; from vspace_new: the vspace's root (PML4) cap */
     host_vspace_t *vspace; /* OK from vspace_new, with its vspace_t in c_vspace */
     vspace_t *c_vspace;
@@ -56,20 +57,21 @@ typedef enum {
 } sel4vspace_page_kind_t;
 
 /* vspace_reserve_range_at (or, deferred, vspace_reserve_deferred_rights_range_at, which ignores
- * rights); rights is the seL4_CapRights_t word. OK with out->reservation, or FAILED. */
+ * rights); rights is the seL4_CapRights_t word. OK with out->res, or FAILED. */
 int sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, seL4_Word size, seL4_Word rights, int cacheable,
                                  int deferred, sel4vspace_call_result_t *out);
 
-/* vspace_reserve_range_aligned: OK with out->reservation and out->vaddr (its start), or FAILED. */
+/* vspace_reserve_range_aligned: OK with out->res and out->vaddr (its start), or FAILED. */
 int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_Word size_bits, seL4_Word rights,
                                          int cacheable, sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_check_frames over the n caps, then vspace_map_pages_at_vaddr (or, deferred,
- * vspace_deferred_rights_map_pages_at_vaddr with rights). cookies may be NULL. All or nothing: when
+ * vspace_deferred_rights_map_pages_at_vaddr with rights) inside the reservation whose res
+ * (what a sel4utils reservation_t holds) is res. cookies may be NULL. All or nothing: when
  * the call fails, every cap it mapped is unmapped again (through the allocator when it recorded the
  * page, else in the kernel) before FAILED is returned. */
 int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n, seL4_Word vaddr,
-                             seL4_Word size_bits, seL4_Word rights, int deferred, reservation_t reservation,
+                             seL4_Word size_bits, seL4_Word rights, int deferred, sel4utils_res_t *res,
                              sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_check_frames over the n caps, then vspace_map_pages (anywhere, with rights);
@@ -82,13 +84,14 @@ int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t 
 int sel4vspace_host_call_new_pages(host_vspace_t *v, seL4_Word rights, size_t n, seL4_Word size_bits,
                                    sel4vspace_call_result_t *out);
 
-/* vspace_new_pages_at_vaddr inside reservation: OK, or FAILED (the frames it allocated are freed). */
+/* vspace_new_pages_at_vaddr inside the reservation res: OK, or FAILED (the frames it allocated are freed). */
 int sel4vspace_host_call_new_pages_at(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits,
-                                      reservation_t reservation, sel4vspace_call_result_t *out);
+                                      sel4utils_res_t *res, sel4vspace_call_result_t *out);
 
-/* vspace_share_mem_at_vaddr from `from` (start) into `to` (vaddr, inside reservation): OK or FAILED. */
+/* vspace_share_mem_at_vaddr from `from` (start) into `to` (vaddr, inside the reservation res): OK or
+ * FAILED. */
 int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word start, size_t n,
-                               seL4_Word size_bits, seL4_Word vaddr, reservation_t reservation,
+                               seL4_Word size_bits, seL4_Word vaddr, sel4utils_res_t *res,
                                sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_check_mapped over the n pages, then vspace_unmap_pages with vka (VSPACE_FREE,
@@ -108,10 +111,10 @@ int sel4vspace_host_call_unmap_mixed(host_vspace_t *v, seL4_Word vaddr, size_t n
                                      const uint8_t *kinds, int free_frames, const seL4_Word *shared, size_t nshared,
                                      sel4vspace_call_result_t *out);
 
-/* Refused while pages in the reservation's range are mapped: out->index says how many, and the
+/* Refused while pages in the range of the reservation res are mapped: out->index says how many, and the
  * first (at most max) are listed in mapped. Otherwise vspace_free_reservation; FAILED when it
  * logged an error. */
-int sel4vspace_host_call_free_reservation(host_vspace_t *v, reservation_t reservation, sel4sim_mapping_t *mapped,
+int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res, sel4sim_mapping_t *mapped,
                                           size_t max, sel4vspace_call_result_t *out);
 
 /* ---- the world's own operations (host_world.c) ---- */
