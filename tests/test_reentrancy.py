@@ -259,6 +259,7 @@ def _all_calls(k1: Kernel, k2: Kernel, vs: Any) -> dict[str, Callable[[], Any]]:
         "a lowlevel wrapper": lambda: ll.get_root(vs._c),
         "the ledger": lambda: kernel_ledger(k2),
         "flush_log": flush_log,
+        "a new Kernel": lambda: Kernel(untyped_bits=12),
     }
 
 
@@ -286,8 +287,18 @@ def test_calls_from_between_two_c_calls_are_refused_and_the_operation_goes_on():
             else:
                 raise AssertionError(f"{name} ran in the middle of an operation")
 
+    reprs: list[str] = []
+
+    def like_a_debugger(c_function: str) -> None:
+        # repr never raises (a debugger calls it anywhere): inside a call it reads no C
+        reprs.extend(repr(r) for r in (res, other_res))
+
     with between_c_calls(like_a_signal_handler):
         k1.delete_cap(copies_of[0])   # an original with a mapped copy: several C calls
+    with between_c_calls(like_a_debugger):
+        vs.lookup(BASE)
+    assert reprs and set(reprs) == {"<Reservation>"}
+    assert repr(res).startswith("<Reservation 0x10000000-0x10004000 rw")
     assert refused and len(refused) % len(calls) == 0
     assert not k1.closed and not vs.torn_down
     assert vs.lookup(BASE) is None and other.lookup(BASE) is None
