@@ -333,33 +333,6 @@ static inline vspace_bottom_level_t *sel4utils_bottom_level_for(vspace_mid_level
     return (vspace_bottom_level_t *) entry;
 }
 
-/*
- * The bottom level table covering vaddr, giving any marker on the way down a table of its own
- * (whose entries keep the marker's meaning): what recording a cap there needs. NULL when
- * bookkeeping memory runs out. Batch operations fetch it once per VSPACE_LEVEL_SIZE pages.
- */
-static inline vspace_bottom_level_t *sel4utils_bottom_level_create(vspace_t *vspace, uintptr_t vaddr)
-{
-    vspace_mid_level_t *level = get_alloc_data(vspace)->top_level;
-    for (int level_num = VSPACE_NUM_LEVELS - 1; level_num >= 1; level_num--) {
-        size_t i = INDEX_FOR_LEVEL(vaddr, level_num);
-        uintptr_t entry = level->table[i];
-        if (entry == EMPTY || entry == RESERVED) {
-            entry = (uintptr_t)(level_num == 1 ? create_bottom_level(vspace, entry) : create_mid_level(vspace, entry));
-            if (entry == EMPTY) {
-                ZF_LOGE("Out of memory for vspace bookkeeping");
-                return NULL;
-            }
-            level->table[i] = entry;
-        }
-        if (level_num == 1) {
-            return (vspace_bottom_level_t *) entry;
-        }
-        level = (vspace_mid_level_t *) entry;
-    }
-    return NULL;
-}
-
 /* Raw bottom entry for vaddr: a cap, RESERVED or EMPTY (0 when a higher marker covers it). */
 static inline seL4_CPtr get_cap(vspace_mid_level_t *top, uintptr_t vaddr)
 {
