@@ -34,7 +34,7 @@ def build_module(arch: str) -> ModuleType:
             del os.environ["SEL4VSPACE_ARCH"]
         else:
             os.environ["SEL4VSPACE_ARCH"] = saved
-    assert module.SEL4_ARCH == arch
+    assert arch == module.SEL4_ARCH
     return module
 
 

@@ -30,8 +30,8 @@ COMMON = [
     "mmu_across_pages_and_run", "mappings_in_range", "delete_root_releases_asid", "destroy_frees_all",
 ]
 CASES = {
-    "aarch64": COMMON + ["stale_unmap_keeps_replacement"],
-    "riscv64": COMMON + ["root_unmap_refused", "map_into_non_root_table"],
+    "aarch64": [*COMMON, "stale_unmap_keeps_replacement"],
+    "riscv64": [*COMMON, "root_unmap_refused", "map_into_non_root_table"],
 }
 ARCHES = [arch for arch in CASES if (ROOT / "csrc" / "kernel" / "src" / "arch" / arch).is_dir()]
 
@@ -74,7 +74,7 @@ def test_no_unlisted_case(arch: str, arch_out_dir: Path) -> None:
 def test_build_knob(arch: str) -> None:
     """SEL4VSPACE_ARCH selects the architecture's folders and its configuration define."""
     build = build_module(arch)
-    assert build.SEL4_ARCH == arch
+    assert arch == build.SEL4_ARCH
     dirs = {str(d.relative_to(ROOT)) for d in build.include_dirs() if d.is_relative_to(ROOT)}
     assert f"csrc/libsel4/arch_include/{build.ARCH}" in dirs
     assert f"csrc/libsel4/sel4_arch_include/{arch}" in dirs
@@ -98,7 +98,10 @@ def test_config_of_arch(arch: str, tmp_path: Path) -> None:
     out = subprocess.run([build._compiler(), *arch_compile_flags(arch), "-E", "-dM", str(probe)],
                          capture_output=True, text=True, check=True).stdout
     defined = {line.split()[1] for line in out.splitlines() if line.startswith("#define ")}
-    want = {"aarch64": {"CONFIG_ARCH_ARM", "CONFIG_ARCH_AARCH64"}, "riscv64": {"CONFIG_ARCH_RISCV", "CONFIG_ARCH_RISCV64"}}
+    want = {
+        "aarch64": {"CONFIG_ARCH_ARM", "CONFIG_ARCH_AARCH64"},
+        "riscv64": {"CONFIG_ARCH_RISCV", "CONFIG_ARCH_RISCV64"},
+    }
     assert want[arch] <= defined
     assert not defined & {"CONFIG_ARCH_X86", "CONFIG_ARCH_X86_64"}
     assert "CONFIG_WORD_SIZE" in defined
