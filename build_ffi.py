@@ -67,8 +67,15 @@ CFLAGS_ENV = "SEL4VSPACE_CFLAGS"
 
 # The architecture seam: seL4_libs and libsel4 keep arch-specific headers and sources in
 # arch_include/<ARCH>, sel4_arch_include/<SEL4_ARCH>, src/arch/<ARCH>, src/sel4_arch/<SEL4_ARCH>.
-ARCH = "x86"
-SEL4_ARCH = "x86_64"
+# SEL4VSPACE_ARCH picks the seL4 architecture (SEL4_ARCH): x86_64 (default), aarch64 or riscv64.
+# Its define selects csrc/config's configuration of that architecture and its kernel and libsel4 sources.
+ARCH_ENV = "SEL4VSPACE_ARCH"
+ARCHES = {"x86_64": ("x86", []), "aarch64": ("arm", ["-DSEL4VSPACE_SEL4_ARCH_AARCH64=1"]),
+          "riscv64": ("riscv", ["-DSEL4VSPACE_SEL4_ARCH_RISCV64=1"])}
+SEL4_ARCH = os.environ.get(ARCH_ENV, "").strip() or "x86_64"
+if SEL4_ARCH not in ARCHES:
+    raise SystemExit(f"{ARCH_ENV} must be one of {', '.join(ARCHES)}, got {SEL4_ARCH!r}")
+ARCH, ARCH_DEFINES = ARCHES[SEL4_ARCH]
 
 # The seL4_libs libraries under test, and which of their sources the build needs.
 SEL4_LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")
@@ -171,10 +178,16 @@ def flavour() -> str:
     extra = os.environ.get(CFLAGS_ENV, "")
     if extra:
         parts.append("cf-" + hashlib.sha1(extra.encode()).hexdigest()[:8])
+    if SEL4_ARCH != "x86_64":
+        parts.append(SEL4_ARCH)
     return "-".join(parts) or "default"
 
 
 def defines() -> list[str]:
+    return ARCH_DEFINES + _log_level_defines()
+
+
+def _log_level_defines() -> list[str]:
     level = os.environ.get(LOG_LEVEL_ENV, "").strip()
     if level:
         if level not in {"1", "2", "3", "4", "5", "6"}:
