@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <sel4vspace_host/checks.h>
+#include <sel4vspace_binding/checks.h>
 
 int sel4vspace_host_check_frames(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
                                  size_t *bad_index)
