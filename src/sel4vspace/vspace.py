@@ -61,12 +61,17 @@ _JUST_INT = {int}
 _MAPPING_WORDS = struct.Struct("=6Q")
 assert ffi.sizeof("sel4sim_mapping_t") == _MAPPING_WORDS.size
 
+# The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
+_FRAME_CAP_OK = int(lib.SEL4SIM_FRAME_CAP_OK)
+_FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
 _FRAME_CHECK_MESSAGES = {
-    1: "is an empty slot (deleted, or never allocated)",
-    2: "is not a frame cap",
-    3: "is a frame of another size",
-    4: "is already mapped",
+    _FRAME_CAP_EMPTY: "is an empty slot (deleted, or never allocated)",
+    int(lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME): "is not a frame cap",
+    int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
+    int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
 }
+_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
+_RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
 
 
 @dataclass(frozen=True)
@@ -399,14 +404,14 @@ class VSpace:
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
-        reason = lib.sel4vspace_host_check_frames(self.kernel._kernel, c_caps, count, size_bits, bad)
-        if reason != 0:
+        reason = lib.sel4sim_check_frame_caps(self.kernel._kernel, c_caps, count, size_bits, bad)
+        if reason != _FRAME_CAP_OK:
             self._refuse_frames(c_caps, reason, int(bad[0]))
 
     @staticmethod
     def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
         message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-        if reason == 1:
+        if reason == _FRAME_CAP_EMPTY:
             raise StaleObjectError(message)
         raise ValueError(message)
 
@@ -761,13 +766,13 @@ class VSpace:
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
         bad = ffi.new("size_t *")
         reason = lib.sel4vspace_host_check_mapped(self.kernel._kernel, self.root, vaddr, num_pages, size_bits, bad)
-        if reason != 0:
+        if reason != _RANGE_MAPPED:
             self._refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
 
     @staticmethod
     def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
         page = vaddr + (index << size_bits)
-        what = "is not mapped" if reason == 1 else "is mapped with another page size"
+        what = "is not mapped" if reason == _RANGE_HOLE else "is mapped with another page size"
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
     @operation
