@@ -21,5 +21,6 @@
 #include <sel4vspace_binding/build_info.h>
 #include <sel4vspace_binding/constants.h>
 #include <sel4vspace_host/host.h>
+#include <sel4vspace_host/arch.h>
 #include <sel4vspace_binding/checks.h>
 #include <sel4vspace_binding/calls.h>

@@ -2,6 +2,7 @@
 #include <utils/zf_log.h>
 #include <sel4utils/vspace.h>
 #include <sel4vspace_common/alloc.h>
+#include <sel4vspace_host/arch.h>
 #include <sel4vspace_binding/calls.h>
 #include <sel4vspace_binding/checks.h>
 #include <sel4vspace_common/log.h>
@@ -105,7 +106,7 @@ static void unmap_what_the_call_mapped(sel4sim_kernel_t *k, vspace_t *vspace, co
         if (vspace_get_cap(vspace, page) == caps[i]) {
             vspace_unmap_pages(vspace, page, 1, size_bits, VSPACE_PRESERVE);
         } else {
-            seL4_X86_Page_Unmap(caps[i]);
+            sel4vspace_arch_page_unmap(caps[i]);
         }
     }
 }

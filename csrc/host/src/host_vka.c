@@ -41,6 +41,7 @@
 #include <vka/object.h>
 #include <sel4vspace_common/alloc.h>
 #include <sel4vspace_common/log.h>
+#include <sel4vspace_host/arch.h>
 
 #include "host_internal.h"
 
@@ -416,7 +417,7 @@ static int slab_alloc_frame(host_vka_ctx_t *ctx, const cspacepath_t *dest, seL4_
 static int slab_retype(host_world_t *w, host_block_t *b, const cspacepath_t *dest, seL4_Word *cookie)
 {
     host_untyped_t *u = &w->untyped;
-    int error = seL4_Untyped_Retype(b->cap, seL4_X86_4K, seL4_PageBits, dest->root, dest->dest, dest->destDepth,
+    int error = seL4_Untyped_Retype(b->cap, sel4vspace_arch()->frame_sizes[0].object.type, seL4_PageBits, dest->root, dest->dest, dest->destDepth,
                                     dest->offset, 1);
     if (error != seL4_NoError) {
         ZF_LOGE("Retyping a frame from the slab at 0x%lx failed, error %d", (unsigned long) b->paddr, error);
@@ -494,7 +495,7 @@ static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest,
     if (dest == NULL || res == NULL || object_order(type, size_bits, &order) != 0) {
         return seL4_InvalidArgument;
     }
-    if (type == seL4_X86_4K && w->untyped.slab_bits > seL4_PageBits) {
+    if (type == sel4vspace_arch()->frame_sizes[0].object.type && w->untyped.slab_bits > seL4_PageBits) {
         int from_slab = slab_alloc_frame(data, dest, res);
         if (from_slab != 1) {
             return from_slab;

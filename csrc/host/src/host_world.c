@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Host worlds and the life cycle of the vspaces in them, as a seL4 process
- * loader runs it: allocate a PML4, give it an ASID, hand it to sel4utils with
+ * loader runs it: allocate a vspace root, give it an ASID, hand it to sel4utils with
  * a loader for bookkeeping; at the end tear the vspace down and free what it
- * reported allocating (sel4utils leaves that to the owner), then the PML4.
+ * reported allocating (sel4utils leaves that to the owner), then the root.
  */
 
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <vka/object.h>
 #include <sel4utils/vspace.h>
 #include <sel4vspace_common/alloc.h>
+#include <sel4vspace_host/arch.h>
 
 #include "host_internal.h"
 
@@ -249,13 +250,13 @@ host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w)
     v->world = w;
     host_vka_make(w, &v->vka_ctx, &v->vka);
     if (vka_alloc_vspace_root(&w->vka, &v->root) != 0) {
-        ZF_LOGE("Failed to allocate a PML4");
+        ZF_LOGE("Failed to allocate a vspace root");
         host_free(HOST_CAT, v, sizeof(*v));
         return NULL;
     }
-    int error = seL4_X86_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->root.cptr);
+    int error = sel4vspace_arch_asid_pool_assign(seL4_CapInitThreadASIDPool, v->root.cptr);
     if (error != seL4_NoError) {
-        ZF_LOGE("Failed to assign an ASID to the new PML4, error %d", error);
+        ZF_LOGE("Failed to assign an ASID to the new vspace root, error %d", error);
         vka_free_object(&w->vka, &v->root);
         host_free(HOST_CAT, v, sizeof(*v));
         return NULL;
@@ -313,7 +314,7 @@ void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames)
     for (size_t i = v->num_paging; i > 0; i--) {
         vka_free_object(&w->vka, &v->paging[i - 1]);
     }
-    /* deleting the last cap to the PML4 also releases its ASID */
+    /* deleting the last cap to the vspace root also releases its ASID */
     vka_free_object(&w->vka, &v->root);
     if (v->record_failed) {
         ZF_LOGW("Some paging structures of this vspace could not be recorded and were not freed");

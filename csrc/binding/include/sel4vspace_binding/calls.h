@@ -42,7 +42,7 @@ typedef struct sel4vspace_call_result {
                       * the seL4 error */
     seL4_Word vaddr; /* OK from map_pages, new_pages, reserve_aligned: where the range starts */
     sel4utils_res_t *res; /* OK from the reserve calls: the reservation made (a reservation_t's res) */
-    seL4_CPtr cap;   /* OK from copy_cap: the new cap; from vspace_new: the vspace's root (PML4) cap */
+    seL4_CPtr cap;   /* OK from copy_cap: the new cap; from vspace_new: the vspace's root cap */
     host_vspace_t *vspace; /* OK from vspace_new, with its vspace_t in c_vspace */
     vspace_t *c_vspace;
     host_world_t *world;   /* OK from world_new */

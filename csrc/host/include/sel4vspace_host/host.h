@@ -4,7 +4,7 @@
  * over its root CNode and untyped memory, and a loader vspace that hands the
  * sel4utils vspace its bookkeeping memory from the host. On top of that, the
  * life cycle of a sel4utils vspace as a seL4 process loader would run it:
- * a PML4 with an ASID, sel4utils_get_vspace, and after tear down the freeing
+ * a vspace root with an ASID, sel4utils_get_vspace, and after tear down the freeing
  * of every paging structure the vspace reported.
  *
  * Every function selects the world's kernel before it does anything, so
@@ -80,7 +80,7 @@ seL4_CPtr sel4vspace_host_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_CapRight
 int sel4vspace_host_delete_cap(host_world_t *w, seL4_CPtr cap);
 
 /*
- * A new address space: a PML4 from the world's vka, assigned an ASID from the
+ * A new address space: a vspace root (the arch's, arch.h) from the world's vka, assigned an ASID from the
  * initial ASID pool, managed by a sel4utils vspace whose bookkeeping comes
  * from the world's loader. NULL with an error logged on failure.
  */
@@ -95,7 +95,7 @@ size_t sel4vspace_host_vspace_paging_objects(host_vspace_t *v);
 void sel4vspace_host_vspace_bulk_frames(host_vspace_t *v, size_t frames);
 /*
  * vspace_tear_down(free_frames) (VSPACE_FREE, VSPACE_PRESERVE or a vka), then
- * free every paging structure the vspace reported, then the PML4 (which
+ * free every paging structure the vspace reported, then the vspace root (which
  * releases its ASID), then the host_vspace itself. NULL is ignored.
  */
 void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames);
