@@ -28,6 +28,7 @@ from .kernel import NOT_RUN, OK, frame_size_bits, status_word
 from .lowlevel import _check, _guard, cspace_full_error, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
+from .lowlevel.arch import ARCH
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,16 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["VSpace", "Reservation", "Mapping"]
 
-PAGE_BITS = 12
+PAGE_BITS = ARCH.page_bits
 _PAGE_MASK = (1 << PAGE_BITS) - 1
 _PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
 _ADDRESS_LIMIT = 2**64
-USER_TOP = int(lib.seL4_UserTop)
+USER_TOP = ARCH.user_top
 """seL4_UserTop: nothing at or above it can be mapped; ranges to reserve, map or unmap end below it."""
 _READ_CHUNK = 1 << 20
 _MAX_PAGES = 2**40
-_FRAME_BITS = frozenset((12, 21, 30))
-_CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
+_FRAME_BITS = frozenset(ARCH.frame_size_bits)
+_CACHE_DISABLED = ARCH.cache_disabled
 _VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 _CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
 _PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
@@ -254,7 +255,7 @@ def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
 
 class VSpace:
     """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils vspace allocator
-    (``sel4utils_get_vspace``): a PML4 with an ASID, the allocator's reservations and its record of
+    (``sel4utils_get_vspace``): a vspace root with an ASID, the allocator's reservations and its record of
     every page it mapped.
 
     Create with :meth:`Kernel.new_vspace <sel4vspace.Kernel.new_vspace>`. A context manager:
@@ -266,7 +267,7 @@ class VSpace:
     name: str | None
     """The label given to :meth:`Kernel.new_vspace`, if any."""
     root: int
-    """The cap of the root paging structure (the PML4)."""
+    """The cap of the root paging structure (the vspace root)."""
     _host: Any
     _key: int
     _c: Any
