@@ -21,30 +21,29 @@ __all__ = ["Arch", "ARCH"]
 
 @dataclass(frozen=True)
 class Arch:
-    """One architecture as the simulated kernel and libsel4 implement it."""
+    """One architecture as the simulated kernel and libsel4 implement it.
+
+    ``name`` is seL4's name for it and ``word_bits`` the bits in a ``seL4_Word``. ``page_bits`` is the
+    smallest frame size (``seL4_PageBits``) and ``frame_size_bits`` every frame size the kernel
+    maps, ascending; ``frame_object_types`` maps each to the ``seL4_ObjectType`` of its frames.
+    ``paging_object_types`` are the object types of paging structures, the leaf table first and
+    the vspace root's (``vspace_root_object_type``) last. ``object_type_names`` names the object
+    types the arch adds to the generic ones, as libsel4 does. ``default_vm_attributes`` and
+    ``cache_disabled`` are the VM attributes of a cached and an uncached mapping, and ``user_top``
+    is ``seL4_UserTop``: nothing at or above it can be mapped.
+    """
 
     name: str
-    """seL4's name for it, as the C description gives it."""
     word_bits: int
-    """Bits in a ``seL4_Word``."""
     page_bits: int
-    """The smallest frame size in bits (``seL4_PageBits``)."""
     frame_size_bits: tuple[int, ...]
-    """Every frame size the kernel maps, in bits, ascending."""
     frame_object_types: Mapping[int, int]
-    """Frame size in bits -> the ``seL4_ObjectType`` of frames of that size."""
     paging_object_types: tuple[int, ...]
-    """The object types of paging structures, the leaf table first and the vspace root's last."""
     vspace_root_object_type: int
-    """What a vspace's root is retyped as."""
     object_type_names: Mapping[int, str]
-    """``seL4_ObjectType`` -> libsel4 name, for the object types the arch adds to the generic ones."""
     default_vm_attributes: int
-    """The VM attributes of a cached mapping."""
     cache_disabled: int
-    """The VM attributes of an uncached mapping."""
     user_top: int
-    """``seL4_UserTop``: nothing at or above it can be mapped."""
 
 
 def _read(description: Any) -> Arch:
