@@ -15,7 +15,7 @@
 
 #include <sel4sim/kernel.h>
 #include <sel4sim/syscalls.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
 #include <utils/zf_log.h>
 
 /* Why an invocation failed, as a debug kernel's userError would say it. Debug level: callers such

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <utils/zf_log.h>
 #include <sel4utils/vspace.h>
-#include <sel4vspace_host/alloc.h>
-#include <sel4vspace_host/calls.h>
-#include <sel4vspace_host/checks.h>
-#include <sel4vspace_host/log.h>
+#include <sel4vspace_common/alloc.h>
+#include <sel4vspace_host/arch.h>
+#include <sel4vspace_binding/calls.h>
+#include <sel4vspace_binding/checks.h>
+#include <sel4vspace_common/log.h>
 
-#include "host_internal.h"
+#include "binding_internal.h"
 
 /* The vspace's kernel, selected for the libsel4 calls the vspace will make. */
 static sel4sim_kernel_t *enter(host_vspace_t *v)
@@ -37,14 +38,14 @@ static int refused(sel4vspace_call_result_t *out, int check, size_t index)
     return SEL4VSPACE_CALL_REFUSED;
 }
 
-int host_call_failed(sel4vspace_call_result_t *out, long result)
+int binding_call_failed(sel4vspace_call_result_t *out, long result)
 {
     out->result = result;
     out->status = SEL4VSPACE_CALL_FAILED;
     return SEL4VSPACE_CALL_FAILED;
 }
 
-int host_call_ok(sel4vspace_call_result_t *out)
+int binding_call_ok(sel4vspace_call_result_t *out)
 {
     out->status = SEL4VSPACE_CALL_OK;
     return SEL4VSPACE_CALL_OK;
@@ -60,7 +61,7 @@ static void announce_frames(host_vspace_t *v, size_t n, seL4_Word size_bits)
 /* OK, or FAILED when the vspace_* call just made logged an error (a void call). */
 static int logged(sel4vspace_call_result_t *out)
 {
-    return sel4vspace_log_last_error() == NULL ? host_call_ok(out) : host_call_failed(out, 0);
+    return sel4vspace_log_last_error() == NULL ? binding_call_ok(out) : binding_call_failed(out, 0);
 }
 
 int sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, seL4_Word size, seL4_Word rights, int cacheable,
@@ -72,7 +73,7 @@ int sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, seL4_Word si
     reservation_t res = deferred ? vspace_reserve_deferred_rights_range_at(vspace, (void *) vaddr, size, cacheable)
                         : vspace_reserve_range_at(vspace, (void *) vaddr, size, rights_from_word(rights), cacheable);
     out->res = reservation_to_res(res);
-    return out->res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
+    return out->res != NULL ? binding_call_ok(out) : binding_call_failed(out, 0);
 }
 
 int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_Word size_bits, seL4_Word rights,
@@ -85,7 +86,7 @@ int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_
                                                      rights_from_word(rights), cacheable, &start);
     out->res = reservation_to_res(res);
     out->vaddr = (seL4_Word) start;
-    return out->res != NULL ? host_call_ok(out) : host_call_failed(out, 0);
+    return out->res != NULL ? binding_call_ok(out) : binding_call_failed(out, 0);
 }
 
 /*
@@ -105,7 +106,7 @@ static void unmap_what_the_call_mapped(sel4sim_kernel_t *k, vspace_t *vspace, co
         if (vspace_get_cap(vspace, page) == caps[i]) {
             vspace_unmap_pages(vspace, page, 1, size_bits, VSPACE_PRESERVE);
         } else {
-            seL4_X86_Page_Unmap(caps[i]);
+            sel4vspace_arch_page_unmap(caps[i]);
         }
     }
 }
@@ -116,8 +117,8 @@ int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cooki
 {
     sel4sim_kernel_t *k = enter(v);
     size_t bad = 0;
-    int check = sel4vspace_host_check_frames(k, caps, n, size_bits, &bad);
-    if (check != SEL4VSPACE_FRAME_OK) {
+    int check = sel4sim_check_frame_caps(k, caps, n, size_bits, &bad);
+    if (check != SEL4SIM_FRAME_CAP_OK) {
         return refused(out, check, bad);
     }
     sel4vspace_log_clear_last_error();
@@ -126,10 +127,10 @@ int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cooki
                                                                       size_bits, rights_from_word(rights), as_reservation(res))
                  : vspace_map_pages_at_vaddr(vspace, caps, cookies, (void *) vaddr, n, size_bits, as_reservation(res));
     if (result == 0) {
-        return host_call_ok(out);
+        return binding_call_ok(out);
     }
     unmap_what_the_call_mapped(k, vspace, caps, n, size_bits);
-    return host_call_failed(out, result);
+    return binding_call_failed(out, result);
 }
 
 int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n,
@@ -138,8 +139,8 @@ int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t 
 {
     sel4sim_kernel_t *k = enter(v);
     size_t bad = 0;
-    int check = sel4vspace_host_check_frames(k, caps, n, size_bits, &bad);
-    if (check != SEL4VSPACE_FRAME_OK) {
+    int check = sel4sim_check_frame_caps(k, caps, n, size_bits, &bad);
+    if (check != SEL4SIM_FRAME_CAP_OK) {
         return refused(out, check, bad);
     }
     sel4vspace_log_clear_last_error();
@@ -147,10 +148,10 @@ int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t 
     void *vaddr = vspace_map_pages(vspace, caps, cookies, rights_from_word(rights), n, size_bits, cacheable);
     if (vaddr == NULL) {
         unmap_what_the_call_mapped(k, vspace, caps, n, size_bits);
-        return host_call_failed(out, 0);
+        return binding_call_failed(out, 0);
     }
     out->vaddr = (seL4_Word) vaddr;
-    return host_call_ok(out);
+    return binding_call_ok(out);
 }
 
 int sel4vspace_host_call_new_pages(host_vspace_t *v, seL4_Word rights, size_t n, seL4_Word size_bits,
@@ -162,10 +163,10 @@ int sel4vspace_host_call_new_pages(host_vspace_t *v, seL4_Word rights, size_t n,
     void *vaddr = vspace_new_pages(sel4vspace_host_vspace_vspace(v), rights_from_word(rights), n, size_bits);
     sel4vspace_host_vspace_bulk_frames(v, 0);
     if (vaddr == NULL) {
-        return host_call_failed(out, 0);
+        return binding_call_failed(out, 0);
     }
     out->vaddr = (seL4_Word) vaddr;
-    return host_call_ok(out);
+    return binding_call_ok(out);
 }
 
 int sel4vspace_host_call_new_pages_at(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits,
@@ -177,7 +178,7 @@ int sel4vspace_host_call_new_pages_at(host_vspace_t *v, seL4_Word vaddr, size_t 
     int result = vspace_new_pages_at_vaddr(sel4vspace_host_vspace_vspace(v), (void *) vaddr, n, size_bits,
                                            as_reservation(res));
     sel4vspace_host_vspace_bulk_frames(v, 0);
-    return result == 0 ? host_call_ok(out) : host_call_failed(out, result);
+    return result == 0 ? binding_call_ok(out) : binding_call_failed(out, result);
 }
 
 int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word start, size_t n,
@@ -188,7 +189,7 @@ int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word
     sel4vspace_log_clear_last_error();
     int result = vspace_share_mem_at_vaddr(sel4vspace_host_vspace_vspace(from), sel4vspace_host_vspace_vspace(to),
                                            (void *) start, (int) n, size_bits, (void *) vaddr, as_reservation(res));
-    return result == 0 ? host_call_ok(out) : host_call_failed(out, result);
+    return result == 0 ? binding_call_ok(out) : binding_call_failed(out, result);
 }
 
 int sel4vspace_host_call_unmap(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits, vka_t *vka,
@@ -229,22 +230,22 @@ int sel4vspace_host_call_unmap_mixed(host_vspace_t *v, seL4_Word vaddr, size_t n
         seL4_Word *doomed = host_alloc(HOST_ALLOC_HOST_LAYER, n * sizeof(*doomed));
         if (doomed == NULL) {
             ZF_LOGE("Out of host memory for the addresses of %zu pages", n);
-            return host_call_failed(out, 0);
+            return binding_call_failed(out, 0);
         }
         size_t count = 0;
         for (size_t i = 0; i < n; i++) {
             sel4sim_mapping_t mapping;
             if (kinds[i] == SEL4VSPACE_PAGE_OWN
                 && sel4sim_vspace_translate(k, root, vaddr + (i << size_bits), &mapping)
-                && host_sorted_contains(shared, nshared, mapping.paddr)) {
+                && sel4vspace_host_sorted_contains(shared, nshared, mapping.paddr)) {
                 doomed[count++] = mapping.paddr;
             }
         }
-        host_sort_words(doomed, count);
-        int error = host_release_paddrs(sel4vspace_host_vspace_world(v), doomed, count, NULL, 0);
+        sel4vspace_host_sort_words(doomed, count);
+        int error = sel4vspace_host_release_paddrs(sel4vspace_host_vspace_world(v), doomed, count, NULL, 0);
         host_free(HOST_ALLOC_HOST_LAYER, doomed, n * sizeof(*doomed));
         if (error != 0) {
-            return host_call_failed(out, 0);
+            return binding_call_failed(out, 0);
         }
     }
     vspace_t *vspace = sel4vspace_host_vspace_vspace(v);

@@ -16,10 +16,11 @@
 #include <sel4utils/mapping.h>
 #include <sel4sim/kernel.h>
 
-#include <sel4vspace_host/log.h>
-#include <sel4vspace_host/alloc.h>
-#include <sel4vspace_host/build_info.h>
-#include <sel4vspace_host/constants.h>
+#include <sel4vspace_common/log.h>
+#include <sel4vspace_common/alloc.h>
+#include <sel4vspace_binding/build_info.h>
+#include <sel4vspace_binding/constants.h>
 #include <sel4vspace_host/host.h>
-#include <sel4vspace_host/checks.h>
-#include <sel4vspace_host/calls.h>
+#include <sel4vspace_host/arch.h>
+#include <sel4vspace_binding/checks.h>
+#include <sel4vspace_binding/calls.h>

@@ -35,14 +35,14 @@ typedef enum {
 
 typedef struct sel4vspace_call_result {
     int status;      /* the sel4vspace_call_status_t; written last */
-    int check;       /* REFUSED: the verdict (sel4vspace_frame_check_t, sel4vspace_range_check_t) */
+    int check;       /* REFUSED: the verdict (sel4sim_frame_cap_check_t, sel4vspace_range_check_t) */
     size_t index;    /* REFUSED: the offending cap's or page's index; free_reservation: pages mapped;
                       * alloc_frames FAILED: the frame that could not be made */
     long result;     /* FAILED: what the vspace_* call returned (0 for a void call that logged), or
                       * the seL4 error */
     seL4_Word vaddr; /* OK from map_pages, new_pages, reserve_aligned: where the range starts */
     sel4utils_res_t *res; /* OK from the reserve calls: the reservation made (a reservation_t's res) */
-    seL4_CPtr cap;   /* OK from copy_cap: the new cap; from vspace_new: the vspace's root (PML4) cap */
+    seL4_CPtr cap;   /* OK from copy_cap: the new cap; from vspace_new: the vspace's root cap */
     host_vspace_t *vspace; /* OK from vspace_new, with its vspace_t in c_vspace */
     vspace_t *c_vspace;
     host_world_t *world;   /* OK from world_new */
@@ -65,7 +65,7 @@ int sel4vspace_host_call_reserve(host_vspace_t *v, seL4_Word vaddr, seL4_Word si
 int sel4vspace_host_call_reserve_aligned(host_vspace_t *v, seL4_Word size, seL4_Word size_bits, seL4_Word rights,
                                          int cacheable, sel4vspace_call_result_t *out);
 
-/* sel4vspace_host_check_frames over the n caps, then vspace_map_pages_at_vaddr (or, deferred,
+/* sel4sim_check_frame_caps over the n caps, then vspace_map_pages_at_vaddr (or, deferred,
  * vspace_deferred_rights_map_pages_at_vaddr with rights) inside the reservation whose res
  * (what a sel4utils reservation_t holds) is res. cookies may be NULL. All or nothing: when
  * the call fails, every cap it mapped is unmapped again (through the allocator when it recorded the
@@ -74,7 +74,7 @@ int sel4vspace_host_call_map(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cooki
                              seL4_Word size_bits, seL4_Word rights, int deferred, sel4utils_res_t *res,
                              sel4vspace_call_result_t *out);
 
-/* sel4vspace_host_check_frames over the n caps, then vspace_map_pages (anywhere, with rights);
+/* sel4sim_check_frame_caps over the n caps, then vspace_map_pages (anywhere, with rights);
  * out->vaddr is the start on success. All or nothing, as sel4vspace_host_call_map. */
 int sel4vspace_host_call_map_pages(host_vspace_t *v, seL4_CPtr *caps, uintptr_t *cookies, size_t n,
                                    seL4_Word size_bits, seL4_Word rights, int cacheable,
@@ -117,14 +117,13 @@ int sel4vspace_host_call_unmap_mixed(host_vspace_t *v, seL4_Word vaddr, size_t n
 int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res, sel4sim_mapping_t *mapped,
                                           size_t max, sel4vspace_call_result_t *out);
 
-/* ---- the world's own operations (host_world.c) ---- */
+/* ---- the world's own operations (world_calls.c) ---- */
 
 /* sel4vspace_host_world_new: OK with out->world, or FAILED. */
 int sel4vspace_host_call_world_new(unsigned untyped_size_bits, unsigned cnode_size_bits,
                                    sel4vspace_call_result_t *out);
 
-/* Destroy every vspace of the world (vspace_tear_down with VSPACE_PRESERVE: the kernel goes next,
- * so nothing is freed one by one), then the world. out must not live in the world. OK. */
+/* sel4vspace_host_world_close. out must not live in the world. OK. */
 int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_vspace_new: OK with out->vspace, its vspace_t (out->c_vspace) and root cap
@@ -139,25 +138,10 @@ int sel4vspace_host_call_alloc_frames(host_world_t *w, seL4_Word size_bits, size
 /* sel4vspace_host_copy_cap with the rights word: OK with out->cap, or FAILED. */
 int sel4vspace_host_call_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_Word rights, sel4vspace_call_result_t *out);
 
-/*
- * Delete a frame cap of the caller's, with everything that goes with it. family[0] is the cap:
- * with object (the vka object it was allocated as) an original, whose copies of the caller's are
- * family[1..nfamily); without, a copy (nfamily is 1). First every cap of the family that is mapped
- * is unmapped through the vspace whose allocator recorded it (VSPACE_PRESERVE); for an original
- * with shared set, then every copy an allocator made of the frame (share_mem) is unmapped through
- * that allocator (VSPACE_FREE); then a copy is deleted and its slot freed, or an original is revoked,
- * its copies' slots freed and the object returned to the vka. OK, or FAILED with out->result the
- * seL4 error (host out of memory: nothing changed).
- */
+/* sel4vspace_host_delete_frame: OK, or FAILED with out->result the seL4 error. */
 int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, size_t nfamily, vka_object_t *object,
                                       int shared, sel4vspace_call_result_t *out);
 
-/*
- * Tear a vspace down: unmap every page through its allocator (a cap among callers, sorted: kept,
- * VSPACE_PRESERVE; a copy the allocator made: deleted, VSPACE_FREE; the allocator's own frames are
- * left to the tear down), unmap the copies elsewhere of its own frames whose physical addresses
- * are among shared (sorted), then sel4vspace_host_vspace_destroy(v, VSPACE_FREE), which frees v.
- * OK, or FAILED (host out of memory: nothing changed).
- */
+/* sel4vspace_host_tear_down: OK, or FAILED with out->result the seL4 error. */
 int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers,
                                    const seL4_Word *shared, size_t nshared, sel4vspace_call_result_t *out);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <sel4vspace_host/build_info.h>
+#include <sel4vspace_binding/build_info.h>
 
 #ifndef SEL4VSPACE_BUILT_FROM
 #error "build_ffi.py passes SEL4VSPACE_BUILT_FROM"

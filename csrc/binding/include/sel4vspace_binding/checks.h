@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Batch checks the Python layer runs before handing caps or ranges to the vspace allocator, so
- * that inputs upstream sel4utils would abort on never reach it, at the cost of one C call per
- * Python call rather than one per page.
+ * Batch checks the Python layer runs before handing ranges to the vspace allocator, so that inputs
+ * upstream sel4utils would abort on never reach it, at the cost of one C call per Python call
+ * rather than one per page. Frame caps are checked by the kernel's own sel4sim_check_frame_caps,
+ * whose verdicts (sel4sim_frame_cap_check_t) Python reads as they are.
  */
 #pragma once
 
@@ -10,21 +11,6 @@
 #include <sel4/sel4.h>
 #include <sel4sim/kernel.h>
 #include <vspace/vspace.h>
-
-typedef enum {
-    SEL4VSPACE_FRAME_OK = 0,
-    SEL4VSPACE_FRAME_EMPTY_SLOT = 1,
-    SEL4VSPACE_FRAME_NOT_A_FRAME = 2,
-    SEL4VSPACE_FRAME_WRONG_SIZE = 3,
-    SEL4VSPACE_FRAME_ALREADY_MAPPED = 4
-} sel4vspace_frame_check_t;
-
-/*
- * Check that each of the n caps is a frame cap of 2^size_bits bytes that is not mapped.
- * Returns SEL4VSPACE_FRAME_OK, or the first problem with *bad_index set to the offending cap.
- */
-int sel4vspace_host_check_frames(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
-                                 size_t *bad_index);
 
 typedef enum {
     SEL4VSPACE_RANGE_MAPPED = 0,

@@ -30,5 +30,3 @@ void host_free(host_alloc_category cat, void *ptr, size_t size);
 /* Bytes and blocks currently allocated in a category, by every thread of the process. */
 size_t host_alloc_bytes_in_use(host_alloc_category cat);
 size_t host_alloc_blocks_in_use(host_alloc_category cat);
-/* The most bytes a category has held at once since start. */
-size_t host_alloc_peak_bytes(host_alloc_category cat);

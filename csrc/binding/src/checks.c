@@ -1,22 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <sel4vspace_host/checks.h>
-
-int sel4vspace_host_check_frames(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
-                                 size_t *bad_index)
-{
-    switch (sel4sim_check_frame_caps(k, caps, n, size_bits, bad_index)) {
-    case SEL4SIM_FRAME_CAP_OK:
-        return SEL4VSPACE_FRAME_OK;
-    case SEL4SIM_FRAME_CAP_NOT_A_FRAME:
-        return SEL4VSPACE_FRAME_NOT_A_FRAME;
-    case SEL4SIM_FRAME_CAP_WRONG_SIZE:
-        return SEL4VSPACE_FRAME_WRONG_SIZE;
-    case SEL4SIM_FRAME_CAP_MAPPED:
-        return SEL4VSPACE_FRAME_ALREADY_MAPPED;
-    default:
-        return SEL4VSPACE_FRAME_EMPTY_SLOT;
-    }
-}
+#include <sel4vspace_binding/checks.h>
 
 int sel4vspace_host_check_mapped(sel4sim_kernel_t *k, seL4_CPtr vspace_root, seL4_Word vaddr, size_t n,
                                  seL4_Word size_bits, size_t *bad_index)

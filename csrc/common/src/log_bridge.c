@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include <utils/zf_log.h>
-#include <sel4vspace_host/host.h>
-#include <sel4vspace_host/log.h>
+#include <sel4vspace_common/log.h>
 
 _Static_assert(SEL4VSPACE_LOG_VERBOSE == ZF_LOG_VERBOSE && SEL4VSPACE_LOG_DEBUG == ZF_LOG_DEBUG
                && SEL4VSPACE_LOG_INFO == ZF_LOG_INFO && SEL4VSPACE_LOG_WARN == ZF_LOG_WARN
@@ -58,17 +57,22 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void)
     return have_last_error ? &last_error : NULL;
 }
 
-static _Thread_local size_t cslot_failures_at_clear;
+static _Thread_local unsigned causes;
 
 void sel4vspace_log_clear_last_error(void)
 {
     have_last_error = 0;
-    cslot_failures_at_clear = sel4vspace_host_cslot_failures();
+    causes = 0;
 }
 
-int sel4vspace_log_cslots_ran_out(void)
+void sel4vspace_log_note_cause(unsigned cause)
 {
-    return sel4vspace_host_cslot_failures() != cslot_failures_at_clear;
+    causes |= cause;
+}
+
+unsigned sel4vspace_log_causes(void)
+{
+    return causes;
 }
 
 /* zf_log's run-time threshold: util_libs' macros test it before every write. Python's logging

@@ -58,6 +58,11 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
  * will report. */
 void sel4vspace_log_clear_last_error(void);
 
-/* Nonzero when the host vka refused a cslot (the root CNode was full) in the calling thread since
- * its last clear: the reason behind whatever error line the failed call logged last. */
-int sel4vspace_log_cslots_ran_out(void);
+/*
+ * Causes: bits a layer above raises in the calling thread to say why the call it serves may fail
+ * (the host world, for example, when it ran out of cslots), whatever error line that call logs.
+ * They stay raised until the next sel4vspace_log_clear_last_error. What a bit means is the
+ * raising layer's business.
+ */
+void sel4vspace_log_note_cause(unsigned cause);
+unsigned sel4vspace_log_causes(void);
