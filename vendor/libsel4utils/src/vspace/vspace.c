@@ -645,7 +645,7 @@ seL4_CPtr sel4utils_get_cap(vspace_t *vspace, void *vaddr)
     if (data == NULL || (uintptr_t) vaddr >= SEL4UTILS_VSPACE_LIMIT) {
         return seL4_CapNull;
     }
-    seL4_CPtr cap = get_cap(data->top_level, (uintptr_t) vaddr);
+    seL4_CPtr cap = get_cap(data, (uintptr_t) vaddr);
     return cap == RESERVED ? seL4_CapNull : cap;
 }
 
@@ -655,7 +655,7 @@ uintptr_t sel4utils_get_cookie(vspace_t *vspace, void *vaddr)
     if (data == NULL || (uintptr_t) vaddr >= SEL4UTILS_VSPACE_LIMIT) {
         return 0;
     }
-    return get_cookie(data->top_level, (uintptr_t) vaddr);
+    return get_cookie(data, (uintptr_t) vaddr);
 }
 
 seL4_CPtr sel4utils_get_root(vspace_t *vspace)
@@ -688,18 +688,18 @@ static bool is_frame_cap(seL4_CPtr cap)
  * 4 KiB entries hold one cap and the entries just outside do not (a frame cap
  * maps at one place only, so equal neighbours mean one larger frame).
  */
-static bool frame_mapped_at(vspace_mid_level_t *top, uintptr_t v, size_t size_bits)
+static bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t size_bits)
 {
     if (!IS_ALIGNED(v, size_bits)) {
         return false;
     }
-    seL4_CPtr cap = get_cap(top, v);
+    seL4_CPtr cap = get_cap(data, v);
     uintptr_t last = v + BIT(size_bits) - PAGE_SIZE_4K;
-    if (!is_frame_cap(cap) || get_cap(top, last) != cap) {
+    if (!is_frame_cap(cap) || get_cap(data, last) != cap) {
         return false;
     }
-    bool same_below = v >= PAGE_SIZE_4K && get_cap(top, v - PAGE_SIZE_4K) == cap;
-    bool same_above = last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT && get_cap(top, last + PAGE_SIZE_4K) == cap;
+    bool same_below = v >= PAGE_SIZE_4K && get_cap(data, v - PAGE_SIZE_4K) == cap;
+    bool same_above = last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT && get_cap(data, last + PAGE_SIZE_4K) == cap;
     return !same_below && !same_above;
 }
 
@@ -738,7 +738,7 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
     /* upstream asserts on a page with nothing mapped (or, without asserts, deletes and frees cslot 0):
      * every page is checked before the first one is touched */
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        if (!frame_mapped_at(data->top_level, v, size_bits)) {
+        if (!frame_mapped_at(data, v, size_bits)) {
             ZF_LOGE("unmap_pages: no frame of 2^%zu bytes is mapped at 0x%" PRIxPTR "; nothing was unmapped",
                     size_bits, v);
             return;
@@ -748,8 +748,8 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
         vka = data->vka;
     }
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        seL4_CPtr cap = get_cap(data->top_level, v);
-        uintptr_t cookie = get_cookie(data->top_level, v);
+        seL4_CPtr cap = get_cap(data, v);
+        uintptr_t cookie = get_cookie(data, v);
         int error = seL4_ARCH_Page_Unmap(cap);
         if (error != seL4_NoError) {
             ZF_LOGE("Failed to unmap the frame at 0x%" PRIxPTR ", error %d", v, error);
@@ -1023,11 +1023,11 @@ static void tear_down_frames(vspace_t *vspace, vka_t *vka, uintptr_t table, int 
             }
             uintptr_t v = base + i * PAGE_SIZE_4K;
             /* a large frame fills consecutive entries with one cap; it starts where the cap first appears */
-            if (v >= PAGE_SIZE_4K && get_cap(data->top_level, v - PAGE_SIZE_4K) == bottom->cap[i]) {
+            if (v >= PAGE_SIZE_4K && get_cap(data, v - PAGE_SIZE_4K) == bottom->cap[i]) {
                 continue;
             }
             for (int k = 0; k < SEL4_NUM_PAGE_SIZES; k++) {
-                if (frame_mapped_at(data->top_level, v, sel4_page_sizes[k])) {
+                if (frame_mapped_at(data, v, sel4_page_sizes[k])) {
                     sel4utils_unmap_pages(vspace, (void *) v, 1, sel4_page_sizes[k], vka);
                     break;
                 }
@@ -1089,6 +1089,8 @@ void sel4utils_tear_down(vspace_t *vspace, vka_t *vka)
     free_tables(data, (uintptr_t) data->top_level, VSPACE_NUM_LEVELS - 1);
     free_level(data, data->top_level, sizeof(vspace_mid_level_t));
     data->top_level = NULL;
+    /* the table a walk last reached went with the others */
+    data->last_bottom = NULL;
     /* the page kept for the next reservation is the only one left */
     while (data->res_pages != NULL) {
         struct sel4utils_res_page *page = data->res_pages;
