@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from model_stats import STATS, summary
-from sel4vspace.lowlevel import clear_c_error
+from sel4vspace.lowlevel import clear_c_error, flush_log
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
 # defects and the end-of-run verdict on them live in upstream_defects.py. Both are imported below
@@ -26,7 +26,7 @@ from hostworld import HAS_VENDOR_FIXES  # noqa: E402
 
 
 # The edit-rebuild-test loop: `python -m pytest -m fast` runs these (a few seconds), one or more
-# files of every layer, chosen for what they catch per second (README: the loop). A file listed
+# files of every layer, chosen for what they catch per second (docs/edit-loop.md). A file listed
 # whole, or one test of it ("file::name").
 FAST = (
     "tests/wrappers/test_dispatch_arguments.py",
@@ -129,13 +129,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
 
 
 class CLog:
-    """The C library's log lines captured during a test, as (logging level name, message)."""
+    """The C library's log lines captured during a test, as (logging level name, message). Lines of
+    direct ``lib`` calls wait in the C queue until a call of the package ends: reading the lines
+    hands them over first (``flush_log``)."""
 
     def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
         self._caplog = caplog
 
     @property
     def records(self) -> list[logging.LogRecord]:
+        flush_log()
         return [r for r in self._caplog.records if r.name == "sel4vspace.c"]
 
     @property
@@ -143,6 +146,7 @@ class CLog:
         return [(r.levelname, r.getMessage()) for r in self.records]
 
     def clear(self) -> None:
+        flush_log()
         self._caplog.clear()
 
     def expect(self, function: str, *lines: tuple[str, str]) -> None:
@@ -164,5 +168,7 @@ class CLog:
 @pytest.fixture
 def c_log(caplog: pytest.LogCaptureFixture) -> CLog:
     caplog.set_level(logging.DEBUG, logger="sel4vspace.c")
+    flush_log()  # lines of earlier direct lib calls are not this test's
+    caplog.clear()
     clear_c_error()
     return CLog(caplog)

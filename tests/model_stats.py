@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Counters the reliability tests keep while they run (model steps, bad inputs tried, ...), and the
-summary line pytest prints at the end: the figures the README quotes come from there."""
+summary line pytest prints at the end: the figures docs/testing.md quotes come from there."""
 
 from __future__ import annotations
 
@@ -23,6 +23,18 @@ def summary() -> list[str]:
                      f"{STATS['runs checked for leaks']} runs ended with every byte, cslot and untyped byte back")
         lines.append("model operations (tried/succeeded): " + ", ".join(
             f"{name} {count}/{STATS['ok:' + name]}" for name, count in ops))
+    if STATS["threads model"]:
+        lines.append(f"threads, a kernel each: {STATS['threads model threads']} threads ran {STATS['threads model runs']} "
+                     f"model runs side by side, {STATS['threads model steps']} steps checked against the reference "
+                     "model, every run's ledger exact")
+    if STATS["threads shared"]:
+        lines.append(f"threads, one kernel: {STATS['threads shared threads']} threads made "
+                     f"{STATS['threads shared calls']} calls on it, the ledger exact at the end")
+    if STATS["interrupt operations"]:
+        lines.append(f"interrupts: {STATS['interrupt operations']} operation runs, an exception injected at each of "
+                     f"{STATS['interrupt points']} points between C calls: {STATS['interrupt completed']} left the "
+                     f"operation done, {STATS['interrupt rolled back']} left it undone (and it could be made again); "
+                     "nothing lost")
     if STATS["bad inputs"]:
         lines.append(f"bad inputs: {STATS['bad inputs']} tried, each refused with its exact exception type "
                      "and nothing changed")

@@ -215,6 +215,25 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
     ("a torn-down vspace's reservation",
      lambda w: w.vs.share_mem_at_vaddr(w.torn, BASE, 1, BASE, w.torn_res), StaleObjectError),
     ("read a torn-down vspace", lambda w: w.torn.read(BASE, 1), StaleObjectError),
+    # ---- addresses of 2**64, even for nothing: one rule and one message on every entry point ----
+    ("read of 0 bytes at 2**64", lambda w: w.vs.read(2**64, 0), ValueError),
+    ("write of no bytes at 2**64", lambda w: w.vs.write(2**64, b""), ValueError),
+    ("read_into an empty bytearray at 2**64", lambda w: w.vs.read_into(2**64, bytearray()), ValueError),
+    ("read_into an empty memoryview at 2**64", lambda w: w.vs.read_into(2**64, memoryview(bytearray())),
+     ValueError),
+    # ---- buffers ----
+    ("write data as an int", lambda w: w.vs.write(BASE, 7), TypeError),
+    ("read_into a str", lambda w: w.vs.read_into(BASE, "text"), TypeError),
+    ("read_into bytes (read-only)", lambda w: w.vs.read_into(BASE, b"fixed"), TypeError),
+    ("read_into a strided memoryview", lambda w: w.vs.read_into(BASE, memoryview(bytearray(8))[::2]), ValueError),
+    ("caps as a strided uint64 buffer",
+     lambda w: w.vs.map_pages_at_vaddr(memoryview(array("Q", w.free_caps * 2))[::2], BASE + 2 * PAGE, w.res),
+     ValueError),
+    ("caps as a 2-D uint64 buffer",
+     lambda w: w.vs.map_pages(memoryview(array("Q", w.free_caps * 2)).cast("B").cast("Q", (2, 2)), "rw"),
+     TypeError),
+    ("new_vspace name as an int", lambda w: w.kernel.new_vspace(123), TypeError),
+    ("new_vspace name as bytes", lambda w: w.kernel.new_vspace(b"name"), TypeError),
     # ---- deferred rights ----
     ("plain map into a deferred reservation",
      lambda w: w.vs.map_pages_at_vaddr(w.free_caps, DEFERRED, w.deferred), VSpaceError),
@@ -306,4 +325,63 @@ def test_map_running_out_of_page_tables_part_way_leaves_nothing_mapped(w):
     grown = {k: after.get(k, 0) - counts.get(k, 0) for k in set(after) | set(counts)
              if after.get(k, 0) != counts.get(k, 0)}
     assert grown == {"seL4_X86_PageTableObject": 1}
+    STATS["bad inputs"] += 1
+
+
+# ---- what every entry point says of an address past the end, and of any buffer ----
+
+def test_an_address_of_2_64_gets_one_message_everywhere(w):
+    calls = [lambda: w.vs.read(2**64, 0), lambda: w.vs.write(2**64, b""), lambda: w.vs.read_into(2**64, bytearray()),
+             lambda: w.vs.read_into(2**64, memoryview(bytearray())), lambda: w.vs.lookup(2**64),
+             lambda: w.vs.get_cap(2**64), lambda: w.vs.get_cookie(2**64)]
+    messages = set()
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        messages.add(str(info.value))
+    assert messages == {f"vaddr must be in [0x0, {2**64 - 1:#x}], got {2**64:#x}"}
+    STATS["bad inputs"] += 1
+
+
+def _buffers(data: bytes) -> dict[str, Any]:
+    """The same 4096 bytes in buffers of every shape: each must write all of them."""
+    words = array("I")
+    words.frombytes(data)
+    strided_source = bytearray(2 * len(data))
+    strided_source[::2] = data
+    return {
+        "bytes": data,
+        "a 2-D memoryview": memoryview(bytearray(data)).cast("B", (16, 256)),
+        "a 3-D memoryview": memoryview(bytearray(data)).cast("B", (4, 4, 256)),
+        "an array of 32-bit words": words,
+        "a memoryview of words": memoryview(words),
+        "a strided memoryview (copied)": memoryview(strided_source)[::2],
+    }
+
+
+@pytest.mark.parametrize("kind", list(_buffers(bytes(4096))))
+def test_write_writes_every_byte_of_any_buffer(w, kind):
+    vaddr = w.vs.new_pages(1, "rw")
+    data = bytes(range(256)) * 16
+    w.vs.write(vaddr, _buffers(data)[kind])
+    assert w.vs.read(vaddr, len(data)) == data
+    back = array("I", bytes(len(data)))
+    assert w.vs.read_into(vaddr, back) == len(data)        # read_into fills every byte too
+    assert back.tobytes() == data
+    STATS["bad inputs"] += 1
+
+
+def test_numpy_arrays_that_are_not_contiguous_are_named(w):
+    np = pytest.importorskip("numpy")
+    caps = np.array(w.free_caps * 2, dtype=np.uint64)[::2]
+    before = state(w)
+    with pytest.raises(ValueError, match="caps must be a contiguous buffer"):
+        w.vs.map_pages_at_vaddr(caps, BASE + 2 * PAGE, w.res)
+    with pytest.raises(ValueError, match="buffer must be a contiguous buffer"):
+        w.vs.read_into(BASE, np.zeros((4, 4), dtype=np.uint8)[:, ::2])
+    assert state(w) == before
+    grid = np.arange(4096, dtype=np.uint8).reshape(64, 64)
+    vaddr = w.vs.new_pages(1, "rw")
+    w.vs.write(vaddr, grid.T)                              # not contiguous: all its bytes, in C order
+    assert w.vs.read(vaddr, 4096) == grid.T.tobytes()
     STATS["bad inputs"] += 1

@@ -25,7 +25,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import CSpaceFullError, KernelError, Sel4VSpaceError, StaleObjectError, VMFault, VSpaceError
+from .errors import (
+    CSpaceFullError,
+    KernelError,
+    ReentrantCallError,
+    Sel4VSpaceError,
+    StaleObjectError,
+    VMFault,
+    VSpaceError,
+)
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +54,7 @@ __all__ = [
     "CSpaceFullError",
     "VMFault",
     "StaleObjectError",
+    "ReentrantCallError",
     "FRAME_SIZE_BITS",
     "__version__",
 ]

@@ -10,6 +10,10 @@ Everything the C side refuses is a :class:`Sel4VSpaceError`:
 * :class:`VMFault`: a read or write the simulated MMU refused, as seL4 would report the fault.
 * :class:`StaleObjectError`: a VSpace, Reservation or cap used after it was torn down, freed or
   deleted.
+
+:class:`ReentrantCallError` is raised by a call into the package made while another of its calls
+is in progress in the same thread (from a signal handler, a trace function or a ``CallbackVSpace``
+function): nothing of that call runs.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .lowlevel import CLogRecord
 
-__all__ = ["Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError", "SEL4_ERROR_NAMES"]
+__all__ = ["Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError", "ReentrantCallError",
+           "SEL4_ERROR_NAMES"]
 
 # seL4_Error values, in libsel4's order.
 SEL4_ERROR_NAMES = (
@@ -83,16 +88,23 @@ class CSpaceFullError(VSpaceError, KernelError):
     ``seL4_NotEnoughMemory``), so either ``except`` catches it. ``function`` is the function
     called, ``cnode_bits`` the size of the root CNode (``Kernel(cnode_bits=...)``), ``c_error``
     the C library's last error line (for ``vspace_new_pages``, which page it could not make).
+    ``shortfall`` is ``(needed, free)`` when the call was refused before it started because it
+    needs more cslots than are free.
     """
 
-    def __init__(self, function: str, c_error: CLogRecord | None, cnode_bits: int) -> None:
+    def __init__(self, function: str, c_error: CLogRecord | None, cnode_bits: int,
+                 shortfall: tuple[int, int] | None = None) -> None:
         self.function = self.invocation = function
         self.c_error = c_error
         self.cnode_bits = cnode_bits
         self.error = SEL4_ERROR_NAMES.index("seL4_NotEnoughMemory")
         self.error_name = "seL4_NotEnoughMemory"
+        if shortfall is None:
+            used = f"all 2**{cnode_bits} slots are in use"
+        else:
+            used = f"{shortfall[0]} cslots needed, {shortfall[1]} of 2**{cnode_bits} free"
         self.message = (
-            f"the root CNode ran out of cslots (all 2**{cnode_bits} slots are in use); "
+            f"the root CNode ran out of cslots ({used}); "
             f"ask for more with Kernel(cnode_bits=N), N up to 24")
         text = f"{function}: {self.message}"
         if c_error is not None:
@@ -113,3 +125,11 @@ class VMFault(Sel4VSpaceError):
 
 class StaleObjectError(Sel4VSpaceError, RuntimeError):
     """An object was used after its C counterpart was released (torn down, freed or deleted)."""
+
+
+class ReentrantCallError(Sel4VSpaceError, RuntimeError):
+    """A call into the package was made while another of its calls was in progress in the same
+    thread: from a signal handler or a trace function running between two of its C calls, or from a
+    ``CallbackVSpace`` function that C is running. The call did nothing; make it once the call in
+    progress has returned. (Logging handlers and finalizers never run during a call: the package
+    runs them after it.)"""

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelError, StaleObjectError, VSpaceError
-from .lowlevel import _check, clear_c_error, cspace_full_error, ffi, last_c_error, lib
+from .errors import CSpaceFullError, KernelError, StaleObjectError, VSpaceError
+from .lowlevel import _check, _guard, clear_c_error, cspace_full_error, ffi, last_c_error, lib
+from .lowlevel._guard import operation
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,8 +37,33 @@ OBJECT_TYPE_NAMES: dict[int, str] = {
 
 _PAGING_TYPES = (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PDPTObject,
                  lib.seL4_X64_PML4Object)
-_ALLOC_BATCH = 1 << 16  # frames allocated per C call by Kernel.alloc_frames
 _FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
+
+
+# The verdicts of csrc/host's calls (calls.h). Python sets NOT_RUN before each call and reads the
+# status in a `finally`, so that its own records follow what the C did even when an exception
+# (KeyboardInterrupt) comes as the call returns and its return value is lost.
+NOT_RUN = int(lib.SEL4VSPACE_CALL_NOT_RUN)
+OK = int(lib.SEL4VSPACE_CALL_OK)
+# vka_object_t is four words (cptr, ut, type, size_bits): its caps read as every fourth word.
+_OBJECT_WORDS = 4
+assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
+
+
+assert ffi.offsetof("sel4vspace_call_result_t", "status") == 0
+
+
+def call_result() -> Any:
+    """A fresh ``sel4vspace_call_result_t *`` whose status says the call has not reported."""
+    out = ffi.new("sel4vspace_call_result_t *")
+    out.status = NOT_RUN
+    return out
+
+
+def status_word(out: Any) -> memoryview:
+    """The status of a result struct as a one-int view: set and read a few times per call, at a
+    fraction of a cdata field's cost."""
+    return memoryview(ffi.buffer(out, ffi.sizeof("int"))).cast("i")
 
 
 def frame_size_bits(name: str, value: Any) -> int:
@@ -67,30 +91,18 @@ class _Frame:
         self.batch = batch         # the vka_object_t[] that object points into, kept alive
 
 
-@contextmanager
-def _selection_kept(unless: Any = None) -> Iterator[None]:
-    """Restore the kernel libsel4 calls reach after the block, unless it is ``unless``.
-
-    Finalizers run whenever the garbage collector does, possibly between two C calls of another
-    kernel's operation; they must leave that operation's kernel selected.
-    """
-    previous = lib.sel4sim_kernel_current()
-    try:
-        yield
-    finally:
-        if previous != ffi.NULL and previous != unless:
-            lib.sel4sim_kernel_select(previous)
-
-
 def _destroy_world(world: Any, vspaces: dict[int, Any], alive: list[bool]) -> None:
-    alive[0] = False
-    kernel = lib.sel4vspace_host_world_kernel(world)
-    with _selection_kept(unless=kernel):
-        lib.sel4sim_kernel_select(kernel)
-        for host_vspace in list(vspaces.values()):
-            lib.sel4vspace_host_vspace_destroy(host_vspace, lib.sel4vspace_vspace_preserve)
-        vspaces.clear()
-        lib.sel4vspace_host_world_destroy(world)
+    """Release a kernel's world (Kernel.close, or its finalizer): every vspace, then the world, in
+    one C call. Interrupted before it, the kernel stays open and can be closed again."""
+    if not alive[0]:
+        return
+    out = call_result()
+    try:
+        lib.sel4vspace_host_call_world_close(world, out)
+    finally:
+        if out.status == OK:
+            alive[0] = False
+            vspaces.clear()
 
 
 class Kernel:
@@ -98,13 +110,15 @@ class Kernel:
     untyped memory, plus the host vka that allocates cslots and objects from them.
 
     ``untyped_bits`` (12 to 47, default 28) sets the untyped memory in bytes as a power of two;
-    ``cnode_bits`` (5 to 24, default 16) the root CNode's size, ``2**cnode_bits`` slots. Untyped
+    ``cnode_bits`` (5 to 24, default 20) the root CNode's size, ``2**cnode_bits`` slots. Untyped
     memory costs no host memory until objects are made from it, and frame contents only once
     written.
 
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
-    once; each call selects its own. A kernel is released when it is closed (:meth:`close`, or
-    the ``with`` block ends) or garbage-collected; its vspaces go with it.
+    once; each call selects its own, for its thread. Calls on one kernel (and on its vspaces and
+    reservations) from several threads take turns on the kernel's lock; kernels of different
+    threads run in parallel. A kernel is released when it is closed (:meth:`close`, or the
+    ``with`` block ends) or garbage-collected; its vspaces go with it.
 
     The defaults (4 GiB of untyped memory, a root CNode of 2^20 slots) map 1 GiB of 4 KiB pages
     through :meth:`VSpace.new_pages`; neither costs host memory until used (CNode slots come in
@@ -119,28 +133,49 @@ class Kernel:
     def __init__(self, untyped_bits: int = 32, cnode_bits: int = 20) -> None:
         untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
         cnode_bits = _check.integer("cnode_bits", cnode_bits, 5, 24)
-        clear_c_error()
-        world = lib.sel4vspace_host_world_new(untyped_bits, cnode_bits)
-        if world == ffi.NULL:
-            raise KernelError("sel4vspace_host_world_new", lib.seL4_NotEnoughMemory,
-                              str(last_c_error() or "could not create the kernel"))
-        self._world = world
-        self._kernel = lib.sel4vspace_host_world_kernel(world)
-        self._vka = lib.sel4vspace_host_world_vka(world)
         self._host_vspaces: dict[int, Any] = {}
         # Per vspace (by key), how many of its pages map frames that are not the caller's (frames
         # it allocated, copies it made for share_mem_at_vaddr): never fewer than there are, so at
         # 0 an unmap is sure to need no per-page sorting. One-element lists shared with the VSpace.
         self._foreign_pages: dict[int, list[int]] = {}
-        # Physical addresses of frames with copies made by share_mem_at_vaddr, and how many.
-        self._shared: dict[int, int] = {}
+        # Physical addresses of frames that may have copies made by share_mem_at_vaddr (at least
+        # every such frame: a frame not here has none, and its deletion need not look for them).
+        self._shared: set[int] = set()
         self._frames: dict[int, _Frame] = {}
         # Whether the world still exists, shared with the finalizer that destroys it: one list
         # read where every call checks (weakref.finalize.alive is a property call).
         self._alive = [True]
-        self._finalizer = weakref.finalize(self, _destroy_world, world, self._host_vspaces, self._alive)
+        # Every operation on the kernel, its vspaces, reservations and caps holds it (_guard).
+        self._lock = _guard.new_lock()
+        self._result = call_result()
+        self._status = status_word(self._result)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
+        _guard.run("Kernel", None, self._create)
+
+    def _create(self) -> None:
+        out = call_result()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_world_new(self.untyped_bits, self.cnode_bits, out)
+        finally:
+            if out.status == OK:
+                # The garbage collector may run it in the middle of another operation: _guard
+                # defers it.
+                self._finalizer = weakref.finalize(self, _guard.finalizer, self._lock, _destroy_world, out.world,
+                                                   self._host_vspaces, self._alive)
+        if out.status != OK:
+            self._alive[0] = False
+            raise KernelError("sel4vspace_host_world_new", lib.seL4_NotEnoughMemory,
+                              str(last_c_error() or "could not create the kernel"))
+        self._world = out.world
+        self._kernel = lib.sel4vspace_host_world_kernel(self._world)
+        self._vka = lib.sel4vspace_host_world_vka(self._world)
+
+    def _call(self) -> Any:
+        """The kernel's result struct, made ready for a call (operations hold the lock)."""
+        self._status[0] = NOT_RUN
+        return self._result
 
     # ---- lifetime ----
 
@@ -150,10 +185,11 @@ class Kernel:
         :class:`~sel4vspace.StaleObjectError`."""
         return not self._alive[0]
 
+    @operation
     def close(self) -> None:
         """Tear down every vspace of this kernel (``vspace_tear_down``, then the paging structures and
         ASIDs it used) and release the kernel and all its host memory. Idempotent."""
-        self._finalizer()
+        _destroy_world(self._world, self._host_vspaces, self._alive)
         self._frames.clear()
 
     def __enter__(self) -> Self:
@@ -173,6 +209,7 @@ class Kernel:
 
     # ---- vspaces ----
 
+    @operation
     def new_vspace(self, name: str | None = None) -> VSpace:
         """A new address space: a PML4 retyped from untyped memory, given an ASID
         (``seL4_X86_ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
@@ -187,105 +224,53 @@ class Kernel:
             raise TypeError(f"name must be a str or None, not {type(name).__name__}")
         self._enter()
         clear_c_error()
-        host_vspace = lib.sel4vspace_host_vspace_new(self._world)
-        if host_vspace == ffi.NULL:
+        out = self._call()
+        vspace: VSpace | None = None
+        try:
+            lib.sel4vspace_host_call_vspace_new(self._world, out)
+        finally:
+            if out.status == OK:   # no C call from here on: an exception could come as it returns
+                host_vspace = out.vspace
+                key = int(ffi.cast("uintptr_t", host_vspace))
+                self._host_vspaces[key] = host_vspace
+                vspace = VSpace._create(self, host_vspace, key, name, out.c_vspace, int(out.cap))
+        if vspace is None:
             raise cspace_full_error("sel4vspace_host_vspace_new") or VSpaceError(
                 "sel4vspace_host_vspace_new", last_c_error(), "could not create a vspace")
-        key = int(ffi.cast("uintptr_t", host_vspace))
-        self._host_vspaces[key] = host_vspace
-        return VSpace._create(self, host_vspace, key, name)
+        return vspace
 
-    def _destroy_vspace(self, key: int, free: Any) -> None:
+    def _destroy_vspace(self, key: int) -> None:
+        """Tear the vspace down in one C call: its pages unmapped through its allocator (the caller's
+        frames kept, the copies it made deleted, the copies elsewhere of its own frames unmapped),
+        then vspace_tear_down and its paging structures. Does nothing when it is gone already."""
         host_vspace = self._host_vspaces.get(key)
         if host_vspace is None or not self._alive[0]:
-            self._host_vspaces.pop(key, None)
             return
-        with _selection_kept():  # may run from a VSpace finalizer, amid another kernel's call
-            self._enter()
-            self._release_for_tear_down(host_vspace)
-            del self._host_vspaces[key]
-            self._foreign_pages.pop(key, None)
-            lib.sel4vspace_host_vspace_destroy(host_vspace, free)
+        self._enter()
+        root = int(lib.sel4vspace_host_vspace_root(host_vspace))
+        frames = self._frames
+        callers = sorted({cap for cap in self._mapped_caps(root) if cap in frames})
+        shared = sorted(self._shared)
+        out = self._call()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_tear_down(host_vspace, callers, len(callers), shared, len(shared), out)
+        finally:
+            if out.status == OK:
+                del self._host_vspaces[key]
+                self._foreign_pages.pop(key, None)
+        if out.status != OK:
+            raise VSpaceError("vspace_tear_down", last_c_error(), "the host is out of memory")
 
-    # ---- keeping every vspace allocator true to the kernel ----
-    #
-    # The kernel removes a mapping when its cap is deleted or revoked, but the sel4utils allocator
-    # that made it would go on recording the page as mapped: the page could never be unmapped,
-    # reserved or mapped again, and a copy the allocator made for share_mem_at_vaddr would keep its
-    # cslot for good. So before a cap goes, its mappings are unmapped through their allocators.
-
-    def _c_mappings(self, root: int) -> list[tuple[int, int, int, int]]:
-        """(vaddr, size_bits, frame cap, paddr) of every mapping of the vspace rooted at root."""
+    def _mapped_caps(self, root: int) -> list[int]:
+        """The frame caps of every mapping of the vspace rooted at root (one C call)."""
         total = lib.sel4sim_vspace_mappings(self._kernel, root, ffi.NULL, 0)
         if total == 0:
             return []
         entries = ffi.new("sel4sim_mapping_t[]", total)
         total = min(total, lib.sel4sim_vspace_mappings(self._kernel, root, entries, total))
-        return [(int(e.vaddr), int(e.size_bits), int(e.frame_cap), int(e.paddr)) for e in entries[0:total]]
-
-    def _unmap_one(self, key: int, c_vspace: Any, vaddr: int, size_bits: int, cap: int, paddr: int) -> bool:
-        """Unmap one page through its allocator: the caller's caps stay (VSPACE_PRESERVE); a copy
-        the allocator made is deleted with its slot (VSPACE_FREE: it has no cookie, so no memory
-        is freed). A frame the allocator allocated itself is left to it: returns False."""
-        from .lowlevel import vspace as ll
-
-        if cap in self._frames:
-            ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
-            return True
-        if ll.get_cookie(c_vspace, vaddr) != 0:
-            return False
-        ll.unmap_pages(c_vspace, vaddr, 1, size_bits, ll.VSPACE_FREE)
-        self._forget_foreign(key, 1)
-        self._forget_shared(paddr)
-        return True
-
-    def _forget_foreign(self, key: int, count: int) -> None:
-        counter = self._foreign_pages.get(key)
-        if counter is not None:
-            counter[0] = max(0, counter[0] - count)
-
-    def _forget_shared(self, paddr: int) -> None:
-        left = self._shared.get(paddr, 0) - 1
-        if left > 0:
-            self._shared[paddr] = left
-        else:
-            self._shared.pop(paddr, None)
-
-    def _release_mappings(self, paddrs: set[int], cap: int | None = None) -> None:
-        """Unmap every mapping, in any vspace of this kernel, of a frame at one of ``paddrs`` (only
-        the mapping of ``cap`` when given), except frames a vspace allocated itself."""
-        for key, host_vspace in list(self._host_vspaces.items()):
-            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-            for vaddr, size_bits, frame_cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
-                if paddr in paddrs and (cap is None or frame_cap == cap):
-                    self._unmap_one(key, c_vspace, vaddr, size_bits, frame_cap, paddr)
-
-    def _release_cap(self, cap: int, vaddr: int, size_bits: int, paddr: int) -> None:
-        """Unmap the one mapping of the caller's cap (at vaddr) through the vspace that made it."""
-        for key, host_vspace in self._host_vspaces.items():
-            c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-            if lib.vspace_get_cap(c_vspace, ffi.cast("void *", vaddr)) == cap:
-                self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr)
-                return
-
-    def _release_shared(self, paddrs: set[int]) -> None:
-        """Before frames a vspace allocated are freed: unmap the copies share_mem_at_vaddr made of
-        them (freeing revokes every cap to the frame, under those copies' allocators)."""
-        shared = {p for p in paddrs if p in self._shared}
-        if shared:
-            self._release_mappings(shared)
-
-    def _release_for_tear_down(self, host_vspace: Any) -> None:
-        """Before a vspace is torn down: unmap the caller's frames (they stay the caller's, free to
-        be mapped again), delete the copies its allocator made, and unmap the copies elsewhere of
-        the frames it allocated itself, which the tear down frees."""
-        key = int(ffi.cast("uintptr_t", host_vspace))
-        c_vspace = lib.sel4vspace_host_vspace_vspace(host_vspace)
-        own: set[int] = set()
-        for vaddr, size_bits, cap, paddr in self._c_mappings(lib.sel4vspace_host_vspace_root(host_vspace)):
-            if not self._unmap_one(key, c_vspace, vaddr, size_bits, cap, paddr):
-                own.add(paddr)
-        self._release_shared(own)
+        words = memoryview(ffi.buffer(entries, total * ffi.sizeof("sel4sim_mapping_t"))).cast("Q")
+        return words[2::ffi.sizeof("sel4sim_mapping_t") // 8].tolist()
 
     def _adopt(self, cap: int, size_bits: int, cookie: int) -> None:
         """Hand the caller a frame a vspace allocated and then unmapped without freeing it."""
@@ -295,11 +280,13 @@ class Kernel:
 
     # ---- frames and caps ----
 
+    @operation
     def alloc_frame(self, size_bits: int = 12) -> int:
         """Allocate one frame of ``2**size_bits`` bytes (12: 4 KiB, 21: 2 MiB, 30: 1 GiB) from untyped
         memory; returns its cap. As :meth:`alloc_frames` with ``n = 1``."""
-        return self.alloc_frames(1, size_bits)[0]
+        return self._alloc_frames(1, size_bits)[0]
 
+    @operation
     def alloc_frames(self, n: int, size_bits: int = 12) -> list[int]:
         """Allocate ``n`` frames (1 to 2**32) of ``2**size_bits`` bytes each (12, 21 or 30), each retyped
         from untyped memory by the host vka (``seL4_Untyped_Retype``) into a fresh cslot; returns their
@@ -308,30 +295,34 @@ class Kernel:
         All or nothing: if memory or cslots run out part-way, the frames already allocated are freed
         and :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``, naming the frame that failed)
         is raised. TypeError / ValueError name a bad ``n`` or ``size_bits``."""
+        return self._alloc_frames(n, size_bits)
+
+    def _alloc_frames(self, n: int, size_bits: int) -> list[int]:
         n = _check.integer("n", n, 1, 2**32)
         size_bits = frame_size_bits("size_bits", size_bits)
         self._enter()
+        # Every frame needs a cslot: more than there are fails now, before an array of n objects
+        # (an absurd n fails on cslots, not on host memory).
+        free_slots = int(lib.sel4vspace_host_world_free_slots(self._world))
+        if n > free_slots:
+            raise CSpaceFullError("sel4vspace_host_alloc_frame", None, self.cnode_bits, (n, free_slots))
+        objects = ffi.new("vka_object_t[]", n)
+        out = self._call()
+        clear_c_error()
         caps: list[int] = []
-        failed = ffi.new("size_t *")
-        # One C call per batch (bounded, so an absurd n fails on memory, not on a huge array).
-        while len(caps) < n:
-            count = min(n - len(caps), _ALLOC_BATCH)
-            objects = ffi.new("vka_object_t[]", count)
-            clear_c_error()
-            if lib.sel4vspace_host_alloc_frames(self._world, size_bits, count, objects, failed) != 0:
-                error = last_c_error()
-                full = cspace_full_error("sel4vspace_host_alloc_frame")
-                for cap in caps:
-                    self._free_original(self._frames.pop(cap))
-                if full is not None:
-                    raise full
-                raise KernelError("sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
-                                  f"frame {len(caps) + failed[0] + 1} of {n}: {error or 'allocation failed'}")
-            frames = self._frames
-            for i in range(count):
-                cap = int(objects[i].cptr)
-                frames[cap] = _Frame(cap, size_bits, objects + i, None, objects)
-                caps.append(cap)
+        try:
+            # all or nothing, in C: frames are made or none is
+            lib.sel4vspace_host_call_alloc_frames(self._world, size_bits, n, objects, out)
+        finally:
+            if out.status == OK:
+                caps = memoryview(ffi.buffer(objects)).cast("Q")[::_OBJECT_WORDS].tolist()
+                frames = self._frames
+                for i, cap in enumerate(caps):
+                    frames[cap] = _Frame(cap, size_bits, objects + i, None, objects)
+        if out.status != OK:
+            raise cspace_full_error("sel4vspace_host_alloc_frame") or KernelError(
+                "sel4vspace_host_alloc_frame", lib.seL4_NotEnoughMemory,
+                f"frame {int(out.index) + 1} of {n}: {last_c_error() or 'allocation failed'}")
         return caps
 
     def _frame(self, name: str, cap: Any) -> _Frame:
@@ -342,6 +333,7 @@ class Kernel:
                                    "(never allocated here, or deleted)")
         return frame
 
+    @operation
     def copy_cap(self, cap: int, rights: CapRights | str | None = None) -> int:
         """A new cap to the same frame, in a fresh slot: a copy, or a mint with reduced rights (never more
         than ``cap`` has: seL4 masks them, as ``seL4_CNode_Mint`` does). ``rights`` is a
@@ -352,64 +344,62 @@ class Kernel:
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when no cslot is left."""
         frame = self._frame("cap", cap)
-        c_rights = (CapRights.ALL if rights is None else CapRights.coerce(rights)).to_c()
+        bits = (CapRights.ALL if rights is None else CapRights.coerce(rights))._bits
         self._enter()
+        out = self._call()
         clear_c_error()
-        new_cap = int(lib.sel4vspace_host_copy_cap(self._world, frame.cap, c_rights))
-        if new_cap == lib.seL4_CapNull:
+        try:
+            lib.sel4vspace_host_call_copy_cap(self._world, frame.cap, bits, out)
+        finally:
+            if out.status == OK:
+                new_cap = int(out.cap)
+                original = frame if frame.object is not None else frame.parent
+                assert original is not None
+                self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)
+                original.copies.add(new_cap)
+        if out.status != OK:
             raise cspace_full_error("seL4_CNode_Mint") or KernelError(
                 "seL4_CNode_Mint", lib.seL4_NotEnoughMemory, str(last_c_error() or "copy failed"))
-        original = frame if frame.object is not None else frame.parent
-        assert original is not None
-        self._frames[new_cap] = _Frame(new_cap, frame.size_bits, None, original)
-        original.copies.add(new_cap)
-        return new_cap
+        return int(out.cap)
 
+    @operation
     def delete_cap(self, cap: int) -> None:
         """Delete a frame cap. A copy goes alone (``seL4_CNode_Delete``; its mapping with it); an
         original is revoked first (``seL4_CNode_Revoke``), so every copy and every mapping of the frame
         goes, and the frame's memory is returned to the untyped allocator. Mappings are unmapped
-        through the vspace that made them, so its allocator can use those pages again.
+        through the vspace that made them, so its allocator can use those pages again. One C call:
+        complete, or (an exception before it) nothing done.
 
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` if the kernel refuses the deletion."""
         frame = self._frame("cap", cap)
         kernel = self._enter()
+        original = frame.object is not None
+        family = [frame.cap, *sorted(frame.copies)] if original else [frame.cap]
         info = ffi.new("sel4sim_cap_info_t *")
-        paddr = None
-        # the caller's caps this deletion removes: O(caps of the frame x vspaces), not O(mappings)
-        for member in [frame.cap] if frame.object is None else [frame.cap, *frame.copies]:
-            if lib.sel4sim_cap_info(kernel, member, info) == 0:
-                paddr = int(info.paddr)
-                if info.mapped:
-                    self._release_cap(member, int(info.mapped_vaddr), frame.size_bits, paddr)
-        if frame.object is not None and paddr in self._shared:   # and the copies vspaces made
-            self._release_mappings({paddr})
-        if frame.object is None:
-            self._delete_copy(frame)
-        else:
-            self._free_original(frame)
-        self._frames.pop(frame.cap, None)
+        paddr = int(info.paddr) if lib.sel4sim_cap_info(kernel, frame.cap, info) == 0 else None
+        shared = original and paddr in self._shared
+        out = self._call()
+        clear_c_error()
+        try:
+            lib.sel4vspace_host_call_delete_frame(self._world, family, len(family),
+                                                  frame.object if original else ffi.NULL, shared, out)
+        finally:
+            if out.status == OK:
+                frames = self._frames
+                for member in family:
+                    frames.pop(member, None)
+                if original:
+                    frame.copies.clear()
+                    if paddr is not None:
+                        self._shared.discard(paddr)
+                elif frame.parent is not None:
+                    frame.parent.copies.discard(frame.cap)
+        if out.status != OK:
+            raise KernelError("seL4_CNode_Revoke" if original else "seL4_CNode_Delete", int(out.result),
+                              str(last_c_error() or "the deletion failed"))
 
-    def _delete_copy(self, frame: _Frame) -> None:
-        error = lib.sel4vspace_host_delete_cap(self._world, frame.cap)
-        if error != lib.seL4_NoError:
-            raise KernelError("seL4_CNode_Delete", error)
-        if frame.parent is not None:
-            frame.parent.copies.discard(frame.cap)
-
-    def _free_original(self, frame: _Frame) -> None:
-        path = ffi.new("cspacepath_t *")
-        lib.vka_cspace_make_path(self._vka, frame.cap, path)
-        error = lib.vka_cnode_revoke(path)
-        if error != lib.seL4_NoError:
-            raise KernelError("seL4_CNode_Revoke", error)
-        for copy in frame.copies:  # revoked with the original: only their slots are left to free
-            self._frames.pop(copy, None)
-            lib.vka_cspace_free(self._vka, copy)
-        frame.copies.clear()
-        lib.sel4vspace_host_free_object(self._world, frame.object)
-
+    @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
         """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
         libsel4 object type name, e.g. ``"seL4_X86_4K"``), ``size_bits``, ``rights``
@@ -435,13 +425,18 @@ class Kernel:
     # ---- accounting ----
 
     @property
+    @operation
     def untyped_free_bytes(self) -> int:
         """Bytes of untyped memory a retype could still use (the kernel's view)."""
         return int(lib.sel4sim_untyped_free_bytes(self._enter()))
 
     @property
+    @operation
     def object_counts(self) -> dict[str, int]:
         """Live kernel objects by libsel4 type name (``{"seL4_X86_4K": 3, ...}``), zero counts left out."""
+        return self._object_counts()
+
+    def _object_counts(self) -> dict[str, int]:
         kernel = self._enter()
         counts = ffi.new("size_t[]", lib.seL4_ObjectTypeCount)
         lib.sel4sim_object_counts(kernel, counts)
@@ -449,6 +444,7 @@ class Kernel:
                 for i in range(lib.seL4_ObjectTypeCount) if counts[i]}
 
     @property
+    @operation
     def host_memory(self) -> dict[str, int]:
         """Host bytes this kernel's world holds, from the C side's own accounting:
         ``kernel_objects`` (the simulated kernel's objects, cap slots and paging structures),
@@ -465,10 +461,12 @@ class Kernel:
         }
 
     @property
+    @operation
     def used_slots(self) -> int:
         """Non-empty slots of the root CNode (a count of cslots)."""
         return int(lib.sel4sim_used_slots(self._enter()))
 
+    @operation
     def frame_caps(self) -> list[int]:
         """Every live frame cap handed out by this kernel (originals and copies), sorted."""
         return sorted(self._frames)

@@ -53,19 +53,21 @@ class CapRights:
     @classmethod
     def from_str(cls, text: str) -> CapRights:
         """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``: r read, w write, g grant,
-        p grant-reply, ``-`` ignored, ``""`` no rights) or names separated by ``,``, ``|`` or
-        spaces (``"read,grant_reply"``)."""
+        p grant-reply, ``-`` ignored, ``""`` no rights), names separated by ``,``, ``|`` or
+        spaces (``"read,grant_reply"``), or ``"none"`` (no rights; any case, alone)."""
         if not isinstance(text, str):
             raise TypeError(f"CapRights.from_str expects a str, not {type(text).__name__}")
         stripped = text.strip()
+        if stripped.lower() == "none":
+            return _BY_BITS[0]
         if re.fullmatch(r"[rwgp-]*", stripped):
             names = [_LETTERS[c] for c in stripped if c != "-"]
         else:
             names = []
             for word in re.split(r"[,|\s]+", stripped):
                 if word.lower() not in _WORDS:
-                    raise ValueError(f"unknown right {word!r} in {text!r}; use r/w/g/p letters or "
-                                     f"read, write, grant, grant_reply")
+                    raise ValueError(f"unknown right {word!r} in {text!r}; use r/w/g/p letters, "
+                                     f"read, write, grant, grant_reply, or none alone")
                 names.append(_WORDS[word.lower()])
         return cls(**dict.fromkeys(names, True))
 

@@ -6,7 +6,10 @@ Every argument is checked in Python before any C runs (TypeError/ValueError); wh
 allocator refuses raises :class:`~sel4vspace.errors.VSpaceError` with the C library's own words.
 Beyond the C, the Python layer guarantees:
 
-* all or nothing: a multi-page map that fails part-way leaves no page of that call mapped;
+* all or nothing: a multi-page map that fails part-way leaves no page of that call mapped, and
+  every operation is done or undone whatever exception (KeyboardInterrupt, MemoryError) arrives
+  between its C calls: what changes anything is one C call whose verdict the Python records
+  follow even when its return value is lost;
 * no reachable crash: inputs that upstream sel4utils would abort or fault on (unmapping a page
   that is not mapped, a freed or foreign reservation, freeing a reservation with pages still
   mapped) are refused before the C sees them;
@@ -21,9 +24,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError, VMFault, VSpaceError
-from .kernel import frame_size_bits
-from .lowlevel import _check, cspace_full_error, ffi, last_c_error, lib
+from .kernel import NOT_RUN, OK, frame_size_bits, status_word
+from .lowlevel import _check, _guard, cspace_full_error, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
+from .lowlevel._guard import operation
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +49,8 @@ _FRAME_BITS = frozenset((12, 21, 30))
 _CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
 _VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 _CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
+_PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
+               "own": int(lib.SEL4VSPACE_PAGE_OWN)}
 _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
 # Buffers C fills completely before Python reads them need no zeroing first.
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
@@ -110,11 +116,11 @@ class Reservation:
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_c", "_key", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_key", "_lock", "_res", "_vspace")
     _vspace: VSpace | None
-    _c: Any
     _res: Any
     _key: int
+    _lock: Any
 
     def __init__(self) -> None:
         # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
@@ -122,20 +128,24 @@ class Reservation:
         raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
 
     @classmethod
-    def _create(cls, vspace: VSpace, c_reservation: Any, key: int | None = None) -> Reservation:
+    def _create(cls, vspace: VSpace, res: Any, key: int | None = None) -> Reservation:
+        # res: the sel4utils_res_t * a reservation_t holds, which is all the C calls take. No C
+        # call here: this runs right after the C made the reservation, where an exception as a
+        # call returns would leave it untracked.
         self = object.__new__(cls)
         self._vspace = vspace
-        self._c = c_reservation
-        self._res = lib.reservation_to_res(c_reservation)
+        self._lock = vspace._lock
+        self._res = res
         # where the VSpace files it: the start it was made with
         self._key = int(self._res.start) if key is None else key
         return self
 
     @property
+    @operation
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
-        return self._c
+        return ffi.new("reservation_t *", {"res": self._res})[0]
 
     def _live(self) -> VSpace:
         if self._vspace is None:
@@ -144,6 +154,7 @@ class Reservation:
         return self._vspace
 
     @property
+    @operation
     def vspace(self) -> VSpace:
         """The :class:`VSpace` the reservation belongs to."""
         return self._live()
@@ -154,24 +165,28 @@ class Reservation:
         return self._vspace is None
 
     @property
+    @operation
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
         return int(self._res.start)
 
     @property
+    @operation
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
         return int(self._res.end)
 
     @property
+    @operation
     def size(self) -> int:
         """The size of the range in bytes."""
         self._live()
         return int(self._res.end - self._res.start)
 
     @property
+    @operation
     def rights_deferred(self) -> bool:
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
@@ -179,24 +194,29 @@ class Reservation:
         return bool(self._res.rights_deferred)
 
     @property
+    @operation
     def rights(self) -> CapRights | None:
         """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
         self._live()
         return None if self._res.rights_deferred else CapRights.from_c(self._res.rights)
 
     @property
+    @operation
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
         return bool(self._res.cacheable)
 
+    @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
         """True when ``[vaddr, vaddr + size)`` (bytes) lies inside the range."""
-        return self.start <= vaddr and vaddr + size <= self.end
+        self._live()
+        return int(self._res.start) <= vaddr and vaddr + size <= int(self._res.end)
 
+    @operation
     def free(self) -> None:
         """Free the reservation (:meth:`VSpace.free_reservation`, ``vspace_free_reservation``)."""
-        self._live().free_reservation(self)
+        self._live()._free_reservation(self)
 
     def __enter__(self) -> Self:
         return self
@@ -208,14 +228,23 @@ class Reservation:
     def __repr__(self) -> str:
         if self._vspace is None or self._vspace.torn_down:
             return "<Reservation freed>"
-        what = "deferred" if self.rights_deferred else str(self.rights)
-        return f"<Reservation {self.start:#x}-{self.end:#x} {what}{'' if self.cacheable else ' uncached'}>"
+        if _guard.in_operation():  # repr from a debugger or signal handler, in the middle of a call
+            return "<Reservation>"
+        return _guard.run("Reservation.__repr__", self._lock, self._describe)
+
+    def _describe(self) -> str:
+        if self._vspace is None or self._vspace.torn_down:
+            return "<Reservation freed>"
+        res = self._res
+        what = "deferred" if res.rights_deferred else str(CapRights.from_c(res.rights))
+        return f"<Reservation {int(res.start):#x}-{int(res.end):#x} {what}{'' if res.cacheable else ' uncached'}>"
 
 
 def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
+    """The finalizer of a VSpace nobody references (run by _guard between operations)."""
     kernel = kernel_ref()
     if kernel is not None and not kernel.closed:
-        kernel._destroy_vspace(key, lib.sel4vspace_vspace_free)
+        kernel._destroy_vspace(key)
 
 
 class VSpace:
@@ -247,24 +276,31 @@ class VSpace:
     _entry_words: Any
     _fault: Any
     _result: Any
+    _status: memoryview
+    """The status word of _result (kernel.status_word)."""
     _foreign: list[int]
     """Shared with the kernel: at least as many as this vspace's pages that do not map the
     caller's frames (see unmap_pages)."""
     _torn_down: bool
-    _finalizer: weakref.finalize[[weakref.ref[Kernel], int], VSpace]
+    _lock: Any
+    """The kernel's lock: every operation on the vspace holds it."""
+    _finalizer: weakref.finalize[..., VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
 
     @classmethod
-    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None) -> VSpace:
+    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
+                root: int) -> VSpace:
+        # No C call here: Kernel.new_vspace runs this right after the C made the vspace, where an
+        # exception (KeyboardInterrupt) as a call returns would leave it without its object.
         self = object.__new__(cls)
         self.kernel = kernel
         self.name = name
         self._host = host_vspace
         self._key = key
-        self._c = lib.sel4vspace_host_vspace_vspace(host_vspace)
-        self.root = int(lib.sel4vspace_host_vspace_root(host_vspace))
+        self._c = c_vspace
+        self.root = root
         self._reservations = {}
         self._probe = ffi.new("sel4sim_mapping_t[]", _PROBE_ENTRIES)
         self._alive = kernel._alive
@@ -273,9 +309,12 @@ class VSpace:
         self._entry_words = ffi.buffer(self._entry)
         self._fault = ffi.new("sel4sim_fault_t *")
         self._result = ffi.new("sel4vspace_call_result_t *")
+        self._status = status_word(self._result)
         self._foreign = kernel._foreign_pages.setdefault(key, [0])
         self._torn_down = False
-        self._finalizer = weakref.finalize(self, _tear_down_host_vspace, weakref.ref(kernel), key)
+        self._lock = kernel._lock
+        self._finalizer = weakref.finalize(self, _guard.finalizer, kernel._lock, _tear_down_host_vspace,
+                                           weakref.ref(kernel), key)
         return self
 
     # ---- lifetime ----
@@ -292,23 +331,32 @@ class VSpace:
         return self.kernel._enter()
 
     @property
+    @operation
     def c_vspace(self) -> Any:
         """The ``vspace_t *`` (for lowlevel calls)."""
         self._live()
         return self._c
 
+    @operation
     def tear_down(self) -> None:
         """Tear the vspace down (``vspace_tear_down``): every mapping, reservation and paging structure
         goes, frames the vspace allocated itself (new_pages) are freed (and unmapped wherever they were
         shared), frames the caller mapped stay the caller's, unmapped. Garbage collection of an
-        unreferenced VSpace does the same. Raises :class:`~sel4vspace.StaleObjectError` if the vspace
-        was torn down or its kernel closed."""
+        unreferenced VSpace does the same. One C call: an exception that interrupts it leaves the vspace
+        whole (call it again) or torn down. Raises :class:`~sel4vspace.StaleObjectError` if the vspace
+        was torn down or its kernel closed, :class:`~sel4vspace.VSpaceError` if the host has no memory
+        for the list of its pages (nothing is done)."""
         self._live()
-        for reservation in list(self._reservations.values()):
-            reservation._vspace = None
-        self._reservations.clear()
-        self._torn_down = True
-        self._finalizer()
+        kernel = self.kernel
+        try:
+            kernel._destroy_vspace(self._key)
+        finally:
+            if self._key not in kernel._host_vspaces:   # gone in C: this object follows
+                self._finalizer.detach()
+                for reservation in list(self._reservations.values()):
+                    reservation._vspace = None
+                self._reservations.clear()
+                self._torn_down = True
 
     def __enter__(self) -> Self:
         return self
@@ -344,10 +392,10 @@ class VSpace:
             raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
                              "into the kernel's part of the address space")
 
-    def _track(self, c_reservation: Any) -> Reservation:
-        reservation = Reservation._create(self, c_reservation)
-        self._reservations[reservation._key] = reservation
-        return reservation
+    def _call(self) -> Any:
+        """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
+        self._status[0] = NOT_RUN
+        return self._result
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
@@ -377,13 +425,20 @@ class VSpace:
             cacheable = _check.boolean("cacheable", cacheable)
         if self._torn_down or not self._alive[0]:
             self._live()
-        c_reservation = lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred)
-        if not c_reservation.res:
+        status = self._status
+        status[0] = NOT_RUN
+        out = self._result
+        reservation = None
+        try:
+            lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred, out)
+        finally:
+            if status[0] == OK:
+                reservation = self._reservations[vaddr] = Reservation._create(self, out.res, vaddr)
+        if reservation is None:
             raise cspace_full_error(function) or VSpaceError(function, last_c_error(), None)
-        reservation = Reservation._create(self, c_reservation, vaddr)
-        self._reservations[vaddr] = reservation
         return reservation
 
+    @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) for pages mapped later with ``rights``
         (``vspace_reserve_range_at``). ``cacheable`` applies to those mappings.
@@ -394,6 +449,7 @@ class VSpace:
         was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
 
+    @operation
     def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
                               cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes anywhere, starting at a multiple of ``2**size_bits`` (a frame size),
@@ -405,12 +461,22 @@ class VSpace:
         if the vspace was torn down or its kernel closed."""
         size = _check.integer("size", size, 1)
         size_bits = frame_size_bits("size_bits", size_bits)
-        c_rights = CapRights.coerce(rights).to_c()
+        bits = CapRights.coerce(rights)._bits
         cacheable = _check.boolean("cacheable", cacheable)
         self._live()
-        c_reservation, _ = ll.reserve_range_aligned(self._c, size, size_bits, c_rights, cacheable)
-        return self._track(c_reservation)
+        out = self._call()
+        reservation = None
+        try:
+            lib.sel4vspace_host_call_reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
+        finally:
+            if self._status[0] == OK:
+                reservation = Reservation._create(self, out.res)
+                self._reservations[reservation._key] = reservation
+        if reservation is None:
+            raise VSpaceError("vspace_reserve_range_aligned", last_c_error(), None)
+        return reservation
 
+    @operation
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) without rights: whoever maps into it
         gives them (:meth:`deferred_rights_map_pages_at_vaddr`);
@@ -422,11 +488,13 @@ class VSpace:
         if the vspace was torn down or its kernel closed."""
         return self._reserve("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
 
+    @operation
     def reservations(self) -> list[Reservation]:
         """The live reservations made through this object, by start address."""
         self._live()
         return [self._reservations[start] for start in sorted(self._reservations)]
 
+    @operation
     def free_reservation(self, reservation: Reservation) -> None:
         """Free a reservation (``vspace_free_reservation``); its addresses can be reserved again.
 
@@ -438,9 +506,19 @@ class VSpace:
             reservation = self._reservation(reservation)
         if self._torn_down or not self._alive[0]:
             self._live()
+        self._free_reservation(reservation)
+
+    def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
-        probe, out = self._probe, self._result
-        status = lib.sel4vspace_host_call_free_reservation(self._host, reservation._c, probe, _PROBE_ENTRIES, out)
+        probe, out, word = self._probe, self._result, self._status
+        word[0] = NOT_RUN
+        try:
+            lib.sel4vspace_host_call_free_reservation(self._host, reservation._res, probe, _PROBE_ENTRIES, out)
+        finally:
+            status = word[0]
+            if status == OK:
+                reservation._vspace = None
+                self._reservations.pop(reservation._key, None)
         if status:
             if status != _CALL_REFUSED:
                 raise VSpaceError("vspace_free_reservation", last_c_error(), None)
@@ -450,9 +528,8 @@ class VSpace:
             raise VSpaceError("vspace_free_reservation", None,
                               f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
                               "unmap them first")
-        reservation._vspace = None
-        self._reservations.pop(reservation._key, None)
 
+    @operation
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
         """Free the reservation that contains ``vaddr`` (``vspace_free_reservation_by_vaddr``), as
         :meth:`free_reservation` does.
@@ -472,7 +549,7 @@ class VSpace:
                     reservation = candidate
                     break
         if reservation is not None:
-            self.free_reservation(reservation)
+            self._free_reservation(reservation)
             return
         raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
 
@@ -504,24 +581,17 @@ class VSpace:
         if self._torn_down or not self._alive[0]:
             self._live()
         out = self._result
+        # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
+        # to record here, so an exception as it returns leaves a state the C made whole
         status = lib.sel4vspace_host_call_map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
-                                              reservation._c, out)
+                                              reservation._res, out)
         if not status:
             return
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
-        error = cspace_full_error(function) or VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
-        self._roll_back(c_caps, count, vaddr, size_bits)
-        raise error
+        raise cspace_full_error(function) or VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
 
-    def _roll_back(self, c_caps: Any, count: int, vaddr: int, size_bits: int) -> None:
-        """Unmap the pages of a failed multi-page map that did get mapped (all or nothing)."""
-        for i in range(count):
-            page = vaddr + (i << size_bits)
-            mapping = self.lookup(page)
-            if mapping is not None and mapping.cap == int(c_caps[i]) and mapping.vaddr == page:
-                ll.unmap_pages(self._c, page, 1, size_bits, ll.VSPACE_PRESERVE)
-
+    @operation
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
                            cookies: Any = None) -> None:
         """Map the frame caps at ``vaddr`` inside ``reservation``, with the reservation's rights
@@ -542,6 +612,7 @@ class VSpace:
         c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
         self._map("vspace_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, 0, 0, reservation)
 
+    @operation
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
                                            reservation: Reservation, size_bits: int = 12,
                                            cookies: Any = None) -> None:
@@ -558,6 +629,7 @@ class VSpace:
         self._map("vspace_deferred_rights_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, bits, 1,
                   reservation)
 
+    @operation
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
                   cookies: Any = None) -> int:
         """Map the frame caps anywhere the allocator finds room, with ``rights`` (``vspace_map_pages``);
@@ -584,26 +656,10 @@ class VSpace:
         if status == _CALL_REFUSED:
             self._refuse_frames(c_caps, int(out.check), int(out.index))
         if status:
-            error = cspace_full_error("vspace_map_pages") or VSpaceError("vspace_map_pages", last_c_error(), None)
-            self._roll_back_anywhere(c_caps, count, size_bits)
-            raise error
+            raise cspace_full_error("vspace_map_pages") or VSpaceError("vspace_map_pages", last_c_error(), None)
         return int(out.vaddr)
 
-    def _roll_back_anywhere(self, c_caps: Any, count: int, size_bits: int) -> None:
-        """Unmap what a failed map_pages mapped: the vendored C undoes it itself, upstream's
-        sel4utils leaves the pages mapped. The caps were all unmapped before the call, so any of
-        them mapped now was mapped by it."""
-        info = ffi.new("sel4sim_cap_info_t *")
-        for i in range(count):
-            cap = int(c_caps[i])
-            if lib.sel4sim_cap_info(self._kernel_ptr, cap, info) != 0 or not info.mapped:
-                continue
-            vaddr = int(info.mapped_vaddr)
-            if int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr))) == cap:
-                ll.unmap_pages(self._c, vaddr, 1, size_bits, ll.VSPACE_PRESERVE)
-            else:  # mapped in the kernel, forgotten by the allocator
-                lib.seL4_X86_Page_Unmap(cap)
-
+    @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
         """Allocate ``num_pages`` frames of ``2**size_bits`` bytes through the vspace's own vka and map
         them anywhere with ``rights`` (``vspace_new_pages``); returns the start address. The frames
@@ -613,18 +669,20 @@ class VSpace:
         :class:`~sel4vspace.VSpaceError` if memory or room runs out;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
         num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
-        c_rights = CapRights.coerce(rights).to_c()
+        bits = CapRights.coerce(rights)._bits
         size_bits = frame_size_bits("size_bits", size_bits)
         self._live()
-        # the vka may take this call's frames in whole slabs (host memory per page: README)
-        lib.sel4vspace_host_vspace_bulk_frames(self._host, num_pages if size_bits == 12 else 0)
+        out = self._call()
         try:
-            vaddr = ll.new_pages(self._c, c_rights, num_pages, size_bits)
+            lib.sel4vspace_host_call_new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
-            lib.sel4vspace_host_vspace_bulk_frames(self._host, 0)
-        self._foreign[0] += num_pages
-        return vaddr
+            if self._status[0] == OK:
+                self._foreign[0] += num_pages
+        if self._status[0] != OK:
+            raise cspace_full_error("vspace_new_pages") or VSpaceError("vspace_new_pages", last_c_error(), None)
+        return int(out.vaddr)
 
+    @operation
     def new_pages_at_vaddr(self, vaddr: int, num_pages: int, reservation: Reservation, size_bits: int = 12) -> None:
         """Allocate ``num_pages`` frames of ``2**size_bits`` bytes and map them at ``vaddr`` inside
         ``reservation``, with its rights (``vspace_new_pages_at_vaddr``). The frames belong to the
@@ -643,12 +701,15 @@ class VSpace:
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
-        lib.sel4vspace_host_vspace_bulk_frames(self._host, num_pages if size_bits == 12 else 0)
+        out = self._call()
         try:
-            ll.new_pages_at_vaddr(self._c, vaddr, num_pages, size_bits, reservation._c)
+            lib.sel4vspace_host_call_new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
-            lib.sel4vspace_host_vspace_bulk_frames(self._host, 0)
-        self._foreign[0] += num_pages
+            if self._status[0] == OK:
+                self._foreign[0] += num_pages
+        if self._status[0] != OK:
+            raise cspace_full_error("vspace_new_pages_at_vaddr") or VSpaceError(
+                "vspace_new_pages_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     @staticmethod
     def _refuse_deferred(reservation: Reservation, function: str) -> None:
@@ -657,6 +718,7 @@ class VSpace:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
 
+    @operation
     def share_mem_at_vaddr(self, to: VSpace, start: int, num_pages: int, vaddr: int, reservation: Reservation,
                            size_bits: int = 12) -> None:
         """Map the ``num_pages`` pages mapped at ``start`` here into ``to`` at ``vaddr``, inside
@@ -682,15 +744,19 @@ class VSpace:
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
         self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        ll.share_mem_at_vaddr(self._c, to._c, start, num_pages, size_bits, vaddr, reservation._c)
-        # the copies are to's own: unmapping them deletes them, and freeing their frames first
-        # unmaps them (see Kernel._release_shared)
-        to._foreign[0] += num_pages
-        shared = self.kernel._shared
-        for i in range(num_pages):
-            if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, start + (i << size_bits), self._entry):
-                paddr = int(self._entry.paddr)
-                shared[paddr] = shared.get(paddr, 0) + 1
+        paddrs = self._paddrs(start, size_bits, list(range(num_pages)))
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res,
+                                           out)
+        finally:
+            if self._status[0] == OK:
+                # the copies are to's own: unmapping them deletes them, and freeing or deleting
+                # their frames first unmaps them (the kernel's shared set says where to look)
+                to._foreign[0] += num_pages
+                self.kernel._shared.update(paddrs)
+        if self._status[0] != OK:
+            raise VSpaceError("vspace_share_mem_at_vaddr", last_c_error(), f"returned {int(out.result)}")
 
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
         bad = ffi.new("size_t *")
@@ -704,6 +770,7 @@ class VSpace:
         what = "is not mapped" if reason == 1 else "is mapped with another page size"
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
+    @operation
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
         """Unmap ``num_pages`` pages of ``2**size_bits`` bytes from ``vaddr`` (``vspace_unmap_pages``);
         reservations stay.
@@ -748,26 +815,29 @@ class VSpace:
             i = callers.index(True)
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
-        if all(callers):
-            ll.unmap_pages(self._c, vaddr, num_pages, size_bits, ll.VSPACE_PRESERVE)
-            return
-        self._unmap_runs(vaddr, size_bits, [i for i in range(num_pages) if callers[i]], ll.VSPACE_PRESERVE)
-        copies = [i for i in range(num_pages) if not callers[i] and not cookies[i]]
-        if copies:  # made by share_mem_at_vaddr: deleted (no cookie, so no memory is freed)
-            paddrs = self._paddrs(vaddr, size_bits, copies)
-            self._unmap_runs(vaddr, size_bits, copies, ll.VSPACE_FREE)
-            for paddr in paddrs:
-                self.kernel._forget_shared(paddr)
-        own = [i for i in range(num_pages) if not callers[i] and cookies[i]]
-        if own and free:
-            # freeing revokes a frame: first unmap its copies in other vspaces through their allocators
-            self.kernel._release_shared(set(self._paddrs(vaddr, size_bits, own)))
-            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_FREE)
-        elif own:
-            self._unmap_runs(vaddr, size_bits, own, ll.VSPACE_PRESERVE)
-            for i in own:
-                self.kernel._adopt(caps[i], size_bits, cookies[i])
-        self._foreign[0] = max(0, self._foreign[0] - len(copies) - len(own))
+        kinds = bytes(_PAGE_KINDS["callers"] if mine else _PAGE_KINDS["own"] if cookie else _PAGE_KINDS["copy"]
+                      for mine, cookie in zip(callers, cookies, strict=True))
+        own = [i for i in range(num_pages) if kinds[i] == _PAGE_KINDS["own"]]
+        foreign = num_pages - sum(callers)
+        # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
+        # allocators, for the frames that may have some
+        freed = set(self._paddrs(vaddr, size_bits, own)) if own and free else set()
+        shared = sorted(self.kernel._shared) if freed else []
+        out = self._call()
+        try:
+            lib.sel4vspace_host_call_unmap_mixed(self._host, vaddr, num_pages, size_bits,
+                                                 ffi.from_buffer("uint8_t[]", kinds), free, shared, len(shared), out)
+        finally:
+            if self._status[0] == OK:
+                if not free:
+                    for i in own:   # unmapped without freeing: the caller's now
+                        self.kernel._adopt(caps[i], size_bits, cookies[i])
+                self.kernel._shared.difference_update(freed)
+                self._foreign[0] = max(0, self._foreign[0] - foreign)
+        if self._status[0] == _CALL_REFUSED:
+            self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
+        if self._status[0] != OK:
+            raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
 
     def _entries(self, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:
         """The caps and cookies the allocator recorded for count pages from vaddr, in one C call."""
@@ -783,16 +853,7 @@ class VSpace:
                 out.append(int(self._entry.paddr))
         return out
 
-    def _unmap_runs(self, vaddr: int, size_bits: int, indices: list[int], vka: Any) -> None:
-        """Unmap the pages at these (ascending) indices, one C call per consecutive run."""
-        i = 0
-        while i < len(indices):
-            j = i
-            while j + 1 < len(indices) and indices[j + 1] == indices[j] + 1:
-                j += 1
-            ll.unmap_pages(self._c, vaddr + (indices[i] << size_bits), j - i + 1, size_bits, vka)
-            i = j + 1
-
+    @operation
     def get_cap(self, vaddr: int) -> int:
         """The frame cap the allocator recorded at ``vaddr`` (``vspace_get_cap``); 0 when none. Raises
         TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
@@ -803,6 +864,7 @@ class VSpace:
             self._live()
         return int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr)))
 
+    @operation
     def get_cookie(self, vaddr: int) -> int:
         """The allocation cookie the allocator recorded at ``vaddr`` (``vspace_get_cookie``); 0 when
         none. Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
@@ -815,6 +877,7 @@ class VSpace:
 
     # ---- the simulated kernel's view ----
 
+    @operation
     def lookup(self, vaddr: int) -> Mapping | None:
         """The kernel's mapping covering ``vaddr`` (any byte of the page), read from the simulated page
         tables, or None. Raises TypeError / ValueError (naming the argument) for a bad argument, before
@@ -824,10 +887,14 @@ class VSpace:
             vaddr = _check.address("vaddr", vaddr)
         if self._torn_down or not self._alive[0]:
             self._live()
+        return self._lookup(vaddr)
+
+    def _lookup(self, vaddr: int) -> Mapping | None:
         if not lib.sel4sim_vspace_lookup(self._kernel_ptr, self.root, vaddr, self._entry):
             return None
         return _mapping_from_words(_MAPPING_WORDS.unpack(self._entry_words))
 
+    @operation
     def mappings(self) -> list[Mapping]:
         """Every mapping of this address space as the kernel's page tables hold it, by address.
         Raises :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
@@ -840,17 +907,18 @@ class VSpace:
         words = _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))
         return [_mapping_from_words(entry) for entry in words]
 
+    @operation
     def read(self, vaddr: int, n: int) -> bytes:
         """Read ``n`` bytes (0 to 2**40) at ``vaddr`` through the simulated MMU, as user code would;
         crosses pages. Raises :class:`~sel4vspace.VMFault` (the first faulting address, ``"unmapped"``
         or ``"permission"``) if the MMU refuses any byte; TypeError / ValueError (naming the argument)
         for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        if not (type(vaddr) is int and type(n) is int and vaddr >= 0 and 0 <= n <= _MAX_PAGES
+        if not (type(vaddr) is int and type(n) is int and 0 <= vaddr < _ADDRESS_LIMIT and 0 <= n <= _MAX_PAGES
                 and vaddr + n <= _ADDRESS_LIMIT):
             vaddr = _check.address("vaddr", vaddr)
             n = _check.integer("n", n, 0, 2**40)
-            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
+            vaddr = self._access("vaddr", vaddr, n)
         if self._torn_down or not self._alive[0]:
             self._live()
         if n > _READ_CHUNK:
@@ -860,6 +928,13 @@ class VSpace:
             raise _fault(self._fault)
         data: bytes = ffi.unpack(buffer, n)
         return data
+
+    def _access(self, name: str, vaddr: Any, size: int) -> int:
+        """The one rule of every MMU access (read, read_into, write): an address of 0 to 2**64 - 1
+        whose ``size`` bytes end at or below 2**64."""
+        address = _check.address(name, vaddr)
+        self._span(name, address, size, _ADDRESS_LIMIT)
+        return address
 
     def _read_long(self, vaddr: int, n: int) -> bytes:
         # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked
@@ -873,28 +948,23 @@ class VSpace:
             out += ffi.buffer(buffer, length)
         return bytes(out)
 
+    @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
-        """Read ``len(buffer)`` bytes (its size in bytes) at ``vaddr`` into a writable, contiguous
-        bytes-like object (``bytearray``, ``memoryview``, ``array``...), without the copy into a new
-        ``bytes`` that :meth:`read` makes; returns the count. Raises :class:`~sel4vspace.VMFault` if the
-        MMU refuses, and then the buffer is left as it was; TypeError / ValueError for a buffer that is
-        read-only or not contiguous; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down
-        or its kernel closed."""
-        if type(buffer) is bytearray and type(vaddr) is int and vaddr >= 0 and vaddr + len(buffer) <= _ADDRESS_LIMIT:
+        """Read as many bytes as ``buffer`` holds (its size in bytes, whatever its item size or shape)
+        at ``vaddr`` into it, a writable, contiguous bytes-like object (``bytearray``, ``memoryview``,
+        ``array``, a NumPy array...), without the copy into a new ``bytes`` that :meth:`read` makes;
+        returns the count. Raises :class:`~sel4vspace.VMFault` if the MMU refuses, and then the
+        buffer is left as it was; TypeError for an object that is no buffer or is read-only,
+        ValueError for a strided one or a range past 2**64; :class:`~sel4vspace.StaleObjectError` if
+        the vspace was torn down or its kernel closed."""
+        if type(buffer) is bytearray and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
+                and vaddr + len(buffer) <= _ADDRESS_LIMIT:
             view: Any = buffer
             n = len(buffer)
         else:
-            vaddr = _check.address("vaddr", vaddr)
-            try:
-                view = memoryview(buffer)
-            except TypeError:
-                raise TypeError(f"buffer must be a writable bytes-like object, not {type(buffer).__name__}") from None
-            if view.readonly:
-                raise TypeError(f"buffer must be writable; this {type(buffer).__name__} is read-only")
-            if not view.c_contiguous:
-                raise ValueError("buffer must be contiguous")
+            view = _check.byte_view("buffer", buffer, writable=True)
             n = view.nbytes
-            self._span("vaddr", vaddr, n, _ADDRESS_LIMIT)
+            vaddr = self._access("vaddr", vaddr, n)
         if self._torn_down or not self._alive[0]:
             self._live()
         if n and lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), n,
@@ -902,21 +972,20 @@ class VSpace:
             raise _fault(self._fault)
         return n
 
-    def write(self, vaddr: int, data: bytes | bytearray | memoryview) -> None:
-        """Write ``data`` (bytes-like) at ``vaddr`` through the simulated MMU, as user code would.
-        Raises :class:`~sel4vspace.VMFault` (nothing written) if the MMU refuses any byte; TypeError /
-        ValueError (naming the argument) for a bad argument, before any C runs;
+    @operation
+    def write(self, vaddr: int, data: Any) -> None:
+        """Write every byte of ``data`` (any bytes-like object: ``bytes``, ``bytearray``, a
+        ``memoryview`` of any shape, ``array``, a NumPy array; its size in bytes, in C order) at
+        ``vaddr`` through the simulated MMU, as user code would. Raises :class:`~sel4vspace.VMFault`
+        (nothing written) if the MMU refuses any byte; TypeError (``data`` is no bytes-like object) /
+        ValueError (a range past 2**64), naming the argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        if (type(data) is bytes or type(data) is bytearray
-                or (type(data) is memoryview and data.itemsize == 1 and data.contiguous)) \
-                and type(vaddr) is int and vaddr >= 0 and vaddr + len(data) <= _ADDRESS_LIMIT:
-            view: Any = data  # one byte per item already, in one piece
+        if (type(data) is bytes or type(data) is bytearray) and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
+                and vaddr + len(data) <= _ADDRESS_LIMIT:
+            view: Any = data  # one byte per item, in one piece: len() is its size in bytes
         else:
-            vaddr = _check.address("vaddr", vaddr)
-            if not isinstance(data, (bytes, bytearray, memoryview)):
-                raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
-            view = memoryview(data).cast("B")
-            self._span("vaddr", vaddr, len(view), _ADDRESS_LIMIT)
+            view = _check.byte_view("data", data)
+            vaddr = self._access("vaddr", vaddr, view.nbytes)
         if self._torn_down or not self._alive[0]:
             self._live()
         if lib.sel4sim_mmu_write(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), len(view),

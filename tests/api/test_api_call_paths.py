@@ -96,7 +96,7 @@ def test_argument_errors_name_the_same_argument_either_way(kernel, vspace):
     assert "rights must be CapRights or str" in errors[15][1]
     assert "cacheable must be a bool" in errors[16][1]
     assert "wraps past the end" in errors[20][1] and "wraps past the end" in errors[22][1]
-    assert "data must be bytes-like" in errors[21][1]
+    assert "data must be a bytes-like object" in errors[21][1]
 
 
 def test_unmap_refusals(kernel, vspace):

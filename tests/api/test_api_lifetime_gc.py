@@ -1,19 +1,34 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Garbage collection of one kernel never disturbs another kernel's operation in progress."""
+"""Garbage collection never disturbs an operation in progress: finalizers that the collector runs
+between two C calls of an operation (here, at such a point, as c_calls arranges) do their work
+once the operation has returned."""
 
 from __future__ import annotations
 
 import gc
 import subprocess
 import sys
+from collections.abc import Callable
 
-import sel4vspace.lowlevel.vspace as ll
+from c_calls import between_c_calls
+from ledger import assert_same, kernel_ledger
 from sel4vspace import Kernel
 
 BASE = 0x1000_0000
 
 
-def test_a_kernel_finalized_amid_another_kernels_tear_down(monkeypatch):
+def _once(action: Callable[[], None]) -> Callable[[str], None]:
+    """A between-C-calls action that runs ``action`` at the first point only."""
+    pending = [action]
+
+    def run(name: str) -> None:
+        if pending:
+            pending.pop()()
+
+    return run
+
+
+def test_a_kernel_finalized_amid_another_kernels_tear_down():
     other = Kernel(untyped_bits=20)
     other.new_vspace()
     kernel = Kernel(untyped_bits=20)
@@ -21,44 +36,90 @@ def test_a_kernel_finalized_amid_another_kernels_tear_down(monkeypatch):
     caps = kernel.alloc_frames(2)
     res = vspace.reserve_range_at(BASE, 2 * 4096, "rw")
     vspace.map_pages_at_vaddr(caps, BASE, res)
-    real_unmap = ll.unmap_pages
-    doomed = [other]
-    del other
+    during: list[bool] = []
 
-    def unmap_while_the_other_kernel_is_collected(*args):
-        if doomed:
-            doomed.pop()._finalizer()  # what the garbage collector runs for an unreachable Kernel
-        return real_unmap(*args)
+    def collect_the_other() -> None:
+        other._finalizer()   # what the garbage collector runs for an unreachable Kernel
+        during.append(other.closed)
 
-    monkeypatch.setattr(ll, "unmap_pages", unmap_while_the_other_kernel_is_collected)
-    vspace.tear_down()
-    assert not doomed
+    with between_c_calls(_once(collect_the_other)):
+        vspace.tear_down()
+    assert during == [False]      # deferred while the tear down ran...
+    assert other.closed           # ...and done once it returned
     assert all(kernel.cap_info(c)["mapped"] is False for c in caps)
     kernel.close()
 
 
-def test_a_vspace_finalized_amid_another_kernels_call(monkeypatch):
+def test_a_vspace_finalized_amid_another_kernels_call():
     first = Kernel(untyped_bits=20)
+    fresh = kernel_ledger(first)
     stray = first.new_vspace()
+    stray.new_pages(2, "rw")
     second = Kernel(untyped_bits=20)
     vspace = second.new_vspace()
     res = vspace.reserve_range_at(BASE, 4096, "rw")
     cap = second.alloc_frame()
-    real_map = ll.map_pages_at_vaddr
-    doomed = [stray]
-    del stray
+    during: list[bool] = []
 
-    def map_while_a_vspace_of_the_first_kernel_is_collected(*args):
-        if doomed:
-            doomed.pop()._finalizer()
-        return real_map(*args)
+    def collect_the_stray() -> None:
+        stray._finalizer()
+        during.append(stray.kernel._host_vspaces != {})
 
-    monkeypatch.setattr(ll, "map_pages_at_vaddr", map_while_a_vspace_of_the_first_kernel_is_collected)
-    vspace.map_pages_at_vaddr([cap], BASE, res)
+    with between_c_calls(_once(collect_the_stray)):
+        vspace.map_pages_at_vaddr([cap], BASE, res)
+    assert during == [True]
     assert vspace.lookup(BASE).cap == cap
-    gc.collect()
+    assert_same(fresh, kernel_ledger(first), "the collected vspace's kernel")
     first.close()
     second.close()
+
+
+def test_a_cycle_collected_amid_a_call_is_released_after_it():
+    kernel = Kernel(untyped_bits=22)
+    fresh = kernel_ledger(kernel)
+    doomed = kernel.new_vspace("in a cycle")
+    doomed.new_pages(3, "rw")
+    doomed.me = doomed          # only the cycle collector can free it
+    del doomed
+    other = Kernel(untyped_bits=20)
+    vspace = other.new_vspace()
+    collected: list[int] = []
+
+    def collect() -> None:
+        collected.append(gc.collect())
+        collected.append(len(kernel._host_vspaces))
+
+    with between_c_calls(_once(collect)):
+        vspace.new_pages(2, "rw")
+    assert collected[0] > 0 and collected[1] == 1   # collected, its tear down deferred
+    assert_same(fresh, kernel_ledger(kernel), "after the call: the cycle's vspace is torn down")
+    kernel.close()
+    other.close()
+
+
+def test_a_vspace_of_the_same_kernel_finalized_amid_a_delete_that_walks_every_vspace():
+    kernel = Kernel(untyped_bits=22)
+    fresh = kernel_ledger(kernel)
+    original = kernel.alloc_frame()
+    spaces = []
+    for i in range(3):
+        vs = kernel.new_vspace(f"v{i}")
+        res = vs.reserve_range_at(BASE, 4096, "rw")
+        vs.map_pages_at_vaddr([kernel.copy_cap(original)], BASE, res)
+        spaces.append(vs)
+    doomed = spaces.pop(1)
+
+    def collect_one() -> None:
+        doomed._finalizer()
+
+    with between_c_calls(_once(collect_one)):
+        kernel.delete_cap(original)     # revokes the copies: unmaps them through each vspace
+    assert kernel.frame_caps() == []
+    assert all(vs.lookup(BASE) is None for vs in spaces)
+    for vs in spaces:
+        vs.tear_down()
+    assert_same(fresh, kernel_ledger(kernel), "after the delete and the deferred tear down")
+    kernel.close()
 
 
 def test_c_warnings_are_not_printed_when_logging_is_not_configured():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tracemalloc
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -158,3 +159,75 @@ def test_expected_c_errors_do_not_leak_to_stderr():
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
         assert done.stdout
+
+
+def test_a_scenario_nested_too_deeply_exits_2_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    path.write_text('[scenario]\nvspaces = ["v"]\n\n[[step]]\nop = "tear_down"\nvspace = "v"\nlabel = '
+                    + "[" * 2000 + "]" * 2000 + "\n")
+    assert main(["run", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert "nothing ran" in err and "nested too deeply" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert main(["map", str(path)]) == 2
+
+
+def test_a_scenario_the_api_would_refuse_exits_2_before_running(tmp_path, capsys):
+    path = tmp_path / "refused.toml"
+    path.write_text('[scenario]\nvspaces = ["v"]\n\n[[step]]\nop = "new_pages"\nvspace = "v"\nnum_pages = 0\n'
+                    'rights = "rw"\n\n[[step]]\nop = "new_pages"\nvspace = "v"\nnum_pages = 1\nrights = "rw"\n'
+                    'size_bits = 16\n\n[[step]]\nop = "read"\nvspace = "v"\nvaddr = 0\nsize = 0\n')
+    assert main(["run", str(path)]) == 2
+    _, err = capsys.readouterr()
+    assert err.startswith(f"{path}: 3 mistakes, nothing ran:")
+
+
+HUGE_READ = """\
+[scenario]
+untyped_bits = 32
+vspaces = ["v"]
+
+[[frame]]
+name = "huge"
+count = 2
+size_bits = 30
+
+[[step]]
+op = "reserve_range_at"
+vspace = "v"
+vaddr = "0x40000000"
+size = "2G"
+rights = "r"
+name = "window"
+
+[[step]]
+op = "map_pages_at_vaddr"
+vspace = "v"
+caps = "huge"
+vaddr = "window"
+reservation = "window"
+
+[[step]]
+op = "read"
+vspace = "v"
+vaddr = "window"
+size = "2G"
+"""
+
+
+def test_a_read_of_gigabytes_shows_its_first_bytes_without_holding_them(tmp_path, capsys):
+    """2 GiB of lazily backed 1 GiB frames: the step reads them all through the MMU (a MiB at a
+    time, so a fault anywhere would show) and keeps only what it shows. tracemalloc counts what
+    Python allocated meanwhile (the bytes of a read are Python's)."""
+    path = tmp_path / "huge.toml"
+    path.write_text(HUGE_READ)
+    tracemalloc.start()
+    try:
+        status = main(["run", str(path)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    out, _ = capsys.readouterr()
+    assert status == 0
+    assert "0x40000000 -> 00 00 00" in out and f"({2 << 30} bytes)" in out
+    assert peak < 16 << 20, f"{peak} bytes allocated by Python for a 2 GiB read"

@@ -510,6 +510,19 @@ def test_bad_values(key, old, new, message):
      "did you mean 'VSpaceError'"),
     ('op = "expect_untyped_free"\nbytes = "all"', "bytes", 'byte count or "initial"'),
     ('op = "tear_down"\nvspace = "a"\nlabel = ""', "label", "non-empty string"),
+    # what the API refuses, the checker refuses before anything runs (exit 2, not 1)
+    ('op = "unmap_pages"\nvspace = "a"\nvaddr = 0\nnum_pages = 1\nsize_bits = 13', "size_bits", "a frame size"),
+    ('op = "new_pages"\nvspace = "a"\nnum_pages = 1\nrights = "rw"\nsize_bits = 0', "size_bits", "a frame size"),
+    ('op = "reserve_range_aligned"\nvspace = "a"\nsize = 4096\nsize_bits = 63\nrights = "rw"', "size_bits",
+     "a frame size"),
+    ('op = "unmap_pages"\nvspace = "a"\nvaddr = 0\nnum_pages = 0', "num_pages", "between 0x1 and"),
+    ('op = "new_pages"\nvspace = "a"\nnum_pages = 0\nrights = "rw"', "num_pages", "between 0x1 and"),
+    ('op = "alloc_frames"\nname = "more"\ncount = 0', "count", "between 0x1 and"),
+    ('op = "reserve_deferred_rights_range_at"\nvspace = "a"\nvaddr = 0\nsize = 0', "size", "between 0x1 and"),
+    ('op = "read"\nvspace = "a"\nvaddr = 0\nsize = 0', "size", "between 0x1 and"),
+    ('op = "reserve_range_at"\nvspace = "a"\nvaddr = 0\nsize = "256T"\nrights = "rw"', "size", "between 0x1 and"),
+    ('op = "new_pages"\nvspace = "a"\nnum_pages = 131073\nrights = "rw"\nsize_bits = 30', "num_pages",
+     "more than the user address space"),
 ])
 def test_bad_values_of_other_kinds(step, key, message):
     text = "\n[[step]]\n" + step + "\n"
@@ -676,3 +689,15 @@ def test_file_that_is_not_utf8(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert "not UTF-8" in caught.value.problems[0].message
+
+
+def test_rights_none_reads_as_the_api_reads_it():
+    step = '\n[[step]]\nop = "new_pages"\nvspace = "a"\nnum_pages = 1\nrights = "none"\n'
+    assert scenario(step).steps[0].args["rights"] == CapRights.from_str("none") == CapRights.NONE
+
+
+def test_nesting_too_deep_for_the_reader_is_a_mistake_of_the_file():
+    deep = "[" * 2000 + "]" * 2000
+    found = problems(f'\n[[step]]\nop = "tear_down"\nvspace = "a"\nlabel = {deep}\n')
+    assert [(p.where, p.message.split(" (")[0]) for p in found] == [
+        ("file", "arrays or inline tables are nested too deeply to read")]

@@ -16,6 +16,17 @@ PAGE = 4096
 RW = 3  # the seL4_CapRights_t word of read + write
 
 
+def _reserve(host_vspace, vaddr, size, rights, cacheable, deferred):
+    """sel4vspace_host_call_reserve: the reservation it made, as the sel4utils_res_t * the calls
+    take (NULL when it failed); the status it writes last agrees with it."""
+    out = ffi.new("sel4vspace_call_result_t *")
+    out.status = lib.SEL4VSPACE_CALL_NOT_RUN
+    status = lib.sel4vspace_host_call_reserve(host_vspace, vaddr, size, rights, cacheable, deferred, out)
+    assert out.status == status
+    assert (status == lib.SEL4VSPACE_CALL_OK) == (out.res != ffi.NULL)
+    return out.res
+
+
 @pytest.fixture
 def world():
     with Kernel(untyped_bits=22) as kernel:
@@ -26,8 +37,8 @@ def test_reserve_map_unmap_free_round_trip(world):
     kernel, vs = world
     out = ffi.new("sel4vspace_call_result_t *")
     lib.sel4sim_kernel_select(ffi.NULL)  # each call selects the vspace's kernel itself
-    res = lib.sel4vspace_host_call_reserve(vs._host, BASE, 2 * PAGE, 0, 1, 1)
-    assert res.res != ffi.NULL and lib.reservation_to_res(res).rights_deferred
+    res = _reserve(vs._host, BASE, 2 * PAGE, 0, 1, 1)
+    assert res != ffi.NULL and res.rights_deferred
     caps = kernel.alloc_frames(2)
     lib.sel4sim_kernel_select(ffi.NULL)
     status = lib.sel4vspace_host_call_map(vs._host, caps, ffi.NULL, 2, BASE, 12, RW, 1, res, out)
@@ -44,7 +55,7 @@ def test_reserve_map_unmap_free_round_trip(world):
 def test_refusals_carry_the_checks_verdict(world):
     kernel, vs = world
     out = ffi.new("sel4vspace_call_result_t *")
-    res = lib.sel4vspace_host_call_reserve(vs._host, BASE, 4 * PAGE, RW, 1, 0)
+    res = _reserve(vs._host, BASE, 4 * PAGE, RW, 1, 0)
     caps = kernel.alloc_frames(2)
     large = kernel.alloc_frame(21)
     status = lib.sel4vspace_host_call_map(vs._host, caps + [large], ffi.NULL, 3, BASE, 12, 0, 0, res, out)
@@ -60,7 +71,7 @@ def test_failures_of_the_c_call_are_reported_with_its_error(world):
     kernel, vs = world
     out = ffi.new("sel4vspace_call_result_t *")
     # the allocator refuses a deferred-rights map into a reservation that has rights
-    res = lib.sel4vspace_host_call_reserve(vs._host, BASE, PAGE, RW, 1, 0)
+    res = _reserve(vs._host, BASE, PAGE, RW, 1, 0)
     (cap,) = kernel.alloc_frames(1)
     clear_c_error()
     status = lib.sel4vspace_host_call_map(vs._host, [cap], ffi.NULL, 1, BASE, 12, RW, 1, res, out)
@@ -74,7 +85,7 @@ def test_an_unmap_of_a_page_the_allocator_never_recorded_is_refused_and_reported
     """The kernel maps it, the allocator never did: its unmap refuses and logs."""
     kernel, vs = world
     out = ffi.new("sel4vspace_call_result_t *")
-    res = lib.sel4vspace_host_call_reserve(vs._host, BASE, PAGE, RW, 1, 0)
+    res = _reserve(vs._host, BASE, PAGE, RW, 1, 0)
     (cap,) = kernel.alloc_frames(1)
     assert lib.sel4vspace_host_call_map(vs._host, [cap], ffi.NULL, 1, BASE, 12, 0, 0, res, out) == 0  # a page table
     (other,) = kernel.alloc_frames(1)
@@ -91,7 +102,7 @@ def test_freeing_a_reservation_of_another_vspace_is_refused_and_reported(world):
     kernel, vs = world
     out = ffi.new("sel4vspace_call_result_t *")
     other_vs = kernel.new_vspace()
-    foreign = lib.sel4vspace_host_call_reserve(other_vs._host, 0x5000_0000, PAGE, RW, 1, 0)
+    foreign = _reserve(other_vs._host, 0x5000_0000, PAGE, RW, 1, 0)
     probe = ffi.new("sel4sim_mapping_t[]", 1)
     clear_c_error()
     assert lib.sel4vspace_host_call_free_reservation(vs._host, foreign, probe, 1, out) == lib.SEL4VSPACE_CALL_FAILED

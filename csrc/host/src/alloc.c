@@ -1,25 +1,34 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sel4vspace_host/alloc.h>
 
-static size_t bytes_in_use[HOST_ALLOC_NUM_CATEGORIES];
-static size_t blocks_in_use[HOST_ALLOC_NUM_CATEGORIES];
-static size_t peak_bytes[HOST_ALLOC_NUM_CATEGORIES];
+/* Process-wide counters, updated by every thread that drives a kernel: atomic, relaxed (each is a
+ * sum on its own; no reader needs them ordered with anything else). */
+static _Atomic size_t bytes_in_use[HOST_ALLOC_NUM_CATEGORIES];
+static _Atomic size_t blocks_in_use[HOST_ALLOC_NUM_CATEGORIES];
+static _Atomic size_t peak_bytes[HOST_ALLOC_NUM_CATEGORIES];
 
 static int valid_category(host_alloc_category cat)
 {
     return (unsigned) cat < HOST_ALLOC_NUM_CATEGORIES;
 }
 
+static void raise_peak(host_alloc_category cat, size_t now)
+{
+    size_t peak = atomic_load_explicit(&peak_bytes[cat], memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak_explicit(&peak_bytes[cat], &peak, now, memory_order_relaxed,
+                                                                memory_order_relaxed)) {
+    }
+}
+
 static void count_alloc(host_alloc_category cat, size_t size)
 {
-    bytes_in_use[cat] += size;
-    blocks_in_use[cat]++;
-    if (bytes_in_use[cat] > peak_bytes[cat]) {
-        peak_bytes[cat] = bytes_in_use[cat];
-    }
+    size_t now = atomic_fetch_add_explicit(&bytes_in_use[cat], size, memory_order_relaxed) + size;
+    atomic_fetch_add_explicit(&blocks_in_use[cat], 1, memory_order_relaxed);
+    raise_peak(cat, now);
 }
 
 void *host_alloc(host_alloc_category cat, size_t size)
@@ -70,9 +79,12 @@ void *host_realloc(host_alloc_category cat, void *ptr, size_t old_size, size_t n
     }
     void *grown = realloc(ptr, new_size ? new_size : 1);
     if (grown != NULL) {
-        bytes_in_use[cat] = bytes_in_use[cat] - old_size + new_size;
-        if (bytes_in_use[cat] > peak_bytes[cat]) {
-            peak_bytes[cat] = bytes_in_use[cat];
+        if (new_size >= old_size) {
+            size_t now = atomic_fetch_add_explicit(&bytes_in_use[cat], new_size - old_size, memory_order_relaxed)
+                         + (new_size - old_size);
+            raise_peak(cat, now);
+        } else {
+            atomic_fetch_sub_explicit(&bytes_in_use[cat], old_size - new_size, memory_order_relaxed);
         }
     }
     return grown;
@@ -83,22 +95,22 @@ void host_free(host_alloc_category cat, void *ptr, size_t size)
     if (ptr == NULL || !valid_category(cat)) {
         return;
     }
-    bytes_in_use[cat] -= size;
-    blocks_in_use[cat]--;
+    atomic_fetch_sub_explicit(&bytes_in_use[cat], size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&blocks_in_use[cat], 1, memory_order_relaxed);
     free(ptr);
 }
 
 size_t host_alloc_bytes_in_use(host_alloc_category cat)
 {
-    return valid_category(cat) ? bytes_in_use[cat] : 0;
+    return valid_category(cat) ? atomic_load_explicit(&bytes_in_use[cat], memory_order_relaxed) : 0;
 }
 
 size_t host_alloc_blocks_in_use(host_alloc_category cat)
 {
-    return valid_category(cat) ? blocks_in_use[cat] : 0;
+    return valid_category(cat) ? atomic_load_explicit(&blocks_in_use[cat], memory_order_relaxed) : 0;
 }
 
 size_t host_alloc_peak_bytes(host_alloc_category cat)
 {
-    return valid_category(cat) ? peak_bytes[cat] : 0;
+    return valid_category(cat) ? atomic_load_explicit(&peak_bytes[cat], memory_order_relaxed) : 0;
 }

@@ -10,6 +10,7 @@
 #include <vka/vka.h>
 #include <vspace/vspace.h>
 #include <sel4vspace_host/host.h>
+#include <sel4vspace_host/calls.h>
 
 /* ---- cslots: the boot info's empty region of the root CNode ---- */
 
@@ -107,3 +108,20 @@ void host_vka_destroy(host_world_t *w);
 
 /* host_loader.c */
 void host_loader_init(host_world_t *w);
+
+/* calls.c: a result's status, written last */
+int host_call_ok(sel4vspace_call_result_t *out);
+int host_call_failed(sel4vspace_call_result_t *out, long result);
+
+/* host_world.c */
+/* Whether the sorted array a of n words holds x (binary search); sort n words in place. */
+bool host_sorted_contains(const seL4_Word *a, size_t n, seL4_Word x);
+void host_sort_words(seL4_Word *a, size_t n);
+/*
+ * Unmap, through the allocator that recorded it, every mapping in any vspace of w of a frame whose
+ * physical address is among paddrs (sorted): a cap among callers (sorted) with VSPACE_PRESERVE,
+ * a copy the allocator made (its cookie is 0) with VSPACE_FREE; the allocator's own frames are
+ * left. Returns 0, or -1 (host out of memory) having changed nothing.
+ */
+int host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs, const seL4_CPtr *callers,
+                        size_t ncallers);

@@ -104,7 +104,9 @@ static int cspace_free_slot(host_cspace_t *cs, seL4_CPtr slot)
     return 0;
 }
 
-static size_t cslot_failures_total;
+/* Counted per thread, like the log state that reads it: a cslot refused in one thread's call never
+ * explains another thread's failure. */
+static _Thread_local size_t cslot_failures_total;
 
 static int cspace_alloc_counted(host_world_t *w, seL4_CPtr *res)
 {

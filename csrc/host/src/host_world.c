@@ -6,6 +6,7 @@
  * reported allocating (sel4utils leaves that to the owner), then the PML4.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <utils/util.h>
@@ -59,18 +60,22 @@ host_world_t *sel4vspace_host_world_new(unsigned untyped_size_bits, unsigned cno
     return w;
 }
 
-void sel4vspace_host_world_destroy(host_world_t *w)
+static void destroy_world(host_world_t *w, vka_t *free_frames)
 {
-    if (w == NULL) {
-        return;
-    }
     sel4sim_kernel_select(w->kernel);
     while (w->vspaces != NULL) {
-        sel4vspace_host_vspace_destroy(w->vspaces, VSPACE_FREE);
+        sel4vspace_host_vspace_destroy(w->vspaces, free_frames);
     }
     host_vka_destroy(w);
     sel4sim_kernel_destroy(w->kernel);
     host_free(HOST_CAT, w, sizeof(*w));
+}
+
+void sel4vspace_host_world_destroy(host_world_t *w)
+{
+    if (w != NULL) {
+        destroy_world(w, VSPACE_FREE);
+    }
 }
 
 void sel4vspace_host_world_select(host_world_t *w)
@@ -325,4 +330,261 @@ void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames)
     host_vka_ctx_release(&v->vka_ctx);
     host_free(HOST_CAT, v->paging, v->paging_capacity * sizeof(*v->paging));
     host_free(HOST_CAT, v, sizeof(*v));
+}
+
+/* ---- the Python layer's operations on a world, each in one call (calls.h) ---------------------- */
+
+static int compare_words(const void *a, const void *b)
+{
+    seL4_Word x = *(const seL4_Word *) a, y = *(const seL4_Word *) b;
+    return x < y ? -1 : x > y;
+}
+
+void host_sort_words(seL4_Word *a, size_t n)
+{
+    if (n > 1) {
+        qsort(a, n, sizeof(*a), compare_words);
+    }
+}
+
+bool host_sorted_contains(const seL4_Word *a, size_t n, seL4_Word x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] == x) {
+            return true;
+        }
+        if (a[mid] < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
+}
+
+/* Room for the mappings of any vspace of w (NULL with *capacity 0 when none has any, NULL with an
+ * error logged when the host is out of memory). Freed with host_free(HOST_CAT, m, *capacity * ...). */
+static sel4sim_mapping_t *mapping_room(host_world_t *w, size_t *capacity)
+{
+    size_t most = 0;
+    for (host_vspace_t *v = w->vspaces; v != NULL; v = v->next) {
+        size_t n = sel4sim_vspace_mappings(w->kernel, v->root.cptr, NULL, 0);
+        most = n > most ? n : most;
+    }
+    *capacity = most;
+    if (most == 0) {
+        return NULL;
+    }
+    sel4sim_mapping_t *room = host_alloc(HOST_CAT, most * sizeof(*room));
+    if (room == NULL) {
+        ZF_LOGE("Out of host memory for a list of %zu mappings", most);
+    }
+    return room;
+}
+
+/* Unmap one page through the allocator that recorded it: a cap among callers is kept, a copy the
+ * allocator made (no cookie) is deleted, the allocator's own frame is left (returns false). */
+static bool unmap_recorded(host_vspace_t *v, const sel4sim_mapping_t *m, const seL4_CPtr *callers, size_t ncallers)
+{
+    void *page = (void *) m->vaddr;
+    if (host_sorted_contains(callers, ncallers, m->frame_cap)) {
+        vspace_unmap_pages(&v->vspace, page, 1, m->size_bits, VSPACE_PRESERVE);
+        return true;
+    }
+    if (vspace_get_cookie(&v->vspace, page) != 0) {
+        return false;
+    }
+    vspace_unmap_pages(&v->vspace, page, 1, m->size_bits, VSPACE_FREE);
+    return true;
+}
+
+static void release_in(host_world_t *w, sel4sim_mapping_t *room, size_t capacity, const seL4_Word *paddrs,
+                       size_t npaddrs, const seL4_CPtr *callers, size_t ncallers)
+{
+    for (host_vspace_t *v = w->vspaces; v != NULL && npaddrs > 0; v = v->next) {
+        size_t n = sel4sim_vspace_mappings(w->kernel, v->root.cptr, room, capacity);
+        n = n < capacity ? n : capacity;
+        for (size_t i = 0; i < n; i++) {
+            if (host_sorted_contains(paddrs, npaddrs, room[i].paddr)) {
+                unmap_recorded(v, &room[i], callers, ncallers);
+            }
+        }
+    }
+}
+
+int host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs, const seL4_CPtr *callers,
+                        size_t ncallers)
+{
+    if (npaddrs == 0) {
+        return 0;
+    }
+    size_t capacity;
+    sel4sim_mapping_t *room = mapping_room(w, &capacity);
+    if (room == NULL && capacity > 0) {
+        return -1;
+    }
+    release_in(w, room, capacity, paddrs, npaddrs, callers, ncallers);
+    host_free(HOST_CAT, room, capacity * sizeof(*room));
+    return 0;
+}
+
+int sel4vspace_host_call_world_new(unsigned untyped_size_bits, unsigned cnode_size_bits,
+                                   sel4vspace_call_result_t *out)
+{
+    out->world = sel4vspace_host_world_new(untyped_size_bits, cnode_size_bits);
+    return out->world != NULL ? host_call_ok(out) : host_call_failed(out, seL4_NotEnoughMemory);
+}
+
+int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_call_result_t *out)
+{
+    if (w != NULL) {
+        destroy_world(w, VSPACE_PRESERVE);
+    }
+    return host_call_ok(out);
+}
+
+int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_call_result_t *out)
+{
+    host_vspace_t *v = sel4vspace_host_vspace_new(w);
+    if (v == NULL) {
+        return host_call_failed(out, seL4_NotEnoughMemory);
+    }
+    out->vspace = v;
+    out->c_vspace = &v->vspace;
+    out->cap = v->root.cptr;
+    return host_call_ok(out);
+}
+
+int sel4vspace_host_call_alloc_frames(host_world_t *w, seL4_Word size_bits, size_t n, vka_object_t *objects,
+                                      sel4vspace_call_result_t *out)
+{
+    size_t failed = 0;
+    if (sel4vspace_host_alloc_frames(w, size_bits, n, objects, &failed) != 0) {
+        out->index = failed;
+        return host_call_failed(out, seL4_NotEnoughMemory);
+    }
+    return host_call_ok(out);
+}
+
+int sel4vspace_host_call_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_Word rights, sel4vspace_call_result_t *out)
+{
+    seL4_CapRights_t mask;
+    mask.words[0] = rights;
+    out->cap = sel4vspace_host_copy_cap(w, cap, mask);
+    return out->cap != seL4_CapNull ? host_call_ok(out) : host_call_failed(out, seL4_NotEnoughMemory);
+}
+
+/* Unmap cap's mapping (if any) through the vspace of w whose allocator recorded it. */
+static void unmap_callers_cap(host_world_t *w, seL4_CPtr cap)
+{
+    sel4sim_cap_info_t info;
+    if (sel4sim_cap_info(w->kernel, cap, &info) != 0 || !info.mapped) {
+        return;
+    }
+    void *page = (void *) info.mapped_vaddr;
+    for (host_vspace_t *v = w->vspaces; v != NULL; v = v->next) {
+        if (vspace_get_cap(&v->vspace, page) == cap) {
+            vspace_unmap_pages(&v->vspace, page, 1, info.size_bits, VSPACE_PRESERVE);
+            return;
+        }
+    }
+}
+
+int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, size_t nfamily, vka_object_t *object,
+                                      int shared, sel4vspace_call_result_t *out)
+{
+    if (w == NULL || family == NULL || nfamily == 0 || (object == NULL && nfamily != 1)) {
+        ZF_LOGE("a world and a cap (an original with its copies, or one copy) are required");
+        return host_call_failed(out, seL4_InvalidArgument);
+    }
+    sel4sim_kernel_select(w->kernel);
+    sel4sim_cap_info_t info;
+    if (sel4sim_cap_info(w->kernel, family[0], &info) != 0) {
+        ZF_LOGE("Cap %lu is empty", (unsigned long) family[0]);
+        return host_call_failed(out, seL4_InvalidCapability);
+    }
+    /* all the memory it needs first, so that running out changes nothing */
+    size_t capacity = 0;
+    sel4sim_mapping_t *room = NULL;
+    if (object != NULL && shared) {
+        room = mapping_room(w, &capacity);
+        if (room == NULL && capacity > 0) {
+            return host_call_failed(out, seL4_NotEnoughMemory);
+        }
+    }
+    seL4_CPtr *sorted = host_alloc(HOST_CAT, nfamily * sizeof(*sorted));
+    if (sorted == NULL) {
+        ZF_LOGE("Out of host memory for %zu caps", nfamily);
+        host_free(HOST_CAT, room, capacity * sizeof(*room));
+        return host_call_failed(out, seL4_NotEnoughMemory);
+    }
+    memcpy(sorted, family, nfamily * sizeof(*sorted));
+    host_sort_words(sorted, nfamily);
+
+    for (size_t i = 0; i < nfamily; i++) {
+        unmap_callers_cap(w, family[i]);
+    }
+    if (room != NULL) {
+        seL4_Word paddr = info.paddr;
+        release_in(w, room, capacity, &paddr, 1, sorted, nfamily);
+    }
+    host_free(HOST_CAT, room, capacity * sizeof(*room));
+    host_free(HOST_CAT, sorted, nfamily * sizeof(*sorted));
+
+    if (object == NULL) {
+        int error = sel4vspace_host_delete_cap(w, family[0]);
+        return error == seL4_NoError ? host_call_ok(out) : host_call_failed(out, error);
+    }
+    cspacepath_t path;
+    vka_cspace_make_path(&w->vka, family[0], &path);
+    int error = vka_cnode_revoke(&path);
+    if (error != seL4_NoError) {
+        ZF_LOGE("Failed to revoke cap %lu, error %d", (unsigned long) family[0], error);
+        return host_call_failed(out, error);
+    }
+    for (size_t i = 1; i < nfamily; i++) {
+        vka_cspace_free(&w->vka, family[i]);   /* revoked with the original: only the slot is left */
+    }
+    vka_free_object(&w->vka, object);
+    return host_call_ok(out);
+}
+
+int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers,
+                                   const seL4_Word *shared, size_t nshared, sel4vspace_call_result_t *out)
+{
+    if (v == NULL) {
+        ZF_LOGE("a vspace is required");
+        return host_call_failed(out, seL4_InvalidArgument);
+    }
+    host_world_t *w = v->world;
+    sel4sim_kernel_select(w->kernel);
+    /* all the memory it needs first, so that running out changes nothing */
+    size_t capacity;
+    sel4sim_mapping_t *room = mapping_room(w, &capacity);
+    if (room == NULL && capacity > 0) {
+        return host_call_failed(out, seL4_NotEnoughMemory);
+    }
+    seL4_Word *own = capacity > 0 ? host_alloc(HOST_CAT, capacity * sizeof(*own)) : NULL;
+    if (own == NULL && capacity > 0) {
+        ZF_LOGE("Out of host memory for the addresses of %zu pages", capacity);
+        host_free(HOST_CAT, room, capacity * sizeof(*room));
+        return host_call_failed(out, seL4_NotEnoughMemory);
+    }
+
+    size_t n = sel4sim_vspace_mappings(w->kernel, v->root.cptr, room, capacity), nown = 0;
+    n = n < capacity ? n : capacity;
+    for (size_t i = 0; i < n; i++) {
+        if (!unmap_recorded(v, &room[i], callers, ncallers)
+            && host_sorted_contains(shared, nshared, room[i].paddr)) {
+            own[nown++] = room[i].paddr;   /* freed by the tear down: its copies elsewhere go first */
+        }
+    }
+    host_sort_words(own, nown);
+    release_in(w, room, capacity, own, nown, callers, ncallers);
+    host_free(HOST_CAT, own, capacity * sizeof(*own));
+    host_free(HOST_CAT, room, capacity * sizeof(*room));
+    sel4vspace_host_vspace_destroy(v, VSPACE_FREE);
+    return host_call_ok(out);
 }

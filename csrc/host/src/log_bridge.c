@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,43 @@ _Static_assert(SEL4VSPACE_LOG_VERBOSE == ZF_LOG_VERBOSE && SEL4VSPACE_LOG_DEBUG 
                && SEL4VSPACE_LOG_ERROR == ZF_LOG_ERROR && ZF_LOG_FATAL > ZF_LOG_ERROR,
                "record levels below fatal are zf_log's");
 
-static sel4vspace_log_sink_fn log_sink;
-static int log_sink_min_level = ZF_LOG_WARN;
-static sel4vspace_log_record_t last_error;
-static int have_last_error;
+/* Everything below is the calling thread's: records of a call made in one thread never mix with
+ * another thread's, and never reach Python while the call runs. */
+static _Thread_local sel4vspace_log_record_t queue[SEL4VSPACE_LOG_QUEUE_MAX];
+static _Thread_local size_t queued;
+static _Thread_local size_t dropped_since_empty;
+static _Thread_local sel4vspace_log_record_t last_error;
+static _Thread_local int have_last_error;
+/* The one process-wide value: the sum of every thread's queued count. */
+static _Atomic size_t queued_anywhere;
+_Static_assert(sizeof(queued_anywhere) == sizeof(size_t), "read as a plain size_t");
 
-void sel4vspace_log_set_sink(sel4vspace_log_sink_fn sink, int min_level)
+size_t sel4vspace_log_queued(void)
 {
-    log_sink = sink;
-    log_sink_min_level = min_level;
+    return queued;
+}
+
+const size_t *sel4vspace_log_queued_anywhere(void)
+{
+    return (const size_t *) &queued_anywhere;
+}
+
+size_t sel4vspace_log_take(sel4vspace_log_record_t *out, size_t max, size_t *dropped)
+{
+    size_t n = out == NULL ? 0 : (max < queued ? max : queued);
+    if (n > 0) {
+        memcpy(out, queue, n * sizeof(*out));
+        memmove(queue, queue + n, (queued - n) * sizeof(*queue));
+        queued -= n;
+        atomic_fetch_sub_explicit(&queued_anywhere, n, memory_order_relaxed);
+    }
+    if (dropped != NULL) {
+        *dropped = queued == 0 ? dropped_since_empty : 0;
+    }
+    if (queued == 0) {
+        dropped_since_empty = 0;
+    }
+    return n;
 }
 
 const sel4vspace_log_record_t *sel4vspace_log_last_error(void)
@@ -29,7 +58,7 @@ const sel4vspace_log_record_t *sel4vspace_log_last_error(void)
     return have_last_error ? &last_error : NULL;
 }
 
-static size_t cslot_failures_at_clear;
+static _Thread_local size_t cslot_failures_at_clear;
 
 void sel4vspace_log_clear_last_error(void)
 {
@@ -42,19 +71,14 @@ int sel4vspace_log_cslots_ran_out(void)
     return sel4vspace_host_cslot_failures() != cslot_failures_at_clear;
 }
 
-/* zf_log's run-time threshold: util_libs' macros test it before every write. Filtering happens in
- * record() instead, so it lets everything through. */
+/* zf_log's run-time threshold: util_libs' macros test it before every write. Python's logging
+ * filters the records when they are handed over, so this lets everything through. */
 int _zf_log_output_lvl = 0;
 
 static void record(const char *func, const char *file, unsigned line, int lvl, const char *fmt, va_list args)
 {
     /* zf_log's fatal level is far above error (0xFFFF in util_libs); records use one scale */
     lvl = lvl >= ZF_LOG_FATAL ? SEL4VSPACE_LOG_FATAL : lvl;
-    int wanted_by_sink = log_sink != NULL && lvl >= log_sink_min_level;
-    if (!wanted_by_sink && lvl < ZF_LOG_ERROR) {
-        return;
-    }
-
     sel4vspace_log_record_t entry = { .level = lvl, .line = line, .file = file, .func = func };
     vsnprintf(entry.message, sizeof(entry.message), fmt, args);
     /* Upstream messages often end in "\n" meant for a console; records carry the text alone. */
@@ -67,12 +91,15 @@ static void record(const char *func, const char *file, unsigned line, int lvl, c
         last_error = entry;
         have_last_error = 1;
     }
-    if (wanted_by_sink) {
-        log_sink(&entry);
+    if (queued < SEL4VSPACE_LOG_QUEUE_MAX) {
+        queue[queued++] = entry;
+        atomic_fetch_add_explicit(&queued_anywhere, 1, memory_order_relaxed);
+    } else {
+        dropped_since_empty++;
     }
     if (lvl == SEL4VSPACE_LOG_FATAL) {
         /* zf_log's fatal level ends the program (util_libs' macro marks what follows unreachable);
-         * the line goes to stderr too, since no handler may be listening */
+         * the queue never reaches Python then, so the line goes to stderr */
         fprintf(stderr, "sel4vspace: fatal: %s (%s:%u): %s\n", func, file, line, entry.message);
         fflush(stderr);
         abort();

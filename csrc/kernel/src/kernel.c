@@ -3,7 +3,9 @@
 
 #include "kernel_internal.h"
 
-static sel4sim_kernel_t *current_kernel;
+/* The kernel libsel4 calls reach, per thread: threads driving different kernels never redirect
+ * each other's calls. */
+static _Thread_local sel4sim_kernel_t *current_kernel;
 
 /* --- host memory --- */
 

@@ -5,8 +5,9 @@
 #include <sel4sim/kernel.h>
 #include <utils/zf_log.h>
 
-/* Used while no kernel is selected, so that seL4_GetIPCBuffer never returns NULL. */
-static seL4_IPCBuffer unselected_ipc_buffer;
+/* Used while the calling thread has no kernel selected, so that seL4_GetIPCBuffer never returns
+ * NULL. */
+static _Thread_local seL4_IPCBuffer unselected_ipc_buffer;
 
 seL4_IPCBuffer *seL4_GetIPCBuffer(void)
 {

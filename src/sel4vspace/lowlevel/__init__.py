@@ -9,8 +9,11 @@ Also here:
 
 * :data:`BUILT_FROM` says whether the libraries under test came from ``vendor/`` or from a seL4_libs
   checkout (``SEL4VSPACE_SEL4_LIBS`` at build time).
-* :func:`last_c_error` / :func:`clear_c_error` give the last ZF_LOG error line the C code emitted,
-  which is how a failed call is reported in the library's own words.
+* :func:`last_c_error` / :func:`clear_c_error` give the last ZF_LOG error line the C code emitted
+  in the calling thread, which is how a failed call is reported in the library's own words.
+* :func:`flush_log` hands the ZF_LOG lines of direct ``lib`` calls to ``logging`` now. The C side
+  queues every line, per thread, while a call runs; the package hands them over when its outermost
+  call returns, so no Python (no logging handler) ever runs in the middle of a C call.
 * :class:`CallbackVSpace` builds a ``vspace_t`` whose implementation functions are Python callables,
   so a test can stand in for any allocator and see exactly what the ``vspace_*`` wrappers pass on.
 """
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._native import ffi, lib
-from . import _logbridge
+from . import _guard, _logbridge
 
 __all__ = [
     "ffi",
@@ -33,6 +36,7 @@ __all__ = [
     "last_c_error",
     "clear_c_error",
     "cspace_full_error",
+    "flush_log",
     "CallbackVSpace",
     "VSPACE_FUNCTION_FIELDS",
 ]
@@ -42,8 +46,6 @@ BUILT_FROM: str = ffi.string(lib.sel4vspace_build_source()).decode()
 
 BUILD_FLAVOUR: str = ffi.string(lib.sel4vspace_build_flavour()).decode()
 """``"default"``, or the instrumented build this is (``"asan"``, ``"cov"``, ``"ext-…"``)."""
-
-_logbridge.install(ffi, lib)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,17 @@ def cspace_full_error(function: str) -> Any:
     return CSpaceFullError(function, last_c_error(), bits)
 
 
+def flush_log() -> None:
+    """Hand the calling thread's queued ZF_LOG lines to the ``sel4vspace.c`` logger now, in order.
+
+    The C side queues the lines of a call (at most ``lib.SEL4VSPACE_LOG_QUEUE_MAX``; a warning then
+    says how many more were dropped) and every call of the package hands them over once it has
+    returned; lines of direct ``lib`` calls wait for the next call of the package in the same
+    thread, or for this. Raises :class:`~sel4vspace.ReentrantCallError` when called from inside a
+    call of the package."""
+    _guard.flush()
+
+
 def _function_pointer_fields() -> tuple[str, ...]:
     fields = ffi.typeof("vspace_t").fields
     return tuple(name for name, field in fields if field.type.kind == "function")
@@ -102,7 +115,12 @@ class CallbackVSpace:
     Pass implementations by field name (``map_pages_at_vaddr=fn``); every other function pointer is
     NULL. Each callable receives the raw cffi arguments the C wrapper passed and returns what the C
     function type returns. An exception raised inside a callable cannot cross back through C; it is
-    kept and re-raised by :meth:`raise_pending` (tests call it after each C call).
+    kept and re-raised by :meth:`raise_pending` (tests call it after each C call). This is the one
+    place where Python runs inside a C call: a callable that calls into the package gets
+    :class:`~sel4vspace.ReentrantCallError` (kept like any other exception).
+
+    :attr:`ptr` keeps the callables alive for as long as it is referenced, even when this object is
+    gone; C must not keep the pointer longer than Python does.
     """
 
     def __init__(self, **implementations: Callable[..., Any]) -> None:
@@ -110,21 +128,30 @@ class CallbackVSpace:
         if unknown:
             raise TypeError(f"vspace_t has no function field(s) {sorted(unknown)}; "
                             f"known: {', '.join(VSPACE_FUNCTION_FIELDS)}")
-        self.vspace = ffi.new("vspace_t *")
-        self._callbacks: dict[str, Any] = {}
+        owner = ffi.new("vspace_t *")
+        callbacks: dict[str, Any] = {}
         self._pending: BaseException | None = None
         field_types = dict(ffi.typeof("vspace_t").fields)
         for name, implementation in implementations.items():
             if not callable(implementation):
                 raise TypeError(f"{name} must be callable, not {type(implementation).__name__}")
-            callback = ffi.callback(field_types[name].type, implementation, onerror=self._on_error)
-            self._callbacks[name] = callback
-            setattr(self.vspace, name, callback)
+            callback = ffi.callback(field_types[name].type, _guard.inside_c(implementation), onerror=self._on_error)
+            callbacks[name] = callback
+            setattr(owner, name, callback)
+        self._callbacks = callbacks
+        # The pointer handed out holds (through its no-op destructor) the struct's memory and the
+        # cffi callbacks, which would otherwise go with this object and leave C calling freed code.
+        self._ptr = ffi.gc(ffi.cast("vspace_t *", owner), lambda _ptr, _keep=(owner, callbacks): None)
 
     @property
     def ptr(self) -> Any:
-        """The ``vspace_t *`` to hand to C."""
-        return self.vspace
+        """The ``vspace_t *`` to hand to C; the callables live as long as it does."""
+        return self._ptr
+
+    @property
+    def vspace(self) -> Any:
+        """The same pointer as :attr:`ptr`."""
+        return self._ptr
 
     def _on_error(self, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
         if self._pending is None:

@@ -52,6 +52,33 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
         raise TypeError(f"{name} must be a list/tuple of ints or a uint64 buffer, "
                         f"not {type(values).__name__}") from None
     if view.ndim != 1 or view.itemsize != 8 or view.format not in ("Q", "L", "<Q", "=Q", "<L", "=L"):
-        raise TypeError(f"{name} buffer must be one-dimensional unsigned 64-bit (format 'Q'), got "
-                        f"format {view.format!r} with itemsize {view.itemsize}")
+        raise TypeError(f"{name} buffer must be one-dimensional unsigned 64-bit (format 'Q'), got a "
+                        f"{view.ndim}-dimensional buffer of format {view.format!r} with itemsize {view.itemsize}")
+    contiguous(name, view)
     return values
+
+
+def contiguous(name: str, view: memoryview) -> None:
+    """ValueError naming the argument when a buffer C reads or fills in place is strided (a slice
+    with a step, a NumPy array that is not C-contiguous)."""
+    if not view.c_contiguous:
+        raise ValueError(f"{name} must be a contiguous buffer (C order); this one is strided")
+
+
+def byte_view(name: str, value: Any, writable: bool = False) -> memoryview:
+    """Every byte of a bytes-like object (any object with the buffer protocol, of any item size
+    and shape), as a flat view of unsigned bytes in C order: the object's own memory, or, for a
+    strided buffer only to be read, a copy of its bytes. TypeError naming the argument for anything
+    else or for a read-only buffer to be written; ValueError for a strided buffer to be written."""
+    try:
+        view = memoryview(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a {'writable ' if writable else ''}bytes-like object, "
+                        f"not {type(value).__name__}") from None
+    if writable:
+        if view.readonly:
+            raise TypeError(f"{name} must be writable; this {type(value).__name__} is read-only")
+        contiguous(name, view)
+    elif not view.c_contiguous:
+        return memoryview(view.tobytes())
+    return view if view.ndim == 1 and view.format == "B" else view.cast("B")

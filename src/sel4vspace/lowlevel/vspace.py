@@ -5,6 +5,11 @@ Each takes the C objects (a ``vspace_t *``, ``reservation_t``, ``seL4_CapRights_
 ints, checks the Python arguments, calls the C wrapper of the same name, and turns a C failure into
 :class:`~sel4vspace.errors.VSpaceError` carrying the C library's last error line. Void C calls
 report failure only through the log, so a void call that logged an error raises too.
+
+Each is a call into the package (``sel4vspace.lowlevel._guard``): made from inside another one (a
+``CallbackVSpace`` function C is running, a signal handler) it raises
+:class:`~sel4vspace.ReentrantCallError`, and the C log lines it produced reach ``logging`` once it
+has returned.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import VSpaceError
-from . import _check, clear_c_error, cspace_full_error, ffi, last_c_error, lib
+from . import _check, _guard, clear_c_error, cspace_full_error, ffi, last_c_error, lib
 
 __all__ = [
     "VSPACE_FREE",
@@ -90,6 +95,7 @@ def _reservation_or_raise(function: str, reservation: Any) -> Any:
     return reservation
 
 
+@_guard.call
 def reserve_range_at(vspace: Any, vaddr: int, size: int, rights: Any, cacheable: int) -> Any:
     """``vspace_reserve_range_at``: the reservation, or VSpaceError."""
     clear_c_error()
@@ -98,6 +104,7 @@ def reserve_range_at(vspace: Any, vaddr: int, size: int, rights: Any, cacheable:
     return _reservation_or_raise("vspace_reserve_range_at", res)
 
 
+@_guard.call
 def reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, cacheable: int) -> tuple[Any, int]:
     """``vspace_reserve_range_aligned``: (reservation, start vaddr), or VSpaceError."""
     out = ffi.new("void **")
@@ -108,6 +115,7 @@ def reserve_range_aligned(vspace: Any, size: int, size_bits: int, rights: Any, c
     return res, int(ffi.cast("uintptr_t", out[0]))
 
 
+@_guard.call
 def reserve_deferred_rights_range_at(vspace: Any, vaddr: int, size: int, cacheable: int) -> Any:
     """``vspace_reserve_deferred_rights_range_at``: the reservation, or VSpaceError."""
     clear_c_error()
@@ -123,11 +131,13 @@ def _void_call(function: str, call: Any, *args: Any) -> None:
         _raise(function)
 
 
+@_guard.call
 def free_reservation(vspace: Any, reservation: Any) -> None:
     """``vspace_free_reservation``."""
     _void_call("vspace_free_reservation", lib.vspace_free_reservation, vspace, reservation)
 
 
+@_guard.call
 def free_reservation_by_vaddr(vspace: Any, vaddr: int) -> None:
     """``vspace_free_reservation_by_vaddr``."""
     _void_call("vspace_free_reservation_by_vaddr", lib.vspace_free_reservation_by_vaddr, vspace,
@@ -139,6 +149,7 @@ def _status(function: str, result: int) -> None:
         _raise(function, f"returned {result}")
 
 
+@_guard.call
 def map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vaddr: int, size_bits: int, reservation: Any) -> None:
     """``vspace_map_pages_at_vaddr`` of every cap in caps."""
     c_caps = caps_array(caps)
@@ -149,6 +160,7 @@ def map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vaddr: int, size_bi
     _status("vspace_map_pages_at_vaddr", result)
 
 
+@_guard.call
 def deferred_rights_map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vaddr: int, size_bits: int,
                                        rights: Any, reservation: Any) -> None:
     """``vspace_deferred_rights_map_pages_at_vaddr`` of every cap in caps, with rights."""
@@ -161,6 +173,7 @@ def deferred_rights_map_pages_at_vaddr(vspace: Any, caps: Any, cookies: Any, vad
     _status("vspace_deferred_rights_map_pages_at_vaddr", result)
 
 
+@_guard.call
 def new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, reservation: Any) -> None:
     """``vspace_new_pages_at_vaddr``."""
     clear_c_error()
@@ -169,6 +182,7 @@ def new_pages_at_vaddr(vspace: Any, vaddr: int, num_pages: int, size_bits: int, 
     _status("vspace_new_pages_at_vaddr", result)
 
 
+@_guard.call
 def new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
     """``vspace_new_pages``: the start vaddr, or VSpaceError."""
     clear_c_error()
@@ -179,6 +193,7 @@ def new_pages(vspace: Any, rights: Any, num_pages: int, size_bits: int) -> int:
     return int(ffi.cast("uintptr_t", result))
 
 
+@_guard.call
 def map_pages(vspace: Any, caps: Any, cookies: Any, rights: Any, size_bits: int, cacheable: int) -> int:
     """``vspace_map_pages`` of every cap in caps: the start vaddr, or VSpaceError."""
     c_caps = caps_array(caps)
@@ -191,27 +206,32 @@ def map_pages(vspace: Any, caps: Any, cookies: Any, rights: Any, size_bits: int,
     return int(ffi.cast("uintptr_t", result))
 
 
+@_guard.call
 def unmap_pages(vspace: Any, vaddr: int, num_pages: int, size_bits: int, vka: Any) -> None:
     """``vspace_unmap_pages``; vka is VSPACE_FREE, VSPACE_PRESERVE or a ``vka_t *``."""
     _void_call("vspace_unmap_pages", lib.vspace_unmap_pages, vspace, _void_ptr("vaddr", vaddr),
                _check.integer("num_pages", num_pages), _check.integer("size_bits", size_bits, 0, 63), vka)
 
 
+@_guard.call
 def get_cap(vspace: Any, vaddr: int) -> int:
     """``vspace_get_cap``: the frame cap mapped at vaddr, 0 when none."""
     return int(lib.vspace_get_cap(vspace, _void_ptr("vaddr", vaddr)))
 
 
+@_guard.call
 def get_cookie(vspace: Any, vaddr: int) -> int:
     """``vspace_get_cookie``: the cookie of the frame at vaddr, 0 when none."""
     return int(lib.vspace_get_cookie(vspace, _void_ptr("vaddr", vaddr)))
 
 
+@_guard.call
 def get_root(vspace: Any) -> int:
     """``vspace_get_root``: the root paging structure's cap."""
     return int(lib.vspace_get_root(vspace))
 
 
+@_guard.call
 def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: int, size_bits: int,
                        vaddr: int, reservation: Any) -> None:
     """``vspace_share_mem_at_vaddr``."""
@@ -223,6 +243,7 @@ def share_mem_at_vaddr(from_vspace: Any, to_vspace: Any, start: int, num_pages: 
     _status("vspace_share_mem_at_vaddr", result)
 
 
+@_guard.call
 def tear_down(vspace: Any, vka: Any) -> None:
     """``vspace_tear_down``; vka is VSPACE_FREE, VSPACE_PRESERVE or a ``vka_t *``."""
     _void_call("vspace_tear_down", lib.vspace_tear_down, vspace, vka)

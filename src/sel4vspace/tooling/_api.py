@@ -130,6 +130,24 @@ def read(vspace: Any, vaddr: int, size: int) -> bytes:
     return bytes(vspace.read(vaddr, size))
 
 
+_READ_CHUNK = 1 << 20
+
+
+def read_head(vspace: Any, vaddr: int, size: int, keep: int) -> bytes:
+    """Read all ``size`` bytes at vaddr through the MMU (faulting as ``read`` would, at the first
+    byte it refuses) a MiB at a time into one buffer, and return the first ``keep``: a step that
+    shows a few bytes of a huge range asks the host for a MiB, not for the whole range."""
+    buffer = bytearray(min(size, _READ_CHUNK))
+    head = b""
+    for offset in range(0, size, _READ_CHUNK):
+        length = min(_READ_CHUNK, size - offset)
+        view = memoryview(buffer)[:length]
+        vspace.read_into(vaddr + offset, view)
+        if offset == 0:
+            head = bytes(view[:keep])
+    return head
+
+
 def write(vspace: Any, vaddr: int, data: bytes) -> None:
     vspace.write(vaddr, data)
 

@@ -62,11 +62,17 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _bytes_text(data: bytes, limit: int = 32) -> str:
+_SHOWN = 32  # bytes a step shows
+
+
+def _bytes_text(data: bytes, limit: int = _SHOWN, total: int | None = None) -> str:
+    """The first ``limit`` bytes of data, in hex and as text; ``total`` (default len(data)) is how
+    many there are."""
+    total = len(data) if total is None else total
     shown = data[:limit]
     text = shown.hex(" ")
     printable = "".join(chr(b) if 32 <= b < 127 else "." for b in shown)
-    more = f" ... ({len(data)} bytes)" if len(data) > limit else ""
+    more = f" ... ({total} bytes)" if total > limit else ""
     return f"{text} |{printable}|{more}"
 
 
@@ -334,8 +340,8 @@ class Runner:
 
     def _op_read(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        data = _api.read(self.vspace(args["vspace"]), vaddr, args["size"])
-        return f"{args['vspace']} {vaddr:#x} -> {_bytes_text(data)}"
+        data = _api.read_head(self.vspace(args["vspace"]), vaddr, args["size"], _SHOWN)
+        return f"{args['vspace']} {vaddr:#x} -> {_bytes_text(data, total=args['size'])}"
 
     def _op_alloc_frames(self, step: Step, args: dict[str, Any]) -> str:
         self._name_caps(args["name"], _api.alloc_frames(self.kernel, args["count"], args["size_bits"]))

@@ -316,17 +316,26 @@ def parse_addr(value: Any) -> AddrExpr:
     return AddrExpr(text, constant, tuple(symbols))
 
 
+# What the API refuses, the checker refuses first: no range goes past the user part of the
+# address space (128 TiB on x86_64: seL4_UserTop is just below), no frame is of another size
+# than these, and a count or a size is at least 1.
+_USER_SPACE = 1 << 47
+FRAME_SIZE_BITS = (12, 21, 30)
+
+
 def parse_size(value: Any) -> int:
-    size = parse_int(value, "a size in bytes", 0)
-    return size
+    return parse_int(value, "a size in bytes", 1, _USER_SPACE)
 
 
 def parse_count(value: Any) -> int:
-    return parse_int(value, "a count", 0, 2**31 - 1)
+    return parse_int(value, "a count", 1, 2**31 - 1)
 
 
 def parse_size_bits(value: Any) -> int:
-    return parse_int(value, "size_bits", 0, 63)
+    bits = parse_int(value, "size_bits", 0, 63)
+    if bits not in FRAME_SIZE_BITS:
+        raise _Bad(f"size_bits must be a frame size, 12 (4 KiB), 21 (2 MiB) or 30 (1 GiB), got {bits}")
+    return bits
 
 
 def parse_untyped_bits(value: Any) -> int:
@@ -342,8 +351,6 @@ def parse_bool(value: Any) -> bool:
 def parse_rights(value: Any) -> CapRights:
     if not isinstance(value, str):
         raise _Bad(f"expected rights as a string (\"rw\", \"r\", \"none\"), got {_describe(value)}")
-    if value.strip().lower() == "none":
-        return CapRights.NONE
     try:
         return CapRights.from_str(value)
     except ValueError as error:
@@ -777,9 +784,6 @@ class _Checker:
             self.unknown_keys(table, _FRAME_KEYS, where, line_of)
             values, ok = self.partial_values(table, {"name": _req(parse_name), "count": _req(parse_count),
                                                      "size_bits": _opt(parse_size_bits, 12)}, where, line_of)
-            if values["count"] == 0:
-                self.problem(where, "a frame group needs at least one frame", "count", line_of("count"))
-                ok = False
             if values["name"] is not None and self.define(values["name"], CAPS, where, "name", line_of("name")):
                 self.cap_groups[values["name"]] = (values["count"] if ok else None, values["size_bits"])
                 if ok:
@@ -934,6 +938,10 @@ class _Checker:
             if extra:
                 self.problem(where, f"mapped = false says there is no mapping; drop {', '.join(extra)}",
                              extra[0], line_of(extra[0]))
+        pages, bits = values.get("num_pages"), values.get("size_bits")
+        if pages is not None and bits is not None and pages << bits > _USER_SPACE:
+            self.problem(where, f"{pages} pages of 2**{bits} bytes are more than the user address space "
+                                f"({_USER_SPACE:#x} bytes)", "num_pages", line_of("num_pages"))
         if complete and "size_bits" in keys and keys["size_bits"] is _PAGE_BITS and values.get("size_bits") is None:
             if cap_bits is None and cap_count:
                 self.problem(where, "the caps have different (or unknown) frame sizes; say size_bits",
@@ -944,8 +952,6 @@ class _Checker:
             if (spec.defines is not None and values.get(key) is not None
                     and self.define(values[key], spec.defines, where, key, line_of(key)) and spec.defines == CAPS):
                     if action == "alloc_frames":
-                        if values.get("count") == 0:
-                            self.problem(where, "a frame group needs at least one frame", "count", line_of("count"))
                         self.cap_groups[values[key]] = (values.get("count"), values.get("size_bits"))
                     else:
                         self.cap_groups[values[key]] = (cap_count if complete else None, cap_bits)
@@ -963,6 +969,16 @@ def _syntax_problem(error: tomllib.TOMLDecodeError) -> Problem:
 
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """Read and check a scenario; :class:`ScenarioError` lists every mistake found."""
+    try:
+        return _parse_scenario(text, path)
+    except RecursionError:
+        # tomllib (and repr) recurse once per level of nested arrays and inline tables
+        raise ScenarioError(path, [Problem("file", "arrays or inline tables are nested too deeply to read "
+                                                   f"(Python's recursion limit is {sys.getrecursionlimit()})",
+                                           None, None)]) from None
+
+
+def _parse_scenario(text: str, path: str) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

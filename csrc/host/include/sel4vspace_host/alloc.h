@@ -27,7 +27,7 @@ void *host_realloc(host_alloc_category cat, void *ptr, size_t old_size, size_t n
 /* Free a block of size bytes from any of the above (NULL is ignored). */
 void host_free(host_alloc_category cat, void *ptr, size_t size);
 
-/* Bytes and blocks currently allocated in a category. */
+/* Bytes and blocks currently allocated in a category, by every thread of the process. */
 size_t host_alloc_bytes_in_use(host_alloc_category cat);
 size_t host_alloc_blocks_in_use(host_alloc_category cat);
 /* The most bytes a category has held at once since start. */

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The log bridge: every ZF_LOG line the C code emits becomes a record handed to a sink (Python's
- * logging, in the package), and the last error-or-worse record is kept so that a failed call can
- * be reported with the library's own words.
+ * The log bridge: every ZF_LOG line the C code emits becomes a record in a queue of the calling
+ * thread, which the package hands to Python's logging once its outermost call has returned (no
+ * Python runs while C is half-way through a call). The last error-or-worse record is kept apart,
+ * also per thread, so that a failed call can be reported with the library's own words.
  */
 #pragma once
 
+#include <stddef.h>
+
 #define SEL4VSPACE_LOG_MESSAGE_MAX 512
+/* Records a thread's queue holds; later ones are counted as dropped until it is emptied. */
+#define SEL4VSPACE_LOG_QUEUE_MAX 64
 
 /* The record levels: zf_log's values from verbose to error, then fatal as 6 (zf_log's own fatal
  * value differs between libutils versions). Python reads these names, since zf_log's macros belong
@@ -28,17 +33,31 @@ typedef struct sel4vspace_log_record {
     char message[SEL4VSPACE_LOG_MESSAGE_MAX];
 } sel4vspace_log_record_t;
 
-typedef void (*sel4vspace_log_sink_fn)(const sel4vspace_log_record_t *record);
+/* How many records wait in the calling thread's queue. */
+size_t sel4vspace_log_queued(void);
 
-/* Send records of at least min_level to sink (NULL: keep them in C only). */
-void sel4vspace_log_set_sink(sel4vspace_log_sink_fn sink, int min_level);
+/*
+ * Where the number of records queued by all threads together is kept, for a caller that wants to
+ * know at the cost of one memory read whether its own queue may hold any: when it reads 0, none
+ * does (a thread always sees its own records counted). Read without locking: a record of another
+ * thread only costs that caller a sel4vspace_log_queued().
+ */
+const size_t *sel4vspace_log_queued_anywhere(void);
 
-/* The last record of level ZF_LOG_ERROR or above since the last clear, or NULL. */
+/*
+ * Move up to max of the calling thread's queued records, oldest first, into out; returns how many.
+ * When that empties the queue, *dropped (if not NULL) is set to the number of records that did not
+ * fit in it since it was last emptied, and that count restarts; otherwise *dropped is set to 0.
+ */
+size_t sel4vspace_log_take(sel4vspace_log_record_t *out, size_t max, size_t *dropped);
+
+/* The calling thread's last record of level ZF_LOG_ERROR or above since its last clear, or NULL. */
 const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
 
-/* Forget the last error record; callers do this before a call whose failure they will report. */
+/* Forget the calling thread's last error record; callers do this before a call whose failure they
+ * will report. */
 void sel4vspace_log_clear_last_error(void);
-/* Nonzero when the host vka refused a cslot (the root CNode was full) since the last clear: the
- * reason behind whatever error line the failed call logged last. */
-int sel4vspace_log_cslots_ran_out(void);
 
+/* Nonzero when the host vka refused a cslot (the root CNode was full) in the calling thread since
+ * its last clear: the reason behind whatever error line the failed call logged last. */
+int sel4vspace_log_cslots_ran_out(void);

@@ -21,9 +21,11 @@ typedef struct sel4sim_kernel sel4sim_kernel_t;
  * Returns NULL (with an error logged) on bad arguments or when the host is out of memory.
  */
 sel4sim_kernel_t *sel4sim_kernel_new(unsigned untyped_size_bits, unsigned cnode_size_bits);
-/* Frees every host byte the kernel owns; deselects it if it was selected. NULL is ignored. */
+/* Frees every host byte the kernel owns; deselects it if the calling thread had selected it. NULL
+ * is ignored. */
 void sel4sim_kernel_destroy(sel4sim_kernel_t *k);
-/* libsel4 calls go to the selected kernel (NULL deselects: libsel4 calls then fail). */
+/* libsel4 calls of the calling thread go to the kernel it selected (NULL deselects: libsel4 calls
+ * then fail). The selection is per thread; a kernel itself must not be used by two threads at once. */
 void sel4sim_kernel_select(sel4sim_kernel_t *k);
 sel4sim_kernel_t *sel4sim_kernel_current(void);
 /* The boot info: empty slots and untyped regions as seL4 reports them. */

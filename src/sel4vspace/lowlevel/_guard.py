@@ -1,0 +1,256 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Calls into the package, one at a time per thread, and what happens when the outermost one ends.
+
+Every public call of the package (the methods and properties of ``Kernel``, ``VSpace`` and
+``Reservation``, the ``sel4vspace.lowlevel.vspace`` wrappers, ``sel4vspace.ledger``) runs as an
+*operation*:
+
+* In the calling thread no other operation may be in progress: a call made from inside one (from a
+  signal handler, a trace or profile function, a ``CallbackVSpace`` function C is running) raises
+  :class:`~sel4vspace.ReentrantCallError` instead of running half-way through it.
+* An operation on a kernel, or on its vspaces, reservations and caps, holds that kernel's lock:
+  threads sharing a kernel take turns, threads with kernels of their own run side by side (the C
+  state a call uses, the selected kernel and the last error and log records, is per thread).
+* When the outermost operation of a thread ends, the C log records it (and any direct ``lib``
+  call before it) queued are handed to ``logging``, in order; then the finalizers the garbage
+  collector ran during it do their work (:func:`finalizer`), each as an operation of its own.
+
+So no user code (a logging handler, a finalizer) ever runs while the C is in the middle of a call,
+or while the Python layer is between two C calls of one operation.
+
+The wrappers are made for each function with its own signature (a ``*args, **kwargs`` forwarder
+costs more than all the rest of the bookkeeping). Python raises an asynchronous exception (a
+KeyboardInterrupt from a signal handler) as a call returns: nothing between the check and the
+``try`` is a call, and an exception as ``acquire()`` returns is caught by the lock's owner check, so
+no thread stays marked busy and no lock stays held.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from .._native import ffi, lib
+from ..errors import ReentrantCallError
+from . import _logbridge
+
+__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+
+_get_ident = threading.get_ident
+_queued = lib.sel4vspace_log_queued
+# The records queued by all threads together: one memory read tells whether this thread may have any.
+_anywhere = ffi.cast("const size_t *", lib.sel4vspace_log_queued_anywhere())
+
+_busy: dict[int, int] = {}
+"""Threads (by ident) inside an operation, or inside a Python function C is running."""
+_deferred: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
+"""Per thread, finalizer work that arrived during an operation, for when it ends."""
+
+
+def in_operation() -> bool:
+    """True while the calling thread is inside a call into the package."""
+    return _get_ident() in _busy
+
+
+def _refuse(what: str) -> ReentrantCallError:
+    return ReentrantCallError(
+        f"{what} was called while another sel4vspace call was in progress in this thread (from a signal "
+        "handler, a trace function or a CallbackVSpace function); call it once that call has returned")
+
+
+def _after() -> None:
+    """The outermost operation of this thread has ended: hand over the C log records, then run the
+    finalizers that waited. Every record is delivered even when a handler raises; the first
+    exception (a handler's, or a finalizer's) is raised after."""
+    error: BaseException | None = None
+    while _queued():
+        records, dropped = _logbridge.take()
+        if dropped:
+            records.append(_logbridge.dropped_record(dropped))
+        for record in records:
+            try:
+                _logbridge.deliver(record)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, once every record is out
+                error = error or exc
+    deferred = _deferred.get(_get_ident())
+    while deferred:
+        function, args = deferred.pop(0)
+        try:
+            _finalize(function, args)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, the rest still run
+            error = error or exc
+        except BaseException:
+            # KeyboardInterrupt and the like stop here; what is left (this one included: finalizer
+            # work is idempotent) runs when the next operation of this thread ends.
+            deferred.insert(0, (function, args))
+            raise
+    if deferred is not None:
+        _deferred.pop(_get_ident(), None)
+    if error is not None:
+        raise error
+
+
+def new_lock() -> Any:
+    """A kernel's lock. Reentrant only so that its owner can be asked (``_is_owned``); no operation
+    ever takes it twice (a call from inside an operation is refused first)."""
+    return threading.RLock()
+
+
+# The body of every operation, with and without a lock.
+_TEMPLATE = """\
+def {name}({parameters}):
+    ident = _get_ident()
+    if ident in _busy:
+        raise _refuse(_what)
+    try:
+        _busy[ident] = 1
+        return _function({arguments})
+    finally:
+        del _busy[ident]
+        if _anywhere[0] or _deferred:
+            _after()
+"""
+_LOCKED_TEMPLATE = """\
+def {name}({parameters}):
+    ident = _get_ident()
+    if ident in _busy:
+        raise _refuse(_what)
+    lock = {owner}._lock
+    try:
+        _busy[ident] = 1
+        lock.acquire()
+        try:
+            return _function({arguments})
+        finally:
+            lock.release()
+    except BaseException:
+        if lock._is_owned():
+            lock.release()
+        raise
+    finally:
+        del _busy[ident]
+        if _anywhere[0] or _deferred:
+            _after()
+"""
+
+
+def _wrap(function: Callable[..., Any], what: str, locked: bool) -> Callable[..., Any]:
+    """A function with ``function``'s signature that runs it as an operation (``locked``: under the
+    lock ``_lock`` of its first argument)."""
+    parameters, arguments, defaults = [], [], {}
+    keyword_only_started = False
+    for i, parameter in enumerate(inspect.signature(function).parameters.values()):
+        text = parameter.name
+        if parameter.default is not inspect.Parameter.empty:
+            defaults[f"_default{i}"] = parameter.default
+            text += f"=_default{i}"
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            text, keyword_only_started = "*" + parameter.name, True
+            arguments.append(text)
+        elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            text = "**" + parameter.name
+            arguments.append(text)
+        elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            if not keyword_only_started:
+                parameters.append("*")
+                keyword_only_started = True
+            arguments.append(f"{parameter.name}={parameter.name}")
+        else:
+            arguments.append(parameter.name)
+        parameters.append(text)
+    template = _LOCKED_TEMPLATE if locked else _TEMPLATE
+    source = template.format(name=function.__name__, parameters=", ".join(parameters), owner=arguments[0],
+                             arguments=", ".join(arguments))
+    namespace: dict[str, Any] = {
+        "_get_ident": _get_ident, "_busy": _busy, "_refuse": _refuse, "_what": what, "_function": function,
+        "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after, **defaults,
+    }
+    exec(compile(source, f"<sel4vspace operation {what}>", "exec"), namespace)
+    return functools.wraps(function)(namespace[function.__name__])
+
+
+def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """Make a method of ``Kernel``, ``VSpace`` or ``Reservation`` a public operation (see the
+    module's docstring). Operations call each other's undecorated code, never the decorated one."""
+    return _wrap(method, method.__qualname__, True)
+
+
+def call(function: Callable[P, R]) -> Callable[P, R]:
+    """Make a module-level function (a ``lowlevel.vspace`` wrapper) a public operation."""
+    return _wrap(function, f"sel4vspace.lowlevel.vspace.{function.__name__}", False)
+
+
+def run(what: str, lock: Any, function: Callable[..., R], *args: Any) -> R:
+    """``function(*args)`` as one operation named ``what``, under ``lock`` (a kernel's, or None):
+    for package code that is not a method (:func:`sel4vspace.ledger.kernel_ledger`, finalizers)."""
+    ident = _get_ident()
+    if ident in _busy:
+        raise _refuse(what)
+    try:
+        _busy[ident] = 1
+        if lock is None:
+            return function(*args)
+        with lock:
+            return function(*args)
+    finally:
+        del _busy[ident]
+        if _anywhere[0] or _deferred:
+            _after()
+
+
+def finalizer(lock: Any, function: Callable[..., None], *args: Any) -> None:
+    """What ``weakref.finalize`` calls: ``function(*args)`` as an operation under ``lock``, now when
+    the thread is between calls into the package, else when its operation ends. The garbage
+    collector runs finalizers wherever an allocation triggers it, possibly between two C calls of
+    an operation, in whichever thread allocated."""
+    ident = _get_ident()
+    if ident in _busy:
+        _deferred.setdefault(ident, []).append((function, (lock, *args)))
+        return
+    try:
+        _finalize(function, (lock, *args))
+    except BaseException:
+        # interrupted (a KeyboardInterrupt as one of its C calls returned): the work is idempotent,
+        # the end of this thread's next operation does what is left
+        _deferred.setdefault(ident, []).append((function, (lock, *args)))
+        raise
+
+
+def _finalize(function: Callable[..., None], args: tuple[Any, ...]) -> None:
+    run("a finalizer", args[0], function, *args[1:])
+
+
+def inside_c(function: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a Python function that C calls (a ``CallbackVSpace`` implementation): while it runs, the
+    thread counts as inside a call, so a call into the package from it raises
+    :class:`~sel4vspace.ReentrantCallError`."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        ident = _get_ident()
+        depth = _busy.get(ident, 0)
+        try:
+            _busy[ident] = depth + 1
+            return function(*args, **kwargs)
+        finally:
+            if depth:
+                _busy[ident] = depth
+            else:
+                del _busy[ident]
+
+    return run
+
+
+def flush() -> None:
+    """Hand the calling thread's queued C log records to ``logging`` now (what the end of every
+    package call does; for records of direct ``lib`` calls)."""
+    if _get_ident() in _busy:
+        raise _refuse("sel4vspace.lowlevel.flush_log")
+    _after()

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Run test code at every point between two C calls of the package's Python layer.
+
+``between_c_calls(action)`` replaces the ``lib`` the Python layer calls (in ``sel4vspace.kernel``,
+``sel4vspace.vspace`` and ``sel4vspace.lowlevel.vspace``) with a stand-in that, each time a C
+function returns, calls ``action(name)`` with the function's name before handing the result back.
+What ``action`` does happens exactly where a signal handler, a garbage collection or an exception
+such as KeyboardInterrupt could strike: after one C call, before the next line of Python. If it
+raises, the C call's result is lost, as it would be. No timing is involved: a test can visit every
+such point of an operation in turn (``Countdown``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sel4vspace.kernel
+import sel4vspace.lowlevel.vspace
+import sel4vspace.vspace
+from sel4vspace.lowlevel import ffi
+from sel4vspace.lowlevel import lib as real_lib
+
+PATCHED_MODULES = (sel4vspace.kernel, sel4vspace.vspace, sel4vspace.lowlevel.vspace)
+
+
+class _Lib:
+    """``lib`` with an action after every function call."""
+
+    def __init__(self, action: Callable[[str], None]) -> None:
+        self._action = action
+        self._functions: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(real_lib, name)
+        if isinstance(value, ffi.CData) or not callable(value):   # constants and C variables
+            return value
+        wrapped = self._functions.get(name)
+        if wrapped is None:
+            action = self._action
+
+            def wrapped(*args: Any, _call: Any = value, _name: str = name) -> Any:
+                result = _call(*args)
+                action(_name)
+                return result
+
+            self._functions[name] = wrapped
+        return wrapped
+
+
+@contextlib.contextmanager
+def between_c_calls(action: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, ``action(name)`` runs after each C call the Python layer makes."""
+    stand_in = _Lib(action)
+    saved = [module.lib for module in PATCHED_MODULES]
+    for module in PATCHED_MODULES:
+        module.lib = stand_in
+    try:
+        yield
+    finally:
+        for module, lib in zip(PATCHED_MODULES, saved):
+            module.lib = lib
+
+
+class Injected(Exception):
+    """The exception a Countdown raises (a stand-in for KeyboardInterrupt, MemoryError, ...)."""
+
+
+class Countdown:
+    """An action that raises ``exc`` after the ``at``-th C call (1-based), once; ``calls`` counts
+    every C call seen, ``fired`` says whether it raised."""
+
+    def __init__(self, at: int, exc: type[BaseException] = Injected) -> None:
+        self.at = at
+        self.exc = exc
+        self.calls = 0
+        self.fired = False
+        self.names: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        self.calls += 1
+        self.names.append(name)
+        if self.calls == self.at:
+            self.fired = True
+            raise self.exc(f"injected after C call {self.at} ({name})")

@@ -1,0 +1,403 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Threads: kernels of their own run side by side, a shared kernel takes turns.
+
+* N threads, each with a kernel of its own, each running the model-based test (test_model.py's
+  state machine: random calls, every step compared with the reference model, every run ending with
+  that kernel's ledger exact), each thread with its own seed. cffi releases the GIL around every C
+  call and the switch interval is short, so the threads' calls interleave at every step.
+* N threads sharing one kernel, each with a vspace of its own plus a vspace all of them use, doing
+  thousands of calls that allocate, map, copy, share, write, read, unmap, free and delete; each
+  checks what it reads and where its pages are, and at the end the kernel's ledger is the fresh
+  kernel's.
+* Threads racing for the same thing (one address of one vspace) get exactly one success per round.
+* The C state a call relies on (the selected kernel, the last error line, the queued log lines)
+  belongs to the thread that made it.
+
+Budget: SEL4VSPACE_THREADS threads (default 4); SEL4VSPACE_THREAD_EXAMPLES model runs per thread
+(default 10) of up to SEL4VSPACE_THREAD_STEPS steps (default 100); SEL4VSPACE_THREAD_ROUNDS rounds
+per thread on the shared kernel (default 1500, a few calls each).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import random
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, seed, settings
+from hypothesis.stateful import get_state_machine_test, invariant
+
+import test_model
+from ledger import assert_same, host_ledger, kernel_ledger
+from model_stats import STATS
+from sel4vspace import CapRights, Kernel, KernelError, VSpaceError
+from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
+
+THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
+EXAMPLES = int(os.environ.get("SEL4VSPACE_THREAD_EXAMPLES", "10"))
+STEPS = int(os.environ.get("SEL4VSPACE_THREAD_STEPS", "100"))
+ROUNDS = int(os.environ.get("SEL4VSPACE_THREAD_ROUNDS", "1500"))
+PAGE = 4096
+
+
+def run_threads(target: Callable[[int], None], count: int = THREADS) -> None:
+    """Run target(0..count-1) in threads started together; re-raise the first failure."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"worker-{i}") for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+@contextmanager
+def short_switch_interval() -> Iterator[None]:
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+class _PerThreadCounter:
+    """Stands in for model_stats.STATS while threads run: each thread counts in its own Counter."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.counters: list[Counter[str]] = []
+        self._lock = threading.Lock()
+
+    def _mine(self) -> Counter[str]:
+        counter = getattr(self._local, "counter", None)
+        if counter is None:
+            counter = self._local.counter = Counter()
+            with self._lock:
+                self.counters.append(counter)
+        return counter
+
+    def __getitem__(self, key: str) -> int:
+        return self._mine()[key]
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self._mine()[key] = value
+
+    def total(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for counter in self.counters:
+            out.update(counter)
+        return out
+
+
+class ThreadMachine(test_model.VSpaceMachine):
+    """The model-based test, for a thread. It compares everything with the model every
+    CHECK_EVERY steps and at the end of the run rather than after every step (so that each thread
+    makes thousands of calls in a CI budget; a divergence is still caught, a few steps later), and
+    its end-of-run check compares this kernel's ledger only (the host allocator's counters are
+    process-wide, shared with the other threads: they are checked once every thread is done)."""
+
+    CHECK_EVERY = 4
+
+    @invariant()
+    def agree(self) -> None:
+        self._since_check = getattr(self, "_since_check", 0) + 1
+        if self._since_check >= self.CHECK_EVERY:
+            self._since_check = 0
+            super().agree()
+
+    def teardown(self) -> None:
+        kernel = self.kernel
+        try:
+            if kernel.closed or self.diverged:
+                return
+            self._check_agreement()
+            for vspace in self.model.live_vspaces():
+                self.real[id(vspace)].tear_down()
+            for cptr in [c.cptr for c in self.model.caps.values() if c.kind == "original"]:
+                kernel.delete_cap(cptr)
+            assert kernel.frame_caps() == [], kernel.frame_caps()
+            assert_same(self.ledger_before, kernel_ledger(kernel), "after tear_down and deleting every cap")
+            test_model.STATS["runs checked for leaks"] += 1
+        finally:
+            if not kernel.closed:
+                kernel.close()
+            self.real.clear()
+            self.res.clear()
+
+
+@pytest.mark.vendor_only("the reference model encodes vendor/'s fixes of the registered upstream defects")
+def test_threads_with_kernels_of_their_own_each_agree_with_the_model(monkeypatch):
+    counts = _PerThreadCounter()
+    monkeypatch.setattr(test_model, "STATS", counts)
+    # hypothesis parses the source of the rules' lambdas to describe them; CPython 3.11's AST
+    # constructor counts its recursion depth per interpreter, not per thread, and fails
+    # ("recursion depth mismatch") when two threads parse at once: one parse at a time
+    parse, parsing = ast.parse, threading.Lock()
+
+    def one_parse_at_a_time(*args: Any, **kwargs: Any) -> Any:
+        with parsing:
+            return parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", one_parse_at_a_time)
+    host_before = host_ledger()
+    machine_settings = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
+                                derandomize=False, suppress_health_check=list(HealthCheck))
+
+    def one_thread(i: int) -> None:
+        seed(1000 + i)(get_state_machine_test(ThreadMachine, settings=machine_settings))()
+
+    with short_switch_interval():
+        run_threads(one_thread)
+    total = counts.total()
+    assert total["runs"] >= THREADS * EXAMPLES
+    assert total["runs checked for leaks"] == total["runs"]
+    assert len(counts.counters) == THREADS
+    assert_same(host_before, host_ledger(), "after every thread's kernels were closed")
+    STATS["threads model"] += 1
+    STATS["threads model threads"] += THREADS
+    STATS["threads model runs"] += total["runs"]
+    STATS["threads model steps"] += total["steps"]
+
+
+# ---- one kernel, many threads ----
+
+class _Worker:
+    """One thread's share of the work on a common kernel: its own vspace, its own window of the
+    common vspace, its own caps; after every call it checks what it can see of its own state."""
+
+    WINDOW = 0x1000_0000
+
+    def __init__(self, kernel: Kernel, common: Any, index: int) -> None:
+        self.kernel = kernel
+        self.index = index
+        self.rnd = random.Random(index)
+        self.vspace = kernel.new_vspace(f"worker {index}")
+        self.common = common
+        self.base = self.WINDOW * (index + 1)
+        self.window = common.reserve_range_at(self.base, 16 * PAGE, "rw")
+        self.deferred = self.vspace.reserve_deferred_rights_range_at(self.base, 16 * PAGE)
+        self.pages: dict[int, tuple[int, bytes]] = {}   # vaddr in the common window -> (cap, data)
+        self.copies: dict[int, int] = {}                # vaddr in the deferred range -> copy cap
+        self.own: list[tuple[int, int, bytes]] = []     # new_pages runs: (vaddr, count, data)
+        self.calls = 0
+
+    def step(self) -> None:
+        choice = self.rnd.randrange(6)
+        if choice == 0:
+            self._new_pages()
+        elif choice == 1 and self.own:
+            vaddr, count, data = self.own.pop(self.rnd.randrange(len(self.own)))
+            assert self.vspace.read(vaddr, len(data)) == data
+            self.vspace.unmap_pages(vaddr, count, free=True)
+            self.calls += 2
+        elif choice == 2:
+            self._map_in_common()
+        elif choice == 3 and self.pages:
+            self._unmap_from_common()
+        elif choice == 4 and self.pages:
+            self._share_copy()
+        else:
+            self._check()
+
+    def _new_pages(self) -> None:
+        count = self.rnd.randint(1, 4)
+        data = bytes([self.index + 1]) * self.rnd.randint(1, count * PAGE)
+        vaddr = self.vspace.new_pages(count, "rw")
+        self.vspace.write(vaddr, data)
+        self.own.append((vaddr, count, data))
+        self.calls += 2
+
+    def _map_in_common(self) -> None:
+        free = [self.base + i * PAGE for i in range(16) if self.base + i * PAGE not in self.pages]
+        if not free:
+            return
+        vaddr = self.rnd.choice(free)
+        [cap] = self.kernel.alloc_frames(1)
+        self.common.map_pages_at_vaddr([cap], vaddr, self.window)
+        data = f"thread {self.index} page {vaddr:#x}".encode()
+        self.common.write(vaddr, data)
+        self.pages[vaddr] = (cap, data)
+        self.calls += 3
+
+    def _unmap_from_common(self) -> None:
+        vaddr = self.rnd.choice(sorted(self.pages))
+        cap, data = self.pages.pop(vaddr)
+        assert self.common.read(vaddr, len(data)) == data
+        copies = [v for v, c in self.copies.items() if self.kernel.cap_info(c)["paddr"] ==
+                  self.kernel.cap_info(cap)["paddr"]]
+        if self.rnd.randrange(2):
+            self.common.unmap_pages(vaddr, 1)
+            self.kernel.delete_cap(cap)          # an original: revokes its copies, unmapping them
+        else:
+            self.kernel.delete_cap(cap)          # mapped: unmapped through the common vspace first
+        for v in copies:
+            assert self.vspace.lookup(v) is None
+            del self.copies[v]
+        self.calls += 4
+
+    def _share_copy(self) -> None:
+        free = [self.base + i * PAGE for i in range(16) if self.base + i * PAGE not in self.copies]
+        if not free:
+            return
+        vaddr = self.rnd.choice(free)
+        source = self.rnd.choice(sorted(self.pages))
+        cap, data = self.pages[source]
+        copy = self.kernel.copy_cap(cap, "r")
+        self.vspace.deferred_rights_map_pages_at_vaddr([copy], vaddr, CapRights.READ, self.deferred)
+        assert self.vspace.read(vaddr, len(data)) == data
+        self.copies[vaddr] = copy
+        self.calls += 4
+
+    def _check(self) -> None:
+        for vaddr, (cap, data) in self.pages.items():
+            mapping = self.common.lookup(vaddr)
+            assert mapping is not None and mapping.cap == cap, (vaddr, mapping)
+            assert self.common.read(vaddr, len(data)) == data
+        for vaddr, copy in self.copies.items():
+            assert self.vspace.lookup(vaddr).cap == copy
+        self.calls += 2 * len(self.pages) + len(self.copies)
+
+    def finish(self) -> None:
+        for vaddr, (cap, _) in sorted(self.pages.items()):
+            self.kernel.delete_cap(cap)
+        self.pages.clear()
+        self.copies.clear()
+        self.window.free()
+        self.vspace.tear_down()
+
+
+def test_threads_sharing_one_kernel_take_turns_and_lose_nothing():
+    kernel = Kernel(untyped_bits=26, cnode_bits=16)
+    fresh = kernel_ledger(kernel)
+    common = kernel.new_vspace("common")
+    workers = [_Worker(kernel, common, i) for i in range(THREADS)]
+
+    def work(i: int) -> None:
+        worker = workers[i]
+        for _ in range(ROUNDS):
+            worker.step()
+        worker.finish()
+
+    with short_switch_interval():
+        run_threads(work)
+    assert common.mappings() == []
+    common.tear_down()
+    assert kernel.frame_caps() == []
+    assert_same(fresh, kernel_ledger(kernel), "after every thread finished and the common vspace went")
+    calls = sum(w.calls for w in workers)
+    assert calls >= THREADS * ROUNDS
+    STATS["threads shared"] += 1
+    STATS["threads shared threads"] += THREADS
+    STATS["threads shared calls"] += calls
+    kernel.close()
+
+
+def test_threads_racing_for_one_address_get_one_success_each_round():
+    kernel = Kernel(untyped_bits=24)
+    fresh = kernel_ledger(kernel)
+    vspace = kernel.new_vspace("contested")
+    rounds = max(50, ROUNDS // 3)
+    barrier = threading.Barrier(THREADS)
+    wins = [0] * rounds
+    refusals = [0] * rounds
+    tally = threading.Lock()
+
+    def race(i: int) -> None:
+        for r in range(rounds):
+            barrier.wait()
+            try:
+                reservation = vspace.reserve_range_at(0x4000_0000, 2 * PAGE, "rw")
+            except VSpaceError:
+                with tally:
+                    refusals[r] += 1
+                barrier.wait()
+                continue
+            cap = kernel.alloc_frame()
+            vspace.map_pages_at_vaddr([cap], 0x4000_0000, reservation)
+            with tally:
+                wins[r] += 1
+            barrier.wait()           # the losers have tried while it was reserved and mapped
+            vspace.unmap_pages(0x4000_0000, 1)
+            reservation.free()
+            kernel.delete_cap(cap)
+
+    with short_switch_interval():
+        run_threads(race)
+    assert wins == [1] * rounds
+    assert refusals == [THREADS - 1] * rounds
+    vspace.tear_down()
+    assert_same(fresh, kernel_ledger(kernel), "after the races")
+    kernel.close()
+
+
+# ---- the C state of a call is its thread's ----
+
+def test_the_selected_kernel_and_the_last_error_are_per_thread():
+    kernels = [Kernel(untyped_bits=20) for _ in range(2)]
+    selected: list[Any] = [None, None]
+    errors: list[str | None] = [None, None]
+    barrier = threading.Barrier(2)
+
+    def one(i: int) -> None:
+        lib.sel4vspace_host_world_select(kernels[i]._world)
+        clear_c_error()
+        # each thread makes a call that fails with its own words
+        lib.vspace_reserve_range_at(ffi.NULL if i == 0 else ffi.new("vspace_t *"), ffi.NULL, PAGE,
+                                    CapRights.RW.to_c(), 1)
+        barrier.wait()   # both selected and failed before either looks
+        selected[i] = lib.sel4sim_kernel_current()
+        errors[i] = last_c_error().message
+
+    run_threads(one, 2)
+    assert selected[0] == kernels[0]._kernel and selected[1] == kernels[1]._kernel
+    assert errors[0].endswith("vspace is NULL")
+    assert errors[1].endswith("vspace->reserve_range_at is NULL")
+    for k in kernels:
+        k.close()
+
+
+def test_log_lines_reach_logging_in_the_thread_that_made_them():
+    seen: list[tuple[str, str]] = []
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((threading.current_thread().name, record.getMessage()))
+
+    logger = logging.getLogger("sel4vspace.c")
+    handler = Record(logging.DEBUG)
+    logger.addHandler(handler)
+    kernels = [Kernel(untyped_bits=16) for _ in range(THREADS)]
+    try:
+        def fail(i: int) -> None:
+            vspace = kernels[i].new_vspace()
+            for _ in range(20):
+                with pytest.raises((VSpaceError, KernelError)):
+                    vspace.new_pages(64, "rw")
+
+        run_threads(fail)
+    finally:
+        logger.removeHandler(handler)
+    by_thread = Counter(name for name, _ in seen)
+    assert set(by_thread) == {f"worker-{i}" for i in range(THREADS)}
+    assert len(set(by_thread.values())) == 1      # every thread: the same lines, 20 times
+    for k in kernels:
+        k.close()
