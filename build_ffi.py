@@ -7,7 +7,7 @@ this file compiles nothing. The work is done by the ``buildsupport`` package bes
 
 1. every C source of vendor/ (or of an external seL4_libs checkout, see below) and csrc/ is
    compiled to an object under build/obj/<flavour>/, incrementally (buildsupport.incremental);
-2. the cffi cdef is generated from csrc/binding.h with the C preprocessor and pycparser, never
+2. the cffi cdef is generated from csrc/binding/include/binding.h with the C preprocessor and pycparser, never
    written by hand (buildsupport.cdef);
 3. cffi generates the module source and links it with the objects (buildsupport.module).
 
@@ -29,6 +29,8 @@ Environment:
     The compiled-in ZF_LOG level (1 verbose ... 6 fatal); default 4 (warnings and worse).
 ``SEL4VSPACE_CFLAGS``
     Extra compiler flags for our objects (for example ``-O0 -g``).
+``SEL4VSPACE_ARCH``
+    The seL4 architecture: ``x86_64`` (default), ``aarch64`` or ``riscv64``.
 
 Optimisation: ``pip install`` (the wheel, CI) compiles our objects at ``-O2 -g``. ``python
 build_ffi.py`` compiles them at ``-Og -g``, GCC's level for the edit-compile-debug cycle, in

@@ -7,7 +7,7 @@
   source, a header it included or its command changed), the link check, and the in-place
   development build behind ``python build_ffi.py``. Standard library only: it imports cffi and
   pycparser only when the cdef must be generated again.
-- :mod:`buildsupport.cdef`: the cffi cdef, generated from csrc/binding.h with the C preprocessor
+- :mod:`buildsupport.cdef`: the cffi cdef, generated from csrc/binding/include/binding.h with the C preprocessor
   and pycparser.
 
 Importing any of them compiles nothing.

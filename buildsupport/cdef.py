@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""The cffi cdef, generated from csrc/binding.h, never written by hand.
+"""The cffi cdef, generated from csrc/binding/include/binding.h, never written by hand.
 
-csrc/binding.h is run through the C preprocessor against stand-in libc headers
+csrc/binding/include/binding.h is run through the C preprocessor against stand-in libc headers
 (csrc/build_support/fake_libc) and parsed with pycparser. Every typedef, struct, union, enum and
 function declared in our own headers is kept; ``static inline`` functions become plain
 declarations (cffi calls the real inline function); functions no object defines are dropped;
@@ -24,11 +24,11 @@ _DEFINE = re.compile(r"^#define\s+([A-Za-z_][A-Za-z0-9_]*)(\s+(.*))?$")
 
 
 def preprocess(source_text: str, extra: list[str]) -> str:
-    """source_text (an #include of csrc/binding.h) as the cdef sees it: preprocessed against the
+    """source_text (an #include of csrc/binding/include/binding.h) as the cdef sees it: preprocessed against the
     stand-in libc."""
     result = subprocess.run(cdef_preprocess_command(extra), input=source_text, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit("preprocessing csrc/binding.h for the cdef failed:\n" + result.stderr)
+        raise SystemExit("preprocessing csrc/binding/include/binding.h for the cdef failed:\n" + result.stderr)
     return result.stdout
 
 
@@ -196,7 +196,7 @@ def _without_gnu_bodies(text: str) -> str:
 
 
 def generate_cdef(symbols: set[str]) -> str:
-    """The cdef of csrc/binding.h's headers, keeping only the functions in ``symbols`` (those the
+    """The cdef of csrc/binding/include/binding.h's headers, keeping only the functions in ``symbols`` (those the
     objects define) or static inline in a header."""
     text = _without_gnu_bodies(preprocess('#include "binding.h"\n', []))
     ast = c_parser.CParser().parse(text, filename="binding.h")

@@ -181,7 +181,7 @@ def check_links(objects: list[Path], develop: bool = False) -> None:
 # setuptools compiles cffi's generated module source (about 10,000 lines) again whenever any
 # object it links changed: ten seconds for a one-line edit of the C under test. The development
 # build below keeps that source and its object under build/obj/<flavour>/ and regenerates and
-# recompiles them only when what they are made from changed (the headers csrc/binding.h includes
+# recompiles them only when what they are made from changed (the headers csrc/binding/include/binding.h includes
 # as the cdef generator preprocesses it, that preprocessor command, the set of functions the
 # objects define, the cffi version and the compile command); otherwise it only relinks.
 
@@ -239,11 +239,11 @@ def cdef_key(symbols: set[str], develop: bool, deps: Path) -> str | None:
 
 
 def _write_cdef_deps(deps: Path) -> None:
-    """gcc's list of the headers the cdef's preprocessing of csrc/binding.h reads."""
+    """gcc's list of the headers the cdef's preprocessing of csrc/binding/include/binding.h reads."""
     command = cdef_preprocess_command(["-M", "-MT", "cdef", "-MF", str(deps)])
     result = subprocess.run(command, input='#include "binding.h"\n', capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit("preprocessing csrc/binding.h for the cdef failed:\n" + result.stderr)
+        raise SystemExit("preprocessing csrc/binding/include/binding.h for the cdef failed:\n" + result.stderr)
 
 
 def build_in_place(verbose: bool = True, develop: bool = True, package_dir: Path | None = None) -> Path:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import CSpaceFullError, KernelError, StaleObjectError, VSpaceError
 from .lowlevel import _check, _guard, clear_c_error, cspace_full_error, ffi, last_c_error, lib
 from .lowlevel._guard import operation
+from .lowlevel.arch import ARCH
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,26 +19,22 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
 
-FRAME_SIZE_BITS: tuple[int, ...] = (12, 21, 30)
-"""Frame sizes the simulated x86_64 kernel maps: 4 KiB, 2 MiB (large) and 1 GiB (huge)."""
+FRAME_SIZE_BITS: tuple[int, ...] = ARCH.frame_size_bits
+"""Frame sizes in bits the simulated kernel's arch maps, ascending (:data:`~sel4vspace.lowlevel.arch.ARCH`)."""
 
-# seL4_ObjectType names the simulated x86_64 kernel knows, as libsel4 spells them.
-_OBJECT_TYPE_CANDIDATES = (
+# seL4_ObjectType names every arch has, as libsel4 spells them; the arch adds its own.
+_GENERIC_OBJECT_TYPES = (
     "seL4_UntypedObject", "seL4_TCBObject", "seL4_EndpointObject", "seL4_NotificationObject",
     "seL4_CapTableObject", "seL4_SchedContextObject", "seL4_ReplyObject",
-    "seL4_X86_PDPTObject", "seL4_X64_PML4Object", "seL4_X64_HugePageObject",
-    "seL4_X86_4K", "seL4_X86_LargePageObject", "seL4_X86_PageTableObject", "seL4_X86_PageDirectoryObject",
-    "seL4_X86_IOPageTableObject", "seL4_X86_VCPUObject", "seL4_X86_EPTPML4Object", "seL4_X86_EPTPDPTObject",
-    "seL4_X86_EPTPDObject", "seL4_X86_EPTPTObject",
 )
 OBJECT_TYPE_NAMES: dict[int, str] = {
-    getattr(lib, name): name for name in _OBJECT_TYPE_CANDIDATES if hasattr(lib, name)
+    **{getattr(lib, name): name for name in _GENERIC_OBJECT_TYPES if hasattr(lib, name)},
+    **ARCH.object_type_names,
 }
 """seL4_ObjectType value -> libsel4 name, for the object types this build's libsel4 defines."""
 
-_PAGING_TYPES = (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PDPTObject,
-                 lib.seL4_X64_PML4Object)
-_FRAME_TYPE_BY_BITS = {12: lib.seL4_X86_4K, 21: lib.seL4_X86_LargePageObject, 30: lib.seL4_X64_HugePageObject}
+_PAGING_TYPES = ARCH.paging_object_types
+_FRAME_TYPE_BY_BITS = ARCH.frame_object_types
 
 
 # The verdicts of csrc/host's calls (calls.h). Python sets NOT_RUN before each call and reads the
@@ -106,7 +103,7 @@ def _destroy_world(world: Any, vspaces: dict[int, Any], alive: list[bool]) -> No
 
 
 class Kernel:
-    """One simulated seL4 kernel (x86_64) with a root CNode and ``2**untyped_bits`` bytes of
+    """One simulated seL4 kernel (of the built arch) with a root CNode and ``2**untyped_bits`` bytes of
     untyped memory, plus the host vka that allocates cslots and objects from them.
 
     ``untyped_bits`` (12 to 47, default 28) sets the untyped memory in bytes as a power of two;
@@ -211,8 +208,8 @@ class Kernel:
 
     @operation
     def new_vspace(self, name: str | None = None) -> VSpace:
-        """A new address space: a PML4 retyped from untyped memory, given an ASID
-        (``seL4_X86_ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
+        """A new address space: a vspace root retyped from untyped memory, given an ASID (the
+        arch's ``ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
         its bookkeeping. ``name`` is a label for ``repr`` and tools.
 
         Raises TypeError if ``name`` is not a str or None, :class:`~sel4vspace.VSpaceError` if the
@@ -402,7 +399,7 @@ class Kernel:
     @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
         """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
-        libsel4 object type name, e.g. ``"seL4_X86_4K"``), ``size_bits``, ``rights``
+        libsel4 object type name, such as the arch's 4 KiB frame type), ``size_bits``, ``rights``
         (:class:`~sel4vspace.CapRights`), ``paddr``, ``mapped`` (bool) and ``mapped_vaddr`` (None when
         unmapped).
 
@@ -433,7 +430,7 @@ class Kernel:
     @property
     @operation
     def object_counts(self) -> dict[str, int]:
-        """Live kernel objects by libsel4 type name (``{"seL4_X86_4K": 3, ...}``), zero counts left out."""
+        """Live kernel objects by libsel4 type name (``{"seL4_UntypedObject": 3, ...}``), zero counts left out."""
         return self._object_counts()
 
     def _object_counts(self) -> dict[str, int]:
@@ -448,7 +445,7 @@ class Kernel:
     def host_memory(self) -> dict[str, int]:
         """Host bytes this kernel's world holds, from the C side's own accounting:
         ``kernel_objects`` (the simulated kernel's objects, cap slots and paging structures),
-        ``paging_structures`` (the page tables, directories, PDPTs and PML4s among them),
+        ``paging_structures`` (every kind of paging structure, the vspace roots among them),
         ``frame_backing`` (frame contents, allocated on first write) and ``allocator_tables``
         (the bookkeeping the sel4utils vspaces took from the loader)."""
         kernel = self._enter()

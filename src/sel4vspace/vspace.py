@@ -28,6 +28,7 @@ from .kernel import NOT_RUN, OK, frame_size_bits, status_word
 from .lowlevel import _check, _guard, cspace_full_error, ffi, last_c_error, lib
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
+from .lowlevel.arch import ARCH
 from .rights import CapRights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,16 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["VSpace", "Reservation", "Mapping"]
 
-PAGE_BITS = 12
+PAGE_BITS = ARCH.page_bits
 _PAGE_MASK = (1 << PAGE_BITS) - 1
 _PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
 _ADDRESS_LIMIT = 2**64
-USER_TOP = int(lib.seL4_UserTop)
+USER_TOP = ARCH.user_top
 """seL4_UserTop: nothing at or above it can be mapped; ranges to reserve, map or unmap end below it."""
 _READ_CHUNK = 1 << 20
 _MAX_PAGES = 2**40
-_FRAME_BITS = frozenset((12, 21, 30))
-_CACHE_DISABLED = int(lib.seL4_X86_CacheDisabled)
+_FRAME_BITS = frozenset(ARCH.frame_size_bits)
+_CACHE_DISABLED = ARCH.cache_disabled
 _VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 _CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
 _PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
@@ -61,12 +62,17 @@ _JUST_INT = {int}
 _MAPPING_WORDS = struct.Struct("=6Q")
 assert ffi.sizeof("sel4sim_mapping_t") == _MAPPING_WORDS.size
 
+# The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
+_FRAME_CAP_OK = int(lib.SEL4SIM_FRAME_CAP_OK)
+_FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
 _FRAME_CHECK_MESSAGES = {
-    1: "is an empty slot (deleted, or never allocated)",
-    2: "is not a frame cap",
-    3: "is a frame of another size",
-    4: "is already mapped",
+    _FRAME_CAP_EMPTY: "is an empty slot (deleted, or never allocated)",
+    int(lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME): "is not a frame cap",
+    int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
+    int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
 }
+_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
+_RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,7 @@ def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
 
 class VSpace:
     """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils vspace allocator
-    (``sel4utils_get_vspace``): a PML4 with an ASID, the allocator's reservations and its record of
+    (``sel4utils_get_vspace``): a vspace root with an ASID, the allocator's reservations and its record of
     every page it mapped.
 
     Create with :meth:`Kernel.new_vspace <sel4vspace.Kernel.new_vspace>`. A context manager:
@@ -261,7 +267,7 @@ class VSpace:
     name: str | None
     """The label given to :meth:`Kernel.new_vspace`, if any."""
     root: int
-    """The cap of the root paging structure (the PML4)."""
+    """The cap of the root paging structure (the vspace root)."""
     _host: Any
     _key: int
     _c: Any
@@ -399,14 +405,14 @@ class VSpace:
 
     def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
         bad = ffi.new("size_t *")
-        reason = lib.sel4vspace_host_check_frames(self.kernel._kernel, c_caps, count, size_bits, bad)
-        if reason != 0:
+        reason = lib.sel4sim_check_frame_caps(self.kernel._kernel, c_caps, count, size_bits, bad)
+        if reason != _FRAME_CAP_OK:
             self._refuse_frames(c_caps, reason, int(bad[0]))
 
     @staticmethod
     def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
         message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-        if reason == 1:
+        if reason == _FRAME_CAP_EMPTY:
             raise StaleObjectError(message)
         raise ValueError(message)
 
@@ -761,13 +767,13 @@ class VSpace:
     def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
         bad = ffi.new("size_t *")
         reason = lib.sel4vspace_host_check_mapped(self.kernel._kernel, self.root, vaddr, num_pages, size_bits, bad)
-        if reason != 0:
+        if reason != _RANGE_MAPPED:
             self._refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
 
     @staticmethod
     def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
         page = vaddr + (index << size_bits)
-        what = "is not mapped" if reason == 1 else "is mapped with another page size"
+        what = "is not mapped" if reason == _RANGE_HOLE else "is mapped with another page size"
         raise VSpaceError(function, None, f"page {page:#x} {what}")
 
     @operation
