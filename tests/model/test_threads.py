@@ -358,7 +358,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
     barrier = threading.Barrier(2)
 
     def one(i: int) -> None:
-        lib.sel4vspace_host_world_select(kernels[i]._world)
+        lib.sel4vspace_host_world_select(kernels[i]._world.handle)
         clear_c_error()
         # each thread makes a call that fails with its own words
         lib.vspace_reserve_range_at(ffi.NULL if i == 0 else ffi.new("vspace_t *"), ffi.NULL, PAGE,
@@ -368,7 +368,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
         errors[i] = last_c_error().message
 
     run_threads(one, 2)
-    assert selected[0] == kernels[0]._kernel and selected[1] == kernels[1]._kernel
+    assert selected[0] == kernels[0]._world.kernel and selected[1] == kernels[1]._world.kernel
     assert errors[0].endswith("vspace is NULL")
     assert errors[1].endswith("vspace->reserve_range_at is NULL")
     for k in kernels:
