@@ -113,7 +113,7 @@ def check_records(w: SimpleNamespace) -> None:
             continue
         mappings = vs.mappings()
         foreign = [m for m in mappings if m.cap not in frames]
-        counted = kernel._world.foreign_pages(vs._key)
+        counted = kernel._world.foreign_pages[vs._key]
         assert counted >= len(foreign), (vs.name, counted, len(foreign))
         for m in foreign:
             if vs.get_cookie(m.vaddr) == 0:   # a copy the allocator made

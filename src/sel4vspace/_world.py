@@ -21,6 +21,8 @@ Every method runs inside an operation of the caller's (``lowlevel._guard``) that
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .errors import StaleObjectError
@@ -63,6 +65,9 @@ class World:
     lock: Any
     """The kernel's lock: every operation on the kernel, its vspaces, reservations and caps holds it."""
     closed: bool
+    foreign_pages: Mapping[int, int]
+    """Per vspace (by key), at least as many as its pages that do not map the caller's frames (a
+    read-only view, read by every unmap; :meth:`record_foreign` changes it)."""
     """True once the world was released (a plain attribute: read on every call)."""
     handle: Any
     """The ``host_world_t *``."""
@@ -79,6 +84,7 @@ class World:
         self.closed = True
         self._vspaces: dict[int, Any] = {}
         self._foreign: dict[int, int] = {}
+        self.foreign_pages = MappingProxyType(self._foreign)
         self._shared: set[int] = set()
         self._frames: dict[int, Frame] = {}
         self._out = host.result()
@@ -173,10 +179,6 @@ class World:
             if self._status[0] == host.OK:
                 del self._vspaces[key]
                 self._foreign.pop(key, None)
-
-    def foreign_pages(self, key: int) -> int:
-        """At least as many as the pages of the vspace of ``key`` that do not map the caller's frames."""
-        return self._foreign.get(key, 0)
 
     def record_foreign(self, key: int, delta: int) -> None:
         """The vspace of ``key`` maps ``delta`` more pages that are not the caller's (fewer: negative)."""

@@ -666,7 +666,7 @@ class VSpace:
             free = _check.boolean("free", free)
         if self._torn_down or self._world.closed:
             self._live()
-        if free or self._world.foreign_pages(self._key):
+        if free or self._world.foreign_pages[self._key]:
             self._unmap_sorted(vaddr, num_pages, size_bits, free)
         else:
             # a vspace mapping only the caller's frames: check mapped and unmap in one C call
