@@ -6,7 +6,7 @@ What happens, in order:
 1. Every C source of vendor/ (or of an external seL4_libs checkout, see below) and csrc/ is compiled
    to an object under build/obj/<flavour>/, incrementally: an object is rebuilt only when its source
    or a header it included (from gcc's -MMD dependency file) changed.
-2. The cffi cdef is generated, never written by hand: csrc/binding.h is run through the C
+2. The cffi cdef is generated, never written by hand: csrc/binding/include/binding.h is run through the C
    preprocessor against stand-in libc headers (csrc/build_support/fake_libc) and parsed with
    pycparser. Every typedef, struct, union, enum and function declared in our own headers is kept;
    ``static inline`` functions become plain declarations (cffi calls the real inline function);
@@ -67,8 +67,15 @@ CFLAGS_ENV = "SEL4VSPACE_CFLAGS"
 
 # The architecture seam: seL4_libs and libsel4 keep arch-specific headers and sources in
 # arch_include/<ARCH>, sel4_arch_include/<SEL4_ARCH>, src/arch/<ARCH>, src/sel4_arch/<SEL4_ARCH>.
-ARCH = "x86"
-SEL4_ARCH = "x86_64"
+# SEL4VSPACE_ARCH picks the seL4 architecture (SEL4_ARCH): x86_64 (default), aarch64 or riscv64.
+# Its define selects csrc/config's configuration of that architecture and its kernel and libsel4 sources.
+ARCH_ENV = "SEL4VSPACE_ARCH"
+ARCHES = {"x86_64": ("x86", []), "aarch64": ("arm", ["-DSEL4VSPACE_SEL4_ARCH_AARCH64=1"]),
+          "riscv64": ("riscv", ["-DSEL4VSPACE_SEL4_ARCH_RISCV64=1"])}
+SEL4_ARCH = os.environ.get(ARCH_ENV, "").strip() or "x86_64"
+if SEL4_ARCH not in ARCHES:
+    raise SystemExit(f"{ARCH_ENV} must be one of {', '.join(ARCHES)}, got {SEL4_ARCH!r}")
+ARCH, ARCH_DEFINES = ARCHES[SEL4_ARCH]
 
 # The seL4_libs libraries under test, and which of their sources the build needs.
 SEL4_LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")
@@ -132,11 +139,13 @@ def include_dirs() -> list[Path]:
     libs = sel4_libs_root()
     dirs = [
         ROOT / "csrc" / "config" / "include",
+        ROOT / "csrc" / "common" / "include",
         ROOT / "csrc" / "libsel4" / "include",
         ROOT / "csrc" / "libsel4" / "arch_include" / ARCH,
         ROOT / "csrc" / "libsel4" / "sel4_arch_include" / SEL4_ARCH,
         ROOT / "csrc" / "kernel" / "include",
         ROOT / "csrc" / "host" / "include",
+        ROOT / "csrc" / "binding" / "include",
         *libutils_include_dirs(),
     ]
     for lib in SEL4_LIBS:
@@ -171,10 +180,16 @@ def flavour() -> str:
     extra = os.environ.get(CFLAGS_ENV, "")
     if extra:
         parts.append("cf-" + hashlib.sha1(extra.encode()).hexdigest()[:8])
+    if SEL4_ARCH != "x86_64":
+        parts.append(SEL4_ARCH)
     return "-".join(parts) or "default"
 
 
 def defines() -> list[str]:
+    return ARCH_DEFINES + _log_level_defines()
+
+
+def _log_level_defines() -> list[str]:
     level = os.environ.get(LOG_LEVEL_ENV, "").strip()
     if level:
         if level not in {"1", "2", "3", "4", "5", "6"}:
@@ -185,7 +200,7 @@ def defines() -> list[str]:
 
 def compile_flags() -> list[str]:
     flags = ["-std=gnu11", "-fPIC", "-O2", "-g", "-fno-strict-aliasing"] + WARNING_FLAGS + defines()
-    # What csrc/host/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
+    # What csrc/binding/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
     flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}", f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour())}"]
     flags += instrumentation_flags()
     flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
@@ -296,7 +311,7 @@ def _preprocess(source_text: str, extra: list[str]) -> str:
     command += [f"-I{d}" for d in include_dirs()] + extra + ["-"]
     result = subprocess.run(command, input=source_text, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit("preprocessing csrc/binding.h for the cdef failed:\n" + result.stderr)
+        raise SystemExit("preprocessing csrc/binding/include/binding.h for the cdef failed:\n" + result.stderr)
     return result.stdout
 
 
@@ -326,7 +341,7 @@ def _integer_macros(with_defines: str) -> list[str]:
     if not candidates:
         return []
     probe = '#include "binding.h"\n' + "".join(f"__sel4vspace_probe_{n} = {n};\n" for n in candidates)
-    expanded = _preprocess(probe, [f"-I{ROOT / 'csrc'}"])
+    expanded = _preprocess(probe, [])
     values = {}
     for line in expanded.splitlines():
         if line.startswith("__sel4vspace_probe_"):
@@ -464,11 +479,11 @@ def _without_gnu_bodies(text: str) -> str:
 
 
 def generate_cdef(symbols: set[str]) -> str:
-    text = _without_gnu_bodies(_preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}"]))
+    text = _without_gnu_bodies(_preprocess('#include "binding.h"\n', []))
     ast = c_parser.CParser().parse(text, filename="binding.h")
     keep = _CdefFilter(symbols, ast)
     lines = [d for d in (keep.declaration(node) for node in ast.ext) if d]
-    with_defines = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}", "-dD"])
+    with_defines = _preprocess('#include "binding.h"\n', ["-dD"])
     lines += [f"#define {name} ..." for name in _integer_macros(with_defines)]
     return "\n".join(lines) + "\n"
 
@@ -515,7 +530,7 @@ def _configured_builder(cdef: str, objects: list[Path]) -> cffi.FFI:
 
 
 def module_include_dirs() -> list[str]:
-    return [str(ROOT / "csrc")] + [str(d) for d in include_dirs()]
+    return [str(d) for d in include_dirs()]
 
 
 def module_compile_args() -> list[str]:
@@ -542,7 +557,7 @@ def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
 # object it links changed: ten seconds for a one-line edit of the C under test. The development
 # build below keeps that source and its object under build/obj/<flavour>/ and regenerates and
 # recompiles them only when what they are made from changed (the preprocessed headers of
-# csrc/binding.h with their macros, the set of functions the objects define, the cffi version and
+# csrc/binding/include/binding.h with their macros, the set of functions the objects define, the cffi version and
 # the compile command); otherwise it only relinks.
 
 def _run(command: list[str], what: str, verbose: bool) -> None:
@@ -582,7 +597,7 @@ def build_in_place(verbose: bool = True) -> Path:
     module_source = obj_dir / "_native.c"
     module_object = obj_dir / "_native.o"
     key_file = obj_dir / "_native.key"
-    headers = _preprocess('#include "binding.h"\n', [f"-I{ROOT / 'csrc'}", "-dD"])
+    headers = _preprocess('#include "binding.h"\n', ["-dD"])
     key = hashlib.sha256(json.dumps(
         [cffi.__version__, flavour(), sorted(symbols), headers, module_include_dirs()]).encode()).hexdigest()
     if not (module_source.exists() and key_file.exists() and key_file.read_text() == key):

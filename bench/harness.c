@@ -26,8 +26,8 @@
 
 #include <sel4/sel4.h>
 #include <sel4sim/kernel.h>
-#include <sel4vspace_host/alloc.h>
-#include <sel4vspace_host/constants.h>
+#include <sel4vspace_common/alloc.h>
+#include <sel4vspace_binding/constants.h>
 #include <sel4vspace_host/host.h>
 #include <vspace/vspace.h>
 

@@ -25,7 +25,7 @@ from hostworld import HAS_VENDOR_FIXES  # noqa: E402
 
 
 # The edit-rebuild-test loop: `python -m pytest -m fast` runs these (a few seconds), one or more
-# files of every layer, chosen for what they catch per second (README: the loop). A file listed
+# files of every layer, chosen for what they catch per second (docs/edit-loop.md). A file listed
 # whole, or one test of it ("file::name").
 FAST = (
     "tests/wrappers/test_dispatch_arguments.py",

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Counters the reliability tests keep while they run (model steps, bad inputs tried, ...), and the
-summary line pytest prints at the end: the figures the README quotes come from there."""
+summary line pytest prints at the end: the figures docs/testing.md quotes come from there."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compi
     prerequisites = {Path(name).resolve() for name in text.partition(":")[2].split()}
     wrappers = (build_ffi.sel4_libs_root() / "libsel4vspace" / "include" / "vspace" / "vspace.h").resolve()
     assert wrappers in prerequisites
-    assert (ROOT / "csrc" / "binding.h").resolve() in prerequisites
+    assert (ROOT / "csrc" / "binding" / "include" / "binding.h").resolve() in prerequisites
 
 
 def test_the_compile_command_asks_gcc_for_the_dependencies(build_ffi, tmp_path):

@@ -21,7 +21,7 @@ __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
 
 
 class Kernel:
-    """One simulated seL4 kernel (x86_64) with a root CNode and ``2**untyped_bits`` bytes of
+    """One simulated seL4 kernel (of the built arch) with a root CNode and ``2**untyped_bits`` bytes of
     untyped memory, plus the host vka that allocates cslots and objects from them.
 
     ``untyped_bits`` (12 to 47, default 28) sets the untyped memory in bytes as a power of two;
@@ -80,8 +80,8 @@ class Kernel:
 
     @operation
     def new_vspace(self, name: str | None = None) -> VSpace:
-        """A new address space: a PML4 retyped from untyped memory, given an ASID
-        (``seL4_X86_ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
+        """A new address space: a vspace root retyped from untyped memory, given an ASID (the
+        arch's ``ASIDPool_Assign``) and handed to ``sel4utils_get_vspace`` with the host loader for
         its bookkeeping. ``name`` is a label for ``repr`` and tools.
 
         Raises TypeError if ``name`` is not a str or None, :class:`~sel4vspace.VSpaceError` if the
@@ -141,7 +141,7 @@ class Kernel:
     @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
         """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
-        libsel4 object type name, e.g. ``"seL4_X86_4K"``), ``size_bits``, ``rights``
+        libsel4 object type name, such as the arch's 4 KiB frame type), ``size_bits``, ``rights``
         (:class:`~sel4vspace.CapRights`), ``paddr``, ``mapped`` (bool) and ``mapped_vaddr`` (None when
         unmapped); ``sel4sim_cap_info``.
 
@@ -173,7 +173,7 @@ class Kernel:
     @property
     @operation
     def object_counts(self) -> dict[str, int]:
-        """Live kernel objects by libsel4 type name (``{"seL4_X86_4K": 3, ...}``), zero counts left out."""
+        """Live kernel objects by libsel4 type name (``{"seL4_UntypedObject": 3, ...}``), zero counts left out."""
         return self._world.object_counts()
 
     @property
@@ -181,7 +181,7 @@ class Kernel:
     def host_memory(self) -> dict[str, int]:
         """Host bytes this kernel's world holds, from the C side's own accounting:
         ``kernel_objects`` (the simulated kernel's objects, cap slots and paging structures),
-        ``paging_structures`` (the page tables, directories, PDPTs and PML4s among them),
+        ``paging_structures`` (every kind of paging structure, the vspace roots among them),
         ``frame_backing`` (frame contents, allocated on first write) and ``allocator_tables``
         (the bookkeeping the sel4utils vspaces took from the loader)."""
         kernel = self._world.enter()

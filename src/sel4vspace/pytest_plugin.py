@@ -66,7 +66,7 @@ def sel4_kernel_options() -> dict[str, Any]:
 
 @pytest.fixture
 def sel4_kernel(request: pytest.FixtureRequest, sel4_kernel_options: dict[str, Any]) -> Iterator[Kernel]:
-    """A fresh simulated seL4 kernel (x86_64) with its root CNode, untyped memory and host vka;
+    """A fresh simulated seL4 kernel (of the built arch) with its root CNode, untyped memory and host vka;
     closed after the test, after the "nothing lost" check when that is on."""
     from .kernel import Kernel
     from .ledger import assert_same, host_ledger, kernel_ledger
@@ -100,7 +100,7 @@ def sel4_kernel(request: pytest.FixtureRequest, sel4_kernel_options: dict[str, A
 
 @pytest.fixture
 def sel4_vspace(sel4_kernel: Kernel) -> Iterator[VSpace]:
-    """A new address space of ``sel4_kernel``: a PML4 with an ASID, managed by a sel4utils vspace
+    """A new address space of ``sel4_kernel``: a vspace root with an ASID, managed by a sel4utils vspace
     (``sel4utils_get_vspace``). Torn down after the test unless the test did it."""
     vspace = sel4_kernel.new_vspace("test")
     yield vspace

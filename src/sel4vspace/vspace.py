@@ -27,7 +27,7 @@ from .errors import StaleObjectError, VSpaceError
 from .lowlevel import _check, _guard, host, sim
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
-from .lowlevel.objects import CACHE_DISABLED, USER_TOP
+from .lowlevel.objects import CACHE_DISABLED, PAGE_BITS, USER_TOP
 from .rights import CapRights, rights_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,9 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._world import World
     from .kernel import Kernel
 
-__all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP"]
+__all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP", "PAGE_BITS"]
 
-PAGE_BITS = 12
 _OK = host.OK
 _NOT_RUN = host.NOT_RUN
 # The vspace.h wrappers without their operation guard: VSpace's methods are operations already.
@@ -236,7 +235,7 @@ def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
 def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
            root: int) -> VSpace:
     """The VSpace object of a vspace ``world`` has just made (``host_vspace``, filed by ``key``,
-    with its ``vspace_t *`` and the PML4's cap ``root``): what :meth:`Kernel.new_vspace
+    with its ``vspace_t *`` and the vspace root's cap ``root``): what :meth:`Kernel.new_vspace
     <sel4vspace.Kernel.new_vspace>` returns. No C call here: it runs right after the C made the
     vspace, where an exception (KeyboardInterrupt) as a call returns would leave it without its
     object."""
@@ -263,7 +262,7 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
 
 class VSpace:
     """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils vspace allocator
-    (``sel4utils_get_vspace``): a PML4 with an ASID, the allocator's reservations and its record of
+    (``sel4utils_get_vspace``): a vspace root with an ASID, the allocator's reservations and its record of
     every page it mapped.
 
     Create with :meth:`Kernel.new_vspace <sel4vspace.Kernel.new_vspace>`. A context manager:
@@ -275,7 +274,7 @@ class VSpace:
     name: str | None
     """The label given to :meth:`Kernel.new_vspace`, if any."""
     root: int
-    """The cap of the root paging structure (the PML4)."""
+    """The cap of the root paging structure (the vspace root)."""
     _world: World
     """The owner of the kernel's state: frames, vspaces, the lock."""
     _host: Any

@@ -59,7 +59,7 @@ def test_refusals_carry_the_checks_verdict(world):
     caps = kernel.alloc_frames(2)
     large = kernel.alloc_frame(21)
     status = lib.sel4vspace_host_call_map(vs._host, caps + [large], ffi.NULL, 3, BASE, 12, 0, 0, res, out)
-    assert (status, out.check, out.index) == (lib.SEL4VSPACE_CALL_REFUSED, lib.SEL4VSPACE_FRAME_WRONG_SIZE, 2)
+    assert (status, out.check, out.index) == (lib.SEL4VSPACE_CALL_REFUSED, lib.SEL4SIM_FRAME_CAP_WRONG_SIZE, 2)
     assert vs.mappings() == []
     assert lib.sel4vspace_host_call_map(vs._host, caps, ffi.NULL, 2, BASE, 12, 0, 0, res, out) == 0
     status = lib.sel4vspace_host_call_unmap(vs._host, BASE + PAGE, 2, 12, lib.sel4vspace_vspace_preserve, out)

@@ -10,7 +10,6 @@
 #include <vka/vka.h>
 #include <vspace/vspace.h>
 #include <sel4vspace_host/host.h>
-#include <sel4vspace_host/calls.h>
 
 /* ---- cslots: the boot info's empty region of the root CNode ---- */
 
@@ -86,7 +85,6 @@ typedef struct host_vka_ctx {
 struct host_world {
     sel4sim_kernel_t *kernel;
     host_cspace_t cspace;
-    size_t cslot_failures;         /* cslot requests refused because the region was used up */
     size_t device_requests;        /* objects asked for with can_use_dev (served from RAM all the same) */
     host_untyped_t untyped;
     host_vka_ctx_t vka_ctx;
@@ -108,20 +106,3 @@ void host_vka_destroy(host_world_t *w);
 
 /* host_loader.c */
 void host_loader_init(host_world_t *w);
-
-/* calls.c: a result's status, written last */
-int host_call_ok(sel4vspace_call_result_t *out);
-int host_call_failed(sel4vspace_call_result_t *out, long result);
-
-/* host_world.c */
-/* Whether the sorted array a of n words holds x (binary search); sort n words in place. */
-bool host_sorted_contains(const seL4_Word *a, size_t n, seL4_Word x);
-void host_sort_words(seL4_Word *a, size_t n);
-/*
- * Unmap, through the allocator that recorded it, every mapping in any vspace of w of a frame whose
- * physical address is among paddrs (sorted): a cap among callers (sorted) with VSPACE_PRESERVE,
- * a copy the allocator made (its cookie is 0) with VSPACE_FREE; the allocator's own frames are
- * left. Returns 0, or -1 (host out of memory) having changed nothing.
- */
-int host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs, const seL4_CPtr *callers,
-                        size_t ncallers);

@@ -12,7 +12,7 @@
 
 #include <utils/util.h>
 #include <vspace/vspace.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
 
 #include "host_internal.h"
 

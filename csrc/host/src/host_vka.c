@@ -39,7 +39,9 @@
 #include <sel4/sel4.h>
 #include <utils/util.h>
 #include <vka/object.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
+#include <sel4vspace_common/log.h>
+#include <sel4vspace_host/arch.h>
 
 #include "host_internal.h"
 
@@ -104,15 +106,14 @@ static int cspace_free_slot(host_cspace_t *cs, seL4_CPtr slot)
     return 0;
 }
 
-/* Counted per thread, like the log state that reads it: a cslot refused in one thread's call never
- * explains another thread's failure. */
-static _Thread_local size_t cslot_failures_total;
-
+/* A refused cslot is noted as a cause in the calling thread's log state, so that it explains only
+ * that thread's failure, and only until the thread's next clear. */
 static int cspace_alloc_counted(host_world_t *w, seL4_CPtr *res)
 {
     int error = cspace_alloc_slot(&w->cspace, res);
-    w->cslot_failures += error != 0;
-    cslot_failures_total += error != 0;
+    if (error != 0) {
+        sel4vspace_log_note_cause(SEL4VSPACE_HOST_CAUSE_CSLOTS_RAN_OUT);
+    }
     return error;
 }
 
@@ -416,7 +417,7 @@ static int slab_alloc_frame(host_vka_ctx_t *ctx, const cspacepath_t *dest, seL4_
 static int slab_retype(host_world_t *w, host_block_t *b, const cspacepath_t *dest, seL4_Word *cookie)
 {
     host_untyped_t *u = &w->untyped;
-    int error = seL4_Untyped_Retype(b->cap, seL4_X86_4K, seL4_PageBits, dest->root, dest->dest, dest->destDepth,
+    int error = seL4_Untyped_Retype(b->cap, sel4vspace_arch()->frame_sizes[0].object.type, seL4_PageBits, dest->root, dest->dest, dest->destDepth,
                                     dest->offset, 1);
     if (error != seL4_NoError) {
         ZF_LOGE("Retyping a frame from the slab at 0x%lx failed, error %d", (unsigned long) b->paddr, error);
@@ -494,7 +495,7 @@ static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest,
     if (dest == NULL || res == NULL || object_order(type, size_bits, &order) != 0) {
         return seL4_InvalidArgument;
     }
-    if (type == seL4_X86_4K && w->untyped.slab_bits > seL4_PageBits) {
+    if (type == sel4vspace_arch()->frame_sizes[0].object.type && w->untyped.slab_bits > seL4_PageBits) {
         int from_slab = slab_alloc_frame(data, dest, res);
         if (from_slab != 1) {
             return from_slab;
@@ -747,12 +748,7 @@ size_t sel4vspace_host_world_device_requests(host_world_t *w)
     return w == NULL ? 0 : w->device_requests;
 }
 
-size_t sel4vspace_host_world_cslot_failures(host_world_t *w)
+int sel4vspace_log_cslots_ran_out(void)
 {
-    return w == NULL ? 0 : w->cslot_failures;
-}
-
-size_t sel4vspace_host_cslot_failures(void)
-{
-    return cslot_failures_total;
+    return (sel4vspace_log_causes() & SEL4VSPACE_HOST_CAUSE_CSLOTS_RAN_OUT) != 0;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Host worlds and the life cycle of the vspaces in them, as a seL4 process
- * loader runs it: allocate a PML4, give it an ASID, hand it to sel4utils with
+ * loader runs it: allocate a vspace root, give it an ASID, hand it to sel4utils with
  * a loader for bookkeeping; at the end tear the vspace down and free what it
- * reported allocating (sel4utils leaves that to the owner), then the PML4.
+ * reported allocating (sel4utils leaves that to the owner), then the root.
  */
 
 #include <stdlib.h>
@@ -13,7 +13,8 @@
 #include <vka/capops.h>
 #include <vka/object.h>
 #include <sel4utils/vspace.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
+#include <sel4vspace_host/arch.h>
 
 #include "host_internal.h"
 
@@ -249,13 +250,13 @@ host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w)
     v->world = w;
     host_vka_make(w, &v->vka_ctx, &v->vka);
     if (vka_alloc_vspace_root(&w->vka, &v->root) != 0) {
-        ZF_LOGE("Failed to allocate a PML4");
+        ZF_LOGE("Failed to allocate a vspace root");
         host_free(HOST_CAT, v, sizeof(*v));
         return NULL;
     }
-    int error = seL4_X86_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->root.cptr);
+    int error = sel4vspace_arch_asid_pool_assign(seL4_CapInitThreadASIDPool, v->root.cptr);
     if (error != seL4_NoError) {
-        ZF_LOGE("Failed to assign an ASID to the new PML4, error %d", error);
+        ZF_LOGE("Failed to assign an ASID to the new vspace root, error %d", error);
         vka_free_object(&w->vka, &v->root);
         host_free(HOST_CAT, v, sizeof(*v));
         return NULL;
@@ -313,7 +314,7 @@ void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames)
     for (size_t i = v->num_paging; i > 0; i--) {
         vka_free_object(&w->vka, &v->paging[i - 1]);
     }
-    /* deleting the last cap to the PML4 also releases its ASID */
+    /* deleting the last cap to the vspace root also releases its ASID */
     vka_free_object(&w->vka, &v->root);
     if (v->record_failed) {
         ZF_LOGW("Some paging structures of this vspace could not be recorded and were not freed");
@@ -332,7 +333,7 @@ void sel4vspace_host_vspace_destroy(host_vspace_t *v, vka_t *free_frames)
     host_free(HOST_CAT, v, sizeof(*v));
 }
 
-/* ---- the Python layer's operations on a world, each in one call (calls.h) ---------------------- */
+/* ---- a world's operations that must be all or nothing -------------------------------------------- */
 
 static int compare_words(const void *a, const void *b)
 {
@@ -340,14 +341,14 @@ static int compare_words(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void host_sort_words(seL4_Word *a, size_t n)
+void sel4vspace_host_sort_words(seL4_Word *a, size_t n)
 {
     if (n > 1) {
         qsort(a, n, sizeof(*a), compare_words);
     }
 }
 
-bool host_sorted_contains(const seL4_Word *a, size_t n, seL4_Word x)
+bool sel4vspace_host_sorted_contains(const seL4_Word *a, size_t n, seL4_Word x)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -389,7 +390,7 @@ static sel4sim_mapping_t *mapping_room(host_world_t *w, size_t *capacity)
 static bool unmap_recorded(host_vspace_t *v, const sel4sim_mapping_t *m, const seL4_CPtr *callers, size_t ncallers)
 {
     void *page = (void *) m->vaddr;
-    if (host_sorted_contains(callers, ncallers, m->frame_cap)) {
+    if (sel4vspace_host_sorted_contains(callers, ncallers, m->frame_cap)) {
         vspace_unmap_pages(&v->vspace, page, 1, m->size_bits, VSPACE_PRESERVE);
         return true;
     }
@@ -407,14 +408,14 @@ static void release_in(host_world_t *w, sel4sim_mapping_t *room, size_t capacity
         size_t n = sel4sim_vspace_mappings(w->kernel, v->root.cptr, room, capacity);
         n = n < capacity ? n : capacity;
         for (size_t i = 0; i < n; i++) {
-            if (host_sorted_contains(paddrs, npaddrs, room[i].paddr)) {
+            if (sel4vspace_host_sorted_contains(paddrs, npaddrs, room[i].paddr)) {
                 unmap_recorded(v, &room[i], callers, ncallers);
             }
         }
     }
 }
 
-int host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs, const seL4_CPtr *callers,
+int sel4vspace_host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs, const seL4_CPtr *callers,
                         size_t ncallers)
 {
     if (npaddrs == 0) {
@@ -430,50 +431,11 @@ int host_release_paddrs(host_world_t *w, const seL4_Word *paddrs, size_t npaddrs
     return 0;
 }
 
-int sel4vspace_host_call_world_new(unsigned untyped_size_bits, unsigned cnode_size_bits,
-                                   sel4vspace_call_result_t *out)
-{
-    out->world = sel4vspace_host_world_new(untyped_size_bits, cnode_size_bits);
-    return out->world != NULL ? host_call_ok(out) : host_call_failed(out, seL4_NotEnoughMemory);
-}
-
-int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_call_result_t *out)
+void sel4vspace_host_world_close(host_world_t *w)
 {
     if (w != NULL) {
         destroy_world(w, VSPACE_PRESERVE);
     }
-    return host_call_ok(out);
-}
-
-int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_call_result_t *out)
-{
-    host_vspace_t *v = sel4vspace_host_vspace_new(w);
-    if (v == NULL) {
-        return host_call_failed(out, seL4_NotEnoughMemory);
-    }
-    out->vspace = v;
-    out->c_vspace = &v->vspace;
-    out->cap = v->root.cptr;
-    return host_call_ok(out);
-}
-
-int sel4vspace_host_call_alloc_frames(host_world_t *w, seL4_Word size_bits, size_t n, vka_object_t *objects,
-                                      sel4vspace_call_result_t *out)
-{
-    size_t failed = 0;
-    if (sel4vspace_host_alloc_frames(w, size_bits, n, objects, &failed) != 0) {
-        out->index = failed;
-        return host_call_failed(out, seL4_NotEnoughMemory);
-    }
-    return host_call_ok(out);
-}
-
-int sel4vspace_host_call_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_Word rights, sel4vspace_call_result_t *out)
-{
-    seL4_CapRights_t mask;
-    mask.words[0] = rights;
-    out->cap = sel4vspace_host_copy_cap(w, cap, mask);
-    return out->cap != seL4_CapNull ? host_call_ok(out) : host_call_failed(out, seL4_NotEnoughMemory);
 }
 
 /* Unmap cap's mapping (if any) through the vspace of w whose allocator recorded it. */
@@ -492,18 +454,18 @@ static void unmap_callers_cap(host_world_t *w, seL4_CPtr cap)
     }
 }
 
-int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, size_t nfamily, vka_object_t *object,
-                                      int shared, sel4vspace_call_result_t *out)
+int sel4vspace_host_delete_frame(host_world_t *w, const seL4_CPtr *family, size_t nfamily, vka_object_t *object,
+                                 int shared)
 {
     if (w == NULL || family == NULL || nfamily == 0 || (object == NULL && nfamily != 1)) {
         ZF_LOGE("a world and a cap (an original with its copies, or one copy) are required");
-        return host_call_failed(out, seL4_InvalidArgument);
+        return seL4_InvalidArgument;
     }
     sel4sim_kernel_select(w->kernel);
     sel4sim_cap_info_t info;
     if (sel4sim_cap_info(w->kernel, family[0], &info) != 0) {
         ZF_LOGE("Cap %lu is empty", (unsigned long) family[0]);
-        return host_call_failed(out, seL4_InvalidCapability);
+        return seL4_InvalidCapability;
     }
     /* all the memory it needs first, so that running out changes nothing */
     size_t capacity = 0;
@@ -511,17 +473,17 @@ int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, 
     if (object != NULL && shared) {
         room = mapping_room(w, &capacity);
         if (room == NULL && capacity > 0) {
-            return host_call_failed(out, seL4_NotEnoughMemory);
+            return seL4_NotEnoughMemory;
         }
     }
     seL4_CPtr *sorted = host_alloc(HOST_CAT, nfamily * sizeof(*sorted));
     if (sorted == NULL) {
         ZF_LOGE("Out of host memory for %zu caps", nfamily);
         host_free(HOST_CAT, room, capacity * sizeof(*room));
-        return host_call_failed(out, seL4_NotEnoughMemory);
+        return seL4_NotEnoughMemory;
     }
     memcpy(sorted, family, nfamily * sizeof(*sorted));
-    host_sort_words(sorted, nfamily);
+    sel4vspace_host_sort_words(sorted, nfamily);
 
     for (size_t i = 0; i < nfamily; i++) {
         unmap_callers_cap(w, family[i]);
@@ -535,28 +497,28 @@ int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, 
 
     if (object == NULL) {
         int error = sel4vspace_host_delete_cap(w, family[0]);
-        return error == seL4_NoError ? host_call_ok(out) : host_call_failed(out, error);
+        return error;
     }
     cspacepath_t path;
     vka_cspace_make_path(&w->vka, family[0], &path);
     int error = vka_cnode_revoke(&path);
     if (error != seL4_NoError) {
         ZF_LOGE("Failed to revoke cap %lu, error %d", (unsigned long) family[0], error);
-        return host_call_failed(out, error);
+        return error;
     }
     for (size_t i = 1; i < nfamily; i++) {
         vka_cspace_free(&w->vka, family[i]);   /* revoked with the original: only the slot is left */
     }
     vka_free_object(&w->vka, object);
-    return host_call_ok(out);
+    return seL4_NoError;
 }
 
-int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers,
-                                   const seL4_Word *shared, size_t nshared, sel4vspace_call_result_t *out)
+int sel4vspace_host_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers, const seL4_Word *shared,
+                              size_t nshared)
 {
     if (v == NULL) {
         ZF_LOGE("a vspace is required");
-        return host_call_failed(out, seL4_InvalidArgument);
+        return seL4_InvalidArgument;
     }
     host_world_t *w = v->world;
     sel4sim_kernel_select(w->kernel);
@@ -564,27 +526,27 @@ int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, s
     size_t capacity;
     sel4sim_mapping_t *room = mapping_room(w, &capacity);
     if (room == NULL && capacity > 0) {
-        return host_call_failed(out, seL4_NotEnoughMemory);
+        return seL4_NotEnoughMemory;
     }
     seL4_Word *own = capacity > 0 ? host_alloc(HOST_CAT, capacity * sizeof(*own)) : NULL;
     if (own == NULL && capacity > 0) {
         ZF_LOGE("Out of host memory for the addresses of %zu pages", capacity);
         host_free(HOST_CAT, room, capacity * sizeof(*room));
-        return host_call_failed(out, seL4_NotEnoughMemory);
+        return seL4_NotEnoughMemory;
     }
 
     size_t n = sel4sim_vspace_mappings(w->kernel, v->root.cptr, room, capacity), nown = 0;
     n = n < capacity ? n : capacity;
     for (size_t i = 0; i < n; i++) {
         if (!unmap_recorded(v, &room[i], callers, ncallers)
-            && host_sorted_contains(shared, nshared, room[i].paddr)) {
+            && sel4vspace_host_sorted_contains(shared, nshared, room[i].paddr)) {
             own[nown++] = room[i].paddr;   /* freed by the tear down: its copies elsewhere go first */
         }
     }
-    host_sort_words(own, nown);
+    sel4vspace_host_sort_words(own, nown);
     release_in(w, room, capacity, own, nown, callers, ncallers);
     host_free(HOST_CAT, own, capacity * sizeof(*own));
     host_free(HOST_CAT, room, capacity * sizeof(*room));
     sel4vspace_host_vspace_destroy(v, VSPACE_FREE);
-    return host_call_ok(out);
+    return seL4_NoError;
 }

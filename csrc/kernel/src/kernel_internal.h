@@ -15,7 +15,7 @@
 
 #include <sel4sim/kernel.h>
 #include <sel4sim/syscalls.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
 #include <utils/zf_log.h>
 
 /* Why an invocation failed, as a debug kernel's userError would say it. Debug level: callers such
@@ -123,7 +123,13 @@ typedef struct sim_lookup_fault {
     seL4_Word guard_found;
 } sim_lookup_fault_t;
 
+#if defined(CONFIG_ARCH_AARCH64)
+#include "arch/aarch64/arch_state.h"
+#elif defined(CONFIG_ARCH_RISCV64)
+#include "arch/riscv64/arch_state.h"
+#else
 #include "arch/x86_64/arch_state.h"
+#endif
 
 struct sel4sim_kernel {
     seL4_IPCBuffer ipc;

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""1:1 checked functions over the host world's calls (``csrc/host``: ``calls.h``, ``host.h``,
-``checks.h``): one Python function per C function the package uses.
+"""1:1 checked functions over the host world's calls (``csrc/host``'s ``host.h``, ``csrc/binding``'s
+``calls.h`` and ``checks.h``): one Python function per C function the package uses.
 
 A batch call (``sel4vspace_host_call_*``) makes one Python operation one C call: checks, then
 the ``vspace_*`` call or the host world's loop over several. Each reports in a
@@ -30,7 +30,7 @@ __all__ = [
     "vspace_new", "vspace_root", "tear_down",
     "require_free_slots", "frame_objects", "object_caps", "alloc_frames", "copy_cap", "delete_frame",
     "reserve", "reserve_aligned", "free_reservation", "map", "map_pages", "new_pages", "new_pages_at", "share",
-    "unmap", "unmap_mixed", "check_frames", "check_mapped", "range_entries",
+    "unmap", "unmap_mixed", "check_mapped", "range_entries",
     "reservation_bounds", "reservation_rights", "reservation_t",
 ]
 
@@ -56,12 +56,16 @@ assert ffi.offsetof("sel4vspace_call_result_t", "status") == 0
 # Buffers C fills completely before Python reads them need no zeroing first.
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
 
+# The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
+_FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
 _FRAME_CHECK_MESSAGES = {
-    1: "is an empty slot (deleted, or never allocated)",
-    2: "is not a frame cap",
-    3: "is a frame of another size",
-    4: "is already mapped",
+    _FRAME_CAP_EMPTY: "is an empty slot (deleted, or never allocated)",
+    int(lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME): "is not a frame cap",
+    int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
+    int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
 }
+_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
+_RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
 
 
 def result() -> Any:
@@ -135,7 +139,7 @@ def world_loader_bytes(world: Any) -> int:
 
 def vspace_new(world: Any, out: Any) -> None:
     """``sel4vspace_host_call_vspace_new``: OK with ``out.vspace`` (the ``host_vspace_t *``),
-    ``out.c_vspace`` (its ``vspace_t *``) and ``out.cap`` (the PML4's cap); else
+    ``out.c_vspace`` (its ``vspace_t *``) and ``out.cap`` (the vspace root's cap); else
     CSpaceFullError / VSpaceError."""
     clear_c_error()
     lib.sel4vspace_host_call_vspace_new(world, out)
@@ -144,7 +148,7 @@ def vspace_new(world: Any, out: Any) -> None:
 
 
 def vspace_root(host_vspace: Any) -> int:
-    """``sel4vspace_host_vspace_root``: the cap of the vspace's PML4."""
+    """``sel4vspace_host_vspace_root``: the cap of the vspace's root paging structure."""
     return int(lib.sel4vspace_host_vspace_root(host_vspace))
 
 
@@ -252,21 +256,21 @@ def free_reservation(host_vspace: Any, res: Any, probe: Any, out: Any) -> None:
 
 def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
     message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-    if reason == 1:
+    if reason == _FRAME_CAP_EMPTY:
         raise StaleObjectError(message)
     raise ValueError(message)
 
 
 def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
     page = vaddr + (index << size_bits)
-    what = "is not mapped" if reason == 1 else "is mapped with another page size"
+    what = "is not mapped" if reason == _RANGE_HOLE else "is mapped with another page size"
     raise VSpaceError(function, None, f"page {page:#x} {what}")
 
 
 def map(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, vaddr: int, size_bits: int, rights: int,
         deferred: int, res: Any, out: Any, function: str) -> None:
-    """``sel4vspace_host_call_map``: check the ``count`` frame caps (unmapped frames of
-    ``2**size_bits`` bytes), then ``vspace_map_pages_at_vaddr`` (deferred:
+    """``sel4vspace_host_call_map``: check the ``count`` frame caps (``sel4sim_check_frame_caps``:
+    unmapped frames of ``2**size_bits`` bytes), then ``vspace_map_pages_at_vaddr`` (deferred:
     ``vspace_deferred_rights_map_pages_at_vaddr`` with the rights word ``rights``) at ``vaddr`` in
     ``res``; all or nothing. StaleObjectError / ValueError naming the cap the check refused;
     CSpaceFullError / VSpaceError (``function``) when the allocator refuses."""
@@ -345,21 +349,12 @@ def unmap_mixed(host_vspace: Any, vaddr: int, n: int, size_bits: int, kinds: byt
         raise failure("vspace_unmap_pages")
 
 
-def check_frames(kernel: Any, c_caps: Any, count: int, size_bits: int) -> None:
-    """``sel4vspace_host_check_frames``: StaleObjectError / ValueError naming the first of the
-    ``count`` caps that is not an unmapped frame cap of ``2**size_bits`` bytes."""
-    bad = ffi.new("size_t *")
-    reason = lib.sel4vspace_host_check_frames(kernel, c_caps, count, size_bits, bad)
-    if reason != 0:
-        _refuse_frames(c_caps, reason, int(bad[0]))
-
-
 def check_mapped(kernel: Any, root: int, vaddr: int, n: int, size_bits: int, function: str) -> None:
     """``sel4vspace_host_check_mapped``: VSpaceError (``function``) naming the first of the ``n``
     pages from ``vaddr`` that is not mapped with ``2**size_bits`` bytes in the vspace of ``root``."""
     bad = ffi.new("size_t *")
     reason = lib.sel4vspace_host_check_mapped(kernel, root, vaddr, n, size_bits, bad)
-    if reason != 0:
+    if reason != _RANGE_MAPPED:
         _refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
 
 

@@ -3,7 +3,7 @@
 ``sel4sim/kernel.h``: ``sel4sim_*``) and the libsel4 values the Python layer makes.
 
 ``kernel`` is a ``sel4sim_kernel_t *`` (opaque: from :func:`sel4vspace.lowlevel.host.world_kernel`),
-``root`` the cap of a vspace's PML4. A mapping is read as six ints, ``(vaddr, size_bits, frame_cap,
+``root`` the cap of a vspace's root paging structure. A mapping is read as six ints, ``(vaddr, size_bits, frame_cap,
 paddr, rights word, VM attributes)`` (``sel4sim_mapping_t``), in one unpack rather than six cdata
 field reads. Nothing here takes a kernel's lock.
 """

@@ -105,7 +105,7 @@ class Runner:
         a kernel released by the collector in the middle of another kernel's work would switch
         the C side's current kernel under it."""
         if self.kernel is not None:
-            _api.close_kernel(self.kernel)
+            self.kernel.close()
 
     def __enter__(self) -> Self:
         return self
@@ -124,22 +124,22 @@ class Runner:
         scenario = self.scenario
         where = "[scenario]"
         try:
-            self.kernel = _api.new_kernel(scenario.untyped_bits)
-            self.initial_untyped_free = _api.untyped_free_bytes(self.kernel)
+            self.kernel = _api.Kernel(untyped_bits=scenario.untyped_bits)
+            self.initial_untyped_free = self.kernel.untyped_free_bytes
             self.emit(f"kernel: {size_text(1 << scenario.untyped_bits)} of untyped memory")
             for name in scenario.vspaces:
                 where = f"[scenario] vspace {name}"
-                self.vspaces[name] = _api.new_vspace(self.kernel, name)
+                self.vspaces[name] = self.kernel.new_vspace(name)
             self.emit(f"vspaces: {', '.join(scenario.vspaces)}")
             for frame in scenario.frames:
                 where = f"[[frame]] {frame.name}"
-                self._name_caps(frame.name, _api.alloc_frames(self.kernel, frame.count, frame.size_bits))
+                self._name_caps(frame.name, self.kernel.alloc_frames(frame.count, size_bits=frame.size_bits))
                 self.emit(f"frames: {frame.name}[0..{frame.count - 1}], {frame.count} x "
                           f"{size_text(1 << frame.size_bits)}")
             for copy in scenario.caps:
                 where = f"[[cap]] {copy.name}"
                 sources = self.resolve_caps(copy.of)
-                self._name_caps(copy.name, [_api.copy_cap(self.kernel, cap, copy.rights) for cap in sources])
+                self._name_caps(copy.name, [self.kernel.copy_cap(cap, rights=copy.rights) for cap in sources])
                 self.emit(f"caps: {copy.name} = copies of {', '.join(map(str, copy.of))}"
                           + (f" with rights {rights_text(copy.rights)}" if copy.rights is not None else ""))
         except Exception as error:  # noqa: BLE001 - the kernel refused a declaration: a failed step, whatever it raised
@@ -228,46 +228,46 @@ class Runner:
 
     def _op_reserve_range_at(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        res = _api.reserve_range_at(self.vspace(args["vspace"]), vaddr, args["size"], args["rights"],
-                                    args["cacheable"])
+        res = self.vspace(args["vspace"]).reserve_range_at(vaddr, args["size"], args["rights"],
+                                                           cacheable=args["cacheable"])
         return (f"{args['vspace']} {self._range_text(vaddr, args['size'])} rights {rights_text(args['rights'])}"
                 + self._define_reservation(args, args["vspace"], res))
 
     def _op_reserve_range_aligned(self, step: Step, args: dict[str, Any]) -> str:
-        res = _api.reserve_range_aligned(self.vspace(args["vspace"]), args["size"], args["size_bits"],
-                                         args["rights"], args["cacheable"])
+        res = self.vspace(args["vspace"]).reserve_range_aligned(args["size"], args["size_bits"], args["rights"],
+                                                                cacheable=args["cacheable"])
         return (f"{args['vspace']} {self._range_text(int(res.start), args['size'])} rights "
                 f"{rights_text(args['rights'])}" + self._define_reservation(args, args["vspace"], res))
 
     def _op_reserve_deferred_rights_range_at(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        res = _api.reserve_deferred_rights_range_at(self.vspace(args["vspace"]), vaddr, args["size"],
-                                                    args["cacheable"])
+        res = self.vspace(args["vspace"]).reserve_deferred_rights_range_at(vaddr, args["size"],
+                                                                           cacheable=args["cacheable"])
         return (f"{args['vspace']} {self._range_text(vaddr, args['size'])} rights deferred"
                 + self._define_reservation(args, args["vspace"], res))
 
     def _op_map_pages_at_vaddr(self, step: Step, args: dict[str, Any]) -> str:
         caps, vaddr = self.resolve_caps(args["caps"]), self.addr(args["vaddr"])
-        _api.map_pages_at_vaddr(self.vspace(args["vspace"]), caps, vaddr, self.reservation(args["reservation"]),
-                                args["size_bits"])
+        self.vspace(args["vspace"]).map_pages_at_vaddr(caps, vaddr, self.reservation(args["reservation"]),
+                                                       size_bits=args["size_bits"])
         return (f"{args['vspace']} {self._caps_text(caps)} at {self._range_text(vaddr, len(caps) << args['size_bits'])}"
                 f" in {args['reservation']}")
 
     def _op_deferred_rights_map_pages_at_vaddr(self, step: Step, args: dict[str, Any]) -> str:
         caps, vaddr = self.resolve_caps(args["caps"]), self.addr(args["vaddr"])
-        _api.deferred_rights_map_pages_at_vaddr(self.vspace(args["vspace"]), caps, vaddr, args["rights"],
-                                                self.reservation(args["reservation"]), args["size_bits"])
+        self.vspace(args["vspace"]).deferred_rights_map_pages_at_vaddr(
+            caps, vaddr, args["rights"], self.reservation(args["reservation"]), size_bits=args["size_bits"])
         return (f"{args['vspace']} {self._caps_text(caps)} at {self._range_text(vaddr, len(caps) << args['size_bits'])}"
                 f" rights {rights_text(args['rights'])} in {args['reservation']}")
 
     def _op_new_pages(self, step: Step, args: dict[str, Any]) -> str:
         vspace = self.vspace(args["vspace"])
-        vaddr = _api.new_pages(vspace, args["num_pages"], args["rights"], args["size_bits"])
+        vaddr = vspace.new_pages(args["num_pages"], args["rights"], size_bits=args["size_bits"])
         if args.get("name"):
             self.addresses[args["name"]] = vaddr
             # The vspace allocated these frames; name them after the step so maps can say whose they are.
             for i in range(args["num_pages"]):
-                cap = _api.get_cap(vspace, vaddr + (i << args["size_bits"]))
+                cap = vspace.get_cap(vaddr + (i << args["size_bits"]))
                 if cap:
                     self.cap_names[cap] = f"{args['name']}[{i}]"
         return (f"{args['vspace']} {self._range_text(vaddr, args['num_pages'] << args['size_bits'])} rights "
@@ -275,15 +275,15 @@ class Runner:
 
     def _op_new_pages_at_vaddr(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        _api.new_pages_at_vaddr(self.vspace(args["vspace"]), vaddr, args["num_pages"],
-                                self.reservation(args["reservation"]), args["size_bits"])
+        self.vspace(args["vspace"]).new_pages_at_vaddr(vaddr, args["num_pages"], self.reservation(args["reservation"]),
+                                                       size_bits=args["size_bits"])
         size = args["num_pages"] << args["size_bits"]
         return f"{args['vspace']} {self._range_text(vaddr, size)} in {args['reservation']}"
 
     def _op_map_pages(self, step: Step, args: dict[str, Any]) -> str:
         caps = self.resolve_caps(args["caps"])
-        vaddr = _api.map_pages(self.vspace(args["vspace"]), caps, args["rights"], args["size_bits"],
-                               args["cacheable"])
+        vaddr = self.vspace(args["vspace"]).map_pages(caps, args["rights"], size_bits=args["size_bits"],
+                                                      cacheable=args["cacheable"])
         if args.get("name"):
             self.addresses[args["name"]] = vaddr
         return (f"{args['vspace']} {self._caps_text(caps)} at {self._range_text(vaddr, len(caps) << args['size_bits'])}"
@@ -291,36 +291,38 @@ class Runner:
 
     def _op_unmap_pages(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        _api.unmap_pages(self.vspace(args["vspace"]), vaddr, args["num_pages"], args["size_bits"], args["free"])
+        vspace = self.vspace(args["vspace"])
+        vspace.unmap_pages(vaddr, args["num_pages"], size_bits=args["size_bits"], free=args["free"])
         return (f"{args['vspace']} {self._range_text(vaddr, args['num_pages'] << args['size_bits'])}"
                 + (" (frames freed)" if args["free"] else ""))
 
     def _op_free_reservation(self, step: Step, args: dict[str, Any]) -> str:
         vspace_name, reservation = self.reservations[args["reservation"]]
-        _api.free_reservation(self.vspace(vspace_name), reservation)
+        self.vspace(vspace_name).free_reservation(reservation)
         return f"{vspace_name} {args['reservation']}"
 
     def _op_free_reservation_by_vaddr(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        _api.free_reservation_by_vaddr(self.vspace(args["vspace"]), vaddr)
+        self.vspace(args["vspace"]).free_reservation_by_vaddr(vaddr)
         return f"{args['vspace']} the reservation at {vaddr:#x}"
 
     def _op_share_mem_at_vaddr(self, step: Step, args: dict[str, Any]) -> str:
         start, vaddr = self.addr(args["start"]), self.addr(args["vaddr"])
-        _api.share_mem_at_vaddr(self.vspace(args["vspace"]), self.vspace(args["to"]), start, args["num_pages"],
-                                args["size_bits"], vaddr, self.reservation(args["reservation"]))
+        reservation = self.reservation(args["reservation"])
+        self.vspace(args["vspace"]).share_mem_at_vaddr(self.vspace(args["to"]), start, args["num_pages"], vaddr,
+                                                       reservation, size_bits=args["size_bits"])
         size = args["num_pages"] << args["size_bits"]
         return (f"{args['vspace']} {self._range_text(start, size)} also at {args['to']} {vaddr:#x}"
                 f" in {args['reservation']}")
 
     def _op_get_cap(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        cap = _api.get_cap(self.vspace(args["vspace"]), vaddr)
+        cap = self.vspace(args["vspace"]).get_cap(vaddr)
         return f"{args['vspace']} {vaddr:#x}: " + (self._caps_text([cap]) if cap else "no cap")
 
     def _op_get_cookie(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
-        return f"{args['vspace']} {vaddr:#x}: cookie {_api.get_cookie(self.vspace(args['vspace']), vaddr):#x}"
+        return f"{args['vspace']} {vaddr:#x}: cookie {self.vspace(args['vspace']).get_cookie(vaddr):#x}"
 
     def _op_lookup(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
@@ -335,7 +337,7 @@ class Runner:
 
     def _op_write(self, step: Step, args: dict[str, Any]) -> str:
         vaddr, data = self.addr(args["vaddr"]), args["data"] or args["hex"]
-        _api.write(self.vspace(args["vspace"]), vaddr, data)
+        self.vspace(args["vspace"]).write(vaddr, data)
         return f"{args['vspace']} {vaddr:#x} <- {_bytes_text(data)}"
 
     def _op_read(self, step: Step, args: dict[str, Any]) -> str:
@@ -344,12 +346,12 @@ class Runner:
         return f"{args['vspace']} {vaddr:#x} -> {_bytes_text(data, total=args['size'])}"
 
     def _op_alloc_frames(self, step: Step, args: dict[str, Any]) -> str:
-        self._name_caps(args["name"], _api.alloc_frames(self.kernel, args["count"], args["size_bits"]))
+        self._name_caps(args["name"], self.kernel.alloc_frames(args["count"], size_bits=args["size_bits"]))
         return f"{args['name']}[0..{args['count'] - 1}], {args['count']} x {size_text(1 << args['size_bits'])}"
 
     def _op_copy_cap(self, step: Step, args: dict[str, Any]) -> str:
         sources = self.resolve_caps(args["of"])
-        self._name_caps(args["name"], [_api.copy_cap(self.kernel, cap, args["rights"]) for cap in sources])
+        self._name_caps(args["name"], [self.kernel.copy_cap(cap, rights=args["rights"]) for cap in sources])
         return (f"{args['name']} = copies of {self._caps_text(sources)}"
                 + (f" with rights {rights_text(args['rights'])}" if args["rights"] is not None else ""))
 
@@ -357,12 +359,12 @@ class Runner:
         caps = self.resolve_caps(args["cap"])
         text = self._caps_text(caps)
         for cap in caps:
-            _api.delete_cap(self.kernel, cap)
+            self.kernel.delete_cap(cap)
         return text
 
     def _op_tear_down(self, step: Step, args: dict[str, Any]) -> str:
         name: str = args["vspace"]
-        _api.tear_down(self.vspace(name))
+        self.vspace(name).tear_down()
         self.torn_down.add(name)
         return name
 
@@ -393,10 +395,10 @@ class Runner:
         expected = f"a {access} fault at {vaddr:#x}" + (f" ({reason})" if reason else "")
         try:
             if access == "read":
-                data = _api.read(vspace, vaddr, 1)
+                data = vspace.read(vaddr, 1)
                 outcome = f"the read returned {_bytes_text(data)}"
             else:
-                _api.write(vspace, vaddr, b"\0")
+                vspace.write(vaddr, b"\0")
                 outcome = "the write succeeded"
         except _api.VMFault as fault:
             if fault.access != access or (reason is not None and fault.reason != reason) or fault.vaddr != vaddr:
@@ -407,7 +409,7 @@ class Runner:
     def _op_expect_read(self, step: Step, args: dict[str, Any]) -> str:
         vaddr, data = self.addr(args["vaddr"]), args["data"] or args["hex"]
         try:
-            got = _api.read(self.vspace(args["vspace"]), vaddr, len(data))
+            got = self.vspace(args["vspace"]).read(vaddr, len(data))
         except _api.VMFault as fault:
             raise _Expectation(f"{_bytes_text(data)} at {vaddr:#x}", f"the read faulted: {fault}") from None
         if got != data:
@@ -486,7 +488,7 @@ class Runner:
 
     def _op_expect_untyped_free(self, step: Step, args: dict[str, Any]) -> str:
         want = self.initial_untyped_free if args["bytes"] == "initial" else args["bytes"]
-        have = _api.untyped_free_bytes(self.kernel)
+        have = self.kernel.untyped_free_bytes
         what = "all untyped memory free again" if args["bytes"] == "initial" else f"{want} bytes of untyped free"
         if have != want:
             missing = want - have
@@ -499,7 +501,7 @@ class Runner:
     def snapshot(self, title: str = "") -> Snapshot:
         """Every vspace as it is now, with the scenario's names on reservations and frames."""
         names = {(vspace, int(res.start)): name for name, (vspace, res) in self.reservations.items()
-                 if _api.reservation_live(res)}
+                 if not res.freed}
         views = []
         for name in self.scenario.vspaces:
             if name in self.torn_down:
@@ -507,8 +509,8 @@ class Runner:
                 continue
             vspace = self.vspaces[name]
             reservations = tuple(_api.reservation_view(res, names.get((name, int(res.start))))
-                                 for res in _api.reservations(vspace))
-            mappings = tuple(_api.mapping_view(m, self.cap_names.get(int(m.cap))) for m in _api.mappings(vspace))
+                                 for res in vspace.reservations())
+            mappings = tuple(_api.mapping_view(m, self.cap_names.get(int(m.cap))) for m in vspace.mappings())
             views.append(VSpaceView(name, reservations, mappings))
         return Snapshot(tuple(views), title)
 

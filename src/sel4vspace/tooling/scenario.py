@@ -319,7 +319,7 @@ def parse_addr(value: Any) -> AddrExpr:
 
 
 # What the API refuses, the checker refuses first: no range goes past the user part of the
-# address space (128 TiB on x86_64: seL4_UserTop is just below), no frame is of another size
+# address space (the low 128 TiB, 4-level paging's: seL4_UserTop is just below), no frame is of another size
 # than these, and a count or a size is at least 1.
 _USER_SPACE = 1 << 47
 FRAME_SIZE_BITS = (12, 21, 30)

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Kernel configuration: the simulated kernel is a 64-bit x86 (x86_64) seL4 without hypervisor. */
+/*
+ * Kernel configuration, as a CMake build of seL4 would generate it, for the architecture the build
+ * selects: -DSEL4VSPACE_SEL4_ARCH_AARCH64 or -DSEL4VSPACE_SEL4_ARCH_RISCV64 (build_ffi.py sets one
+ * from SEL4VSPACE_ARCH); x86_64 without either. Every configuration is without hypervisor support.
+ */
 #pragma once
 
-#define CONFIG_WORD_SIZE 64
-#define CONFIG_ARCH_X86 1
-#define CONFIG_ARCH_X86_64 1
-#define CONFIG_X86_64 1
-#define CONFIG_HUGE_PAGE 1
+#if defined(SEL4VSPACE_SEL4_ARCH_AARCH64)
+#include <sel4/arch_config/aarch64.h>
+#elif defined(SEL4VSPACE_SEL4_ARCH_RISCV64)
+#include <sel4/arch_config/riscv64.h>
+#else
+#include <sel4/arch_config/x86_64.h>
+#endif
+
+/* Common to every architecture. */
 #define CONFIG_MAX_NUM_NODES 1
 #define CONFIG_RETYPE_FAN_OUT_LIMIT 256
 #define CONFIG_ROOT_CNODE_SIZE_BITS 16

@@ -7,7 +7,7 @@
 #include <sel4/sel4.h>
 #include <sel4/sel4_arch/mapping.h>
 #include <sel4utils/arch/mapping.h>
-#include <sel4utils/sel4_arch/vspace.h>
+#include <sel4utils/arch/vspace.h>
 
 #include <vka/vka.h>
 #include <vka/object.h>

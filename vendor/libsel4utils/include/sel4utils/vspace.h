@@ -19,7 +19,7 @@
 #include <vspace/vspace.h>
 #include <vka/vka.h>
 #include <sel4utils/util.h>
-#include <sel4utils/sel4_arch/vspace.h>
+#include <sel4utils/arch/vspace.h>
 
 #define VSPACE_LEVEL_SIZE BIT(VSPACE_LEVEL_BITS)
 

@@ -17,6 +17,8 @@
 
 #include "../../kernel_internal.h"
 
+#ifdef CONFIG_ARCH_X86_64
+
 #define ENTRIES_PER_TABLE (1u << 9)
 #define ENTRY_ATTR_MASK 0x7ul
 #define ENTRY_RIGHTS_SHIFT 3
@@ -910,3 +912,5 @@ seL4_Error sel4sim_sys_x86_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr servi
     vspace_slot->cap.mapped = 1;
     return seL4_NoError;
 }
+
+#endif /* CONFIG_ARCH_X86_64 */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* x86 / x86_64 invocations: each is a system call into the selected kernel. */
+/* x86 / x86_64 invocations: each is a system call into the selected kernel. Built for x86 only. */
 
 #include <sel4/sel4.h>
+
+#ifdef CONFIG_ARCH_X86
+
 #include <sel4sim/kernel.h>
 #include <sel4sim/syscalls.h>
 
@@ -71,3 +74,5 @@ seL4_Error seL4_X86_PDPT_Unmap(seL4_X86_PDPT _service)
 {
     return sel4sim_sys_x86_paging_unmap(sel4sim_kernel_current(), seL4_X86_PDPTObject, _service);
 }
+
+#endif /* CONFIG_ARCH_X86 */

@@ -1,5 +1,0 @@
-/* SPDX-License-Identifier: BSD-2-Clause */
-#include <sel4vspace_host/constants.h>
-
-vka_t *const sel4vspace_vspace_free = VSPACE_FREE;
-vka_t *const sel4vspace_vspace_preserve = VSPACE_PRESERVE;

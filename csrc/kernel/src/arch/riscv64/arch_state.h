@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* riscv64 kernel state: the ASID table (2^seL4_NumASIDPoolsBits pools of 2^seL4_ASIDPoolIndexBits). */
+#pragma once
+
+/* True if a frame cap holds a mapping: frame caps record their mapping's ASID (inline: the batch
+ * frame checks ask it of every cap). */
+static inline bool arch_frame_cap_is_mapped(const sim_cap_t *cap)
+{
+    return cap->asid != 0;
+}
+
+typedef struct sim_arch_state {
+    sim_object_t *asid_table[1u << seL4_NumASIDPoolsBits];
+} sim_arch_state_t;

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The virtual-memory core that AArch64 and RISC-V share in current seL4: every level is a table of
+ * 2^seL4_PageTableIndexBits entries of one page-table type (AArch64 adds a VSpace type for the
+ * root), and a mapping goes where the walk from the root stops, the first entry that is not a
+ * table. A failed frame map reports how many address bits that entry still spans, which names the
+ * level whose table is missing; a page table maps at whatever level the walk reaches.
+ *
+ * Included once, by the architecture's vspace.c, which defines before it:
+ *   PT_LEVELS            levels, the root included (4 on AArch64, 3 for Sv39)
+ *   SIM_USER_LAST        the highest virtual address user mappings may cover
+ *   PT_ATTR_MASK         the bits of the attribute word a frame mapping keeps
+ * and after it the object types, the rights of a new cap, and the invocations, which differ.
+ *
+ * Entries are as x86_64's: the object pointer, VM rights in bits 3-4 (frames only, never 0 for a
+ * frame), attributes in bits 0-2, 0 when empty. Each table keeps a count of its present entries
+ * and, for frame entries, the root-CNode slot of the cap that made the mapping (a hint).
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "../kernel_internal.h"
+
+#define ENTRIES_PER_TABLE (1u << seL4_PageTableIndexBits)
+#define ENTRY_ATTR_MASK 0x7ul
+#define ENTRY_RIGHTS_SHIFT 3
+#define ENTRY_PTR_MASK (~(uintptr_t)(SIM_OBJECT_ALIGN - 1))
+/* The bits of vaddr below a root entry. */
+#define ROOT_SHIFT (seL4_PageBits + seL4_PageTableIndexBits * (PT_LEVELS - 1))
+#define ASID_LOW_BITS seL4_ASIDPoolIndexBits
+#define NUM_ASID_POOLS (1u << seL4_NumASIDPoolsBits)
+
+_Static_assert(SIM_OBJECT_ALIGN >= 32, "entries need five low bits for rights and attributes");
+_Static_assert(ASID_LOW_BITS + seL4_NumASIDPoolsBits <= 16, "an ASID must fit the cap's 16 bits");
+
+typedef struct sim_table {
+    sim_object_t hdr;
+    uint32_t present;   /* entries that are not 0: walks skip a table with none */
+    uint16_t root_asid; /* the ASID this table is the root of, 0 when it is none's */
+    uint16_t pad;
+    uint64_t e[ENTRIES_PER_TABLE];
+    /* Frame entries: root-CNode slot + 1 of the cap that mapped the frame, 0 when not known. */
+    uint32_t cap_slot[ENTRIES_PER_TABLE];
+} sim_table_t;
+
+typedef struct sim_asid_pool {
+    sim_object_t hdr;
+    sim_object_t *vspace[1u << ASID_LOW_BITS];
+} sim_asid_pool_t;
+
+/* --- entries --- */
+
+static inline uint64_t make_entry(sim_object_t *obj, unsigned vm_rights, seL4_Word attrs)
+{
+    return (uint64_t)(uintptr_t)obj | ((uint64_t)vm_rights << ENTRY_RIGHTS_SHIFT) | (attrs & ENTRY_ATTR_MASK);
+}
+
+static inline bool entry_is_frame(uint64_t e)
+{
+    return ((e >> ENTRY_RIGHTS_SHIFT) & 3) != 0;
+}
+
+static inline bool entry_is_table(uint64_t e)
+{
+    return e != 0 && !entry_is_frame(e);
+}
+
+static inline sim_object_t *entry_obj(uint64_t e)
+{
+    return (sim_object_t *)(uintptr_t)(e & ENTRY_PTR_MASK);
+}
+
+static inline unsigned entry_rights(uint64_t e)
+{
+    return (unsigned)((e >> ENTRY_RIGHTS_SHIFT) & 3);
+}
+
+static inline unsigned entry_attrs(uint64_t e)
+{
+    return (unsigned)(e & ENTRY_ATTR_MASK);
+}
+
+static inline unsigned index_at(seL4_Word vaddr, unsigned shift)
+{
+    return (unsigned)((vaddr >> shift) & (ENTRIES_PER_TABLE - 1));
+}
+
+static inline sim_table_t *as_table(sim_object_t *obj)
+{
+    return (sim_table_t *)obj;
+}
+
+static inline sim_table_t *table_of(uint64_t *entry, unsigned index)
+{
+    return (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
+}
+
+/* Every change of an entry goes through here, so the count and the cap-slot hint follow it. */
+static void entry_store(uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+{
+    sim_table_t *table = table_of(entry, index);
+    table->present = table->present + (value != 0) - (*entry != 0);
+    *entry = value;
+    table->cap_slot[index] = cap_slot;
+}
+
+static void table_clear(sim_table_t *table)
+{
+    memset(table->e, 0, sizeof(table->e));
+    memset(table->cap_slot, 0, sizeof(table->cap_slot));
+    table->present = 0;
+}
+
+/* --- the walk --- */
+
+/* Where the walk for vaddr stops: the entry, and how many bits of vaddr it spans. */
+typedef struct pt_slot {
+    uint64_t *entry;
+    unsigned bits_left;
+} pt_slot_t;
+
+/* seL4's lookupPTSlot: from the root, go down while the entry refers to a table. */
+static pt_slot_t lookup_pt_slot(sim_object_t *root, seL4_Word vaddr)
+{
+    pt_slot_t r = { &as_table(root)->e[index_at(vaddr, ROOT_SHIFT)], ROOT_SHIFT };
+    while (r.bits_left > seL4_PageBits && entry_is_table(*r.entry)) {
+        r.bits_left -= seL4_PageTableIndexBits;
+        r.entry = &as_table(entry_obj(*r.entry))->e[index_at(vaddr, r.bits_left)];
+    }
+    return r;
+}
+
+/* --- rights (maskVMRights is the same on every architecture) --- */
+
+static unsigned mask_vm_rights(unsigned vm_rights, seL4_CapRights_t mask)
+{
+    if (vm_rights == SIM_VM_READ_ONLY && seL4_CapRights_get_capAllowRead(mask)) {
+        return SIM_VM_READ_ONLY;
+    }
+    if (vm_rights == SIM_VM_READ_WRITE && seL4_CapRights_get_capAllowRead(mask)) {
+        return seL4_CapRights_get_capAllowWrite(mask) ? SIM_VM_READ_WRITE : SIM_VM_READ_ONLY;
+    }
+    if (vm_rights == SIM_VM_READ_WRITE && seL4_CapRights_get_capAllowWrite(mask)) {
+        SIM_USER_ERROR("write-only mappings are not supported: the mapping is kernel-only");
+    }
+    return SIM_VM_KERNEL_ONLY;
+}
+
+seL4_CapRights_t arch_mapping_user_rights(unsigned vm_rights)
+{
+    switch (vm_rights) {
+    case SIM_VM_READ_WRITE:
+        return seL4_ReadWrite;
+    case SIM_VM_READ_ONLY:
+        return seL4_CanRead;
+    default:
+        return seL4_NoRights;
+    }
+}
+
+/* --- ASIDs --- */
+
+static sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+{
+    if (asid >> (ASID_LOW_BITS + seL4_NumASIDPoolsBits)) {
+        return NULL;
+    }
+    return (sim_asid_pool_t *)k->arch.asid_table[asid >> ASID_LOW_BITS];
+}
+
+static sim_object_t *find_vspace_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+{
+    sim_asid_pool_t *pool = pool_for_asid(k, asid);
+    return pool == NULL ? NULL : pool->vspace[asid & ((1u << ASID_LOW_BITS) - 1)];
+}
+
+/* deleteASID: the ASID no longer names root (if it still did). */
+static void delete_asid(sel4sim_kernel_t *k, seL4_Word asid, sim_object_t *root)
+{
+    sim_asid_pool_t *pool = pool_for_asid(k, asid);
+    seL4_Word i = asid & ((1u << ASID_LOW_BITS) - 1);
+    if (pool != NULL && pool->vspace[i] == root) {
+        pool->vspace[i] = NULL;
+    }
+}
+
+/* --- unmapping, as seL4's unmapPage and unmapPageTable: a stale cap unmaps nothing --- */
+
+static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, seL4_Word vaddr, sim_object_t *frame)
+{
+    sim_object_t *root = find_vspace_for_asid(k, asid);
+    if (root == NULL) {
+        return;
+    }
+    pt_slot_t slot = lookup_pt_slot(root, vaddr);
+    if (slot.bits_left != page_bits || !entry_is_frame(*slot.entry) || entry_obj(*slot.entry) != frame) {
+        return;
+    }
+    entry_store(slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
+}
+
+static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vaddr, sim_object_t *target)
+{
+    sim_object_t *table = find_vspace_for_asid(k, asid);
+    uint64_t *entry = NULL;
+    unsigned shift = ROOT_SHIFT, index = 0;
+    if (table == NULL) {
+        return;
+    }
+    for (unsigned level = 0; level + 1 < PT_LEVELS && table != target; level++, shift -= seL4_PageTableIndexBits) {
+        index = index_at(vaddr, shift);
+        entry = &as_table(table)->e[index];
+        if (!entry_is_table(*entry)) {
+            return;
+        }
+        table = entry_obj(*entry);
+    }
+    if (table != target || entry == NULL) {
+        return;
+    }
+    entry_store(entry, index, 0, 0);
+}
+
+/* --- objects --- */
+
+/* Provided by the architecture: its frame and paging-structure types. */
+static bool is_paging_type(seL4_Word type);
+
+sim_object_t *arch_object_new(sel4sim_kernel_t *k, seL4_Word type, seL4_Word paddr)
+{
+    size_t bytes = arch_is_frame_type(type) ? sizeof(sim_frame_t) : sizeof(sim_table_t);
+    return sim_object_new(k, bytes, true, (uint8_t)type, (uint8_t)arch_object_size_bits(type, 0), paddr);
+}
+
+sim_cap_t arch_initial_cap(sim_object_t *obj)
+{
+    sim_cap_t cap;
+    memset(&cap, 0, sizeof(cap));
+    cap.kind = SEL4SIM_CAP_OBJECT;
+    cap.obj = obj;
+    cap.rights = arch_is_frame_type(obj->type) ? SIM_VM_READ_WRITE : (uint8_t)seL4_AllRights.words[0];
+    SIM_CAP_FRAME_BITS(&cap) = arch_is_frame_type(obj->type) ? obj->size_bits : 0;
+    return cap;
+}
+
+size_t arch_object_release(sel4sim_kernel_t *k, sim_object_t *obj)
+{
+    if (arch_is_frame_type(obj->type)) {
+        sim_frame_free_backing(k, (sim_frame_t *)obj);
+        return sizeof(sim_frame_t);
+    }
+    if (obj->type == SIM_OBJ_ASID_POOL) {
+        return sizeof(sim_asid_pool_t);
+    }
+    return sizeof(sim_table_t);
+}
+
+seL4_Error arch_derive_cap(sim_cap_t *cap)
+{
+    seL4_Word type = cap->obj->type;
+    if (arch_is_frame_type(type)) {
+        /* A copy of a frame cap is a separate cap that can be mapped somewhere else. */
+        cap->asid = 0;
+        cap->data = 0;
+        return seL4_NoError;
+    }
+    if (is_paging_type(type) && !cap->mapped) {
+        SIM_USER_ERROR("cannot derive a cap to an unmapped page table (or a vspace root with no ASID)");
+        return seL4_IllegalOperation;
+    }
+    return seL4_NoError;
+}
+
+void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask)
+{
+    if (arch_is_frame_type(cap->obj->type)) {
+        cap->rights = (uint8_t)mask_vm_rights(cap->rights, mask);
+    }
+}
+
+/* finaliseCap of an ASID pool cap and of a frame cap, the same on both architectures; false when
+ * cap is neither (a paging structure, which the architecture finalises). */
+static bool finalise_pool_or_frame(sel4sim_kernel_t *k, sim_cap_t *cap, bool final)
+{
+    if (cap->kind == SEL4SIM_CAP_ASID_POOL) {
+        seL4_Word index = (cap->data >> ASID_LOW_BITS) % NUM_ASID_POOLS;
+        if (final && k->arch.asid_table[index] == cap->obj) {
+            k->arch.asid_table[index] = NULL;
+        }
+        return true;
+    }
+    if (arch_is_frame_type(cap->obj->type)) {
+        /* Each frame cap holds its own mapping: it goes with the cap, final or not. */
+        if (cap->asid != 0) {
+            unmap_page(k, SIM_CAP_FRAME_BITS(cap), cap->asid, cap->data, cap->obj);
+        }
+        return true;
+    }
+    return false;
+}
+
+void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out)
+{
+    if (arch_is_frame_type(cap->obj->type)) {
+        out->rights = arch_mapping_user_rights(cap->rights);
+        out->mapped = cap->asid != 0;
+    } else {
+        out->mapped = cap->mapped;
+    }
+    out->mapped_asid = out->mapped ? cap->asid : 0;
+    out->mapped_vaddr = out->mapped ? cap->data : 0;
+}
+
+int arch_boot(sel4sim_kernel_t *k, sim_cte_t *pool_slot)
+{
+    /* Kernel boot memory, below every untyped. */
+    sim_object_t *pool = sim_object_new(k, sizeof(sim_asid_pool_t), false, SIM_OBJ_ASID_POOL, seL4_ASIDPoolBits,
+                                        0x2000);
+    if (pool == NULL) {
+        return -1;
+    }
+    k->arch.asid_table[0] = pool;
+    pool_slot->cap.kind = SEL4SIM_CAP_ASID_POOL;
+    pool_slot->cap.obj = pool;
+    pool_slot->cap.data = 0;
+    SIM_CAP_REVOCABLE(&pool_slot->cap) = 1;
+    pool->cap_count = 1;
+    return 0;
+}
+
+/* --- translation and the vspace walk --- */
+
+bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
+{
+    if (vaddr > SIM_USER_LAST) {
+        return false;
+    }
+    pt_slot_t slot = lookup_pt_slot(root, vaddr);
+    uint64_t e = *slot.entry;
+    if (!entry_is_frame(e)) {
+        return false;
+    }
+    unsigned rights = entry_rights(e);
+    out->frame = (sim_frame_t *)entry_obj(e);
+    out->page_bits = slot.bits_left;
+    out->offset = vaddr & ((1ul << slot.bits_left) - 1);
+    out->vm_rights = rights;
+    out->attrs = entry_attrs(e);
+    out->user_read = rights == SIM_VM_READ_ONLY || rights == SIM_VM_READ_WRITE;
+    out->user_write = rights == SIM_VM_READ_WRITE;
+    out->cap_slot = table_of(slot.entry, index_at(vaddr, slot.bits_left))->cap_slot[index_at(vaddr, slot.bits_left)];
+    return true;
+}
+
+static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, seL4_Word first, seL4_Word last,
+                       arch_mapping_visit_fn visit, void *ctx)
+{
+    if (table->present == 0) {
+        return true;
+    }
+    seL4_Word table_last = base + (((seL4_Word)ENTRIES_PER_TABLE << shift) - 1);
+    unsigned from = first > base ? (unsigned)((first - base) >> shift) : 0;
+    unsigned to = last < table_last ? (unsigned)((last - base) >> shift) : ENTRIES_PER_TABLE - 1;
+    for (unsigned i = from; i <= to; i++) {
+        uint64_t e = table->e[i];
+        if (e == 0) {
+            continue;
+        }
+        seL4_Word vaddr = base | ((seL4_Word)i << shift);
+        if (entry_is_frame(e)) {
+            if (!visit(ctx, vaddr, (sim_frame_t *)entry_obj(e), shift, entry_rights(e), entry_attrs(e),
+                       table->cap_slot[i])) {
+                return false;
+            }
+        } else if (shift > seL4_PageBits) {
+            if (!walk_table(as_table(entry_obj(e)), shift - seL4_PageTableIndexBits, vaddr, first, last, visit, ctx)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+void arch_walk_mappings(sim_object_t *root, seL4_Word first, seL4_Word last, arch_mapping_visit_fn visit, void *ctx)
+{
+    if (first > SIM_USER_LAST || first > last) {
+        return;
+    }
+    walk_table(as_table(root), ROOT_SHIFT, 0, first, last < SIM_USER_LAST ? last : SIM_USER_LAST, visit, ctx);
+}
+
+/* The table whose entries map pages of 2^page_bits at vaddr, or NULL when it is missing. */
+static sim_table_t *table_for_pages(sim_object_t *root, seL4_Word vaddr, seL4_Word page_bits)
+{
+    sim_table_t *table = as_table(root);
+    for (unsigned shift = ROOT_SHIFT; shift > page_bits; shift -= seL4_PageTableIndexBits) {
+        uint64_t e = table->e[index_at(vaddr, shift)];
+        if (!entry_is_table(e)) {
+            return NULL;
+        }
+        table = as_table(entry_obj(e));
+    }
+    return table;
+}
+
+size_t arch_mapped_run(sim_object_t *root, seL4_Word vaddr, size_t num_pages, seL4_Word page_bits)
+{
+    if (page_bits != seL4_PageBits && page_bits != seL4_LargePageBits && page_bits != seL4_HugePageBits) {
+        return 0;
+    }
+    size_t count = 0;
+    while (count < num_pages) {
+        seL4_Word v = vaddr + ((seL4_Word)count << page_bits);
+        if (v < vaddr || v > SIM_USER_LAST) {
+            break;
+        }
+        sim_table_t *table = table_for_pages(root, v, page_bits);
+        if (table == NULL) {
+            break;
+        }
+        for (unsigned i = index_at(v, (unsigned)page_bits); i < ENTRIES_PER_TABLE && count < num_pages; i++, count++) {
+            if (!entry_is_frame(table->e[i])) {
+                return count;
+            }
+        }
+    }
+    return count;
+}
+
+/* --- invocation helpers --- */
+
+static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
+{
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    if (slot == NULL || sim_cap_is_null(&slot->cap)) {
+        SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
+        sim_error_invalid_cap(k, 0);
+        return NULL;
+    }
+    return slot;
+}
+
+static uint32_t root_slot_hint(sel4sim_kernel_t *k, const sim_cte_t *cte)
+{
+    seL4_Word index = sim_cnode_index_of(k->root_cnode, cte);
+    return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
+}
+
+static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    sim_cap_t cap;
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    if (slot != NULL) {
+        return slot->cap;
+    }
+    memset(&cap, 0, sizeof(cap));
+    return cap;
+}
+
+/* The checks an invocation of a frame or page-table cap starts with: a selected kernel, a cap in
+ * the invoked slot, and a cap of the right kind (is_kind); *slot holds it on success. */
+static seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
+                                 bool (*is_kind)(seL4_Word type), sim_cte_t **slot)
+{
+    if (sim_syscall_kernel(k, what) == NULL) {
+        return seL4_IllegalOperation;
+    }
+    *slot = service_slot(k, service, what);
+    if (*slot == NULL) {
+        return seL4_InvalidCapability;
+    }
+    if ((*slot)->cap.kind != SEL4SIM_CAP_OBJECT || !is_kind((*slot)->cap.obj->type)) {
+        SIM_USER_ERROR("%s: cptr 0x%lx is a cap of another kind", what, service);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    return seL4_NoError;
+}
+
+/* The ASID of vspace_cap, checked as the map invocations check it after the cap's type:
+ * findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give this root
+ * (seL4_InvalidCapability, cap 1). */
+static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+{
+    sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
+    if (found == NULL) {
+        SIM_USER_ERROR("%s: the vspace's ASID %u no longer refers to a vspace", what, vspace_cap->asid);
+        return sim_error_lookup(k, false, sim_fault_invalid_root());
+    }
+    if (found != vspace_cap->obj) {
+        SIM_USER_ERROR("%s: the vspace's ASID %u refers to another vspace", what, vspace_cap->asid);
+        return sim_error_invalid_cap(k, 1);
+    }
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
+{
+    sim_cte_t *slot;
+    seL4_Error err = object_service(k, service, "Page_Unmap", arch_is_frame_type, &slot);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    sim_cap_t *cap = &slot->cap;
+    if (cap->asid != 0) {
+        unmap_page(k, SIM_CAP_FRAME_BITS(cap), cap->asid, cap->data, cap->obj);
+    }
+    cap->asid = 0;
+    cap->data = 0;
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word *paddr)
+{
+    sim_cte_t *slot;
+    *paddr = 0;
+    seL4_Error err = object_service(k, service, "Page_GetAddress", arch_is_frame_type, &slot);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    *paddr = slot->cap.obj->paddr;
+    k->ipc.msg[0] = *paddr;
+    return seL4_NoError;
+}
+
+/* The ASID control and pool invocations are the same on both architectures but for which cap
+ * is a vspace root that can be given an ASID (is_unassigned_root). */
+static bool is_unassigned_root(const sim_cap_t *cap);
+
+seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
+                                              seL4_CPtr root, seL4_Word index, seL4_Word depth)
+{
+    static const char what[] = "ASIDControl_MakePool";
+    if (sim_syscall_kernel(k, what) == NULL) {
+        return seL4_IllegalOperation;
+    }
+    sim_cte_t *slot = service_slot(k, service, what);
+    if (slot == NULL) {
+        return seL4_InvalidCapability;
+    }
+    if (slot->cap.kind != SEL4SIM_CAP_ASID_CONTROL) {
+        SIM_USER_ERROR("%s: cptr 0x%lx is not the ASID control cap", what, service);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    unsigned i;
+    for (i = 0; i < NUM_ASID_POOLS && k->arch.asid_table[i] != NULL; i++) {
+    }
+    if (i == NUM_ASID_POOLS) {
+        SIM_USER_ERROR("%s: all %u ASID pools exist", what, NUM_ASID_POOLS);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    sim_cte_t *ut_slot = sim_lookup_cptr(k, untyped);
+    if (ut_slot == NULL || !sim_cap_is_type(&ut_slot->cap, seL4_UntypedObject)
+        || ut_slot->cap.obj->size_bits != seL4_ASIDPoolBits || ut_slot->cap.obj->is_device) {
+        SIM_USER_ERROR("%s: untyped must be a non-device untyped cap of exactly 2^%d bytes", what, seL4_ASIDPoolBits);
+        return sim_error_invalid_cap(k, 1);
+    }
+    if (sim_cap_has_children(ut_slot)) {
+        SIM_USER_ERROR("%s: the untyped has children", what);
+        return sim_error(k, seL4_RevokeFirst);
+    }
+    sim_cap_t root_cap = cap_at(k, root);
+    sim_cte_t *dest;
+    seL4_Error err = sim_lookup_slot_for_cnode_op(k, false, &root_cap, index, depth, &dest);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    if (!sim_cap_is_null(&dest->cap)) {
+        SIM_USER_ERROR("%s: destination slot is not empty", what);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    sim_object_t *pool = sim_object_new(k, sizeof(sim_asid_pool_t), false, SIM_OBJ_ASID_POOL, seL4_ASIDPoolBits,
+                                        ut_slot->cap.obj->paddr);
+    if (pool == NULL) {
+        return sim_error_memory(k, 0);
+    }
+    ut_slot->cap.data = 1ul << seL4_ASIDPoolBits;
+    k->arch.asid_table[i] = pool;
+    sim_cap_t pool_cap;
+    memset(&pool_cap, 0, sizeof(pool_cap));
+    pool_cap.kind = SEL4SIM_CAP_ASID_POOL;
+    pool_cap.obj = pool;
+    pool_cap.data = (seL4_Word)i << ASID_LOW_BITS;
+    sim_cte_insert(pool_cap, ut_slot, dest);
+    return seL4_NoError;
+}
+
+seL4_Error sel4sim_sys_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace)
+{
+    static const char what[] = "ASIDPool_Assign";
+    if (sim_syscall_kernel(k, what) == NULL) {
+        return seL4_IllegalOperation;
+    }
+    sim_cte_t *slot = service_slot(k, service, what);
+    if (slot == NULL) {
+        return seL4_InvalidCapability;
+    }
+    if (slot->cap.kind != SEL4SIM_CAP_ASID_POOL) {
+        SIM_USER_ERROR("%s: cptr 0x%lx is not an ASID pool cap", what, service);
+        return sim_error(k, seL4_IllegalOperation);
+    }
+    sim_cte_t *vspace_slot = sim_lookup_cptr(k, vspace);
+    if (vspace_slot == NULL || !is_unassigned_root(&vspace_slot->cap)) {
+        SIM_USER_ERROR("%s: vspace must be a vspace root cap with no ASID yet", what);
+        return sim_error_invalid_cap(k, 1);
+    }
+    seL4_Word base = slot->cap.data;
+    sim_asid_pool_t *pool = (sim_asid_pool_t *)k->arch.asid_table[(base >> ASID_LOW_BITS) % NUM_ASID_POOLS];
+    if (pool == NULL) {
+        SIM_USER_ERROR("%s: the pool's ASID range has no pool", what);
+        return sim_error_lookup(k, false, sim_fault_invalid_root());
+    }
+    if (&pool->hdr != slot->cap.obj) {
+        SIM_USER_ERROR("%s: the pool's ASID range belongs to another pool", what);
+        return sim_error_invalid_cap(k, 0);
+    }
+    unsigned i;
+    for (i = 0; i < (1u << ASID_LOW_BITS) && (base + i == 0 || pool->vspace[i] != NULL); i++) {
+    }
+    if (i == (1u << ASID_LOW_BITS)) {
+        SIM_USER_ERROR("%s: the pool has no free ASID", what);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    pool->vspace[i] = vspace_slot->cap.obj;
+    vspace_slot->cap.asid = (uint16_t)(base + i);
+    vspace_slot->cap.mapped = 1;
+    vspace_slot->cap.data = 0;
+    as_table(vspace_slot->cap.obj)->root_asid = (uint16_t)(base + i);
+    return seL4_NoError;
+}

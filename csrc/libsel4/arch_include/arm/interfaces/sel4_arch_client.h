@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ARM / AArch64 object invocations (see interfaces/sel4_client.h). */
+#pragma once
+
+#include <sel4/types.h>
+
+typedef struct seL4_ARM_Page_GetAddress {
+    int error;
+    seL4_Word paddr;
+} seL4_ARM_Page_GetAddress_t;
+
+seL4_Error seL4_ARM_ASIDControl_MakePool(seL4_ARM_ASIDControl _service, seL4_Untyped untyped, seL4_CNode root,
+                                         seL4_Word index, seL4_Uint8 depth);
+seL4_Error seL4_ARM_ASIDPool_Assign(seL4_ARM_ASIDPool _service, seL4_CPtr vspace);
+
+seL4_Error seL4_ARM_Page_Map(seL4_ARM_Page _service, seL4_CPtr vspace, seL4_Word vaddr, seL4_CapRights_t rights,
+                             seL4_ARM_VMAttributes attr);
+seL4_Error seL4_ARM_Page_Unmap(seL4_ARM_Page _service);
+seL4_ARM_Page_GetAddress_t seL4_ARM_Page_GetAddress(seL4_ARM_Page _service);
+
+seL4_Error seL4_ARM_PageTable_Map(seL4_ARM_PageTable _service, seL4_CPtr vspace, seL4_Word vaddr,
+                                  seL4_ARM_VMAttributes attr);
+seL4_Error seL4_ARM_PageTable_Unmap(seL4_ARM_PageTable _service);
