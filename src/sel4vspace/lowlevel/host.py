@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SEL4_ERROR_NAMES, StaleObjectError, VSpaceError
-from . import clear_c_error, failure, ffi, last_c_error, lib
+from . import clear_c_error, failure, ffi, lib
 from .objects import FRAME_TYPE_BY_BITS
 
 __all__ = [
@@ -317,10 +317,11 @@ def new_pages_at(host_vspace: Any, vaddr: int, n: int, size_bits: int, res: Any,
 def share(from_vspace: Any, to_vspace: Any, start: int, n: int, size_bits: int, vaddr: int, res: Any,
           out: Any) -> None:
     """``sel4vspace_host_call_share`` (``vspace_share_mem_at_vaddr``): the ``n`` pages at ``start``
-    mapped into ``to_vspace`` at ``vaddr`` in ``res``, as copies of their caps. VSpaceError."""
+    mapped into ``to_vspace`` at ``vaddr`` in ``res``, as copies of their caps. CSpaceFullError (no
+    cslot for a copy) / VSpaceError."""
     lib.sel4vspace_host_call_share(from_vspace, to_vspace, start, n, size_bits, vaddr, res, out)
     if out.status != OK:
-        raise VSpaceError("vspace_share_mem_at_vaddr", last_c_error(), f"returned {int(out.result)}")
+        raise failure("vspace_share_mem_at_vaddr", f"returned {int(out.result)}")
 
 
 def unmap(host_vspace: Any, vaddr: int, n: int, size_bits: int, out: Any) -> None:
