@@ -373,7 +373,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
     assert alone[0] != alone[1], alone
 
     def one(i: int) -> None:
-        lib.sel4vspace_host_world_select(kernels[i]._world)
+        lib.sel4vspace_host_world_select(kernels[i]._world.handle)
         clear_c_error()
         fail(i)
         barrier.wait()   # both selected and failed before either looks
@@ -381,7 +381,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
         errors[i] = last_c_error().message
 
     run_threads(one, 2)
-    assert selected[0] == kernels[0]._kernel and selected[1] == kernels[1]._kernel
+    assert selected[0] == kernels[0]._world.kernel and selected[1] == kernels[1]._world.kernel
     assert errors == alone
     for k in kernels:
         k.close()
