@@ -81,6 +81,8 @@ def run_loop(rounds: int) -> dict[str, Any]:
                for key in ("rebuild_s", "fast_s", "loop_s", "rebuild_cpu_s", "fast_cpu_s")}
     return {"rounds": rounds, "samples": samples, "medians": medians,
             "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
+            # set, it stops pytest caching its rewritten test modules: every run rewrites them again
+            "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
             "targets": {"rebuild_s": TARGETS["rebuild"], "loop_s": TARGETS["loop"]}, "sel4test": SEL4TEST}
 
 
@@ -97,6 +99,9 @@ def report(result: dict[str, Any]) -> str:
         f"  edit -> rebuild -> fast selection: {m['loop_s']:.2f} s (sel4test: {SEL4TEST['loop']};"
         f" target <= {TARGETS['loop']:g} s: {'met' if m['loop_s'] <= TARGETS['loop'] else 'MISSED'})",
     ]
+    if result.get("pythondontwritebytecode"):
+        lines.append("  (PYTHONDONTWRITEBYTECODE is set: pytest rewrites every test module and plugin on each run;"
+                     " unset, as on most machines, the selection starts faster)")
     if any(s["fast_exit"] != 0 for s in result["samples"]):
         lines.append("  (the fast selection FAILED in some round: see the JSON)")
     return "\n".join(lines)
