@@ -15,7 +15,7 @@
 
 #include <sel4/sel4.h>
 #include <sel4sim/kernel.h>
-#include <sel4vspace_host/alloc.h>
+#include <sel4vspace_common/alloc.h>
 #include <utils/zf_log.h>
 
 #if defined(CONFIG_ARCH_AARCH64)
