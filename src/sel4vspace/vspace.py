@@ -47,7 +47,10 @@ USER_TOP = ARCH.user_top
 _READ_CHUNK = 1 << 20
 _MAX_PAGES = 2**40
 _FRAME_BITS = frozenset(ARCH.frame_size_bits)
-_CACHE_DISABLED = ARCH.cache_disabled
+# The attribute bits in which the arch's cached and uncached mappings differ (x86's cache-disable
+# bit, ARM's cacheable and parity bits; none on RISC-V, whose mappings do not choose caching).
+_CACHE_BITS = ARCH.default_vm_attributes ^ ARCH.cache_disabled
+_CACHED = ARCH.default_vm_attributes & _CACHE_BITS
 _VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 _CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
 _PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
@@ -107,7 +110,7 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
     # at once makes the same object in a third of the time (lookup is called in loops).
     mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr,
-                            rights=CapRights._from_bits(rights), cacheable=(attributes & _CACHE_DISABLED) == 0)
+                            rights=CapRights._from_bits(rights), cacheable=(attributes & _CACHE_BITS) == _CACHED)
     return mapping
 
 
