@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import pytest
-
+from archfacts import LARGE_PAGE_TYPE, PAGE_TYPE
 from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
 from test_bookkeeping_oom import failing_loader
 
@@ -89,7 +89,7 @@ def _state(world: World, vspace: Any) -> tuple:
     (an object with its one cap) stays with the vspace and leaves the last two unchanged, while a
     cap copy or a cslot left behind changes them."""
     snap = world.snapshot()
-    frames = tuple(snap.object_counts[t] for t in (lib.seL4_X86_4K, lib.seL4_X86_LargePageObject))
+    frames = tuple(snap.object_counts[t] for t in (PAGE_TYPE, LARGE_PAGE_TYPE))
     objects = sum(snap.object_counts)
     return ([(m.vaddr, m.frame_cap) for m in vspace.mappings()], frames, snap.used_slots - objects,
             snap.vka_free_slots + objects)
@@ -282,7 +282,7 @@ def test_map_implementations_refuse_no_pages_and_no_caps(w, c_log):
 def test_paddr_of_a_new_page_is_where_the_kernel_mapped_it(w):
     v = w.new_vspace()
     vaddr = v.new_pages(1)
-    paddr = lib.sel4utils_get_paddr(v.vs, vptr(vaddr), lib.seL4_X86_4K, 12)
+    paddr = lib.sel4utils_get_paddr(v.vs, vptr(vaddr), PAGE_TYPE, 12)
     assert paddr != lib.VKA_NO_PADDR
     assert [m.paddr for m in v.mappings() if m.vaddr == vaddr] == [paddr]
     v.unmap(vaddr, 1, 12, VSPACE_FREE)

@@ -4,8 +4,8 @@ allocated stays the caller's, and its bookkeeping lives only in loader memory.""
 
 from __future__ import annotations
 
-from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib,
-                       vptr)
+from archfacts import PAGE_TYPE, PAGE_UNMAP, VSPACE_ROOT_TYPE
+from hostworld import PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib, vptr
 
 BASE = 0x4000_0000
 
@@ -46,19 +46,19 @@ def test_frames_the_caller_allocated_stay_the_callers(world):
     v.destroy(VSPACE_FREE)
     for frame in caller:
         info = world.cap_info(frame.cptr)
-        assert info is not None and info.type == lib.seL4_X86_4K
+        assert info is not None and info.type == PAGE_TYPE
     # they can be mapped again elsewhere (after an unmap to reset the cap), contents intact
     other = world.new_vspace()
     world.select()
     for frame in caller:
-        lib.seL4_X86_Page_Unmap(frame.cptr)
+        PAGE_UNMAP(frame.cptr)
     start = other.map_pages([f.cptr for f in caller], RW)
     assert start != 0
     assert other.read(start, 11) == b"caller data"
     other.destroy(VSPACE_PRESERVE)
     # and freeing them takes the world back to where it started
     for frame in caller:
-        lib.seL4_X86_Page_Unmap(frame.cptr)
+        PAGE_UNMAP(frame.cptr)
         world.free(frame)
     assert world.snapshot().untyped_free == 1 << 26
 
@@ -171,7 +171,7 @@ def test_anywhere_allocation_runs_out_cleanly(world, vspace, c_log):
 def test_get_root_is_the_pml4(world, vspace):
     world.select()
     assert lib.vspace_get_root(vspace.vs) == vspace.root
-    assert world.cap_info(vspace.root).type == lib.seL4_X64_PML4Object
+    assert world.cap_info(vspace.root).type == VSPACE_ROOT_TYPE
 
 
 def test_destroy_with_preserve_leaves_the_vspaces_own_frames_allocated(world):

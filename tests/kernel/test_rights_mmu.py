@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from archfacts import PAGE_MAP, PAGE_TYPE
 from simkernel import ROOT, RW, Sim, rights
 
 from sel4vspace.lowlevel import ffi, lib
@@ -34,7 +35,7 @@ def test_rights_masking_over_every_combination() -> None:
     try:
         vs = s.new_vspace()
         s.map_tables(vs, VA)
-        (frame,) = s.retype(lib.seL4_X86_4K)
+        (frame,) = s.retype(PAGE_TYPE)
         seen = set()
         for i, (cap_r, req_r) in enumerate(itertools.product(ALL_RIGHTS, ALL_RIGHTS)):
             minted = s.slot()
@@ -42,7 +43,7 @@ def test_rights_masking_over_every_combination() -> None:
             cap_vm = vm_rights_of(cap_r)
             want = mask(cap_vm, req_r)
             vaddr = VA + (i % 512) * 4096
-            assert lib.seL4_X86_Page_Map(minted, vs, vaddr, req_r, 0) == lib.seL4_NoError
+            assert PAGE_MAP(minted, vs, vaddr, req_r, 0) == lib.seL4_NoError
             m = s.mappings(vs)
             (mine,) = [x for x in m if x.vaddr == vaddr]
             expect_rights = {"RW": RW, "RO": rights(read=1), "KO": rights()}[want]
@@ -125,7 +126,7 @@ def test_sharing_between_two_vspaces(sim: Sim) -> None:
     assert lib.seL4_CNode_Copy(ROOT, copy, 64, ROOT, frame, 64, rights(read=1)) == lib.seL4_NoError
     # The copy is unmapped and maps on its own.
     assert not sim.cap(copy).mapped
-    assert lib.seL4_X86_Page_Map(copy, b, 0x7000000000, RW, 0) == lib.seL4_NoError
+    assert PAGE_MAP(copy, b, 0x7000000000, RW, 0) == lib.seL4_NoError
     assert sim.write(a, VA + 10, b"shared") is None
     assert sim.read(b, 0x7000000000 + 10, 6) == b"shared"
     assert sim.write(b, 0x7000000000, b"x").reason == lib.SEL4SIM_FAULT_PERMISSION
