@@ -17,6 +17,7 @@ __all__ = [
     "PAGE_TABLE_TYPE", "VSPACE_ROOT_TYPE", "DEFAULT_ATTRIBUTES", "PAGE_MAP", "PAGE_UNMAP", "PAGE_GET_ADDRESS",
     "ASID_POOL_ASSIGN", "ASID_CONTROL_MAKE_POOL", "PAGE_TABLE_MAP", "FRAME_OVER_FRAME_REPLACES",
     "TOP_LEVEL_SLOT_BITS", "type_name", "PAGE_NAME", "LARGE_PAGE_NAME", "PAGE_TABLE_NAME", "VSPACE_ROOT_NAME",
+    "ROOT_ADDRESS_BITS", "USER_ADDRESS_BITS", "TABLES_BELOW_ROOT", "KERNEL_SLOT",
 ]
 
 NAME = ARCH.name
@@ -62,3 +63,14 @@ PAGE_NAME = type_name(PAGE_TYPE)
 LARGE_PAGE_NAME = type_name(LARGE_PAGE_TYPE)
 PAGE_TABLE_NAME = type_name(PAGE_TABLE_TYPE)
 VSPACE_ROOT_NAME = type_name(VSPACE_ROOT_TYPE)
+
+# What the vspace root maps: 2^48 bytes on x86_64 and AArch64, 2^39 under Sv39; user space is its
+# lower half, and below the root are this many levels of tables (PDPT, page directory, page table
+# on x86_64; page tables on the others).
+ROOT_ADDRESS_BITS = TOP_LEVEL_SLOT_BITS + 9
+USER_ADDRESS_BITS = ROOT_ADDRESS_BITS - 1
+TABLES_BELOW_ROOT = (TOP_LEVEL_SLOT_BITS - ARCH.page_bits) // 9
+
+# The root's slot that holds the last user address and the kernel's boundary: sel4utils reserves it
+# (and what is above) when it makes a vspace.
+KERNEL_SLOT = ((ARCH.user_top - 1) >> TOP_LEVEL_SLOT_BITS) << TOP_LEVEL_SLOT_BITS

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-from archfacts import PAGE_TABLE_NAME
+from archfacts import KERNEL_SLOT, PAGE_TABLE_NAME
 from ledger import kernel_ledger
 from model_stats import STATS
 
@@ -205,7 +205,7 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
     # ---- the kernel's window ----
     ("reserve across seL4_UserTop", lambda w: w.vs.reserve_range_at(USER_TOP - PAGE, 2 * PAGE, "rw"), ValueError),
     ("reserve in the kernel half", lambda w: w.vs.reserve_range_at(0xFFFF_8000_0000_0000, PAGE, "rw"), ValueError),
-    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(0x7F80_0000_0000, PAGE, "rw"), VSpaceError),
+    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(KERNEL_SLOT, PAGE, "rw"), VSpaceError),
     ("map in the kernel half",
      lambda w: w.vs.map_pages_at_vaddr(w.free_caps, 0xFFFF_8000_0000_0000, w.res), ValueError),
     ("unmap in the kernel half", lambda w: w.vs.unmap_pages(0xFFFF_FFFF_8000_0000, 1), ValueError),

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import pytest
-from archfacts import LARGE_PAGE_TYPE, PAGE_TYPE
+from archfacts import KERNEL_SLOT, LARGE_PAGE_TYPE, PAGE_TYPE
 from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
 from test_bookkeeping_oom import failing_loader
 
@@ -296,13 +296,13 @@ def test_anywhere_allocation_at_the_top_of_the_address_space(w, c_log):
     gap. A request larger than what is left below the kernel's part, and one a page larger than the
     gap, both find nothing; the gap itself is found."""
     v = w.new_vspace()
-    top_slot = 0x7F80_0000_0000                 # the top-level slot holding KERNEL_RESERVED_START
+    top_slot = KERNEL_SLOT                      # the top-level slot holding KERNEL_RESERVED_START
     gap = top_slot - LARGE
     first = 0x1000_0000                         # where a loader-made vspace starts looking
     wall = v.reserve_at(first, gap - first, RW)
     assert wall.res != ffi.NULL
     before = w.snapshot()
-    assert v.new_pages(1 << 28) == 0            # 1 TiB from the gap runs past the top
+    assert v.new_pages(1 << 28) == 0            # 1 TiB from the gap runs past the top (of any arch)
     assert v.new_pages(LARGE // PAGE + 1) == 0  # past the gap there is nowhere left to look
     assert w.snapshot() == before
     ran_out = [e for e in _errors(c_log) if "virtual memory" in e]
