@@ -92,6 +92,8 @@ class Mapping:
     rights: CapRights
     """Effective user rights, after seL4's masking (write without read maps kernel-only: NONE)."""
     cacheable: bool
+    """Whether the entry's attributes are the arch's cached ones; always true on RISC-V, whose entries
+    do not choose caching."""
 
     @property
     def size(self) -> int:
