@@ -6,7 +6,7 @@ tests pin down that the answer stays right when that cap moves, goes, or was nev
 from __future__ import annotations
 
 import pytest
-from archfacts import DEFAULT_ATTRIBUTES, LARGE_PAGE_TYPE, PAGE_MAP, PAGE_TYPE, PAGE_UNMAP
+from archfacts import DEFAULT_ATTRIBUTES, FRAME_OVER_FRAME_REPLACES, LARGE_PAGE_TYPE, PAGE_MAP, PAGE_TYPE, PAGE_UNMAP
 from simkernel import DEPTH, ROOT, RW, Sim
 
 from sel4vspace.lowlevel import ffi, lib
@@ -164,3 +164,19 @@ def test_listings_find_entries_anywhere_among_empty_ones(sim: Sim, indices) -> N
             window = {v: f for v, f in frames.items() if VA + first * 4096 <= v < VA + (first + count) * 4096}
             assert listed(sim, vspace, VA + first * 4096, count * 4096) == (len(window), sorted(window.items()))
     assert int(lib.sel4sim_vspace_mapped_pages(sim.k, vspace, VA + indices[-1] * 4096, 1, 12)) == 1
+
+
+def test_a_frame_mapped_over_a_mapped_frame_follows_the_arch(sim: Sim) -> None:
+    """x86_64's and AArch64's seL4 overwrite a frame entry with a new frame of the same size; RISC-V's
+    refuses a valid entry (seL4_DeleteFirst) and leaves the first mapping as it was."""
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    first = sim.map_frame(vspace, VA)
+    (second,) = sim.retype(PAGE_TYPE)
+    error = PAGE_MAP(second, vspace, VA, RW, DEFAULT_ATTRIBUTES)
+    if FRAME_OVER_FRAME_REPLACES:
+        assert error == lib.seL4_NoError and lookup_cap(sim, vspace, VA) == second
+    else:
+        assert error == lib.seL4_DeleteFirst and lookup_cap(sim, vspace, VA) == first
+        assert not sim.cap(second).mapped
+    assert listed(sim, vspace)[0] == 1

@@ -48,6 +48,11 @@ UNCACHED_MAPPINGS = ARCH.cache_disabled != ARCH.default_vm_attributes
 """Whether a mapping can say it is uncached: not on RISC-V, whose page-table entries carry no
 cacheability (seL4_libs maps 'uncached' with the default attributes there)."""
 
+# Over-mapping differs between the kernels (a frame over a frame entry replaces it on x86_64 and
+# AArch64, seL4_DeleteFirst on RISC-V; tests/kernel/test_mapping_caps.py), but no API call reaches it:
+# sel4utils refuses a range with a mapped page first. A 2 MiB page over a page table fails on every
+# arch (seL4_DeleteFirst on x86_64; a failed lookup, then a page table the kernel refuses, elsewhere).
+
 # seL4's VM rights of a frame cap or a mapping.
 KERNEL_ONLY, READ_ONLY, READ_WRITE = "kernel-only", "read-only", "read-write"
 
