@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Run test code at every point between two C calls of the package's Python layer.
 
-``between_c_calls(action)`` replaces the ``lib`` the Python layer calls (in ``sel4vspace.kernel``,
-``sel4vspace.vspace`` and ``sel4vspace.lowlevel.vspace``) with a stand-in that, each time a C
+``between_c_calls(action)`` replaces the ``lib`` the Python layer calls (in the lowlevel modules that
+hold every route into C: ``sel4vspace.lowlevel.host``, ``.sim`` and ``.vspace``) with a stand-in that, each time a C
 function returns, calls ``action(name)`` with the function's name before handing the result back.
 What ``action`` does happens exactly where a signal handler, a garbage collection or an exception
 such as KeyboardInterrupt could strike: after one C call, before the next line of Python. If it
@@ -16,13 +16,13 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import sel4vspace.kernel
+import sel4vspace.lowlevel.host
+import sel4vspace.lowlevel.sim
 import sel4vspace.lowlevel.vspace
-import sel4vspace.vspace
 from sel4vspace.lowlevel import ffi
 from sel4vspace.lowlevel import lib as real_lib
 
-PATCHED_MODULES = (sel4vspace.kernel, sel4vspace.vspace, sel4vspace.lowlevel.vspace)
+PATCHED_MODULES = (sel4vspace.lowlevel.host, sel4vspace.lowlevel.sim, sel4vspace.lowlevel.vspace)
 
 
 class _Lib:

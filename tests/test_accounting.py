@@ -57,7 +57,7 @@ def test_tear_down_gives_every_untyped_byte_cslot_and_bookkeeping_byte_back():
         vspaces = [v for v in gc.get_objects() if type(v).__name__ == "VSpace" and v.kernel is kernel]
         for vs in vspaces:
             vs.tear_down()
-        assert lib.sel4vspace_host_world_loader_bytes(kernel._world) == 0
+        assert lib.sel4vspace_host_world_loader_bytes(kernel._world.handle) == 0
         assert set(caps) <= set(kernel.frame_caps())
         while kernel.frame_caps():       # an original takes its copies with it
             kernel.delete_cap(kernel.frame_caps()[-1])
@@ -110,15 +110,15 @@ def test_a_collected_vspace_gives_its_share_back_and_leaves_the_kernel_as_before
 
 def test_frame_contents_cost_host_bytes_only_while_the_frame_lives():
     with Kernel(untyped_bits=24, cnode_bits=12) as kernel:
-        backing = lib.sel4sim_frame_backing_bytes(kernel._enter())
+        backing = lib.sel4sim_frame_backing_bytes(kernel._world.enter())
         vs = kernel.new_vspace()
         vaddr = vs.new_pages(1, "rw", 21)
-        assert lib.sel4sim_frame_backing_bytes(kernel._enter()) == backing     # untouched: nothing yet
+        assert lib.sel4sim_frame_backing_bytes(kernel._world.enter()) == backing     # untouched: nothing yet
         vs.write(vaddr + 3 * PAGE, b"touch")
-        touched = lib.sel4sim_frame_backing_bytes(kernel._enter())
+        touched = lib.sel4sim_frame_backing_bytes(kernel._world.enter())
         assert touched > backing
         vs.unmap_pages(vaddr, 1, 21, free=True)
-        assert lib.sel4sim_frame_backing_bytes(kernel._enter()) == backing
+        assert lib.sel4sim_frame_backing_bytes(kernel._world.enter()) == backing
 
 
 def test_many_kernels_closed_in_any_order_give_everything_back():

@@ -13,31 +13,35 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(not (ROOT / "build_ffi.py").exists(), reason="needs the source tree")
+pytestmark = pytest.mark.skipif(not (ROOT / "buildsupport").is_dir(), reason="needs the source tree")
 
 
 @pytest.fixture(scope="module")
-def build_ffi():
+def build():
     sys.path.insert(0, str(ROOT))
     try:
-        import build_ffi as module  # noqa: PLC0415 - the build script lives at the repository root
+        from buildsupport import config, incremental  # noqa: PLC0415 - it lives at the repository root
     finally:
         sys.path.remove(str(ROOT))
-    return module
+    return config, incremental
 
 
-def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compiles(build_ffi):
-    deps = build_ffi.BUILD / "obj" / build_ffi.flavour() / "_native.d"
+def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compiles(build):
+    from sel4vspace.lowlevel import BUILD_FLAVOUR  # noqa: PLC0415 - the flavour of the module Python loads
+
+    config, _ = build
+    deps = config.BUILD / "obj" / BUILD_FLAVOUR / "_native.d"
     if not deps.exists():
         pytest.skip("the extension was not built in place here (pip install builds through setuptools)")
     text = deps.read_text().replace("\\\n", " ")
     prerequisites = {Path(name).resolve() for name in text.partition(":")[2].split()}
-    wrappers = (build_ffi.sel4_libs_root() / "libsel4vspace" / "include" / "vspace" / "vspace.h").resolve()
+    wrappers = (config.sel4_libs_root() / "libsel4vspace" / "include" / "vspace" / "vspace.h").resolve()
     assert wrappers in prerequisites
     assert (ROOT / "csrc" / "binding" / "include" / "binding.h").resolve() in prerequisites
 
 
-def test_the_compile_command_asks_gcc_for_the_dependencies(build_ffi, tmp_path):
-    command = build_ffi._python_compile_command(tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
+def test_the_compile_command_asks_gcc_for_the_dependencies(build, tmp_path):
+    _, incremental = build
+    command = incremental.python_compile_command(tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
     assert command[command.index("-MF") + 1] == str(tmp_path / "m.d") and "-MMD" in command
     assert "-UNDEBUG" in command    # the wrappers keep their asserts, as the C under test does

@@ -98,7 +98,7 @@ def snapshot(w: SimpleNamespace) -> Any:
         spaces[name] = (mappings, [(vs.get_cap(m.vaddr), vs.get_cookie(m.vaddr)) for m in mappings],
                         [(r.start, r.end, r.rights, r.rights_deferred, r.cacheable) for r in vs.reservations()])
     caps = [(cap, kernel.cap_info(cap)) for cap in kernel.frame_caps()]
-    return spaces, caps, len(kernel._host_vspaces), kernel_ledger(kernel)
+    return spaces, caps, kernel._world.vspace_count, kernel_ledger(kernel)
 
 
 def check_records(w: SimpleNamespace) -> None:
@@ -107,16 +107,17 @@ def check_records(w: SimpleNamespace) -> None:
     kernel = w.kernel
     if kernel.closed:
         return
-    frames = set(kernel._frames)
+    frames = set(kernel._world.frame_caps())
     for vs in w.spaces.values():
         if vs.torn_down:
             continue
         mappings = vs.mappings()
         foreign = [m for m in mappings if m.cap not in frames]
-        assert vs._foreign[0] >= len(foreign), (vs.name, vs._foreign[0], len(foreign))
+        counted = kernel._world.foreign_pages[vs._key]
+        assert counted >= len(foreign), (vs.name, counted, len(foreign))
         for m in foreign:
             if vs.get_cookie(m.vaddr) == 0:   # a copy the allocator made
-                assert m.paddr in kernel._shared, (vs.name, hex(m.vaddr))
+                assert kernel._world.may_be_shared(m.paddr), (vs.name, hex(m.vaddr))
 
 
 def release(w: SimpleNamespace) -> None:

@@ -22,7 +22,7 @@ import this package without loading any C.
 
 from __future__ import annotations
 
-import importlib
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -73,7 +73,7 @@ def __getattr__(name: str) -> Any:
     module = _NEEDS_EXTENSION.get(name)
     if module is None:
         raise AttributeError(f"module 'sel4vspace' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(import_module(module, __name__), name)
     globals()[name] = value
     return value
 

@@ -20,7 +20,8 @@ import gc
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from .lowlevel import _guard, accounting, lib
+from ._world import World, world_of
+from .lowlevel import _guard, accounting, sim
 
 if TYPE_CHECKING:  # pragma: no cover
     from .kernel import Kernel
@@ -69,20 +70,21 @@ class KernelLedger:
 def kernel_ledger(kernel: Kernel) -> KernelLedger:
     """A snapshot of ``kernel``'s ledger; :class:`~sel4vspace.errors.StaleObjectError` if it was
     closed."""
-    return _guard.run("kernel_ledger", kernel._lock, _kernel_ledger, kernel)
+    world = world_of(kernel)
+    return _guard.run("kernel_ledger", world.lock, _kernel_ledger, world)
 
 
-def _kernel_ledger(kernel: Kernel) -> KernelLedger:
-    kernel_ptr = kernel._enter()
-    world = accounting.world_counts(kernel._world)
+def _kernel_ledger(world: World) -> KernelLedger:
+    kernel_ptr = world.enter()
+    counts = accounting.world_counts(world.handle)
     own = accounting.kernel_counts(kernel_ptr)
     return KernelLedger(
-        untyped_free=int(lib.sel4sim_untyped_free_bytes(kernel_ptr)),
-        vka_untyped_free=world.vka_untyped_free,
-        used_slots=int(lib.sel4sim_used_slots(kernel_ptr)),
-        vka_free_slots=world.vka_free_slots,
-        objects=tuple(sorted(kernel._object_counts().items())),
-        loader_bytes=world.loader_bytes,
+        untyped_free=sim.untyped_free_bytes(kernel_ptr),
+        vka_untyped_free=counts.vka_untyped_free,
+        used_slots=sim.used_slots(kernel_ptr),
+        vka_free_slots=counts.vka_free_slots,
+        objects=tuple(sorted(world.object_counts().items())),
+        loader_bytes=counts.loader_bytes,
         kernel_bookkeeping_bytes=own.bookkeeping_bytes,
         frame_backing_bytes=own.frame_backing_bytes,
     )

@@ -51,6 +51,12 @@ class CapRights:
         return rights
 
     @classmethod
+    def from_bits(cls, word: int) -> CapRights:
+        """The value of a ``seL4_CapRights_t`` word (write bit 0, read 1, grant 2, grant-reply 3;
+        higher bits ignored)."""
+        return cls._from_bits(word)
+
+    @classmethod
     def from_str(cls, text: str) -> CapRights:
         """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``: r read, w write, g grant,
         p grant-reply, ``-`` ignored, ``""`` no rights), names separated by ``,``, ``|`` or
@@ -103,16 +109,17 @@ class CapRights:
 
     def to_c(self) -> Any:
         """This value as a libsel4 ``seL4_CapRights_t`` (a new one each time)."""
-        from .lowlevel import lib
+        from .lowlevel import sim
 
-        bits = self._bits
-        return lib.seL4_CapRights_new((bits >> 3) & 1, (bits >> 2) & 1, (bits >> 1) & 1, bits & 1)
+        return sim.cap_rights(self._bits)
 
     @classmethod
     def from_c(cls, rights: Any) -> CapRights:
         """Read a libsel4 ``seL4_CapRights_t``."""
         # its one word uses this class's bit positions (write 0, read 1, grant 2, grant-reply 3)
-        return cls._from_bits(int(rights.words[0]))
+        from .lowlevel import sim
+
+        return cls._from_bits(sim.cap_rights_word(rights))
 
     def __or__(self, other: object) -> CapRights:
         if not isinstance(other, CapRights):
@@ -172,3 +179,12 @@ CapRights.READ = CapRights(read=True)
 CapRights.WRITE = CapRights(write=True)
 CapRights.RW = CapRights(read=True, write=True)
 CapRights.ALL = CapRights(read=True, write=True, grant=True, grant_reply=True)
+
+
+def rights_word(value: CapRights | str) -> int:
+    """The ``seL4_CapRights_t`` word of a :class:`CapRights` or of a string as
+    :meth:`CapRights.from_str` reads it: the one check of every ``rights`` argument (TypeError /
+    ValueError naming ``rights``)."""
+    if type(value) is CapRights:
+        return value._bits
+    return CapRights.coerce(value)._bits

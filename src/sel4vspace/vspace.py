@@ -18,64 +18,31 @@ Beyond the C, the Python layer guarantees:
 
 from __future__ import annotations
 
-import struct
+import inspect
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import StaleObjectError, VMFault, VSpaceError
-from .kernel import NOT_RUN, OK, frame_size_bits, status_word
-from .lowlevel import _check, _guard, cspace_full_error, ffi, last_c_error, lib
+from .errors import StaleObjectError, VSpaceError
+from .lowlevel import _check, _guard, host, sim
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
-from .lowlevel.arch import ARCH
-from .rights import CapRights
+from .lowlevel.objects import CACHE_ATTRIBUTE_BITS, CACHED_ATTRIBUTES, PAGE_BITS, USER_TOP
+from .rights import CapRights, rights_word
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
+    from ._world import World
     from .kernel import Kernel
 
-__all__ = ["VSpace", "Reservation", "Mapping"]
+__all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP", "PAGE_BITS"]
 
-PAGE_BITS = ARCH.page_bits
-_PAGE_MASK = (1 << PAGE_BITS) - 1
-_PROBE_ENTRIES = 8  # mappings named when free_reservation refuses
-_ADDRESS_LIMIT = 2**64
-USER_TOP = ARCH.user_top
-"""seL4_UserTop: nothing at or above it can be mapped; ranges to reserve, map or unmap end below it."""
-_READ_CHUNK = 1 << 20
-_MAX_PAGES = 2**40
-_FRAME_BITS = frozenset(ARCH.frame_size_bits)
-# The attribute bits in which the arch's cached and uncached mappings differ (x86's cache-disable
-# bit, ARM's cacheable and parity bits; none on RISC-V, whose mappings do not choose caching).
-_CACHE_BITS = ARCH.default_vm_attributes ^ ARCH.cache_disabled
-_CACHED = ARCH.default_vm_attributes & _CACHE_BITS
-_VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
-_CALL_REFUSED = int(lib.SEL4VSPACE_CALL_REFUSED)
-_PAGE_KINDS = {"callers": int(lib.SEL4VSPACE_PAGE_CALLERS), "copy": int(lib.SEL4VSPACE_PAGE_COPY),
-               "own": int(lib.SEL4VSPACE_PAGE_OWN)}
-_CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
-# Buffers C fills completely before Python reads them need no zeroing first.
-_new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
-_JUST_INT = {int}
-
-# sel4sim_mapping_t is six words (vaddr, size_bits, frame_cap, paddr, rights, attributes): read in
-# one unpack rather than six cdata field reads.
-_MAPPING_WORDS = struct.Struct("=6Q")
-assert ffi.sizeof("sel4sim_mapping_t") == _MAPPING_WORDS.size
-
-# The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
-_FRAME_CAP_OK = int(lib.SEL4SIM_FRAME_CAP_OK)
-_FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
-_FRAME_CHECK_MESSAGES = {
-    _FRAME_CAP_EMPTY: "is an empty slot (deleted, or never allocated)",
-    int(lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME): "is not a frame cap",
-    int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
-    int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
-}
-_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
-_RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
+_OK = host.OK
+_NOT_RUN = host.NOT_RUN
+# The vspace.h wrappers without their operation guard: VSpace's methods are operations already.
+_get_cap = inspect.unwrap(ll.get_cap)
+_get_cookie = inspect.unwrap(ll.get_cookie)
 
 
 @dataclass(frozen=True)
@@ -112,12 +79,8 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
     # at once makes the same object in a third of the time (lookup is called in loops).
     mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr,
-                            rights=CapRights._from_bits(rights), cacheable=(attributes & _CACHE_BITS) == _CACHED)
+                            rights=CapRights.from_bits(rights), cacheable=(attributes & CACHE_ATTRIBUTE_BITS) == CACHED_ATTRIBUTES)
     return mapping
-
-
-def _mapping_from_c(entry: Any) -> Mapping:
-    return _mapping_from_words(_MAPPING_WORDS.unpack(ffi.buffer(entry)))
 
 
 class Reservation:
@@ -148,7 +111,7 @@ class Reservation:
         self._lock = vspace._lock
         self._res = res
         # where the VSpace files it: the start it was made with
-        self._key = int(self._res.start) if key is None else key
+        self._key = host.reservation_bounds(res)[0] if key is None else key
         return self
 
     @property
@@ -156,7 +119,7 @@ class Reservation:
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
-        return ffi.new("reservation_t *", {"res": self._res})[0]
+        return host.reservation_t(self._res)
 
     def _live(self) -> VSpace:
         if self._vspace is None:
@@ -180,21 +143,22 @@ class Reservation:
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
-        return int(self._res.start)
+        return host.reservation_bounds(self._res)[0]
 
     @property
     @operation
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
-        return int(self._res.end)
+        return host.reservation_bounds(self._res)[1]
 
     @property
     @operation
     def size(self) -> int:
         """The size of the range in bytes."""
         self._live()
-        return int(self._res.end - self._res.start)
+        start, end = host.reservation_bounds(self._res)
+        return end - start
 
     @property
     @operation
@@ -202,27 +166,29 @@ class Reservation:
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
         self._live()
-        return bool(self._res.rights_deferred)
+        return host.reservation_rights(self._res)[0]
 
     @property
     @operation
     def rights(self) -> CapRights | None:
         """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
         self._live()
-        return None if self._res.rights_deferred else CapRights.from_c(self._res.rights)
+        deferred, rights, _ = host.reservation_rights(self._res)
+        return None if deferred else CapRights.from_bits(rights)
 
     @property
     @operation
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
-        return bool(self._res.cacheable)
+        return host.reservation_rights(self._res)[2]
 
     @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
         """True when ``[vaddr, vaddr + size)`` (bytes) lies inside the range."""
         self._live()
-        return int(self._res.start) <= vaddr and vaddr + size <= int(self._res.end)
+        start, end = host.reservation_bounds(self._res)
+        return start <= vaddr and vaddr + size <= end
 
     @operation
     def free(self) -> None:
@@ -246,16 +212,54 @@ class Reservation:
     def _describe(self) -> str:
         if self._vspace is None or self._vspace.torn_down:
             return "<Reservation freed>"
-        res = self._res
-        what = "deferred" if res.rights_deferred else str(CapRights.from_c(res.rights))
-        return f"<Reservation {int(res.start):#x}-{int(res.end):#x} {what}{'' if res.cacheable else ' uncached'}>"
+        start, end = host.reservation_bounds(self._res)
+        deferred, rights, cacheable = host.reservation_rights(self._res)
+        what = "deferred" if deferred else str(CapRights.from_bits(rights))
+        return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'}>"
 
 
-def _tear_down_host_vspace(kernel_ref: weakref.ref[Kernel], key: int) -> None:
+def _caps(caps: Any, cookies: Any) -> tuple[Any, int, Any]:
+    """The one check of the caps and cookies of a map: (caps array, count, cookies array or NULL)."""
+    c_caps = ll.caps_array(caps)
+    count = len(c_caps)
+    if count == 0:
+        raise ValueError("caps is empty: nothing to map")
+    return c_caps, count, ll.cookies_array(cookies, count)  # type and length checks before any C runs
+
+
+def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
     """The finalizer of a VSpace nobody references (run by _guard between operations)."""
-    kernel = kernel_ref()
-    if kernel is not None and not kernel.closed:
-        kernel._destroy_vspace(key)
+    world = world_ref()
+    if world is not None and not world.closed:
+        world.destroy_vspace(key)
+
+
+def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
+           root: int) -> VSpace:
+    """The VSpace object of a vspace ``world`` has just made (``host_vspace``, filed by ``key``,
+    with its ``vspace_t *`` and the vspace root's cap ``root``): what :meth:`Kernel.new_vspace
+    <sel4vspace.Kernel.new_vspace>` returns. No C call here: it runs right after the C made the
+    vspace, where an exception (KeyboardInterrupt) as a call returns would leave it without its
+    object."""
+    self = object.__new__(VSpace)
+    self.kernel = kernel
+    self.name = name
+    self._world = world
+    self._host = host_vspace
+    self._key = key
+    self._c = c_vspace
+    self.root = root
+    self._reservations = {}
+    self._probe = host.new_probe()
+    self._kernel_ptr = world.kernel
+    self._scratch = sim.Scratch()
+    self._result = host.result()
+    self._status = host.status_word(self._result)
+    self._torn_down = False
+    self._lock = world.lock
+    self._finalizer = weakref.finalize(self, _guard.finalizer, world.lock, _tear_down_host_vspace, weakref.ref(world),
+                                       key)
+    return self
 
 
 class VSpace:
@@ -273,25 +277,21 @@ class VSpace:
     """The label given to :meth:`Kernel.new_vspace`, if any."""
     root: int
     """The cap of the root paging structure (the vspace root)."""
+    _world: World
+    """The owner of the kernel's state: frames, vspaces, the lock."""
     _host: Any
     _key: int
     _c: Any
     _reservations: dict[int, Reservation]
     """The live reservations made through this object, by start address."""
     _probe: Any
-    # Cached for the calls made in loops: the kernel's liveness flag and pointer, and the C
-    # structs those calls fill (one of each per vspace instead of an ffi.new per call).
-    _alive: list[bool]
+    # Cached for the calls made in loops: the kernel's pointer and the C structs those calls fill
+    # (one of each per vspace instead of a new struct per call).
     _kernel_ptr: Any
-    _entry: Any
-    _entry_words: Any
-    _fault: Any
+    _scratch: sim.Scratch
     _result: Any
     _status: memoryview
-    """The status word of _result (kernel.status_word)."""
-    _foreign: list[int]
-    """Shared with the kernel: at least as many as this vspace's pages that do not map the
-    caller's frames (see unmap_pages)."""
+    """The status word of _result (host.status_word)."""
     _torn_down: bool
     _lock: Any
     """The kernel's lock: every operation on the vspace holds it."""
@@ -300,46 +300,18 @@ class VSpace:
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
 
-    @classmethod
-    def _create(cls, kernel: Kernel, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
-                root: int) -> VSpace:
-        # No C call here: Kernel.new_vspace runs this right after the C made the vspace, where an
-        # exception (KeyboardInterrupt) as a call returns would leave it without its object.
-        self = object.__new__(cls)
-        self.kernel = kernel
-        self.name = name
-        self._host = host_vspace
-        self._key = key
-        self._c = c_vspace
-        self.root = root
-        self._reservations = {}
-        self._probe = ffi.new("sel4sim_mapping_t[]", _PROBE_ENTRIES)
-        self._alive = kernel._alive
-        self._kernel_ptr = kernel._kernel
-        self._entry = ffi.new("sel4sim_mapping_t *")
-        self._entry_words = ffi.buffer(self._entry)
-        self._fault = ffi.new("sel4sim_fault_t *")
-        self._result = ffi.new("sel4vspace_call_result_t *")
-        self._status = status_word(self._result)
-        self._foreign = kernel._foreign_pages.setdefault(key, [0])
-        self._torn_down = False
-        self._lock = kernel._lock
-        self._finalizer = weakref.finalize(self, _guard.finalizer, kernel._lock, _tear_down_host_vspace,
-                                           weakref.ref(kernel), key)
-        return self
-
     # ---- lifetime ----
 
     @property
     def torn_down(self) -> bool:
         """True once the vspace was torn down, or its kernel closed."""
-        return self._torn_down or self.kernel.closed
+        return self._torn_down or self._world.closed
 
     def _live(self) -> Any:
         """Select this vspace's kernel; StaleObjectError if torn down. Returns the kernel pointer."""
         if self._torn_down:
             raise StaleObjectError("this VSpace was torn down")
-        return self.kernel._enter()
+        return self._world.enter()
 
     @property
     @operation
@@ -358,11 +330,10 @@ class VSpace:
         was torn down or its kernel closed, :class:`~sel4vspace.VSpaceError` if the host has no memory
         for the list of its pages (nothing is done)."""
         self._live()
-        kernel = self.kernel
         try:
-            kernel._destroy_vspace(self._key)
+            self._world.destroy_vspace(self._key)
         finally:
-            if self._key not in kernel._host_vspaces:   # gone in C: this object follows
+            if not self._world.has_vspace(self._key):   # gone in C: this object follows
                 self._finalizer.detach()
                 for reservation in list(self._reservations.values()):
                     reservation._vspace = None
@@ -379,6 +350,9 @@ class VSpace:
     # ---- argument helpers ----
 
     def _reservation(self, reservation: Any) -> Reservation:
+        """The one check of a ``reservation`` argument: a live Reservation of this vspace."""
+        if type(reservation) is Reservation and reservation._vspace is self:
+            return reservation
         if not isinstance(reservation, Reservation):
             raise TypeError(f"reservation must be a Reservation, not {type(reservation).__name__}")
         if reservation._vspace is None:
@@ -387,67 +361,29 @@ class VSpace:
             raise ValueError("the reservation belongs to another vspace")
         return reservation
 
-    def _aligned(self, name: str, value: Any, size_bits: int) -> int:
-        vaddr = _check.address(name, value)
-        if vaddr & ((1 << size_bits) - 1):
-            raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
-        return vaddr
-
-    @staticmethod
-    def _span(name: str, vaddr: int, size: int, limit: int = USER_TOP) -> None:
-        # Checked here as well as in C: upstream sel4utils indexes its tables with the address bits
-        # it has, so a range above the user half would alias one below it.
-        if vaddr + size > _ADDRESS_LIMIT:
-            raise ValueError(f"{name} {vaddr:#x} + {size:#x} wraps past the end of the address space")
-        if vaddr + size > limit:
-            raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
-                             "into the kernel's part of the address space")
-
     def _call(self) -> Any:
         """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
-        self._status[0] = NOT_RUN
+        self._status[0] = host.NOT_RUN
         return self._result
-
-    def _check_frames(self, c_caps: Any, count: int, size_bits: int) -> None:
-        bad = ffi.new("size_t *")
-        reason = lib.sel4sim_check_frame_caps(self.kernel._kernel, c_caps, count, size_bits, bad)
-        if reason != _FRAME_CAP_OK:
-            self._refuse_frames(c_caps, reason, int(bad[0]))
-
-    @staticmethod
-    def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
-        message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-        if reason == _FRAME_CAP_EMPTY:
-            raise StaleObjectError(message)
-        raise ValueError(message)
 
     # ---- reservations ----
 
     def _reserve(self, function: str, vaddr: Any, size: Any, rights: Any, cacheable: Any, deferred: int) -> Reservation:
-        if (type(vaddr) is int and type(size) is int and type(cacheable) is bool and vaddr >= 0
-                and not vaddr & _PAGE_MASK and size >= 1 and vaddr + size <= USER_TOP
-                and (deferred or type(rights) is CapRights)):
-            bits = 0 if deferred else rights._bits
-        else:  # the checks one by one, for the error that names the first bad argument
-            vaddr = self._aligned("vaddr", vaddr, PAGE_BITS)
-            size = _check.integer("size", size, 1)
-            self._span("vaddr", vaddr, size)
-            bits = 0 if deferred else CapRights.coerce(rights)._bits
-            cacheable = _check.boolean("cacheable", cacheable)
-        if self._torn_down or not self._alive[0]:
+        vaddr, size = _check.byte_range("vaddr", vaddr, size, PAGE_BITS)
+        bits = 0 if deferred else rights_word(rights)
+        cacheable = _check.boolean("cacheable", cacheable)
+        if self._torn_down or self._world.closed:
             self._live()
         status = self._status
-        status[0] = NOT_RUN
+        status[0] = _NOT_RUN
         out = self._result
         reservation = None
         try:
-            lib.sel4vspace_host_call_reserve(self._host, vaddr, size, bits, cacheable, deferred, out)
+            host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
         finally:
-            if status[0] == OK:
+            if status[0] == _OK:
                 reservation = self._reservations[vaddr] = Reservation._create(self, out.res, vaddr)
-        if reservation is None:
-            raise cspace_full_error(function) or VSpaceError(function, last_c_error(), None)
-        return reservation
+        return reservation  # type: ignore[return-value]  # set, or host.reserve raised
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -471,20 +407,19 @@ class VSpace:
         :class:`~sel4vspace.VSpaceError` if no such range is free; :class:`~sel4vspace.StaleObjectError`
         if the vspace was torn down or its kernel closed."""
         size = _check.integer("size", size, 1)
-        size_bits = frame_size_bits("size_bits", size_bits)
-        bits = CapRights.coerce(rights)._bits
+        size_bits = _check.frame_size_bits("size_bits", size_bits)
+        bits = rights_word(rights)
         cacheable = _check.boolean("cacheable", cacheable)
         self._live()
         out = self._call()
         reservation = None
         try:
-            lib.sel4vspace_host_call_reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
+            host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
-            if self._status[0] == OK:
+            if self._status[0] == host.OK:
                 reservation = Reservation._create(self, out.res)
                 self._reservations[reservation._key] = reservation
-        if reservation is None:
-            raise VSpaceError("vspace_reserve_range_aligned", last_c_error(), None)
+        assert reservation is not None
         return reservation
 
     @operation
@@ -513,32 +448,21 @@ class VSpace:
         (upstream sel4utils would strand those pages and the range behind them); TypeError if
         ``reservation`` is not a :class:`Reservation`, ValueError if it belongs to another vspace,
         :class:`~sel4vspace.StaleObjectError` if it was freed already or the vspace torn down."""
-        if type(reservation) is not Reservation or reservation._vspace is not self:
-            reservation = self._reservation(reservation)
-        if self._torn_down or not self._alive[0]:
+        reservation = self._reservation(reservation)
+        if self._torn_down or self._world.closed:
             self._live()
         self._free_reservation(reservation)
 
     def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
-        probe, out, word = self._probe, self._result, self._status
-        word[0] = NOT_RUN
+        status = self._status
+        status[0] = _NOT_RUN
         try:
-            lib.sel4vspace_host_call_free_reservation(self._host, reservation._res, probe, _PROBE_ENTRIES, out)
+            host.free_reservation(self._host, reservation._res, self._probe, self._result)
         finally:
-            status = word[0]
-            if status == OK:
+            if status[0] == _OK:
                 reservation._vspace = None
                 self._reservations.pop(reservation._key, None)
-        if status:
-            if status != _CALL_REFUSED:
-                raise VSpaceError("vspace_free_reservation", last_c_error(), None)
-            mapped, start, end = int(out.index), int(reservation._res.start), int(reservation._res.end)
-            listed = ", ".join(f"{int(probe[i].vaddr):#x}" for i in range(min(mapped, _PROBE_ENTRIES)))
-            more = f" and {mapped - _PROBE_ENTRIES} more" if mapped > _PROBE_ENTRIES else ""
-            raise VSpaceError("vspace_free_reservation", None,
-                              f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; "
-                              "unmap them first")
 
     @operation
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
@@ -549,14 +473,14 @@ class VSpace:
         :class:`~sel4vspace.VSpaceError` if no reservation of this vspace contains ``vaddr``, or pages
         in it are mapped; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its
         kernel closed."""
-        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
-            vaddr = _check.address("vaddr", vaddr)
-        if self._torn_down or not self._alive[0]:
+        vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or self._world.closed:
             self._live()
         reservation = self._reservations.get(vaddr)  # the usual case: vaddr is where it starts
         if reservation is None:
             for candidate in self._reservations.values():
-                if int(candidate._res.start) <= vaddr < int(candidate._res.end):
+                start, end = host.reservation_bounds(candidate._res)
+                if start <= vaddr < end:
                     reservation = candidate
                     break
         if reservation is not None:
@@ -566,41 +490,22 @@ class VSpace:
 
     # ---- mapping ----
 
-    def _prepare_map(self, caps: Any, vaddr: Any, size_bits: Any, cookies: Any) -> tuple[Any, int, int, int, Any]:
-        """Checked arguments of a map: (caps array, count, vaddr, size_bits, cookies array or NULL)."""
-        if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and vaddr >= 0
-                and not vaddr & ((1 << size_bits) - 1) and type(caps) is list and caps
-                and set(map(type, caps)) == _JUST_INT and vaddr + (len(caps) << size_bits) <= USER_TOP
-                and cookies is None):
-            try:
-                return ffi.new(_CPTR_ARRAY, caps), len(caps), vaddr, size_bits, ffi.NULL
-            except OverflowError:
-                pass  # a value beyond 64 bits: the checks below name it
-        size_bits = frame_size_bits("size_bits", size_bits)
-        vaddr = self._aligned("vaddr", vaddr, size_bits)
+    def _map(self, function: str, caps: Any, cookies: Any, vaddr: Any, size_bits: Any, bits: int, deferred: int,
+             reservation: Reservation) -> None:
+        """Check the arguments, then the frames, and map them, in one C call; all or nothing."""
         c_caps = ll.caps_array(caps)
         count = len(c_caps)
         if count == 0:
             raise ValueError("caps is empty: nothing to map")
-        self._span("vaddr", vaddr, count << size_bits)
-        c_cookies = ll.cookies_array(cookies, count)  # type and length checks before any C runs
-        return c_caps, count, vaddr, size_bits, c_cookies
-
-    def _map(self, function: str, c_caps: Any, c_cookies: Any, count: int, vaddr: int, size_bits: int,
-             bits: int, deferred: int, reservation: Reservation) -> None:
-        """Check the frames and map them, in one C call; all or nothing."""
-        if self._torn_down or not self._alive[0]:
+        vaddr, count, size_bits = _check.pages("vaddr", vaddr, count, size_bits)
+        # type and length checks before any C runs
+        c_cookies = host.NULL if cookies is None else ll.cookies_array(cookies, count)
+        if self._torn_down or self._world.closed:
             self._live()
-        out = self._result
         # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
         # to record here, so an exception as it returns leaves a state the C made whole
-        status = lib.sel4vspace_host_call_map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
-                                              reservation._res, out)
-        if not status:
-            return
-        if status == _CALL_REFUSED:
-            self._refuse_frames(c_caps, int(out.check), int(out.index))
-        raise cspace_full_error(function) or VSpaceError(function, last_c_error(), f"returned {int(out.result)}")
+        host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred, reservation._res,
+                 self._result, function)
 
     @operation
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
@@ -618,10 +523,8 @@ class VSpace:
         :class:`~sel4vspace.StaleObjectError` for a deleted cap, a freed reservation or a torn-down
         vspace; :class:`~sel4vspace.VSpaceError` if the allocator refuses (a deferred reservation, a
         page outside the reservation or mapped already, memory for paging structures ran out)."""
-        if type(reservation) is not Reservation or reservation._vspace is not self:
-            reservation = self._reservation(reservation)
-        c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
-        self._map("vspace_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, 0, 0, reservation)
+        reservation = self._reservation(reservation)
+        self._map("vspace_map_pages_at_vaddr", caps, cookies, vaddr, size_bits, 0, 0, reservation)
 
     @operation
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
@@ -633,12 +536,9 @@ class VSpace:
         are these masked by each cap's rights (seL4's ``maskVMRights``: write without read maps
         kernel-only). Everything else is as :meth:`map_pages_at_vaddr`, whose errors it raises; the
         allocator refuses a reservation that was made with rights."""
-        if type(reservation) is not Reservation or reservation._vspace is not self:
-            reservation = self._reservation(reservation)
-        bits = rights._bits if type(rights) is CapRights else CapRights.coerce(rights)._bits
-        c_caps, count, vaddr, size_bits, c_cookies = self._prepare_map(caps, vaddr, size_bits, cookies)
-        self._map("vspace_deferred_rights_map_pages_at_vaddr", c_caps, c_cookies, count, vaddr, size_bits, bits, 1,
-                  reservation)
+        reservation = self._reservation(reservation)
+        self._map("vspace_deferred_rights_map_pages_at_vaddr", caps, cookies, vaddr, size_bits, rights_word(rights),
+                  1, reservation)
 
     @operation
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
@@ -651,24 +551,13 @@ class VSpace:
         for caps that are not unmapped frames of the size); :class:`~sel4vspace.StaleObjectError` for a
         deleted cap or a torn-down vspace; :class:`~sel4vspace.VSpaceError` if the allocator fails (no
         room, memory ran out)."""
-        bits = CapRights.coerce(rights)._bits
+        bits = rights_word(rights)
         cacheable = _check.boolean("cacheable", cacheable)
-        size_bits = frame_size_bits("size_bits", size_bits)
-        c_caps = ll.caps_array(caps)
-        count = len(c_caps)
-        if count == 0:
-            raise ValueError("caps is empty: nothing to map")
-        c_cookies = ll.cookies_array(cookies, count)
-        if self._torn_down or not self._alive[0]:
+        size_bits = _check.frame_size_bits("size_bits", size_bits)
+        c_caps, count, c_cookies = _caps(caps, cookies)
+        if self._torn_down or self._world.closed:
             self._live()
-        out = self._result
-        status = lib.sel4vspace_host_call_map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable,
-                                                    out)
-        if status == _CALL_REFUSED:
-            self._refuse_frames(c_caps, int(out.check), int(out.index))
-        if status:
-            raise cspace_full_error("vspace_map_pages") or VSpaceError("vspace_map_pages", last_c_error(), None)
-        return int(out.vaddr)
+        return host.map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, self._result)
 
     @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
@@ -679,18 +568,16 @@ class VSpace:
         Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.VSpaceError` if memory or room runs out;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
-        bits = CapRights.coerce(rights)._bits
-        size_bits = frame_size_bits("size_bits", size_bits)
+        num_pages = _check.integer("num_pages", num_pages, 1, _check.MAX_PAGES)
+        bits = rights_word(rights)
+        size_bits = _check.frame_size_bits("size_bits", size_bits)
         self._live()
         out = self._call()
         try:
-            lib.sel4vspace_host_call_new_pages(self._host, bits, num_pages, size_bits, out)
+            host.new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
-            if self._status[0] == OK:
-                self._foreign[0] += num_pages
-        if self._status[0] != OK:
-            raise cspace_full_error("vspace_new_pages") or VSpaceError("vspace_new_pages", last_c_error(), None)
+            if self._status[0] == host.OK:
+                self._world.record_foreign(self._key, num_pages)
         return int(out.vaddr)
 
     @operation
@@ -704,28 +591,22 @@ class VSpace:
         upstream would map with no rights) and whatever the allocator refuses;
         :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         reservation = self._reservation(reservation)
-        size_bits = frame_size_bits("size_bits", size_bits)
-        vaddr = self._aligned("vaddr", vaddr, size_bits)
-        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
-        self._span("vaddr", vaddr, num_pages << size_bits)
+        vaddr, num_pages, size_bits = _check.pages("vaddr", vaddr, num_pages, size_bits)
         self._live()
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
         out = self._call()
         try:
-            lib.sel4vspace_host_call_new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
+            host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
-            if self._status[0] == OK:
-                self._foreign[0] += num_pages
-        if self._status[0] != OK:
-            raise cspace_full_error("vspace_new_pages_at_vaddr") or VSpaceError(
-                "vspace_new_pages_at_vaddr", last_c_error(), f"returned {int(out.result)}")
+            if self._status[0] == host.OK:
+                self._world.record_foreign(self._key, num_pages)
 
     @staticmethod
     def _refuse_deferred(reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
-        if reservation._res.rights_deferred:
+        if host.reservation_rights(reservation._res)[0]:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
 
@@ -745,41 +626,26 @@ class VSpace:
         if to.kernel is not self.kernel:
             raise ValueError("cannot share memory between vspaces of different kernels")
         reservation = to._reservation(reservation)
-        size_bits = frame_size_bits("size_bits", size_bits)
-        start = self._aligned("start", start, size_bits)
-        vaddr = to._aligned("vaddr", vaddr, size_bits)
+        size_bits = _check.frame_size_bits("size_bits", size_bits)
+        start = _check.aligned("start", start, size_bits)
+        vaddr = _check.aligned("vaddr", vaddr, size_bits)
         num_pages = _check.integer("num_pages", num_pages, 1, 2**31 - 1)
-        self._span("start", start, num_pages << size_bits)
-        self._span("vaddr", vaddr, num_pages << size_bits)
-        self._live()
+        _check.span("start", start, num_pages << size_bits)
+        _check.span("vaddr", vaddr, num_pages << size_bits)
+        kernel = self._live()
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
-        self._require_mapped(start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        paddrs = self._paddrs(start, size_bits, list(range(num_pages)))
+        host.check_mapped(kernel, self.root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
+        paddrs = sim.translate(kernel, self.root, [start + (i << size_bits) for i in range(num_pages)], self._scratch)
         out = self._call()
         try:
-            lib.sel4vspace_host_call_share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res,
-                                           out)
+            host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
         finally:
-            if self._status[0] == OK:
+            if self._status[0] == host.OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
-                # their frames first unmaps them (the kernel's shared set says where to look)
-                to._foreign[0] += num_pages
-                self.kernel._shared.update(paddrs)
-        if self._status[0] != OK:
-            raise VSpaceError("vspace_share_mem_at_vaddr", last_c_error(), f"returned {int(out.result)}")
-
-    def _require_mapped(self, vaddr: int, num_pages: int, size_bits: int, function: str) -> None:
-        bad = ffi.new("size_t *")
-        reason = lib.sel4vspace_host_check_mapped(self.kernel._kernel, self.root, vaddr, num_pages, size_bits, bad)
-        if reason != _RANGE_MAPPED:
-            self._refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
-
-    @staticmethod
-    def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
-        page = vaddr + (index << size_bits)
-        what = "is not mapped" if reason == _RANGE_HOLE else "is mapped with another page size"
-        raise VSpaceError(function, None, f"page {page:#x} {what}")
+                # their frames first unmaps them (the world's shared set says where to look)
+                self._world.record_foreign(to._key, num_pages)
+                self._world.record_shared(paddrs)
 
     @operation
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
@@ -796,127 +662,92 @@ class VSpace:
         :class:`~sel4vspace.VSpaceError` if a page is not mapped or mapped with another size (refused
         before the C runs: upstream asserts); :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        if (free is False and type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int
-                and type(num_pages) is int and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1)
-                and 1 <= num_pages <= _MAX_PAGES and vaddr + (num_pages << size_bits) <= USER_TOP
-                and not self._foreign[0]):
-            # the usual call, checked above, in a vspace mapping only the caller's frames: check
-            # mapped and unmap in one C call
-            if self._torn_down or not self._alive[0]:
-                self._live()
-            out = self._result
-            status = lib.sel4vspace_host_call_unmap(self._host, vaddr, num_pages, size_bits, _VSPACE_PRESERVE, out)
-            if status == _CALL_REFUSED:
-                self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
-            if status:
-                raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
-            return
-        size_bits = frame_size_bits("size_bits", size_bits)
-        vaddr = self._aligned("vaddr", vaddr, size_bits)
-        num_pages = _check.integer("num_pages", num_pages, 1, 2**40)
-        self._span("vaddr", vaddr, num_pages << size_bits)
-        free = _check.boolean("free", free)
-        self._live()
-        self._require_mapped(vaddr, num_pages, size_bits, "vspace_unmap_pages")
+        vaddr, num_pages, size_bits = _check.pages("vaddr", vaddr, num_pages, size_bits)
+        if free is not False:
+            free = _check.boolean("free", free)
+        if self._torn_down or self._world.closed:
+            self._live()
+        if free or self._world.foreign_pages[self._key]:
+            self._unmap_sorted(vaddr, num_pages, size_bits, free)
+        else:
+            # a vspace mapping only the caller's frames: check mapped and unmap in one C call
+            host.unmap(self._host, vaddr, num_pages, size_bits, self._result)
+
+    def _unmap_sorted(self, vaddr: int, num_pages: int, size_bits: int, free: bool) -> None:
+        """Unmap pages that may not be the caller's: each page sorted as the caller's, a copy the
+        vspace made or a frame it allocated, then one C call."""
+        kernel = self._live()
+        host.check_mapped(kernel, self.root, vaddr, num_pages, size_bits, "vspace_unmap_pages")
         # every page is mapped now, so num_pages is bounded by what the vspace really maps
-        caps, cookies = self._entries(vaddr, num_pages, size_bits)
-        frames = self.kernel._frames
-        callers = [cap in frames for cap in caps]
+        caps, cookies = host.range_entries(self._c, vaddr, num_pages, size_bits)
+        world = self._world
+        callers = world.callers(caps)
         if free and any(callers):
             i = callers.index(True)
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
-        kinds = bytes(_PAGE_KINDS["callers"] if mine else _PAGE_KINDS["own"] if cookie else _PAGE_KINDS["copy"]
+        kinds = bytes(host.PAGE_CALLERS if mine else host.PAGE_OWN if cookie else host.PAGE_COPY
                       for mine, cookie in zip(callers, cookies, strict=True))
-        own = [i for i in range(num_pages) if kinds[i] == _PAGE_KINDS["own"]]
+        own = [i for i in range(num_pages) if kinds[i] == host.PAGE_OWN]
         foreign = num_pages - sum(callers)
         # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
         # allocators, for the frames that may have some
-        freed = set(self._paddrs(vaddr, size_bits, own)) if own and free else set()
-        shared = sorted(self.kernel._shared) if freed else []
+        freed = set(sim.translate(kernel, self.root, [vaddr + (i << size_bits) for i in own], self._scratch)
+                    ) if own and free else set()
+        shared = world.shared() if freed else []
         out = self._call()
         try:
-            lib.sel4vspace_host_call_unmap_mixed(self._host, vaddr, num_pages, size_bits,
-                                                 ffi.from_buffer("uint8_t[]", kinds), free, shared, len(shared), out)
+            host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
         finally:
-            if self._status[0] == OK:
+            if self._status[0] == host.OK:
                 if not free:
                     for i in own:   # unmapped without freeing: the caller's now
-                        self.kernel._adopt(caps[i], size_bits, cookies[i])
-                self.kernel._shared.difference_update(freed)
-                self._foreign[0] = max(0, self._foreign[0] - foreign)
-        if self._status[0] == _CALL_REFUSED:
-            self._refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
-        if self._status[0] != OK:
-            raise VSpaceError("vspace_unmap_pages", last_c_error(), None)
-
-    def _entries(self, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:
-        """The caps and cookies the allocator recorded for count pages from vaddr, in one C call."""
-        caps = _new_uncleared("seL4_CPtr[]", count)
-        cookies = _new_uncleared("uintptr_t[]", count)
-        lib.sel4vspace_host_range_entries(self._c, vaddr, count, size_bits, caps, cookies)
-        return ffi.unpack(caps, count), ffi.unpack(cookies, count)
-
-    def _paddrs(self, vaddr: int, size_bits: int, indices: list[int]) -> list[int]:
-        out = []
-        for i in indices:
-            if lib.sel4sim_vspace_translate(self._kernel_ptr, self.root, vaddr + (i << size_bits), self._entry):
-                out.append(int(self._entry.paddr))
-        return out
+                        world.adopt(caps[i], size_bits, cookies[i])
+                world.record_unshared(freed)
+                world.record_foreign(self._key, -foreign)
 
     @operation
     def get_cap(self, vaddr: int) -> int:
         """The frame cap the allocator recorded at ``vaddr`` (``vspace_get_cap``); 0 when none. Raises
         TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
-            vaddr = _check.address("vaddr", vaddr)
-        if self._torn_down or not self._alive[0]:
+        vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or self._world.closed:
             self._live()
-        return int(lib.vspace_get_cap(self._c, ffi.cast("void *", vaddr)))
+        cap: int = _get_cap(self._c, vaddr)
+        return cap
 
     @operation
     def get_cookie(self, vaddr: int) -> int:
         """The allocation cookie the allocator recorded at ``vaddr`` (``vspace_get_cookie``); 0 when
         none. Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
-            vaddr = _check.address("vaddr", vaddr)
-        if self._torn_down or not self._alive[0]:
+        vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or self._world.closed:
             self._live()
-        return int(lib.vspace_get_cookie(self._c, ffi.cast("void *", vaddr)))
+        cookie: int = _get_cookie(self._c, vaddr)
+        return cookie
 
     # ---- the simulated kernel's view ----
 
     @operation
     def lookup(self, vaddr: int) -> Mapping | None:
         """The kernel's mapping covering ``vaddr`` (any byte of the page), read from the simulated page
-        tables, or None. Raises TypeError / ValueError (naming the argument) for a bad argument, before
-        any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel
-        closed."""
-        if type(vaddr) is not int or not 0 <= vaddr < _ADDRESS_LIMIT:
-            vaddr = _check.address("vaddr", vaddr)
-        if self._torn_down or not self._alive[0]:
+        tables (``sel4sim_vspace_lookup``), or None. Raises TypeError / ValueError (naming the
+        argument) for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the
+        vspace was torn down or its kernel closed."""
+        vaddr = _check.address("vaddr", vaddr)
+        if self._torn_down or self._world.closed:
             self._live()
-        return self._lookup(vaddr)
-
-    def _lookup(self, vaddr: int) -> Mapping | None:
-        if not lib.sel4sim_vspace_lookup(self._kernel_ptr, self.root, vaddr, self._entry):
-            return None
-        return _mapping_from_words(_MAPPING_WORDS.unpack(self._entry_words))
+        words = sim.lookup(self._kernel_ptr, self.root, vaddr, self._scratch)
+        return None if words is None else _mapping_from_words(words)
 
     @operation
     def mappings(self) -> list[Mapping]:
-        """Every mapping of this address space as the kernel's page tables hold it, by address.
-        Raises :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        kernel = self._live()
-        total = lib.sel4sim_vspace_mappings(kernel, self.root, ffi.NULL, 0)
-        if total == 0:
-            return []
-        entries = ffi.new("sel4sim_mapping_t[]", total)
-        total = min(total, lib.sel4sim_vspace_mappings(kernel, self.root, entries, total))
-        words = _MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * _MAPPING_WORDS.size))
-        return [_mapping_from_words(entry) for entry in words]
+        """Every mapping of this address space as the kernel's page tables hold it, by address
+        (``sel4sim_vspace_mappings``). Raises :class:`~sel4vspace.StaleObjectError` if the vspace was
+        torn down or its kernel closed."""
+        return [_mapping_from_words(words) for words in sim.mappings(self._live(), self.root)]
 
     @operation
     def read(self, vaddr: int, n: int) -> bytes:
@@ -925,39 +756,12 @@ class VSpace:
         or ``"permission"``) if the MMU refuses any byte; TypeError / ValueError (naming the argument)
         for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        if not (type(vaddr) is int and type(n) is int and 0 <= vaddr < _ADDRESS_LIMIT and 0 <= n <= _MAX_PAGES
-                and vaddr + n <= _ADDRESS_LIMIT):
-            vaddr = _check.address("vaddr", vaddr)
-            n = _check.integer("n", n, 0, 2**40)
-            vaddr = self._access("vaddr", vaddr, n)
-        if self._torn_down or not self._alive[0]:
+        vaddr = _check.address("vaddr", vaddr)
+        n = _check.integer("n", n, 0, _check.MAX_PAGES)
+        vaddr = _check.access("vaddr", vaddr, n)
+        if self._torn_down or self._world.closed:
             self._live()
-        if n > _READ_CHUNK:
-            return self._read_long(vaddr, n)
-        buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
-        if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, buffer, n, self._fault) != 0:
-            raise _fault(self._fault)
-        data: bytes = ffi.unpack(buffer, n)
-        return data
-
-    def _access(self, name: str, vaddr: Any, size: int) -> int:
-        """The one rule of every MMU access (read, read_into, write): an address of 0 to 2**64 - 1
-        whose ``size`` bytes end at or below 2**64."""
-        address = _check.address(name, vaddr)
-        self._span(name, address, size, _ADDRESS_LIMIT)
-        return address
-
-    def _read_long(self, vaddr: int, n: int) -> bytes:
-        # A chunk at a time, so that a huge n over unmapped memory faults before the host is asked
-        # for n bytes (n may be up to 2**40); reads have no side effects, the first fault is the same.
-        out = bytearray()
-        buffer = _new_uncleared("char[]", _READ_CHUNK)
-        for offset in range(0, n, _READ_CHUNK):
-            length = min(_READ_CHUNK, n - offset)
-            if lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr + offset, buffer, length, self._fault) != 0:
-                raise _fault(self._fault)
-            out += ffi.buffer(buffer, length)
-        return bytes(out)
+        return sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
 
     @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
@@ -968,19 +772,12 @@ class VSpace:
         buffer is left as it was; TypeError for an object that is no buffer or is read-only,
         ValueError for a strided one or a range past 2**64; :class:`~sel4vspace.StaleObjectError` if
         the vspace was torn down or its kernel closed."""
-        if type(buffer) is bytearray and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
-                and vaddr + len(buffer) <= _ADDRESS_LIMIT:
-            view: Any = buffer
-            n = len(buffer)
-        else:
-            view = _check.byte_view("buffer", buffer, writable=True)
-            n = view.nbytes
-            vaddr = self._access("vaddr", vaddr, n)
-        if self._torn_down or not self._alive[0]:
+        view = _check.byte_view("buffer", buffer, writable=True)
+        n = view.nbytes
+        vaddr = _check.access("vaddr", vaddr, n)
+        if self._torn_down or self._world.closed:
             self._live()
-        if n and lib.sel4sim_mmu_read(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), n,
-                                      self._fault) != 0:
-            raise _fault(self._fault)
+        sim.mmu_read_into(self._kernel_ptr, self.root, vaddr, view, n, self._scratch)
         return n
 
     @operation
@@ -991,28 +788,14 @@ class VSpace:
         (nothing written) if the MMU refuses any byte; TypeError (``data`` is no bytes-like object) /
         ValueError (a range past 2**64), naming the argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        if (type(data) is bytes or type(data) is bytearray) and type(vaddr) is int and 0 <= vaddr < _ADDRESS_LIMIT \
-                and vaddr + len(data) <= _ADDRESS_LIMIT:
-            view: Any = data  # one byte per item, in one piece: len() is its size in bytes
-        else:
-            view = _check.byte_view("data", data)
-            vaddr = self._access("vaddr", vaddr, view.nbytes)
-        if self._torn_down or not self._alive[0]:
+        view = _check.byte_view("data", data)
+        vaddr = _check.access("vaddr", vaddr, view.nbytes)
+        if self._torn_down or self._world.closed:
             self._live()
-        if lib.sel4sim_mmu_write(self._kernel_ptr, self.root, vaddr, ffi.from_buffer(view), len(view),
-                                 self._fault) != 0:
-            raise _fault(self._fault)
+        sim.mmu_write(self._kernel_ptr, self.root, vaddr, view, view.nbytes, self._scratch)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
         if self.torn_down:
             return f"<VSpace{label} torn down>"
         return f"<VSpace{label} root={self.root} reservations={len(self._reservations)}>"
-
-
-def _fault(fault: Any) -> VMFault:
-    access = "write" if fault.access == lib.SEL4SIM_ACCESS_WRITE else "read"
-    reason = {int(lib.SEL4SIM_FAULT_UNMAPPED): "unmapped",
-              int(lib.SEL4SIM_FAULT_PERMISSION): "permission"}.get(int(fault.reason), "host out of memory")
-    return VMFault(int(fault.vaddr), access, reason)
-

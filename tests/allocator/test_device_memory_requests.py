@@ -47,4 +47,4 @@ def test_the_public_api_never_asks_for_device_memory():
         vspace.new_pages_at_vaddr(0x4000_0000, 20, res)
         kernel.alloc_frames(3)
         vspace.unmap_pages(start, 20, free=True)
-        assert lib.sel4vspace_host_world_device_requests(kernel._world) == 0
+        assert lib.sel4vspace_host_world_device_requests(kernel._world.handle) == 0

@@ -63,7 +63,7 @@ def test_a_vspace_finalized_amid_another_kernels_call():
 
     def collect_the_stray() -> None:
         stray._finalizer()
-        during.append(stray.kernel._host_vspaces != {})
+        during.append(stray.kernel._world.vspace_count != 0)
 
     with between_c_calls(_once(collect_the_stray)):
         vspace.map_pages_at_vaddr([cap], BASE, res)
@@ -87,7 +87,7 @@ def test_a_cycle_collected_amid_a_call_is_released_after_it():
 
     def collect() -> None:
         collected.append(gc.collect())
-        collected.append(len(kernel._host_vspaces))
+        collected.append(kernel._world.vspace_count)
 
     with between_c_calls(_once(collect)):
         vspace.new_pages(2, "rw")

@@ -54,10 +54,15 @@ def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
     """--against DIR builds the native harness from vendor/ and from DIR and compares them; here DIR
-    is a copy of vendor/ laid out as a seL4_libs checkout (the real upstream is not at hand)."""
-    tree = tmp_path / "other_libs"
+    is a copy of vendor/ laid out as a seL4_libs checkout (the real upstream is not at hand). The
+    copy lives under build/ and keeps vendor's modification times, so the next run reuses its
+    objects and compiles again only what changed in vendor/ since."""
+    tree = ROOT / "build" / "bench-against" / "other_libs"
     for lib in ("libsel4vka", "libsel4vspace", "libsel4utils"):
-        shutil.copytree(ROOT / "vendor" / lib, tree / lib)
+        shutil.copytree(ROOT / "vendor" / lib, tree / lib, dirs_exist_ok=True, copy_function=shutil.copy2)
+        for stale in (tree / lib).rglob("*"):
+            if stale.is_file() and not (ROOT / "vendor" / lib / stale.relative_to(tree / lib)).exists():
+                stale.unlink()
     out = tmp_path / "against.json"
     result = subprocess.run([sys.executable, str(RUN), "--quick", "--only", "W2", "--only", "W1",
                              "--against", str(tree), "--json", str(out)],

@@ -24,6 +24,7 @@ The model raises ``Divergence`` when an answer of the real system breaks the con
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -246,6 +247,7 @@ class Model:
         self.caps: dict[int, Cap] = {}     # live caps by cptr
         self.vspaces: list[VSpace] = []
         self.frames_by_paddr: dict[int, Frame] = {}
+        self._frame_starts: list[int] = []     # frames_by_paddr's keys, sorted (the overlap check)
 
     # ---- helpers -----------------------------------------------------------------------------
 
@@ -265,11 +267,16 @@ class Model:
     def _fresh_frame(self, size_bits: int, paddr: int) -> Frame:
         if paddr % (1 << size_bits):
             raise Divergence(f"a frame of 2^{size_bits} bytes at paddr {paddr:#x} is misaligned")
-        for other in self.frames_by_paddr.values():
-            if other.paddr < paddr + (1 << size_bits) and paddr < other.paddr + other.size:
+        # Live frames never overlap one another, so their ends rise with their starts: the new frame
+        # overlaps one of them exactly when it overlaps the last one starting before its end.
+        before_end = bisect.bisect_left(self._frame_starts, paddr + (1 << size_bits))
+        if before_end:
+            other = self.frames_by_paddr[self._frame_starts[before_end - 1]]
+            if paddr < other.paddr + other.size:
                 raise Divergence(f"new frame at {paddr:#x} overlaps the live frame at {other.paddr:#x}")
         frame = Frame(size_bits, paddr)
         self.frames_by_paddr[paddr] = frame
+        bisect.insort(self._frame_starts, paddr)
         return frame
 
     def _unmap_page(self, vspace: VSpace, page: Page) -> None:
@@ -291,7 +298,8 @@ class Model:
         for cap in [c for c in self.caps.values() if c.frame is frame]:
             self._drop_cap(cap)
         frame.live = False
-        self.frames_by_paddr.pop(frame.paddr, None)
+        if self.frames_by_paddr.pop(frame.paddr, None) is not None:
+            del self._frame_starts[bisect.bisect_left(self._frame_starts, frame.paddr)]
 
     def _live_vspace(self, vspace: VSpace) -> Optional[type]:
         return None if vspace.live else StaleObjectError

@@ -9,8 +9,8 @@ on the number of live frames, and on the bytes user code reads. At the end of ev
 is released and every untyped byte, cslot and host byte must be back, first with the kernel open
 and then once it is closed and collected.
 
-Budget: fixed seeds and SEL4VSPACE_MODEL_EXAMPLES runs of up to SEL4VSPACE_MODEL_STEPS steps
-(defaults below keep the normal run near half a minute), split into SEL4VSPACE_MODEL_SHARDS tests
+Budget: fixed seeds and SEL4VSPACE_MODEL_EXAMPLES runs (default 100; 16 under
+SEL4VSPACE_BUDGET=dev, see budget.py) of up to SEL4VSPACE_MODEL_STEPS steps, split into SEL4VSPACE_MODEL_SHARDS tests
 of their own so that pytest -n spreads them over workers. SEL4VSPACE_MODEL_SEED picks other seeds
 for long exploratory runs; SEL4VSPACE_MODEL_DEBUG=<operation> prints that operation's refusals.
 """
@@ -25,12 +25,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+import budget
 import refmodel as rm
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
 from sel4vspace import CapRights, Kernel, KernelError, VMFault, VSpaceError
 
-EXAMPLES = int(os.environ.get("SEL4VSPACE_MODEL_EXAMPLES", "100"))
+EXAMPLES = budget.runs("SEL4VSPACE_MODEL_EXAMPLES", full=100, dev=16)
 STEPS = int(os.environ.get("SEL4VSPACE_MODEL_STEPS", "80"))
 SEED = os.environ.get("SEL4VSPACE_MODEL_SEED")
 

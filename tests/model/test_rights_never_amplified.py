@@ -11,18 +11,17 @@ a read succeeds exactly when the mapping allows reading, a write exactly when it
 
 from __future__ import annotations
 
-import os
-
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
+import budget
 import refmodel as rm
 from model_stats import STATS
 from sel4vspace import CapRights, Kernel, VMFault
 
 PAGE = 4096
 EVERY_RIGHTS = [CapRights._from_bits(bits) for bits in range(16)]
-EXAMPLES = int(os.environ.get("SEL4VSPACE_RIGHTS_EXAMPLES", "400"))
+EXAMPLES = budget.runs("SEL4VSPACE_RIGHTS_EXAMPLES", full=400, dev=100)   # budget.py
 
 OPERATIONS = st.lists(st.one_of(
     st.tuples(st.just("mint"), st.integers(0, 63), st.sampled_from(EVERY_RIGHTS)),

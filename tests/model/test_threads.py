@@ -15,7 +15,8 @@
 
 Budget: SEL4VSPACE_THREADS threads (default 4); SEL4VSPACE_THREAD_EXAMPLES model runs per thread
 (default 10) of up to SEL4VSPACE_THREAD_STEPS steps (default 100); SEL4VSPACE_THREAD_ROUNDS rounds
-per thread on the shared kernel (default 1500, a few calls each).
+per thread on the shared kernel (default 1500, a few calls each). Under SEL4VSPACE_BUDGET=dev
+(budget.py): 3 model runs and 500 rounds per thread.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pytest
 from hypothesis import HealthCheck, seed, settings
 from hypothesis.stateful import get_state_machine_test, invariant
 
+import budget
 import test_model
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
@@ -42,9 +44,9 @@ from sel4vspace import CapRights, Kernel, KernelError, VSpaceError
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
 
 THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
-EXAMPLES = int(os.environ.get("SEL4VSPACE_THREAD_EXAMPLES", "10"))
+EXAMPLES = budget.runs("SEL4VSPACE_THREAD_EXAMPLES", full=10, dev=3)
 STEPS = int(os.environ.get("SEL4VSPACE_THREAD_STEPS", "100"))
-ROUNDS = int(os.environ.get("SEL4VSPACE_THREAD_ROUNDS", "1500"))
+ROUNDS = budget.runs("SEL4VSPACE_THREAD_ROUNDS", full=1500, dev=500)
 PAGE = 4096
 
 
@@ -371,7 +373,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
     assert alone[0] != alone[1], alone
 
     def one(i: int) -> None:
-        lib.sel4vspace_host_world_select(kernels[i]._world)
+        lib.sel4vspace_host_world_select(kernels[i]._world.handle)
         clear_c_error()
         fail(i)
         barrier.wait()   # both selected and failed before either looks
@@ -379,7 +381,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
         errors[i] = last_c_error().message
 
     run_threads(one, 2)
-    assert selected[0] == kernels[0]._kernel and selected[1] == kernels[1]._kernel
+    assert selected[0] == kernels[0]._world.kernel and selected[1] == kernels[1]._world.kernel
     assert errors == alone
     for k in kernels:
         k.close()

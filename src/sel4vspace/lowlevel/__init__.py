@@ -36,6 +36,7 @@ __all__ = [
     "last_c_error",
     "clear_c_error",
     "cspace_full_error",
+    "failure",
     "flush_log",
     "CallbackVSpace",
     "VSPACE_FUNCTION_FIELDS",
@@ -87,6 +88,26 @@ def cspace_full_error(function: str) -> Any:
     bootinfo = lib.sel4sim_kernel_bootinfo(kernel) if kernel != ffi.NULL else ffi.NULL
     bits = int(bootinfo.initThreadCNodeSizeBits) if bootinfo != ffi.NULL else 0
     return CSpaceFullError(function, last_c_error(), bits)
+
+
+def failure(function: str, detail: str | None = None, error: int | None = None,
+            fallback: str = "the call failed") -> Exception:
+    """The exception for a C call ``function`` that failed, the one place a C result becomes one:
+    :class:`~sel4vspace.errors.CSpaceFullError` when the host vka found the root CNode full since
+    :func:`clear_c_error`; else, for a seL4 error ``error``, :class:`~sel4vspace.errors.KernelError`
+    with ``detail`` and the last C error line (or ``fallback``); else
+    :class:`~sel4vspace.errors.VSpaceError` with the last C error line and ``detail``."""
+    full = cspace_full_error(function)
+    if full is not None:
+        return full  # type: ignore[no-any-return]
+    if error is not None:
+        from ..errors import KernelError  # late: errors imports this module for typing only
+
+        said = str(last_c_error() or fallback)
+        return KernelError(function, error, f"{detail}: {said}" if detail else said)
+    from ..errors import VSpaceError
+
+    return VSpaceError(function, last_c_error(), detail)
 
 
 def flush_log() -> None:

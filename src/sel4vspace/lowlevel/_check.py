@@ -1,17 +1,34 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Argument checks shared by every layer: each raises TypeError/ValueError naming the argument,
 before any C runs. cffi would otherwise truncate (``ffi.cast``), accept bools as ints, or raise
-an OverflowError that does not say which argument was wrong."""
+an OverflowError that does not say which argument was wrong.
+
+Each rule is one function, and every caller, however hot its path, calls that function: there is
+no check written at a call site. A rule's first test is the whole rule, so that valid arguments
+cost one call (the rules of several arguments, :func:`pages`, :func:`byte_range` and
+:func:`frame_address`, state the conditions of the rules they are made of in that one test: a call
+per argument costs more than a map of one page does in C); the lines after it only find the
+message, through the single-argument rules, in the order the arguments are named.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .objects import FRAME_SIZE_BITS, USER_TOP
+
 WORD_MAX = 2**64 - 1
+ADDRESS_LIMIT = 2**64
+"""The end of the 64-bit address space: no range reaches past it."""
+MAX_PAGES = 2**40
+"""The most pages one call maps, unmaps or allocates."""
+_FRAME_BITS = frozenset(FRAME_SIZE_BITS)
 
 
 def integer(name: str, value: Any, minimum: int = 0, maximum: int = WORD_MAX) -> int:
     """An int (not a bool) in [minimum, maximum]."""
+    if type(value) is int and minimum <= value <= maximum:
+        return value
     if type(value) is bool or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if value < minimum or value > maximum:
@@ -26,9 +43,83 @@ def address(name: str, value: Any) -> int:
 
 
 def boolean(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
-    return value
+    """True or False (an int is refused: C would take any)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+
+
+def frame_size_bits(name: str, value: Any) -> int:
+    """A frame size in bits (:data:`~sel4vspace.lowlevel.objects.FRAME_SIZE_BITS`: 12, 21 or 30)."""
+    if type(value) is int and value in _FRAME_BITS:
+        return value
+    bits = integer(name, value, 0, 64)
+    raise ValueError(f"{name} must be a frame size in bits {FRAME_SIZE_BITS}, got {bits}")
+
+
+def aligned(name: str, value: Any, size_bits: int) -> int:
+    """A virtual address that is a multiple of ``2**size_bits`` bytes."""
+    if type(value) is int and 0 <= value <= WORD_MAX and not value & ((1 << size_bits) - 1):
+        return value
+    vaddr = address(name, value)
+    raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
+
+
+def span(name: str, vaddr: int, size: int, limit: int = USER_TOP) -> None:
+    """``size`` bytes from ``vaddr`` end at or below ``limit`` (seL4_UserTop unless told: upstream
+    sel4utils indexes its tables with the address bits it has, so a range above the user half
+    would alias one below it)."""
+    if vaddr + size <= limit:
+        return
+    if vaddr + size > ADDRESS_LIMIT:
+        raise ValueError(f"{name} {vaddr:#x} + {size:#x} wraps past the end of the address space")
+    raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
+                     "into the kernel's part of the address space")
+
+
+def frame_address(name: str, vaddr: Any, size_bits: Any) -> tuple[int, int]:
+    """A frame size in bits and an address aligned to it: ``(vaddr, size_bits)``. Errors name
+    ``size_bits``, then ``name``."""
+    if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and 0 <= vaddr <= WORD_MAX
+            and not vaddr & ((1 << size_bits) - 1)):
+        return vaddr, size_bits
+    size_bits = frame_size_bits("size_bits", size_bits)
+    return aligned(name, vaddr, size_bits), size_bits
+
+
+def byte_range(name: str, vaddr: Any, size: Any, size_bits: int = 12) -> tuple[int, int]:
+    """``size`` bytes (at least 1) from ``vaddr`` (aligned to ``2**size_bits``), ending at or below
+    seL4_UserTop: ``(vaddr, size)``. Errors name ``name``, then ``size``."""
+    if (type(vaddr) is int and type(size) is int and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1)
+            and size >= 1 and vaddr + size <= USER_TOP):
+        return vaddr, size
+    vaddr = aligned(name, vaddr, size_bits)
+    size = integer("size", size, 1)
+    span(name, vaddr, size)
+    return vaddr, size
+
+
+def pages(name: str, vaddr: Any, num_pages: Any, size_bits: Any, most: int = MAX_PAGES) -> tuple[int, int, int]:
+    """``num_pages`` (1 to ``most``) pages of ``2**size_bits`` bytes (a frame size) from ``vaddr``
+    (aligned to the page size), ending at or below seL4_UserTop: ``(vaddr, num_pages, size_bits)``.
+    Errors name ``size_bits``, ``name`` (the address) or ``num_pages``, in that order."""
+    if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and type(num_pages) is int
+            and vaddr >= 0 and not vaddr & ((1 << size_bits) - 1) and 1 <= num_pages <= most
+            and vaddr + (num_pages << size_bits) <= USER_TOP):
+        return vaddr, num_pages, size_bits
+    size_bits = frame_size_bits("size_bits", size_bits)
+    vaddr = aligned(name, vaddr, size_bits)
+    num_pages = integer("num_pages", num_pages, 1, most)
+    span(name, vaddr, num_pages << size_bits)
+    return vaddr, num_pages, size_bits
+
+
+def access(name: str, vaddr: Any, size: int) -> int:
+    """The rule of every MMU access (read, read_into, write): an address of 0 to 2**64 - 1 whose
+    ``size`` bytes end at or below 2**64."""
+    address_ = address(name, vaddr)
+    span(name, address_, size, ADDRESS_LIMIT)
+    return address_
 
 
 def int_sequence(name: str, values: Any) -> list[int] | Any:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import VSpaceError
-from . import _check, _guard, clear_c_error, cspace_full_error, ffi, last_c_error, lib
+from . import _check, _guard, clear_c_error, failure, ffi, last_c_error, lib
 
 __all__ = [
     "VSPACE_FREE",
@@ -49,10 +48,11 @@ VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 
 
 _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
+_JUST_INT = {int}
 
 
 def _raise(function: str, detail: str | None = None) -> None:
-    raise cspace_full_error(function) or VSpaceError(function, last_c_error(), detail)
+    raise failure(function, detail)
 
 
 def _void_ptr(name: str, value: int) -> Any:
@@ -62,6 +62,11 @@ def _void_ptr(name: str, value: int) -> Any:
 def caps_array(caps: Any, name: str = "caps") -> Any:
     """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted,
     a ``seL4_CPtr[]`` cdata is used as it is."""
+    if type(caps) is list and caps and set(map(type, caps)) == _JUST_INT:   # the usual call
+        try:
+            return ffi.new(_CPTR_ARRAY, caps)
+        except OverflowError:
+            pass  # a value beyond 64 bits: named below
     if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
         return caps
     values = _check.int_sequence(name, caps)

@@ -8,11 +8,11 @@ scenario file could not be read or has mistakes (nothing ran).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -103,7 +103,7 @@ class _CLogLines(logging.Handler):
         print(f"      C {record.levelname.lower()}: {record.getMessage()}", file=self.out)
 
 
-@contextlib.contextmanager
+@contextmanager
 def _c_log(out: TextIO | None) -> Iterator[None]:
     """The C library logs every refusal, including those a scenario expects; the step lines
     already carry the C error of a failed call, so the raw lines are shown only when asked

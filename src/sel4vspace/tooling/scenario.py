@@ -40,12 +40,12 @@ rights are strings as :meth:`CapRights.from_str <sel4vspace.CapRights.from_str>`
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,11 @@ from ..errors import SEL4_ERROR_NAMES
 from ..rights import CapRights
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    from tomllib import TOMLDecodeError
+    from tomllib import loads as toml_loads
 else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
+    from tomli import TOMLDecodeError
+    from tomli import loads as toml_loads
 
 __all__ = [
     "AddrExpr",
@@ -202,7 +204,7 @@ class Scenario:
                 return self.steps[number - 1]
             raise ValueError(f"{self.path} has steps 1 to {len(self.steps)}, not {number}")
         labels = [s.label for s in self.steps if s.label]
-        hint = difflib.get_close_matches(at, labels, n=1)
+        hint = get_close_matches(at, labels, n=1)
         raise ValueError(f"no step labelled {at!r} in {self.path}"
                          + (f"; did you mean {hint[0]!r}?" if hint else
                             f"; labels: {', '.join(labels)}" if labels else "; it labels no step"))
@@ -411,7 +413,7 @@ def parse_reason(value: Any) -> str:
 
 def parse_error_kind(value: Any) -> str:
     if not isinstance(value, str) or (value not in ERROR_KINDS and value not in SEL4_ERROR_NAMES):
-        hint = difflib.get_close_matches(str(value), ERROR_KINDS + SEL4_ERROR_NAMES, n=1)
+        hint = get_close_matches(str(value), ERROR_KINDS + SEL4_ERROR_NAMES, n=1)
         raise _Bad(f"expected one of {', '.join(ERROR_KINDS)} or an seL4_Error name (seL4_DeleteFirst ...), "
                    f"got {_describe(value)}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
     return value
@@ -656,7 +658,7 @@ class _Checker:
         allowed = tuple(allowed)
         for key in table:
             if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
+                hint = get_close_matches(key, allowed, n=1)
                 self.problem(where, "unknown key" + (f"; did you mean '{hint[0]}'?" if hint else
                                                      f"; this takes {', '.join(allowed)}"), key, line_of(key))
 
@@ -676,7 +678,7 @@ class _Checker:
             self.problem(where, f"{name!r} is a {have}, not a {kind}", key, line)
         else:
             known = [n for n, k in self.names.items() if k == kind]
-            hint = difflib.get_close_matches(name, known, n=1)
+            hint = get_close_matches(name, known, n=1)
             self.problem(where, f"no {kind} named {name!r} is defined before this"
                          + (f"; did you mean {hint[0]!r}?" if hint else
                             f" (known: {', '.join(known)})" if known else ""), key, line)
@@ -719,7 +721,7 @@ class _Checker:
                 self.problem(where, f"{name!r} is a {kind}, not a reservation or an address", key, line)
             else:
                 known = [n for n, k in self.names.items() if k in (RESERVATION, ADDRESS)]
-                hint = difflib.get_close_matches(name, known, n=1)
+                hint = get_close_matches(name, known, n=1)
                 self.problem(where, f"no reservation or address named {name!r} is defined before this"
                              + (f"; did you mean {hint[0]!r}?" if hint else ""), key, line)
 
@@ -860,7 +862,7 @@ class _Checker:
                          "op", line_of(None))
             return None
         if op not in OPS:
-            hint = difflib.get_close_matches(str(op), OPS, n=1)
+            hint = get_close_matches(str(op), OPS, n=1)
             self.problem(f"step {number}", f"unknown operation {_describe(op)}"
                          + (f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(OPS)}"),
                          "op", line_of("op"))
@@ -890,7 +892,7 @@ class _Checker:
                 return None
             if call not in OPS or call.startswith("expect_"):
                 candidates = [o for o in OPS if not o.startswith("expect_")]
-                hint = difflib.get_close_matches(str(call), candidates, n=1)
+                hint = get_close_matches(str(call), candidates, n=1)
                 self.problem(where, f"cannot expect an error from {_describe(call)}"
                              + (f"; did you mean {hint[0]!r}?" if hint else
                                 f"; it must be an operation: {', '.join(candidates)}"), "call", line_of("call"))
@@ -960,7 +962,7 @@ class _Checker:
         return len(self.problems) == before and complete
 
 
-def _syntax_problem(error: tomllib.TOMLDecodeError) -> Problem:
+def _syntax_problem(error: TOMLDecodeError) -> Problem:
     message = str(error)
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     line = int(match[1]) if match else None
@@ -982,8 +984,8 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
 
 def _parse_scenario(text: str, path: str) -> Scenario:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        data = toml_loads(text)
+    except TOMLDecodeError as error:
         raise ScenarioError(path, [_syntax_problem(error)]) from None
     checker = _Checker(path, _Lines(text))
     checker.unknown_keys(data, _TOP_KEYS, "top level",
@@ -999,7 +1001,7 @@ def _parse_scenario(text: str, path: str) -> Scenario:
         checker.problem("top level", "the scenario has no [[step]] tables", "step")
     if map_at is not None and map_at not in checker.labels and not (
             map_at.isdigit() and 1 <= int(map_at) <= len(data.get("step", []))):
-        hint = difflib.get_close_matches(map_at, checker.labels, n=1)
+        hint = get_close_matches(map_at, checker.labels, n=1)
         checker.problem("[scenario]", f"no step is labelled {map_at!r}"
                         + (f"; did you mean {hint[0]!r}?" if hint else ""), "map_at",
                         checker.lines.key("scenario", 0, "map_at"))

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Compiling the C of one architecture below the host world, with the build's own settings.
 
-build_ffi.py reads SEL4VSPACE_ARCH when it is imported; :func:`build_module` imports a private copy
-of it with that variable set, so its include folders, defines and flags are those a build for that
-architecture would use, whatever architecture this process runs.
+The build's configuration (buildsupport/config.py) reads SEL4VSPACE_ARCH when it is imported;
+:func:`build_module` imports a private copy of it with that variable set, so its include folders,
+defines and flags are those a build for that architecture would use, whatever architecture this
+process runs.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ ARCHES = ("aarch64", "riscv64")
 
 
 def build_module(arch: str) -> ModuleType:
-    """build_ffi.py as a build for arch sees it."""
-    spec = importlib.util.spec_from_file_location(f"_build_ffi_{arch}", ROOT / "build_ffi.py")
+    """The build's configuration as a build for arch sees it."""
+    spec = importlib.util.spec_from_file_location(f"_buildsupport_config_{arch}", ROOT / "buildsupport" / "config.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     saved = os.environ.get("SEL4VSPACE_ARCH")
@@ -68,7 +69,7 @@ def build_kernel_test(arch: str, out_dir: Path) -> Path:
         return exe
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = exe.with_name(f"{exe.name}.{os.getpid()}")
-    command = [build._compiler(), *flags, "-o", str(partial), *map(str, sources)]
+    command = [build.compiler(), *flags, "-o", str(partial), *map(str, sources)]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, f"compiling for {arch} failed:\n{' '.join(command)}\n{result.stderr}"
     assert "warning" not in result.stderr, result.stderr

@@ -85,14 +85,14 @@ def test_build_knob(arch: str) -> None:
 
 
 def test_build_knob_default_is_x86_64(monkeypatch: pytest.MonkeyPatch) -> None:
-    # build_ffi.py reads the knob when it is imported: a private copy, imported without it set
-    # (whatever this run's own build was made with)
+    # buildsupport.config reads the knob once, when it is imported: a private copy, imported
+    # without it set (whatever this run's own build was made with)
     monkeypatch.delenv("SEL4VSPACE_ARCH", raising=False)
-    spec = importlib.util.spec_from_file_location("_build_ffi_default", ROOT / "build_ffi.py")
+    spec = importlib.util.spec_from_file_location("_buildsupport_config_default", ROOT / "buildsupport" / "config.py")
     assert spec is not None and spec.loader is not None
-    build_ffi = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_ffi)
-    assert (build_ffi.ARCH, build_ffi.SEL4_ARCH, build_ffi.ARCH_DEFINES) == ("x86", "x86_64", [])
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    assert (config.ARCH, config.SEL4_ARCH, config.ARCH_DEFINES) == ("x86", "x86_64", [])
 
 
 @pytest.mark.parametrize("arch", ARCHES)
@@ -101,7 +101,7 @@ def test_config_of_arch(arch: str, tmp_path: Path) -> None:
     probe = tmp_path / "probe.c"
     probe.write_text("#include <autoconf.h>\n")
     build = build_module(arch)
-    out = subprocess.run([build._compiler(), *arch_compile_flags(arch), "-E", "-dM", str(probe)],
+    out = subprocess.run([build.compiler(), *arch_compile_flags(arch), "-E", "-dM", str(probe)],
                          capture_output=True, text=True, check=True).stdout
     defined = {line.split()[1] for line in out.splitlines() if line.startswith("#define ")}
     want = {
@@ -128,6 +128,6 @@ def test_vendor_compiles(arch: str, tmp_path: Path) -> None:
     arch_parts = [p for p in sources if f"/arch/{build.ARCH}/" in str(p) or f"/sel4_arch/{arch}/" in str(p)]
     assert arch_parts, "the build compiles no vendor source of this architecture"
     for source in sources:
-        result = subprocess.run([build._compiler(), *flags, "-fsyntax-only", str(source)], capture_output=True,
+        result = subprocess.run([build.compiler(), *flags, "-fsyntax-only", str(source)], capture_output=True,
                                 text=True)
         assert result.returncode == 0 and "warning" not in result.stderr, f"{source}:\n{result.stderr}"

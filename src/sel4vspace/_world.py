@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""World: the one owner of a kernel's state, which :class:`~sel4vspace.Kernel` and
+:class:`~sel4vspace.VSpace` both use through its methods.
+
+It holds the host world (a ``host_world_t *`` handle: the simulated kernel, root CNode, untyped
+memory, vka and loader), the kernel's lock, whether the world is still open, the vspaces it made
+(their ``host_vspace_t *`` handles, by key), and the ownership of every frame:
+
+* the caller's frames: those :meth:`alloc_frames` made (originals) and :meth:`copy_cap` made
+  (copies, each registered with its original), plus frames a vspace allocated and then unmapped
+  without freeing (:meth:`adopt`);
+* per vspace, a count of the pages it maps that are not the caller's (frames it allocated, copies
+  it made for share_mem_at_vaddr): never fewer than there are, so at 0 an unmap needs no sorting;
+* the physical addresses of frames that may have copies made by share_mem_at_vaddr (at least
+  every such frame: a frame not here has none, and its deletion need not look for them).
+
+Every method runs inside an operation of the caller's (``lowlevel._guard``) that holds
+:attr:`lock`; the ``record_*`` methods make no C call, for the ``finally`` of an operation.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .errors import StaleObjectError
+from .lowlevel import _guard, host, sim
+from .lowlevel.objects import OBJECT_TYPE_NAMES
+from .vspace import VSpace, attach
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .kernel import Kernel
+
+__all__ = ["World", "Frame", "world_of"]
+
+_worlds: weakref.WeakKeyDictionary[Kernel, World] = weakref.WeakKeyDictionary()
+
+
+def world_of(kernel: Kernel) -> World:
+    """The World of a :class:`~sel4vspace.Kernel` (for :mod:`sel4vspace.ledger`)."""
+    return _worlds[kernel]
+
+
+class Frame:
+    """A frame cap handed out to the caller: an original (``object`` is its ``vka_object_t *``) or a
+    copy (``parent`` is its original). Every copy, at any depth, registers with the original:
+    revoking the original deletes them all, whichever cap each was copied from."""
+
+    __slots__ = ("batch", "cap", "copies", "object", "parent", "size_bits")
+
+    def __init__(self, cap: int, size_bits: int, obj: Any, parent: Frame | None, batch: Any = None) -> None:
+        self.cap = cap
+        self.size_bits = size_bits
+        self.object = obj          # vka_object_t * of an original, None for a copy
+        self.parent = parent       # the original of a copy
+        self.copies: set[int] = set()
+        self.batch = batch         # the vka_object_t[] that object points into, kept alive
+
+
+class World:
+    """One host world and everything Python records about it (see the module's docstring)."""
+
+    lock: Any
+    """The kernel's lock: every operation on the kernel, its vspaces, reservations and caps holds it."""
+    closed: bool
+    foreign_pages: Mapping[int, int]
+    """Per vspace (by key), at least as many as its pages that do not map the caller's frames (a
+    read-only view, read by every unmap; :meth:`record_foreign` changes it)."""
+    """True once the world was released (a plain attribute: read on every call)."""
+    handle: Any
+    """The ``host_world_t *``."""
+    kernel: Any
+    """The ``sel4sim_kernel_t *``."""
+
+    finalizer: weakref.finalize[..., Kernel]
+    """What the garbage collector runs when the kernel is collected: the world released."""
+
+    def __init__(self, kernel: Kernel, untyped_bits: int, cnode_bits: int) -> None:
+        """The world of ``kernel`` (its finalizer follows the Kernel object's life), made in one C call
+        (KernelError, ``seL4_NotEnoughMemory``, when the host cannot)."""
+        self.lock = _guard.new_lock()
+        self.closed = True
+        self._vspaces: dict[int, Any] = {}
+        self._foreign: dict[int, int] = {}
+        self.foreign_pages = MappingProxyType(self._foreign)
+        self._shared: set[int] = set()
+        self._frames: dict[int, Frame] = {}
+        self._out = host.result()
+        self._status = host.status_word(self._out)
+        out = host.result()
+        try:
+            host.world_new(untyped_bits, cnode_bits, out)
+        finally:
+            if out.status == host.OK:
+                self.handle = out.world
+                self.closed = False
+                # The garbage collector may run it in the middle of another operation: _guard defers
+                # it. It holds this World, never the kernel.
+                self.finalizer = weakref.finalize(kernel, _guard.finalizer, self.lock, self.close)
+        self.kernel = host.world_kernel(self.handle)
+        _worlds[kernel] = self
+
+    def call(self) -> Any:
+        """The world's result struct, its status set to NOT_RUN (operations hold the lock)."""
+        self._status[0] = host.NOT_RUN
+        return self._out
+
+    def enter(self) -> Any:
+        """Select this world's kernel for libsel4 calls; its ``sel4sim_kernel_t *``.
+        StaleObjectError once closed."""
+        if self.closed:
+            raise StaleObjectError("this Kernel was closed")
+        # Select every time rather than remembering (lowlevel code may have selected another
+        # kernel meanwhile): one C call, cheaper than asking which kernel is selected.
+        host.world_select(self.handle)
+        return self.kernel
+
+    def close(self) -> None:
+        """Release the world (Kernel.close, or the kernel's finalizer): every vspace torn down, then
+        the kernel and the world, in one C call. Idempotent; interrupted before its C call, the
+        world stays open and can be closed again."""
+        if self.closed:
+            return
+        out = host.result()
+        try:
+            host.world_close(self.handle, out)
+        finally:
+            if out.status == host.OK:
+                self.closed = True
+                self._vspaces.clear()
+                self._foreign.clear()
+                self._frames.clear()
+
+    # ---- vspaces ----
+
+    def new_vspace(self, kernel: Kernel, name: str | None) -> VSpace:
+        """A new vspace of ``kernel`` (this world's), made in one C call; its VSpace object is made in
+        the ``finally`` that records the C's result (no C call there)."""
+        self.enter()
+        out = self.call()
+        made: VSpace | None = None
+        try:
+            host.vspace_new(self.handle, out)
+        finally:
+            if self._status[0] == host.OK:
+                key = host.key(out.vspace)
+                self._vspaces[key] = out.vspace
+                self._foreign[key] = 0
+                made = attach(kernel, self, out.vspace, key, name, out.c_vspace, int(out.cap))
+        assert made is not None
+        return made
+
+    def has_vspace(self, key: int) -> bool:
+        """Whether the vspace of ``key`` still exists (in C)."""
+        return key in self._vspaces
+
+    @property
+    def vspace_count(self) -> int:
+        """How many vspaces the world holds."""
+        return len(self._vspaces)
+
+    def destroy_vspace(self, key: int) -> None:
+        """Tear the vspace down in one C call: its pages unmapped through its allocator (the caller's
+        frames kept, the copies it made deleted, the copies elsewhere of its own frames unmapped),
+        then vspace_tear_down and its paging structures. Does nothing when it is gone already."""
+        host_vspace = self._vspaces.get(key)
+        if host_vspace is None or self.closed:
+            return
+        kernel = self.enter()
+        frames = self._frames
+        callers = sorted({cap for cap in sim.mapped_caps(kernel, host.vspace_root(host_vspace)) if cap in frames})
+        shared = sorted(self._shared)
+        out = self.call()
+        try:
+            host.tear_down(host_vspace, callers, shared, out)
+        finally:
+            if self._status[0] == host.OK:
+                del self._vspaces[key]
+                self._foreign.pop(key, None)
+
+    def record_foreign(self, key: int, delta: int) -> None:
+        """The vspace of ``key`` maps ``delta`` more pages that are not the caller's (fewer: negative)."""
+        if key in self._foreign:
+            self._foreign[key] = max(0, self._foreign[key] + delta)
+
+    # ---- frames ----
+
+    def callers(self, caps: list[int]) -> list[bool]:
+        """For each cap, whether it is a frame cap of the caller's (live, handed out by this world)."""
+        frames = self._frames
+        return [cap in frames for cap in caps]
+
+    def frame(self, name: str, cap: int) -> Frame:
+        """The caller's frame of ``cap``; StaleObjectError naming ``name`` when there is none."""
+        frame = self._frames.get(cap)
+        if frame is None:
+            raise StaleObjectError(f"{name} {cap} is not a live frame cap of this kernel "
+                                   "(never allocated here, or deleted)")
+        return frame
+
+    def frame_caps(self) -> list[int]:
+        """Every live frame cap of the caller's, sorted."""
+        return sorted(self._frames)
+
+    def shared(self) -> list[int]:
+        """The physical addresses of frames that may have copies made by share_mem_at_vaddr, sorted."""
+        return sorted(self._shared)
+
+    def may_be_shared(self, paddr: int | None) -> bool:
+        """Whether the frame at ``paddr`` may have copies made by share_mem_at_vaddr."""
+        return paddr in self._shared
+
+    def record_shared(self, paddrs: list[int]) -> None:
+        """The frames at ``paddrs`` may now have copies made by share_mem_at_vaddr."""
+        self._shared.update(paddrs)
+
+    def record_unshared(self, paddrs: set[int]) -> None:
+        """The frames at ``paddrs`` are gone: no copies of them remain."""
+        self._shared.difference_update(paddrs)
+
+    def alloc_frames(self, n: int, size_bits: int) -> list[int]:
+        """Allocate ``n`` frames of the caller's in one C call, all or nothing; their caps."""
+        self.enter()
+        host.require_free_slots(self.handle, n)
+        objects = host.frame_objects(n)
+        out = self.call()
+        caps: list[int] = []
+        try:
+            host.alloc_frames(self.handle, size_bits, objects, out)
+        finally:
+            if self._status[0] == host.OK:
+                caps = host.object_caps(objects)
+                frames = self._frames
+                for i, cap in enumerate(caps):
+                    frames[cap] = Frame(cap, size_bits, objects + i, None, objects)
+        return caps
+
+    def copy_cap(self, frame: Frame, rights: int) -> int:
+        """A copy of ``frame``'s cap with the rights word ``rights``, the caller's; its cap."""
+        self.enter()
+        out = self.call()
+        try:
+            new_cap = host.copy_cap(self.handle, frame.cap, rights, out)
+        finally:
+            if self._status[0] == host.OK:
+                original = frame if frame.object is not None else frame.parent
+                assert original is not None
+                self._frames[int(out.cap)] = Frame(int(out.cap), frame.size_bits, None, original)
+                original.copies.add(int(out.cap))
+        return new_cap
+
+    def delete_cap(self, frame: Frame) -> None:
+        """Delete ``frame``'s cap (an original: revoked, with every copy) in one C call."""
+        kernel = self.enter()
+        original = frame.object is not None
+        family = [frame.cap, *sorted(frame.copies)] if original else [frame.cap]
+        info = sim.cap_info(kernel, frame.cap)
+        paddr = info[3] if info is not None else None
+        out = self.call()
+        try:
+            host.delete_frame(self.handle, family, frame.object if original else None,
+                              original and paddr in self._shared, out)
+        finally:
+            if self._status[0] == host.OK:
+                frames = self._frames
+                for member in family:
+                    frames.pop(member, None)
+                if original:
+                    frame.copies.clear()
+                    if paddr is not None:
+                        self._shared.discard(paddr)
+                elif frame.parent is not None:
+                    frame.parent.copies.discard(frame.cap)
+
+    def object_counts(self) -> dict[str, int]:
+        """Live kernel objects by libsel4 type name, zero counts left out (``sel4sim_object_counts``)."""
+        counts = sim.object_counts(self.enter())
+        return {OBJECT_TYPE_NAMES.get(i, str(i)): count for i, count in enumerate(counts) if count}
+
+    def adopt(self, cap: int, size_bits: int, cookie: int) -> None:
+        """Hand the caller a frame a vspace allocated and then unmapped without freeing it (no C call)."""
+        self._frames[cap] = Frame(cap, size_bits, host.frame_object(cap, cookie, size_bits), None)
