@@ -78,8 +78,8 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     mapping = object.__new__(Mapping)
     # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
     # at once makes the same object in a third of the time (lookup is called in loops).
-    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr,
-                            rights=CapRights.from_bits(rights), cacheable=(attributes & CACHE_ATTRIBUTE_BITS) == CACHED_ATTRIBUTES)
+    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr, rights=CapRights.from_bits(rights),
+                            cacheable=(attributes & CACHE_ATTRIBUTE_BITS) == CACHED_ATTRIBUTES)
     return mapping
 
 
