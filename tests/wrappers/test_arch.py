@@ -72,7 +72,7 @@ def test_the_kernel_maps_up_to_user_top_and_not_at_it(sel4_kernel):
     last = ARCH.user_top - (1 << ARCH.page_bits)
     page_map = getattr(lib, {"x86_64": "seL4_X86", "aarch64": "seL4_ARM", "riscv64": "seL4_RISCV"}[ARCH.name] + "_Page_Map")
     rw = lib.seL4_CapRights_new(0, 0, 1, 1)
-    sel4_kernel._enter()  # select its kernel for the libsel4 calls below
+    sel4_kernel._world.enter()  # select its kernel for the libsel4 calls below
     assert page_map(frame, vspace.root, ARCH.user_top, rw, ARCH.default_vm_attributes) == lib.seL4_InvalidArgument
     # below the top the kernel goes on to walk the paging structures, and finds none there yet
     assert page_map(frame, vspace.root, last, rw, ARCH.default_vm_attributes) == lib.seL4_FailedLookup
