@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WRAPPERS_H = "vendor/libsel4vspace/include/vspace/vspace.h"
 VSPACE_C = "vendor/libsel4utils/src/vspace/vspace.c"
+VSPACE_INTERNAL_H = "vendor/libsel4utils/include/sel4utils/vspace_internal.h"
 CSPACE_C = "csrc/kernel/src/cspace.c"
 UNTYPED_C = "csrc/kernel/src/untyped.c"
 ARCH_C = "csrc/kernel/src/arch/x86_64/vspace.c"
@@ -52,7 +53,7 @@ AREAS = {
     "host": ["tests/allocator/test_host_vka.py", "tests/api", "tests/test_accounting.py", "tests/test_bad_input.py",
              "tests/allocator/test_vspace_lifecycle.py"],
 }
-AREA_OF = {WRAPPERS_H: "wrappers", VSPACE_C: "allocator", CSPACE_C: "kernel", UNTYPED_C: "kernel", ARCH_C: "kernel",
+AREA_OF = {WRAPPERS_H: "wrappers", VSPACE_C: "allocator", VSPACE_INTERNAL_H: "allocator", CSPACE_C: "kernel", UNTYPED_C: "kernel", ARCH_C: "kernel",
            MMU_C: "kernel", HOST_VKA_C: "host"}
 
 
@@ -72,7 +73,8 @@ class Mutant:
 
 MUTANTS = [
     # ---- vspace.h: the checked wrappers ----
-    Mutant("h-default-device", WRAPPERS_H, "    config->can_use_dev = false;", "    config->can_use_dev = true;",
+    Mutant("h-default-device", WRAPPERS_H, "        .size_bits = size_bits,\n    };",
+           "        .size_bits = size_bits,\n        .can_use_dev = true,\n    };",
            "the default new-pages config allows device memory"),
     Mutant("h-config-device", WRAPPERS_H, "                                      config->can_use_dev);",
            "                                      false);", "new_pages_at_vaddr_with_config drops can_use_dev"),
@@ -104,7 +106,8 @@ MUTANTS = [
            "vspace->free_reservation_by_vaddr(vspace, NULL);", "free_reservation_by_vaddr loses the address"),
     Mutant("h-allocated-cookie", WRAPPERS_H, "vspace->allocated_object(vspace->allocated_object_cookie, object);",
            "vspace->allocated_object(vspace, object);", "allocated_object gets the vspace instead of its cookie"),
-    Mutant("h-share-negative", WRAPPERS_H, "} else if (num_pages < 0) {", "} else if (num_pages <= 0) {",
+    Mutant("h-share-negative", WRAPPERS_H, "vspace_log_if(num_pages < 0, ZF_LOG_ERROR",
+           "vspace_log_if(num_pages <= 0, ZF_LOG_ERROR",
            "share refuses zero pages in the negative branch",
            equivalent="num_pages == 0 returned just before, so the branch sees only nonzero counts"),
     # ---- sel4utils vspace: reservations ----
@@ -166,15 +169,29 @@ MUTANTS = [
     Mutant("v-get-cap-reserved", VSPACE_C, "return cap == RESERVED ? seL4_CapNull : cap;", "return cap;",
            "get_cap returns the reserved marker as a cap"),
     # ---- sel4utils vspace: unmap and share ----
-    Mutant("v-unmap-res-end", VSPACE_C, "if (res == NULL || v < res->start || v >= res->end) {",
-           "if (res == NULL || v < res->start || v > res->end) {",
+    Mutant("v-unmap-res-end", VSPACE_C, "if (find_reserve(data, v) != NULL) {",
+           "if (find_reserve(data, start) != NULL) {",
            "unmap keeps a page past the reservation reserved when it follows one inside"),
-    Mutant("v-unmap-reserved", VSPACE_C, "bottom->cap[index] = res != NULL ? RESERVED : EMPTY;",
-           "bottom->cap[index] = RESERVED;", "an unmapped page outside any reservation stays reserved"),
-    Mutant("v-unmap-cookie", VSPACE_C, "            if (cookie != 0) {", "            if (cookie == 0) {",
+    Mutant("v-unmap-reserved", VSPACE_C, "    } else {\n            clear_entries(vspace, v, size_bits);",
+           "    } else {\n            reserve_entries(vspace, v, size_bits);",
+           "an unmapped page outside any reservation stays reserved"),
+    Mutant("v-unmap-cookie", VSPACE_C, "    if (cookie != 0) {", "    if (cookie == 0) {",
            "unmap frees the caller's frames and keeps the vspace's"),
-    Mutant("v-unmap-cursor", VSPACE_C, "if (res == NULL && v < data->last_allocated) {",
-           "if (res == NULL && v > data->last_allocated) {", "unmapped pages below the cursor are never reused"),
+    Mutant("v-unmap-cursor", VSPACE_INTERNAL_H, "if (error == 0 && start < data->last_allocated) {",
+           "if (error == 0 && start > data->last_allocated) {",
+           "pages unmapped or unreserved below the cursor are never reused"),
+    Mutant("v-last-bottom-span", VSPACE_INTERNAL_H,
+           "(vaddr & ALIGN_FOR_LEVEL(1)) == data->last_bottom_base;",
+           "(vaddr & ALIGN_FOR_LEVEL(2)) == data->last_bottom_base;",
+           "a lookup anywhere in the 1 GiB above the last bottom table walked lands in that table"),
+    Mutant("v-last-bottom-range", VSPACE_INTERNAL_H,
+           "if (bottom != NULL && sel4utils_last_bottom(data, end - 1) == bottom) {",
+           "if (bottom != NULL) {",
+           "a range that starts in the last bottom table walked is done there even where it runs past it"),
+    Mutant("v-last-bottom-teardown", VSPACE_C, "    data->last_bottom = NULL;\n", "",
+           "tear down keeps the last bottom table walked after freeing it",
+           equivalent="every operation refuses a torn-down vspace (live_data), and sel4utils_get_vspace "
+                      "zeroes data before it is used again: the stale pointer is never read"),
     Mutant("v-share-rights", VSPACE_C, "error = vka_cnode_copy(&to_path, &from_path, res->rights);",
            "error = vka_cnode_copy(&to_path, &from_path, seL4_AllRights);",
            "share copies caps with all rights, not the reservation's"),

@@ -88,6 +88,10 @@ typedef struct sel4utils_alloc_data {
     /* not upstream: root of the reservation index, and the pages reservation structs come from */
     sel4utils_res_t *reservation_root;
     struct sel4utils_res_page *res_pages;
+    /* not upstream: the bottom table the last walk reached and the address its span starts at
+     * (NULL: none); see sel4utils_last_bottom */
+    vspace_bottom_level_t *last_bottom;
+    uintptr_t last_bottom_base;
 } sel4utils_alloc_data_t;
 
 /* The sel4utils reservation behind an opaque reservation_t (NULL for a failed reservation). */

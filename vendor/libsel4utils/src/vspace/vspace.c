@@ -378,47 +378,24 @@ static int map_page(vspace_t *vspace, seL4_CPtr cap, void *vaddr, seL4_CapRights
 }
 
 /*
- * Map caps[i] at vaddr + i pages and record them. Stops at the first failure,
- * leaving the pages mapped so far in place, as upstream does.
+ * Map caps[i] at vaddr + i pages and record each one. The first failure ends
+ * the call; the pages mapped before it stay mapped (upstream does likewise).
  */
 static int map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[], void *vaddr,
                               size_t num_pages, size_t size_bits, seL4_CapRights_t rights, int cacheable)
 {
     uintptr_t v = (uintptr_t) vaddr;
-    if (size_bits == PAGE_BITS_4K) {
-        /* one entry per page: find the bottom table once per table, not once per page */
-        vspace_bottom_level_t *bottom = NULL;
-        for (size_t i = 0; i < num_pages; i++, v += PAGE_SIZE_4K) {
-            size_t index = INDEX_FOR_LEVEL(v, 0);
-            if (bottom == NULL || index == 0) {
-                bottom = sel4utils_bottom_level_create(vspace, v);
-                if (bottom == NULL) {
-                    return -1;
-                }
-            }
-            /* no occupancy test here: map_checked, the only caller, found every entry RESERVED */
-            int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
-            if (error != seL4_NoError) {
-                return error;
-            }
-            bottom->cap[index] = caps[i];
-            bottom->cookie[index] = cookies == NULL ? 0 : cookies[i];
-        }
-        return seL4_NoError;
-    }
-    for (size_t i = 0; i < num_pages; i++) {
+    for (size_t i = 0; i < num_pages; i++, v += BIT(size_bits)) {
         int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
-        if (error == seL4_NoError) {
-            error = update_entries(vspace, v, caps[i], size_bits, cookies == NULL ? 0 : cookies[i]);
-            if (error != seL4_NoError) {
-                /* unrecorded, the mapping could never be unmapped through this vspace: take it back */
-                seL4_ARCH_Page_Unmap(caps[i]);
-            }
-        }
         if (error != seL4_NoError) {
             return error;
         }
-        v += BIT(size_bits);
+        error = update_entries(vspace, v, caps[i], size_bits, cookies == NULL ? 0 : cookies[i]);
+        if (error != seL4_NoError) {
+            /* a mapping the tables do not know of could never be unmapped through this vspace */
+            seL4_ARCH_Page_Unmap(caps[i]);
+            return error;
+        }
     }
     return seL4_NoError;
 }
@@ -668,7 +645,7 @@ seL4_CPtr sel4utils_get_cap(vspace_t *vspace, void *vaddr)
     if (data == NULL || (uintptr_t) vaddr >= SEL4UTILS_VSPACE_LIMIT) {
         return seL4_CapNull;
     }
-    seL4_CPtr cap = get_cap(data->top_level, (uintptr_t) vaddr);
+    seL4_CPtr cap = get_cap(data, (uintptr_t) vaddr);
     return cap == RESERVED ? seL4_CapNull : cap;
 }
 
@@ -678,7 +655,7 @@ uintptr_t sel4utils_get_cookie(vspace_t *vspace, void *vaddr)
     if (data == NULL || (uintptr_t) vaddr >= SEL4UTILS_VSPACE_LIMIT) {
         return 0;
     }
-    return get_cookie(data->top_level, (uintptr_t) vaddr);
+    return get_cookie(data, (uintptr_t) vaddr);
 }
 
 seL4_CPtr sel4utils_get_root(vspace_t *vspace)
@@ -711,35 +688,19 @@ static bool is_frame_cap(seL4_CPtr cap)
  * 4 KiB entries hold one cap and the entries just outside do not (a frame cap
  * maps at one place only, so equal neighbours mean one larger frame).
  */
-static bool frame_mapped_at(vspace_mid_level_t *top, uintptr_t v, size_t size_bits)
+static bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t size_bits)
 {
     if (!IS_ALIGNED(v, size_bits)) {
         return false;
     }
-    vspace_bottom_level_t *bottom = sel4utils_bottom_level_for(top, v);
-    if (bottom == NULL) {
-        return false;
-    }
-    size_t i = INDEX_FOR_LEVEL(v, 0);
-    seL4_CPtr cap = bottom->cap[i];
-    if (!is_frame_cap(cap)) {
-        return false;
-    }
+    seL4_CPtr cap = get_cap(data, v);
     uintptr_t last = v + BIT(size_bits) - PAGE_SIZE_4K;
-    /* neighbours in the same bottom table are read directly: the common 4 KiB case walks once */
-    if (size_bits == PAGE_BITS_4K && i > 0 && i + 1 < VSPACE_LEVEL_SIZE) {
-        return bottom->cap[i - 1] != cap && bottom->cap[i + 1] != cap;
-    }
-    if (get_cap(top, last) != cap) {
+    if (!is_frame_cap(cap) || get_cap(data, last) != cap) {
         return false;
     }
-    if (v >= PAGE_SIZE_4K && get_cap(top, v - PAGE_SIZE_4K) == cap) {
-        return false;
-    }
-    if (last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT && get_cap(top, last + PAGE_SIZE_4K) == cap) {
-        return false;
-    }
-    return true;
+    bool same_below = v >= PAGE_SIZE_4K && get_cap(data, v - PAGE_SIZE_4K) == cap;
+    bool same_above = last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT && get_cap(data, last + PAGE_SIZE_4K) == cap;
+    return !same_below && !same_above;
 }
 
 /*
@@ -774,27 +735,10 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
         ZF_LOGE("unmap_pages: %zu pages of 2^%zu bytes at %p is not a valid range", num_pages, size_bits, vaddr);
         return;
     }
-    /*
-     * Check the whole range before touching anything: upstream asserts on an
-     * unmapped page (or, without asserts, deletes and frees cslot 0).
-     */
-    vspace_bottom_level_t *bottom = NULL;
-    uintptr_t bottom_base = 1; /* the span bottom was fetched for; 1 is no span's base */
+    /* upstream asserts on a page with nothing mapped (or, without asserts, deletes and frees cslot 0):
+     * every page is checked before the first one is touched */
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        bool mapped;
-        size_t index = INDEX_FOR_LEVEL(v, 0);
-        if (size_bits == PAGE_BITS_4K && index > 0 && index + 1 < VSPACE_LEVEL_SIZE) {
-            /* 4 KiB pages inside a table: the check frame_mapped_at makes, on a table fetched once */
-            if ((v & ALIGN_FOR_LEVEL(1)) != bottom_base) {
-                bottom = sel4utils_bottom_level_for(data->top_level, v);
-                bottom_base = v & ALIGN_FOR_LEVEL(1);
-            }
-            seL4_CPtr cap = bottom == NULL ? EMPTY : bottom->cap[index];
-            mapped = is_frame_cap(cap) && bottom->cap[index - 1] != cap && bottom->cap[index + 1] != cap;
-        } else {
-            mapped = frame_mapped_at(data->top_level, v, size_bits);
-        }
-        if (!mapped) {
+        if (!frame_mapped_at(data, v, size_bits)) {
             ZF_LOGE("unmap_pages: no frame of 2^%zu bytes is mapped at 0x%" PRIxPTR "; nothing was unmapped",
                     size_bits, v);
             return;
@@ -803,25 +747,9 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
     if (vka == VSPACE_FREE) {
         vka = data->vka;
     }
-
-    sel4utils_res_t *res = NULL;
-    bottom = NULL;
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        seL4_CPtr cap;
-        uintptr_t cookie;
-        size_t index = INDEX_FOR_LEVEL(v, 0);
-        if (size_bits == PAGE_BITS_4K) {
-            /* every page was checked mapped, so its bottom table exists */
-            if (bottom == NULL || index == 0) {
-                bottom = sel4utils_bottom_level_for(data->top_level, v);
-            }
-            cap = bottom->cap[index];
-            cookie = bottom->cookie[index];
-        } else {
-            cap = get_cap(data->top_level, v);
-            cookie = get_cookie(data->top_level, v);
-        }
-
+        seL4_CPtr cap = get_cap(data, v);
+        uintptr_t cookie = get_cookie(data, v);
         int error = seL4_ARCH_Page_Unmap(cap);
         if (error != seL4_NoError) {
             ZF_LOGE("Failed to unmap the frame at 0x%" PRIxPTR ", error %d", v, error);
@@ -829,19 +757,8 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
         if (vka != NULL) {
             give_frame_back(vka, cap, cookie, size_bits);
         }
-
-        /* a page inside a reservation goes back to being reserved, anything else becomes free */
-        if (res == NULL || v < res->start || v >= res->end) {
-            res = find_reserve(data, v);
-        }
-        if (size_bits == PAGE_BITS_4K) {
-            /* what reserve_entries / clear_entries do to a single entry, without the walk */
-            bottom->cap[index] = res != NULL ? RESERVED : EMPTY;
-            bottom->cookie[index] = 0;
-            if (res == NULL && v < data->last_allocated) {
-                data->last_allocated = v;
-            }
-        } else if (res != NULL) {
+        /* each page asks for itself: a range may run past the end of the reservation it starts in */
+        if (find_reserve(data, v) != NULL) {
             reserve_entries(vspace, v, size_bits);
         } else {
             clear_entries(vspace, v, size_bits);
@@ -1106,11 +1023,11 @@ static void tear_down_frames(vspace_t *vspace, vka_t *vka, uintptr_t table, int 
             }
             uintptr_t v = base + i * PAGE_SIZE_4K;
             /* a large frame fills consecutive entries with one cap; it starts where the cap first appears */
-            if (v >= PAGE_SIZE_4K && get_cap(data->top_level, v - PAGE_SIZE_4K) == bottom->cap[i]) {
+            if (v >= PAGE_SIZE_4K && get_cap(data, v - PAGE_SIZE_4K) == bottom->cap[i]) {
                 continue;
             }
             for (int k = 0; k < SEL4_NUM_PAGE_SIZES; k++) {
-                if (frame_mapped_at(data->top_level, v, sel4_page_sizes[k])) {
+                if (frame_mapped_at(data, v, sel4_page_sizes[k])) {
                     sel4utils_unmap_pages(vspace, (void *) v, 1, sel4_page_sizes[k], vka);
                     break;
                 }
@@ -1172,6 +1089,8 @@ void sel4utils_tear_down(vspace_t *vspace, vka_t *vka)
     free_tables(data, (uintptr_t) data->top_level, VSPACE_NUM_LEVELS - 1);
     free_level(data, data->top_level, sizeof(vspace_mid_level_t));
     data->top_level = NULL;
+    /* the table a walk last reached went with the others */
+    data->last_bottom = NULL;
     /* the page kept for the next reservation is the only one left */
     while (data->res_pages != NULL) {
         struct sel4utils_res_page *page = data->res_pages;
