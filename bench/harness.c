@@ -28,13 +28,22 @@
 #include <sel4sim/kernel.h>
 #include <sel4vspace_common/alloc.h>
 #include <sel4vspace_binding/constants.h>
+#include <sel4vspace_host/arch.h>
 #include <sel4vspace_host/host.h>
 #include <vspace/vspace.h>
 
 #define PAGE 4096ul
 /* Where the workloads put their reservations: above everything the vspace set up itself. */
-#define BULK_VADDR (1ul << 40)
-#define MANY_VADDR (1ul << 39)
+#define BULK_VADDR bench_vaddr(40)
+#define MANY_VADDR bench_vaddr(39)
+
+/* 2^bits where user space is large enough for it (x86_64's and AArch64's 2^47 bytes); in a smaller
+ * one (2^38 under RISC-V's Sv39) as many bits below its top as 2^40 would be (2^37, 2^36). */
+static uintptr_t bench_vaddr(unsigned bits)
+{
+    unsigned user_bits = 64 - (unsigned) __builtin_clzl(sel4vspace_arch()->user_top - 1);
+    return bits + 4 <= user_bits ? 1ul << bits : 1ul << (user_bits - 1 - (40 - bits));
+}
 
 static void die(const char *what)
 {
@@ -201,14 +210,14 @@ static void w1_bulk(size_t n, size_t reps)
     for (size_t r = 0; r < reps; r++) {
         double t0 = now_ns();
         for (size_t i = 0; i < n; i++) {
-            if (seL4_X86_Page_Map(b.caps[i], b.root, BULK_VADDR + i * PAGE, seL4_ReadWrite,
-                                  seL4_X86_Default_VMAttributes) != seL4_NoError) {
-                die("seL4_X86_Page_Map");
+            if (seL4_ARCH_Page_Map(b.caps[i], b.root, BULK_VADDR + i * PAGE, seL4_ReadWrite,
+                                   sel4vspace_arch()->default_vm_attributes) != seL4_NoError) {
+                die("the arch's Page_Map");
             }
         }
         for (size_t i = 0; i < n; i++) {
-            if (seL4_X86_Page_Unmap(b.caps[i]) != seL4_NoError) {
-                die("seL4_X86_Page_Unmap");
+            if (sel4vspace_arch_page_unmap(b.caps[i]) != seL4_NoError) {
+                die("the arch's Page_Unmap");
             }
         }
         floor_samples[r] = (now_ns() - t0) / (double) n;
@@ -346,9 +355,12 @@ static void w3_many(size_t r_count, size_t reps)
 
 static size_t paging_structure_bytes(sel4sim_kernel_t *k)
 {
-    return sel4sim_object_host_bytes(k, seL4_X86_PageTableObject)
-           + sel4sim_object_host_bytes(k, seL4_X86_PageDirectoryObject)
-           + sel4sim_object_host_bytes(k, seL4_X86_PDPTObject) + sel4sim_object_host_bytes(k, seL4_X64_PML4Object);
+    const sel4vspace_arch_t *arch = sel4vspace_arch();
+    size_t bytes = 0;
+    for (size_t i = 0; i < arch->num_paging_types; i++) {
+        bytes += sel4sim_object_host_bytes(k, arch->paging_types[i]);
+    }
+    return bytes;
 }
 
 static void w4_memory(size_t n)

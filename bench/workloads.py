@@ -19,10 +19,20 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from sel4vspace import CapRights, Kernel
+from sel4vspace.lowlevel.arch import ARCH
 
 PAGE = 4096
-BULK_VADDR = 1 << 40
-MANY_VADDR = 1 << 39
+
+
+def _bench_vaddr(bits: int) -> int:
+    """As the harness's bench_vaddr: 2^bits where user space is large enough (2^47 bytes on x86_64
+    and AArch64), else as many bits below the top of a smaller one (Sv39's 2^38) as 2^40 would be."""
+    user_bits = (ARCH.user_top - 1).bit_length()
+    return 1 << bits if bits + 4 <= user_bits else 1 << (user_bits - 1 - (40 - bits))
+
+
+BULK_VADDR = _bench_vaddr(40)
+MANY_VADDR = _bench_vaddr(39)
 W5_REGION = 1 << 20
 
 

@@ -16,9 +16,10 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-
+from archfacts import KERNEL_SLOT, PAGE_TABLE_NAME
 from ledger import kernel_ledger
 from model_stats import STATS
+
 from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError
 from sel4vspace.lowlevel import lib
 
@@ -204,7 +205,7 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
     # ---- the kernel's window ----
     ("reserve across seL4_UserTop", lambda w: w.vs.reserve_range_at(USER_TOP - PAGE, 2 * PAGE, "rw"), ValueError),
     ("reserve in the kernel half", lambda w: w.vs.reserve_range_at(0xFFFF_8000_0000_0000, PAGE, "rw"), ValueError),
-    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(0x7F80_0000_0000, PAGE, "rw"), VSpaceError),
+    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(KERNEL_SLOT, PAGE, "rw"), VSpaceError),
     ("map in the kernel half",
      lambda w: w.vs.map_pages_at_vaddr(w.free_caps, 0xFFFF_8000_0000_0000, w.res), ValueError),
     ("unmap in the kernel half", lambda w: w.vs.unmap_pages(0xFFFF_FFFF_8000_0000, 1), ValueError),
@@ -324,7 +325,7 @@ def test_map_running_out_of_page_tables_part_way_leaves_nothing_mapped(w):
     after = w.kernel.object_counts
     grown = {k: after.get(k, 0) - counts.get(k, 0) for k in set(after) | set(counts)
              if after.get(k, 0) != counts.get(k, 0)}
-    assert grown == {"seL4_X86_PageTableObject": 1}
+    assert grown == {PAGE_TABLE_NAME: 1}
     STATS["bad inputs"] += 1
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from archfacts import PAGE_NAME, VSPACE_ROOT_NAME
 
 pytest_plugins = ["pytester"]
 
@@ -59,7 +60,7 @@ def test_the_leak_check_fails_a_test_that_leaks_a_frame(pytester: pytest.Pyteste
     ])
     output = result.stdout.str()
     # the frame's slot and its 4 KiB of untyped memory, as the kernel and the vka see them
-    for field in ("untyped_free", "vka_untyped_free", "used_slots", "vka_free_slots", "seL4_X86_4K"):
+    for field in ("untyped_free", "vka_untyped_free", "used_slots", "vka_free_slots", PAGE_NAME):
         assert field in output, field
 
 
@@ -75,7 +76,7 @@ def test_the_leak_check_fails_a_test_that_leaks_a_vspace(pytester: pytest.Pytest
     )
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*something was lost or gained*seL4_X64_PML4Object*"])
+    result.stdout.fnmatch_lines([f"*something was lost or gained*{VSPACE_ROOT_NAME}*"])
 
 
 def test_the_check_is_opt_in(pytester: pytest.Pytester) -> None:

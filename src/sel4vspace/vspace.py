@@ -27,7 +27,7 @@ from .errors import StaleObjectError, VSpaceError
 from .lowlevel import _check, _guard, host, sim
 from .lowlevel import vspace as ll
 from .lowlevel._guard import operation
-from .lowlevel.objects import CACHE_DISABLED, PAGE_BITS, USER_TOP
+from .lowlevel.objects import CACHE_ATTRIBUTE_BITS, CACHED_ATTRIBUTES, PAGE_BITS, USER_TOP
 from .rights import CapRights, rights_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +59,8 @@ class Mapping:
     rights: CapRights
     """Effective user rights, after seL4's masking (write without read maps kernel-only: NONE)."""
     cacheable: bool
+    """Whether the entry's attributes are the arch's cached ones; always true on RISC-V, whose entries
+    do not choose caching."""
 
     @property
     def size(self) -> int:
@@ -76,8 +78,8 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     mapping = object.__new__(Mapping)
     # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
     # at once makes the same object in a third of the time (lookup is called in loops).
-    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr,
-                            rights=CapRights.from_bits(rights), cacheable=(attributes & CACHE_DISABLED) == 0)
+    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr, rights=CapRights.from_bits(rights),
+                            cacheable=(attributes & CACHE_ATTRIBUTE_BITS) == CACHED_ATTRIBUTES)
     return mapping
 
 

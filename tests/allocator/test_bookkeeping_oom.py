@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import pytest
-
+from archfacts import LARGE_PAGE_TYPE, PAGE_TYPE
 from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
 
 BASE = 0x4000_0000
@@ -47,7 +47,7 @@ def failing_loader(vspace: Any, after: int) -> Iterator[list[int]]:
 
 def _state(world: World, vspace: Any) -> tuple:
     snap = world.snapshot()
-    frames = snap.object_counts[lib.seL4_X86_4K], snap.object_counts[lib.seL4_X86_LargePageObject]
+    frames = snap.object_counts[PAGE_TYPE], snap.object_counts[LARGE_PAGE_TYPE]
     return [(m.vaddr, m.frame_cap) for m in vspace.mappings()], frames
 
 

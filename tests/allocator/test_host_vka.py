@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
+from archfacts import ARCH, FRAME_TYPES, LARGE_PAGE_TYPE, PAGE_TYPE, type_name
 from hostworld import PAGE, World, ffi, lib
 
 
@@ -61,18 +61,19 @@ def test_cslots_run_out_cleanly():
         world.destroy()
 
 
+# The arch's frames (but the 1 GiB one, larger than the world's untyped) and its paging structures,
+# each of which is one 4 KiB page on the three arches, then the generic objects.
+ARCH_OBJECTS = [(name, bits, bits) for bits, name in ((b, type_name(t)) for b, t in FRAME_TYPES.items()) if bits < 30]
+ARCH_OBJECTS += [(type_name(t), 12, 12) for t in ARCH.paging_object_types]
+
+
 @pytest.mark.parametrize("type_name, size_bits, object_bits", [
-    ("seL4_X86_4K", 12, 12),
-    ("seL4_X86_LargePageObject", 21, 21),
-    ("seL4_X86_PageTableObject", 12, 12),
-    ("seL4_X86_PageDirectoryObject", 12, 12),
-    ("seL4_X86_PDPTObject", 12, 12),
-    ("seL4_X64_PML4Object", 12, 12),
+    *ARCH_OBJECTS,
     ("seL4_CapTableObject", 4, 4 + 5),
     ("seL4_UntypedObject", 16, 16),
     ("seL4_EndpointObject", 4, 4),
     ("seL4_NotificationObject", 5, 5),
-    ("seL4_TCBObject", 11, 11),
+    ("seL4_TCBObject", lib.seL4_TCBBits, lib.seL4_TCBBits),
 ])
 def test_every_object_type_comes_from_untyped_and_goes_back(world, type_name, size_bits, object_bits):
     start = world.snapshot()
@@ -98,7 +99,7 @@ def test_memory_is_reused_after_free():
         for _round in range(3):
             frames = []
             while True:
-                error, obj = alloc(world, lib.seL4_X86_4K, 12)
+                error, obj = alloc(world, PAGE_TYPE, 12)
                 if error:
                     break
                 frames.append(obj)
@@ -120,7 +121,7 @@ def test_mixed_sizes_interleaved_free_restores_everything(world):
         if live and rng.random() < 0.4:
             lib.vka_free_object(world.vka, live.pop(rng.randrange(len(live))))
             continue
-        kind = rng.choice([(lib.seL4_X86_4K, 12), (lib.seL4_X86_LargePageObject, 21),
+        kind = rng.choice([(PAGE_TYPE, 12), (LARGE_PAGE_TYPE, 21),
                            (lib.seL4_EndpointObject, 4), (lib.seL4_CapTableObject, 6)])
         error, obj = alloc(world, *kind)
         assert error == 0, step
@@ -133,7 +134,7 @@ def test_mixed_sizes_interleaved_free_restores_everything(world):
 
 
 def test_alloc_at_a_physical_address(world):
-    error, first = alloc(world, lib.seL4_X86_4K, 12)
+    error, first = alloc(world, PAGE_TYPE, 12)
     assert error == 0
     paddr = lib.vka_object_paddr(world.vka, first)
     lib.vka_free_object(world.vka, first)
@@ -153,8 +154,8 @@ def test_alloc_at_a_physical_address(world):
 def test_bad_cookies_and_types_are_refused_without_harm(world, c_log):
     start = world.snapshot()
     for cookie in (0, 1, 12345, 2**63):
-        lib.vka_utspace_free(world.vka, lib.seL4_X86_4K, 12, cookie)
-        assert lib.vka_utspace_paddr(world.vka, cookie, lib.seL4_X86_4K, 12) == lib.VKA_NO_PADDR
+        lib.vka_utspace_free(world.vka, PAGE_TYPE, 12, cookie)
+        assert lib.vka_utspace_paddr(world.vka, cookie, PAGE_TYPE, 12) == lib.VKA_NO_PADDR
     error, _ = alloc(world, lib.seL4_ObjectTypeCount + 3, 12)
     assert error != 0
     error, _ = alloc(world, lib.seL4_UntypedObject, 60)
@@ -166,7 +167,7 @@ def test_bad_cookies_and_types_are_refused_without_harm(world, c_log):
 def test_out_of_memory_is_an_error_not_a_crash():
     world = World(untyped_bits=16, cnode_bits=8)
     try:
-        error, _ = alloc(world, lib.seL4_X86_LargePageObject, 21)
+        error, _ = alloc(world, LARGE_PAGE_TYPE, 21)
         assert error == lib.seL4_NotEnoughMemory
         assert world.snapshot().untyped_free == 1 << 16
     finally:
@@ -175,7 +176,7 @@ def test_out_of_memory_is_an_error_not_a_crash():
 
 def test_freeing_revokes_copies_left_behind(world):
     start = world.snapshot()
-    error, obj = alloc(world, lib.seL4_X86_4K, 12)
+    error, obj = alloc(world, PAGE_TYPE, 12)
     assert error == 0
     copy = world.copy_cap(obj.cptr)
     lib.vka_free_object(world.vka, obj)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
+from archfacts import PAGE_TYPE
 from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, VSPACE_PRESERVE, World, as_int, ffi, lib, vptr
 
 BASE = 0x4000_0000
@@ -51,7 +51,7 @@ def _calls(vs: Any, res: Any, cap: int) -> dict[str, Any]:
         "free_reservation_by_vaddr": lambda: lib.vspace_free_reservation_by_vaddr(vs, vptr(BASE)),
         "get_cap": lambda: lib.vspace_get_cap(vs, vptr(BASE)),
         "get_cookie": lambda: lib.vspace_get_cookie(vs, vptr(BASE)),
-        "get_paddr": lambda: lib.sel4utils_get_paddr(vs, vptr(BASE), lib.seL4_X86_4K, 12),
+        "get_paddr": lambda: lib.sel4utils_get_paddr(vs, vptr(BASE), PAGE_TYPE, 12),
         "move_resize_reservation": lambda: lib.sel4utils_move_resize_reservation(vs, res, vptr(BASE), 2 * PAGE),
         "tear_down": lambda: lib.vspace_tear_down(vs, VSPACE_PRESERVE),
     }
@@ -216,7 +216,7 @@ def test_share_refuses_bad_counts_sizes_ranges_and_holes(w, c_log):
     tables = b.paging_objects
     assert share(a.vs, b.vs, vptr(vaddr), 3, 12, vptr(BASE), res) == -1
     assert b.mappings() == [] and b.get_cap(BASE) == 0 and b.paging_objects > tables
-    assert w.snapshot().object_counts[lib.seL4_X86_4K] == before.object_counts[lib.seL4_X86_4K]
+    assert w.snapshot().object_counts[PAGE_TYPE] == before.object_counts[PAGE_TYPE]
     assert share(a.vs, b.vs, vptr(vaddr), 2, 12, vptr(BASE), res) == 0     # the range is whole again
     assert len(_errors(c_log)) >= 7
 

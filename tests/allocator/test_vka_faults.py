@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import pytest
-
+from archfacts import KERNEL_SLOT, LARGE_PAGE_TYPE, PAGE_TYPE
 from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, World, ffi, lib, vptr
 from test_bookkeeping_oom import failing_loader
 
@@ -89,7 +89,7 @@ def _state(world: World, vspace: Any) -> tuple:
     (an object with its one cap) stays with the vspace and leaves the last two unchanged, while a
     cap copy or a cslot left behind changes them."""
     snap = world.snapshot()
-    frames = tuple(snap.object_counts[t] for t in (lib.seL4_X86_4K, lib.seL4_X86_LargePageObject))
+    frames = tuple(snap.object_counts[t] for t in (PAGE_TYPE, LARGE_PAGE_TYPE))
     objects = sum(snap.object_counts)
     return ([(m.vaddr, m.frame_cap) for m in vspace.mappings()], frames, snap.used_slots - objects,
             snap.vka_free_slots + objects)
@@ -282,7 +282,7 @@ def test_map_implementations_refuse_no_pages_and_no_caps(w, c_log):
 def test_paddr_of_a_new_page_is_where_the_kernel_mapped_it(w):
     v = w.new_vspace()
     vaddr = v.new_pages(1)
-    paddr = lib.sel4utils_get_paddr(v.vs, vptr(vaddr), lib.seL4_X86_4K, 12)
+    paddr = lib.sel4utils_get_paddr(v.vs, vptr(vaddr), PAGE_TYPE, 12)
     assert paddr != lib.VKA_NO_PADDR
     assert [m.paddr for m in v.mappings() if m.vaddr == vaddr] == [paddr]
     v.unmap(vaddr, 1, 12, VSPACE_FREE)
@@ -296,13 +296,13 @@ def test_anywhere_allocation_at_the_top_of_the_address_space(w, c_log):
     gap. A request larger than what is left below the kernel's part, and one a page larger than the
     gap, both find nothing; the gap itself is found."""
     v = w.new_vspace()
-    top_slot = 0x7F80_0000_0000                 # the top-level slot holding KERNEL_RESERVED_START
+    top_slot = KERNEL_SLOT                      # the top-level slot holding KERNEL_RESERVED_START
     gap = top_slot - LARGE
     first = 0x1000_0000                         # where a loader-made vspace starts looking
     wall = v.reserve_at(first, gap - first, RW)
     assert wall.res != ffi.NULL
     before = w.snapshot()
-    assert v.new_pages(1 << 28) == 0            # 1 TiB from the gap runs past the top
+    assert v.new_pages(1 << 28) == 0            # 1 TiB from the gap runs past the top (of any arch)
     assert v.new_pages(LARGE // PAGE + 1) == 0  # past the gap there is nowhere left to look
     assert w.snapshot() == before
     ran_out = [e for e in _errors(c_log) if "virtual memory" in e]

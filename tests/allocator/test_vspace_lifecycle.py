@@ -4,10 +4,11 @@ allocated stays the caller's, and its bookkeeping lives only in loader memory.""
 
 from __future__ import annotations
 
-from hostworld import (PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib,
-                       vptr)
+from archfacts import KERNEL_SLOT, PAGE_TYPE, PAGE_UNMAP, ROOT_ADDRESS_BITS, USER_ADDRESS_BITS, VSPACE_ROOT_TYPE
+from hostworld import PAGE, RO, RW, VSPACE_FREE, VSPACE_PRESERVE, World, ffi, lib, vptr
 
 BASE = 0x4000_0000
+HIGH = 7 << (USER_ADDRESS_BITS - 3)   # far up in user space: 0x7000_0000_0000 on x86_64
 
 
 def busy_vspace(world: World, caller_frames: list) -> object:
@@ -18,8 +19,8 @@ def busy_vspace(world: World, caller_frames: list) -> object:
     res = v.reserve_at(BASE, 16 * PAGE, RW)
     assert v.new_pages_at(BASE, 4, res) == 0
     assert v.map_at([f.cptr for f in caller_frames[:2]], BASE + 8 * PAGE, res) == 0
-    deferred = v.reserve_deferred(0x7000_0000_0000, 4 * PAGE)
-    assert v.deferred_map_at([caller_frames[2].cptr], 0x7000_0000_0000, RO, deferred) == 0
+    deferred = v.reserve_deferred(HIGH, 4 * PAGE)
+    assert v.deferred_map_at([caller_frames[2].cptr], HIGH, RO, deferred) == 0
     assert v.map_pages([caller_frames[3].cptr], RW) != 0
     aligned, _ = v.reserve_aligned(1 << 22, 21)
     assert aligned.res != ffi.NULL
@@ -46,19 +47,19 @@ def test_frames_the_caller_allocated_stay_the_callers(world):
     v.destroy(VSPACE_FREE)
     for frame in caller:
         info = world.cap_info(frame.cptr)
-        assert info is not None and info.type == lib.seL4_X86_4K
+        assert info is not None and info.type == PAGE_TYPE
     # they can be mapped again elsewhere (after an unmap to reset the cap), contents intact
     other = world.new_vspace()
     world.select()
     for frame in caller:
-        lib.seL4_X86_Page_Unmap(frame.cptr)
+        PAGE_UNMAP(frame.cptr)
     start = other.map_pages([f.cptr for f in caller], RW)
     assert start != 0
     assert other.read(start, 11) == b"caller data"
     other.destroy(VSPACE_PRESERVE)
     # and freeing them takes the world back to where it started
     for frame in caller:
-        lib.seL4_X86_Page_Unmap(frame.cptr)
+        PAGE_UNMAP(frame.cptr)
         world.free(frame)
     assert world.snapshot().untyped_free == 1 << 26
 
@@ -146,13 +147,14 @@ def test_failed_map_pages_takes_back_what_it_mapped(world, vspace):
 
 
 def test_the_kernel_window_and_beyond_are_refused(world, vspace):
-    top_slot = 0x7F80_0000_0000
+    top_slot = KERNEL_SLOT
     assert vspace.reserve_at(top_slot, PAGE, RW).res == ffi.NULL
-    assert vspace.reserve_at(0x7FFF_FFFF_F000, PAGE, RW).res == ffi.NULL
+    assert vspace.reserve_at((1 << USER_ADDRESS_BITS) - PAGE, PAGE, RW).res == ffi.NULL
     assert vspace.reserve_at(top_slot - PAGE, PAGE, RW).res != ffi.NULL
-    # addresses past the 48-bit space must not alias low ones
-    assert vspace.reserve_at(1 << 48, PAGE, RW).res == ffi.NULL
-    assert vspace.reserve_at((1 << 48) + BASE, PAGE, RW).res == ffi.NULL
+    # addresses past what the root maps (and past x86_64's 48 bits) must not alias low ones
+    for bits in sorted({ROOT_ADDRESS_BITS, 48}):
+        assert vspace.reserve_at(1 << bits, PAGE, RW).res == ffi.NULL
+        assert vspace.reserve_at((1 << bits) + BASE, PAGE, RW).res == ffi.NULL
     assert vspace.reserve_at(2**64 - PAGE, PAGE, RW).res == ffi.NULL
     assert vspace.reserve_at(BASE, PAGE, RW).res != ffi.NULL
     world.select()
@@ -161,17 +163,17 @@ def test_the_kernel_window_and_beyond_are_refused(world, vspace):
 
 def test_anywhere_allocation_runs_out_cleanly(world, vspace, c_log):
     # ask for more virtual memory than there is below the kernel window
-    res, vaddr = vspace.reserve_aligned(1 << 47, 12)
+    res, vaddr = vspace.reserve_aligned(1 << USER_ADDRESS_BITS, 12)
     assert res.res == ffi.NULL
     assert "virtual memory" in c_log.lines[-1][1]
-    res, vaddr = vspace.reserve_aligned(1 << 46, 30)
+    res, vaddr = vspace.reserve_aligned(1 << (USER_ADDRESS_BITS - 1), 30)
     assert res.res != ffi.NULL and vaddr % (1 << 30) == 0
 
 
 def test_get_root_is_the_pml4(world, vspace):
     world.select()
     assert lib.vspace_get_root(vspace.vs) == vspace.root
-    assert world.cap_info(vspace.root).type == lib.seL4_X64_PML4Object
+    assert world.cap_info(vspace.root).type == VSPACE_ROOT_TYPE
 
 
 def test_destroy_with_preserve_leaves_the_vspaces_own_frames_allocated(world):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from archfacts import LARGE_PAGE_NAME, PAGE_NAME
 
 from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError
 
@@ -15,7 +16,7 @@ def test_a_fresh_kernel_has_its_untyped_memory_free():
         assert k.used_slots > 0
 
 
-@pytest.mark.parametrize("size_bits,type_name", [(12, "seL4_X86_4K"), (21, "seL4_X86_LargePageObject")])
+@pytest.mark.parametrize("size_bits,type_name", [(12, PAGE_NAME), (21, LARGE_PAGE_NAME)])
 def test_alloc_frame_makes_a_frame_cap_of_that_size(size_bits, type_name):
     with Kernel(untyped_bits=24) as k:
         before = k.untyped_free_bytes
@@ -64,7 +65,7 @@ def test_deleting_a_copy_leaves_the_original(kernel):
     cap = kernel.alloc_frame()
     copy = kernel.copy_cap(cap)
     kernel.delete_cap(copy)
-    assert kernel.cap_info(cap)["type"] == "seL4_X86_4K"
+    assert kernel.cap_info(cap)["type"] == PAGE_NAME
     with pytest.raises(KernelError, match="seL4_InvalidCapability"):
         kernel.cap_info(copy)
 
@@ -121,14 +122,14 @@ def test_two_kernels_are_independent():
         assert a.untyped_free_bytes == a_free - 4096
         with pytest.raises(StaleObjectError, match="not a live frame cap of this kernel"):
             b.delete_cap(cap)
-        assert a.cap_info(cap)["type"] == "seL4_X86_4K"
+        assert a.cap_info(cap)["type"] == PAGE_NAME
 
 
 def test_alloc_frames_in_one_call_per_batch_is_all_or_nothing():
     with Kernel(untyped_bits=20) as k:
         before = (k.untyped_free_bytes, k.used_slots, k.object_counts)
         caps = k.alloc_frames(100)
-        assert len(set(caps)) == 100 and all(k.cap_info(c)["type"] == "seL4_X86_4K" for c in caps)
+        assert len(set(caps)) == 100 and all(k.cap_info(c)["type"] == PAGE_NAME for c in caps)
         for cap in caps:
             k.delete_cap(cap)
         assert (k.untyped_free_bytes, k.used_slots, k.object_counts) == before

@@ -6,7 +6,7 @@ map_pages_at_vaddr refuse, and the rights the kernel really gives the resulting 
 from __future__ import annotations
 
 import pytest
-
+from archfacts import ARCH
 from hostworld import ALL_RIGHTS, PAGE, RO, RW, ffi, lib, res_of, rights, rights_tuple, vptr
 
 BASE = 0x4000_0000
@@ -94,7 +94,7 @@ def test_map_pages_at_vaddr_refuses_a_deferred_reservation(world, vspace, c_log)
     assert vspace.mappings() == []
 
 
-@pytest.mark.parametrize("cacheable, attributes", [(1, "seL4_X86_Default_VMAttributes"), (0, "seL4_X86_CacheDisabled")])
+@pytest.mark.parametrize("cacheable, attributes", [(1, "default_vm_attributes"), (0, "cache_disabled")])
 def test_deferred_map_uses_the_callers_rights_and_the_reservations_cacheability(world, vspace, cacheable, attributes):
     frames = [world.frame() for _ in range(3)]
     res = vspace.reserve_deferred(BASE, 3 * PAGE, cacheable)
@@ -104,7 +104,7 @@ def test_deferred_map_uses_the_callers_rights_and_the_reservations_cacheability(
     for m, f in zip(mappings, frames):
         assert m.frame_cap == f.cptr
         assert m.rights[:2] == (1, 0)
-        assert m.attributes == getattr(lib, attributes)
+        assert m.attributes == getattr(ARCH, attributes)  # the arch's cached / uncached VM attributes
     # the vspace records what it mapped, and the reservation keeps its deferred state
     assert [vspace.get_cap(BASE + i * PAGE) for i in range(3)] == [f.cptr for f in frames]
     assert res_of(res).rights_deferred

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from archfacts import (
+    ASID_POOL_ASSIGN,
+    DEFAULT_ATTRIBUTES,
+    NAME,
+    PAGE_MAP,
+    PAGE_TABLE_MAP,
+    PAGE_TABLE_TYPE,
+    PAGE_TYPE,
+    TOP_LEVEL_SLOT_BITS,
+    VSPACE_ROOT_TYPE,
+)
+
 from sel4vspace.lowlevel import ffi, lib
 
 ROOT = lib.seL4_CapInitThreadCNode
@@ -18,6 +30,24 @@ def rights(read: int = 0, write: int = 0, grant: int = 0, grant_reply: int = 0):
 RW = rights(read=1, write=1)
 ALL = rights(1, 1, 1, 1)
 NONE = rights()
+
+# The paging structures below a vspace root, named by what one of them spans as x86_64 names them:
+# a PDPT spans 512 GiB, a page directory 1 GiB, a page table 2 MiB. AArch64 and RISC-V use one
+# page-table type at every level; an Sv39 root itself spans 512 GiB, so RISC-V has no "pdpt" below it.
+TABLE_SPAN_BITS = {"pdpt": 39, "pd": 30, "pt": 21}
+
+
+def table_levels(levels: str = "pdpt,pd,pt") -> list[str]:
+    """The levels named in levels that are tables below the root on this arch."""
+    return [name for name in levels.split(",") if TABLE_SPAN_BITS[name] < TOP_LEVEL_SLOT_BITS + 9]
+
+
+def _table_kind(level: str):
+    if NAME == "x86_64":
+        return {"pdpt": (lib.seL4_X86_PDPTObject, lib.seL4_X86_PDPT_Map),
+                "pd": (lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PageDirectory_Map),
+                "pt": (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageTable_Map)}[level]
+    return PAGE_TABLE_TYPE, PAGE_TABLE_MAP
 
 
 def mrs(n: int = 4) -> list[int]:
@@ -50,27 +80,24 @@ class Sim:
         return list(range(first, first + n))
 
     def new_vspace(self) -> int:
-        (pml4,) = self.retype(lib.seL4_X64_PML4Object)
-        assert lib.seL4_X86_ASIDPool_Assign(lib.seL4_CapInitThreadASIDPool, pml4) == lib.seL4_NoError
-        return pml4
+        (root,) = self.retype(VSPACE_ROOT_TYPE)
+        assert ASID_POOL_ASSIGN(lib.seL4_CapInitThreadASIDPool, root) == lib.seL4_NoError
+        return root
 
     def map_tables(self, vspace: int, vaddr: int, levels: str = "pdpt,pd,pt") -> dict[str, int]:
-        """Create and map the paging structures above vaddr (as named in levels)."""
+        """Create and map the paging structures above vaddr (as named in levels, those of them the
+        arch has below its root), top down."""
         made = {}
-        for name in levels.split(","):
-            obj, fn = {
-                "pdpt": (lib.seL4_X86_PDPTObject, lib.seL4_X86_PDPT_Map),
-                "pd": (lib.seL4_X86_PageDirectoryObject, lib.seL4_X86_PageDirectory_Map),
-                "pt": (lib.seL4_X86_PageTableObject, lib.seL4_X86_PageTable_Map),
-            }[name]
+        for name in table_levels(levels):
+            obj, fn = _table_kind(name)
             (cap,) = self.retype(obj)
-            assert fn(cap, vspace, vaddr, lib.seL4_X86_Default_VMAttributes) == lib.seL4_NoError
+            assert fn(cap, vspace, vaddr, DEFAULT_ATTRIBUTES) == lib.seL4_NoError
             made[name] = cap
         return made
 
     def map_frame(self, vspace: int, vaddr: int, r=RW, obj_type: int | None = None) -> int:
-        (frame,) = self.retype(lib.seL4_X86_4K if obj_type is None else obj_type)
-        err = lib.seL4_X86_Page_Map(frame, vspace, vaddr, r, lib.seL4_X86_Default_VMAttributes)
+        (frame,) = self.retype(PAGE_TYPE if obj_type is None else obj_type)
+        err = PAGE_MAP(frame, vspace, vaddr, r, DEFAULT_ATTRIBUTES)
         assert err == lib.seL4_NoError, err
         return frame
 

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from sel4vspace.lowlevel import ffi, lib
-
+from archfacts import LARGE_PAGE_TYPE, PAGE_MAP, PAGE_TYPE
 from simkernel import Sim
+
+from sel4vspace.lowlevel import ffi, lib
 
 
 def test_bootinfo_describes_initial_caps_and_untyped(sim: Sim) -> None:
@@ -56,7 +57,7 @@ def test_destroy_returns_every_host_byte() -> None:
     for i in range(4):
         s.map_frame(vs, 0x400000 + i * 4096)
     assert s.write(vs, 0x400000, b"x" * 10000) is None
-    (big,) = s.retype(lib.seL4_X86_LargePageObject)
+    (big,) = s.retype(LARGE_PAGE_TYPE)
     (cn,) = s.retype(lib.seL4_CapTableObject, 4)
     assert lib.sel4sim_frame_backing_bytes(s.k) >= 3 * 4096
     assert [lib.host_alloc_bytes_in_use(c) for c in cats] != before
@@ -91,8 +92,8 @@ def test_message_register_bounds_are_checked(sim: Sim, c_log) -> None:
 
 def test_invocations_without_a_selected_kernel_fail_cleanly(c_log) -> None:
     lib.sel4sim_kernel_select(ffi.NULL)
-    assert lib.seL4_Untyped_Retype(16, lib.seL4_X86_4K, 0, 2, 0, 0, 20, 1) == lib.seL4_IllegalOperation
-    assert lib.seL4_X86_Page_Map(20, 3, 0, lib.seL4_CapRights_new(0, 0, 1, 1), 0) == lib.seL4_IllegalOperation
+    assert lib.seL4_Untyped_Retype(16, PAGE_TYPE, 0, 2, 0, 0, 20, 1) == lib.seL4_IllegalOperation
+    assert PAGE_MAP(20, 3, 0, lib.seL4_CapRights_new(0, 0, 1, 1), 0) == lib.seL4_IllegalOperation
     assert lib.seL4_GetBootInfo() == ffi.NULL
     assert lib.seL4_GetIPCBuffer() != ffi.NULL
     assert "no simulated kernel is selected" in c_log.lines[0][1]

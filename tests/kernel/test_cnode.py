@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from archfacts import ASID_POOL_ASSIGN, PAGE_TABLE_TYPE, PAGE_TYPE, VSPACE_ROOT_TYPE
 from simkernel import ALL, ROOT, RW, Sim, mrs, rights
 
 from sel4vspace.lowlevel import lib
@@ -36,7 +37,7 @@ def test_copy_mint_move_mutate_delete(sim: Sim) -> None:
 
 
 def test_errors(sim: Sim, c_log) -> None:
-    (frame,) = sim.retype(lib.seL4_X86_4K)
+    (frame,) = sim.retype(PAGE_TYPE)
     empty = sim.slot()
     assert lib.seL4_CNode_Copy(empty, 0, 64, ROOT, frame, 64, ALL) == lib.seL4_InvalidCapability
     assert lib.seL4_CNode_Copy(frame, sim.slot(), 64, ROOT, frame, 64, ALL) == lib.seL4_IllegalOperation
@@ -56,7 +57,7 @@ def test_errors(sim: Sim, c_log) -> None:
 
 
 def test_mint_reduces_frame_rights_never_amplifies(sim: Sim) -> None:
-    (frame,) = sim.retype(lib.seL4_X86_4K)
+    (frame,) = sim.retype(PAGE_TYPE)
     ro, again = sim.slot(), sim.slot()
     assert lib.seL4_CNode_Mint(ROOT, ro, 64, ROOT, frame, 64, rights(read=1), 0) == lib.seL4_NoError
     reduced = sim.cap(ro)
@@ -71,17 +72,17 @@ def test_untyped_copy_rules(sim: Sim) -> None:
     assert copy(dup, child) == lib.seL4_NoError
     # The copy takes over the region: the original is full until the copy goes.
     assert sim.cap(child).untyped_free_bytes == 0
-    assert lib.seL4_Untyped_Retype(dup, lib.seL4_X86_4K, 0, ROOT, 0, 0, sim.slot(), 1) == lib.seL4_NoError
+    assert lib.seL4_Untyped_Retype(dup, PAGE_TYPE, 0, ROOT, 0, 0, sim.slot(), 1) == lib.seL4_NoError
     another = sim.slot()
     assert copy(another, dup) == lib.seL4_RevokeFirst
 
 
 def test_paging_structure_copies_need_a_mapping(sim: Sim) -> None:
-    (pt,) = sim.retype(lib.seL4_X86_PageTableObject)
-    (pml4,) = sim.retype(lib.seL4_X64_PML4Object)
+    (pt,) = sim.retype(PAGE_TABLE_TYPE)
+    (pml4,) = sim.retype(VSPACE_ROOT_TYPE)
     assert copy(sim.slot(), pt) == lib.seL4_IllegalOperation
     assert copy(sim.slot(), pml4) == lib.seL4_IllegalOperation
-    assert lib.seL4_X86_ASIDPool_Assign(lib.seL4_CapInitThreadASIDPool, pml4) == lib.seL4_NoError
+    assert ASID_POOL_ASSIGN(lib.seL4_CapInitThreadASIDPool, pml4) == lib.seL4_NoError
     dup = sim.slot()
     assert copy(dup, pml4) == lib.seL4_NoError and sim.cap(dup).mapped_asid == sim.cap(pml4).mapped_asid
 
@@ -95,7 +96,7 @@ def test_mint_sets_a_cnode_guard(sim: Sim) -> None:
     assert sim.cap(guarded).badge == 0
     too_big = lib.seL4_CNode_CapData_new(0, 61).words[0]
     assert lib.seL4_CNode_Mint(ROOT, bad, 64, ROOT, cn, 64, ALL, too_big) == lib.seL4_IllegalOperation
-    (frame,) = sim.retype(lib.seL4_X86_4K)
+    (frame,) = sim.retype(PAGE_TYPE)
     assert lib.seL4_CNode_Copy(guarded, 5, 64, ROOT, frame, 64, RW) == lib.seL4_NoError
     assert lib.seL4_CNode_Copy(guarded, 5, 64, ROOT, frame, 64, RW) == lib.seL4_DeleteFirst
     assert lib.seL4_CNode_Copy(guarded, 1 << 10, 64, ROOT, frame, 64, RW) == lib.seL4_FailedLookup
@@ -110,7 +111,7 @@ def test_mint_sets_a_cnode_guard(sim: Sim) -> None:
     # The CNode's last cap went: it and the frame caps inside it are gone.
     assert sim.counts()[lib.seL4_CapTableObject] == 1
     assert lib.seL4_CNode_Delete(ROOT, frame, 64) == lib.seL4_NoError
-    assert sim.counts()[lib.seL4_X86_4K] == 0
+    assert sim.counts()[PAGE_TYPE] == 0
 
 
 def test_revoke_deletes_descendants_only(sim: Sim) -> None:

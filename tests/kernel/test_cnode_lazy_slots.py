@@ -6,6 +6,7 @@ chunk boundary is crossed whatever the size) and the far ends of large ones."""
 
 from __future__ import annotations
 
+from archfacts import PAGE_TABLE_TYPE, PAGE_TYPE, PAGE_UNMAP
 from simkernel import ALL, ROOT, Sim
 
 from sel4vspace.lowlevel import lib
@@ -96,7 +97,7 @@ def test_revoking_reaches_copies_in_every_chunk() -> None:
 def test_move_and_rotate_between_chunks() -> None:
     sim = Sim(untyped_bits=20, cnode_bits=12)
     try:
-        a, b = sim.retype(lib.seL4_X86_4K, n=2)
+        a, b = sim.retype(PAGE_TYPE, n=2)
         pa, pb = sim.cap(a).paddr, sim.cap(b).paddr
         far, farther = 2000, 4000
         base, used = bookkeeping(sim), lib.sel4sim_used_slots(sim.k)
@@ -126,7 +127,7 @@ def test_slots_never_used_read_empty_and_cost_nothing() -> None:
         assert lib.seL4_CNode_Revoke(ROOT, never, DEPTH) == lib.seL4_NoError
         assert copy(sim.next_slot, never) == lib.seL4_FailedLookup   # an empty source
         assert lib.seL4_CNode_Move(ROOT, never - 1, DEPTH, ROOT, never, DEPTH) == lib.seL4_FailedLookup
-        assert lib.seL4_X86_Page_Unmap(never) == lib.seL4_InvalidCapability
+        assert PAGE_UNMAP(never) == lib.seL4_InvalidCapability
         assert bookkeeping(sim) == before
         assert copy(never, ep) == lib.seL4_NoError
         assert bookkeeping(sim) > before
@@ -141,7 +142,7 @@ def test_a_retype_that_fails_leaves_no_chunk_behind() -> None:
     try:
         before, used = bookkeeping(sim), lib.sel4sim_used_slots(sim.k)
         # 256 page tables need 1 MiB: the untyped has 64 KiB; the destination spans fresh chunks
-        err = lib.seL4_Untyped_Retype(sim.untyped, lib.seL4_X86_PageTableObject, 0, ROOT, 0, 0, 40000, 256)
+        err = lib.seL4_Untyped_Retype(sim.untyped, PAGE_TABLE_TYPE, 0, ROOT, 0, 0, 40000, 256)
         assert err == lib.seL4_NotEnoughMemory
         assert bookkeeping(sim) == before and lib.sel4sim_used_slots(sim.k) == used
         # the same range, objects that fit: every slot of it holds one, across the chunks

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from archfacts import PAGE_TYPE
 from simkernel import ROOT, Sim
 
 from sel4vspace.lowlevel import lib
@@ -16,7 +17,7 @@ def paddr(sim: Sim, slot: int):
 
 
 def test_rotate_moves_pivot_to_dest_and_src_to_pivot(sim: Sim) -> None:
-    src, pivot = sim.retype(lib.seL4_X86_4K, n=2)
+    src, pivot = sim.retype(PAGE_TYPE, n=2)
     dest = sim.slot()
     src_paddr, pivot_paddr = paddr(sim, src), paddr(sim, pivot)
     assert lib.seL4_CNode_Rotate(ROOT, dest, DEPTH, 0, ROOT, pivot, DEPTH, 0, ROOT, src, DEPTH) == lib.seL4_NoError
@@ -26,19 +27,19 @@ def test_rotate_moves_pivot_to_dest_and_src_to_pivot(sim: Sim) -> None:
 
 
 def test_rotate_with_src_equal_to_dest_swaps(sim: Sim) -> None:
-    a, b = sim.retype(lib.seL4_X86_4K, n=2)
+    a, b = sim.retype(PAGE_TYPE, n=2)
     a_paddr, b_paddr = paddr(sim, a), paddr(sim, b)
     assert lib.seL4_CNode_Rotate(ROOT, a, DEPTH, 0, ROOT, b, DEPTH, 0, ROOT, a, DEPTH) == lib.seL4_NoError
     assert (paddr(sim, a), paddr(sim, b)) == (b_paddr, a_paddr)
     # the swapped caps are still deletable, and deleting them frees both objects
-    before = sim.counts()[lib.seL4_X86_4K]
+    before = sim.counts()[PAGE_TYPE]
     assert lib.seL4_CNode_Delete(ROOT, a, DEPTH) == lib.seL4_NoError
     assert lib.seL4_CNode_Delete(ROOT, b, DEPTH) == lib.seL4_NoError
-    assert sim.counts()[lib.seL4_X86_4K] == before - 2
+    assert sim.counts()[PAGE_TYPE] == before - 2
 
 
 def test_rotate_errors(sim: Sim) -> None:
-    a, b, c = sim.retype(lib.seL4_X86_4K, n=3)
+    a, b, c = sim.retype(PAGE_TYPE, n=3)
     empty = sim.slot()
     assert lib.seL4_CNode_Rotate(ROOT, empty, DEPTH, 0, ROOT, a, DEPTH, 0, ROOT, a, DEPTH) == lib.seL4_IllegalOperation
     assert lib.seL4_CNode_Rotate(ROOT, c, DEPTH, 0, ROOT, b, DEPTH, 0, ROOT, a, DEPTH) == lib.seL4_DeleteFirst
@@ -52,13 +53,13 @@ def test_save_caller_without_a_caller_leaves_the_slot_empty(sim: Sim) -> None:
     dest = sim.slot()
     assert lib.seL4_CNode_SaveCaller(ROOT, dest, DEPTH) == lib.seL4_NoError
     assert sim.cap(dest) is None
-    (occupied,) = sim.retype(lib.seL4_X86_4K)
+    (occupied,) = sim.retype(PAGE_TYPE)
     assert lib.seL4_CNode_SaveCaller(ROOT, occupied, DEPTH) == lib.seL4_DeleteFirst
     assert lib.seL4_CNode_SaveCaller(occupied, dest, DEPTH) == lib.seL4_IllegalOperation
 
 
 def test_cancel_badged_sends_needs_an_endpoint(sim: Sim) -> None:
     (endpoint,) = sim.retype(lib.seL4_EndpointObject)
-    (frame,) = sim.retype(lib.seL4_X86_4K)
+    (frame,) = sim.retype(PAGE_TYPE)
     assert lib.seL4_CNode_CancelBadgedSends(ROOT, endpoint, DEPTH) == lib.seL4_NoError
     assert lib.seL4_CNode_CancelBadgedSends(ROOT, frame, DEPTH) == lib.seL4_IllegalOperation

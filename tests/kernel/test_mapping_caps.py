@@ -6,6 +6,7 @@ tests pin down that the answer stays right when that cap moves, goes, or was nev
 from __future__ import annotations
 
 import pytest
+from archfacts import DEFAULT_ATTRIBUTES, FRAME_OVER_FRAME_REPLACES, LARGE_PAGE_TYPE, PAGE_MAP, PAGE_TYPE, PAGE_UNMAP
 from simkernel import DEPTH, ROOT, RW, Sim
 
 from sel4vspace.lowlevel import ffi, lib
@@ -46,7 +47,7 @@ def test_a_moved_cap_is_still_found(sim: Sim) -> None:
     assert lookup_cap(sim, vspace, VA) == moved
     assert listed(sim, vspace) == (1, [(VA, moved)])
     # a new cap in the old slot is not taken for the mapping's cap
-    (other,) = sim.retype(lib.seL4_X86_4K)
+    (other,) = sim.retype(PAGE_TYPE)
     assert lib.seL4_CNode_Move(ROOT, frame, DEPTH, ROOT, other, DEPTH) == lib.seL4_NoError
     assert lookup_cap(sim, vspace, VA) == moved
 
@@ -55,10 +56,10 @@ def test_a_remap_through_a_copy_names_the_copy(sim: Sim) -> None:
     vspace = sim.new_vspace()
     sim.map_tables(vspace, VA)
     frame = sim.map_frame(vspace, VA)
-    assert lib.seL4_X86_Page_Unmap(frame) == lib.seL4_NoError
+    assert PAGE_UNMAP(frame) == lib.seL4_NoError
     copy = sim.slot()
     assert lib.seL4_CNode_Copy(ROOT, copy, DEPTH, ROOT, frame, DEPTH, RW) == lib.seL4_NoError
-    assert lib.seL4_X86_Page_Map(copy, vspace, VA, RW, lib.seL4_X86_Default_VMAttributes) == lib.seL4_NoError
+    assert PAGE_MAP(copy, vspace, VA, RW, DEFAULT_ATTRIBUTES) == lib.seL4_NoError
     assert lookup_cap(sim, vspace, VA) == copy
 
 
@@ -78,7 +79,7 @@ def test_mappings_in_lists_only_what_overlaps_the_range(sim: Sim) -> None:
     sim.map_tables(vspace, VA)
     frames = [sim.map_frame(vspace, VA + i * 4096) for i in range(8)]
     large_va = VA + (1 << 21)
-    large = sim.map_frame(vspace, large_va, obj_type=lib.seL4_X86_LargePageObject)
+    large = sim.map_frame(vspace, large_va, obj_type=LARGE_PAGE_TYPE)
     assert listed(sim, vspace, VA + 2 * 4096, 3 * 4096) == (3, [(VA + i * 4096, frames[i]) for i in (2, 3, 4)])
     # a range that starts or ends inside a page includes that page
     assert listed(sim, vspace, VA + 4096 + 100, 4096) == (2, [(VA + 4096, frames[1]), (VA + 2 * 4096, frames[2])])
@@ -95,7 +96,7 @@ def test_mappings_in_lists_only_what_overlaps_the_range(sim: Sim) -> None:
 
 
 def test_mappings_in_refuses_a_non_vspace_cap(sim: Sim, c_log) -> None:
-    (frame,) = sim.retype(lib.seL4_X86_4K)
+    (frame,) = sim.retype(PAGE_TYPE)
     assert lib.sel4sim_vspace_mappings_in(sim.k, frame, 0, 1 << 40, ffi.NULL, 0) == 0
     assert any("not a vspace root cap" in message for _, message in c_log.lines)
 
@@ -109,8 +110,8 @@ def check_caps(sim: Sim, caps: list[int], size_bits: int = 12) -> tuple[int, int
 def test_check_frame_caps_names_the_first_unusable_cap_and_why(sim: Sim) -> None:
     vspace = sim.new_vspace()
     sim.map_tables(vspace, VA)
-    frames = sim.retype(lib.seL4_X86_4K, n=3)
-    (large,) = sim.retype(lib.seL4_X86_LargePageObject)
+    frames = sim.retype(PAGE_TYPE, n=3)
+    (large,) = sim.retype(LARGE_PAGE_TYPE)
     (endpoint,) = sim.retype(lib.seL4_EndpointObject)
     mapped = sim.map_frame(vspace, VA)
     assert check_caps(sim, frames)[0] == lib.SEL4SIM_FRAME_CAP_OK
@@ -134,7 +135,7 @@ def test_mapped_pages_counts_the_run_of_exact_pages_from_the_start(sim: Sim) -> 
     for i in (0, 1, 2, 4):
         sim.map_frame(vspace, VA + i * 4096)
     large_va = VA + (1 << 21)
-    sim.map_frame(vspace, large_va, obj_type=lib.seL4_X86_LargePageObject)
+    sim.map_frame(vspace, large_va, obj_type=LARGE_PAGE_TYPE)
     count = lambda vaddr, n, bits=12: int(lib.sel4sim_vspace_mapped_pages(sim.k, vspace, vaddr, n, bits))
     assert count(VA, 3) == 3
     assert count(VA, 5) == 3            # the hole at page 3 ends the run
@@ -163,3 +164,19 @@ def test_listings_find_entries_anywhere_among_empty_ones(sim: Sim, indices) -> N
             window = {v: f for v, f in frames.items() if VA + first * 4096 <= v < VA + (first + count) * 4096}
             assert listed(sim, vspace, VA + first * 4096, count * 4096) == (len(window), sorted(window.items()))
     assert int(lib.sel4sim_vspace_mapped_pages(sim.k, vspace, VA + indices[-1] * 4096, 1, 12)) == 1
+
+
+def test_a_frame_mapped_over_a_mapped_frame_follows_the_arch(sim: Sim) -> None:
+    """x86_64's and AArch64's seL4 overwrite a frame entry with a new frame of the same size; RISC-V's
+    refuses a valid entry (seL4_DeleteFirst) and leaves the first mapping as it was."""
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    first = sim.map_frame(vspace, VA)
+    (second,) = sim.retype(PAGE_TYPE)
+    error = PAGE_MAP(second, vspace, VA, RW, DEFAULT_ATTRIBUTES)
+    if FRAME_OVER_FRAME_REPLACES:
+        assert error == lib.seL4_NoError and lookup_cap(sim, vspace, VA) == second
+    else:
+        assert error == lib.seL4_DeleteFirst and lookup_cap(sim, vspace, VA) == first
+        assert not sim.cap(second).mapped
+    assert listed(sim, vspace)[0] == 1

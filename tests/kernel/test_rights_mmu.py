@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from archfacts import PAGE_MAP, PAGE_TYPE
 from simkernel import ROOT, RW, Sim, rights
 
 from sel4vspace.lowlevel import ffi, lib
@@ -34,7 +35,7 @@ def test_rights_masking_over_every_combination() -> None:
     try:
         vs = s.new_vspace()
         s.map_tables(vs, VA)
-        (frame,) = s.retype(lib.seL4_X86_4K)
+        (frame,) = s.retype(PAGE_TYPE)
         seen = set()
         for i, (cap_r, req_r) in enumerate(itertools.product(ALL_RIGHTS, ALL_RIGHTS)):
             minted = s.slot()
@@ -42,7 +43,7 @@ def test_rights_masking_over_every_combination() -> None:
             cap_vm = vm_rights_of(cap_r)
             want = mask(cap_vm, req_r)
             vaddr = VA + (i % 512) * 4096
-            assert lib.seL4_X86_Page_Map(minted, vs, vaddr, req_r, 0) == lib.seL4_NoError
+            assert PAGE_MAP(minted, vs, vaddr, req_r, 0) == lib.seL4_NoError
             m = s.mappings(vs)
             (mine,) = [x for x in m if x.vaddr == vaddr]
             expect_rights = {"RW": RW, "RO": rights(read=1), "KO": rights()}[want]
@@ -116,24 +117,27 @@ def test_untouched_frames_read_zero_without_backing(sim: Sim) -> None:
     assert lib.sel4sim_frame_backing_bytes(sim.k) == 0
 
 
+FAR = 0x3000000000   # 192 GiB: far from VA, and user space on every arch (Sv39's ends at 256 GiB)
+
+
 def test_sharing_between_two_vspaces(sim: Sim) -> None:
     a, b = sim.new_vspace(), sim.new_vspace()
     sim.map_tables(a, VA)
-    sim.map_tables(b, 0x7000000000)
+    sim.map_tables(b, FAR)
     frame = sim.map_frame(a, VA)
     copy = sim.slot()
     assert lib.seL4_CNode_Copy(ROOT, copy, 64, ROOT, frame, 64, rights(read=1)) == lib.seL4_NoError
     # The copy is unmapped and maps on its own.
     assert not sim.cap(copy).mapped
-    assert lib.seL4_X86_Page_Map(copy, b, 0x7000000000, RW, 0) == lib.seL4_NoError
+    assert PAGE_MAP(copy, b, FAR, RW, 0) == lib.seL4_NoError
     assert sim.write(a, VA + 10, b"shared") is None
-    assert sim.read(b, 0x7000000000 + 10, 6) == b"shared"
-    assert sim.write(b, 0x7000000000, b"x").reason == lib.SEL4SIM_FAULT_PERMISSION
+    assert sim.read(b, FAR + 10, 6) == b"shared"
+    assert sim.write(b, FAR, b"x").reason == lib.SEL4SIM_FAULT_PERMISSION
     (ma,), (mb,) = sim.mappings(a), sim.mappings(b)
     assert ma.paddr == mb.paddr and (ma.frame_cap, mb.frame_cap) == (frame, copy)
     look = ffi.new("sel4sim_mapping_t *")
-    assert lib.sel4sim_vspace_lookup(sim.k, b, 0x7000000000 + 123, look) == 1
-    assert (look.vaddr, look.frame_cap, look.paddr) == (0x7000000000, copy, ma.paddr)
+    assert lib.sel4sim_vspace_lookup(sim.k, b, FAR + 123, look) == 1
+    assert (look.vaddr, look.frame_cap, look.paddr) == (FAR, copy, ma.paddr)
     assert lib.sel4sim_vspace_lookup(sim.k, b, VA, look) == 0
 
 

@@ -28,18 +28,31 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Optional
 
+from archfacts import ARCH, TOP_LEVEL_SLOT_BITS
+
 from sel4vspace import CapRights, KernelError, StaleObjectError, VMFault, VSpaceError
 
-PAGE_BITS = 12
+# The facts of the arch under test (sel4vspace.lowlevel.arch.ARCH, and seL4's paging for it).
+PAGE_BITS = ARCH.page_bits
 PAGE = 1 << PAGE_BITS
-FRAME_SIZE_BITS = (12, 21, 30)
-USER_TOP = 0x7FFF_FFFF_F000
-"""seL4_UserTop: the API refuses ranges that reach above it (ValueError)."""
-WINDOW_START = 0x7F80_0000_0000
-"""sel4utils reserves the top-level slot holding seL4_UserTop from the start."""
+FRAME_SIZE_BITS = ARCH.frame_size_bits
+USER_TOP = ARCH.user_top
+"""The first address above user space: the API refuses ranges that reach above it (ValueError)."""
+WINDOW_START = ((USER_TOP - 1) >> TOP_LEVEL_SLOT_BITS) << TOP_LEVEL_SLOT_BITS
+"""sel4utils reserves, from the start, the vspace root's slot that holds the last user address
+(and the kernel's boundary): 512 GiB below 2^47 on x86_64 and AArch64, 1 GiB below 2^38 on RISC-V."""
 ADDRESS_LIMIT = 1 << 64
 
-FRAME_TYPES = {12: "seL4_X86_4K", 21: "seL4_X86_LargePageObject", 30: "seL4_X64_HugePageObject"}
+FRAME_TYPES = {bits: ARCH.object_type_names[ARCH.frame_object_types[bits]] for bits in FRAME_SIZE_BITS}
+
+UNCACHED_MAPPINGS = ARCH.cache_disabled != ARCH.default_vm_attributes
+"""Whether a mapping can say it is uncached: not on RISC-V, whose page-table entries carry no
+cacheability (seL4_libs maps 'uncached' with the default attributes there)."""
+
+# Over-mapping differs between the kernels (a frame over a frame entry replaces it on x86_64 and
+# AArch64, seL4_DeleteFirst on RISC-V; tests/kernel/test_mapping_caps.py), but no API call reaches it:
+# sel4utils refuses a range with a mapped page first. A 2 MiB page over a page table fails on every
+# arch (seL4_DeleteFirst on x86_64; a failed lookup, then a page table the kernel refuses, elsewhere).
 
 # seL4's VM rights of a frame cap or a mapping.
 KERNEL_ONLY, READ_ONLY, READ_WRITE = "kernel-only", "read-only", "read-write"
@@ -448,7 +461,7 @@ class Model:
 
     def _map(self, vspace: VSpace, cap: Cap, vaddr: int, size_bits: int, rights: CapRights, cacheable: bool,
              cookie: object) -> None:
-        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights), cacheable, cookie)
+        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights), cacheable or not UNCACHED_MAPPINGS, cookie)
         vspace.pages[vaddr] = page
         cap.mapped = (vspace, vaddr)
         slot = vaddr >> LARGE_BITS

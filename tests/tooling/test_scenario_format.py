@@ -701,3 +701,13 @@ def test_nesting_too_deep_for_the_reader_is_a_mistake_of_the_file():
     found = problems(f'\n[[step]]\nop = "tear_down"\nvspace = "a"\nlabel = {deep}\n')
     assert [(p.where, p.message.split(" (")[0]) for p in found] == [
         ("file", "arrays or inline tables are nested too deeply to read")]
+
+
+def test_the_checker_knows_the_built_arch_frame_sizes_and_refuses_nothing_it_maps():
+    """The checker's arch-independent limits, against the arch the extension was built for: exactly
+    its frame sizes, and a bound on sizes no smaller than its user space."""
+    from sel4vspace.lowlevel.arch import ARCH
+    from sel4vspace.tooling import scenario
+
+    assert scenario.FRAME_SIZE_BITS == ARCH.frame_size_bits
+    assert scenario.parse_size(ARCH.user_top) == ARCH.user_top

@@ -6,9 +6,10 @@ failure of the vspace_* call with what it returned (and its error logged)."""
 from __future__ import annotations
 
 import pytest
+from archfacts import PAGE_MAP
+from hostworld import HAS_VENDOR_FIXES
 
 from sel4vspace import Kernel
-from hostworld import HAS_VENDOR_FIXES
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
 
 BASE = 0x1000_0000
@@ -89,7 +90,7 @@ def test_an_unmap_of_a_page_the_allocator_never_recorded_is_refused_and_reported
     (cap,) = kernel.alloc_frames(1)
     assert lib.sel4vspace_host_call_map(vs._host, [cap], ffi.NULL, 1, BASE, 12, 0, 0, res, out) == 0  # a page table
     (other,) = kernel.alloc_frames(1)
-    assert lib.seL4_X86_Page_Map(other, vs.root, BASE + 8 * PAGE, lib.seL4_CapRights_new(0, 0, 1, 1), 0) == 0
+    assert PAGE_MAP(other, vs.root, BASE + 8 * PAGE, lib.seL4_CapRights_new(0, 0, 1, 1), 0) == 0
     clear_c_error()
     status = lib.sel4vspace_host_call_unmap(vs._host, BASE + 8 * PAGE, 1, 12, lib.sel4vspace_vspace_preserve, out)
     assert status == lib.SEL4VSPACE_CALL_FAILED

@@ -11,7 +11,7 @@ from . import lib
 from .arch import ARCH
 
 __all__ = ["FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES", "OBJECT_TYPE_COUNT", "PAGING_TYPES", "FRAME_TYPE_BY_BITS",
-           "CACHE_DISABLED", "USER_TOP", "PAGE_BITS"]
+           "CACHE_DISABLED", "CACHE_ATTRIBUTE_BITS", "CACHED_ATTRIBUTES", "USER_TOP", "PAGE_BITS"]
 
 FRAME_SIZE_BITS: tuple[int, ...] = ARCH.frame_size_bits
 """Frame sizes in bits the simulated kernel's arch maps, ascending (:data:`~sel4vspace.lowlevel.arch.ARCH`)."""
@@ -41,6 +41,13 @@ FRAME_TYPE_BY_BITS = ARCH.frame_object_types
 
 CACHE_DISABLED: int = ARCH.cache_disabled
 """The VM attributes of an uncached mapping."""
+
+CACHE_ATTRIBUTE_BITS: int = ARCH.default_vm_attributes ^ ARCH.cache_disabled
+"""The VM attribute bits in which the arch's cached and uncached mappings differ: x86's cache-disable
+bit, ARM's cacheable and parity bits, none on RISC-V (its entries do not choose caching)."""
+
+CACHED_ATTRIBUTES: int = ARCH.default_vm_attributes & CACHE_ATTRIBUTE_BITS
+"""Those bits as a cached mapping has them: a mapping is cacheable when its attributes agree."""
 
 USER_TOP: int = ARCH.user_top
 """seL4_UserTop: nothing at or above it can be mapped; ranges to reserve, map or unmap end below it."""

@@ -318,9 +318,11 @@ def parse_addr(value: Any) -> AddrExpr:
     return AddrExpr(text, constant, tuple(symbols))
 
 
-# What the API refuses, the checker refuses first: no range goes past the user part of the
-# address space (the low 128 TiB, 4-level paging's: seL4_UserTop is just below), no frame is of another size
-# than these, and a count or a size is at least 1.
+# What the API refuses, the checker refuses first, without loading the extension (so without
+# knowing which arch it was built for): no frame is of another size than these, the frame sizes of
+# every arch sel4vspace builds for (x86_64, AArch64, RISC-V Sv39); a count or a size is at least 1;
+# and no range goes past the largest of their user spaces, x86_64's and AArch64's 128 TiB. RISC-V
+# Sv39's is 256 GiB: a larger range there passes the check and the API refuses it (ValueError).
 _USER_SPACE = 1 << 47
 FRAME_SIZE_BITS = (12, 21, 30)
 

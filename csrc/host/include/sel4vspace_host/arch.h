@@ -49,7 +49,9 @@ typedef struct sel4vspace_arch {
     sel4vspace_arch_object_type_t object_types[SEL4VSPACE_ARCH_MAX_OBJECT_TYPES];
     seL4_Word default_vm_attributes;   /* the VM attributes of a cached mapping */
     seL4_Word cache_disabled_vm_attributes; /* the VM attributes of an uncached mapping */
-    seL4_Word user_top;          /* seL4_UserTop: the kernel maps nothing at or above it */
+    /* the kernel maps nothing at or above it: seL4_UserTop on x86_64 and riscv64, seL4_UserTop + 1
+     * on aarch64, where seL4_UserTop is the last address a mapping may cover */
+    seL4_Word user_top;
 } sel4vspace_arch_t;
 
 /* The description of the arch this build targets. */
