@@ -64,7 +64,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("arch", choices=ARCHES)
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest")
-    args = parser.parse_args(argv)
+    # everything after "--" goes to pytest, wherever the options before it stand
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    args.pytest_args = [*args.pytest_args, *rest]
     with tempfile.TemporaryDirectory(prefix=f"sel4vspace-{args.arch}-") as scratch:
         started = time.monotonic()
         package = build(args.arch, Path(scratch))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._handle import Handle
 from ._world import World
 from .errors import SEL4_ERROR_NAMES, KernelError
 from .lowlevel import _check, _guard, host, sim
@@ -20,11 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
 
 
-class Kernel:
+class Kernel(Handle):
     """One simulated seL4 kernel (of the built arch) with a root CNode and ``2**untyped_bits`` bytes of
     untyped memory, plus the host vka that allocates cslots and objects from them.
 
-    ``untyped_bits`` (12 to 47, default 28) sets the untyped memory in bytes as a power of two;
+    ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in bytes as a power of two;
     ``cnode_bits`` (5 to 24, default 20) the root CNode's size, ``2**cnode_bits`` slots. Untyped
     memory costs no host memory until objects are made from it, and frame contents only once
     written.

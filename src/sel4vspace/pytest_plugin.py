@@ -58,8 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def sel4_kernel_options() -> dict[str, Any]:
-    """Keyword arguments of ``Kernel(...)`` for ``sel4_kernel``: none by default (2**28 bytes of
-    untyped memory, a root CNode of 2**16 slots). Override this fixture in a ``conftest.py`` to set
+    """Keyword arguments of ``Kernel(...)`` for ``sel4_kernel``: none by default (2**32 bytes of
+    untyped memory, a root CNode of 2**20 slots). Override this fixture in a ``conftest.py`` to set
     them for a directory."""
     return {}
 

@@ -52,8 +52,12 @@ class CapRights:
 
     @classmethod
     def from_bits(cls, word: int) -> CapRights:
-        """The value of a ``seL4_CapRights_t`` word (write bit 0, read 1, grant 2, grant-reply 3;
-        higher bits ignored)."""
+        """The value of a ``seL4_CapRights_t`` word, an int of 0 to 2**64 - 1 (write bit 0, read 1,
+        grant 2, grant-reply 3; higher bits ignored). TypeError / ValueError name ``word``."""
+        if type(word) is not int:
+            raise TypeError(f"word must be an int, not {type(word).__name__}")
+        if not 0 <= word < 2**64:
+            raise ValueError(f"word must be a 64-bit seL4_CapRights_t word (0 to 2**64 - 1), got {word}")
         return cls._from_bits(word)
 
     @classmethod
@@ -83,7 +87,10 @@ class CapRights:
         if isinstance(value, CapRights):
             return value
         if isinstance(value, str):
-            return cls.from_str(value)
+            try:
+                return cls.from_str(value)
+            except ValueError as error:
+                raise ValueError(f"rights: {error}") from None
         raise TypeError(f"rights must be CapRights or str, not {type(value).__name__}")
 
     @property

@@ -23,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._handle import Handle
 from .errors import StaleObjectError, VSpaceError
 from .lowlevel import _check, _guard, host, sim
 from .lowlevel import vspace as ll
@@ -83,7 +84,7 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     return mapping
 
 
-class Reservation:
+class Reservation(Handle):
     """A reserved range of a :class:`VSpace` (a sel4utils ``reservation_t``); its fields are read from
     the C reservation itself. Made by :meth:`VSpace.reserve_range_at`,
     :meth:`VSpace.reserve_range_aligned` and :meth:`VSpace.reserve_deferred_rights_range_at`; a
@@ -185,7 +186,10 @@ class Reservation:
 
     @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
-        """True when ``[vaddr, vaddr + size)`` (bytes) lies inside the range."""
+        """True when ``[vaddr, vaddr + size)`` (bytes; ``vaddr`` an address, ``size`` 1 to 2**64)
+        lies inside the range. TypeError / ValueError name ``vaddr`` or ``size``."""
+        vaddr = _check.address("vaddr", vaddr)
+        size = _check.integer("size", size, 1, _check.ADDRESS_LIMIT)
         self._live()
         start, end = host.reservation_bounds(self._res)
         return start <= vaddr and vaddr + size <= end
@@ -262,7 +266,7 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
     return self
 
 
-class VSpace:
+class VSpace(Handle):
     """One address space of a :class:`~sel4vspace.Kernel`, managed by the sel4utils vspace allocator
     (``sel4utils_get_vspace``): a vspace root with an ASID, the allocator's reservations and its record of
     every page it mapped.

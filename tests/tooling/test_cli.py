@@ -231,3 +231,14 @@ def test_a_read_of_gigabytes_shows_its_first_bytes_without_holding_them(tmp_path
     assert status == 0
     assert "0x40000000 -> 00 00 00" in out and f"({2 << 30} bytes)" in out
     assert peak < 16 << 20, f"{peak} bytes allocated by Python for a 2 GiB read"
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    """`sel4vspace demo | head -0`: no BrokenPipeError traceback, and a failure status."""
+    child = subprocess.Popen([sys.executable, "-m", "sel4vspace", "demo"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    errors = child.stderr.read()
+    assert child.wait(timeout=120) == 1
+    assert b"Traceback" not in errors and b"BrokenPipeError" not in errors, errors

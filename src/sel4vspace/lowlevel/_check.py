@@ -72,9 +72,10 @@ def span(name: str, vaddr: int, size: int, limit: int = USER_TOP) -> None:
     if vaddr + size <= limit:
         return
     if vaddr + size > ADDRESS_LIMIT:
-        raise ValueError(f"{name} {vaddr:#x} + {size:#x} wraps past the end of the address space")
-    raise ValueError(f"{name} {vaddr:#x} + {size:#x} reaches above seL4_UserTop ({limit:#x}), "
-                     "into the kernel's part of the address space")
+        raise ValueError(f"{name} {vaddr:#x} + {size:#x} bytes (the size asked for) wraps past the end of "
+                         "the address space")
+    raise ValueError(f"{name} {vaddr:#x} + {size:#x} bytes (the size asked for) reaches above seL4_UserTop "
+                     f"({limit:#x}), into the kernel's part of the address space")
 
 
 def frame_address(name: str, vaddr: Any, size_bits: Any) -> tuple[int, int]:
