@@ -474,7 +474,7 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
 
 /* The checks an invocation of a frame or page-table cap starts with: a selected kernel, a cap in
  * the invoked slot, and a cap of the right kind (is_kind); *slot holds it on success. */
-static seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
+static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
                                  bool (*is_kind)(seL4_Word type), sim_cte_t **slot)
 {
     if (sim_syscall_kernel(k, what) == NULL) {
