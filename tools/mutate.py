@@ -39,7 +39,7 @@ VSPACE_C = "vendor/libsel4utils/src/vspace/vspace.c"
 VSPACE_INTERNAL_H = "vendor/libsel4utils/include/sel4utils/vspace_internal.h"
 CSPACE_C = "csrc/kernel/src/cspace.c"
 UNTYPED_C = "csrc/kernel/src/untyped.c"
-ARCH_C = "csrc/kernel/src/arch/x86_64/vspace.c"
+ARCH_C = "csrc/kernel/src/arch/uniform_pt.h"
 MMU_C = "csrc/kernel/src/mmu.c"
 HOST_VKA_C = "csrc/host/src/host_vka.c"
 

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The virtual-memory core that AArch64 and RISC-V share in current seL4: every level is a table of
- * 2^seL4_PageTableIndexBits entries of one page-table type (AArch64 adds a VSpace type for the
- * root), and a mapping goes where the walk from the root stops, the first entry that is not a
- * table. A failed frame map reports how many address bits that entry still spans, which names the
- * level whose table is missing; a page table maps at whatever level the walk reaches.
+ * The virtual-memory core the three architectures share: every level is a table of
+ * 2^seL4_PageTableIndexBits entries (x86_64 gives each level its own object type, AArch64 adds a
+ * VSpace type for the root, RISC-V has one page-table type throughout), and the walk from the root
+ * goes down while the entry refers to a table. Where it stops, and how many address bits the entry
+ * there spans, tells an invocation whether its object goes there or which level is missing; what it
+ * then does with that (a fault, seL4_DeleteFirst, a replaced entry) is the architecture's.
  *
  * Included once, by the architecture's vspace.c, which defines before it:
- *   PT_LEVELS            levels, the root included (4 on AArch64, 3 for Sv39)
+ *   PT_LEVELS            levels, the root included (4 on x86_64 and AArch64, 3 for Sv39)
  *   SIM_USER_LAST        the highest virtual address user mappings may cover
  *   PT_ATTR_MASK         the bits of the attribute word a frame mapping keeps
- * and after it the object types, the rights of a new cap, and the invocations, which differ.
+ *   PT_INVOCATION_PREFIX (optional) what the names of the shared invocations start with in messages
+ * and after it the object types, the rights of a new cap, and the invocations that differ.
  *
- * Entries are as x86_64's: the object pointer, VM rights in bits 3-4 (frames only, never 0 for a
- * frame), attributes in bits 0-2, 0 when empty. Each table keeps a count of its present entries
- * and, for frame entries, the root-CNode slot of the cap that made the mapping (a hint).
+ * An entry is one word: the object pointer, VM rights in bits 3-4 (frames only, never 0 for a
+ * frame), attributes in bits 0-2, 0 when empty. Objects are SIM_OBJECT_ALIGN aligned to leave those
+ * bits free, so whether an entry maps a frame is read from the entry without touching the object.
+ * Each table keeps a count of its present entries and, for frame entries, the root-CNode slot of the
+ * cap that made the mapping (a hint: the cap may have moved since, so readers check it).
  */
 #pragma once
 
@@ -30,6 +34,9 @@
 #define ROOT_SHIFT (seL4_PageBits + seL4_PageTableIndexBits * (PT_LEVELS - 1))
 #define ASID_LOW_BITS seL4_ASIDPoolIndexBits
 #define NUM_ASID_POOLS (1u << seL4_NumASIDPoolsBits)
+#ifndef PT_INVOCATION_PREFIX
+#define PT_INVOCATION_PREFIX ""
+#endif
 
 _Static_assert(SIM_OBJECT_ALIGN >= 32, "entries need five low bits for rights and attributes");
 _Static_assert(ASID_LOW_BITS + seL4_NumASIDPoolsBits <= 16, "an ASID must fit the cap's 16 bits");
@@ -266,7 +273,7 @@ seL4_Error arch_derive_cap(sim_cap_t *cap)
         return seL4_NoError;
     }
     if (is_paging_type(type) && !cap->mapped) {
-        SIM_USER_ERROR("cannot derive a cap to an unmapped page table (or a vspace root with no ASID)");
+        SIM_USER_ERROR("cannot derive a cap to an unmapped paging structure (or a vspace root with no ASID)");
         return seL4_IllegalOperation;
     }
     return seL4_NoError;
@@ -279,7 +286,7 @@ void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask)
     }
 }
 
-/* finaliseCap of an ASID pool cap and of a frame cap, the same on both architectures; false when
+/* finaliseCap of an ASID pool cap and of a frame cap, the same on every architecture; false when
  * cap is neither (a paging structure, which the architecture finalises). */
 static bool finalise_pool_or_frame(sel4sim_kernel_t *k, sim_cap_t *cap, bool final)
 {
@@ -363,6 +370,13 @@ static bool walk_table(sim_table_t *table, unsigned shift, seL4_Word base, seL4_
     unsigned from = first > base ? (unsigned)((first - base) >> shift) : 0;
     unsigned to = last < table_last ? (unsigned)((last - base) >> shift) : ENTRIES_PER_TABLE - 1;
     for (unsigned i = from; i <= to; i++) {
+        /* runs of empty entries (a reservation being freed, a sparse table) are skipped four at a time */
+        while (i + 3 <= to && (table->e[i] | table->e[i + 1] | table->e[i + 2] | table->e[i + 3]) == 0) {
+            i += 4;
+        }
+        if (i > to) {
+            break;
+        }
         uint64_t e = table->e[i];
         if (e == 0) {
             continue;
@@ -460,7 +474,7 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
 
 /* The checks an invocation of a frame or page-table cap starts with: a selected kernel, a cap in
  * the invoked slot, and a cap of the right kind (is_kind); *slot holds it on success. */
-static seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
+static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
                                  bool (*is_kind)(seL4_Word type), sim_cte_t **slot)
 {
     if (sim_syscall_kernel(k, what) == NULL) {
@@ -497,7 +511,7 @@ static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, c
 seL4_Error sel4sim_sys_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
 {
     sim_cte_t *slot;
-    seL4_Error err = object_service(k, service, "Page_Unmap", arch_is_frame_type, &slot);
+    seL4_Error err = object_service(k, service, PT_INVOCATION_PREFIX "Page_Unmap", arch_is_frame_type, &slot);
     if (err != seL4_NoError) {
         return err;
     }
@@ -514,7 +528,7 @@ seL4_Error sel4sim_sys_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, 
 {
     sim_cte_t *slot;
     *paddr = 0;
-    seL4_Error err = object_service(k, service, "Page_GetAddress", arch_is_frame_type, &slot);
+    seL4_Error err = object_service(k, service, PT_INVOCATION_PREFIX "Page_GetAddress", arch_is_frame_type, &slot);
     if (err != seL4_NoError) {
         return err;
     }
@@ -523,14 +537,14 @@ seL4_Error sel4sim_sys_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, 
     return seL4_NoError;
 }
 
-/* The ASID control and pool invocations are the same on both architectures but for which cap
+/* The ASID control and pool invocations are the same on every architecture but for which cap
  * is a vspace root that can be given an ASID (is_unassigned_root). */
 static bool is_unassigned_root(const sim_cap_t *cap);
 
 seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
                                               seL4_CPtr root, seL4_Word index, seL4_Word depth)
 {
-    static const char what[] = "ASIDControl_MakePool";
+    static const char what[] = PT_INVOCATION_PREFIX "ASIDControl_MakePool";
     if (sim_syscall_kernel(k, what) == NULL) {
         return seL4_IllegalOperation;
     }
@@ -587,7 +601,7 @@ seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr ser
 
 seL4_Error sel4sim_sys_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace)
 {
-    static const char what[] = "ASIDPool_Assign";
+    static const char what[] = PT_INVOCATION_PREFIX "ASIDPool_Assign";
     if (sim_syscall_kernel(k, what) == NULL) {
         return seL4_IllegalOperation;
     }

@@ -11,12 +11,12 @@
 seL4_Error seL4_X86_ASIDControl_MakePool(seL4_X86_ASIDControl _service, seL4_Untyped untyped, seL4_CNode root,
                                          seL4_Word index, seL4_Uint8 depth)
 {
-    return sel4sim_sys_x86_asid_control_make_pool(sel4sim_kernel_current(), _service, untyped, root, index, depth);
+    return sel4sim_sys_asid_control_make_pool(sel4sim_kernel_current(), _service, untyped, root, index, depth);
 }
 
 seL4_Error seL4_X86_ASIDPool_Assign(seL4_X86_ASIDPool _service, seL4_CPtr vspace)
 {
-    return sel4sim_sys_x86_asid_pool_assign(sel4sim_kernel_current(), _service, vspace);
+    return sel4sim_sys_asid_pool_assign(sel4sim_kernel_current(), _service, vspace);
 }
 
 seL4_Error seL4_X86_Page_Map(seL4_X86_Page _service, seL4_CPtr vspace, seL4_Word vaddr, seL4_CapRights_t rights,
@@ -27,14 +27,14 @@ seL4_Error seL4_X86_Page_Map(seL4_X86_Page _service, seL4_CPtr vspace, seL4_Word
 
 seL4_Error seL4_X86_Page_Unmap(seL4_X86_Page _service)
 {
-    return sel4sim_sys_x86_page_unmap(sel4sim_kernel_current(), _service);
+    return sel4sim_sys_page_unmap(sel4sim_kernel_current(), _service);
 }
 
 seL4_X86_Page_GetAddress_t seL4_X86_Page_GetAddress(seL4_X86_Page _service)
 {
     seL4_X86_Page_GetAddress_t result;
     seL4_Word paddr;
-    result.error = sel4sim_sys_x86_page_get_address(sel4sim_kernel_current(), _service, &paddr);
+    result.error = sel4sim_sys_page_get_address(sel4sim_kernel_current(), _service, &paddr);
     result.paddr = paddr;
     return result;
 }
