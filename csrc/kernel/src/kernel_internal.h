@@ -123,13 +123,7 @@ typedef struct sim_lookup_fault {
     seL4_Word guard_found;
 } sim_lookup_fault_t;
 
-#if defined(CONFIG_ARCH_AARCH64)
-#include "arch/aarch64/arch_state.h"
-#elif defined(CONFIG_ARCH_RISCV64)
-#include "arch/riscv64/arch_state.h"
-#else
-#include "arch/x86_64/arch_state.h"
-#endif
+#include "arch/arch_state.h"
 
 struct sel4sim_kernel {
     seL4_IPCBuffer ipc;
