@@ -25,7 +25,7 @@ import pytest
 from c_calls import between_c_calls
 from ledger import assert_same, host_ledger, kernel_ledger
 from sel4vspace import Kernel, ReentrantCallError, VSpaceError
-from sel4vspace import _native as native
+from sel4vspace.lowlevel import _native as native
 from sel4vspace.lowlevel import CallbackVSpace, _guard, ffi, flush_log, lib
 from sel4vspace.lowlevel import vspace as ll
 

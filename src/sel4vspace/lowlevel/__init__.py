@@ -21,13 +21,27 @@ Also here:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .._native import ffi, lib
-from . import _guard, _logbridge
+from .. import _arches
+from ..errors import CLogRecord, CSpaceFullError, KernelError, VSpaceError
+
+SEL4_ARCH: str = _arches.arch_of_package(__name__)
+"""The seL4 architecture (``x86_64``, ``aarch64``, ``riscv64``) whose build this package binds."""
+
+_native = _arches.native(SEL4_ARCH)
+ffi: Any = _native.ffi
+lib: Any = _native.lib
+
+# _guard is one module for every arch (a thread is inside a call of the package whichever arch's
+# C it runs): imported by its absolute name, never as a copy of this arch's.
+from sel4vspace.lowlevel import _guard  # noqa: E402
+from . import _logbridge  # noqa: E402
+
+_guard.add_log_source(_logbridge)
 
 __all__ = [
+    "SEL4_ARCH",
     "ffi",
     "lib",
     "BUILT_FROM",
@@ -49,21 +63,6 @@ BUILD_FLAVOUR: str = ffi.string(lib.sel4vspace_build_flavour()).decode()
 """``"default"``, or the instrumented build this is (``"asan"``, ``"cov"``, ``"ext-…"``)."""
 
 
-@dataclass(frozen=True)
-class CLogRecord:
-    """One ZF_LOG line as the C code emitted it."""
-
-    level: int
-    """The ZF_LOG level (``lib.SEL4VSPACE_LOG_WARN``, ``lib.SEL4VSPACE_LOG_ERROR``, ...)."""
-    message: str
-    file: str
-    line: int
-    function: str
-
-    def __str__(self) -> str:
-        return f"{self.function}: {self.message}"
-
-
 def last_c_error() -> CLogRecord | None:
     """The last error-or-worse line logged by C since :func:`clear_c_error`, or None."""
     record = lib.sel4vspace_log_last_error()
@@ -82,8 +81,6 @@ def cspace_full_error(function: str) -> Any:
     cslot since :func:`clear_c_error` (the root CNode was full), else None."""
     if not lib.sel4vspace_log_cslots_ran_out():
         return None
-    from ..errors import CSpaceFullError  # late: errors imports this module for typing only
-
     kernel = lib.sel4sim_kernel_current()
     bootinfo = lib.sel4sim_kernel_bootinfo(kernel) if kernel != ffi.NULL else ffi.NULL
     bits = int(bootinfo.initThreadCNodeSizeBits) if bootinfo != ffi.NULL else 0
@@ -101,12 +98,8 @@ def failure(function: str, detail: str | None = None, error: int | None = None,
     if full is not None:
         return full  # type: ignore[no-any-return]
     if error is not None:
-        from ..errors import KernelError  # late: errors imports this module for typing only
-
         said = str(last_c_error() or fallback)
         return KernelError(function, error, f"{detail}: {said}" if detail else said)
-    from ..errors import VSpaceError
-
     return VSpaceError(function, last_c_error(), detail)
 
 
