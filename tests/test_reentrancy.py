@@ -350,6 +350,8 @@ def test_a_callback_calling_the_package_gets_reentrant_call_error():
 PURE_PYTHON = {
     # read Python state only (no C, no kernel lock needed)
     "Kernel.closed", "VSpace.torn_down", "Reservation.freed",
+    # the arch's facts, read once when its lowlevel package was loaded
+    "Kernel.arch", "Kernel.frame_size_bits", "Kernel.user_top",
     # the context managers call operations (close, tear_down, free)
     "Kernel.__enter__", "Kernel.__exit__", "VSpace.__enter__", "VSpace.__exit__",
     "Reservation.__enter__", "Reservation.__exit__",

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import StaleObjectError
 from ._arches import Binding, binding
+from .errors import StaleObjectError
 from .lowlevel import _guard
 from .vspace import VSpace, attach
 
@@ -174,7 +174,8 @@ class World:
             return
         kernel = self.enter()
         frames = self._frames
-        callers = sorted({cap for cap in self.ll.sim.mapped_caps(kernel, self.ll.host.vspace_root(host_vspace)) if cap in frames})
+        mapped = self.ll.sim.mapped_caps(kernel, self.ll.host.vspace_root(host_vspace))
+        callers = sorted({cap for cap in mapped if cap in frames})
         shared = sorted(self._shared)
         out = self.call()
         try:
@@ -253,7 +254,8 @@ class World:
                 assert original is not None
                 self._frames[int(out.cap)] = Frame(int(out.cap), frame.size_bits, None, original)
                 original.copies.add(int(out.cap))
-        return new_cap
+        value: int = new_cap
+        return value
 
     def delete_cap(self, frame: Frame) -> None:
         """Delete ``frame``'s cap (an original: revoked, with every copy) in one C call."""

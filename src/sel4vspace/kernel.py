@@ -30,10 +30,10 @@ class Kernel(Handle):
     ``"x86_64"``, ``"aarch64"``, ``"riscv64"``); None, the default, is x86_64 (or the arch
     ``SEL4VSPACE_ARCH`` names in the environment). Each arch is its own build of the same C: the
     libraries under test, libsel4 and the simulated kernel of that arch, so kernels of different
-    arches live side by side. ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in bytes as a power of two;
-    ``cnode_bits`` (5 to 24, default 20) the root CNode's size, ``2**cnode_bits`` slots. Untyped
-    memory costs no host memory until objects are made from it, and frame contents only once
-    written.
+    arches live side by side. ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in
+    bytes as a power of two; ``cnode_bits`` (5 to 24, default 20) the root CNode's size,
+    ``2**cnode_bits`` slots. Untyped memory costs no host memory until objects are made from it,
+    and frame contents only once written.
 
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
     once; each call selects its own, for its thread. Calls on one kernel (and on its vspaces and
@@ -63,6 +63,7 @@ class Kernel(Handle):
         self._world: World = _guard.run("Kernel", None, World, self, arch, untyped_bits, cnode_bits)
         self._ll = self._world.ll
         self._lock = self._world.lock
+        self._finalizer = self._world.finalizer
 
     @property
     def arch(self) -> str:
@@ -78,7 +79,6 @@ class Kernel(Handle):
     def user_top(self) -> int:
         """``seL4_UserTop`` of the arch (bytes): ranges to reserve, map or unmap end at or below it."""
         return self._ll.description.user_top  # type: ignore[no-any-return]
-        self._finalizer = self._world.finalizer
 
     # ---- lifetime ----
 
@@ -192,7 +192,8 @@ class Kernel(Handle):
     @operation
     def untyped_free_bytes(self) -> int:
         """Bytes of untyped memory a retype could still use (the kernel's view)."""
-        return self._ll.sim.untyped_free_bytes(self._world.enter())
+        value: int = self._ll.sim.untyped_free_bytes(self._world.enter())
+        return value
 
     @property
     @operation
@@ -220,7 +221,8 @@ class Kernel(Handle):
     @operation
     def used_slots(self) -> int:
         """Non-empty slots of the root CNode (a count of cslots)."""
-        return self._ll.sim.used_slots(self._world.enter())
+        value: int = self._ll.sim.used_slots(self._world.enter())
+        return value
 
     @operation
     def frame_caps(self) -> list[int]:

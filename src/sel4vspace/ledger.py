@@ -20,8 +20,8 @@ import gc
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._world import World, world_of
 from . import _arches
+from ._world import World, world_of
 from .lowlevel import _guard, accounting
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +39,7 @@ def host_ledger(collect: bool = True) -> dict[str, tuple[int, int]]:
     what they hold."""
     if collect:
         gc.collect()
-    total = {name: (0, 0) for name in HOST_CATEGORIES}
+    total = dict.fromkeys(HOST_CATEGORIES, (0, 0))
     for binding in _arches.loaded():
         for name, (size, blocks) in binding.accounting.host_in_use().items():
             total[name] = (total[name][0] + size, total[name][1] + blocks)

@@ -144,14 +144,16 @@ class Reservation(Handle):
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
-        return self._ll.host.reservation_bounds(self._res)[0]
+        value: int = self._ll.host.reservation_bounds(self._res)[0]
+        return value
 
     @property
     @operation
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
-        return self._ll.host.reservation_bounds(self._res)[1]
+        value: int = self._ll.host.reservation_bounds(self._res)[1]
+        return value
 
     @property
     @operation
@@ -159,7 +161,8 @@ class Reservation(Handle):
         """The size of the range in bytes."""
         self._live()
         start, end = self._ll.host.reservation_bounds(self._res)
-        return end - start
+        value: int = end - start
+        return value
 
     @property
     @operation
@@ -167,7 +170,8 @@ class Reservation(Handle):
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
         self._live()
-        return self._ll.host.reservation_rights(self._res)[0]
+        value: bool = self._ll.host.reservation_rights(self._res)[0]
+        return value
 
     @property
     @operation
@@ -182,7 +186,8 @@ class Reservation(Handle):
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
-        return self._ll.host.reservation_rights(self._res)[2]
+        value: bool = self._ll.host.reservation_rights(self._res)[2]
+        return value
 
     @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
@@ -192,7 +197,8 @@ class Reservation(Handle):
         size = self._ll.check.integer("size", size, 1, self._ll.check.ADDRESS_LIMIT)
         self._live()
         start, end = self._ll.host.reservation_bounds(self._res)
-        return start <= vaddr and vaddr + size <= end
+        value: bool = start <= vaddr and vaddr + size <= end
+        return value
 
     @operation
     def free(self) -> None:
@@ -565,7 +571,9 @@ class VSpace(Handle):
         c_caps, count, c_cookies = _caps(self._ll.vspace, caps, cookies)
         if self._torn_down or self._world.closed:
             self._live()
-        return self._ll.host.map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, self._result)
+        value: int = self._ll.host.map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable,
+                                             self._result)
+        return value
 
     @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
@@ -611,8 +619,7 @@ class VSpace(Handle):
             if self._status[0] == self._ll.host.OK:
                 self._world.record_foreign(self._key, num_pages)
 
-    @staticmethod
-    def _refuse_deferred(reservation: Reservation, function: str) -> None:
+    def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
         if self._ll.host.reservation_rights(reservation._res)[0]:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
@@ -644,7 +651,8 @@ class VSpace(Handle):
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
         self._ll.host.check_mapped(kernel, self.root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        paddrs = self._ll.sim.translate(kernel, self.root, [start + (i << size_bits) for i in range(num_pages)], self._scratch)
+        starts = [start + (i << size_bits) for i in range(num_pages)]
+        paddrs = self._ll.sim.translate(kernel, self.root, starts, self._scratch)
         out = self._call()
         try:
             self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
@@ -694,9 +702,10 @@ class VSpace(Handle):
             i = callers.index(True)
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
-        kinds = bytes(self._ll.host.PAGE_CALLERS if mine else self._ll.host.PAGE_OWN if cookie else self._ll.host.PAGE_COPY
+        host = self._ll.host
+        kinds = bytes(host.PAGE_CALLERS if mine else host.PAGE_OWN if cookie else host.PAGE_COPY
                       for mine, cookie in zip(callers, cookies, strict=True))
-        own = [i for i in range(num_pages) if kinds[i] == self._ll.host.PAGE_OWN]
+        own = [i for i in range(num_pages) if kinds[i] == host.PAGE_OWN]
         foreign = num_pages - sum(callers)
         # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
         # allocators, for the frames that may have some
@@ -755,7 +764,8 @@ class VSpace(Handle):
         """Every mapping of this address space as the kernel's page tables hold it, by address
         (``sel4sim_vspace_mappings``). Raises :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        return [_mapping_from_words(self._ll.objects, words) for words in self._ll.sim.mappings(self._live(), self.root)]
+        objects = self._ll.objects
+        return [_mapping_from_words(objects, words) for words in self._ll.sim.mappings(self._live(), self.root)]
 
     @operation
     def read(self, vaddr: int, n: int) -> bytes:
@@ -769,7 +779,8 @@ class VSpace(Handle):
         vaddr = self._ll.check.access("vaddr", vaddr, n)
         if self._torn_down or self._world.closed:
             self._live()
-        return self._ll.sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
+        value: bytes = self._ll.sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
+        return value
 
     @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
@@ -786,7 +797,8 @@ class VSpace(Handle):
         if self._torn_down or self._world.closed:
             self._live()
         self._ll.sim.mmu_read_into(self._kernel_ptr, self.root, vaddr, view, n, self._scratch)
-        return n
+        value: int = n
+        return value
 
     @operation
     def write(self, vaddr: int, data: Any) -> None:

@@ -36,6 +36,7 @@ lib: Any = _native.lib
 # _guard is one module for every arch (a thread is inside a call of the package whichever arch's
 # C it runs): imported by its absolute name, never as a copy of this arch's.
 from sel4vspace.lowlevel import _guard  # noqa: E402
+
 from . import _logbridge  # noqa: E402
 
 _guard.add_log_source(_logbridge)

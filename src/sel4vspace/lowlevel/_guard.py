@@ -31,9 +31,8 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
-
 from types import ModuleType
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import ReentrantCallError
 
