@@ -876,13 +876,8 @@ seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr ser
     }
     sim_cap_t root_cap = cap_at(k, root);
     sim_cte_t *dest;
-    err = sim_lookup_slot_for_cnode_op(k, false, &root_cap, index, depth, &dest);
-    if (err != seL4_NoError) {
+    if ((err = sim_lookup_empty_slot(k, &root_cap, index, depth, what, &dest)) != seL4_NoError) {
         return err;
-    }
-    if (!sim_cap_is_null(&dest->cap)) {
-        SIM_USER_ERROR("%s: destination slot is not empty", what);
-        return sim_error(k, seL4_DeleteFirst);
     }
     sim_object_t *pool = sim_object_new(k, sizeof(sim_asid_pool_t), false, SIM_OBJ_ASID_POOL, seL4_ASIDPoolBits,
                                         ut_slot->cap.obj->paddr);
