@@ -11,7 +11,8 @@
 #define ARCH_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X86_4K)
 #define ARCH_LARGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X86_LargePageObject)
 #define ARCH_HUGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X64_HugePageObject)
-#define ARCH_PAGING_TYPES seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject, seL4_X86_PDPTObject, seL4_X64_PML4Object
+#define ARCH_PAGING_TYPES                                                                                          \
+    seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject, seL4_X86_PDPTObject, seL4_X64_PML4Object
 #define ARCH_VSPACE_ROOT_TYPE seL4_X64_PML4Object
 #define ARCH_OBJECT_TYPES                                                                                          \
     SEL4VSPACE_ARCH_OBJECT(seL4_X86_PDPTObject), SEL4VSPACE_ARCH_OBJECT(seL4_X64_PML4Object),                      \

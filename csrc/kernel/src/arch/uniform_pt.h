@@ -369,7 +369,7 @@ void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask)
     }
 }
 
-/* What goes with a cap (finaliseCap's arch part, the same steps on the three arches): an ASID pool
+/* What goes with a cap (Arch_finaliseCap, the same steps on the three arches): an ASID pool
  * cap's last copy takes the pool out of the ASID table; every frame cap takes its own mapping
  * (unmapPage); the last cap of a mapped paging structure releases its ASID where the structure is the
  * root of that ASID (deleteASID) and otherwise takes it out of the vspace it is in (unmapPageTable).
@@ -688,7 +688,8 @@ static seL4_Error frame_slot(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_
 static seL4_Error frame_map_checks(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_t *pt, uint64_t *value);
 
 /* Page_Map (decodeX86FrameInvocation, decodeARMFrameInvocation, decodeRISCVFrameInvocation, then
- * their performPageInvocationMap): a frame cap to invoke, the arch's checks, then the entry found
+ * performX86PageInvocationMapPTE/PDE, performPageInvocationMap, performPageInvocationMapPTE): a
+ * frame cap to invoke, the arch's checks, then the entry found
  * takes the new value (whatever frame it held goes; for the cap's own mapping, its rights change)
  * and the cap records where it is mapped. */
 seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
@@ -715,15 +716,15 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
 }
 
 /* A paging-structure map once its service cap has been checked, the same steps in the same order on
- * the three arches (decodeX86PageTableInvocation, decodeX86PageDirectoryInvocation and
- * decodeX86PDPTInvocation, decodeARMPageTableInvocation, decodeRISCVPageTableInvocation, then
- * performPageTableInvocationMap): the cap mapped already, invalidCapability 0; the vspace
- * (check_native_root); vaddr past PT_TABLE_VADDR_LAST, invalidArgument 0; the vspace's ASID
- * (check_asid); then where the walk stops. The structure goes at a level whose entries span between
- * 2^lowest and 2^highest bytes: x86_64 names one level by the structure's type, AArch64 and RISC-V
- * take whichever level the walk stops at above the last. A stop above highest is a failed lookup
- * naming the bits left; below lowest, or at an entry that is not empty, seL4_DeleteFirst. The cap
- * records vaddr rounded down to what the entry spans. */
+ * the three arches (decodeX86PageTableInvocation, decodeX64PageDirectoryInvocation and
+ * decodeX64PDPTInvocation, then their perform...InvocationMap; decodeARMPageTableInvocation and
+ * decodeRISCVPageTableInvocation, then performPageTableInvocationMap): the cap mapped already,
+ * invalidCapability 0; the vspace (check_native_root); vaddr past PT_TABLE_VADDR_LAST,
+ * invalidArgument 0; the vspace's ASID (check_asid); then where the walk stops. The structure goes
+ * at a level whose entries span between 2^lowest and 2^highest bytes: x86_64 names one level by the
+ * structure's type, AArch64 and RISC-V take whichever level the walk stops at above the last. A stop
+ * above highest is a failed lookup naming the bits left; below lowest, or at an entry that is not
+ * empty, seL4_DeleteFirst. The cap records vaddr rounded down to what the entry spans. */
 static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr vspace, seL4_Word vaddr,
                                  unsigned lowest, unsigned highest, seL4_Word attrs, const char *what)
 {
@@ -763,8 +764,9 @@ static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr
 }
 
 /* A paging-structure unmap once its service cap has been checked, the same on the three arches
- * (the decode checks of decodeX86PageTableInvocation and its PD and PDPT counterparts,
- * decodeARMPageTableInvocation and decodeRISCVPageTableInvocation, then
+ * (the unmap checks of decodeX86PageTableInvocation, decodeX64PageDirectoryInvocation and
+ * decodeX64PDPTInvocation, then performX86PageTableInvocationUnmap and its PD and PDPT
+ * counterparts; of decodeARMPageTableInvocation and decodeRISCVPageTableInvocation, then
  * performPageTableInvocationUnmap): only the last cap of the structure (seL4_RevokeFirst), never a
  * vspace root (RISC-V, where a root is a page table: seL4_RevokeFirst), and a mapped structure leaves
  * its vspace and is zeroed. */

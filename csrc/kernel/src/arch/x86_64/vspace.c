@@ -28,8 +28,8 @@
 #define PT_LARGE_PAGE_TYPE seL4_X86_LargePageObject
 #define PT_HUGE_PAGE_TYPE seL4_X64_HugePageObject
 #define PT_ROOT_TYPE seL4_X64_PML4Object
-/* decodeX86PageTableInvocation and its PD and PDPT counterparts compare vaddr with seL4_UserTop,
- * the start of the user half's last page. */
+/* decodeX86PageTableInvocation, decodeX64PageDirectoryInvocation and decodeX64PDPTInvocation compare
+ * vaddr with seL4_UserTop, the start of the user half's last page. */
 #define PT_TABLE_VADDR_LAST ((seL4_Word)seL4_UserTop)
 #define FRAME_OVER_TABLE_FAILS_LOOKUP 0
 
