@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _arches
-from ..errors import CLogRecord, CSpaceFullError, KernelError, VSpaceError
+from ..errors import CLogRecord
 
 SEL4_ARCH: str = _arches.arch_of_package(__name__)
 """The seL4 architecture (``x86_64``, ``aarch64``, ``riscv64``) whose build this package binds."""
@@ -77,31 +77,8 @@ def clear_c_error() -> None:
     lib.sel4vspace_log_clear_last_error()
 
 
-def cspace_full_error(function: str) -> Any:
-    """A :class:`~sel4vspace.errors.CSpaceFullError` for ``function`` when the host vka refused a
-    cslot since :func:`clear_c_error` (the root CNode was full), else None."""
-    if not lib.sel4vspace_log_cslots_ran_out():
-        return None
-    kernel = lib.sel4sim_kernel_current()
-    bootinfo = lib.sel4sim_kernel_bootinfo(kernel) if kernel != ffi.NULL else ffi.NULL
-    bits = int(bootinfo.initThreadCNodeSizeBits) if bootinfo != ffi.NULL else 0
-    return CSpaceFullError(function, last_c_error(), bits)
-
-
-def failure(function: str, detail: str | None = None, error: int | None = None,
-            fallback: str = "the call failed") -> Exception:
-    """The exception for a C call ``function`` that failed, the one place a C result becomes one:
-    :class:`~sel4vspace.errors.CSpaceFullError` when the host vka found the root CNode full since
-    :func:`clear_c_error`; else, for a seL4 error ``error``, :class:`~sel4vspace.errors.KernelError`
-    with ``detail`` and the last C error line (or ``fallback``); else
-    :class:`~sel4vspace.errors.VSpaceError` with the last C error line and ``detail``."""
-    full = cspace_full_error(function)
-    if full is not None:
-        return full  # type: ignore[no-any-return]
-    if error is not None:
-        said = str(last_c_error() or fallback)
-        return KernelError(function, error, f"{detail}: {said}" if detail else said)
-    return VSpaceError(function, last_c_error(), detail)
+# The one place a C result becomes an exception (defined there, after what it uses from here).
+from ._failures import cspace_full_error, failure  # noqa: E402
 
 
 def flush_log() -> None:

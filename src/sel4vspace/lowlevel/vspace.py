@@ -18,7 +18,8 @@ from typing import Any
 
 from sel4vspace.lowlevel import _guard  # one for every arch, never a copy of this arch's
 
-from . import _check, clear_c_error, failure, ffi, last_c_error, lib
+from . import _check, clear_c_error, ffi, last_c_error, lib
+from ._failures import failure
 
 __all__ = [
     "VSPACE_FREE",
