@@ -611,8 +611,7 @@ class VSpace(Handle):
             if self._status[0] == self._ll.host.OK:
                 self._world.record_foreign(self._key, num_pages)
 
-    @staticmethod
-    def _refuse_deferred(reservation: Reservation, function: str) -> None:
+    def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
         if self._ll.host.reservation_rights(reservation._res)[0]:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
