@@ -1018,7 +1018,6 @@ class _Checker:
                         self.cap_groups[values[key]] = (cap_count if complete else None, cap_bits)
         return len(self.problems) == before and complete
 
-
     def check_user_space(self, action: str, values: Mapping[str, Any], cap_count: int | None, where: str,
                          line_of: Callable[[str | None], int | None]) -> None:
         """What the API refuses with a ValueError, refused first: pages more than the user space of
