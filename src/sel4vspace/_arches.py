@@ -21,16 +21,27 @@ import importlib.util
 import os
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
-__all__ = ["KNOWN", "INSTALLED", "default", "ENV", "check", "native", "lowlevel", "arch_of_package", "Binding",
-           "binding", "loaded"]
+__all__ = ["KNOWN", "USER_TOP", "INSTALLED", "default", "ENV", "check", "native", "lowlevel", "arch_of_package",
+           "Binding", "binding", "loaded"]
 
 KNOWN: tuple[str, ...] = ("x86_64", "aarch64", "riscv64")
 """The architectures the build knows, in seL4's names (``SEL4_ARCH``)."""
+
+USER_TOP: Mapping[str, int] = MappingProxyType({
+    "x86_64": 0x7FFF_FFFF_F000,    # seL4_UserTop: the last page below the canonical hole stays the kernel's
+    "aarch64": 0x8000_0000_0000,   # seL4_UserTop + 1: AArch64's seL4_UserTop is the last user address
+    "riscv64": 0x3F_FFFF_F000,     # seL4_UserTop of Sv39's 2^38 bytes of user space
+})
+"""The top of user space of each arch of :data:`KNOWN`, in bytes: the first address its kernel maps
+nothing at, as the arch's C description has it (``Kernel.user_top``). Written out here so that what
+loads no C (the scenario checker) knows it too; the test suite holds it equal to the C description
+of every installed arch."""
 
 ENV = "SEL4VSPACE_ARCH"
 

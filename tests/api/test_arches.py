@@ -66,6 +66,15 @@ def test_each_kernel_is_its_arch_and_says_so(arch: str) -> None:
                               "riscv64": "seL4_RISCV_4K_Page"}[arch]
 
 
+def test_the_pure_table_of_user_tops_is_each_arch_s_c_description(arch: str) -> None:
+    """What loads no C (the scenario checker) takes each arch's user top from _arches.USER_TOP: it
+    must be what the arch's C says, and what its kernels report."""
+    assert set(_arches.USER_TOP) == set(_arches.KNOWN)
+    assert _arches.USER_TOP[arch] == _arches.binding(arch).description.user_top
+    with Kernel(untyped_bits=20, arch=arch) as kernel:
+        assert kernel.user_top == _arches.USER_TOP[arch]
+
+
 def test_kernels_of_every_arch_work_side_by_side() -> None:
     kernels = [Kernel(untyped_bits=24, arch=arch) for arch in ARCHES]
     try:
