@@ -2,10 +2,11 @@
 """Build the native benchmark harness from the very objects the Python extension links.
 
 buildsupport compiles every source of vendor/ (or the seL4_libs checkout it is pointed at) and
-csrc/ with its flags; the harness is bench/harness.c compiled with those same flags and include
-paths and linked with those objects, so native and Python figures measure the same machine code:
--O2 objects, or the -Og objects of the in-place development build when that is the extension
-Python loads (see :func:`extension_is_develop_build`).
+csrc/ with its flags, once per arch; the harness is bench/harness.c compiled with the flags and
+include paths of one arch and linked with that arch's objects, so native and Python figures
+measure the same machine code: the arch of the extension Python loads (see
+:func:`extension_arch`), -O2 objects, or the -Og objects of the in-place development build when
+that is the extension Python loads (see :func:`extension_is_develop_build`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,16 @@ def extension_is_develop_build() -> bool:
     return "dev" in BUILD_FLAVOUR.split("-")
 
 
-def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False) -> Path:
-    """Compile what changed and link build/bench/<flavour>/harness; returns its path.
+def extension_arch() -> str:
+    """The arch of the sel4vspace extension Python imports (SEL4VSPACE_ARCH chooses it)."""
+    from sel4vspace._native import ARCH  # noqa: PLC0415 - loads the extension
+
+    return ARCH
+
+
+def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False,
+                  arch: str = "x86_64") -> Path:
+    """Compile what changed and link build/bench/<flavour>/harness for arch; returns its path.
 
     sel4_libs: the seL4_libs tree to build from ("vendor" for vendor/; util_libs beside it is used
     as the extension's build does); None keeps whatever SEL4VSPACE_SEL4_LIBS says. develop: from
@@ -46,20 +55,22 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
         saved = os.environ.get(config.SEL4_LIBS_ENV)
         os.environ[config.SEL4_LIBS_ENV] = "" if sel4_libs == "vendor" else sel4_libs
         try:
-            return build_harness(verbose=verbose, develop=develop)
+            return build_harness(verbose=verbose, develop=develop, arch=arch)
         finally:
             if saved is None:
                 os.environ.pop(config.SEL4_LIBS_ENV)
             else:
                 os.environ[config.SEL4_LIBS_ENV] = saved
-    objects = incremental.compile_objects(verbose=verbose, develop=develop)
-    out_dir = config.BUILD / "bench" / config.flavour(develop)
+    built = config.ARCHES[arch]
+    objects = incremental.compile_objects(built, verbose=verbose, develop=develop)
+    out_dir = config.BUILD / "bench" / config.flavour(built, develop)
     out_dir.mkdir(parents=True, exist_ok=True)
     harness = out_dir / "harness"
     inputs = [HARNESS_SOURCE, *objects]
     if harness.exists() and all(p.stat().st_mtime <= harness.stat().st_mtime for p in inputs):
         return harness
-    command = [config.compiler(), *config.compile_flags(develop), *[f"-I{d}" for d in config.include_dirs()],
+    command = [config.compiler(), *config.compile_flags(built, develop),
+               *[f"-I{d}" for d in config.include_dirs(built)],
                str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(), "-o", str(harness)]
     if verbose:
         print("cc", HARNESS_SOURCE.relative_to(ROOT), "->", harness.relative_to(ROOT), file=sys.stderr)
@@ -71,4 +82,4 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
 
 
 if __name__ == "__main__":
-    print(build_harness(verbose=True))
+    print(build_harness(verbose=True, arch=sys.argv[1] if len(sys.argv) > 1 else "x86_64"))

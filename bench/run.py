@@ -39,7 +39,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from build import build_harness, extension_is_develop_build  # noqa: E402
+from build import build_harness, extension_arch, extension_is_develop_build  # noqa: E402
 
 # (workload, size, count): count is W1 cycles, W2 batches, W3 cycles, W5 bytes per sample.
 FULL = [
@@ -204,7 +204,8 @@ def machine() -> dict[str, Any]:
         cc = "unknown"
     return {"cpu": cpu, "cores": os.cpu_count(), "system": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(), "compiler": cc, "date": time.strftime("%Y-%m-%d"),
-            "optimisation": "-Og (in-place development build)" if extension_is_develop_build() else "-O2"}
+            "optimisation": "-Og (in-place development build)" if extension_is_develop_build() else "-O2",
+            "arch": extension_arch()}
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
@@ -270,8 +271,9 @@ def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]]) -
     other = str(Path(args.against).expanduser().resolve())
     name = Path(other).name
     develop = extension_is_develop_build()   # both at the optimisation level of the extension, as below
-    harnesses = {"vendor": build_harness(sel4_libs="vendor", develop=develop),
-                 name: build_harness(sel4_libs=other, develop=develop)}
+    arch = extension_arch()
+    harnesses = {"vendor": build_harness(sel4_libs="vendor", develop=develop, arch=arch),
+                 name: build_harness(sel4_libs=other, develop=develop, arch=arch)}
     rounds = 1 if args.quick else args.rounds
     header = ("workload", "size", "unit", "vendor", name, f"{name}/vendor")
     lines, report = [header], []
@@ -344,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         print("note: sel4vspace._native is the in-place -Og development build (python build_ffi.py); both sides are "
               "measured at -Og. For the -O2 figures of the distributions: python build_ffi.py --release",
               file=sys.stderr)
-    harness = build_harness(sel4_libs=installed_tree(), develop=develop)
+    harness = build_harness(sel4_libs=installed_tree(), develop=develop, arch=extension_arch())
     rounds = 1 if args.quick else args.rounds
     runs = []
     for workload, size, count in specs:

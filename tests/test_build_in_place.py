@@ -27,10 +27,12 @@ def build():
 
 
 def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compiles(build):
-    from sel4vspace.lowlevel import BUILD_FLAVOUR  # noqa: PLC0415 - the flavour of the module Python loads
+    from sel4vspace._native import ARCH  # noqa: PLC0415 - the arch of the module Python loads
+    from sel4vspace.lowlevel import BUILD_FLAVOUR  # noqa: PLC0415 - its flavour
 
     config, _ = build
-    deps = config.BUILD / "obj" / BUILD_FLAVOUR / "_native.d"
+    assert BUILD_FLAVOUR.endswith(ARCH)
+    deps = config.BUILD / "obj" / BUILD_FLAVOUR / f"_native_{ARCH}.d"
     if not deps.exists():
         pytest.skip("the extension was not built in place here (pip install builds through setuptools)")
     text = deps.read_text().replace("\\\n", " ")
@@ -41,7 +43,10 @@ def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compi
 
 
 def test_the_compile_command_asks_gcc_for_the_dependencies(build, tmp_path):
-    _, incremental = build
-    command = incremental.python_compile_command(tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
-    assert command[command.index("-MF") + 1] == str(tmp_path / "m.d") and "-MMD" in command
-    assert "-UNDEBUG" in command    # the wrappers keep their asserts, as the C under test does
+    config, incremental = build
+    for arch in (config.ARCHES["x86_64"], config.ARCHES["riscv64"]):
+        command = incremental.python_compile_command(arch, tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
+        assert command[command.index("-MF") + 1] == str(tmp_path / "m.d") and "-MMD" in command
+        assert "-UNDEBUG" in command    # the wrappers keep their asserts, as the C under test does
+        assert " ".join(f"-I{d}" for d in config.include_dirs(arch)) in " ".join(command)
+        assert [*arch.defines] == [f for f in command if f.startswith("-DSEL4VSPACE_SEL4_ARCH")]

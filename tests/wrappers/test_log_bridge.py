@@ -69,7 +69,7 @@ def test_trailing_newlines_are_dropped(c_log):
         writer_ffi = cffi.FFI()
         writer_ffi.cdef("void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, "
                         "const char *, ...);")
-        bridge = writer_ffi.dlopen(native.__file__)
+        bridge = writer_ffi.dlopen(native.extension.__file__)
         bridge._zf_log_write_d(b"vspace_unmap_pages", b"vspace.c", 1, lib.SEL4VSPACE_LOG_ERROR, writer_ffi.NULL,
                                b"%s", writer_ffi.new("char[]", b"a line meant for a console\n\n"))
         assert c_log.lines == [("ERROR", "a line meant for a console")]
@@ -93,10 +93,10 @@ def test_a_fatal_line_ends_the_process_and_says_why_on_stderr():
     bridge ends the process after writing the line to stderr."""
     code = (
         "import cffi\n"
-        "from sel4vspace import _native\n"
+        "from sel4vspace._native import extension\n"
         "f = cffi.FFI()\n"
         "f.cdef('void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, const char *, ...);')\n"
-        "b = f.dlopen(_native.__file__)\n"
+        "b = f.dlopen(extension.__file__)\n"
         "b._zf_log_write_d(b'vka_utspace_free', b'vka.h', 7, 0xFFFF, f.NULL, b'%s', f.new('char[]', b'no utspace_free'))\n"
         "print('returned')\n"
     )
