@@ -267,12 +267,6 @@ class LinkCheck:
         self._stamp.write_text(json.dumps(self._command))
 
 
-def check_links(arch: Arch, objects: list[Path], develop: bool = False) -> None:
-    """Link arch's objects alone with --no-undefined, now (see :class:`LinkCheck`)."""
-    with JobPool() as pool:
-        LinkCheck(arch, objects, develop, pool).finish()
-
-
 # ---- the cdef, generated again only when what it is made from changed ----
 #
 # What the cdef (and cffi's module source, made from it) is made from: the headers

@@ -250,3 +250,34 @@ def test_a_failed_compile_names_its_arch_and_installs_nothing(toy, capsys):
                                    package_dir=package)
     assert "error: expected" in capsys.readouterr().err
     assert not package.exists()
+
+
+def test_each_setuptools_builder_compiles_every_chosen_arch_through_one_pool(toy, capsys, monkeypatch, tmp_path):
+    """pip's path: the first arch's builder compiles the objects of every arch of
+    SEL4VSPACE_ARCHES, the next finds them up to date; each builder is its own arch's module."""
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    monkeypatch.setenv(config.ARCHES_ENV, "riscv64 x86_64")
+    builder = build_ffi.make_ffibuilder_x86_64()
+    steps = _steps(capsys)
+    assert "cc src/thing.c [x86_64]" not in steps   # not verbose: nothing said ...
+    for arch in ("x86_64", "riscv64"):   # ... but both arches' objects were made
+        assert (toy / "build" / "obj" / arch / "src" / "thing.o").exists()
+    assert not (toy / "build" / "obj" / "aarch64").exists()
+    objects = incremental.compile_arches([config.ARCHES["riscv64"]], verbose=True)
+    assert _steps(capsys) == [] and objects == {"riscv64": [toy / "build" / "obj" / "riscv64" / "src" / "thing.o"]}
+
+    built = Path(builder.compile(tmpdir=str(tmp_path / "cffi")))
+    assert built.name.startswith("_native_x86_64.")
+    riscv = Path(build_ffi.make_ffibuilder_riscv64().compile(tmpdir=str(tmp_path / "cffi")))
+    assert riscv.name.startswith("_native_riscv64.")
+    result = subprocess.run([sys.executable, "-c", LOAD, str(built), str(riscv)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["sel4vspace._native_x86_64 86", "sel4vspace._native_riscv64 86"]
+
+
+def test_a_builder_of_an_unknown_arch_is_refused(toy):
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    with pytest.raises(SystemExit, match=r"no seL4 architecture 'arm' \(valid names: x86_64, aarch64, riscv64\)"):
+        build_ffi.make_ffibuilder("arm")
