@@ -28,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .config import (
+    ARCHES_ENV,
     BUILD,
     ROOT,
     Arch,
@@ -238,9 +239,10 @@ def link_check_failure(arch: Arch, returncode: int, stderr: str) -> None:
     missing = sorted(set(_UNDEFINED_REFERENCE.findall(stderr)))
     if not missing:
         raise SystemExit(f"linking the {arch.name} objects failed:\n" + stderr)
+    external = "" if built_from() == "vendor" else f"; {ARCHES_ENV} chooses which arches are built"
     raise SystemExit(
         f"the C under test ({arch.name}) refers to symbols nothing defines: " + ", ".join(missing)
-        + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'})")
+        + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'}{external})")
 
 
 class LinkCheck:

@@ -281,3 +281,16 @@ def test_a_builder_of_an_unknown_arch_is_refused(toy):
 
     with pytest.raises(SystemExit, match=r"no seL4 architecture 'arm' \(valid names: x86_64, aarch64, riscv64\)"):
         build_ffi.make_ffibuilder("arm")
+
+
+def test_a_link_failure_of_an_external_tree_says_the_arches_can_be_chosen(monkeypatch, tmp_path):
+    for lib in config.SEL4_LIBS:
+        (tmp_path / lib / "include").mkdir(parents=True)
+    monkeypatch.setenv(config.SEL4_LIBS_ENV, str(tmp_path))
+    monkeypatch.delenv(config.UTIL_LIBS_ENV, raising=False)
+    stderr = "mapping.o: in function `f':\nmapping.c:(.text+0x1): undefined reference to `seL4_ARM_Page_Flush'\n"
+    told = (r"the C under test \(aarch64\) refers to symbols nothing defines: seL4_ARM_Page_Flush "
+            rf"\(built from {tmp_path.resolve()}, libutils from vendor; "
+            r"SEL4VSPACE_ARCHES chooses which arches are built\)$")
+    with pytest.raises(SystemExit, match=told):
+        incremental.link_check_failure(config.ARCHES["aarch64"], 1, stderr)
