@@ -2,14 +2,11 @@
 """Build the native benchmark harness from the very objects the Python extension links.
 
 buildsupport compiles every source of vendor/ (or the seL4_libs checkout it is pointed at) and
-csrc/ with its flags; the harness is bench/harness.c compiled with those same flags and include
-paths and linked with those objects, so native and Python figures measure the same machine code:
--O2 objects, or the -Og objects of the in-place development build when that is the extension
-Python loads (see :func:`extension_is_develop_build`).
-
-One harness per seL4 architecture: buildsupport builds for the arch ``SEL4VSPACE_ARCH`` names when it
-is imported, with objects and harness of each arch apart (the build flavour names the arch:
-build/bench/dev-riscv64/harness), so another arch is built in a process of its own.
+csrc/ with its flags, once per arch; the harness is bench/harness.c compiled with the flags and
+include paths of one arch and linked with that arch's objects, so native and Python figures
+measure the same machine code: -O2 objects, or the -Og objects of the in-place development build
+when that is the extension Python loads (see :func:`extension_is_develop_build`). Objects and
+harness of each arch are apart (build/bench/dev-riscv64/harness).
 
     python bench/build.py [--arch ARCH] [--develop]     # prints the harness's path
 """
@@ -38,19 +35,19 @@ def _buildsupport():
 def extension_is_develop_build(arch: str | None = None) -> bool:
     """True when the extension of ``arch`` (None: the default arch) Python loads is the in-place
     -Og build (flavour "dev", "dev-riscv64", ...)."""
-    from sel4vspace import _arches  # here: bench/run.py imports this file before sel4vspace is needed
+    from sel4vspace import _arches  # noqa: PLC0415 - here: bench/run.py imports this file before it needs C
 
     return "dev" in _arches.lowlevel(_arches.check(arch)).BUILD_FLAVOUR.split("-")
 
 
 def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False,
                   arch: str | None = None) -> Path:
-    """Compile what changed and link build/bench/<flavour>/harness; returns its path.
+    """Compile what changed and link build/bench/<flavour>/harness for ``arch`` (None: the default
+    arch); returns its path.
 
     sel4_libs: the seL4_libs tree to build from ("vendor" for vendor/; util_libs beside it is used
     as the extension's build does); None keeps whatever SEL4VSPACE_SEL4_LIBS says. develop: from
-    the -Og objects of the in-place development build instead of -O2 ones. arch: the seL4
-    architecture to build for; None is the one SEL4VSPACE_ARCH names (x86_64 when unset)."""
+    the -Og objects of the in-place development build instead of -O2 ones."""
     config, incremental = _buildsupport()
     if sel4_libs is not None:
         saved = os.environ.get(config.SEL4_LIBS_ENV)
@@ -62,16 +59,20 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
                 os.environ.pop(config.SEL4_LIBS_ENV)
             else:
                 os.environ[config.SEL4_LIBS_ENV] = saved
-    if arch is not None and arch != config.SEL4_ARCH:
-        return _build_in_child(arch, verbose, develop, config.ARCH_ENV)
-    objects = incremental.compile_objects(verbose=verbose, develop=develop)
-    out_dir = config.BUILD / "bench" / config.flavour(develop)
+    if arch is None:
+        from sel4vspace import _arches  # noqa: PLC0415
+
+        arch = _arches.default()
+    built = config.ARCHES[arch]
+    objects = incremental.compile_objects(built, verbose=verbose, develop=develop)
+    out_dir = config.BUILD / "bench" / config.flavour(built, develop)
     out_dir.mkdir(parents=True, exist_ok=True)
     harness = out_dir / "harness"
     inputs = [HARNESS_SOURCE, *objects]
     if harness.exists() and all(p.stat().st_mtime <= harness.stat().st_mtime for p in inputs):
         return harness
-    command = [config.compiler(), *config.compile_flags(develop), *[f"-I{d}" for d in config.include_dirs()],
+    command = [config.compiler(), *config.compile_flags(built, develop),
+               *[f"-I{d}" for d in config.include_dirs(built)],
                str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(), "-o", str(harness)]
     if verbose:
         print("cc", HARNESS_SOURCE.relative_to(ROOT), "->", harness.relative_to(ROOT), file=sys.stderr)
@@ -80,17 +81,6 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
     if result.returncode != 0:
         raise SystemExit("linking the benchmark harness failed")
     return harness
-
-
-def _build_in_child(arch: str, verbose: bool, develop: bool, arch_env: str) -> Path:
-    """The harness of ``arch``, built by this file run with ``SEL4VSPACE_ARCH=arch`` (buildsupport
-    reads the arch once, at import); the child inherits the rest of the environment (the seL4_libs
-    tree among it)."""
-    command = [sys.executable, __file__, *(["--develop"] if develop else []), *(["-q"] if not verbose else [])]
-    result = subprocess.run(command, env={**os.environ, arch_env: arch}, stdout=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"building the benchmark harness for {arch} failed")
-    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,7 +64,8 @@ def default() -> str:
     named = os.environ.get(ENV, "").strip()
     if named:
         if named not in INSTALLED:
-            raise ImportError(f"{ENV}={named!r} names an architecture this installation does not have; "
+            known = "" if named in KNOWN else f" (the arches are {', '.join(KNOWN)})"
+            raise ImportError(f"{ENV}={named!r}: no sel4vspace extension of that arch is installed{known}; "
                               f"installed: {', '.join(INSTALLED) or 'none'}")
         return named
     if not INSTALLED:

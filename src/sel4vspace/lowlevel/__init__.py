@@ -61,7 +61,8 @@ BUILT_FROM: str = ffi.string(lib.sel4vspace_build_source()).decode()
 """``"vendor"``, or the path of the seL4_libs checkout the libraries under test were built from."""
 
 BUILD_FLAVOUR: str = ffi.string(lib.sel4vspace_build_flavour()).decode()
-"""``"default"``, or the instrumented build this is (``"asan"``, ``"cov"``, ``"ext-…"``)."""
+"""The build this extension is: its arch, after the kind of build when it is not a plain one
+(``"x86_64"``, ``"asan-x86_64"``, ``"cov-aarch64"``, ``"ext-…-riscv64"``, ``"dev-x86_64"``)."""
 
 
 def last_c_error() -> CLogRecord | None:
