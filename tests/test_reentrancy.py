@@ -212,7 +212,7 @@ def test_every_record_is_delivered_when_a_handler_raises(handler, c_log):
     writer_ffi = cffi.FFI()
     writer_ffi.cdef("void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, "
                     "const char *, ...);")
-    bridge = writer_ffi.dlopen(native.extension.__file__)
+    bridge = writer_ffi.dlopen(native.__file__)
     for i in range(5):
         bridge._zf_log_write_d(b"f", b"f.c", i + 1, lib.SEL4VSPACE_LOG_WARN, writer_ffi.NULL, b"line %d",
                                writer_ffi.cast("int", i))
@@ -231,7 +231,7 @@ def test_the_queue_is_bounded_and_says_how_many_lines_it_dropped(c_log):
     writer_ffi = cffi.FFI()
     writer_ffi.cdef("void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, "
                     "const char *, ...);")
-    bridge = writer_ffi.dlopen(native.extension.__file__)
+    bridge = writer_ffi.dlopen(native.__file__)
     total = int(lib.SEL4VSPACE_LOG_QUEUE_MAX) + 36
     for i in range(total):
         bridge._zf_log_write_d(b"f", b"f.c", i, lib.SEL4VSPACE_LOG_ERROR, writer_ffi.NULL, b"line %d",

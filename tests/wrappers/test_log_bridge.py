@@ -69,7 +69,7 @@ def test_trailing_newlines_are_dropped(c_log):
         writer_ffi = cffi.FFI()
         writer_ffi.cdef("void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, "
                         "const char *, ...);")
-        bridge = writer_ffi.dlopen(native.extension.__file__)
+        bridge = writer_ffi.dlopen(native.__file__)
         bridge._zf_log_write_d(b"vspace_unmap_pages", b"vspace.c", 1, lib.SEL4VSPACE_LOG_ERROR, writer_ffi.NULL,
                                b"%s", writer_ffi.new("char[]", b"a line meant for a console\n\n"))
         assert c_log.lines == [("ERROR", "a line meant for a console")]
