@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from sel4vspace.lowlevel import SEL4_ARCH as ARCH
 from sel4vspace.lowlevel import BUILD_FLAVOUR, BUILT_FROM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,18 +52,21 @@ def _run(command: list[str], env: dict[str, str], what: str) -> str:
 
 
 def _build_from(checkout: Path, tmp_path: Path) -> dict[str, str]:
-    """Build the extension from checkout into a scratch package; the environment that imports it."""
-    env = dict(os.environ, SEL4VSPACE_SEL4_LIBS=str(checkout))
+    """Build the extension of the arch under test (SEL4VSPACE_ARCH, passed on to the tests run
+    against it) from checkout into a scratch package; the environment that imports it."""
+    env = dict(os.environ, SEL4VSPACE_SEL4_LIBS=str(checkout), SEL4VSPACE_ARCH=ARCH)
     env.pop("PYTHONPATH", None)
     package = tmp_path / "pkg"
     shutil.copytree(ROOT / "src" / "sel4vspace", package / "sel4vspace",
-                    ignore=shutil.ignore_patterns("_native*", "__pycache__"))
+                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     develop = "dev" in BUILD_FLAVOUR.split("-")
     _run([sys.executable, "-c",
-          "import sys; from pathlib import Path; from buildsupport.incremental import build_in_place; "
-          "build_in_place(verbose=False, develop=sys.argv[2] == 'dev', package_dir=Path(sys.argv[1]))",
-          str(package / "sel4vspace"), "dev" if develop else "release"], env, "the build")
-    assert sorted((package / "sel4vspace").glob("_native*.so")), "no extension was built"
+          "import sys; from pathlib import Path; from buildsupport.config import ARCHES; "
+          "from buildsupport.incremental import build_in_place; "
+          "build_in_place([ARCHES[sys.argv[3]]], verbose=False, develop=sys.argv[2] == 'dev', "
+          "package_dir=Path(sys.argv[1]))",
+          str(package / "sel4vspace"), "dev" if develop else "release", ARCH], env, "the build")
+    assert sorted((package / "sel4vspace").glob(f"_native_{ARCH}*.so")), "no extension was built"
     env["PYTHONPATH"] = str(package)
     return env
 

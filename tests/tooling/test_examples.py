@@ -20,7 +20,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_there_are_examples():
-    assert {p.name for p in EXAMPLES} >= {"deferred_rights.toml", "shared_buffer.toml", "remap_rights.toml"}
+    assert {p.name for p in EXAMPLES} >= {"deferred_rights.toml", "shared_buffer.toml", "remap_rights.toml",
+                                          "aarch64_uncached.toml", "riscv64_sv39.toml"}
+    # an example of its own for each arch whose seL4 differs from the default's where a scenario can see it
+    assert {load_scenario(p).arch for p in EXAMPLES} >= {None, "aarch64", "riscv64"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -28,6 +31,7 @@ def test_example_runs_and_every_expectation_holds(path):
     scenario = load_scenario(path)
     with Runner(scenario) as runner:
         result = runner.run()
+        assert runner.kernel.arch == scenario.target_arch()
     assert result.ok, str(result.failure)
     assert result.steps_run == len(scenario.steps)
     assert any(step.op.startswith("expect_") for step in scenario.steps)
