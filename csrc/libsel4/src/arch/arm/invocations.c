@@ -50,4 +50,53 @@ seL4_Error seL4_ARM_PageTable_Unmap(seL4_ARM_PageTable _service)
     return sel4sim_sys_page_table_unmap(sel4sim_kernel_current(), _service);
 }
 
+/* Cache maintenance: checked by the kernel as seL4 checks it; the simulation has no caches to act on. */
+seL4_Error seL4_ARM_Page_Clean_Data(seL4_ARM_Page _service, seL4_Word start_offset, seL4_Word end_offset)
+{
+    return sel4sim_sys_arm_page_flush(sel4sim_kernel_current(), SEL4SIM_ARM_CLEAN_DATA, _service, start_offset,
+                                      end_offset);
+}
+
+seL4_Error seL4_ARM_Page_Invalidate_Data(seL4_ARM_Page _service, seL4_Word start_offset, seL4_Word end_offset)
+{
+    return sel4sim_sys_arm_page_flush(sel4sim_kernel_current(), SEL4SIM_ARM_INVALIDATE_DATA, _service, start_offset,
+                                      end_offset);
+}
+
+seL4_Error seL4_ARM_Page_CleanInvalidate_Data(seL4_ARM_Page _service, seL4_Word start_offset, seL4_Word end_offset)
+{
+    return sel4sim_sys_arm_page_flush(sel4sim_kernel_current(), SEL4SIM_ARM_CLEAN_INVALIDATE_DATA, _service,
+                                      start_offset, end_offset);
+}
+
+seL4_Error seL4_ARM_Page_Unify_Instruction(seL4_ARM_Page _service, seL4_Word start_offset, seL4_Word end_offset)
+{
+    return sel4sim_sys_arm_page_flush(sel4sim_kernel_current(), SEL4SIM_ARM_UNIFY_INSTRUCTION, _service,
+                                      start_offset, end_offset);
+}
+
+#ifdef CONFIG_ARCH_AARCH64
+seL4_Error seL4_ARM_VSpace_Clean_Data(seL4_ARM_VSpace _service, seL4_Word start, seL4_Word end)
+{
+    return sel4sim_sys_arm_vspace_flush(sel4sim_kernel_current(), SEL4SIM_ARM_CLEAN_DATA, _service, start, end);
+}
+
+seL4_Error seL4_ARM_VSpace_Invalidate_Data(seL4_ARM_VSpace _service, seL4_Word start, seL4_Word end)
+{
+    return sel4sim_sys_arm_vspace_flush(sel4sim_kernel_current(), SEL4SIM_ARM_INVALIDATE_DATA, _service, start, end);
+}
+
+seL4_Error seL4_ARM_VSpace_CleanInvalidate_Data(seL4_ARM_VSpace _service, seL4_Word start, seL4_Word end)
+{
+    return sel4sim_sys_arm_vspace_flush(sel4sim_kernel_current(), SEL4SIM_ARM_CLEAN_INVALIDATE_DATA, _service, start,
+                                        end);
+}
+
+seL4_Error seL4_ARM_VSpace_Unify_Instruction(seL4_ARM_VSpace _service, seL4_Word start, seL4_Word end)
+{
+    return sel4sim_sys_arm_vspace_flush(sel4sim_kernel_current(), SEL4SIM_ARM_UNIFY_INSTRUCTION, _service, start,
+                                        end);
+}
+#endif /* CONFIG_ARCH_AARCH64 */
+
 #endif /* CONFIG_ARCH_ARM */
