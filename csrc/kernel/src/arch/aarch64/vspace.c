@@ -57,6 +57,9 @@ static seL4_Error frame_map_checks(sel4sim_kernel_t *k, const frame_map_t *m, pt
 
 /* --- cache maintenance --- */
 
+/* Both decodes start by refusing a message of fewer than two words (seL4_TruncatedMessage), which a
+ * call through libsel4's typed functions cannot send; every later check is here, in seL4's order. */
+
 /* The invocations' names in messages, by sel4sim_arm_cache_op_t. */
 #define CACHE_OP_NAMES(prefix)                                                                              \
     {                                                                                                       \
