@@ -75,9 +75,17 @@ static bool is_vspace_type(seL4_Word type)
     return type == PT_ROOT_TYPE;
 }
 
-static bool cache_op_known(sel4sim_arm_cache_op_t op)
+/* The invoked cap of a flush, of a type is_type accepts (another kind of cap does not have the
+ * invocation: seL4_IllegalOperation); *what is the invocation's name from names. */
+static seL4_Error flush_service(sel4sim_kernel_t *k, sel4sim_arm_cache_op_t op, seL4_CPtr service,
+                                const char *const names[], bool (*is_type)(seL4_Word type), sim_cte_t **slot,
+                                const char **what)
 {
-    return (unsigned)op < sizeof(page_flush_names) / sizeof(page_flush_names[0]);
+    if ((unsigned)op >= sizeof(page_flush_names) / sizeof(page_flush_names[0])) {
+        return seL4_IllegalOperation;
+    }
+    *what = names[op];
+    return object_service(k, service, *what, is_type, slot);
 }
 
 /* Without hypervisor support the kernel invalidates through the user's mapping (DC IVAC), which must
@@ -104,11 +112,8 @@ seL4_Error sel4sim_sys_arm_page_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_op_
                                       seL4_Word start, seL4_Word end)
 {
     sim_cte_t *slot;
-    if (!cache_op_known(op)) {
-        return seL4_IllegalOperation;
-    }
-    const char *what = page_flush_names[op];
-    seL4_Error err = object_service(k, service, what, arch_is_frame_type, &slot);
+    const char *what;
+    seL4_Error err = flush_service(k, op, service, page_flush_names, arch_is_frame_type, &slot, &what);
     if (err != seL4_NoError) {
         return err;
     }
@@ -151,11 +156,8 @@ seL4_Error sel4sim_sys_arm_vspace_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_o
                                         seL4_Word start, seL4_Word end)
 {
     sim_cte_t *slot;
-    if (!cache_op_known(op)) {
-        return seL4_IllegalOperation;
-    }
-    const char *what = vspace_flush_names[op];
-    seL4_Error err = object_service(k, service, what, is_vspace_type, &slot);
+    const char *what;
+    seL4_Error err = flush_service(k, op, service, vspace_flush_names, is_vspace_type, &slot, &what);
     if (err != seL4_NoError) {
         return err;
     }
@@ -172,16 +174,10 @@ seL4_Error sel4sim_sys_arm_vspace_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_o
         SIM_USER_ERROR("%s: the VSpace has no ASID", what);
         return sim_error_invalid_cap(k, 0);
     }
-    sim_object_t *root = find_vspace_for_asid(k, cap->asid);
-    if (root == NULL) {
-        SIM_USER_ERROR("%s: the VSpace's ASID %u no longer refers to a vspace", what, cap->asid);
-        return sim_error_lookup(k, false, sim_fault_invalid_root());
+    if ((err = check_asid_names_root(k, cap, 0, what)) != seL4_NoError) {
+        return err;
     }
-    if (root != cap->obj) {
-        SIM_USER_ERROR("%s: the VSpace's ASID %u refers to another vspace", what, cap->asid);
-        return sim_error_invalid_cap(k, 0);
-    }
-    pt_slot_t pt = lookup_pt_slot(root, start);
+    pt_slot_t pt = lookup_pt_slot(cap->obj, start);
     if (!entry_is_frame(*pt.entry)) {
         return seL4_NoError;
     }
