@@ -251,6 +251,7 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly():
     assert b"Traceback" not in errors and b"BrokenPipeError" not in errors, errors
 
 
+@pytest.mark.skipif("riscv64" not in ARCHES, reason="the RISC-V 64 extension is not installed (SEL4VSPACE_ARCHES)")
 def test_run_and_map_name_the_arch_of_a_scenario_that_names_one(tmp_path, capsys):
     assert main(["run", str(RISCV)]) == 0
     lines = capsys.readouterr().out.splitlines()

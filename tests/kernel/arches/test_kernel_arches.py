@@ -30,7 +30,19 @@ COMMON = [
     "mmu_across_pages_and_run", "mappings_in_range", "delete_root_releases_asid", "destroy_frees_all",
 ]
 CASES = {
-    "aarch64": [*COMMON, "stale_unmap_keeps_replacement"],
+    "aarch64": [
+        *COMMON, "stale_unmap_keeps_replacement",
+        # cache maintenance: decodeARMFrameInvocation's and decodeARMVSpaceRootInvocation's checks
+        "flush_each_op", "page_flush_not_a_frame", "page_flush_empty_slot", "page_flush_unmapped",
+        "page_flush_asid_gone", "page_flush_empty_range", "page_flush_inverted_range", "page_flush_start_past_page",
+        "page_flush_end_past_page", "page_flush_2m_offsets", "page_flush_stale_cap",
+        "page_flush_order_range_before_stale", "page_flush_replacing_cap", "page_invalidate_read_only",
+        "page_clean_read_only", "vspace_invalidate_read_only", "vspace_flush_not_a_vspace",
+        "vspace_flush_empty_range", "vspace_flush_above_user_top", "vspace_flush_unassigned",
+        "vspace_flush_order_range_before_cap", "vspace_flush_asid_gone", "asid_reused",
+        "vspace_flush_asid_other_root", "vspace_flush_nothing_mapped", "vspace_flush_cross_page",
+        "vspace_flush_inside_2m", "vspace_flush_cross_2m",
+    ],
     "riscv64": [*COMMON, "root_unmap_refused", "map_into_non_root_table"],
 }
 ARCHES = [arch for arch in CASES if (ROOT / "csrc" / "kernel" / "src" / "arch" / arch).is_dir()]

@@ -57,3 +57,18 @@ seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, se
 seL4_Error sel4sim_sys_page_table_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
                                       seL4_Word attr);
 seL4_Error sel4sim_sys_page_table_unmap(sel4sim_kernel_t *k, seL4_CPtr service);
+
+/* AArch64: the cache-maintenance invocations of a frame (seL4_ARM_Page_<op>, start and end offsets
+ * in the frame) and of a VSpace root (seL4_ARM_VSpace_<op>, start and end virtual addresses); end is
+ * exclusive. Checked as seL4 checks them; the simulation has no caches, so a flush that passes its
+ * checks changes nothing. */
+typedef enum {
+    SEL4SIM_ARM_CLEAN_DATA,
+    SEL4SIM_ARM_INVALIDATE_DATA,
+    SEL4SIM_ARM_CLEAN_INVALIDATE_DATA,
+    SEL4SIM_ARM_UNIFY_INSTRUCTION
+} sel4sim_arm_cache_op_t;
+seL4_Error sel4sim_sys_arm_page_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_op_t op, seL4_CPtr service,
+                                      seL4_Word start, seL4_Word end);
+seL4_Error sel4sim_sys_arm_vspace_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_op_t op, seL4_CPtr service,
+                                        seL4_Word start, seL4_Word end);

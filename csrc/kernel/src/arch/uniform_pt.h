@@ -594,10 +594,10 @@ static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, 
     return invoked_cap(k, service, what, SEL4SIM_CAP_OBJECT, is_type, slot);
 }
 
-/* The ASID of vspace_cap, checked as the map invocations check it after the cap's type:
- * findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give this root
- * (seL4_InvalidCapability, cap 1). */
-static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+/* The ASID of vspace_cap: findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give
+ * this root (seL4_InvalidCapability, naming cap_number, the vspace's place in the invocation). */
+static seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                                        const char *what)
 {
     sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
     if (found == NULL) {
@@ -606,9 +606,15 @@ static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, c
     }
     if (found != vspace_cap->obj) {
         SIM_USER_ERROR("%s: the vspace's ASID %u refers to another vspace", what, vspace_cap->asid);
-        return sim_error_invalid_cap(k, 1);
+        return sim_error_invalid_cap(k, cap_number);
     }
     return seL4_NoError;
+}
+
+/* The ASID of the vspace operand of a map invocation, checked after the cap's type (cap 1). */
+static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+{
+    return check_asid_names_root(k, vspace_cap, 1, what);
 }
 
 /* --- the steps of the map invocations --- */
