@@ -102,19 +102,6 @@ class Reservation(Handle):
         # one segfaults on the first field read, and upstream's map paths).
         raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
 
-    @classmethod
-    def _create(cls, vspace: VSpace, res: Any, key: int | None = None) -> Reservation:
-        # res: the sel4utils_res_t * a reservation_t holds, which is all the C calls take. No C
-        # call here: this runs right after the C made the reservation, where an exception as a
-        # call returns would leave it untracked.
-        self = object.__new__(cls)
-        self._vspace = vspace
-        self._lock = vspace._lock
-        self._res = res
-        # where the VSpace files it: the start it was made with
-        self._key = host.reservation_bounds(res)[0] if key is None else key
-        return self
-
     @property
     @operation
     def c_reservation(self) -> Any:
@@ -222,9 +209,25 @@ class Reservation(Handle):
         return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'}>"
 
 
+_new_object = object.__new__
+
+
+def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
+    """The Reservation of ``res`` (the ``sel4utils_res_t *`` a ``reservation_t`` holds, which is all
+    the C calls take), made by ``vspace`` at ``key`` (its start, where the VSpace files it). No C
+    call here: this runs right after the C made the reservation, where an exception as a call
+    returns would leave it untracked."""
+    reservation: Reservation = _new_object(Reservation)
+    reservation._vspace = vspace
+    reservation._lock = vspace._lock
+    reservation._res = res
+    reservation._key = key
+    return reservation
+
+
 def _caps(caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     """The one check of the caps and cookies of a map: (caps array, count, cookies array or NULL)."""
-    c_caps = ll.caps_array(caps)
+    c_caps = ll.caps_argument(caps)
     count = len(c_caps)
     if count == 0:
         raise ValueError("caps is empty: nothing to map")
@@ -386,7 +389,7 @@ class VSpace(Handle):
             host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
         finally:
             if status[0] == _OK:
-                reservation = self._reservations[vaddr] = Reservation._create(self, out.res, vaddr)
+                reservation = self._reservations[vaddr] = _new_reservation(self, out.res, vaddr)
         return reservation  # type: ignore[return-value]  # set, or host.reserve raised
 
     @operation
@@ -421,8 +424,8 @@ class VSpace(Handle):
             host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
             if self._status[0] == host.OK:
-                reservation = Reservation._create(self, out.res)
-                self._reservations[reservation._key] = reservation
+                start = host.reservation_bounds(out.res)[0]
+                reservation = self._reservations[start] = _new_reservation(self, out.res, start)
         assert reservation is not None
         return reservation
 
@@ -497,7 +500,7 @@ class VSpace(Handle):
     def _map(self, function: str, caps: Any, cookies: Any, vaddr: Any, size_bits: Any, bits: int, deferred: int,
              reservation: Reservation) -> None:
         """Check the arguments, then the frames, and map them, in one C call; all or nothing."""
-        c_caps = ll.caps_array(caps)
+        c_caps = ll.caps_argument(caps)
         count = len(c_caps)
         if count == 0:
             raise ValueError("caps is empty: nothing to map")

@@ -13,6 +13,7 @@ message, through the single-argument rules, in the order the arguments are named
 
 from __future__ import annotations
 
+from operator import countOf
 from typing import Any
 
 from .objects import FRAME_SIZE_BITS, USER_TOP
@@ -128,8 +129,10 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
 
     A buffer of 64-bit unsigned integers (``array('Q')``, a NumPy uint64 array) is returned as is
     and passed to C without copying; a list or tuple is checked with one type scan (no bools) and
-    converted by cffi.
+    converted by cffi (which refuses a value beyond 64 bits: :func:`word_overflow` names it).
     """
+    if type(values) is list and countOf(map(type, values), int) == len(values):  # the usual call
+        return values
     if isinstance(values, (list, tuple)):
         kinds = set(map(type, values))
         if not kinds <= {int}:
@@ -148,6 +151,13 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
                         f"{view.ndim}-dimensional buffer of format {view.format!r} with itemsize {view.itemsize}")
     contiguous(name, view)
     return values
+
+
+def word_overflow(name: str, values: Any) -> ValueError:
+    """The ValueError naming the first of the ints ``values`` that is not a 64-bit unsigned word: for
+    the OverflowError, which names nothing, that cffi raised when it converted them for C."""
+    bad = next((value for value in values if not 0 <= value <= WORD_MAX), None)
+    return ValueError(f"{name} must contain 64-bit unsigned values, got {bad}")
 
 
 def contiguous(name: str, view: memoryview) -> None:
