@@ -64,12 +64,12 @@ def caps_argument(caps: Any, name: str = "caps") -> Any:
     tuple of ints as it is (cffi converts it for the call, and refuses a value beyond 64 bits with
     an OverflowError the caller turns into :func:`~sel4vspace.lowlevel._check.word_overflow`),
     a uint64 buffer shared, a ``seL4_CPtr[]`` cdata as it is. ``len()`` of the result counts the caps."""
-    if type(caps) is not list and isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
+    if type(caps) is list:
+        return _check.int_sequence(name, caps)   # a list, checked
+    if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
         return caps
     values = _check.int_sequence(name, caps)
-    if type(values) is list or isinstance(values, tuple):
-        return values
-    return ffi.from_buffer(_CPTR_ARRAY, values)
+    return values if isinstance(values, (list, tuple)) else ffi.from_buffer(_CPTR_ARRAY, values)
 
 
 def caps_array(caps: Any, name: str = "caps") -> Any:
