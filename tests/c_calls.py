@@ -2,8 +2,9 @@
 """Run test code at every point between two C calls of the package's Python layer.
 
 ``between_c_calls(action)`` replaces the ``lib`` the Python layer calls (in the lowlevel modules that
-hold every route into C: ``sel4vspace.lowlevel.host``, ``.sim`` and ``.vspace``) with a stand-in that, each time a C
-function returns, calls ``action(name)`` with the function's name before handing the result back.
+hold every route into C: ``sel4vspace.lowlevel.host``, ``.sim`` and ``.vspace``), and the C functions
+those modules keep in globals of their own, with stand-ins that, each time a C function returns,
+call ``action(name)`` with the function's name before handing the result back.
 What ``action`` does happens exactly where a signal handler, a garbage collection or an exception
 such as KeyboardInterrupt could strike: after one C call, before the next line of Python. If it
 raises, the C call's result is lost, as it would be. No timing is involved: a test can visit every
@@ -49,18 +50,29 @@ class _Lib:
         return wrapped
 
 
+def _kept_functions(module: Any) -> dict[str, Any]:
+    """The module's globals that hold a C function of ``lib`` (looked up once, for speed)."""
+    return {name: value for name, value in vars(module).items()
+            if callable(value) and not isinstance(value, ffi.CData)
+            and getattr(real_lib, getattr(value, "__name__", ""), None) is value}
+
+
 @contextlib.contextmanager
 def between_c_calls(action: Callable[[str], None]) -> Iterator[None]:
     """Within the block, ``action(name)`` runs after each C call the Python layer makes."""
     stand_in = _Lib(action)
-    saved = [module.lib for module in PATCHED_MODULES]
-    for module in PATCHED_MODULES:
+    saved = [(module.lib, _kept_functions(module)) for module in PATCHED_MODULES]
+    for module, (_, kept) in zip(PATCHED_MODULES, saved, strict=True):
         module.lib = stand_in
+        for name, function in kept.items():
+            setattr(module, name, getattr(stand_in, function.__name__))
     try:
         yield
     finally:
-        for module, lib in zip(PATCHED_MODULES, saved):
+        for module, (lib, kept) in zip(PATCHED_MODULES, saved, strict=True):
             module.lib = lib
+            for name, function in kept.items():
+                setattr(module, name, function)
 
 
 class Injected(Exception):

@@ -18,6 +18,7 @@ Beyond the C, the Python layer guarantees:
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,14 +72,23 @@ class Mapping:
         return self.vaddr + self.size
 
 
+_new_object = object.__new__
+_rights_of_word = CapRights._from_bits   # the word comes from the kernel's entry: nothing to check
+
+
 def _mapping_from_words(objects: Any, words: tuple[int, ...]) -> Mapping:
     """The Mapping of ``words`` (``lowlevel.sim``'s), cacheable by the arch's ``lowlevel.objects``."""
     vaddr, size_bits, cap, paddr, rights, attributes = words
-    mapping = object.__new__(Mapping)
-    # A frozen dataclass sets its fields one object.__setattr__ at a time; filling its __dict__
-    # at once makes the same object in a third of the time (lookup is called in loops).
-    mapping.__dict__.update(vaddr=vaddr, size_bits=size_bits, cap=cap, paddr=paddr, rights=CapRights.from_bits(rights),
-                            cacheable=(attributes & objects.CACHE_ATTRIBUTE_BITS) == objects.CACHED_ATTRIBUTES)
+    mapping: Mapping = _new_object(Mapping)
+    # A frozen dataclass sets its fields one object.__setattr__ at a time; storing them into its
+    # __dict__ makes the same object in a fifth of the time (lookup is called in loops).
+    fields = mapping.__dict__
+    fields["vaddr"] = vaddr
+    fields["size_bits"] = size_bits
+    fields["cap"] = cap
+    fields["paddr"] = paddr
+    fields["rights"] = _rights_of_word(rights)
+    fields["cacheable"] = (attributes & objects.CACHE_ATTRIBUTE_BITS) == objects.CACHED_ATTRIBUTES
     return mapping
 
 
@@ -100,20 +110,6 @@ class Reservation(Handle):
         # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
         # one segfaults on the first field read, and upstream's map paths).
         raise TypeError("reservations come from VSpace.reserve_range_at() and friends")
-
-    @classmethod
-    def _create(cls, vspace: VSpace, res: Any, key: int | None = None) -> Reservation:
-        # res: the sel4utils_res_t * a reservation_t holds, which is all the C calls take. No C
-        # call here: this runs right after the C made the reservation, where an exception as a
-        # call returns would leave it untracked.
-        self = object.__new__(cls)
-        self._vspace = vspace
-        self._lock = vspace._lock
-        self._ll = vspace._ll
-        self._res = res
-        # where the VSpace files it: the start it was made with
-        self._key = self._ll.host.reservation_bounds(res)[0] if key is None else key
-        return self
 
     @property
     @operation
@@ -203,7 +199,7 @@ class Reservation(Handle):
     @operation
     def free(self) -> None:
         """Free the reservation (:meth:`VSpace.free_reservation`, ``vspace_free_reservation``)."""
-        self._live()._free_reservation(self)
+        _free_reservation(self._live(), self)
 
     def __enter__(self) -> Self:
         return self
@@ -228,10 +224,24 @@ class Reservation(Handle):
         return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'} {self._ll.arch}>"
 
 
+def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
+    """The Reservation of ``res`` (the ``sel4utils_res_t *`` a ``reservation_t`` holds, which is all
+    the C calls take), made by ``vspace`` at ``key`` (its start, where the VSpace files it). No C
+    call here: this runs right after the C made the reservation, where an exception as a call
+    returns would leave it untracked."""
+    reservation: Reservation = _new_object(Reservation)
+    reservation._vspace = vspace
+    reservation._lock = vspace._lock
+    reservation._ll = vspace._ll
+    reservation._res = res
+    reservation._key = key
+    return reservation
+
+
 def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     """The one check of the caps and cookies of a map, by the arch's ``lowlevel.vspace``
     ``wrappers``: (caps array, count, cookies array or NULL)."""
-    c_caps = wrappers.caps_array(caps)
+    c_caps = wrappers.caps_argument(caps)
     count = len(c_caps)
     if count == 0:
         raise ValueError("caps is empty: nothing to map")
@@ -391,13 +401,14 @@ class VSpace(Handle):
         status = self._status
         status[0] = _NOT_RUN
         out = self._result
-        reservation = None
+        reservation = done = None
         try:
             self._ll.host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
+            done = True   # OK: the status need not be read (it is, when an exception came first)
         finally:
-            if status[0] == _OK:
-                reservation = self._reservations[vaddr] = Reservation._create(self, out.res, vaddr)
-        return reservation  # type: ignore[return-value]  # set, or self._ll.host.reserve raised
+            if done or status[0] == _OK:
+                reservation = self._reservations[vaddr] = _new_reservation(self, out.res, vaddr)
+        return reservation  # type: ignore[return-value]  # set, or host.reserve raised
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -430,9 +441,9 @@ class VSpace(Handle):
         try:
             self._ll.host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
-            if self._status[0] == self._ll.host.OK:
-                reservation = Reservation._create(self, out.res)
-                self._reservations[reservation._key] = reservation
+            if self._status[0] == _OK:
+                start = self._ll.host.reservation_bounds(out.res)[0]
+                reservation = self._reservations[start] = _new_reservation(self, out.res, start)
         assert reservation is not None
         return reservation
 
@@ -465,16 +476,15 @@ class VSpace(Handle):
         reservation = self._reservation(reservation)
         if self._torn_down or self._world.closed:
             self._live()
-        self._free_reservation(reservation)
-
-    def _free_reservation(self, reservation: Reservation) -> None:
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
         status = self._status
         status[0] = _NOT_RUN
+        done = None
         try:
             self._ll.host.free_reservation(self._host, reservation._res, self._probe, self._result)
+            done = True   # as in _reserve
         finally:
-            if status[0] == _OK:
+            if done or status[0] == _OK:
                 reservation._vspace = None
                 self._reservations.pop(reservation._key, None)
 
@@ -498,7 +508,7 @@ class VSpace(Handle):
                     reservation = candidate
                     break
         if reservation is not None:
-            self._free_reservation(reservation)
+            _free_reservation(self, reservation)
             return
         raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
 
@@ -507,7 +517,7 @@ class VSpace(Handle):
     def _map(self, function: str, caps: Any, cookies: Any, vaddr: Any, size_bits: Any, bits: int, deferred: int,
              reservation: Reservation) -> None:
         """Check the arguments, then the frames, and map them, in one C call; all or nothing."""
-        c_caps = self._ll.vspace.caps_array(caps)
+        c_caps = self._ll.vspace.caps_argument(caps)
         count = len(c_caps)
         if count == 0:
             raise ValueError("caps is empty: nothing to map")
@@ -819,3 +829,10 @@ class VSpace(Handle):
         if self.torn_down:
             return f"<VSpace{label} {self._ll.arch} torn down>"
         return f"<VSpace{label} {self._ll.arch} root={self.root} reservations={len(self._reservations)}>"
+
+
+
+# VSpace.free_reservation's own code, without its operation guard: for Reservation.free and
+# free_reservation_by_vaddr, operations already (the public method runs it in its own frame, not
+# through a helper: W2 frees a reservation per round).
+_free_reservation = inspect.unwrap(VSpace.free_reservation)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SEL4_ERROR_NAMES
-from . import clear_c_error, ffi, lib
+from . import _check, clear_c_error, ffi, lib
 from ._failures import cslots_short, failure, frame_refused, page_refused, pages_still_mapped
 from .objects import FRAME_TYPE_BY_BITS
 
@@ -50,6 +50,12 @@ PROBE_ENTRIES = 8
 
 _NOT_ENOUGH_MEMORY = SEL4_ERROR_NAMES.index("seL4_NotEnoughMemory")
 _PRESERVE = lib.sel4vspace_vspace_preserve
+# The C calls a small operation makes, looked up once: a ``lib`` attribute costs a dictionary
+# lookup in cffi's library object on every use, as much as a short check.
+_call_reserve = lib.sel4vspace_host_call_reserve
+_call_free_reservation = lib.sel4vspace_host_call_free_reservation
+_call_map = lib.sel4vspace_host_call_map
+_call_unmap = lib.sel4vspace_host_call_unmap
 # vka_object_t is four words (cptr, ut, type, size_bits): its caps read as every fourth word.
 _OBJECT_WORDS = 4
 assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
@@ -210,13 +216,13 @@ def delete_frame(world: Any, family: list[int], obj: Any, shared: bool, out: Any
 # ---- one vspace ----
 
 def reserve(host_vspace: Any, vaddr: int, size: int, rights: int, cacheable: bool, deferred: int, out: Any,
-            function: str) -> Any:
+            function: str) -> None:
     """``sel4vspace_host_call_reserve``: ``vspace_reserve_range_at`` with the rights word ``rights``
-    (deferred: ``vspace_reserve_deferred_rights_range_at``, ``function``); the ``sel4utils_res_t *``.
+    (deferred: ``vspace_reserve_deferred_rights_range_at``, ``function``); the ``sel4utils_res_t *``
+    is ``out.res`` (read by the caller once it has seen ``OK``: a cdata field read makes an object).
     CSpaceFullError / VSpaceError when the allocator refuses."""
-    if lib.sel4vspace_host_call_reserve(host_vspace, vaddr, size, rights, cacheable, deferred, out):
+    if _call_reserve(host_vspace, vaddr, size, rights, cacheable, deferred, out):
         raise failure(function)
-    return out.res
 
 
 def reserve_aligned(host_vspace: Any, size: int, size_bits: int, rights: int, cacheable: bool, out: Any) -> Any:
@@ -231,7 +237,7 @@ def free_reservation(host_vspace: Any, res: Any, probe: Any, out: Any) -> None:
     """``sel4vspace_host_call_free_reservation`` (``vspace_free_reservation``), refused with
     VSpaceError naming the mapped pages (up to :data:`PROBE_ENTRIES` of them, into ``probe``) while
     pages in the range are mapped."""
-    status = lib.sel4vspace_host_call_free_reservation(host_vspace, res, probe, PROBE_ENTRIES, out)
+    status = _call_free_reservation(host_vspace, res, probe, PROBE_ENTRIES, out)
     if not status:
         return
     if status != REFUSED:
@@ -243,13 +249,16 @@ def free_reservation(host_vspace: Any, res: Any, probe: Any, out: Any) -> None:
 
 def map(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, vaddr: int, size_bits: int, rights: int,
         deferred: int, res: Any, out: Any, function: str) -> None:
-    """``sel4vspace_host_call_map``: check the ``count`` frame caps (``sel4sim_check_frame_caps``:
+    """``sel4vspace_host_call_map``: check the ``count`` frame caps ``c_caps`` (a ``seL4_CPtr[]``, or
+    what :func:`sel4vspace.lowlevel.vspace.caps_argument` passes on; ``sel4sim_check_frame_caps``:
     unmapped frames of ``2**size_bits`` bytes), then ``vspace_map_pages_at_vaddr`` (deferred:
     ``vspace_deferred_rights_map_pages_at_vaddr`` with the rights word ``rights``) at ``vaddr`` in
     ``res``; all or nothing. StaleObjectError / ValueError naming the cap the check refused;
     CSpaceFullError / VSpaceError (``function``) when the allocator refuses."""
-    status = lib.sel4vspace_host_call_map(host_vspace, c_caps, c_cookies, count, vaddr, size_bits, rights, deferred,
-                                          res, out)
+    try:
+        status = _call_map(host_vspace, c_caps, c_cookies, count, vaddr, size_bits, rights, deferred, res, out)
+    except OverflowError:
+        raise _check.word_overflow("caps", c_caps) from None   # cffi converting a list: the C did not run
     if not status:
         return
     if status == REFUSED:
@@ -261,8 +270,11 @@ def map_pages(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, size_bi
               cacheable: bool, out: Any) -> int:
     """``sel4vspace_host_call_map_pages``: check the frame caps, then ``vspace_map_pages`` anywhere;
     the start address. Errors as :func:`map`."""
-    status = lib.sel4vspace_host_call_map_pages(host_vspace, c_caps, c_cookies, count, size_bits, rights, cacheable,
-                                                out)
+    try:
+        status = lib.sel4vspace_host_call_map_pages(host_vspace, c_caps, c_cookies, count, size_bits, rights,
+                                                    cacheable, out)
+    except OverflowError:
+        raise _check.word_overflow("caps", c_caps) from None   # cffi converting a list: the C did not run
     if status == REFUSED:
         raise frame_refused(c_caps, int(out.check), int(out.index))
     if status:
@@ -302,7 +314,7 @@ def unmap(host_vspace: Any, vaddr: int, n: int, size_bits: int, out: Any) -> Non
     """``sel4vspace_host_call_unmap``: check every page is mapped with the size, then
     ``vspace_unmap_pages`` with ``VSPACE_PRESERVE``. VSpaceError naming the first page not mapped
     (nothing done), or when the allocator fails."""
-    status = lib.sel4vspace_host_call_unmap(host_vspace, vaddr, n, size_bits, _PRESERVE, out)
+    status = _call_unmap(host_vspace, vaddr, n, size_bits, _PRESERVE, out)
     if status == REFUSED:
         raise page_refused("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
     if status:

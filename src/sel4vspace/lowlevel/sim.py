@@ -29,6 +29,10 @@ assert ffi.sizeof("sel4sim_mapping_t") == MAPPING_WORDS.size
 
 _READ_CHUNK = 1 << 20
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
+# The C calls made in loops, looked up once (a lib attribute is a dictionary lookup on every use).
+_lookup = lib.sel4sim_vspace_lookup
+_mmu_read = lib.sel4sim_mmu_read
+_mmu_write = lib.sel4sim_mmu_write
 
 
 class Scratch:
@@ -76,7 +80,7 @@ def mapped_caps(kernel: Any, root: int) -> list[int]:
 
 def lookup(kernel: Any, root: int, vaddr: int, scratch: Scratch) -> tuple[int, ...] | None:
     """``sel4sim_vspace_lookup``: the mapping covering ``vaddr`` (any byte of the page), or None."""
-    if not lib.sel4sim_vspace_lookup(kernel, root, vaddr, scratch.entry):
+    if not _lookup(kernel, root, vaddr, scratch.entry):
         return None
     return MAPPING_WORDS.unpack(scratch.words)
 
@@ -98,7 +102,7 @@ def mmu_read(kernel: Any, root: int, vaddr: int, n: int, scratch: Scratch) -> by
     if n > _READ_CHUNK:
         return _read_long(kernel, root, vaddr, n, scratch)
     buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
-    if lib.sel4sim_mmu_read(kernel, root, vaddr, buffer, n, scratch.fault) != 0:
+    if _mmu_read(kernel, root, vaddr, buffer, n, scratch.fault) != 0:
         raise vm_fault(scratch.fault)
     data: bytes = ffi.unpack(buffer, n)
     return data
@@ -110,7 +114,7 @@ def _read_long(kernel: Any, root: int, vaddr: int, n: int, scratch: Scratch) -> 
     buffer = _new_uncleared("char[]", _READ_CHUNK)
     for offset in range(0, n, _READ_CHUNK):
         length = min(_READ_CHUNK, n - offset)
-        if lib.sel4sim_mmu_read(kernel, root, vaddr + offset, buffer, length, scratch.fault) != 0:
+        if _mmu_read(kernel, root, vaddr + offset, buffer, length, scratch.fault) != 0:
             raise vm_fault(scratch.fault)
         out += ffi.buffer(buffer, length)
     return bytes(out)
@@ -119,14 +123,14 @@ def _read_long(kernel: Any, root: int, vaddr: int, n: int, scratch: Scratch) -> 
 def mmu_read_into(kernel: Any, root: int, vaddr: int, view: Any, n: int, scratch: Scratch) -> None:
     """``sel4sim_mmu_read`` of ``n`` bytes at ``vaddr`` into the writable contiguous buffer ``view``;
     VMFault (the buffer as it was) if the MMU refuses a byte."""
-    if n and lib.sel4sim_mmu_read(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
+    if n and _mmu_read(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
         raise vm_fault(scratch.fault)
 
 
 def mmu_write(kernel: Any, root: int, vaddr: int, view: Any, n: int, scratch: Scratch) -> None:
     """``sel4sim_mmu_write`` of the ``n`` bytes of ``view`` at ``vaddr``; VMFault (nothing written)
     if the MMU refuses a byte."""
-    if lib.sel4sim_mmu_write(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
+    if _mmu_write(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
         raise vm_fault(scratch.fault)
 
 

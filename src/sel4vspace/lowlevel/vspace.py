@@ -24,6 +24,7 @@ from ._failures import failure
 __all__ = [
     "VSPACE_FREE",
     "VSPACE_PRESERVE",
+    "caps_argument",
     "caps_array",
     "cookies_array",
     "reserve_range_at",
@@ -51,7 +52,6 @@ VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 
 
 _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
-_JUST_INT = {int}
 
 
 def _raise(function: str, detail: str | None = None) -> None:
@@ -62,24 +62,29 @@ def _void_ptr(name: str, value: int) -> Any:
     return ffi.cast("void *", _check.address(name, value))
 
 
-def caps_array(caps: Any, name: str = "caps") -> Any:
-    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted,
-    a ``seL4_CPtr[]`` cdata is used as it is."""
-    if type(caps) is list and caps and set(map(type, caps)) == _JUST_INT:   # the usual call
-        try:
-            return ffi.new(_CPTR_ARRAY, caps)
-        except OverflowError:
-            pass  # a value beyond 64 bits: named below
+def caps_argument(caps: Any, name: str = "caps") -> Any:
+    """``caps`` as a C call's ``seL4_CPtr *`` argument, checked, without a copy made here: a list or
+    tuple of ints as it is (cffi converts it for the call, and refuses a value beyond 64 bits with
+    an OverflowError the caller turns into :func:`~sel4vspace.lowlevel._check.word_overflow`),
+    a uint64 buffer shared, a ``seL4_CPtr[]`` cdata as it is. ``len()`` of the result counts the caps."""
+    if type(caps) is list:
+        return _check.int_sequence(name, caps)   # a list, checked
     if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
         return caps
     values = _check.int_sequence(name, caps)
+    return values if isinstance(values, (list, tuple)) else ffi.from_buffer(_CPTR_ARRAY, values)
+
+
+def caps_array(caps: Any, name: str = "caps") -> Any:
+    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted,
+    a ``seL4_CPtr[]`` cdata is used as it is."""
+    values = caps_argument(caps, name)
     if isinstance(values, (list, tuple)):
         try:
-            return ffi.new("seL4_CPtr[]", values)
+            return ffi.new(_CPTR_ARRAY, values)
         except OverflowError:
-            bad = next(v for v in values if not 0 <= v <= _check.WORD_MAX)
-            raise ValueError(f"{name} must contain 64-bit unsigned values, got {bad}") from None
-    return ffi.from_buffer("seL4_CPtr[]", values)
+            raise _check.word_overflow(name, values) from None
+    return values
 
 
 def cookies_array(cookies: Any, count: int) -> Any:
@@ -93,7 +98,7 @@ def cookies_array(cookies: Any, count: int) -> Any:
         try:
             return ffi.new("uintptr_t[]", values)
         except OverflowError:
-            raise ValueError("cookies must contain 64-bit unsigned values") from None
+            raise _check.word_overflow("cookies", values) from None
     return ffi.from_buffer("uintptr_t[]", values)
 
 
