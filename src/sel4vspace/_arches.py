@@ -16,6 +16,7 @@ tests.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -57,10 +58,13 @@ INSTALLED: tuple[str, ...] = _installed()
 """The architectures whose extension module is installed, in :data:`KNOWN`'s order."""
 
 
+@functools.cache
 def default() -> str:
     """The arch ``Kernel()`` and ``sel4vspace.lowlevel`` use when none is named: ``SEL4VSPACE_ARCH``
     from the environment, else x86_64 when installed, else the first installed. ImportError when
-    ``SEL4VSPACE_ARCH`` names an arch not installed, or none is."""
+    ``SEL4VSPACE_ARCH`` names an arch not installed, or none is. Read once: ``sel4vspace.lowlevel``
+    is bound to the answer, so a later change of the environment must not make another arch the
+    default."""
     named = os.environ.get(ENV, "").strip()
     if named:
         if named not in INSTALLED:
