@@ -1,18 +1,31 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Build sel4vspace._native: the library under test plus its host world, as one cffi API-mode module.
+"""Build sel4vspace's extensions: the library under test plus its host world, one cffi API-mode
+module per seL4 architecture (``sel4vspace._native_x86_64``, ``_native_aarch64``,
+``_native_riscv64``), each made from the same sources with that architecture's configuration.
 
-``pip install .`` goes through setuptools, which calls :func:`make_ffibuilder` (setup.py);
-``python build_ffi.py`` builds the module in place (src/sel4vspace/) for development. Importing
+``pip install .`` goes through setuptools, which calls one builder per architecture
+(:func:`cffi_modules` lists them for setup.py; :func:`make_ffibuilder` is the builder of one);
+``python build_ffi.py`` builds the modules in place (src/sel4vspace/) for development. Importing
 this file compiles nothing. The work is done by the ``buildsupport`` package beside it:
 
 1. every C source of vendor/ (or of an external seL4_libs checkout, see below) and csrc/ is
-   compiled to an object under build/obj/<flavour>/, incrementally (buildsupport.incremental);
-2. the cffi cdef is generated from csrc/binding/include/binding.h with the C preprocessor and pycparser, never
-   written by hand (buildsupport.cdef);
-3. cffi generates the module source and links it with the objects (buildsupport.module).
+   compiled, once per architecture, to an object under build/obj/<flavour>/ (the flavour names the
+   architecture), incrementally, the compile jobs of every architecture sharing one pool of one
+   job per core (buildsupport.incremental);
+2. each architecture's cffi cdef is generated from csrc/binding/include/binding.h with the C
+   preprocessor and pycparser, never written by hand (buildsupport.cdef), and kept beside its
+   objects (build/obj/<flavour>/cdef.h) until what it is made from changes;
+3. cffi generates each module's source and links it with that architecture's objects
+   (buildsupport.module).
+
+Which architecture a program gets is chosen when it runs (``SEL4VSPACE_ARCH``, read by
+sel4vspace), not here.
 
 Environment:
 
+``SEL4VSPACE_ARCHES``
+    The architectures to build, separated by commas or spaces: ``x86_64``, ``aarch64``,
+    ``riscv64``; default all three. Both ``pip install`` and ``python build_ffi.py`` read it.
 ``SEL4VSPACE_SEL4_LIBS``
     Path of a seL4_libs checkout. libsel4vka, libsel4vspace and the sel4utils vspace are then
     built from there, unmodified, instead of vendor/ (libsel4, the kernel and the host world stay
@@ -29,15 +42,17 @@ Environment:
     The compiled-in ZF_LOG level (1 verbose ... 6 fatal); default 4 (warnings and worse).
 ``SEL4VSPACE_CFLAGS``
     Extra compiler flags for our objects (for example ``-O0 -g``).
-``SEL4VSPACE_ARCH``
-    The seL4 architecture: ``x86_64`` (default), ``aarch64`` or ``riscv64``.
 
 Optimisation: ``pip install`` (the wheel, CI) compiles our objects at ``-O2 -g``. ``python
 build_ffi.py`` compiles them at ``-Og -g``, GCC's level for the edit-compile-debug cycle, in
-objects of their own (flavour ``dev``): the one-file rebuild after an edit is then well under a
-second. ``python build_ffi.py --release`` builds in place at ``-O2``, as the distributions are.
-Either way the in-place build recompiles the changed C files and relinks; cffi's generated module
-source is regenerated and recompiled only when the cdef or the build kind changed.
+objects of their own (flavour ``dev-<arch>``): the one-file rebuild after an edit is then about a
+second for the three architectures and well under one for one of them
+(``SEL4VSPACE_ARCHES=x86_64``). ``python build_ffi.py --release`` builds in place at ``-O2``, as
+the distributions are. Either way the in-place build recompiles the changed C files (once per
+architecture) and relinks; cffi's generated module source is regenerated and recompiled only when
+the cdef or the build kind changed. It removes an extension of the single-module layout
+(``_native<EXT_SUFFIX>``) from src/sel4vspace and leaves the modules of architectures it did not
+build as they are.
 """
 
 from __future__ import annotations
@@ -50,35 +65,71 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:   # setuptools runs this file by path: buildsupport/ lies beside it
     sys.path.insert(0, _HERE)
 
-from buildsupport.config import BUILD, flavour  # noqa: E402
-from buildsupport.incremental import build_in_place, check_links, compile_objects, defined_symbols  # noqa: E402
+from buildsupport.config import ARCHES, Arch, flavour, selected_arches  # noqa: E402
+from buildsupport.incremental import (  # noqa: E402
+    JobPool,
+    LinkCheck,
+    build_in_place,
+    cached_cdef,
+    compile_arches,
+)
 
 if TYPE_CHECKING:
     import cffi
 
 
-def make_ffibuilder(verbose: bool = False) -> cffi.FFI:
-    """The cffi builder setuptools uses (``pip install``): objects compiled at -O2, the link
-    checked, the cdef generated."""
-    from buildsupport.cdef import generate_cdef
+def _arch(name: str) -> Arch:
+    if name not in ARCHES:
+        raise SystemExit(f"no seL4 architecture {name!r} (valid names: {', '.join(ARCHES)})")
+    return ARCHES[name]
+
+
+def make_ffibuilder(arch: str, verbose: bool = False, also_compile: list[Arch] | None = None) -> cffi.FFI:
+    """The cffi builder of arch's module, as setuptools uses it (``pip install``): arch's objects
+    compiled at -O2, their link checked, its cdef generated (or reused while unchanged).
+    ``also_compile``: more arches whose objects compile through the same pool."""
     from buildsupport.module import configured_builder
 
-    objects = compile_objects(verbose=verbose)
-    check_links(objects)
-    cdef = generate_cdef(defined_symbols(objects))
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / "cdef.h").write_text(cdef)
-    return configured_builder(cdef, objects, flavour())
+    wanted = _arch(arch)
+    with JobPool(verbose) as pool:
+        objects = compile_arches([wanted, *(a for a in also_compile or [] if a != wanted)], pool=pool)[wanted.name]
+        check = LinkCheck(wanted, objects, False, pool)
+        cdef, _ = cached_cdef(wanted, objects, False, before=check.finish)
+        check.finish()
+    return configured_builder(wanted, cdef, objects, flavour(wanted))
+
+
+# One builder per arch for setuptools (setup.py: cffi_modules). Each compiles the objects of every
+# arch of SEL4VSPACE_ARCHES through one pool: the first does the work, the others find theirs
+# up to date.
+
+def make_ffibuilder_x86_64() -> cffi.FFI:
+    return make_ffibuilder("x86_64", also_compile=selected_arches())
+
+
+def make_ffibuilder_aarch64() -> cffi.FFI:
+    return make_ffibuilder("aarch64", also_compile=selected_arches())
+
+
+def make_ffibuilder_riscv64() -> cffi.FFI:
+    return make_ffibuilder("riscv64", also_compile=selected_arches())
+
+
+def cffi_modules() -> list[str]:
+    """setup.py's ``cffi_modules``: the builder of each arch of SEL4VSPACE_ARCHES."""
+    return [f"build_ffi.py:make_ffibuilder_{arch.name}" for arch in selected_arches()]
 
 
 def main(argv: list[str]) -> int:
     unknown = [a for a in argv if a != "--release"]
     if unknown:
         print("usage: python build_ffi.py [--release]\n"
-              "  builds sel4vspace._native in place; --release at -O2 as pip install does, else at -Og",
+              "  builds sel4vspace._native_<arch> in place for each arch of SEL4VSPACE_ARCHES (default: all);\n"
+              "  --release at -O2 as pip install does, else at -Og",
               file=sys.stderr)
         return 2
-    print("built", build_in_place(verbose=True, develop="--release" not in argv))
+    for built in build_in_place(selected_arches(), verbose=True, develop="--release" not in argv):
+        print("built", built)
     return 0
 
 

@@ -2,14 +2,18 @@
 """Build the native benchmark harness from the very objects the Python extension links.
 
 buildsupport compiles every source of vendor/ (or the seL4_libs checkout it is pointed at) and
-csrc/ with its flags; the harness is bench/harness.c compiled with those same flags and include
-paths and linked with those objects, so native and Python figures measure the same machine code:
--O2 objects, or the -Og objects of the in-place development build when that is the extension
-Python loads (see :func:`extension_is_develop_build`).
+csrc/ with its flags, once per arch; the harness is bench/harness.c compiled with the flags and
+include paths of one arch and linked with that arch's objects, so native and Python figures
+measure the same machine code: -O2 objects, or the -Og objects of the in-place development build
+when that is the extension Python loads (see :func:`extension_is_develop_build`). Objects and
+harness of each arch are apart (build/bench/dev-riscv64/harness).
+
+    python bench/build.py [--arch ARCH] [--develop]     # prints the harness's path
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -28,15 +32,18 @@ def _buildsupport():
     return config, incremental
 
 
-def extension_is_develop_build() -> bool:
-    """True when the sel4vspace._native Python imports is the in-place -Og build (flavour "dev")."""
-    from sel4vspace.lowlevel import BUILD_FLAVOUR  # noqa: PLC0415 - loads the extension
+def extension_is_develop_build(arch: str | None = None) -> bool:
+    """True when the extension of ``arch`` (None: the default arch) Python loads is the in-place
+    -Og build (flavour "dev", "dev-riscv64", ...)."""
+    from sel4vspace import _arches  # noqa: PLC0415 - here: bench/run.py imports this file before it needs C
 
-    return "dev" in BUILD_FLAVOUR.split("-")
+    return "dev" in _arches.lowlevel(_arches.check(arch)).BUILD_FLAVOUR.split("-")
 
 
-def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False) -> Path:
-    """Compile what changed and link build/bench/<flavour>/harness; returns its path.
+def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False,
+                  arch: str | None = None) -> Path:
+    """Compile what changed and link build/bench/<flavour>/harness for ``arch`` (None: the default
+    arch); returns its path.
 
     sel4_libs: the seL4_libs tree to build from ("vendor" for vendor/; util_libs beside it is used
     as the extension's build does); None keeps whatever SEL4VSPACE_SEL4_LIBS says. develop: from
@@ -46,20 +53,26 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
         saved = os.environ.get(config.SEL4_LIBS_ENV)
         os.environ[config.SEL4_LIBS_ENV] = "" if sel4_libs == "vendor" else sel4_libs
         try:
-            return build_harness(verbose=verbose, develop=develop)
+            return build_harness(verbose=verbose, develop=develop, arch=arch)
         finally:
             if saved is None:
                 os.environ.pop(config.SEL4_LIBS_ENV)
             else:
                 os.environ[config.SEL4_LIBS_ENV] = saved
-    objects = incremental.compile_objects(verbose=verbose, develop=develop)
-    out_dir = config.BUILD / "bench" / config.flavour(develop)
+    if arch is None:
+        from sel4vspace import _arches  # noqa: PLC0415
+
+        arch = _arches.default()
+    built = config.ARCHES[arch]
+    objects = incremental.compile_objects(built, verbose=verbose, develop=develop)
+    out_dir = config.BUILD / "bench" / config.flavour(built, develop)
     out_dir.mkdir(parents=True, exist_ok=True)
     harness = out_dir / "harness"
     inputs = [HARNESS_SOURCE, *objects]
     if harness.exists() and all(p.stat().st_mtime <= harness.stat().st_mtime for p in inputs):
         return harness
-    command = [config.compiler(), *config.compile_flags(develop), *[f"-I{d}" for d in config.include_dirs()],
+    command = [config.compiler(), *config.compile_flags(built, develop),
+               *[f"-I{d}" for d in config.include_dirs(built)],
                str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(), "-o", str(harness)]
     if verbose:
         print("cc", HARNESS_SOURCE.relative_to(ROOT), "->", harness.relative_to(ROOT), file=sys.stderr)
@@ -70,5 +83,15 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
     return harness
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the native benchmark harness and print its path.")
+    parser.add_argument("--arch", help="the seL4 architecture (default: SEL4VSPACE_ARCH's, else x86_64)")
+    parser.add_argument("--develop", action="store_true", help="from the -Og objects of the in-place build")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not list what is compiled")
+    args = parser.parse_args(argv)
+    print(build_harness(verbose=not args.quiet, develop=args.develop, arch=args.arch))
+    return 0
+
+
 if __name__ == "__main__":
-    print(build_harness(verbose=True))
+    sys.exit(main())

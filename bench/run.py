@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""Benchmark sel4vspace against its native limit: python bench/run.py [--quick] [--json PATH].
+"""Benchmark sel4vspace against its native limit: python bench/run.py [--quick] [--arch A] [--json PATH].
 
 Every workload runs twice with the same inputs, each in a fresh process: in the native harness
 (bench/harness.c, linked from the objects the Python extension is built from) and through the
-public Python API (bench/workloads.py). One table compares them (workload, size, unit, native, Python, ratio); the
-ratio is always Python's cost over native's, so above 1 means Python is slower. Below the table
-each performance target is checked against this run's medians. ``--json PATH`` writes the same
+public Python API (bench/workloads.py). One table compares them (arch, workload, size, unit,
+native, Python, ratio); the ratio is always Python's cost over native's, so above 1 means Python
+is slower. Below the table each performance target is checked against this run's medians, arch by
+arch. ``--arch A`` (repeatable; ``all`` for every installed arch; default: the default arch, x86_64
+or SEL4VSPACE_ARCH) runs every workload on each arch named: the Python side on a kernel of that
+arch (``Kernel(arch=A)``), the native side in a harness built for it (build/bench/<flavour>/harness,
+the flavour naming the arch). ``--json PATH`` writes the same
 figures (and the raw samples) as JSON. ``--quick`` runs every workload small, to prove the
 benchmark still works; its timings mean little. The native side is built from the seL4_libs tree
 the installed extension was built from.
@@ -41,6 +45,8 @@ sys.path.insert(0, str(BENCH))
 
 from build import build_harness, extension_is_develop_build  # noqa: E402
 
+from sel4vspace import _arches  # noqa: E402 - loads no C: which arches are installed, and the default
+
 # (workload, size, count): count is W1 cycles, W2 batches, W3 cycles, W5 bytes per sample.
 FULL = [
     *[("W1", 1 << bits, 6) for bits in range(12, 19)],
@@ -74,19 +80,34 @@ TITLES = {
 }
 
 
-def run_native(harness: Path, workload: str, size: int, count: int) -> dict[str, Any]:
+def run_native(harness: Path, workload: str, size: int, count: int, arch: str) -> dict[str, Any]:
+    """One run of the harness built for ``arch``; its JSON, with the arch."""
     result = subprocess.run([str(harness), workload, str(size), str(count)], capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit(f"harness {workload} {size} {count} failed:\n{result.stderr}")
-    return json.loads(result.stdout)
+        raise SystemExit(f"harness ({arch}) {workload} {size} {count} failed:\n{result.stderr}")
+    return {"arch": arch, **json.loads(result.stdout)}
 
 
-def run_python(workload: str, size: int, count: int) -> dict[str, Any]:
-    command = [sys.executable, str(BENCH / "workloads.py"), workload, str(size), str(count)]
+def run_python(workload: str, size: int, count: int, arch: str) -> dict[str, Any]:
+    command = [sys.executable, str(BENCH / "workloads.py"), workload, str(size), str(count), arch]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit(f"workloads.py {workload} {size} {count} failed:\n{result.stderr}")
+        raise SystemExit(f"workloads.py {workload} {size} {count} {arch} failed:\n{result.stderr}")
     return json.loads(result.stdout)
+
+
+def parse_arches(named: list[str] | None) -> list[str]:
+    """The arches ``--arch`` names (each an installed arch, or ``all`` for every installed one), in
+    the order first named; the default arch when none is. ValueError naming ``--arch`` and the
+    installed arches otherwise."""
+    if not named:
+        return [_arches.default()]
+    arches: list[str] = []
+    for arch in named:
+        for one in _arches.INSTALLED if arch == "all" else (_arches.check(arch, "--arch"),):
+            if one not in arches:
+                arches.append(one)
+    return arches
 
 
 def _headline(result: dict[str, Any]) -> float:
@@ -122,12 +143,12 @@ def _mean(values: list[float]) -> float:
 
 def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str, Any]]:
     """The table rows of one workload run: costs get ratio Python/native, throughputs native/Python."""
-    workload, size = native["workload"], native["size"]
+    workload, size, arch = native["workload"], native["size"], native["arch"]
     label = _size_label(workload, size)
 
     def row(key: str, unit: str, n: float, p: float, throughput: bool = False) -> dict[str, Any]:
         ratio = (n / p if p else float("inf")) if throughput else (p / n if n else float("inf"))
-        return {"workload": TITLES[key], "key": key, "size": size, "size_label": label, "unit": unit,
+        return {"arch": arch, "workload": TITLES[key], "key": key, "size": size, "size_label": label, "unit": unit,
                 "native": n, "python": p, "ratio": ratio}
 
     if workload == "W3":
@@ -146,7 +167,14 @@ def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str,
 
 
 def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The performance targets, judged on this run's medians."""
+    """The performance targets, judged on this run's medians, arch by arch (each target names its arch)."""
+    targets = []
+    for arch in dict.fromkeys(native["arch"] for native, _ in runs):
+        targets += [{"arch": arch, **t} for t in _arch_targets([r for r in runs if r[0]["arch"] == arch])]
+    return targets
+
+
+def _arch_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
     by = {}
     for native, python in runs:
         by.setdefault(native["workload"], []).append((native, python))
@@ -189,7 +217,15 @@ def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dic
     return targets
 
 
-def machine() -> dict[str, Any]:
+def optimisation(arches: list[str]) -> str:
+    """The optimisation level the extensions of ``arches`` (and so their harnesses) are built at."""
+    levels = {arch: "-Og (in-place development build)" if extension_is_develop_build(arch) else "-O2"
+              for arch in arches}
+    distinct = set(levels.values())
+    return distinct.pop() if len(distinct) == 1 else ", ".join(f"{arch} {level}" for arch, level in levels.items())
+
+
+def machine(arches: list[str] | None = None) -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -204,31 +240,39 @@ def machine() -> dict[str, Any]:
         cc = "unknown"
     return {"cpu": cpu, "cores": os.cpu_count(), "system": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(), "compiler": cc, "date": time.strftime("%Y-%m-%d"),
-            "optimisation": "-Og (in-place development build)" if extension_is_develop_build() else "-O2"}
+            "optimisation": optimisation(arches or [_arches.default()])}
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    header = ("workload", "size", "unit", "native", "Python", "ratio")
-    lines = [header]
+    lines = [("arch", "workload", "size", "unit", "native", "Python", "ratio")]
     for r in rows:
         precision = 2 if r["unit"] == "GB/s" or r["unit"] == "bytes/page" else 1
-        lines.append((r["workload"], r["size_label"], r["unit"], f"{r['native']:,.{precision}f}",
+        lines.append((r["arch"], r["workload"], r["size_label"], r["unit"], f"{r['native']:,.{precision}f}",
                       f"{r['python']:,.{precision}f}", f"{r['ratio']:.2f}"))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return markdown_table(lines, 4)
+
+
+def markdown_table(lines: list[tuple[str, ...]], text_columns: int) -> str:
+    """A Markdown table of ``lines`` (the header first): the first ``text_columns`` columns
+    left-aligned, the figures after them right-aligned."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     out = []
     for i, line in enumerate(lines):
-        cells = [line[j].ljust(widths[j]) if j < 3 else line[j].rjust(widths[j]) for j in range(len(header))]
+        cells = [cell.ljust(width) if j < text_columns else cell.rjust(width)
+                 for j, (cell, width) in enumerate(zip(line, widths, strict=True))]
         out.append("| " + " | ".join(cells) + " |")
         if i == 0:
-            out.append("|" + "|".join("-" * (w + 2) if j < 3 else "-" * (w + 1) + ":" for j, w in enumerate(widths)) + "|")
+            out.append("|" + "|".join("-" * (w + 2) if j < text_columns else "-" * (w + 1) + ":"
+                                      for j, w in enumerate(widths)) + "|")
     return "\n".join(out)
 
 
-def installed_tree() -> str:
-    """The seL4_libs tree the installed extension was built from ("vendor" or a path): the
-    native side must run the same C as the Python side."""
+def installed_tree(arch: str) -> str:
+    """The seL4_libs tree the installed extension of ``arch`` was built from ("vendor" or a path):
+    the native side must run the same C as the Python side."""
     command = [sys.executable, "-c", "from sel4vspace.lowlevel import BUILT_FROM; print(BUILT_FROM)"]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={**os.environ, _arches.ENV: arch}).stdout.strip()
 
 
 def callgrind_available() -> bool:
@@ -265,47 +309,45 @@ def instruction_rows(harness: Path, quick: bool) -> dict[str, float | None]:
     }
 
 
-def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]]) -> int:
-    """--against DIR: the native harness built from vendor/ and from DIR, side by side."""
+def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]], arches: list[str]) -> int:
+    """--against DIR: the native harness built from vendor/ and from DIR, side by side, on each arch."""
     other = str(Path(args.against).expanduser().resolve())
     name = Path(other).name
-    develop = extension_is_develop_build()   # both at the optimisation level of the extension, as below
-    harnesses = {"vendor": build_harness(sel4_libs="vendor", develop=develop),
-                 name: build_harness(sel4_libs=other, develop=develop)}
     rounds = 1 if args.quick else args.rounds
-    header = ("workload", "size", "unit", "vendor", name, f"{name}/vendor")
-    lines, report = [header], []
-    # W5 measures the simulated MMU alone, which is the same whatever tree the libraries come from
-    for workload, size, count in [spec for spec in specs if spec[0] != "W5"]:
-        print(f"running {workload} {_size_label(workload, size)} on both trees ...", file=sys.stderr, flush=True)
-        medians = {}
-        for tree, harness in harnesses.items():
-            medians[tree] = median_round([run_native(harness, workload, size, count) for _ in range(rounds)])
-        for row in table_rows(medians["vendor"], medians[name]):
-            lines.append((row["workload"], row["size_label"], row["unit"], f"{row['native']:,.2f}",
-                          f"{row['python']:,.2f}", f"{row['python'] / row['native']:.2f}"))
-            report.append({"workload": row["workload"], "size": row["size_label"], "unit": row["unit"],
-                           "vendor": row["native"], name: row["python"]})
-    instructions = {tree: instruction_rows(h, args.quick) for tree, h in harnesses.items()}
-    for label in instructions["vendor"]:
-        ours, theirs = instructions["vendor"][label], instructions[name][label]
-        if ours is not None and theirs is not None:
-            lines.append((label, "callgrind", "Ir", f"{ours:,.0f}", f"{theirs:,.0f}", f"{theirs / ours:.2f}"))
-            report.append({"workload": label, "size": "callgrind", "unit": "Ir", "vendor": ours, name: theirs})
-    info = machine()
+    lines, report = [("arch", "workload", "size", "unit", "vendor", name, f"{name}/vendor")], []
+    for arch in arches:
+        develop = extension_is_develop_build(arch)   # both at the optimisation level of the extension, as below
+        harnesses = {"vendor": build_harness(sel4_libs="vendor", develop=develop, arch=arch),
+                     name: build_harness(sel4_libs=other, develop=develop, arch=arch)}
+        # W5 measures the simulated MMU alone, which is the same whatever tree the libraries come from
+        for workload, size, count in [spec for spec in specs if spec[0] != "W5"]:
+            print(f"running {workload} {_size_label(workload, size)} on {arch}, both trees ...", file=sys.stderr,
+                  flush=True)
+            medians = {}
+            for tree, harness in harnesses.items():
+                medians[tree] = median_round([run_native(harness, workload, size, count, arch) for _ in range(rounds)])
+            for row in table_rows(medians["vendor"], medians[name]):
+                lines.append((arch, row["workload"], row["size_label"], row["unit"], f"{row['native']:,.2f}",
+                              f"{row['python']:,.2f}", f"{row['python'] / row['native']:.2f}"))
+                report.append({"arch": arch, "workload": row["workload"], "size": row["size_label"],
+                               "unit": row["unit"], "vendor": row["native"], name: row["python"]})
+        instructions = {tree: instruction_rows(h, args.quick) for tree, h in harnesses.items()}
+        for label in instructions["vendor"]:
+            ours, theirs = instructions["vendor"][label], instructions[name][label]
+            if ours is not None and theirs is not None:
+                lines.append((arch, label, "callgrind", "Ir", f"{ours:,.0f}", f"{theirs:,.0f}", f"{theirs / ours:.2f}"))
+                report.append({"arch": arch, "workload": label, "size": "callgrind", "unit": "Ir", "vendor": ours,
+                               name: theirs})
+    info = machine(arches)
     print(f"sel4vspace benchmark, native harness, vendor/ against {other}: {info['cpu']}, {info['cores']} cores, "
           f"{info['system']}, {info['compiler']}, {info['date']}")
     print("(every row is a cost: above 1 in the last column, the other tree is slower or bigger)")
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for i, line in enumerate(lines):
-        cells = [line[j].ljust(widths[j]) if j < 3 else line[j].rjust(widths[j]) for j in range(len(header))]
-        print("| " + " | ".join(cells) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) if j < 3 else "-" * (w + 1) + ":" for j, w in enumerate(widths)) + "|")
+    print(markdown_table(lines, 4))
     if not callgrind_available():
         print("(valgrind is not installed, or AddressSanitizer is preloaded: no instruction counts)")
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": info, "against": other, "rows": report}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"machine": info, "against": other, "arches": arches, "rows": report},
+                                              indent=2) + "\n")
     return 0
 
 
@@ -321,7 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", metavar="DIR",
                         help="compare the native harness built from vendor/ with one built from the seL4_libs "
                              "tree DIR (wall clock, and callgrind instruction counts when valgrind is there)")
+    parser.add_argument("--arch", metavar="A", action="append",
+                        help=f"run on this seL4 architecture, one of those installed ({', '.join(_arches.INSTALLED)})"
+                             f", or all for every one; repeatable (default: the default arch, x86_64 or "
+                             f"{_arches.ENV})")
     args = parser.parse_args(argv)
+    try:
+        arches = parse_arches(args.arch)
+    except (ValueError, TypeError, ImportError) as error:
+        parser.error(str(error))
 
     specs = QUICK if args.quick else FULL
     loop = None
@@ -338,38 +388,40 @@ def main(argv: list[str] | None = None) -> int:
                     Path(args.json).write_text(json.dumps({"machine": machine(), "W6": loop}, indent=2) + "\n")
                 return 0
     if args.against:
-        return compare_trees(args, specs)
-    develop = extension_is_develop_build()
-    if develop:
-        print("note: sel4vspace._native is the in-place -Og development build (python build_ffi.py); both sides are "
-              "measured at -Og. For the -O2 figures of the distributions: python build_ffi.py --release",
-              file=sys.stderr)
-    harness = build_harness(sel4_libs=installed_tree(), develop=develop)
+        return compare_trees(args, specs, arches)
     rounds = 1 if args.quick else args.rounds
     runs = []
-    for workload, size, count in specs:
-        print(f"running {workload} {_size_label(workload, size)} ...", file=sys.stderr, flush=True)
-        # alternate the two sides, each in a fresh process, and keep each side's median round:
-        # a burst of load from elsewhere on the machine then spoils one round, not the ratio
-        natives, pythons = [], []
-        for _ in range(rounds):
-            natives.append(run_native(harness, workload, size, count))
-            pythons.append(run_python(workload, size, count))
-        runs.append((median_round(natives), median_round(pythons)))
+    for arch in arches:
+        develop = extension_is_develop_build(arch)
+        if develop:
+            print(f"note: the {arch} extension is the in-place -Og development build (python build_ffi.py); both "
+                  "sides are measured at -Og. For the -O2 figures of the distributions: python build_ffi.py --release",
+                  file=sys.stderr)
+        harness = build_harness(sel4_libs=installed_tree(arch), develop=develop, arch=arch)
+        for workload, size, count in specs:
+            print(f"running {workload} {_size_label(workload, size)} on {arch} ...", file=sys.stderr, flush=True)
+            # alternate the two sides, each in a fresh process, and keep each side's median round:
+            # a burst of load from elsewhere on the machine then spoils one round, not the ratio
+            natives, pythons = [], []
+            for _ in range(rounds):
+                natives.append(run_native(harness, workload, size, count, arch))
+                pythons.append(run_python(workload, size, count, arch))
+            runs.append((median_round(natives), median_round(pythons)))
     rows = [row for native, python in runs for row in table_rows(native, python)]
     targets = check_targets(runs)
 
-    info = machine()
-    print(f"sel4vspace benchmark{' (quick)' if args.quick else ''}: {info['cpu']}, {info['cores']} cores, "
-          f"{info['system']}, Python {info['python']}, {info['compiler']}, {info['date']}, {info['optimisation']}")
+    info = machine(arches)
+    print(f"sel4vspace benchmark{' (quick)' if args.quick else ''} on {', '.join(arches)}: {info['cpu']}, "
+          f"{info['cores']} cores, {info['system']}, Python {info['python']}, {info['compiler']}, {info['date']}, "
+          f"{info['optimisation']}")
     print(format_table(rows))
     if targets:
         print()
         for t in targets:
             verdict = "met" if t["met"] else "MISSED"
-            print(f"{t['target']}: {t['measured']} (target {t['goal']}): {verdict}")
+            print(f"{t['arch']} {t['target']}: {t['measured']} (target {t['goal']}): {verdict}")
     if args.json:
-        report = {"machine": info, "quick": args.quick, "rows": rows, "targets": targets,
+        report = {"machine": info, "quick": args.quick, "arches": arches, "rows": rows, "targets": targets,
                   "runs": [{"native": n, "python": p} for n, p in runs]}
         if loop is not None:
             report["W6"] = loop

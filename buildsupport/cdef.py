@@ -16,17 +16,17 @@ from pathlib import Path
 
 from pycparser import c_ast, c_generator, c_parser
 
-from .config import FAKE_LIBC, ROOT, cdef_preprocess_command, sel4_libs_root
+from .config import FAKE_LIBC, ROOT, Arch, cdef_preprocess_command, sel4_libs_root
 
 _INTEGER_TOKEN = re.compile(r"\s*(?:(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*|<<|>>|[()+\-*/%|&^~])")
 _LINE_MARKER = re.compile(r'^# (\d+) "(.*)"')
 _DEFINE = re.compile(r"^#define\s+([A-Za-z_][A-Za-z0-9_]*)(\s+(.*))?$")
 
 
-def preprocess(source_text: str, extra: list[str]) -> str:
+def preprocess(arch: Arch, source_text: str, extra: list[str]) -> str:
     """source_text (an #include of csrc/binding/include/binding.h) as the cdef sees it: preprocessed against the
-    stand-in libc."""
-    result = subprocess.run(cdef_preprocess_command(extra), input=source_text, capture_output=True, text=True)
+    stand-in libc, for arch."""
+    result = subprocess.run(cdef_preprocess_command(arch, extra), input=source_text, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit("preprocessing csrc/binding/include/binding.h for the cdef failed:\n" + result.stderr)
     return result.stdout
@@ -41,7 +41,7 @@ def _is_our_file(name: str) -> bool:
     return path.is_relative_to(ROOT) or path.is_relative_to(sel4_libs_root())
 
 
-def _integer_macros(with_defines: str) -> list[str]:
+def _integer_macros(arch: Arch, with_defines: str) -> list[str]:
     """Object-like macros from our headers whose full expansion is an integer constant expression."""
     candidates = []
     current_file = ""
@@ -58,7 +58,7 @@ def _integer_macros(with_defines: str) -> list[str]:
     if not candidates:
         return []
     probe = '#include "binding.h"\n' + "".join(f"__sel4vspace_probe_{n} = {n};\n" for n in candidates)
-    expanded = preprocess(probe, [])
+    expanded = preprocess(arch, probe, [])
     values = {}
     for line in expanded.splitlines():
         if line.startswith("__sel4vspace_probe_"):
@@ -195,13 +195,14 @@ def _without_gnu_bodies(text: str) -> str:
             out.append("0")
 
 
-def generate_cdef(symbols: set[str]) -> str:
-    """The cdef of csrc/binding/include/binding.h's headers, keeping only the functions in ``symbols`` (those the
-    objects define) or static inline in a header."""
-    text = _without_gnu_bodies(preprocess('#include "binding.h"\n', []))
+def generate_cdef(arch: Arch, symbols: set[str]) -> str:
+    """The cdef of csrc/binding/include/binding.h's headers as arch's build sees them (libsel4's names
+    differ between arches), keeping only the functions in ``symbols`` (those the objects define) or
+    static inline in a header."""
+    text = _without_gnu_bodies(preprocess(arch, '#include "binding.h"\n', []))
     ast = c_parser.CParser().parse(text, filename="binding.h")
     keep = _CdefFilter(symbols, ast)
     lines = [d for d in (keep.declaration(node) for node in ast.ext) if d]
-    with_defines = preprocess('#include "binding.h"\n', ["-dD"])
-    lines += [f"#define {name} ..." for name in _integer_macros(with_defines)]
+    with_defines = preprocess(arch, '#include "binding.h"\n', ["-dD"])
+    lines += [f"#define {name} ..." for name in _integer_macros(arch, with_defines)]
     return "\n".join(lines) + "\n"

@@ -1,23 +1,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""What is built and how: sources, include directories, flags and the build flavour.
+"""What is built and how: the architectures, sources, include directories, flags and flavours.
 
 Everything here is read from the environment (see build_ffi.py for the variables) at call time,
-so a test or a tool may change the environment between two builds; only the architecture
-(SEL4VSPACE_ARCH) is read once, at import. This module uses nothing but the standard library and
-imports nothing of its own, so a tool may load a private copy for another architecture."""
+so a test or a tool may change the environment between two builds. Every seL4 architecture is
+built, each into a module of its own; what depends on the architecture takes it as an
+:class:`Arch` (:data:`ARCHES` has them all, :func:`selected_arches` those a build makes). This
+module uses nothing but the standard library and imports nothing of its own."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
-MODULE_NAME = "sel4vspace._native"
 
+ARCHES_ENV = "SEL4VSPACE_ARCHES"
 SEL4_LIBS_ENV = "SEL4VSPACE_SEL4_LIBS"
 UTIL_LIBS_ENV = "SEL4VSPACE_UTIL_LIBS"
 SANITIZE_ENV = "SEL4VSPACE_SANITIZE"
@@ -25,26 +28,59 @@ COVERAGE_ENV = "SEL4VSPACE_COVERAGE"
 LOG_LEVEL_ENV = "SEL4VSPACE_ZF_LOG_LEVEL"
 CFLAGS_ENV = "SEL4VSPACE_CFLAGS"
 
-# The architecture seam: seL4_libs and libsel4 keep arch-specific headers and sources in
-# arch_include/<ARCH>, sel4_arch_include/<SEL4_ARCH>, src/arch/<ARCH>, src/sel4_arch/<SEL4_ARCH>.
-# SEL4VSPACE_ARCH picks the seL4 architecture (SEL4_ARCH): x86_64 (default), aarch64 or riscv64.
-# Its define selects csrc/config's configuration of that architecture and its kernel and libsel4
-# sources. Unlike the other variables it is read once, when this module is imported.
-ARCH_ENV = "SEL4VSPACE_ARCH"
-ARCHES = {"x86_64": ("x86", []), "aarch64": ("arm", ["-DSEL4VSPACE_SEL4_ARCH_AARCH64=1"]),
-          "riscv64": ("riscv", ["-DSEL4VSPACE_SEL4_ARCH_RISCV64=1"])}
-SEL4_ARCH = os.environ.get(ARCH_ENV, "").strip() or "x86_64"
-if SEL4_ARCH not in ARCHES:
-    raise SystemExit(f"{ARCH_ENV} must be one of {', '.join(ARCHES)}, got {SEL4_ARCH!r}")
-ARCH, ARCH_DEFINES = ARCHES[SEL4_ARCH]
+
+@dataclass(frozen=True)
+class Arch:
+    """One seL4 architecture as the build sees it: seL4's name for it (``name``, SEL4_ARCH:
+    ``x86_64``) and its family (``family``, ARCH: ``x86``), which name the arch folders of
+    seL4_libs and libsel4 (arch_include/<family>, sel4_arch_include/<name>, src/arch/<family>,
+    src/sel4_arch/<name>), and the defines that select csrc/config's configuration of it and its
+    kernel and libsel4 sources."""
+
+    name: str
+    family: str
+    defines: tuple[str, ...]
+
+    @property
+    def module_name(self) -> str:
+        """The extension this arch is built into: ``sel4vspace._native_<name>``."""
+        return f"sel4vspace.{self.module_stem}"
+
+    @property
+    def module_stem(self) -> str:
+        return f"_native_{self.name}"
+
+
+ARCHES: dict[str, Arch] = {arch.name: arch for arch in (
+    Arch("x86_64", "x86", ()),
+    Arch("aarch64", "arm", ("-DSEL4VSPACE_SEL4_ARCH_AARCH64=1",)),
+    Arch("riscv64", "riscv", ("-DSEL4VSPACE_SEL4_ARCH_RISCV64=1",)),
+)}
+
+
+def selected_arches() -> list[Arch]:
+    """The arches a build makes: those SEL4VSPACE_ARCHES names (separated by commas or spaces),
+    every one when it is unset or empty; in :data:`ARCHES`' order, each once."""
+    given = os.environ.get(ARCHES_ENV, "")
+    names = [name for name in re.split(r"[,\s]+", given) if name]
+    unknown = [name for name in names if name not in ARCHES]
+    if unknown:
+        raise SystemExit(f"{ARCHES_ENV}={given.strip()!r} names no such arch: {', '.join(unknown)} "
+                         f"(valid names: {', '.join(ARCHES)})")
+    return [arch for arch in ARCHES.values() if not names or arch.name in names]
+
 
 # The seL4_libs libraries under test, and which of their sources the build needs.
 SEL4_LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")
-SEL4_LIBS_SOURCES = {
-    "libsel4vka": (),
-    "libsel4vspace": ("src/vspace.c", f"src/arch/{ARCH}/*.c", f"src/sel4_arch/{SEL4_ARCH}/*.c"),
-    "libsel4utils": ("src/vspace/*.c", "src/mapping.c"),
-}
+
+
+def sel4_libs_sources(arch: Arch) -> dict[str, tuple[str, ...]]:
+    return {
+        "libsel4vka": (),
+        "libsel4vspace": ("src/vspace.c", f"src/arch/{arch.family}/*.c", f"src/sel4_arch/{arch.name}/*.c"),
+        "libsel4utils": ("src/vspace/*.c", "src/mapping.c"),
+    }
+
 
 FAKE_LIBC = ROOT / "csrc" / "build_support" / "fake_libc"
 WARNING_FLAGS = ["-Wall", "-Wextra", "-Wno-missing-field-initializers"]
@@ -88,13 +124,13 @@ def util_libs_root() -> Path | None:
     return beside if (beside / "libutils" / "include" / "utils").is_dir() else None
 
 
-def libutils_include_dirs() -> list[Path]:
+def libutils_include_dirs(arch: Arch) -> list[Path]:
     """Where <utils/...> comes from: util_libs' libutils (generic and per-arch), or vendor's."""
     util_libs = util_libs_root()
     if util_libs is None:
         return [ROOT / "vendor" / "libutils" / "include"]
     libutils = util_libs / "libutils"
-    return [libutils / "include", libutils / "arch_include" / ARCH]
+    return [libutils / "include", libutils / "arch_include" / arch.family]
 
 
 def built_from() -> str:
@@ -103,26 +139,26 @@ def built_from() -> str:
     return "vendor" if root == ROOT / "vendor" else str(root)
 
 
-def include_dirs() -> list[Path]:
+def include_dirs(arch: Arch) -> list[Path]:
     libs = sel4_libs_root()
     dirs = [
         ROOT / "csrc" / "config" / "include",
         ROOT / "csrc" / "common" / "include",
         ROOT / "csrc" / "libsel4" / "include",
-        ROOT / "csrc" / "libsel4" / "arch_include" / ARCH,
-        ROOT / "csrc" / "libsel4" / "sel4_arch_include" / SEL4_ARCH,
+        ROOT / "csrc" / "libsel4" / "arch_include" / arch.family,
+        ROOT / "csrc" / "libsel4" / "sel4_arch_include" / arch.name,
         ROOT / "csrc" / "kernel" / "include",
         ROOT / "csrc" / "host" / "include",
         ROOT / "csrc" / "binding" / "include",
-        *libutils_include_dirs(),
+        *libutils_include_dirs(arch),
     ]
     for lib in SEL4_LIBS:
-        dirs += [libs / lib / "include", libs / lib / "arch_include" / ARCH,
-                 libs / lib / "sel4_arch_include" / SEL4_ARCH]
+        dirs += [libs / lib / "include", libs / lib / "arch_include" / arch.family,
+                 libs / lib / "sel4_arch_include" / arch.name]
     return [d for d in dirs if d.is_dir()]
 
 
-def c_sources() -> list[Path]:
+def c_sources(arch: Arch) -> list[Path]:
     sources: list[Path] = []
     for layer in sorted((ROOT / "csrc").iterdir()):
         if (layer / "src").is_dir():
@@ -130,15 +166,17 @@ def c_sources() -> list[Path]:
     if util_libs_root() is None and (ROOT / "vendor" / "libutils" / "src").is_dir():
         sources += sorted((ROOT / "vendor" / "libutils" / "src").rglob("*.c"))
     libs = sel4_libs_root()
+    patterns = sel4_libs_sources(arch)
     for lib in SEL4_LIBS:
-        for pattern in SEL4_LIBS_SOURCES[lib]:
+        for pattern in patterns[lib]:
             sources += sorted((libs / lib).glob(pattern))
     return sources
 
 
-def flavour(develop: bool = False) -> str:
-    """Objects of different builds (sanitizers, coverage, external sources, the -Og development
-    build) never mix: each flavour has its own object directory."""
+def flavour(arch: Arch, develop: bool = False) -> str:
+    """Objects of different builds (arches, sanitizers, coverage, external sources, the -Og
+    development build) never mix: each flavour has its own object directory. The arch comes
+    last: ``x86_64``, ``dev-aarch64``, ``asan-riscv64``."""
     parts = []
     if develop:
         parts.append("dev")
@@ -152,13 +190,12 @@ def flavour(develop: bool = False) -> str:
     extra = os.environ.get(CFLAGS_ENV, "")
     if extra:
         parts.append("cf-" + hashlib.sha1(extra.encode()).hexdigest()[:8])
-    if SEL4_ARCH != "x86_64":
-        parts.append(SEL4_ARCH)
-    return "-".join(parts) or "default"
+    parts.append(arch.name)
+    return "-".join(parts)
 
 
-def defines() -> list[str]:
-    return ARCH_DEFINES + _log_level_defines()
+def defines(arch: Arch) -> list[str]:
+    return [*arch.defines, *_log_level_defines()]
 
 
 def _log_level_defines() -> list[str]:
@@ -170,14 +207,14 @@ def _log_level_defines() -> list[str]:
     return []
 
 
-def compile_flags(develop: bool = False) -> list[str]:
+def compile_flags(arch: Arch, develop: bool = False) -> list[str]:
     """The flags of our objects. ``develop``: the in-place development build's -Og instead of -O2
     (sanitizer, coverage and SEL4VSPACE_CFLAGS levels come later on the line and win either way)."""
     opt = DEVELOP_OPT if develop else RELEASE_OPT
-    flags = ["-std=gnu11", "-fPIC", opt, "-g", "-fno-strict-aliasing", *WARNING_FLAGS, *defines()]
+    flags = ["-std=gnu11", "-fPIC", opt, "-g", "-fno-strict-aliasing", *WARNING_FLAGS, *defines(arch)]
     # What csrc/binding/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
     flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}",
-              f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour(develop))}"]
+              f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour(arch, develop))}"]
     flags += instrumentation_flags()
     flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
     return flags
@@ -207,16 +244,16 @@ def compiler() -> str:
     return os.environ.get("CC", "cc")
 
 
-# ---- the cffi module (its C source is generated by cffi and includes binding.h) ----
+# ---- the cffi module of an arch (its C source is generated by cffi and includes binding.h) ----
 
-def module_include_dirs() -> list[str]:
-    return [str(d) for d in include_dirs()]
+def module_include_dirs(arch: Arch) -> list[str]:
+    return [str(d) for d in include_dirs(arch)]
 
 
-def module_compile_args() -> list[str]:
+def module_compile_args(arch: Arch) -> list[str]:
     """Python's own flags define NDEBUG; the C under test is compiled with its asserts and zf_log's
     call-site records everywhere, so the wrappers the module compiles must be too."""
-    return ["-std=gnu11", "-UNDEBUG", *defines(), *instrumentation_flags()]
+    return ["-std=gnu11", "-UNDEBUG", *defines(arch), *instrumentation_flags()]
 
 
 def module_link_args() -> list[str]:
@@ -239,9 +276,9 @@ _CPP_NEUTRALISE = [
 ]
 
 
-def cdef_preprocess_command(extra: list[str]) -> list[str]:
+def cdef_preprocess_command(arch: Arch, extra: list[str]) -> list[str]:
     """The C preprocessor as the cdef generator runs it on csrc/binding/include/binding.h (an
     #include of it read from stdin): against the stand-in libc headers, with our include
     directories."""
-    command = [compiler(), "-E", "-nostdinc", "-std=c11", f"-I{FAKE_LIBC}", *_CPP_NEUTRALISE, *defines()]
-    return [*command, *(f"-I{d}" for d in include_dirs()), *extra, "-"]
+    command = [compiler(), "-E", "-nostdinc", "-std=c11", f"-I{FAKE_LIBC}", *_CPP_NEUTRALISE, *defines(arch)]
+    return [*command, *(f"-I{d}" for d in include_dirs(arch)), *extra, "-"]

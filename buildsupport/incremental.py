@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""The incremental compile, the link check, and the in-place development build.
+"""The incremental compile, the link check, the cdef's cache, and the in-place development build.
 
-Every C source of vendor/ (or of an external seL4_libs checkout) and csrc/ is compiled to an
-object under build/obj/<flavour>/, incrementally: an object is rebuilt only when its source, a
-header it included (from gcc's -MMD dependency file) or its command line changed. Objects that
-must be rebuilt compile in parallel, one job per core.
+Every C source of vendor/ (or of an external seL4_libs checkout) and csrc/ is compiled once per
+arch, to an object under build/obj/<flavour>/ (the flavour names the arch), incrementally: an
+object is rebuilt only when its source, a header it included (from gcc's -MMD dependency file) or
+its command line changed. The commands of every arch being built go through one
+:class:`JobPool`, one job per core, so the arches' builds overlap.
 
-This module uses the standard library only: cffi and pycparser are imported (by
-:func:`build_in_place`) only when the cdef must be generated again, so a rebuild after an edit of
-a .c file starts in a few hundredths of a second.
+This module uses the standard library only: cffi and pycparser are imported only when the cdef
+must be generated again, so a rebuild after an edit of a .c file starts in a few hundredths of a
+second.
 """
 
 from __future__ import annotations
@@ -21,11 +22,16 @@ import shlex
 import subprocess
 import sys
 import sysconfig
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .config import (
+    ARCHES_ENV,
     BUILD,
     ROOT,
+    Arch,
     built_from,
     c_sources,
     cdef_preprocess_command,
@@ -40,6 +46,79 @@ from .config import (
     sel4_libs_root,
     util_libs_root,
 )
+
+# A compile job: its command, its label, and the stamp to write (path, text) once it succeeded.
+Job = tuple[list[str], str, Path, str]
+
+
+class Stopped(SystemExit):
+    """A command was not started because another had failed (that one's failure is the news)."""
+
+
+class JobPool:
+    """Runs commands, one per core at a time, for any number of callers: the arches' builds run
+    in threads of their own and share one pool. Once a command failed, no new one starts."""
+
+    def __init__(self, verbose: bool = False, width: int | None = None) -> None:
+        self.verbose = verbose
+        self.width = width or max(1, os.cpu_count() or 1)
+        self.failed: list[str] = []
+        self._executor = ThreadPoolExecutor(self.width)
+
+    def __enter__(self) -> JobPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._executor.shutdown(wait=True)
+
+    def submit(self, command: list[str], label: str, echo: bool = True) -> Future[subprocess.CompletedProcess[str]]:
+        """Start command when a slot is free. ``echo``: its output goes to stderr (compiler warnings)
+        and its failure stops the pool; False leaves both to the caller (the link check reads the
+        linker's errors). The future raises :class:`Stopped` when the command never started."""
+        return self._executor.submit(self._run, command, label, echo)
+
+    def _run(self, command: list[str], label: str, echo: bool) -> subprocess.CompletedProcess[str]:
+        if self.failed:
+            raise Stopped(f"{label}: not started, {self.failed[0]} failed")
+        if self.verbose:
+            print(label, file=sys.stderr, flush=True)
+        result = subprocess.run(command, capture_output=True, text=True)
+        if echo:
+            sys.stderr.write(result.stdout + result.stderr)
+            if result.returncode != 0:
+                self.failed.append(label)
+        return result
+
+    def run(self, command: list[str], label: str) -> None:
+        """Run one command and wait for it; SystemExit naming it (and the command) if it failed."""
+        result = self.submit(command, label).result()
+        if result.returncode != 0:
+            raise SystemExit(f"{label} failed:\n" + shlex.join(command))
+
+    def compile(self, jobs: list[Job]) -> None:
+        """Run compile jobs. A stamp is written only after its command succeeded; the first failure
+        stops the build, once the jobs already running have finished."""
+        started = [(job, self.submit(job[0], job[1])) for job in jobs]
+        failed = []
+        for job, future in started:
+            try:
+                result = future.result()
+            except Stopped:
+                continue
+            if result.returncode == 0:
+                job[2].write_text(job[3])
+            else:
+                failed.append(job[1])
+        if failed:
+            raise SystemExit(f"{failed[0]} failed")
+        if jobs and self.failed:
+            raise Stopped(f"{self.failed[0]} failed")
+
+
+def _run_jobs(jobs: list[Job], verbose: bool) -> None:
+    """Run compile jobs in a pool of their own (see :meth:`JobPool.compile`)."""
+    with JobPool(verbose) as pool:
+        pool.compile(jobs)
 
 
 def up_to_date(target: Path, deps: Path, command: list[str], stamp: Path) -> bool:
@@ -61,6 +140,10 @@ def up_to_date(target: Path, deps: Path, command: list[str], stamp: Path) -> boo
     return True
 
 
+def object_dir(arch: Arch, develop: bool = False) -> Path:
+    return BUILD / "obj" / flavour(arch, develop)
+
+
 def object_path(source: Path, obj_dir: Path) -> Path:
     try:
         rel = source.relative_to(ROOT)
@@ -69,41 +152,14 @@ def object_path(source: Path, obj_dir: Path) -> Path:
     return obj_dir / rel.with_suffix(".o")
 
 
-def _run_jobs(jobs: list[tuple[list[str], str, Path, str]], verbose: bool) -> None:
-    """Run compile commands, one per core at a time. Each job: (command, label, stamp path,
-    stamp text). A stamp is written only after its command succeeded; the first failure stops the
-    build, once the running jobs have finished."""
-    width = max(1, min(len(jobs), os.cpu_count() or 1))
-    pending = list(jobs)
-    running: list[tuple[subprocess.Popen[str], tuple[list[str], str, Path, str]]] = []
-    failed: list[str] = []
-    while pending or running:
-        while pending and len(running) < width and not failed:
-            job = pending.pop(0)
-            if verbose:
-                print(job[1], file=sys.stderr)
-            running.append((subprocess.Popen(job[0], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
-                            job))
-        if not running:
-            break
-        process, job = running.pop(0)
-        output, _ = process.communicate()
-        sys.stderr.write(output)
-        if process.returncode != 0:
-            failed.append(job[1])
-        else:
-            job[2].write_text(job[3])
-    if failed:
-        raise SystemExit(f"{failed[0]} failed")
-
-
-def compile_objects(verbose: bool = False, develop: bool = False) -> list[Path]:
-    """Compile every source that changed; return all object paths. ``develop``: the in-place
-    development build's flags and object directory (see :func:`buildsupport.config.compile_flags`)."""
-    obj_dir = BUILD / "obj" / flavour(develop)
-    flags = [compiler(), *compile_flags(develop), *[f"-I{d}" for d in include_dirs()]]
+def plan_objects(arch: Arch, develop: bool = False) -> tuple[list[Path], list[Job]]:
+    """arch's objects, and the jobs that compile those whose source, headers or command changed.
+    ``develop``: the in-place development build's flags and object directory (see
+    :func:`buildsupport.config.compile_flags`)."""
+    obj_dir = object_dir(arch, develop)
+    flags = [compiler(), *compile_flags(arch, develop), *[f"-I{d}" for d in include_dirs(arch)]]
     objects, jobs = [], []
-    for source in c_sources():
+    for source in c_sources(arch):
         obj = object_path(source, obj_dir)
         dep = obj.with_suffix(".d")
         stamp = obj.with_suffix(".cmd")
@@ -112,10 +168,26 @@ def compile_objects(verbose: bool = False, develop: bool = False) -> list[Path]:
         if up_to_date(obj, dep, command, stamp):
             continue
         obj.parent.mkdir(parents=True, exist_ok=True)
-        label = "cc " + str(source.relative_to(ROOT) if source.is_relative_to(ROOT) else source)
-        jobs.append((command, label, stamp, json.dumps(command)))
-    _run_jobs(jobs, verbose)
-    return objects
+        shown = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
+        jobs.append((command, f"cc {shown} [{arch.name}]", stamp, json.dumps(command)))
+    return objects, jobs
+
+
+def compile_arches(arches: list[Arch], verbose: bool = False, develop: bool = False,
+                   pool: JobPool | None = None) -> dict[str, list[Path]]:
+    """Compile every source that changed, for each arch, through one pool; every arch's objects."""
+    plans = {arch.name: plan_objects(arch, develop) for arch in arches}
+    jobs = [job for _, arch_jobs in plans.values() for job in arch_jobs]
+    if pool is None:
+        _run_jobs(jobs, verbose)
+    else:
+        pool.compile(jobs)
+    return {name: objects for name, (objects, _) in plans.items()}
+
+
+def compile_objects(arch: Arch, verbose: bool = False, develop: bool = False) -> list[Path]:
+    """Compile arch's sources that changed; return all its object paths."""
+    return compile_arches([arch], verbose, develop)[arch.name]
 
 
 def defined_symbols(objects: list[Path]) -> set[str]:
@@ -149,69 +221,61 @@ def _fresh(product: Path, source: Path) -> bool:
         return False
 
 
+# ---- the link check ----
+
 _UNDEFINED_REFERENCE = re.compile(r"undefined reference to `([^']+)'")
 
 
-def link_check_command(objects: list[Path], develop: bool = False) -> list[str]:
-    target = BUILD / "obj" / flavour(develop) / "link-check.so"
+def link_check_command(arch: Arch, objects: list[Path], develop: bool = False) -> list[str]:
+    target = object_dir(arch, develop) / "link-check.so"
     return [compiler(), "-shared", "-o", str(target), *map(str, objects), *link_flags(), "-Wl,--no-undefined"]
 
 
-def link_check_failure(returncode: int, stderr: str) -> None:
+def link_check_failure(arch: Arch, returncode: int, stderr: str) -> None:
     """Fail the build, naming each symbol, when the objects refer to something that neither they
     nor the C library define: otherwise the module builds and only its import fails."""
     if returncode == 0:
         return
     missing = sorted(set(_UNDEFINED_REFERENCE.findall(stderr)))
     if not missing:
-        raise SystemExit("linking the objects failed:\n" + stderr)
+        raise SystemExit(f"linking the {arch.name} objects failed:\n" + stderr)
+    external = "" if built_from() == "vendor" else f"; {ARCHES_ENV} chooses which arches are built"
     raise SystemExit(
-        "the C under test refers to symbols nothing defines: " + ", ".join(missing)
-        + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'})")
+        f"the C under test ({arch.name}) refers to symbols nothing defines: " + ", ".join(missing)
+        + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'}{external})")
 
 
-def check_links(objects: list[Path], develop: bool = False) -> None:
-    """Link the objects alone with --no-undefined (see :func:`link_check_failure`)."""
-    result = subprocess.run(link_check_command(objects, develop), capture_output=True, text=True)
-    link_check_failure(result.returncode, result.stderr)
+class LinkCheck:
+    """arch's objects linked alone with --no-undefined (see :func:`link_check_failure`), through
+    the pool while the rest of the build goes on. It is redone only when an object is newer than
+    its last successful run, or its command changed."""
+
+    def __init__(self, arch: Arch, objects: list[Path], develop: bool, pool: JobPool) -> None:
+        self.arch = arch
+        command = link_check_command(arch, objects, develop)
+        self._stamp = object_dir(arch, develop) / "link-check.cmd"
+        target = Path(command[3])
+        fresh = (self._stamp.exists() and self._stamp.read_text() == json.dumps(command)
+                 and all(_fresh(target, o) for o in objects))
+        self._running = None if fresh else pool.submit(command, f"link check [{arch.name}]", echo=False)
+        self._command = command
+
+    def finish(self) -> None:
+        """Wait for the check; SystemExit naming what is missing when it failed."""
+        if self._running is None:
+            return
+        result, self._running = self._running.result(), None
+        link_check_failure(self.arch, result.returncode, result.stderr)
+        self._stamp.write_text(json.dumps(self._command))
 
 
-# ---- the in-place development build ----
+# ---- the cdef, generated again only when what it is made from changed ----
 #
-# setuptools compiles cffi's generated module source (about 10,000 lines) again whenever any
-# object it links changed: ten seconds for a one-line edit of the C under test. The development
-# build below keeps that source and its object under build/obj/<flavour>/ and regenerates and
-# recompiles them only when what they are made from changed (the headers csrc/binding/include/binding.h includes
-# as the cdef generator preprocesses it, that preprocessor command, the set of functions the
-# objects define, the cffi version and the compile command); otherwise it only relinks.
-
-def _run(command: list[str], what: str, verbose: bool) -> None:
-    if verbose:
-        print(what, file=sys.stderr)
-    result = subprocess.run(command, capture_output=True, text=True)
-    sys.stderr.write(result.stderr)
-    if result.returncode != 0:
-        raise SystemExit(f"{what} failed:\n" + shlex.join(command))
-
-
-def python_compile_command(source: Path, obj: Path, deps: Path) -> list[str]:
-    """How setuptools compiles an extension's C source for this interpreter, plus cffi's arguments
-    (and a dependency file: the headers it included)."""
-    config = sysconfig.get_config_vars()
-    command = [*shlex.split(os.environ.get("CC") or config.get("CC") or "cc")]
-    command += [*shlex.split(config.get("CFLAGS") or ""), *shlex.split(config.get("CCSHARED") or "")]
-    command += [*(f"-I{d}" for d in module_include_dirs()), f"-I{sysconfig.get_paths()['include']}"]
-    command += [*module_compile_args(), "-MMD", "-MF", str(deps), "-c", str(source), "-o", str(obj)]
-    return command
-
-
-def python_link_command(objects: list[Path], target: Path) -> list[str]:
-    config = sysconfig.get_config_vars()
-    linker = shlex.split(config.get("LDSHARED") or "cc -shared")
-    if os.environ.get("CC"):
-        linker = shlex.split(os.environ["CC"]) + linker[1:]
-    return [*linker, *map(str, objects), "-o", str(target), *module_link_args()]
-
+# What the cdef (and cffi's module source, made from it) is made from: the headers
+# csrc/binding/include/binding.h includes as the cdef generator preprocesses it, that
+# preprocessor command, the set of functions the objects define, the cffi version and the
+# module's include directories. They are hashed into a key kept beside the cdef
+# (build/obj/<flavour>/cdef.h): the same key, the same cdef.
 
 def _cffi_version() -> str:
     import cffi  # a few milliseconds, and only the in-place build needs it
@@ -219,9 +283,9 @@ def _cffi_version() -> str:
     return str(cffi.__version__)
 
 
-def cdef_key(symbols: set[str], develop: bool, deps: Path) -> str | None:
-    """What the cdef and cffi's module source are made from, hashed: the contents of every header
-    the cdef's preprocessing read (``deps``, written when the cdef was last generated), its
+def cdef_key(arch: Arch, symbols: set[str], develop: bool, deps: Path) -> str | None:
+    """What arch's cdef and cffi's module source are made from, hashed: the contents of every
+    header the cdef's preprocessing read (``deps``, written when the cdef was last generated), its
     command, the functions the objects define, the flavour and the cffi version. None when
     ``deps`` is missing or names a file that no longer exists: generate again."""
     if not deps.exists():
@@ -233,105 +297,158 @@ def cdef_key(symbols: set[str], develop: bool, deps: Path) -> str | None:
             digest.update(name.encode() + b"\0" + Path(name).read_bytes() + b"\0")
         except FileNotFoundError:
             return None
-    digest.update(json.dumps([_cffi_version(), flavour(develop), sorted(symbols),
-                              cdef_preprocess_command(["-dD"]), module_include_dirs()]).encode())
+    digest.update(json.dumps([_cffi_version(), flavour(arch, develop), sorted(symbols),
+                              cdef_preprocess_command(arch, ["-dD"]), module_include_dirs(arch)]).encode())
     return digest.hexdigest()
 
 
-def _write_cdef_deps(deps: Path) -> None:
+def _write_cdef_deps(arch: Arch, deps: Path) -> None:
     """gcc's list of the headers the cdef's preprocessing of csrc/binding/include/binding.h reads."""
-    command = cdef_preprocess_command(["-M", "-MT", "cdef", "-MF", str(deps)])
+    command = cdef_preprocess_command(arch, ["-M", "-MT", "cdef", "-MF", str(deps)])
     result = subprocess.run(command, input='#include "binding.h"\n', capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit("preprocessing csrc/binding/include/binding.h for the cdef failed:\n" + result.stderr)
 
 
-def build_in_place(verbose: bool = True, develop: bool = True, package_dir: Path | None = None) -> Path:
-    """Build <package_dir>/_native<EXT_SUFFIX> (default: src/sel4vspace/), redoing only what
-    changed. ``develop``: -Og objects of their own flavour (see
-    :func:`buildsupport.config.compile_flags`); False builds them as the distributions do, at -O2.
-    Returns the module's path."""
-    objects = compile_objects(verbose=verbose, develop=develop)
-    obj_dir = BUILD / "obj" / flavour(develop)
-    # The link check runs while the rest of the build goes on; it is redone whenever an object
-    # is newer than its last successful run (or its command changed).
-    check_command = link_check_command(objects, develop)
-    check_target, check_stamp = Path(check_command[3]), obj_dir / "link-check.cmd"
-    checking = None
-    if not (check_stamp.exists() and check_stamp.read_text() == json.dumps(check_command)
-            and all(_fresh(check_target, o) for o in objects)):
-        checking = subprocess.Popen(check_command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        target = _build_module(objects, obj_dir, verbose, develop, package_dir, checking)
-    finally:
-        if checking is not None and checking.returncode is None:
-            checking.kill()
-            checking.wait()
-    return target
+# pycparser and cffi's source generation are pure Python: one arch at a time.
+_GENERATING = threading.Lock()
 
 
-def _build_module(objects: list[Path], obj_dir: Path, verbose: bool, develop: bool, package_dir: Path | None,
-                  checking: subprocess.Popen[str] | None) -> Path:
-    def finish_link_check() -> None:
-        if checking is not None and checking.returncode is None:
-            _, stderr = checking.communicate()
-            link_check_failure(checking.wait(), stderr)
-            (obj_dir / "link-check.cmd").write_text(json.dumps(checking.args))
-
+def cached_cdef(arch: Arch, objects: list[Path], develop: bool, before: Callable[[], None]) -> tuple[str, bool]:
+    """arch's cdef for these objects, and whether it was generated now (it is reused while its key
+    is unchanged). ``before`` runs before a new one is generated: the link check, as the cdef is
+    made from objects that link."""
+    obj_dir = object_dir(arch, develop)
     symbols = defined_symbols(objects)
-    module_source = obj_dir / "_native.c"
-    module_object = obj_dir / "_native.o"
-    key_file = obj_dir / "_native.key"
-    cdef_deps = obj_dir / "cdef.d"
-    key = cdef_key(symbols, develop, cdef_deps)
-    if key is None or not (module_source.exists() and key_file.exists() and key_file.read_text() == key):
-        finish_link_check()   # the cdef is made from objects that link
-        if verbose:
-            print("cdef and cffi module source", file=sys.stderr)
+    cdef_file, key_file, deps = obj_dir / "cdef.h", obj_dir / "cdef.key", obj_dir / "cdef.d"
+    key = cdef_key(arch, symbols, develop, deps)
+    if key is not None and cdef_file.exists() and key_file.exists() and key_file.read_text() == key:
+        return cdef_file.read_text(), False
+    before()
+    with _GENERATING:
         from .cdef import generate_cdef  # pycparser only when the cdef is made again
-        from .module import configured_builder  # cffi likewise
 
-        cdef = generate_cdef(symbols)
-        BUILD.mkdir(exist_ok=True)
-        (BUILD / "cdef.h").write_text(cdef)
-        fresh = obj_dir / "_native.c.new"
-        configured_builder(cdef, objects, flavour(develop)).emit_c_code(str(fresh))
+        cdef = generate_cdef(arch, symbols)
+    cdef_file.write_text(cdef)
+    _write_cdef_deps(arch, deps)
+    key = cdef_key(arch, symbols, develop, deps)
+    assert key is not None, "gcc wrote no dependency list for the cdef"
+    key_file.write_text(key)
+    return cdef, True
+
+
+# ---- the in-place development build ----
+#
+# setuptools compiles cffi's generated module source (about 10,000 lines) again whenever any
+# object it links changed: ten seconds for a one-line edit of the C under test. The development
+# build below keeps that source and its object under build/obj/<flavour>/ and regenerates and
+# recompiles them only when the cdef's key changed (or the compile command); otherwise it only
+# relinks.
+
+def python_compile_command(arch: Arch, source: Path, obj: Path, deps: Path) -> list[str]:
+    """How setuptools compiles an extension's C source for this interpreter, plus cffi's arguments
+    for arch (and a dependency file: the headers it included)."""
+    config = sysconfig.get_config_vars()
+    command = [*shlex.split(os.environ.get("CC") or config.get("CC") or "cc")]
+    command += [*shlex.split(config.get("CFLAGS") or ""), *shlex.split(config.get("CCSHARED") or "")]
+    command += [*(f"-I{d}" for d in module_include_dirs(arch)), f"-I{sysconfig.get_paths()['include']}"]
+    command += [*module_compile_args(arch), "-MMD", "-MF", str(deps), "-c", str(source), "-o", str(obj)]
+    return command
+
+
+def python_link_command(objects: list[Path], target: Path) -> list[str]:
+    config = sysconfig.get_config_vars()
+    linker = shlex.split(config.get("LDSHARED") or "cc -shared")
+    if os.environ.get("CC"):
+        linker = shlex.split(os.environ["CC"]) + linker[1:]
+    return [*linker, *map(str, objects), "-o", str(target), *module_link_args()]
+
+
+def module_file_name(arch: Arch) -> str:
+    """The file name of arch's module as this interpreter imports it."""
+    return arch.module_stem + str(sysconfig.get_config_var("EXT_SUFFIX"))
+
+
+def build_in_place(arches: list[Arch], verbose: bool = True, develop: bool = True,
+                   package_dir: Path | None = None) -> list[Path]:
+    """Build <package_dir>/_native_<arch><EXT_SUFFIX> (default: src/sel4vspace/) for each arch,
+    redoing only what changed; every arch's commands go through one pool. ``develop``: -Og
+    objects of their own flavour (see :func:`buildsupport.config.compile_flags`); False builds
+    them as the distributions do, at -O2. Returns the modules' paths.
+
+    A module of the single-module layout (``_native<EXT_SUFFIX>``) found there is removed, and so
+    is a module of a built arch made for another EXT_SUFFIX (an abi3 build left by ``pip install
+    -e``). Modules of arches not built are left as they are."""
+    target_dir = package_dir if package_dir is not None else ROOT / "src" / "sel4vspace"
+    with JobPool(verbose) as pool, ThreadPoolExecutor(max(1, len(arches))) as builds:
+        running = [builds.submit(_link_in_place, arch, pool, develop) for arch in arches]
+        failures = []
+        for arch, future in zip(arches, running, strict=True):
+            try:
+                future.result()
+            except SystemExit as failure:
+                failures.append((arch, failure))
+    shown = [f"{arch.name}: {failure}" for arch, failure in failures if not isinstance(failure, Stopped)]
+    if failures:
+        raise SystemExit("\n".join(shown or [str(failures[0][1])]))
+    targets = [_install(arch, object_dir(arch, develop) / module_file_name(arch), target_dir) for arch in arches]
+    for old in target_dir.glob("_native*.so"):   # the single-module layout's extension
+        if old.name.split(".")[0] == "_native":
+            old.unlink()
+    return targets
+
+
+def _link_in_place(arch: Arch, pool: JobPool, develop: bool) -> None:
+    """arch's part of :func:`build_in_place`, in a thread of its own: its objects, its cdef and
+    cffi module source when they changed, the module's object and link, the link check."""
+    objects, jobs = plan_objects(arch, develop)
+    pool.compile(jobs)
+    obj_dir = object_dir(arch, develop)
+    check = LinkCheck(arch, objects, develop, pool)
+    cdef, generated = cached_cdef(arch, objects, develop, before=check.finish)
+    stem = arch.module_stem
+    module_source, module_object = obj_dir / f"{stem}.c", obj_dir / f"{stem}.o"
+    if generated or not module_source.exists():
+        if pool.verbose:
+            print(f"cffi module source [{arch.name}]", file=sys.stderr)
+        with _GENERATING:
+            from .module import configured_builder  # cffi only when the source is made again
+
+            fresh = obj_dir / f"{stem}.c.new"
+            configured_builder(arch, cdef, objects, flavour(arch, develop)).emit_c_code(str(fresh))
         if module_source.exists() and module_source.read_bytes() == fresh.read_bytes():
             fresh.unlink()  # same source: keep its timestamp, so its object stays valid
         else:
             fresh.replace(module_source)
-        _write_cdef_deps(cdef_deps)
-        key = cdef_key(symbols, develop, cdef_deps)
-        assert key is not None, "gcc wrote no dependency list for the cdef"
-        key_file.write_text(key)
     # The module's object depends on more than its source: it compiles the static inline
     # wrappers of the headers it includes (vspace.h's among them), so gcc's dependency file
     # decides, as for every other object.
-    module_deps = obj_dir / "_native.d"
-    command = python_compile_command(module_source, module_object, module_deps)
-    stamp = obj_dir / "_native.cmd"
+    module_deps = obj_dir / f"{stem}.d"
+    command = python_compile_command(arch, module_source, module_object, module_deps)
+    stamp = obj_dir / f"{stem}.cmd"
     if not up_to_date(module_object, module_deps, command, stamp):
-        _run(command, "cc _native.c (the cffi module)", verbose)
+        pool.run(command, f"cc {stem}.c (the cffi module) [{arch.name}]")
         stamp.write_text(json.dumps(command))
-    target_dir = package_dir if package_dir is not None else ROOT / "src" / "sel4vspace"
-    target = target_dir / ("_native" + str(sysconfig.get_config_var("EXT_SUFFIX")))
-    linked = obj_dir / target.name
+    linked = obj_dir / module_file_name(arch)
     inputs = [module_object, *objects]
     link = python_link_command(inputs, linked)
-    link_stamp = obj_dir / "_native.link"
+    link_stamp = obj_dir / f"{stem}.link"
     if not (linked.exists() and link_stamp.exists() and link_stamp.read_text() == json.dumps(link)
             and all(_fresh(linked, o) for o in inputs)):
-        _run(link, "link " + target.name, verbose)
+        pool.run(link, f"link {linked.name}")
         link_stamp.write_text(json.dumps(link))
-    finish_link_check()   # before the module is put where Python imports it
-    if target.exists() and target.read_bytes() == linked.read_bytes():
-        return target
-    target_dir.mkdir(parents=True, exist_ok=True)
-    for stale in target_dir.glob("_native*.so"):  # e.g. an abi3 build left by `pip install -e`
-        if stale.name != target.name:
-            stale.unlink()
-    # Replace, never rewrite in place: a process that has the old module loaded keeps its mapping.
-    tmp = target.with_suffix(".so.tmp")
-    tmp.write_bytes(linked.read_bytes())
-    tmp.replace(target)
+    check.finish()   # before the module is put where Python imports it
+
+
+def _install(arch: Arch, linked: Path, target_dir: Path) -> Path:
+    target = target_dir / linked.name
+    if not (target.exists() and target.read_bytes() == linked.read_bytes()):
+        target_dir.mkdir(parents=True, exist_ok=True)
+        # Replace, never rewrite in place: a process that has the old module loaded keeps its mapping.
+        tmp = target.with_suffix(".so.tmp")
+        tmp.write_bytes(linked.read_bytes())
+        tmp.replace(target)
+    for other in target_dir.glob(f"{arch.module_stem}*.so"):   # e.g. an abi3 build left by `pip install -e`
+        if other.name.split(".")[0] == arch.module_stem and other != target:
+            other.unlink()
     return target

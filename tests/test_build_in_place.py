@@ -27,21 +27,28 @@ def build():
 
 
 def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compiles(build):
-    from sel4vspace.lowlevel import BUILD_FLAVOUR  # noqa: PLC0415 - the flavour of the module Python loads
+    from sel4vspace.lowlevel import SEL4_ARCH as ARCH  # noqa: PLC0415 - the arch of the module Python loads
+    from sel4vspace.lowlevel import BUILD_FLAVOUR, BUILT_FROM  # noqa: PLC0415 - its flavour and its sources
 
     config, _ = build
-    deps = config.BUILD / "obj" / BUILD_FLAVOUR / "_native.d"
+    assert BUILD_FLAVOUR.endswith(ARCH)
+    deps = config.BUILD / "obj" / BUILD_FLAVOUR / f"_native_{ARCH}.d"
     if not deps.exists():
         pytest.skip("the extension was not built in place here (pip install builds through setuptools)")
     text = deps.read_text().replace("\\\n", " ")
     prerequisites = {Path(name).resolve() for name in text.partition(":")[2].split()}
-    wrappers = (config.sel4_libs_root() / "libsel4vspace" / "include" / "vspace" / "vspace.h").resolve()
+    # the tree the module was built from (the environment of this run need not name it)
+    libs = config.ROOT / "vendor" if BUILT_FROM == "vendor" else Path(BUILT_FROM)
+    wrappers = (libs / "libsel4vspace" / "include" / "vspace" / "vspace.h").resolve()
     assert wrappers in prerequisites
     assert (ROOT / "csrc" / "binding" / "include" / "binding.h").resolve() in prerequisites
 
 
 def test_the_compile_command_asks_gcc_for_the_dependencies(build, tmp_path):
-    _, incremental = build
-    command = incremental.python_compile_command(tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
-    assert command[command.index("-MF") + 1] == str(tmp_path / "m.d") and "-MMD" in command
-    assert "-UNDEBUG" in command    # the wrappers keep their asserts, as the C under test does
+    config, incremental = build
+    for arch in (config.ARCHES["x86_64"], config.ARCHES["riscv64"]):
+        command = incremental.python_compile_command(arch, tmp_path / "m.c", tmp_path / "m.o", tmp_path / "m.d")
+        assert command[command.index("-MF") + 1] == str(tmp_path / "m.d") and "-MMD" in command
+        assert "-UNDEBUG" in command    # the wrappers keep their asserts, as the C under test does
+        assert " ".join(f"-I{d}" for d in config.include_dirs(arch)) in " ".join(command)
+        assert [*arch.defines] == [f for f in command if f.startswith("-DSEL4VSPACE_SEL4_ARCH")]

@@ -5,9 +5,10 @@
     python tools/coverage.py                 # the suite without the slow tests
     python tools/coverage.py -- -k model     # pytest arguments after --
 
-What it does: builds the extension with gcov instrumentation (SEL4VSPACE_COVERAGE=1; objects in
-build/obj/cov/, the cffi module in build/coverage/) into a scratch copy of the package, so the
-development build in src/ is left alone; zeroes the counters; runs the suite against that copy;
+What it does: builds the extension of one arch (the one ``SEL4VSPACE_ARCH`` names, x86_64 by
+default) with gcov instrumentation (SEL4VSPACE_COVERAGE=1; objects in build/obj/cov-<arch>/, the
+cffi module in build/coverage/) into a scratch copy of the package, so the development build in
+src/ is left alone; zeroes the counters; runs the suite against that copy (with that arch);
 then asks gcovr for line and branch coverage of vendor/ and csrc/. It prints the summary, the
 per-file table, the branch coverage of the sel4utils vspace sources and of every vspace.h
 wrapper, and writes build/coverage/coverage.json and build/coverage/index.html.
@@ -24,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "coverage"
-OBJECTS = ROOT / "build" / "obj" / "cov"
+ARCH = os.environ.get("SEL4VSPACE_ARCH", "").strip() or "x86_64"
+OBJECTS = ROOT / "build" / "obj" / f"cov-{ARCH}"
 WRAPPER_HEADER = "vendor/libsel4vspace/include/vspace/vspace.h"
 SEL4UTILS_VSPACE = "vendor/libsel4utils/src/vspace/"
 
@@ -38,13 +40,14 @@ def run(command: list[str], env: dict[str, str], what: str) -> None:
 
 def build(env: dict[str, str]) -> Path:
     cffi_dir = OUT / "cffi"
-    run([sys.executable, "-c", "import build_ffi, sys; build_ffi.make_ffibuilder().compile(tmpdir=sys.argv[1])",
-         str(cffi_dir)], env, "building the instrumented extension")
+    build_one = "import build_ffi, sys; build_ffi.make_ffibuilder(sys.argv[2]).compile(tmpdir=sys.argv[1])"
+    run([sys.executable, "-c", build_one,
+         str(cffi_dir), ARCH], env, f"building the instrumented {ARCH} extension")
     package = OUT / "pkg"
     shutil.rmtree(package, ignore_errors=True)
     shutil.copytree(ROOT / "src" / "sel4vspace", package / "sel4vspace",
-                    ignore=shutil.ignore_patterns("_native*", "__pycache__"))
-    for built in (cffi_dir / "sel4vspace").glob("_native*.so"):
+                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    for built in (cffi_dir / "sel4vspace").glob(f"_native_{ARCH}*.so"):
         shutil.copy2(built, package / "sel4vspace" / built.name)
     return package
 
@@ -101,7 +104,7 @@ def main(argv: list[str]) -> None:
     package = build(env)
     zero_counters()
     env_tests = dict(env, PYTHONPATH=os.pathsep.join([str(package), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-                     SEL4VSPACE_EXPECT_FLAVOUR="cov")
+                     SEL4VSPACE_EXPECT_FLAVOUR="cov", SEL4VSPACE_ARCH=ARCH)
     run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *pytest_args],
         env_tests, "the test suite on the instrumented build")
     report(env)

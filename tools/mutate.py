@@ -248,8 +248,13 @@ def check(mutant: Mutant) -> str | None:
     return None
 
 
-def build() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "build_ffi.py"], cwd=ROOT, capture_output=True, text=True)
+def build(only_tested_arch: bool = True) -> subprocess.CompletedProcess:
+    """Rebuild in place. ``only_tested_arch``: the arch the tests run on (SEL4VSPACE_ARCH, default
+    x86_64) unless SEL4VSPACE_ARCHES says otherwise; a mutant needs no other."""
+    env = dict(os.environ)
+    if only_tested_arch and not env.get("SEL4VSPACE_ARCHES", "").strip():
+        env["SEL4VSPACE_ARCHES"] = env.get("SEL4VSPACE_ARCH", "").strip() or "x86_64"
+    return subprocess.run([sys.executable, "build_ffi.py"], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 def run_tests(mutant: Mutant, timeout: float) -> tuple[str, str]:
@@ -301,7 +306,7 @@ def run(mutants: list[Mutant], timeout: float, run_equivalent: bool) -> list[Out
     finally:
         for path, text in originals.items():
             path.write_text(text)
-        restored = build()
+        restored = build(only_tested_arch=False)
         if restored.returncode != 0:
             print("rebuilding the unmutated tree failed:\n" + restored.stderr, file=sys.stderr)
     return outcomes

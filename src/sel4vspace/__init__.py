@@ -15,6 +15,11 @@ The Pythonic layer::
 Method names are the C names without the ``vspace_`` prefix. ``sel4vspace.lowlevel`` is the C
 library as cffi sees it (``ffi``, ``lib``), for tests that drive the C directly.
 
+:data:`ARCHES` names the seL4 architectures installed (``"x86_64"``, ``"aarch64"``, ``"riscv64"``:
+one build of the C each); ``Kernel(arch="aarch64")`` makes a kernel of one of them, and kernels of
+different arches live side by side. Without ``arch``, and in ``sel4vspace.lowlevel``, the arch is
+x86_64, or the one ``SEL4VSPACE_ARCH`` names in the environment.
+
 The compiled extension is loaded on first use of :class:`Kernel`, :class:`VSpace` and the other
 names that need it, not by ``import sel4vspace``: the pytest plugin and the scenario checker
 import this package without loading any C.
@@ -25,6 +30,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ._arches import INSTALLED as ARCHES
 from .errors import (
     CSpaceFullError,
     KernelError,
@@ -56,6 +62,7 @@ __all__ = [
     "StaleObjectError",
     "ReentrantCallError",
     "FRAME_SIZE_BITS",
+    "ARCHES",
     "__version__",
 ]
 

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, _arches
 from .tooling.cli import EXIT_BAD_SCENARIO, EXIT_FAILED, EXIT_OK, add_commands, paragraph
 
 EXIT_STATUS_HELP = f"""\
@@ -30,7 +30,7 @@ exit status:
 def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
-    return run_demo(out=sys.stdout)
+    return run_demo(out=sys.stdout, arch=args.arch)
 
 
 def version_text() -> str:
@@ -59,10 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "there read-only (read-write in its own), writes; the client reads the bytes and faults "
                     "on a write; everything is torn down and every byte of untyped memory and every cslot "
                     "comes back. Each step is printed."),
-        epilog="example:\n  sel4vspace demo\n\n"
+        epilog="examples:\n  sel4vspace demo\n  sel4vspace demo --arch riscv64\n\n"
                "exit status: 0 when the client read the bytes, its write faulted and everything came\n"
                "back; 1 otherwise",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_argument("--arch", choices=_arches.INSTALLED,
+                      help=f"the seL4 architecture to run on, one of those installed (default: the default arch, "
+                           f"x86_64 or {_arches.ENV} from the environment)")
     demo.set_defaults(handler=_demo)
     add_commands(commands)
     return parser

@@ -7,6 +7,9 @@ same frames are mapped read-write in its own address space. The server writes; t
 the bytes and faults when it tries to write. Both address spaces are torn down and every cslot,
 object and byte of untyped memory is back.
 
+The scenario runs on any arch sel4vspace builds (``arch``, default: the default arch); its addresses
+lie below the smallest user space of them, RISC-V Sv39's 256 GiB.
+
 :func:`run_scenario` does the work and returns what happened as data (the tests assert it step by
 step); :func:`run_demo` prints it.
 """
@@ -22,7 +25,7 @@ from .rights import CapRights
 from .vspace import Mapping
 
 WINDOW = 0x4000_0000        # where the client's window goes
-SERVER_BUFFER = 0x1000_0000  # the server's own view of the same frames
+SERVER_BUFFER = 0x1000_0000  # the server's own view of the same frames (both far below every arch's user top)
 PAGES = 4
 PAGE = 4096
 MESSAGE = b"hello from the server, via a deferred-rights window"
@@ -32,6 +35,7 @@ MESSAGE = b"hello from the server, via a deferred-rights window"
 class ScenarioReport:
     """What the demo scenario observed, in order."""
 
+    arch: str = ""
     window_start: int = 0
     window_end: int = 0
     window_deferred_before_map: bool = False
@@ -54,13 +58,16 @@ def _accounts(kernel: Kernel) -> dict[str, object]:
     }
 
 
-def run_scenario(untyped_bits: int = 24) -> ScenarioReport:
-    """Run the deferred-rights scenario on a fresh kernel; return what happened."""
+def run_scenario(untyped_bits: int = 24, arch: str | None = None) -> ScenarioReport:
+    """Run the deferred-rights scenario on a fresh kernel of ``arch`` (None: the default arch);
+    return what happened."""
     report = ScenarioReport()
     say = report.steps.append
-    with Kernel(untyped_bits=untyped_bits) as kernel:
+    with Kernel(untyped_bits=untyped_bits, arch=arch) as kernel:
+        report.arch = kernel.arch
         report.baseline = _accounts(kernel)
-        say(f"kernel: {kernel.untyped_free_bytes} bytes of untyped memory, {kernel.used_slots} cslots in use")
+        say(f"kernel: {kernel.arch} (user space below {kernel.user_top:#x}), {kernel.untyped_free_bytes} bytes of "
+            f"untyped memory, {kernel.used_slots} cslots in use")
 
         server = kernel.new_vspace("server")
         client = kernel.new_vspace("client")
@@ -117,9 +124,10 @@ def run_scenario(untyped_bits: int = 24) -> ScenarioReport:
     return report
 
 
-def run_demo(out: TextIO) -> int:
-    """Run the scenario and print what happened; returns the process exit status."""
-    report = run_scenario()
+def run_demo(out: TextIO, arch: str | None = None) -> int:
+    """Run the scenario on ``arch`` (None: the default arch) and print what happened; returns the
+    process exit status."""
+    report = run_scenario(arch=arch)
     for line in report.steps:
         print(line, file=out)
     ok = (report.after_teardown == report.baseline and report.client_read == MESSAGE

@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ._arches import Binding, binding
 from .errors import StaleObjectError
-from .lowlevel import _guard, host, sim
-from .lowlevel.objects import OBJECT_TYPE_NAMES
+from .lowlevel import _guard
 from .vspace import VSpace, attach
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,6 +62,8 @@ class Frame:
 class World:
     """One host world and everything Python records about it (see the module's docstring)."""
 
+    ll: Binding
+    """The lowlevel modules of the kernel's arch: every C call of this world goes through them."""
     lock: Any
     """The kernel's lock: every operation on the kernel, its vspaces, reservations and caps holds it."""
     closed: bool
@@ -77,9 +79,11 @@ class World:
     finalizer: weakref.finalize[..., Kernel]
     """What the garbage collector runs when the kernel is collected: the world released."""
 
-    def __init__(self, kernel: Kernel, untyped_bits: int, cnode_bits: int) -> None:
-        """The world of ``kernel`` (its finalizer follows the Kernel object's life), made in one C call
-        (KernelError, ``seL4_NotEnoughMemory``, when the host cannot)."""
+    def __init__(self, kernel: Kernel, arch: str, untyped_bits: int, cnode_bits: int) -> None:
+        """The world of ``kernel`` (its finalizer follows the Kernel object's life), a host world of
+        installed ``arch``, made in one C call (KernelError, ``seL4_NotEnoughMemory``, when the host
+        cannot)."""
+        self.ll = binding(arch)
         self.lock = _guard.new_lock()
         self.closed = True
         self._vspaces: dict[int, Any] = {}
@@ -87,24 +91,24 @@ class World:
         self.foreign_pages = MappingProxyType(self._foreign)
         self._shared: set[int] = set()
         self._frames: dict[int, Frame] = {}
-        self._out = host.result()
-        self._status = host.status_word(self._out)
-        out = host.result()
+        self._out = self.ll.host.result()
+        self._status = self.ll.host.status_word(self._out)
+        out = self.ll.host.result()
         try:
-            host.world_new(untyped_bits, cnode_bits, out)
+            self.ll.host.world_new(untyped_bits, cnode_bits, out)
         finally:
-            if out.status == host.OK:
+            if out.status == self.ll.host.OK:
                 self.handle = out.world
                 self.closed = False
                 # The garbage collector may run it in the middle of another operation: _guard defers
                 # it. It holds this World, never the kernel.
                 self.finalizer = weakref.finalize(kernel, _guard.finalizer, self.lock, self.close)
-        self.kernel = host.world_kernel(self.handle)
+        self.kernel = self.ll.host.world_kernel(self.handle)
         _worlds[kernel] = self
 
     def call(self) -> Any:
         """The world's result struct, its status set to NOT_RUN (operations hold the lock)."""
-        self._status[0] = host.NOT_RUN
+        self._status[0] = self.ll.host.NOT_RUN
         return self._out
 
     def enter(self) -> Any:
@@ -114,7 +118,7 @@ class World:
             raise StaleObjectError("this Kernel was closed")
         # Select every time rather than remembering (lowlevel code may have selected another
         # kernel meanwhile): one C call, cheaper than asking which kernel is selected.
-        host.world_select(self.handle)
+        self.ll.host.world_select(self.handle)
         return self.kernel
 
     def close(self) -> None:
@@ -123,11 +127,11 @@ class World:
         world stays open and can be closed again."""
         if self.closed:
             return
-        out = host.result()
+        out = self.ll.host.result()
         try:
-            host.world_close(self.handle, out)
+            self.ll.host.world_close(self.handle, out)
         finally:
-            if out.status == host.OK:
+            if out.status == self.ll.host.OK:
                 self.closed = True
                 self._vspaces.clear()
                 self._foreign.clear()
@@ -142,10 +146,10 @@ class World:
         out = self.call()
         made: VSpace | None = None
         try:
-            host.vspace_new(self.handle, out)
+            self.ll.host.vspace_new(self.handle, out)
         finally:
-            if self._status[0] == host.OK:
-                key = host.key(out.vspace)
+            if self._status[0] == self.ll.host.OK:
+                key = self.ll.host.key(out.vspace)
                 self._vspaces[key] = out.vspace
                 self._foreign[key] = 0
                 made = attach(kernel, self, out.vspace, key, name, out.c_vspace, int(out.cap))
@@ -170,13 +174,14 @@ class World:
             return
         kernel = self.enter()
         frames = self._frames
-        callers = sorted({cap for cap in sim.mapped_caps(kernel, host.vspace_root(host_vspace)) if cap in frames})
+        mapped = self.ll.sim.mapped_caps(kernel, self.ll.host.vspace_root(host_vspace))
+        callers = sorted({cap for cap in mapped if cap in frames})
         shared = sorted(self._shared)
         out = self.call()
         try:
-            host.tear_down(host_vspace, callers, shared, out)
+            self.ll.host.tear_down(host_vspace, callers, shared, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self.ll.host.OK:
                 del self._vspaces[key]
                 self._foreign.pop(key, None)
 
@@ -223,15 +228,15 @@ class World:
     def alloc_frames(self, n: int, size_bits: int) -> list[int]:
         """Allocate ``n`` frames of the caller's in one C call, all or nothing; their caps."""
         self.enter()
-        host.require_free_slots(self.handle, n)
-        objects = host.frame_objects(n)
+        self.ll.host.require_free_slots(self.handle, n)
+        objects = self.ll.host.frame_objects(n)
         out = self.call()
         caps: list[int] = []
         try:
-            host.alloc_frames(self.handle, size_bits, objects, out)
+            self.ll.host.alloc_frames(self.handle, size_bits, objects, out)
         finally:
-            if self._status[0] == host.OK:
-                caps = host.object_caps(objects)
+            if self._status[0] == self.ll.host.OK:
+                caps = self.ll.host.object_caps(objects)
                 frames = self._frames
                 for i, cap in enumerate(caps):
                     frames[cap] = Frame(cap, size_bits, objects + i, None, objects)
@@ -242,28 +247,29 @@ class World:
         self.enter()
         out = self.call()
         try:
-            new_cap = host.copy_cap(self.handle, frame.cap, rights, out)
+            new_cap = self.ll.host.copy_cap(self.handle, frame.cap, rights, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self.ll.host.OK:
                 original = frame if frame.object is not None else frame.parent
                 assert original is not None
                 self._frames[int(out.cap)] = Frame(int(out.cap), frame.size_bits, None, original)
                 original.copies.add(int(out.cap))
-        return new_cap
+        value: int = new_cap
+        return value
 
     def delete_cap(self, frame: Frame) -> None:
         """Delete ``frame``'s cap (an original: revoked, with every copy) in one C call."""
         kernel = self.enter()
         original = frame.object is not None
         family = [frame.cap, *sorted(frame.copies)] if original else [frame.cap]
-        info = sim.cap_info(kernel, frame.cap)
+        info = self.ll.sim.cap_info(kernel, frame.cap)
         paddr = info[3] if info is not None else None
         out = self.call()
         try:
-            host.delete_frame(self.handle, family, frame.object if original else None,
+            self.ll.host.delete_frame(self.handle, family, frame.object if original else None,
                               original and paddr in self._shared, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self.ll.host.OK:
                 frames = self._frames
                 for member in family:
                     frames.pop(member, None)
@@ -276,9 +282,9 @@ class World:
 
     def object_counts(self) -> dict[str, int]:
         """Live kernel objects by libsel4 type name, zero counts left out (``sel4sim_object_counts``)."""
-        counts = sim.object_counts(self.enter())
-        return {OBJECT_TYPE_NAMES.get(i, str(i)): count for i, count in enumerate(counts) if count}
+        counts = self.ll.sim.object_counts(self.enter())
+        return {self.ll.objects.OBJECT_TYPE_NAMES.get(i, str(i)): count for i, count in enumerate(counts) if count}
 
     def adopt(self, cap: int, size_bits: int, cookie: int) -> None:
         """Hand the caller a frame a vspace allocated and then unmapped without freeing it (no C call)."""
-        self._frames[cap] = Frame(cap, size_bits, host.frame_object(cap, cookie, size_bits), None)
+        self._frames[cap] = Frame(cap, size_bits, self.ll.host.frame_object(cap, cookie, size_bits), None)

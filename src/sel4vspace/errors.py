@@ -18,13 +18,10 @@ function): nothing of that call runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .lowlevel import CLogRecord
-
-__all__ = ["Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError", "ReentrantCallError",
-           "SEL4_ERROR_NAMES"]
+__all__ = ["CLogRecord", "Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError",
+           "ReentrantCallError", "SEL4_ERROR_NAMES"]
 
 # seL4_Error values, in libsel4's order.
 SEL4_ERROR_NAMES = (
@@ -40,6 +37,21 @@ SEL4_ERROR_NAMES = (
     "seL4_RevokeFirst",
     "seL4_NotEnoughMemory",
 )
+
+
+@dataclass(frozen=True)
+class CLogRecord:
+    """One ZF_LOG line as the C code emitted it."""
+
+    level: int
+    """The ZF_LOG level (1 verbose ... 6 fatal; 5 is an error)."""
+    message: str
+    file: str
+    line: int
+    function: str
+
+    def __str__(self) -> str:
+        return f"{self.function}: {self.message}"
 
 
 class Sel4VSpaceError(Exception):

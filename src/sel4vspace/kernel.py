@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import _arches
 from ._handle import Handle
 from ._world import World
 from .errors import SEL4_ERROR_NAMES, KernelError
-from .lowlevel import _check, _guard, host, sim
+from .lowlevel import _guard
 from .lowlevel._guard import operation
-from .lowlevel.objects import FRAME_SIZE_BITS, OBJECT_TYPE_NAMES, PAGING_TYPES
+from .lowlevel.objects import FRAME_SIZE_BITS, OBJECT_TYPE_NAMES
 from .rights import CapRights, rights_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,13 +23,17 @@ __all__ = ["Kernel", "FRAME_SIZE_BITS", "OBJECT_TYPE_NAMES"]
 
 
 class Kernel(Handle):
-    """One simulated seL4 kernel (of the built arch) with a root CNode and ``2**untyped_bits`` bytes of
-    untyped memory, plus the host vka that allocates cslots and objects from them.
+    """One simulated seL4 kernel of architecture ``arch`` with a root CNode and ``2**untyped_bits``
+    bytes of untyped memory, plus the host vka that allocates cslots and objects from them.
 
-    ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in bytes as a power of two;
-    ``cnode_bits`` (5 to 24, default 20) the root CNode's size, ``2**cnode_bits`` slots. Untyped
-    memory costs no host memory until objects are made from it, and frame contents only once
-    written.
+    ``arch`` is seL4's name of the architecture, one of :data:`sel4vspace.ARCHES` (those installed:
+    ``"x86_64"``, ``"aarch64"``, ``"riscv64"``); None, the default, is x86_64 (or the arch
+    ``SEL4VSPACE_ARCH`` names in the environment). Each arch is its own build of the same C: the
+    libraries under test, libsel4 and the simulated kernel of that arch, so kernels of different
+    arches live side by side. ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in
+    bytes as a power of two; ``cnode_bits`` (5 to 24, default 20) the root CNode's size,
+    ``2**cnode_bits`` slots. Untyped memory costs no host memory until objects are made from it,
+    and frame contents only once written.
 
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
     once; each call selects its own, for its thread. Calls on one kernel (and on its vspaces and
@@ -41,21 +46,39 @@ class Kernel(Handle):
     4 KiB chunks as caps arrive, untyped memory is bookkeeping). A call that finds the root CNode
     full raises :class:`~sel4vspace.errors.CSpaceFullError`, which names ``cnode_bits``.
 
-    Raises TypeError / ValueError naming ``untyped_bits`` or ``cnode_bits``, and
+    Raises TypeError / ValueError naming ``untyped_bits``, ``cnode_bits`` or ``arch``, and
     :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when the host cannot make the
     kernel.
     """
 
-    def __init__(self, untyped_bits: int = 32, cnode_bits: int = 20) -> None:
-        untyped_bits = _check.integer("untyped_bits", untyped_bits, 12, 47)
-        cnode_bits = _check.integer("cnode_bits", cnode_bits, 5, 24)
+    def __init__(self, untyped_bits: int = 32, cnode_bits: int = 20, *, arch: str | None = None) -> None:
+        arch = _arches.check(arch)
+        check = _arches.binding(arch).check
+        untyped_bits = check.integer("untyped_bits", untyped_bits, 12, 47)
+        cnode_bits = check.integer("cnode_bits", cnode_bits, 5, 24)
         self.untyped_bits = untyped_bits
         self.cnode_bits = cnode_bits
         # The one owner of this kernel's state (host world, lock, vspaces, frames); its finalizer
         # releases the world when this object is collected.
-        self._world: World = _guard.run("Kernel", None, World, self, untyped_bits, cnode_bits)
+        self._world: World = _guard.run("Kernel", None, World, self, arch, untyped_bits, cnode_bits)
+        self._ll = self._world.ll
         self._lock = self._world.lock
         self._finalizer = self._world.finalizer
+
+    @property
+    def arch(self) -> str:
+        """seL4's name of the kernel's architecture: ``"x86_64"``, ``"aarch64"`` or ``"riscv64"``."""
+        return self._ll.arch
+
+    @property
+    def frame_size_bits(self) -> tuple[int, ...]:
+        """The frame sizes the arch maps, in bits, ascending (12, 21, 30 on every arch built)."""
+        return self._ll.description.frame_size_bits  # type: ignore[no-any-return]
+
+    @property
+    def user_top(self) -> int:
+        """``seL4_UserTop`` of the arch (bytes): ranges to reserve, map or unmap end at or below it."""
+        return self._ll.description.user_top  # type: ignore[no-any-return]
 
     # ---- lifetime ----
 
@@ -99,7 +122,7 @@ class Kernel(Handle):
     def alloc_frame(self, size_bits: int = 12) -> int:
         """Allocate one frame of ``2**size_bits`` bytes (12: 4 KiB, 21: 2 MiB, 30: 1 GiB) from untyped
         memory; returns its cap. As :meth:`alloc_frames` with ``n = 1``."""
-        return self._world.alloc_frames(1, _check.frame_size_bits("size_bits", size_bits))[0]
+        return self._world.alloc_frames(1, self._ll.check.frame_size_bits("size_bits", size_bits))[0]
 
     @operation
     def alloc_frames(self, n: int, size_bits: int = 12) -> list[int]:
@@ -111,8 +134,8 @@ class Kernel(Handle):
         and :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``, naming the frame that failed)
         is raised; :class:`~sel4vspace.errors.CSpaceFullError` when the root CNode has fewer free
         cslots than ``n``. TypeError / ValueError name a bad ``n`` or ``size_bits``."""
-        n = _check.integer("n", n, 1, 2**32)
-        return self._world.alloc_frames(n, _check.frame_size_bits("size_bits", size_bits))
+        n = self._ll.check.integer("n", n, 1, 2**32)
+        return self._world.alloc_frames(n, self._ll.check.frame_size_bits("size_bits", size_bits))
 
     @operation
     def copy_cap(self, cap: int, rights: CapRights | str | None = None) -> int:
@@ -124,7 +147,7 @@ class Kernel(Handle):
 
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when no cslot is left."""
-        frame = self._world.frame("cap", _check.integer("cap", cap))
+        frame = self._world.frame("cap", self._ll.check.integer("cap", cap))
         return self._world.copy_cap(frame, CapRights.ALL.bits if rights is None else rights_word(rights))
 
     @operation
@@ -137,7 +160,7 @@ class Kernel(Handle):
 
         Raises :class:`~sel4vspace.StaleObjectError` if ``cap`` is not a live frame cap of this kernel,
         :class:`~sel4vspace.KernelError` if the kernel refuses the deletion."""
-        self._world.delete_cap(self._world.frame("cap", _check.integer("cap", cap)))
+        self._world.delete_cap(self._world.frame("cap", self._ll.check.integer("cap", cap)))
 
     @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
@@ -148,14 +171,14 @@ class Kernel(Handle):
 
         Raises :class:`~sel4vspace.KernelError` (``seL4_InvalidCapability``) for an empty or invalid
         slot."""
-        cap = _check.integer("cap", cap)
-        info = sim.cap_info(self._world.enter(), cap)
+        cap = self._ll.check.integer("cap", cap)
+        info = self._ll.sim.cap_info(self._world.enter(), cap)
         if info is None:
             raise KernelError("sel4sim_cap_info", SEL4_ERROR_NAMES.index("seL4_InvalidCapability"),
                               f"cap {cap} is empty or invalid")
         object_type, size_bits, rights, paddr, mapped, mapped_vaddr = info
         return {
-            "type": OBJECT_TYPE_NAMES.get(object_type, str(object_type)) if object_type >= 0 else None,
+            "type": self._ll.objects.OBJECT_TYPE_NAMES.get(object_type, str(object_type)) if object_type >= 0 else None,
             "size_bits": size_bits,
             "rights": CapRights.from_bits(rights),
             "paddr": paddr,
@@ -169,7 +192,8 @@ class Kernel(Handle):
     @operation
     def untyped_free_bytes(self) -> int:
         """Bytes of untyped memory a retype could still use (the kernel's view)."""
-        return sim.untyped_free_bytes(self._world.enter())
+        value: int = self._ll.sim.untyped_free_bytes(self._world.enter())
+        return value
 
     @property
     @operation
@@ -187,17 +211,18 @@ class Kernel(Handle):
         (the bookkeeping the sel4utils vspaces took from the loader)."""
         kernel = self._world.enter()
         return {
-            "kernel_objects": sim.bookkeeping_bytes(kernel),
-            "paging_structures": sum(sim.object_host_bytes(kernel, t) for t in PAGING_TYPES),
-            "frame_backing": sim.frame_backing_bytes(kernel),
-            "allocator_tables": host.world_loader_bytes(self._world.handle),
+            "kernel_objects": self._ll.sim.bookkeeping_bytes(kernel),
+            "paging_structures": sum(self._ll.sim.object_host_bytes(kernel, t) for t in self._ll.objects.PAGING_TYPES),
+            "frame_backing": self._ll.sim.frame_backing_bytes(kernel),
+            "allocator_tables": self._ll.host.world_loader_bytes(self._world.handle),
         }
 
     @property
     @operation
     def used_slots(self) -> int:
         """Non-empty slots of the root CNode (a count of cslots)."""
-        return sim.used_slots(self._world.enter())
+        value: int = self._ll.sim.used_slots(self._world.enter())
+        return value
 
     @operation
     def frame_caps(self) -> list[int]:
@@ -206,5 +231,5 @@ class Kernel(Handle):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self._world.vspace_count} vspace(s)"
-        return f"<Kernel untyped_bits={self.untyped_bits} {state}>"
+        return f"<Kernel {self.arch} untyped_bits={self.untyped_bits} {state}>"
 

@@ -20,8 +20,9 @@ import gc
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from . import _arches
 from ._world import World, world_of
-from .lowlevel import _guard, accounting, sim
+from .lowlevel import _guard, accounting
 
 if TYPE_CHECKING:  # pragma: no cover
     from .kernel import Kernel
@@ -32,12 +33,17 @@ HOST_CATEGORIES = accounting.HOST_CATEGORIES
 
 
 def host_ledger(collect: bool = True) -> dict[str, tuple[int, int]]:
-    """``(bytes, blocks)`` in use per host allocation category, process-wide. Collects garbage
-    first (unless ``collect`` is False) so that kernels and vspaces nobody references any more have
-    released what they hold."""
+    """``(bytes, blocks)`` in use per host allocation category, process-wide: the sum over every
+    arch's build loaded (each has its own accounted allocator). Collects garbage first (unless
+    ``collect`` is False) so that kernels and vspaces nobody references any more have released
+    what they hold."""
     if collect:
         gc.collect()
-    return accounting.host_in_use()
+    total = dict.fromkeys(HOST_CATEGORIES, (0, 0))
+    for binding in _arches.loaded():
+        for name, (size, blocks) in binding.accounting.host_in_use().items():
+            total[name] = (total[name][0] + size, total[name][1] + blocks)
+    return total
 
 
 @dataclass(frozen=True)
@@ -76,12 +82,12 @@ def kernel_ledger(kernel: Kernel) -> KernelLedger:
 
 def _kernel_ledger(world: World) -> KernelLedger:
     kernel_ptr = world.enter()
-    counts = accounting.world_counts(world.handle)
-    own = accounting.kernel_counts(kernel_ptr)
+    counts = world.ll.accounting.world_counts(world.handle)
+    own = world.ll.accounting.kernel_counts(kernel_ptr)
     return KernelLedger(
-        untyped_free=sim.untyped_free_bytes(kernel_ptr),
+        untyped_free=world.ll.sim.untyped_free_bytes(kernel_ptr),
         vka_untyped_free=counts.vka_untyped_free,
-        used_slots=sim.used_slots(kernel_ptr),
+        used_slots=world.ll.sim.used_slots(kernel_ptr),
         vka_free_slots=counts.vka_free_slots,
         objects=tuple(sorted(world.object_counts().items())),
         loader_bytes=counts.loader_bytes,

@@ -114,15 +114,16 @@ class CapRights:
         """The seL4_CapRights_t word: write bit 0, read bit 1, grant bit 2, grant-reply bit 3."""
         return self._bits
 
-    def to_c(self) -> Any:
-        """This value as a libsel4 ``seL4_CapRights_t`` (a new one each time)."""
-        from .lowlevel import sim
+    def to_c(self, arch: str | None = None) -> Any:
+        """This value as a libsel4 ``seL4_CapRights_t`` of ``arch``'s build (None: the default arch,
+        as ``sel4vspace.lowlevel``'s), a new one each time. ValueError / TypeError name a bad ``arch``."""
+        from . import _arches
 
-        return sim.cap_rights(self._bits)
+        return _arches.binding(_arches.check(arch)).sim.cap_rights(self._bits)
 
     @classmethod
     def from_c(cls, rights: Any) -> CapRights:
-        """Read a libsel4 ``seL4_CapRights_t``."""
+        """Read a libsel4 ``seL4_CapRights_t`` (of any arch's build: the struct is one word on all)."""
         # its one word uses this class's bit positions (write 0, read 1, grant 2, grant-reply 3)
         from .lowlevel import sim
 

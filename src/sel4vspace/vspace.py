@@ -25,25 +25,23 @@ from typing import TYPE_CHECKING, Any
 
 from ._handle import Handle
 from .errors import StaleObjectError, VSpaceError
-from .lowlevel import _check, _guard, host, sim
-from .lowlevel import vspace as ll
+from .lowlevel import _guard, host, sim
 from .lowlevel._guard import operation
-from .lowlevel.objects import CACHE_ATTRIBUTE_BITS, CACHED_ATTRIBUTES, PAGE_BITS, USER_TOP
+from .lowlevel.objects import PAGE_BITS, USER_TOP
 from .rights import CapRights, rights_word
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
+    from ._arches import Binding
     from ._world import World
     from .kernel import Kernel
 
 __all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP", "PAGE_BITS"]
 
+# The host world's result codes: one enum of the binding, the same in every arch's build.
 _OK = host.OK
 _NOT_RUN = host.NOT_RUN
-# The vspace.h wrappers without their operation guard: VSpace's methods are operations already.
-_get_cap = inspect.unwrap(ll.get_cap)
-_get_cookie = inspect.unwrap(ll.get_cookie)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,8 @@ _new_object = object.__new__
 _rights_of_word = CapRights._from_bits   # the word comes from the kernel's entry: nothing to check
 
 
-def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
+def _mapping_from_words(objects: Any, words: tuple[int, ...]) -> Mapping:
+    """The Mapping of ``words`` (``lowlevel.sim``'s), cacheable by the arch's ``lowlevel.objects``."""
     vaddr, size_bits, cap, paddr, rights, attributes = words
     mapping: Mapping = _new_object(Mapping)
     # A frozen dataclass sets its fields one object.__setattr__ at a time; storing them into its
@@ -89,7 +88,7 @@ def _mapping_from_words(words: tuple[int, ...]) -> Mapping:
     fields["cap"] = cap
     fields["paddr"] = paddr
     fields["rights"] = _rights_of_word(rights)
-    fields["cacheable"] = (attributes & CACHE_ATTRIBUTE_BITS) == CACHED_ATTRIBUTES
+    fields["cacheable"] = (attributes & objects.CACHE_ATTRIBUTE_BITS) == objects.CACHED_ATTRIBUTES
     return mapping
 
 
@@ -100,11 +99,12 @@ class Reservation(Handle):
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_key", "_lock", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_key", "_ll", "_lock", "_res", "_vspace")
     _vspace: VSpace | None
     _res: Any
     _key: int
     _lock: Any
+    _ll: Binding
 
     def __init__(self) -> None:
         # One made from a reservation_t the vspace did not hand out could point anywhere (a NULL
@@ -116,7 +116,7 @@ class Reservation(Handle):
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
-        return host.reservation_t(self._res)
+        return self._ll.host.reservation_t(self._res)
 
     def _live(self) -> VSpace:
         if self._vspace is None:
@@ -140,22 +140,25 @@ class Reservation(Handle):
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
-        return host.reservation_bounds(self._res)[0]
+        value: int = self._ll.host.reservation_bounds(self._res)[0]
+        return value
 
     @property
     @operation
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
-        return host.reservation_bounds(self._res)[1]
+        value: int = self._ll.host.reservation_bounds(self._res)[1]
+        return value
 
     @property
     @operation
     def size(self) -> int:
         """The size of the range in bytes."""
         self._live()
-        start, end = host.reservation_bounds(self._res)
-        return end - start
+        start, end = self._ll.host.reservation_bounds(self._res)
+        value: int = end - start
+        return value
 
     @property
     @operation
@@ -163,14 +166,15 @@ class Reservation(Handle):
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
         self._live()
-        return host.reservation_rights(self._res)[0]
+        value: bool = self._ll.host.reservation_rights(self._res)[0]
+        return value
 
     @property
     @operation
     def rights(self) -> CapRights | None:
         """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
         self._live()
-        deferred, rights, _ = host.reservation_rights(self._res)
+        deferred, rights, _ = self._ll.host.reservation_rights(self._res)
         return None if deferred else CapRights.from_bits(rights)
 
     @property
@@ -178,17 +182,19 @@ class Reservation(Handle):
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
-        return host.reservation_rights(self._res)[2]
+        value: bool = self._ll.host.reservation_rights(self._res)[2]
+        return value
 
     @operation
     def contains(self, vaddr: int, size: int = 1) -> bool:
         """True when ``[vaddr, vaddr + size)`` (bytes; ``vaddr`` an address, ``size`` 1 to 2**64)
         lies inside the range. TypeError / ValueError name ``vaddr`` or ``size``."""
-        vaddr = _check.address("vaddr", vaddr)
-        size = _check.integer("size", size, 1, _check.ADDRESS_LIMIT)
+        vaddr = self._ll.check.address("vaddr", vaddr)
+        size = self._ll.check.integer("size", size, 1, self._ll.check.ADDRESS_LIMIT)
         self._live()
-        start, end = host.reservation_bounds(self._res)
-        return start <= vaddr and vaddr + size <= end
+        start, end = self._ll.host.reservation_bounds(self._res)
+        value: bool = start <= vaddr and vaddr + size <= end
+        return value
 
     @operation
     def free(self) -> None:
@@ -212,10 +218,10 @@ class Reservation(Handle):
     def _describe(self) -> str:
         if self._vspace is None or self._vspace.torn_down:
             return "<Reservation freed>"
-        start, end = host.reservation_bounds(self._res)
-        deferred, rights, cacheable = host.reservation_rights(self._res)
+        start, end = self._ll.host.reservation_bounds(self._res)
+        deferred, rights, cacheable = self._ll.host.reservation_rights(self._res)
         what = "deferred" if deferred else str(CapRights.from_bits(rights))
-        return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'}>"
+        return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'} {self._ll.arch}>"
 
 
 def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
@@ -226,18 +232,20 @@ def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
     reservation: Reservation = _new_object(Reservation)
     reservation._vspace = vspace
     reservation._lock = vspace._lock
+    reservation._ll = vspace._ll
     reservation._res = res
     reservation._key = key
     return reservation
 
 
-def _caps(caps: Any, cookies: Any) -> tuple[Any, int, Any]:
-    """The one check of the caps and cookies of a map: (caps array, count, cookies array or NULL)."""
-    c_caps = ll.caps_argument(caps)
+def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
+    """The one check of the caps and cookies of a map, by the arch's ``lowlevel.vspace``
+    ``wrappers``: (caps as the C call takes them, count, cookies array or NULL)."""
+    c_caps = wrappers.caps_argument(caps)
     count = len(c_caps)
     if count == 0:
         raise ValueError("caps is empty: nothing to map")
-    return c_caps, count, ll.cookies_array(cookies, count)  # type and length checks before any C runs
+    return c_caps, count, wrappers.cookies_array(cookies, count)  # type and length checks before any C runs
 
 
 def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
@@ -263,11 +271,12 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
     self._c = c_vspace
     self.root = root
     self._reservations = {}
-    self._probe = host.new_probe()
+    self._ll = world.ll
+    self._probe = self._ll.host.new_probe()
     self._kernel_ptr = world.kernel
-    self._scratch = sim.Scratch()
-    self._result = host.result()
-    self._status = host.status_word(self._result)
+    self._scratch = self._ll.sim.Scratch()
+    self._result = self._ll.host.result()
+    self._status = self._ll.host.status_word(self._result)
     self._torn_down = False
     self._lock = world.lock
     self._finalizer = weakref.finalize(self, _guard.finalizer, world.lock, _tear_down_host_vspace, weakref.ref(world),
@@ -292,6 +301,8 @@ class VSpace(Handle):
     """The cap of the root paging structure (the vspace root)."""
     _world: World
     """The owner of the kernel's state: frames, vspaces, the lock."""
+    _ll: Binding
+    """The lowlevel modules of the kernel's arch."""
     _host: Any
     _key: int
     _c: Any
@@ -376,15 +387,15 @@ class VSpace(Handle):
 
     def _call(self) -> Any:
         """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
-        self._status[0] = host.NOT_RUN
+        self._status[0] = self._ll.host.NOT_RUN
         return self._result
 
     # ---- reservations ----
 
     def _reserve(self, function: str, vaddr: Any, size: Any, rights: Any, cacheable: Any, deferred: int) -> Reservation:
-        vaddr, size = _check.byte_range("vaddr", vaddr, size, PAGE_BITS)
+        vaddr, size = self._ll.check.byte_range("vaddr", vaddr, size, self._ll.description.page_bits)
         bits = 0 if deferred else rights_word(rights)
-        cacheable = _check.boolean("cacheable", cacheable)
+        cacheable = self._ll.check.boolean("cacheable", cacheable)
         if self._torn_down or self._world.closed:
             self._live()
         status = self._status
@@ -392,12 +403,12 @@ class VSpace(Handle):
         out = self._result
         reservation = done = None
         try:
-            host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
+            self._ll.host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
             done = True   # OK: the status need not be read (it is, when an exception came first)
         finally:
             if done or status[0] == _OK:
                 reservation = self._reservations[vaddr] = _new_reservation(self, out.res, vaddr)
-        return reservation  # type: ignore[return-value]  # set, or host.reserve raised
+        return reservation  # type: ignore[return-value]  # set, or self._ll.host.reserve raised
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -420,18 +431,18 @@ class VSpace(Handle):
         Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.VSpaceError` if no such range is free; :class:`~sel4vspace.StaleObjectError`
         if the vspace was torn down or its kernel closed."""
-        size = _check.integer("size", size, 1)
-        size_bits = _check.frame_size_bits("size_bits", size_bits)
+        size = self._ll.check.integer("size", size, 1)
+        size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
         bits = rights_word(rights)
-        cacheable = _check.boolean("cacheable", cacheable)
+        cacheable = self._ll.check.boolean("cacheable", cacheable)
         self._live()
         out = self._call()
         reservation = None
         try:
-            host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
+            self._ll.host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
-            if self._status[0] == host.OK:
-                start = host.reservation_bounds(out.res)[0]
+            if self._status[0] == _OK:
+                start = self._ll.host.reservation_bounds(out.res)[0]
                 reservation = self._reservations[start] = _new_reservation(self, out.res, start)
         assert reservation is not None
         return reservation
@@ -470,7 +481,7 @@ class VSpace(Handle):
         status[0] = _NOT_RUN
         done = None
         try:
-            host.free_reservation(self._host, reservation._res, self._probe, self._result)
+            self._ll.host.free_reservation(self._host, reservation._res, self._probe, self._result)
             done = True   # as in _reserve
         finally:
             if done or status[0] == _OK:
@@ -486,13 +497,13 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if no reservation of this vspace contains ``vaddr``, or pages
         in it are mapped; :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its
         kernel closed."""
-        vaddr = _check.address("vaddr", vaddr)
+        vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
         reservation = self._reservations.get(vaddr)  # the usual case: vaddr is where it starts
         if reservation is None:
             for candidate in self._reservations.values():
-                start, end = host.reservation_bounds(candidate._res)
+                start, end = self._ll.host.reservation_bounds(candidate._res)
                 if start <= vaddr < end:
                     reservation = candidate
                     break
@@ -506,18 +517,18 @@ class VSpace(Handle):
     def _map(self, function: str, caps: Any, cookies: Any, vaddr: Any, size_bits: Any, bits: int, deferred: int,
              reservation: Reservation) -> None:
         """Check the arguments, then the frames, and map them, in one C call; all or nothing."""
-        c_caps = ll.caps_argument(caps)
+        c_caps = self._ll.vspace.caps_argument(caps)
         count = len(c_caps)
         if count == 0:
             raise ValueError("caps is empty: nothing to map")
-        vaddr, count, size_bits = _check.pages("vaddr", vaddr, count, size_bits)
+        vaddr, count, size_bits = self._ll.check.pages("vaddr", vaddr, count, size_bits)
         # type and length checks before any C runs
-        c_cookies = host.NULL if cookies is None else ll.cookies_array(cookies, count)
+        c_cookies = self._ll.host.NULL if cookies is None else self._ll.vspace.cookies_array(cookies, count)
         if self._torn_down or self._world.closed:
             self._live()
         # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
         # to record here, so an exception as it returns leaves a state the C made whole
-        host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred, reservation._res,
+        self._ll.host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred, reservation._res,
                  self._result, function)
 
     @operation
@@ -565,12 +576,14 @@ class VSpace(Handle):
         deleted cap or a torn-down vspace; :class:`~sel4vspace.VSpaceError` if the allocator fails (no
         room, memory ran out)."""
         bits = rights_word(rights)
-        cacheable = _check.boolean("cacheable", cacheable)
-        size_bits = _check.frame_size_bits("size_bits", size_bits)
-        c_caps, count, c_cookies = _caps(caps, cookies)
+        cacheable = self._ll.check.boolean("cacheable", cacheable)
+        size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
+        c_caps, count, c_cookies = _caps(self._ll.vspace, caps, cookies)
         if self._torn_down or self._world.closed:
             self._live()
-        return host.map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable, self._result)
+        value: int = self._ll.host.map_pages(self._host, c_caps, c_cookies, count, size_bits, bits, cacheable,
+                                             self._result)
+        return value
 
     @operation
     def new_pages(self, num_pages: int, rights: CapRights | str, size_bits: int = 12) -> int:
@@ -581,15 +594,15 @@ class VSpace(Handle):
         Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.VSpaceError` if memory or room runs out;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        num_pages = _check.integer("num_pages", num_pages, 1, _check.MAX_PAGES)
+        num_pages = self._ll.check.integer("num_pages", num_pages, 1, self._ll.check.MAX_PAGES)
         bits = rights_word(rights)
-        size_bits = _check.frame_size_bits("size_bits", size_bits)
+        size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
         self._live()
         out = self._call()
         try:
-            host.new_pages(self._host, bits, num_pages, size_bits, out)
+            self._ll.host.new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self._ll.host.OK:
                 self._world.record_foreign(self._key, num_pages)
         return int(out.vaddr)
 
@@ -604,22 +617,21 @@ class VSpace(Handle):
         upstream would map with no rights) and whatever the allocator refuses;
         :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         reservation = self._reservation(reservation)
-        vaddr, num_pages, size_bits = _check.pages("vaddr", vaddr, num_pages, size_bits)
+        vaddr, num_pages, size_bits = self._ll.check.pages("vaddr", vaddr, num_pages, size_bits)
         self._live()
         self._refuse_deferred(reservation, "vspace_new_pages_at_vaddr")
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
         out = self._call()
         try:
-            host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
+            self._ll.host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self._ll.host.OK:
                 self._world.record_foreign(self._key, num_pages)
 
-    @staticmethod
-    def _refuse_deferred(reservation: Reservation, function: str) -> None:
+    def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
-        if host.reservation_rights(reservation._res)[0]:
+        if self._ll.host.reservation_rights(reservation._res)[0]:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
 
@@ -639,22 +651,23 @@ class VSpace(Handle):
         if to.kernel is not self.kernel:
             raise ValueError("cannot share memory between vspaces of different kernels")
         reservation = to._reservation(reservation)
-        size_bits = _check.frame_size_bits("size_bits", size_bits)
-        start = _check.aligned("start", start, size_bits)
-        vaddr = _check.aligned("vaddr", vaddr, size_bits)
-        num_pages = _check.integer("num_pages", num_pages, 1, 2**31 - 1)
-        _check.span("start", start, num_pages << size_bits)
-        _check.span("vaddr", vaddr, num_pages << size_bits)
+        size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
+        start = self._ll.check.aligned("start", start, size_bits)
+        vaddr = self._ll.check.aligned("vaddr", vaddr, size_bits)
+        num_pages = self._ll.check.integer("num_pages", num_pages, 1, 2**31 - 1)
+        self._ll.check.span("start", start, num_pages << size_bits)
+        self._ll.check.span("vaddr", vaddr, num_pages << size_bits)
         kernel = self._live()
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
-        host.check_mapped(kernel, self.root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
-        paddrs = sim.translate(kernel, self.root, [start + (i << size_bits) for i in range(num_pages)], self._scratch)
+        self._ll.host.check_mapped(kernel, self.root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
+        starts = [start + (i << size_bits) for i in range(num_pages)]
+        paddrs = self._ll.sim.translate(kernel, self.root, starts, self._scratch)
         out = self._call()
         try:
-            host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
+            self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self._ll.host.OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
                 # their frames first unmaps them (the world's shared set says where to look)
                 self._world.record_foreign(to._key, num_pages)
@@ -675,44 +688,45 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if a page is not mapped or mapped with another size (refused
         before the C runs: upstream asserts); :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        vaddr, num_pages, size_bits = _check.pages("vaddr", vaddr, num_pages, size_bits)
+        vaddr, num_pages, size_bits = self._ll.check.pages("vaddr", vaddr, num_pages, size_bits)
         if free is not False:
-            free = _check.boolean("free", free)
+            free = self._ll.check.boolean("free", free)
         if self._torn_down or self._world.closed:
             self._live()
         if free or self._world.foreign_pages[self._key]:
             self._unmap_sorted(vaddr, num_pages, size_bits, free)
         else:
             # a vspace mapping only the caller's frames: check mapped and unmap in one C call
-            host.unmap(self._host, vaddr, num_pages, size_bits, self._result)
+            self._ll.host.unmap(self._host, vaddr, num_pages, size_bits, self._result)
 
     def _unmap_sorted(self, vaddr: int, num_pages: int, size_bits: int, free: bool) -> None:
         """Unmap pages that may not be the caller's: each page sorted as the caller's, a copy the
         vspace made or a frame it allocated, then one C call."""
         kernel = self._live()
-        host.check_mapped(kernel, self.root, vaddr, num_pages, size_bits, "vspace_unmap_pages")
+        self._ll.host.check_mapped(kernel, self.root, vaddr, num_pages, size_bits, "vspace_unmap_pages")
         # every page is mapped now, so num_pages is bounded by what the vspace really maps
-        caps, cookies = host.range_entries(self._c, vaddr, num_pages, size_bits)
+        caps, cookies = self._ll.host.range_entries(self._c, vaddr, num_pages, size_bits)
         world = self._world
         callers = world.callers(caps)
         if free and any(callers):
             i = callers.index(True)
             raise ValueError(f"page {vaddr + (i << size_bits):#x} maps cap {caps[i]} from Kernel.alloc_frame; "
                              "it stays the caller's (unmap with free=False, then Kernel.delete_cap)")
+        host = self._ll.host
         kinds = bytes(host.PAGE_CALLERS if mine else host.PAGE_OWN if cookie else host.PAGE_COPY
                       for mine, cookie in zip(callers, cookies, strict=True))
         own = [i for i in range(num_pages) if kinds[i] == host.PAGE_OWN]
         foreign = num_pages - sum(callers)
         # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
         # allocators, for the frames that may have some
-        freed = set(sim.translate(kernel, self.root, [vaddr + (i << size_bits) for i in own], self._scratch)
+        freed = set(self._ll.sim.translate(kernel, self.root, [vaddr + (i << size_bits) for i in own], self._scratch)
                     ) if own and free else set()
         shared = world.shared() if freed else []
         out = self._call()
         try:
-            host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
+            self._ll.host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
         finally:
-            if self._status[0] == host.OK:
+            if self._status[0] == self._ll.host.OK:
                 if not free:
                     for i in own:   # unmapped without freeing: the caller's now
                         world.adopt(caps[i], size_bits, cookies[i])
@@ -724,10 +738,10 @@ class VSpace(Handle):
         """The frame cap the allocator recorded at ``vaddr`` (``vspace_get_cap``); 0 when none. Raises
         TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        vaddr = _check.address("vaddr", vaddr)
+        vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
-        cap: int = _get_cap(self._c, vaddr)
+        cap: int = self._ll.vspace.get_cap.__wrapped__(self._c, vaddr)
         return cap
 
     @operation
@@ -735,10 +749,10 @@ class VSpace(Handle):
         """The allocation cookie the allocator recorded at ``vaddr`` (``vspace_get_cookie``); 0 when
         none. Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        vaddr = _check.address("vaddr", vaddr)
+        vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
-        cookie: int = _get_cookie(self._c, vaddr)
+        cookie: int = self._ll.vspace.get_cookie.__wrapped__(self._c, vaddr)
         return cookie
 
     # ---- the simulated kernel's view ----
@@ -749,18 +763,19 @@ class VSpace(Handle):
         tables (``sel4sim_vspace_lookup``), or None. Raises TypeError / ValueError (naming the
         argument) for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the
         vspace was torn down or its kernel closed."""
-        vaddr = _check.address("vaddr", vaddr)
+        vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
-        words = sim.lookup(self._kernel_ptr, self.root, vaddr, self._scratch)
-        return None if words is None else _mapping_from_words(words)
+        words = self._ll.sim.lookup(self._kernel_ptr, self.root, vaddr, self._scratch)
+        return None if words is None else _mapping_from_words(self._ll.objects, words)
 
     @operation
     def mappings(self) -> list[Mapping]:
         """Every mapping of this address space as the kernel's page tables hold it, by address
         (``sel4sim_vspace_mappings``). Raises :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        return [_mapping_from_words(words) for words in sim.mappings(self._live(), self.root)]
+        objects = self._ll.objects
+        return [_mapping_from_words(objects, words) for words in self._ll.sim.mappings(self._live(), self.root)]
 
     @operation
     def read(self, vaddr: int, n: int) -> bytes:
@@ -769,12 +784,13 @@ class VSpace(Handle):
         or ``"permission"``) if the MMU refuses any byte; TypeError / ValueError (naming the argument)
         for a bad argument, before any C runs; :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
-        vaddr = _check.address("vaddr", vaddr)
-        n = _check.integer("n", n, 0, _check.MAX_PAGES)
-        vaddr = _check.access("vaddr", vaddr, n)
+        vaddr = self._ll.check.address("vaddr", vaddr)
+        n = self._ll.check.integer("n", n, 0, self._ll.check.MAX_PAGES)
+        vaddr = self._ll.check.access("vaddr", vaddr, n)
         if self._torn_down or self._world.closed:
             self._live()
-        return sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
+        value: bytes = self._ll.sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
+        return value
 
     @operation
     def read_into(self, vaddr: int, buffer: Any) -> int:
@@ -785,13 +801,14 @@ class VSpace(Handle):
         buffer is left as it was; TypeError for an object that is no buffer or is read-only,
         ValueError for a strided one or a range past 2**64; :class:`~sel4vspace.StaleObjectError` if
         the vspace was torn down or its kernel closed."""
-        view = _check.byte_view("buffer", buffer, writable=True)
+        view = self._ll.check.byte_view("buffer", buffer, writable=True)
         n = view.nbytes
-        vaddr = _check.access("vaddr", vaddr, n)
+        vaddr = self._ll.check.access("vaddr", vaddr, n)
         if self._torn_down or self._world.closed:
             self._live()
-        sim.mmu_read_into(self._kernel_ptr, self.root, vaddr, view, n, self._scratch)
-        return n
+        self._ll.sim.mmu_read_into(self._kernel_ptr, self.root, vaddr, view, n, self._scratch)
+        value: int = n
+        return value
 
     @operation
     def write(self, vaddr: int, data: Any) -> None:
@@ -801,17 +818,17 @@ class VSpace(Handle):
         (nothing written) if the MMU refuses any byte; TypeError (``data`` is no bytes-like object) /
         ValueError (a range past 2**64), naming the argument, before any C runs;
         :class:`~sel4vspace.StaleObjectError` if the vspace was torn down or its kernel closed."""
-        view = _check.byte_view("data", data)
-        vaddr = _check.access("vaddr", vaddr, view.nbytes)
+        view = self._ll.check.byte_view("data", data)
+        vaddr = self._ll.check.access("vaddr", vaddr, view.nbytes)
         if self._torn_down or self._world.closed:
             self._live()
-        sim.mmu_write(self._kernel_ptr, self.root, vaddr, view, view.nbytes, self._scratch)
+        self._ll.sim.mmu_write(self._kernel_ptr, self.root, vaddr, view, view.nbytes, self._scratch)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
         if self.torn_down:
-            return f"<VSpace{label} torn down>"
-        return f"<VSpace{label} root={self.root} reservations={len(self._reservations)}>"
+            return f"<VSpace{label} {self._ll.arch} torn down>"
+        return f"<VSpace{label} {self._ll.arch} root={self.root} reservations={len(self._reservations)}>"
 
 
 # VSpace.free_reservation's own code, without its operation guard: for Reservation.free and

@@ -2,10 +2,12 @@
 """bench/run.py --quick still runs end to end: the native harness builds from the extension's
 objects, every workload runs on both sides, the table and the JSON agree. Timings are never judged
 here (a shared CI machine cannot say anything about them); only that the figures exist and that the
-two sides measured the same thing where they must agree exactly (W4 is the C side's accounting)."""
+two sides measured the same thing where they must agree exactly (W4 is the C side's accounting).
+--arch picks the arches, each with a harness of its own."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -13,32 +15,83 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+from sel4vspace import ARCHES, _arches
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "bench" / "run.py"
 
+# The quick run measures one arch: another than the default when one is installed, so that the
+# harness of an arch buildsupport was not imported for is built too (in a process of its own).
+QUICK_ARCH = next((arch for arch in reversed(ARCHES) if arch != _arches.default()), _arches.default())
+
+
+def bench_run() -> ModuleType:
+    """bench/run.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_arch_names_each_installed_arch_or_all() -> None:
+    run = bench_run()
+    assert run.parse_arches(None) == run.parse_arches([]) == [_arches.default()]
+    assert run.parse_arches(["all"]) == list(ARCHES)
+    assert run.parse_arches([ARCHES[-1], "all", ARCHES[-1]]) == [ARCHES[-1], *ARCHES[:-1]], "in order, once each"
+    with pytest.raises(ValueError, match=r"--arch must be one of the installed architectures .*'sparc'"):
+        run.parse_arches(["sparc"])
+
+
+def test_a_bad_arch_is_a_usage_error_naming_the_installed_ones() -> None:
+    result = subprocess.run([sys.executable, str(RUN), "--quick", "--arch", "riscv32"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "--arch must be one of the installed architectures " + ", ".join(ARCHES) in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_table_has_an_arch_column_and_targets_are_judged_per_arch() -> None:
+    run = bench_run()
+    runs = [({"arch": arch, "workload": "W4", "size": 1024, "unit": "bytes/page", "value": value},
+             {"arch": arch, "workload": "W4", "size": 1024, "unit": "bytes/page", "value": value})
+            for arch, value in (("x86_64", 30.0), ("riscv64", 50.0))]
+    rows = [row for native, python in runs for row in run.table_rows(native, python)]
+    lines = run.format_table(rows).splitlines()
+    assert [cell.strip() for cell in lines[0].strip("|").split("|")] == \
+        ["arch", "workload", "size", "unit", "native", "Python", "ratio"]
+    assert lines[2].startswith("| x86_64  | W4 ") and lines[3].startswith("| riscv64 | W4 ")
+    targets = run.check_targets(runs)
+    assert [(t["arch"], t["target"], t["met"]) for t in targets] == [
+        ("x86_64", "W4 bookkeeping per page", True), ("riscv64", "W4 bookkeeping per page", False)]
+
 
 def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(RUN), "--quick", "--json", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, str(RUN), "--quick", "--arch", QUICK_ARCH, "--json", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
 
     report = json.loads(out.read_text())
-    assert report["quick"] is True
+    assert report["quick"] is True and report["arches"] == [QUICK_ARCH]
+    assert f"(quick) on {QUICK_ARCH}: " in result.stdout
     assert {"cpu", "cores", "python", "compiler"} <= set(report["machine"])
     keys = {row["key"] for row in report["rows"]}
     assert keys == {"W1", "W2", "W3", "W3-res", "W4", "W5-read", "W5-read_into", "W5-write", "W5-memcpy"}
     for row in report["rows"]:
+        assert row["arch"] == QUICK_ARCH
         for column in ("native", "python", "ratio"):
             assert math.isfinite(row[column]) and row[column] > 0, row
         # every row of the JSON is a row of the printed table
-        assert f"| {row['workload']}" in result.stdout and row["size_label"] in result.stdout
+        assert f"| {QUICK_ARCH} | {row['workload']}" in result.stdout and row["size_label"] in result.stdout
 
     for run in report["runs"]:
         native, python = run["native"], run["python"]
+        assert native["arch"] == python["arch"] == QUICK_ARCH, "both sides on the arch asked for"
         assert native["workload"] == python["workload"] and native["size"] == python["size"]
         if native["workload"] == "W4":
             # the same C accounting on both sides: bookkeeping per page cannot differ
@@ -48,7 +101,7 @@ def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None
             assert set(native["phases"]) == set(python["phases"]) == {"reserve", "map", "lookup", "unmap", "free"}
     # each target is reported with a verdict, whatever it is
     assert {t["target"].split()[0] for t in report["targets"]} == {"W1", "W2", "W3", "W4", "W5"}
-    assert all(isinstance(t["met"], bool) for t in report["targets"])
+    assert all(isinstance(t["met"], bool) and t["arch"] == QUICK_ARCH for t in report["targets"])
 
 
 @pytest.mark.slow
@@ -69,8 +122,8 @@ def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     assert f"vendor/ against {tree}" in result.stdout
-    header = next(line for line in result.stdout.splitlines() if line.startswith("| workload"))
-    assert [c.strip() for c in header.strip("|").split("|")][3:] == ["vendor", "other_libs", "other_libs/vendor"]
+    header = next(line for line in result.stdout.splitlines() if line.startswith("| arch"))
+    assert [c.strip() for c in header.strip("|").split("|")][4:] == ["vendor", "other_libs", "other_libs/vendor"]
     report = json.loads(out.read_text())
     kinds = {row["workload"].split()[0] for row in report["rows"]}
     assert {"W1", "W2"} <= kinds

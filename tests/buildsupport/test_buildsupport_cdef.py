@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""buildsupport.cdef: the cdef generated from csrc/binding.h's headers."""
+"""buildsupport.cdef: the cdef generated from csrc/binding.h's headers, for each arch."""
 
 from __future__ import annotations
 
 import pytest
-from buildsupport import cdef
+from buildsupport import cdef, config
 
 
 @pytest.mark.parametrize(("text", "integer"), [
@@ -22,11 +22,17 @@ def test_gnu_bodies_become_what_pycparser_reads():
         cdef._without_gnu_bodies("int g(void) { return ({ 1; ; }")
 
 
-def test_the_cdef_keeps_inline_wrappers_defined_functions_and_integer_macros():
-    generated = cdef.generate_cdef({"sel4sim_cap_info"})
+# Each arch's libsel4 names its own objects: the cdef of one has them, and no other arch's.
+ARCH_NAMES = {"x86_64": "seL4_X86_4K", "aarch64": "seL4_ARM_SmallPageObject", "riscv64": "seL4_RISCV_4K_Page"}
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_the_cdef_keeps_inline_wrappers_defined_functions_and_integer_macros(arch):
+    generated = cdef.generate_cdef(config.ARCHES[arch], {"sel4sim_cap_info"})
     lines = generated.splitlines()
     assert any("sel4sim_cap_info(" in line for line in lines)           # defined by an object: kept
     assert not any("sel4sim_untyped_free_bytes(" in line for line in lines)   # defined by none: dropped
     assert any("*vspace_new_pages(vspace_t" in line for line in lines)   # static inline in vspace.h: kept
     assert "#define seL4_PageBits ..." in lines                         # an integer macro of our headers
     assert not any(line.startswith("static ") for line in lines)
+    assert all((name in generated) == (other == arch) for other, name in ARCH_NAMES.items())

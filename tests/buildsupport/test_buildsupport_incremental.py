@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""buildsupport.incremental: what is rebuilt, what is reused, how a failure is told."""
+"""buildsupport.incremental: what is rebuilt, for which arch, what is reused, how a failure is told."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
-from buildsupport import incremental
+from buildsupport import cdef, config, incremental
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,20 +93,215 @@ def test_the_link_check_names_each_missing_symbol(cc, tree):
     subprocess.run([cc, "-c", "-fPIC", str(tree / "caller.c"), "-o", str(tree / "caller.o")], check=True)
     result = subprocess.run([cc, "-shared", "-o", str(tree / "check.so"), str(tree / "caller.o"), "-Wl,--no-undefined"],
                             capture_output=True, text=True)
-    with pytest.raises(SystemExit, match="refers to symbols nothing defines: nowhere_defined"):
-        incremental.link_check_failure(result.returncode, result.stderr)
-    incremental.link_check_failure(0, "")   # a clean link passes
+    missing = r"the C under test \(aarch64\) refers to symbols nothing defines: nowhere_defined"
+    with pytest.raises(SystemExit, match=missing):
+        incremental.link_check_failure(config.ARCHES["aarch64"], result.returncode, result.stderr)
+    incremental.link_check_failure(config.ARCHES["x86_64"], 0, "")   # a clean link passes
 
 
-def test_importing_the_build_compiles_nothing_and_loads_no_cdef_generator():
+def test_importing_the_build_compiles_nothing_and_loads_no_cdef_generator(tmp_path):
+    """In a copy of the build alone (no sources, no build folder; other tests may be building in
+    this checkout's meanwhile): importing it and listing setup.py's builders makes nothing."""
+    shutil.copy2(ROOT / "build_ffi.py", tmp_path / "build_ffi.py")
+    shutil.copytree(ROOT / "buildsupport", tmp_path / "buildsupport", ignore=shutil.ignore_patterns("__pycache__"))
     code = ("import sys, build_ffi, buildsupport.incremental\n"
-            "assert 'pycparser' not in sys.modules and 'cffi' not in sys.modules, sorted(sys.modules)\n")
-    before = {p: p.stat().st_mtime_ns for p in (ROOT / "build").rglob("*.o")} if (ROOT / "build").exists() else {}
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-    after = {p: p.stat().st_mtime_ns for p in (ROOT / "build").rglob("*.o")} if (ROOT / "build").exists() else {}
-    assert before == after
+            "assert 'pycparser' not in sys.modules and 'cffi' not in sys.modules, sorted(sys.modules)\n"
+            "print(*build_ffi.cffi_modules())\n")
+    result = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env=_without_build_variables())
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == len(config.ARCHES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build_ffi.py", "buildsupport"]
+
+
+def _without_build_variables() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if not name.startswith("SEL4VSPACE_")}
 
 
 def test_the_build_script_refuses_unknown_arguments():
     result = subprocess.run([sys.executable, "build_ffi.py", "--fast"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "usage: python build_ffi.py [--release]" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "modules"), [
+    ("", ["x86_64", "aarch64", "riscv64"]),
+    ("riscv64, x86_64", ["x86_64", "riscv64"]),
+])
+def test_setup_gets_one_builder_per_arch_of_the_variable(given, modules):
+    code = "import build_ffi; print(*build_ffi.cffi_modules())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, SEL4VSPACE_ARCHES=given))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"build_ffi.py:make_ffibuilder_{arch}" for arch in modules]
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    assert all(callable(getattr(build_ffi, f"make_ffibuilder_{arch}")) for arch in config.ARCHES)
+
+
+def test_the_build_script_refuses_an_unknown_arch_before_compiling_anything():
+    result = subprocess.run([sys.executable, "build_ffi.py"], cwd=ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, SEL4VSPACE_ARCHES="x86_64,sparc"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("SEL4VSPACE_ARCHES='x86_64,sparc' names no such arch: sparc "
+                                     "(valid names: x86_64, aarch64, riscv64)")
+
+
+def test_the_pool_runs_at_most_its_width_at_once_for_every_caller(tmp_path):
+    """Two callers (two arches' builds) share one pool of two: never more than two commands run."""
+    running, seen = tmp_path / "running", tmp_path / "seen"
+    running.mkdir()
+    step = f'touch {running}/$0; sleep 0.1; ls {running} | wc -l >> {seen}; rm {running}/$0'
+    with incremental.JobPool(width=2) as pool:
+        futures = [pool.submit(["sh", "-c", step, f"{caller}-{n}"], f"job {caller}-{n}")
+                   for n in range(4) for caller in ("a", "b")]
+        assert all(f.result().returncode == 0 for f in futures)
+    counts = [int(line) for line in seen.read_text().split()]
+    assert len(counts) == 8 and max(counts) == 2
+
+
+def test_after_a_failure_the_pool_starts_nothing_new(tmp_path):
+    with incremental.JobPool(width=1) as pool:
+        failing = pool.submit(["sh", "-c", "exit 3"], "cc broken.c [x86_64]")
+        later = pool.submit(["touch", str(tmp_path / "ran")], "cc later.c [aarch64]")
+        assert failing.result().returncode == 3
+        told = r"cc later\.c \[aarch64\]: not started, cc broken\.c \[x86_64\] failed"
+        with pytest.raises(incremental.Stopped, match=told):
+            later.result()
+    assert not (tmp_path / "ran").exists()
+
+
+# ---- the in-place build of every arch, on a toy tree ----
+
+THING_C = ('#include "thing.h"\n#ifdef SEL4VSPACE_SEL4_ARCH_AARCH64\nint thing(void) { return 64; }\n'
+           '#else\nint thing(void) { return 86; }\n#endif\n')
+LOAD = (
+    "import importlib.util, sys\n"
+    "for path in sys.argv[1:]:\n"
+    "    name = 'sel4vspace.' + path.rsplit('/', 1)[1].split('.')[0]\n"
+    "    spec = importlib.util.spec_from_file_location(name, path)\n"
+    "    module = importlib.util.module_from_spec(spec)\n"
+    "    spec.loader.exec_module(module)\n"
+    "    print(name, module.lib.thing())\n"
+)
+
+
+@pytest.fixture
+def toy(monkeypatch, tmp_path: Path, cc) -> Path:
+    """One C file and its header stand in for the C under test, binding.h includes the header;
+    the build's sources, include folders and build folder are the toy's. Returns its root."""
+    for name in (config.ARCHES_ENV, config.SEL4_LIBS_ENV, config.UTIL_LIBS_ENV, config.SANITIZE_ENV,
+                 config.COVERAGE_ENV, config.LOG_LEVEL_ENV, config.CFLAGS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "thing.h").write_text("int thing(void);\n")
+    (src / "thing.c").write_text(THING_C)
+    (src / "binding.h").write_text('#include "thing.h"\n')
+    preprocess = lambda arch, extra: [cc, "-E", *arch.defines, f"-I{src}", *extra, "-"]  # noqa: E731
+    monkeypatch.setattr(incremental, "ROOT", tmp_path)
+    monkeypatch.setattr(incremental, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(incremental, "c_sources", lambda arch: [src / "thing.c"])
+    monkeypatch.setattr(incremental, "include_dirs", lambda arch: [src])
+    monkeypatch.setattr(incremental, "module_include_dirs", lambda arch: [str(src)])
+    monkeypatch.setattr(incremental, "cdef_preprocess_command", preprocess)
+    monkeypatch.setattr(cdef, "cdef_preprocess_command", preprocess)
+    monkeypatch.setattr(cdef, "ROOT", tmp_path)   # the toy's headers are the cdef's own
+    return tmp_path
+
+
+def _steps(capsys) -> list[str]:
+    return sorted(capsys.readouterr().err.splitlines())
+
+
+def test_the_in_place_build_makes_one_module_per_arch_and_an_edit_rebuilds_it_once_per_arch(toy, capsys):
+    arches = [config.ARCHES["x86_64"], config.ARCHES["aarch64"]]
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    package = toy / "pkg" / "sel4vspace"
+    package.mkdir(parents=True)
+    for leftover in ("_native" + suffix, "_native.abi3.so", "_native_x86_64.abi3.so", "_native_riscv64" + suffix):
+        (package / leftover).write_bytes(b"an earlier build")
+
+    built = incremental.build_in_place(arches, verbose=True, develop=True, package_dir=package)
+    assert [p.name for p in built] == [f"_native_x86_64{suffix}", f"_native_aarch64{suffix}"]
+    first = _steps(capsys)
+    for arch in ("x86_64", "aarch64"):
+        assert f"cc src/thing.c [{arch}]" in first and f"cffi module source [{arch}]" in first
+        assert f"cc _native_{arch}.c (the cffi module) [{arch}]" in first and f"link _native_{arch}{suffix}" in first
+    # the single-module layout's extension and another build of a built arch are gone; the
+    # module of an arch not built stays
+    assert sorted(p.name for p in package.iterdir()) == sorted(
+        [f"_native_x86_64{suffix}", f"_native_aarch64{suffix}", f"_native_riscv64{suffix}"])
+    assert (toy / "build" / "obj" / "dev-aarch64" / "cdef.h").read_text() == "int thing(void);\n"
+
+    # both modules define thing(): loaded side by side, each keeps its own
+    result = subprocess.run([sys.executable, "-c", LOAD, *map(str, built)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["sel4vspace._native_x86_64 86", "sel4vspace._native_aarch64 64"]
+
+    # nothing changed: nothing is done
+    assert incremental.build_in_place(arches, verbose=True, develop=True, package_dir=package) == built
+    assert _steps(capsys) == []
+
+    # an edit of the C file: that file once per arch, each module relinked (and its link
+    # checked); the cdef and cffi's module source stay
+    thing = toy / "src" / "thing.c"
+    thing.write_text(THING_C + "/* an edit */\n")
+    _later(thing, toy / "build" / "obj" / "dev-x86_64" / "src" / "thing.o")
+    incremental.build_in_place(arches, verbose=True, develop=True, package_dir=package)
+    assert _steps(capsys) == sorted([
+        "cc src/thing.c [x86_64]", "cc src/thing.c [aarch64]", "link check [x86_64]", "link check [aarch64]",
+        f"link _native_x86_64{suffix}", f"link _native_aarch64{suffix}"])
+
+
+def test_a_failed_compile_names_its_arch_and_installs_nothing(toy, capsys):
+    (toy / "src" / "thing.c").write_text(THING_C.replace("return 64;", "return 64"))
+    package = toy / "pkg"
+    with pytest.raises(SystemExit, match=r"^aarch64: cc src/thing\.c \[aarch64\] failed$"):
+        incremental.build_in_place([config.ARCHES["x86_64"], config.ARCHES["aarch64"]], verbose=False,
+                                   package_dir=package)
+    assert "error: expected" in capsys.readouterr().err
+    assert not package.exists()
+
+
+def test_each_setuptools_builder_compiles_every_chosen_arch_through_one_pool(toy, capsys, monkeypatch, tmp_path):
+    """pip's path: the first arch's builder compiles the objects of every arch of
+    SEL4VSPACE_ARCHES, the next finds them up to date; each builder is its own arch's module."""
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    monkeypatch.setenv(config.ARCHES_ENV, "riscv64 x86_64")
+    builder = build_ffi.make_ffibuilder_x86_64()
+    steps = _steps(capsys)
+    assert "cc src/thing.c [x86_64]" not in steps   # not verbose: nothing said ...
+    for arch in ("x86_64", "riscv64"):   # ... but both arches' objects were made
+        assert (toy / "build" / "obj" / arch / "src" / "thing.o").exists()
+    assert not (toy / "build" / "obj" / "aarch64").exists()
+    objects = incremental.compile_arches([config.ARCHES["riscv64"]], verbose=True)
+    assert _steps(capsys) == [] and objects == {"riscv64": [toy / "build" / "obj" / "riscv64" / "src" / "thing.o"]}
+
+    built = Path(builder.compile(tmpdir=str(tmp_path / "cffi")))
+    assert built.name.startswith("_native_x86_64.")
+    riscv = Path(build_ffi.make_ffibuilder_riscv64().compile(tmpdir=str(tmp_path / "cffi")))
+    assert riscv.name.startswith("_native_riscv64.")
+    result = subprocess.run([sys.executable, "-c", LOAD, str(built), str(riscv)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["sel4vspace._native_x86_64 86", "sel4vspace._native_riscv64 86"]
+
+
+def test_a_builder_of_an_unknown_arch_is_refused(toy):
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    with pytest.raises(SystemExit, match=r"no seL4 architecture 'arm' \(valid names: x86_64, aarch64, riscv64\)"):
+        build_ffi.make_ffibuilder("arm")
+
+
+def test_a_link_failure_of_an_external_tree_says_the_arches_can_be_chosen(monkeypatch, tmp_path):
+    for lib in config.SEL4_LIBS:
+        (tmp_path / lib / "include").mkdir(parents=True)
+    monkeypatch.setenv(config.SEL4_LIBS_ENV, str(tmp_path))
+    monkeypatch.delenv(config.UTIL_LIBS_ENV, raising=False)
+    stderr = "mapping.o: in function `f':\nmapping.c:(.text+0x1): undefined reference to `seL4_ARM_Page_Flush'\n"
+    told = (r"the C under test \(aarch64\) refers to symbols nothing defines: seL4_ARM_Page_Flush "
+            rf"\(built from {tmp_path.resolve()}, libutils from vendor; "
+            r"SEL4VSPACE_ARCHES chooses which arches are built\)$")
+    with pytest.raises(SystemExit, match=told):
+        incremental.link_check_failure(config.ARCHES["aarch64"], 1, stderr)

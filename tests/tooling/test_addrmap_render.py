@@ -188,3 +188,43 @@ def test_svg_escapes_names():
     root = parse_svg(Snapshot((VSpaceView("a<b>&c", (ReservationView(0x1000, 0x2000, CapRights.RW, name="x&y"),)),),
                               title="<&>"))
     assert classes(root, "vspace")[0].get("data-name") == "a<b>&c"
+
+
+def arch_snapshot(arch: str = "riscv64", user_top: int | None = 0x3F_FFFF_F000) -> Snapshot:
+    return Snapshot((VSpaceView("v", (ReservationView(0x10000000, 0x10004000, CapRights.RW, name="res"),),
+                                pages(0x10000000, 2, CapRights.RW)),), "after step 2", arch, user_top)
+
+
+def test_table_names_the_arch_and_where_its_user_space_ends():
+    lines = render_table(arch_snapshot()).splitlines()
+    assert lines[:3] == ["after step 2", "arch riscv64, user space below 0x3ffffff000", ""]
+    assert render_table(arch_snapshot("aarch64", None)).splitlines()[1] == "arch aarch64"
+    untitled = Snapshot((VSpaceView("empty"),), arch="x86_64", user_top=0x7FFF_FFFF_F000)
+    assert render_table(untitled).splitlines()[:2] == ["arch x86_64, user space below 0x7ffffffff000", ""]
+
+
+def test_svg_names_the_arch_in_its_title_and_caption():
+    root = parse_svg(arch_snapshot())
+    assert root.find(SVG + "title").text == "after step 2 (riscv64)"
+    (caption,) = classes(root, "caption")
+    assert caption.text == "arch riscv64, user space below 0x3ffffff000"
+    unnamed = parse_svg(Snapshot((VSpaceView("v"),), "t"))
+    assert unnamed.find(SVG + "title").text == "t" and classes(unnamed, "caption") == []
+
+
+def test_svg_axis_runs_on_to_the_arch_user_top_and_marks_it():
+    """The axis ends at the arch's user top, drawn as the last gap: how far the mappings sit from
+    the end of user space shows, at each arch's own scale."""
+    def axis_end(snapshot: Snapshot) -> tuple[list[str], list[ET.Element], list[ET.Element]]:
+        root = parse_svg(snapshot)
+        labels = [t.text for t in classes(root, "axis")[0].iter(SVG + "text")]
+        return labels, classes(root, "gap"), classes(root, "user-top")
+
+    labels, gaps, (marker,) = axis_end(arch_snapshot())
+    assert labels[-1] == "0x3ffffff000" and len(gaps) == 1
+    assert "end of riscv64 user space: 0x3ffffff000" in marker.find(SVG + "title").text
+    x86_labels, x86_gaps, _ = axis_end(arch_snapshot("x86_64", 0x7FFF_FFFF_F000))
+    assert x86_labels[-1] == "0x7ffffffff000"
+    assert float(x86_gaps[0].get("width")) > float(gaps[0].get("width")), "a larger user space, a longer last gap"
+    labels, gaps, markers = axis_end(arch_snapshot("riscv64", None))
+    assert labels[-1] == "0x10004000" and gaps == [] and markers == []

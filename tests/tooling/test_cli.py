@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import tracemalloc
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from hostworld import HAS_VENDOR_FIXES
+from sel4vspace import ARCHES, _arches
 from sel4vspace.__main__ import main
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 DEMO = EXAMPLES / "deferred_rights.toml"
+RISCV = EXAMPLES / "riscv64_sv39.toml"
 
 FAILING = """\
 [scenario]
@@ -41,7 +44,7 @@ def test_run_prints_every_step_and_the_verdict(capsys):
     assert main(["run", str(DEMO)]) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert lines[0].startswith(f"scenario {DEMO}: ")
+    assert lines[0].startswith(f"scenario {DEMO} on {_arches.default()}: ")
     assert sum(1 for line in lines if line[:3].strip().isdigit()) == 16
     assert lines[-1] == "ok: 16 steps, 8 expectations held"
     assert err == ""
@@ -162,6 +165,10 @@ def test_expected_c_errors_do_not_leak_to_stderr():
 
 
 def test_a_scenario_nested_too_deeply_exits_2_without_a_traceback(tmp_path, capsys):
+    # The command reads the file before anything else, so in its own process no garbage waits for
+    # a collection; in this one, earlier tests' runners may, and a collection inside the reader's
+    # deep recursion would run their finalizers with no stack left. Collect them first.
+    gc.collect()
     path = tmp_path / "deep.toml"
     path.write_text('[scenario]\nvspaces = ["v"]\n\n[[step]]\nop = "tear_down"\nvspace = "v"\nlabel = '
                     + "[" * 2000 + "]" * 2000 + "\n")
@@ -242,3 +249,40 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly():
     errors = child.stderr.read()
     assert child.wait(timeout=120) == 1
     assert b"Traceback" not in errors and b"BrokenPipeError" not in errors, errors
+
+
+@pytest.mark.skipif("riscv64" not in ARCHES, reason="the RISC-V 64 extension is not installed (SEL4VSPACE_ARCHES)")
+def test_run_and_map_name_the_arch_of_a_scenario_that_names_one(tmp_path, capsys):
+    assert main(["run", str(RISCV)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"scenario {RISCV} on riscv64: ")
+    assert lines[1] == "kernel: riscv64, 256 MiB of untyped memory, user space below 0x3ffffff000"
+    svg = tmp_path / "riscv.svg"
+    assert main(["map", str(RISCV), "--svg", str(svg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [f"{RISCV}: after step 2 (map_pages_at_vaddr) [mapped]",
+                       "arch riscv64, user space below 0x3ffffff000"]
+    root = ET.parse(svg).getroot()
+    assert root.find("{http://www.w3.org/2000/svg}title").text.endswith("(riscv64)")
+    assert [e.text for e in root.iter() if e.get("class") == "caption"] == [out[1]]
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_run_and_map_of_a_scenario_on_each_arch(arch, tmp_path, capsys):
+    path = tmp_path / f"{arch}.toml"
+    path.write_text(f'arch = "{arch}"\n\n' + FAILING)
+    assert main(["map", str(path), "--at", "mapped"]) == 0
+    out = capsys.readouterr().out
+    assert f"arch {arch}, user space below {_arches.USER_TOP[arch]:#x}" in out and "1 x 4 KiB  r" in out
+    assert main(["run", str(path)]) == 1, "the run goes on to the failing step, on whatever arch"
+    out, err = capsys.readouterr()
+    assert out.startswith(f"scenario {path} on {arch}\nkernel: {arch}, ") and "FAILED step 2" in err
+
+
+def test_a_scenario_with_a_bad_arch_exits_2_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "bad_arch.toml"
+    path.write_text('arch = "riscv32"\n\n' + FAILING)
+    assert main(["run", str(path)]) == 2
+    _, err = capsys.readouterr()
+    assert err.splitlines()[1] == (f"  {path}:1: top level: key 'arch': expected one of the architectures sel4vspace "
+                                   "knows, x86_64, aarch64, riscv64; got 'riscv32'; did you mean 'riscv64'?")

@@ -9,7 +9,9 @@ import textwrap
 
 import pytest
 
+from sel4vspace import ARCHES, _arches
 from sel4vspace.rights import CapRights
+from sel4vspace.tooling.addrmap import render_table
 from sel4vspace.tooling.runner import Runner, RunResult
 from sel4vspace.tooling.scenario import parse_scenario
 
@@ -697,3 +699,66 @@ def test_close_releases_the_kernel():
     runner.close()
     assert runner.kernel.closed
     runner.close()  # idempotent
+
+
+# ---------------------------------------------------------------- the arch
+
+UNCACHED = """
+[[step]]
+op = "reserve_range_at"
+vspace = "a"
+vaddr = "0x30000000"
+size = "4K"
+rights = "rw"
+cacheable = false
+name = "device"
+
+[[step]]
+op = "map_pages_at_vaddr"
+vspace = "a"
+caps = "buf_ro[3]"
+vaddr = "device"
+reservation = "device"
+
+[[step]]
+op = "expect_mapping"
+vspace = "a"
+vaddr = "device"
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_scenario_runs_on_the_arch_it_names(arch):
+    """Each arch's kernel, whatever the default arch; and its own behaviour shows: RISC-V's entries
+    carry no cache attribute, so an uncached reservation maps cacheable there alone."""
+    description = _arches.binding(arch).description
+    uncached_mappings = description.cache_disabled != description.default_vm_attributes
+    header = f'arch = "{arch}"\n\n' + HEADER
+    steps = RESERVE_AND_MAP + UNCACHED
+    runner, output = passes(steps + f"cacheable = {str(not uncached_mappings).lower()}\n", header)
+    assert runner.kernel.arch == arch and runner.kernel.user_top == _arches.USER_TOP[arch]
+    assert output.splitlines()[0] == f"kernel: {arch}, 16 MiB of untyped memory, user space below " \
+                                     f"{_arches.USER_TOP[arch]:#x}"
+    assert output.splitlines()[-1].endswith(", uncached" if uncached_mappings else ", cacheable")
+    snapshot = runner.snapshot("end")
+    assert (snapshot.arch, snapshot.user_top) == (arch, _arches.USER_TOP[arch])
+    assert f"arch {arch}, user space below {_arches.USER_TOP[arch]:#x}" in render_table(snapshot)
+    fails(steps + f"cacheable = {str(uncached_mappings).lower()}\n", 7, "a mapping at 0x30000000 with",
+          "uncached" if uncached_mappings else "cacheable", header)
+
+
+def test_a_scenario_naming_no_arch_runs_on_the_default_arch():
+    runner, output = passes(RESERVE_AND_MAP)
+    assert runner.kernel.arch == _arches.default() == runner.scenario.target_arch()
+    assert output.startswith(f"kernel: {runner.kernel.arch}, ")
+
+
+def test_a_scenario_naming_an_arch_not_installed_fails_naming_arch_and_the_installed_ones(monkeypatch):
+    missing = next(arch for arch in reversed(_arches.KNOWN) if arch != _arches.default())
+    installed = tuple(arch for arch in _arches.INSTALLED if arch != missing)
+    monkeypatch.setattr(_arches, "INSTALLED", installed)
+    runner, result, output = play(RESERVE_AND_MAP, f'arch = "{missing}"\n\n' + HEADER)
+    assert result.steps_run == 0 and result.failure is not None and result.failure.step is None
+    assert str(result.failure) == (f"arch: expected the declarations to be set up; it failed: ValueError: arch must "
+                                   f"be one of the installed architectures {', '.join(installed)}, not {missing!r}")
+    assert runner.kernel is None and output == ""

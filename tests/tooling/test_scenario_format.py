@@ -5,12 +5,16 @@ touches the simulated kernel."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from sel4vspace._arches import KNOWN, USER_TOP
 from sel4vspace.rights import CapRights
+from sel4vspace.tooling import scenario as scenario_module
 from sel4vspace.tooling.scenario import (
     OPS,
     AddrExpr,
@@ -711,3 +715,160 @@ def test_the_checker_knows_the_built_arch_frame_sizes_and_refuses_nothing_it_map
 
     assert scenario.FRAME_SIZE_BITS == ARCH.frame_size_bits
     assert scenario.parse_size(ARCH.user_top) == ARCH.user_top
+
+
+# ---------------------------------------------------------------- the arch
+
+ARCH_HEADER = 'arch = "{arch}"\n\n' + HEADER
+
+HIGH_RESERVE = """
+[[step]]
+op = "reserve_range_at"
+vspace = "a"
+vaddr = "0x4000000000"
+size = "16K"
+rights = "rw"
+"""
+"""A range at 256 GiB: user space on x86_64 and AArch64, above RISC-V Sv39's user top."""
+
+
+@pytest.mark.parametrize("arch", KNOWN)
+def test_the_arch_key_names_an_arch_sel4vspace_knows(arch):
+    assert scenario(RESERVE, ARCH_HEADER.format(arch=arch)).arch == arch
+
+
+def test_without_the_arch_key_the_scenario_runs_on_the_default_arch(monkeypatch):
+    parsed = scenario(RESERVE)
+    assert parsed.arch is None
+    monkeypatch.setattr(scenario_module, "_default_arch", lambda: "aarch64")
+    assert parsed.target_arch() == "aarch64"
+    assert scenario(RESERVE, ARCH_HEADER.format(arch="riscv64")).target_arch() == "riscv64"
+
+
+@pytest.mark.parametrize("value, message", [
+    ('"ia32"', "expected one of the architectures sel4vspace knows, x86_64, aarch64, riscv64; got 'ia32'"),
+    ('"riscv"', "did you mean 'riscv64'?"),
+    ('"X86_64"', "did you mean 'x86_64'?"),
+    ("64", "got 64"),
+    ('["x86_64"]', "got ['x86_64']"),
+])
+def test_a_bad_arch_is_a_problem_naming_the_key_and_its_line(value, message):
+    header = f"# a comment\narch = {value}\n\n" + HEADER
+    problem = one_problem(RESERVE, header)
+    assert (problem.where, problem.key, problem.line) == ("top level", "arch", 2)
+    assert message in problem.message
+    assert "key 'arch'" in problem.format("t.toml")
+
+
+def test_arch_inside_the_scenario_table_says_where_it_belongs():
+    header = HEADER.replace('description = "test"', 'description = "test"\narch = "riscv64"')
+    problem = one_problem(RESERVE, header)
+    assert (problem.where, problem.key, problem.line) == ("[scenario]", "arch", 3)
+    assert "top-level key" in problem.message and "above [scenario]" in problem.message
+
+
+def test_the_checker_reads_the_arch_without_loading_c():
+    """The checker imports no C, whatever arch the scenario names: its user spaces are pure data."""
+    code = ("import sys\n"
+            "from sel4vspace.tooling.scenario import parse_scenario\n"
+            f"text = {(ARCH_HEADER.format(arch='riscv64') + RESERVE)!r}\n"
+            "assert parse_scenario(text).arch == 'riscv64'\n"
+            "loaded = [m for m in sys.modules if m.startswith('sel4vspace._native') or 'lowlevel' in m]\n"
+            "assert not loaded, loaded\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_user_spaces_are_a_table_of_every_known_arch():
+    assert set(USER_TOP) == set(KNOWN)
+    assert scenario_module.parse_size(max(USER_TOP.values())) == max(USER_TOP.values())
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_an_address_of_a_large_user_space_is_fine_on_its_arch(arch):
+    assert scenario(HIGH_RESERVE, ARCH_HEADER.format(arch=arch)).steps[0].args["vaddr"].constant == 0x40_0000_0000
+
+
+def test_an_address_above_riscv64s_user_top_is_refused_for_riscv64():
+    header = ARCH_HEADER.format(arch="riscv64")
+    problem = one_problem(HIGH_RESERVE, header)
+    assert (problem.where, problem.key) == ("step 1 (reserve_range_at)", "vaddr")
+    assert problem.line == line_of(HIGH_RESERVE, "vaddr =", header)
+    assert problem.message == ("[0x4000000000, 0x4000004000) reaches above the user address space of riscv64 "
+                               "(it ends at 0x3ffffff000)")
+    # the last page below the top is user space; a range ending at the top is fine, one page more is not
+    below = HIGH_RESERVE.replace("0x4000000000", "0x3ffffe000").replace("16K", "4K")
+    assert scenario(below, header).steps
+    assert scenario(below.replace("0x3ffffe000", "0x3fffffe000"), header).steps
+    assert one_problem(below.replace("0x3ffffe000", "0x3fffffe000").replace("4K", "8K"), header).key == "vaddr"
+
+
+def test_the_default_arch_sets_the_limits_when_the_scenario_names_none(monkeypatch):
+    monkeypatch.setattr(scenario_module, "_default_arch", lambda: "riscv64")
+    problem = one_problem(HIGH_RESERVE)
+    assert "user address space of riscv64, the default arch (it ends at 0x3ffffff000)" in problem.message
+    monkeypatch.setattr(scenario_module, "_default_arch", lambda: "x86_64")
+    assert scenario(HIGH_RESERVE).steps
+
+
+def test_with_no_default_arch_the_limits_are_those_every_arch_shares(monkeypatch):
+    """Nothing installed (or SEL4VSPACE_ARCH naming an arch that is not): the checker holds ranges
+    to the largest user space, and the run says what is missing."""
+    def no_default() -> str:
+        raise ImportError("no arch")
+
+    monkeypatch.setattr(scenario_module, "_default_arch", no_default)
+    assert scenario(HIGH_RESERVE).target_arch() is None
+    too_high = HIGH_RESERVE.replace("0x4000000000", "0x7ffffffff000")
+    assert one_problem(too_high).message.endswith(f"above the user address space ({max(USER_TOP.values()):#x} bytes)")
+
+
+@pytest.mark.parametrize("step, key", [
+    ('op = "reserve_deferred_rights_range_at"\nvspace = "a"\nvaddr = "0x3ffffff000"\nsize = "4K"', "vaddr"),
+    ('op = "reserve_range_aligned"\nvspace = "a"\nsize = "512G"\nsize_bits = 30\nrights = "rw"', "size"),
+    ('op = "unmap_pages"\nvspace = "a"\nvaddr = "0x3fc0000000"\nnum_pages = 2\nsize_bits = 30', "vaddr"),
+    ('op = "new_pages"\nvspace = "a"\nnum_pages = 257\nrights = "rw"\nsize_bits = 30', "num_pages"),
+    ('op = "map_pages_at_vaddr"\nvspace = "a"\ncaps = "buf"\nvaddr = "0x3ffffff000"\nreservation = "res"', "vaddr"),
+    ('op = "share_mem_at_vaddr"\nvspace = "a"\nto = "b"\nstart = "0x4000000000"\nnum_pages = 1\nvaddr = "res"\n'
+     'reservation = "res"', "start"),
+])
+def test_every_range_the_api_holds_to_the_user_top_is_checked_on_riscv64(step, key):
+    header = ARCH_HEADER.format(arch="riscv64")
+    text = RESERVE + "\n[[step]]\n" + step + "\n"
+    problem = one_problem(text, header)
+    assert problem.key == key and "riscv64" in problem.message, problem.format("t.toml")
+    assert scenario(text, ARCH_HEADER.format(arch="x86_64")).steps
+
+
+def test_ranges_named_after_reservations_and_reads_are_not_held_to_the_top():
+    """Addresses named after reservations are known only when the scenario runs; a read or a
+    write above the user top is no mistake of the file (the MMU faults: that may be the point)."""
+    header = ARCH_HEADER.format(arch="riscv64")
+    text = RESERVE + """
+        [[step]]
+        op = "map_pages_at_vaddr"
+        vspace = "a"
+        caps = "buf"
+        vaddr = "res + 0x4000000000"
+        reservation = "res"
+
+        [[step]]
+        op = "expect_fault"
+        vspace = "a"
+        vaddr = "0x4000000000"
+        access = "read"
+
+        [[step]]
+        op = "read"
+        vspace = "a"
+        vaddr = "0x4000000000"
+        size = "4K"
+        """
+    assert len(scenario(text, header).steps) == 4
+
+
+def test_a_step_that_must_fail_may_reach_above_the_user_top():
+    text = HIGH_RESERVE.replace('op = "reserve_range_at"', 'op = "expect_error"\ncall = "reserve_range_at"\n'
+                                                            'error = "ValueError"')
+    (step,) = scenario(text, ARCH_HEADER.format(arch="riscv64")).steps
+    assert (step.op, step.call) == ("expect_error", "reserve_range_at")

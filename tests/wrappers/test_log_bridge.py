@@ -11,7 +11,7 @@ import sys
 import cffi
 
 from hostworld import HAS_VENDOR_FIXES
-from sel4vspace import _native as native
+from sel4vspace.lowlevel import _native as native
 from sel4vspace.lowlevel import CLogRecord, clear_c_error, ffi, last_c_error, lib
 
 def test_error_line_keeps_its_c_location_and_level(c_log):
@@ -93,7 +93,7 @@ def test_a_fatal_line_ends_the_process_and_says_why_on_stderr():
     bridge ends the process after writing the line to stderr."""
     code = (
         "import cffi\n"
-        "from sel4vspace import _native\n"
+        "from sel4vspace.lowlevel import _native\n"
         "f = cffi.FFI()\n"
         "f.cdef('void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, const char *, ...);')\n"
         "b = f.dlopen(_native.__file__)\n"

@@ -20,9 +20,11 @@ static _Thread_local size_t queued;
 static _Thread_local size_t dropped_since_empty;
 static _Thread_local sel4vspace_log_record_t last_error;
 static _Thread_local int have_last_error;
-/* The one process-wide value: the sum of every thread's queued count. */
-static _Atomic size_t queued_anywhere;
-_Static_assert(sizeof(queued_anywhere) == sizeof(size_t), "read as a plain size_t");
+/* The one process-wide value: the sum of every thread's queued count, kept here or, once
+ * sel4vspace_log_count_into() was called, in a counter several builds of this file share. */
+static _Atomic size_t own_queued_anywhere;
+static _Atomic size_t *queued_anywhere = &own_queued_anywhere;
+_Static_assert(sizeof(own_queued_anywhere) == sizeof(size_t), "read as a plain size_t");
 
 size_t sel4vspace_log_queued(void)
 {
@@ -31,7 +33,19 @@ size_t sel4vspace_log_queued(void)
 
 const size_t *sel4vspace_log_queued_anywhere(void)
 {
-    return (const size_t *) &queued_anywhere;
+    return (const size_t *) queued_anywhere;
+}
+
+void sel4vspace_log_count_into(uintptr_t counter)
+{
+    _Atomic size_t *shared = (_Atomic size_t *) counter;
+    if (shared == NULL || shared == queued_anywhere) {
+        return;
+    }
+    /* What this build counted so far moves with it, so the shared total stays the sum. */
+    atomic_fetch_add_explicit(shared, atomic_exchange_explicit(queued_anywhere, 0, memory_order_relaxed),
+                              memory_order_relaxed);
+    queued_anywhere = shared;
 }
 
 size_t sel4vspace_log_take(sel4vspace_log_record_t *out, size_t max, size_t *dropped)
@@ -41,7 +55,7 @@ size_t sel4vspace_log_take(sel4vspace_log_record_t *out, size_t max, size_t *dro
         memcpy(out, queue, n * sizeof(*out));
         memmove(queue, queue + n, (queued - n) * sizeof(*queue));
         queued -= n;
-        atomic_fetch_sub_explicit(&queued_anywhere, n, memory_order_relaxed);
+        atomic_fetch_sub_explicit(queued_anywhere, n, memory_order_relaxed);
     }
     if (dropped != NULL) {
         *dropped = queued == 0 ? dropped_since_empty : 0;
@@ -97,7 +111,7 @@ static void record(const char *func, const char *file, unsigned line, int lvl, c
     }
     if (queued < SEL4VSPACE_LOG_QUEUE_MAX) {
         queue[queued++] = entry;
-        atomic_fetch_add_explicit(&queued_anywhere, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(queued_anywhere, 1, memory_order_relaxed);
     } else {
         dropped_since_empty++;
     }

@@ -2,7 +2,8 @@
 /*
  * The seam between the generic kernel and an architecture: object types and sizes, creation and
  * destruction of arch objects, what deriving / masking / finalising an arch cap does, address
- * translation and the vspace walk. x86_64 implements it in src/arch/x86_64/.
+ * translation and the vspace walk. src/arch/uniform_pt.h implements it for the three arches, each
+ * arch's src/arch/<arch>/vspace.c giving it that arch's types and its frame map's checks.
  */
 #pragma once
 

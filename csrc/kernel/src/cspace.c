@@ -111,6 +111,17 @@ seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, con
     return seL4_NoError;
 }
 
+seL4_Error sim_lookup_empty_slot(sel4sim_kernel_t *k, const sim_cap_t *root, seL4_Word index, seL4_Word depth,
+                                 const char *what, sim_cte_t **out)
+{
+    seL4_Error err = sim_lookup_slot_for_cnode_op(k, false, root, index, depth, out);
+    if (err == seL4_NoError && !sim_cap_is_null(&(*out)->cap)) {
+        SIM_USER_ERROR("%s: destination slot 0x%lx is not empty", what, index);
+        err = sim_error(k, seL4_DeleteFirst);
+    }
+    return err;
+}
+
 /* --- CNode slots, allocated in chunks --- */
 
 static _Alignas(SIM_CTE_CHUNK_BYTES) unsigned char spare_chunk[SIM_CTE_CHUNK_BYTES];
@@ -639,14 +650,10 @@ seL4_Error sel4sim_sys_cnode_save_caller(sel4sim_kernel_t *k, seL4_CPtr service,
     sim_cte_t *dest;
     seL4_Error err = cnode_service(k, service, "seL4_CNode_SaveCaller", &root);
     if (err == seL4_NoError) {
-        err = sim_lookup_slot_for_cnode_op(k, false, &root, index, depth, &dest);
+        err = sim_lookup_empty_slot(k, &root, index, depth, "CNode SaveCaller", &dest);
     }
     if (err != seL4_NoError) {
         return err;
-    }
-    if (!sim_cap_is_null(&dest->cap)) {
-        SIM_USER_ERROR("CNode SaveCaller: destination slot 0x%lx is not empty", index);
-        return sim_error(k, seL4_DeleteFirst);
     }
     /* The simulation runs no threads, so there is never a reply cap to save: seL4 then succeeds
      * and leaves the slot empty. */

@@ -231,6 +231,10 @@ static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
 /* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,
                                         seL4_Word index, seL4_Word depth, sim_cte_t **out);
+/* A destination slot of an invocation that fills one: sim_lookup_slot_for_cnode_op, then the slot
+ * must be empty (seL4's ensureEmptySlot: seL4_DeleteFirst); what names the invocation. */
+seL4_Error sim_lookup_empty_slot(sel4sim_kernel_t *k, const sim_cap_t *root, seL4_Word index, seL4_Word depth,
+                                 const char *what, sim_cte_t **out);
 bool sim_cap_has_children(const sim_cte_t *slot);
 bool sim_cap_is_final(const sim_cte_t *slot);
 /* Insert new_cap into the empty dest as a child of src (cteInsert). */

@@ -21,13 +21,28 @@ Also here:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .._native import ffi, lib
-from . import _guard, _logbridge
+from .. import _arches
+from ..errors import CLogRecord
+
+SEL4_ARCH: str = _arches.arch_of_package(__name__)
+"""The seL4 architecture (``x86_64``, ``aarch64``, ``riscv64``) whose build this package binds."""
+
+_native = _arches.native(SEL4_ARCH)
+ffi: Any = _native.ffi
+lib: Any = _native.lib
+
+# _guard is one module for every arch (a thread is inside a call of the package whichever arch's
+# C it runs): imported by its absolute name, never as a copy of this arch's.
+from sel4vspace.lowlevel import _guard  # noqa: E402
+
+from . import _logbridge  # noqa: E402
+
+_guard.add_log_source(_logbridge)
 
 __all__ = [
+    "SEL4_ARCH",
     "ffi",
     "lib",
     "BUILT_FROM",
@@ -46,22 +61,8 @@ BUILT_FROM: str = ffi.string(lib.sel4vspace_build_source()).decode()
 """``"vendor"``, or the path of the seL4_libs checkout the libraries under test were built from."""
 
 BUILD_FLAVOUR: str = ffi.string(lib.sel4vspace_build_flavour()).decode()
-"""``"default"``, or the instrumented build this is (``"asan"``, ``"cov"``, ``"ext-…"``)."""
-
-
-@dataclass(frozen=True)
-class CLogRecord:
-    """One ZF_LOG line as the C code emitted it."""
-
-    level: int
-    """The ZF_LOG level (``lib.SEL4VSPACE_LOG_WARN``, ``lib.SEL4VSPACE_LOG_ERROR``, ...)."""
-    message: str
-    file: str
-    line: int
-    function: str
-
-    def __str__(self) -> str:
-        return f"{self.function}: {self.message}"
+"""The build this extension is: its arch, after the kind of build when it is not a plain one
+(``"x86_64"``, ``"asan-x86_64"``, ``"cov-aarch64"``, ``"ext-…-riscv64"``, ``"dev-x86_64"``)."""
 
 
 def last_c_error() -> CLogRecord | None:
@@ -77,37 +78,8 @@ def clear_c_error() -> None:
     lib.sel4vspace_log_clear_last_error()
 
 
-def cspace_full_error(function: str) -> Any:
-    """A :class:`~sel4vspace.errors.CSpaceFullError` for ``function`` when the host vka refused a
-    cslot since :func:`clear_c_error` (the root CNode was full), else None."""
-    if not lib.sel4vspace_log_cslots_ran_out():
-        return None
-    from ..errors import CSpaceFullError  # late: errors imports this module for typing only
-
-    kernel = lib.sel4sim_kernel_current()
-    bootinfo = lib.sel4sim_kernel_bootinfo(kernel) if kernel != ffi.NULL else ffi.NULL
-    bits = int(bootinfo.initThreadCNodeSizeBits) if bootinfo != ffi.NULL else 0
-    return CSpaceFullError(function, last_c_error(), bits)
-
-
-def failure(function: str, detail: str | None = None, error: int | None = None,
-            fallback: str = "the call failed") -> Exception:
-    """The exception for a C call ``function`` that failed, the one place a C result becomes one:
-    :class:`~sel4vspace.errors.CSpaceFullError` when the host vka found the root CNode full since
-    :func:`clear_c_error`; else, for a seL4 error ``error``, :class:`~sel4vspace.errors.KernelError`
-    with ``detail`` and the last C error line (or ``fallback``); else
-    :class:`~sel4vspace.errors.VSpaceError` with the last C error line and ``detail``."""
-    full = cspace_full_error(function)
-    if full is not None:
-        return full  # type: ignore[no-any-return]
-    if error is not None:
-        from ..errors import KernelError  # late: errors imports this module for typing only
-
-        said = str(last_c_error() or fallback)
-        return KernelError(function, error, f"{detail}: {said}" if detail else said)
-    from ..errors import VSpaceError
-
-    return VSpaceError(function, last_c_error(), detail)
+# The one place a C result becomes an exception (defined there, after what it uses from here).
+from ._failures import cspace_full_error, failure  # noqa: E402
 
 
 def flush_log() -> None:

@@ -31,24 +31,42 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from .._native import ffi, lib
 from ..errors import ReentrantCallError
-from . import _logbridge
 
-__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock"]
+__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock",
+           "add_log_source"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 S = TypeVar("S")
 
 _get_ident = threading.get_ident
-_queued = lib.sel4vspace_log_queued
-# The records queued by all threads together: one memory read tells whether this thread may have any.
-# Read through a memoryview of the C counter: cheaper than indexing a cdata pointer, on every call.
-_anywhere = memoryview(ffi.buffer(ffi.cast("const size_t *", lib.sel4vspace_log_queued_anywhere()),
-                                  ffi.sizeof("size_t"))).cast("Q" if ffi.sizeof("size_t") == 8 else "I")
+
+# This module is one for every arch: a thread is inside a call of the package whichever arch's C
+# it runs. Each arch's lowlevel package adds its log bridge (add_log_source) when it is loaded.
+_sources: list[ModuleType] = []
+"""The ``_logbridge`` module of every loaded arch."""
+_anywhere: memoryview = memoryview(bytearray(8)).cast("Q")
+"""The records queued by all threads of all arches together: one memory read tells whether this
+thread may have any. The C counter of the first arch loaded, through a memoryview (cheaper than
+indexing a cdata pointer, on every call); the other arches count into it."""
+
+
+def add_log_source(bridge: ModuleType) -> None:
+    """Deliver the records of one more arch's build (its ``lowlevel._logbridge``) when operations
+    end. The first arch's counter becomes the one every arch counts into."""
+    global _anywhere
+    if not _sources:
+        view = memoryview(bridge.ffi.buffer(bridge.ffi.cast("const size_t *", bridge.count_address()),
+                                            bridge.ffi.sizeof("size_t")))
+        # Rebound before any operation exists: the operations made later capture this one.
+        _anywhere = view.cast("Q" if bridge.ffi.sizeof("size_t") == 8 else "I")
+    else:
+        bridge.count_into(_sources[0].count_address())
+    _sources.append(bridge)
 
 _busy: dict[int, int] = {}
 """Threads (by ident) inside an operation, or inside a Python function C is running."""
@@ -72,15 +90,16 @@ def _after() -> None:
     finalizers that waited. Every record is delivered even when a handler raises; the first
     exception (a handler's, or a finalizer's) is raised after."""
     error: BaseException | None = None
-    while _queued():
-        records, dropped = _logbridge.take()
-        if dropped:
-            records.append(_logbridge.dropped_record(dropped))
-        for record in records:
-            try:
-                _logbridge.deliver(record)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, once every record is out
-                error = error or exc
+    for bridge in _sources:
+        while bridge.queued():
+            records, dropped = bridge.take()
+            if dropped:
+                records.append(bridge.dropped_record(dropped))
+            for record in records:
+                try:
+                    bridge.deliver(record)
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, once every record is out
+                    error = error or exc
     deferred = _deferred.get(_get_ident())
     while deferred:
         function, args = deferred.pop(0)
@@ -167,6 +186,7 @@ def _wrap(function: Callable[..., Any], what: str, locked: bool) -> Callable[...
         else:
             arguments.append(parameter.name)
         parameters.append(text)
+    assert _sources, "an arch's lowlevel package adds its log source before any operation is made"
     template = _LOCKED_TEMPLATE if locked else _TEMPLATE
     source = template.format(name=function.__name__, parameters=", ".join(parameters), owner=arguments[0],
                              arguments=", ".join(arguments))

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .._native import ffi, lib
+from . import ffi, lib
 
 LOGGER_NAME = "sel4vspace.c"
 logger = logging.getLogger(LOGGER_NAME)
@@ -34,6 +34,20 @@ ZF_TO_LOGGING = {
 
 QUEUE_MAX = int(lib.SEL4VSPACE_LOG_QUEUE_MAX)
 """Records the C side keeps per thread between two deliveries; later ones are counted as dropped."""
+
+queued: Callable[[], int] = lib.sel4vspace_log_queued
+"""How many records wait in the calling thread's queue (of this arch's build)."""
+
+
+def count_address() -> int:
+    """The address of the count of records queued by every thread (``size_t``)."""
+    return int(ffi.cast("uintptr_t", lib.sel4vspace_log_queued_anywhere()))
+
+
+def count_into(address: int) -> None:
+    """Count queued records from now on into the ``size_t`` at ``address`` (another arch's
+    :func:`count_address`), so that one memory read tells whether any arch's build queued any."""
+    lib.sel4vspace_log_count_into(address)
 
 R = TypeVar("R")
 # C fills the records it hands over: no need to zero the buffer first.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .._native import ffi, lib
+from . import ffi, lib
 
 __all__ = ["Arch", "ARCH"]
 

@@ -8,7 +8,7 @@ the ``vspace_*`` call or the host world's loop over several. Each reports in a
 (:func:`result`), sets its status to :data:`NOT_RUN` (:func:`status_word`) and reads it in a
 ``finally`` to make its records follow the C even when an exception (KeyboardInterrupt) comes as
 the call returns; the function here turns anything but :data:`OK` into the exception
-(:func:`sel4vspace.lowlevel.failure`, or the refusal that names the cap or page). Handles (a
+(``lowlevel._failures``: :func:`sel4vspace.lowlevel.failure`, or the refusal that names the cap or page). Handles (a
 ``host_world_t *``, ``host_vspace_t *``, ``vspace_t *``, ``sel4utils_res_t *``,
 ``sel4sim_kernel_t *``) are opaque objects to pass back.
 
@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import SEL4_ERROR_NAMES, StaleObjectError, VSpaceError
-from . import _check, clear_c_error, failure, ffi, lib
+from ..errors import SEL4_ERROR_NAMES
+from . import _check, clear_c_error, ffi, lib
+from ._failures import cslots_short, failure, frame_refused, page_refused, pages_still_mapped
 from .objects import FRAME_TYPE_BY_BITS
 
 __all__ = [
@@ -59,20 +60,10 @@ _call_unmap = lib.sel4vspace_host_call_unmap
 _OBJECT_WORDS = 4
 assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
 assert ffi.offsetof("sel4vspace_call_result_t", "status") == 0
+_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
+"""The binding's range check found every page mapped with the size asked for."""
 # Buffers C fills completely before Python reads them need no zeroing first.
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
-
-# The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
-_FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
-_FRAME_CHECK_MESSAGES = {
-    _FRAME_CAP_EMPTY: "is an empty slot (deleted, or never allocated)",
-    int(lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME): "is not a frame cap",
-    int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
-    int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
-}
-_RANGE_MAPPED = int(lib.SEL4VSPACE_RANGE_MAPPED)
-_RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
-
 
 def result() -> Any:
     """A fresh ``sel4vspace_call_result_t *`` whose status says the call has not reported."""
@@ -175,9 +166,7 @@ def require_free_slots(world: Any, n: int) -> None:
     free_slots = int(lib.sel4vspace_host_world_free_slots(world))
     if n > free_slots:
         bits = int(lib.sel4sim_kernel_bootinfo(lib.sel4vspace_host_world_kernel(world)).initThreadCNodeSizeBits)
-        from ..errors import CSpaceFullError
-
-        raise CSpaceFullError("sel4vspace_host_alloc_frame", None, bits, (n, free_slots))
+        raise cslots_short("sel4vspace_host_alloc_frame", bits, n, free_slots)
 
 
 def frame_objects(n: int) -> Any:
@@ -253,24 +242,9 @@ def free_reservation(host_vspace: Any, res: Any, probe: Any, out: Any) -> None:
         return
     if status != REFUSED:
         raise failure("vspace_free_reservation")
-    mapped, start, end = int(out.index), int(res.start), int(res.end)
-    listed = ", ".join(f"{int(probe[i].vaddr):#x}" for i in range(min(mapped, PROBE_ENTRIES)))
-    more = f" and {mapped - PROBE_ENTRIES} more" if mapped > PROBE_ENTRIES else ""
-    raise VSpaceError("vspace_free_reservation", None,
-                      f"{mapped} page(s) still mapped in {start:#x}-{end:#x}: {listed}{more}; unmap them first")
-
-
-def _refuse_frames(c_caps: Any, reason: int, index: int) -> None:
-    message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
-    if reason == _FRAME_CAP_EMPTY:
-        raise StaleObjectError(message)
-    raise ValueError(message)
-
-
-def _refuse_unmapped(function: str, vaddr: int, size_bits: int, reason: int, index: int) -> None:
-    page = vaddr + (index << size_bits)
-    what = "is not mapped" if reason == _RANGE_HOLE else "is mapped with another page size"
-    raise VSpaceError(function, None, f"page {page:#x} {what}")
+    mapped = int(out.index)
+    listed = [int(probe[i].vaddr) for i in range(min(mapped, PROBE_ENTRIES))]
+    raise pages_still_mapped(int(res.start), int(res.end), mapped, listed)
 
 
 def map(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, vaddr: int, size_bits: int, rights: int,
@@ -288,7 +262,7 @@ def map(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, vaddr: int, s
     if not status:
         return
     if status == REFUSED:
-        _refuse_frames(c_caps, int(out.check), int(out.index))
+        raise frame_refused(c_caps, int(out.check), int(out.index))
     raise failure(function, f"returned {int(out.result)}")
 
 
@@ -302,7 +276,7 @@ def map_pages(host_vspace: Any, c_caps: Any, c_cookies: Any, count: int, size_bi
     except OverflowError:
         raise _check.word_overflow("caps", c_caps) from None   # cffi converting a list: the C did not run
     if status == REFUSED:
-        _refuse_frames(c_caps, int(out.check), int(out.index))
+        raise frame_refused(c_caps, int(out.check), int(out.index))
     if status:
         raise failure("vspace_map_pages")
     return int(out.vaddr)
@@ -342,7 +316,7 @@ def unmap(host_vspace: Any, vaddr: int, n: int, size_bits: int, out: Any) -> Non
     (nothing done), or when the allocator fails."""
     status = _call_unmap(host_vspace, vaddr, n, size_bits, _PRESERVE, out)
     if status == REFUSED:
-        _refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
+        raise page_refused("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
     if status:
         raise failure("vspace_unmap_pages")
 
@@ -357,7 +331,7 @@ def unmap_mixed(host_vspace: Any, vaddr: int, n: int, size_bits: int, kinds: byt
                                          shared, len(shared), out)
     status = out.status
     if status == REFUSED:
-        _refuse_unmapped("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
+        raise page_refused("vspace_unmap_pages", vaddr, size_bits, int(out.check), int(out.index))
     if status != OK:
         raise failure("vspace_unmap_pages")
 
@@ -368,7 +342,7 @@ def check_mapped(kernel: Any, root: int, vaddr: int, n: int, size_bits: int, fun
     bad = ffi.new("size_t *")
     reason = lib.sel4vspace_host_check_mapped(kernel, root, vaddr, n, size_bits, bad)
     if reason != _RANGE_MAPPED:
-        _refuse_unmapped(function, vaddr, size_bits, reason, int(bad[0]))
+        raise page_refused(function, vaddr, size_bits, reason, int(bad[0]))
 
 
 def range_entries(c_vspace: Any, vaddr: int, count: int, size_bits: int) -> tuple[list[int], list[int]]:

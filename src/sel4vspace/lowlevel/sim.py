@@ -13,8 +13,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ..errors import VMFault
 from . import ffi, lib
+from ._failures import vm_fault
 from .objects import OBJECT_TYPE_COUNT
 
 __all__ = [
@@ -29,8 +29,6 @@ assert ffi.sizeof("sel4sim_mapping_t") == MAPPING_WORDS.size
 
 _READ_CHUNK = 1 << 20
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
-_WRITE = int(lib.SEL4SIM_ACCESS_WRITE)
-_REASONS = {int(lib.SEL4SIM_FAULT_UNMAPPED): "unmapped", int(lib.SEL4SIM_FAULT_PERMISSION): "permission"}
 # The C calls made in loops, looked up once (a lib attribute is a dictionary lookup on every use).
 _lookup = lib.sel4sim_vspace_lookup
 _mmu_read = lib.sel4sim_mmu_read
@@ -47,11 +45,6 @@ class Scratch:
         self.entry = ffi.new("sel4sim_mapping_t *")
         self.words = ffi.buffer(self.entry)
         self.fault = ffi.new("sel4sim_fault_t *")
-
-
-def _fault(fault: Any) -> VMFault:
-    access = "write" if fault.access == _WRITE else "read"
-    return VMFault(int(fault.vaddr), access, _REASONS.get(int(fault.reason), "host out of memory"))
 
 
 def cap_info(kernel: Any, cap: int) -> tuple[int, int, int, int, bool, int] | None:
@@ -110,7 +103,7 @@ def mmu_read(kernel: Any, root: int, vaddr: int, n: int, scratch: Scratch) -> by
         return _read_long(kernel, root, vaddr, n, scratch)
     buffer = _new_uncleared("char[]", n or 1)  # every byte is written by the read (or it faults)
     if _mmu_read(kernel, root, vaddr, buffer, n, scratch.fault) != 0:
-        raise _fault(scratch.fault)
+        raise vm_fault(scratch.fault)
     data: bytes = ffi.unpack(buffer, n)
     return data
 
@@ -122,7 +115,7 @@ def _read_long(kernel: Any, root: int, vaddr: int, n: int, scratch: Scratch) -> 
     for offset in range(0, n, _READ_CHUNK):
         length = min(_READ_CHUNK, n - offset)
         if _mmu_read(kernel, root, vaddr + offset, buffer, length, scratch.fault) != 0:
-            raise _fault(scratch.fault)
+            raise vm_fault(scratch.fault)
         out += ffi.buffer(buffer, length)
     return bytes(out)
 
@@ -131,14 +124,14 @@ def mmu_read_into(kernel: Any, root: int, vaddr: int, view: Any, n: int, scratch
     """``sel4sim_mmu_read`` of ``n`` bytes at ``vaddr`` into the writable contiguous buffer ``view``;
     VMFault (the buffer as it was) if the MMU refuses a byte."""
     if n and _mmu_read(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
-        raise _fault(scratch.fault)
+        raise vm_fault(scratch.fault)
 
 
 def mmu_write(kernel: Any, root: int, vaddr: int, view: Any, n: int, scratch: Scratch) -> None:
     """``sel4sim_mmu_write`` of the ``n`` bytes of ``view`` at ``vaddr``; VMFault (nothing written)
     if the MMU refuses a byte."""
     if _mmu_write(kernel, root, vaddr, ffi.from_buffer(view), n, scratch.fault) != 0:
-        raise _fault(scratch.fault)
+        raise vm_fault(scratch.fault)
 
 
 def untyped_free_bytes(kernel: Any) -> int:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _check, _guard, clear_c_error, failure, ffi, last_c_error, lib
+from sel4vspace.lowlevel import _guard  # one for every arch, never a copy of this arch's
+
+from . import _check, clear_c_error, ffi, last_c_error, lib
+from ._failures import failure
 
 __all__ = [
     "VSPACE_FREE",

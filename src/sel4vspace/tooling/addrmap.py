@@ -88,10 +88,22 @@ class VSpaceView:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every vspace of a scenario at one moment; ``title`` says which (``"after step 9"``)."""
+    """Every vspace of a scenario at one moment; ``title`` says which (``"after step 9"``).
+    ``arch`` names the kernel's architecture and ``user_top`` where its user space ends
+    (``Kernel.user_top``); empty and None when not known."""
 
     vspaces: tuple[VSpaceView, ...]
     title: str = ""
+    arch: str = ""
+    user_top: int | None = None
+
+    @property
+    def arch_label(self) -> str:
+        """``riscv64, user space below 0x3ffffff000``: what the table and the picture say of the
+        arch ("" when the snapshot names none)."""
+        if not self.arch:
+            return ""
+        return self.arch + ("" if self.user_top is None else f", user space below {self.user_top:#x}")
 
 
 @dataclass(frozen=True)
@@ -210,9 +222,9 @@ def _cache_text(cacheable: bool | None) -> str:
 
 def render_table(snapshot: Snapshot) -> str:
     """The snapshot as text: per vspace, its reservations and its folded mapping rows."""
-    lines: list[str] = []
-    if snapshot.title:
-        lines += [snapshot.title, ""]
+    lines = [line for line in (snapshot.title, snapshot.arch_label and f"arch {snapshot.arch_label}") if line]
+    if lines:
+        lines.append("")
     for vspace in snapshot.vspaces:
         lines.append(f"vspace {vspace.name}" + (" (torn down)" if vspace.torn_down else ""))
         if vspace.torn_down:

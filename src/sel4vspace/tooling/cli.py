@@ -146,7 +146,9 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
     from .runner import Runner  # the compiled extension is needed only from here on
 
     if not args.quiet:
-        print(f"scenario {scenario.path}" + (f": {scenario.description}" if scenario.description else ""), file=out)
+        arch = scenario.target_arch()
+        print(f"scenario {scenario.path}" + (f" on {arch}" if arch else "")
+              + (f": {scenario.description}" if scenario.description else ""), file=out)
     with Runner(scenario, None if args.quiet else out) as runner, \
             _c_log(out if args.verbose and not args.quiet else None):
         result = runner.run()

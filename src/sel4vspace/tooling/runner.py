@@ -124,9 +124,14 @@ class Runner:
         scenario = self.scenario
         where = "[scenario]"
         try:
-            self.kernel = _api.Kernel(untyped_bits=scenario.untyped_bits)
+            try:
+                self.kernel = _api.Kernel(untyped_bits=scenario.untyped_bits, arch=scenario.arch)
+            except (ValueError, ImportError):
+                where = "arch"   # not an installed arch: the error names the arch and those installed
+                raise
             self.initial_untyped_free = self.kernel.untyped_free_bytes
-            self.emit(f"kernel: {size_text(1 << scenario.untyped_bits)} of untyped memory")
+            self.emit(f"kernel: {self.kernel.arch}, {size_text(1 << scenario.untyped_bits)} of untyped memory, "
+                      f"user space below {self.kernel.user_top:#x}")
             for name in scenario.vspaces:
                 where = f"[scenario] vspace {name}"
                 self.vspaces[name] = self.kernel.new_vspace(name)
@@ -441,10 +446,9 @@ class Runner:
                 or (args["size_bits"] is not None and mapping.size_bits != args["size_bits"])
                 or (cap is not None and mapping.cap != cap)
                 or (args["cacheable"] is not None and mapping.cacheable != args["cacheable"])):
-            raise _Expectation(expected, f"found {self._mapping_text(mapping)}"
-                               + ("" if mapping.cacheable is None else
-                                  ", cacheable" if mapping.cacheable else ", uncached"))
-        return f"{args['vspace']} {vaddr:#x}: {self._mapping_text(mapping)}"
+            raise _Expectation(expected, f"found {self._mapping_text(mapping)}{_cache_text(mapping.cacheable)}")
+        return (f"{args['vspace']} {vaddr:#x}: {self._mapping_text(mapping)}"
+                + (_cache_text(mapping.cacheable) if args["cacheable"] is not None else ""))
 
     def _op_expect_rights(self, step: Step, args: dict[str, Any]) -> str:
         vaddr = self.addr(args["vaddr"])
@@ -512,7 +516,11 @@ class Runner:
                                  for res in vspace.reservations())
             mappings = tuple(_api.mapping_view(m, self.cap_names.get(int(m.cap))) for m in vspace.mappings())
             views.append(VSpaceView(name, reservations, mappings))
-        return Snapshot(tuple(views), title)
+        return Snapshot(tuple(views), title, self.kernel.arch, self.kernel.user_top)
+
+
+def _cache_text(cacheable: bool | None) -> str:
+    return "" if cacheable is None else ", cacheable" if cacheable else ", uncached"
 
 
 def _same_vm_rights(have: CapRights, want: CapRights) -> bool:

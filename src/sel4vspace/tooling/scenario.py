@@ -7,6 +7,8 @@ data (:class:`Scenario`, :class:`Step`) that :mod:`sel4vspace.tooling.runner` pl
 
 The format, by example::
 
+    arch = "aarch64"                  # the kernel's architecture (default: the default arch)
+
     [scenario]
     description = "a server lends a window of a client's vspace"
     untyped_bits = 28                 # the simulated kernel's untyped memory (default 28)
@@ -36,6 +38,10 @@ reservations (their start; ``NAME.end`` for their end) and of addresses returned
 rights are strings as :meth:`CapRights.from_str <sel4vspace.CapRights.from_str>` reads them
 (``"rw"``, ``"r"``, ``"none"``); caps are a cap name (the whole group), ``"buf[2]"``, a slice
 ``"buf[1:3]"`` or a list of those.
+
+``arch`` names one of the architectures sel4vspace knows (:data:`sel4vspace._arches.KNOWN`); the
+checker holds the scenario's ranges to that arch's user space, from a table of pure data, so it
+loads no C. Whether the arch is installed is found out when the scenario runs.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from .._arches import KNOWN, USER_TOP
+from .._arches import default as _default_arch
 from ..errors import SEL4_ERROR_NAMES
 from ..rights import CapRights
 
@@ -75,6 +83,7 @@ __all__ = [
     "SEL4_ERROR_NAMES",
     "load_scenario",
     "parse_scenario",
+    "target_arch",
 ]
 
 ERROR_KINDS = ("Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError",
@@ -192,6 +201,12 @@ class Scenario:
     caps: tuple[CapDecl, ...]
     steps: tuple[Step, ...]
     map_at: str | None = None
+    arch: str | None = None
+    """The architecture the file names (``arch = "riscv64"``); None runs on the default arch."""
+
+    def target_arch(self) -> str | None:
+        """The arch the scenario runs on (:func:`target_arch`)."""
+        return target_arch(self.arch)
 
     def find_step(self, at: str) -> Step:
         """The step a label or a step number (``"7"``) names; ValueError when none does."""
@@ -318,13 +333,25 @@ def parse_addr(value: Any) -> AddrExpr:
     return AddrExpr(text, constant, tuple(symbols))
 
 
-# What the API refuses, the checker refuses first, without loading the extension (so without
-# knowing which arch it was built for): no frame is of another size than these, the frame sizes of
-# every arch sel4vspace builds for (x86_64, AArch64, RISC-V Sv39); a count or a size is at least 1;
-# and no range goes past the largest of their user spaces, x86_64's and AArch64's 128 TiB. RISC-V
-# Sv39's is 256 GiB: a larger range there passes the check and the API refuses it (ValueError).
-_USER_SPACE = 1 << 47
+# What the API refuses, the checker refuses first, without loading the extension: no frame is of
+# another size than these, the frame sizes of every arch sel4vspace builds for (x86_64, AArch64,
+# RISC-V Sv39); a count or a size is at least 1; and no size is larger than the largest of their
+# user spaces (x86_64's and AArch64's 128 TiB), whatever the arch. The user space of the scenario's
+# own arch (RISC-V Sv39's is 256 GiB) bounds its ranges too: see _Checker.check_user_space.
+_USER_SPACE = max(USER_TOP.values())
 FRAME_SIZE_BITS = (12, 21, 30)
+
+
+def target_arch(arch: str | None) -> str | None:
+    """The arch a scenario naming ``arch`` (None: none) runs on: ``arch``, else the default arch
+    (``SEL4VSPACE_ARCH``, else x86_64); None when there is no default arch to run on (nothing
+    installed, or ``SEL4VSPACE_ARCH`` naming an arch not installed: the run then says so). Loads no C."""
+    if arch is not None:
+        return arch
+    try:
+        return _default_arch()
+    except ImportError:
+        return None
 
 
 def parse_size(value: Any) -> int:
@@ -592,7 +619,7 @@ _COMMON_STEP_KEYS = ("op", "label")
 _NOT_UNDER_EXPECT_ERROR = {"expect_error"}
 _EXPECT_ERROR_OWN_KEYS = ("call", "error", "message")
 
-_TOP_KEYS = ("scenario", "frame", "cap", "step")
+_TOP_KEYS = ("arch", "scenario", "frame", "cap", "step")
 _SCENARIO_KEYS = ("description", "untyped_bits", "vspaces", "map_at")
 _FRAME_KEYS = ("name", "count", "size_bits")
 _CAP_KEYS = ("name", "of", "rights")
@@ -619,6 +646,11 @@ class _Lines:
         for i, (name, start) in enumerate(starts):
             end = starts[i + 1][1] - 1 if i + 1 < len(starts) else len(lines)
             self.tables.setdefault(name, []).append((start, end))
+
+    def top(self, key: str) -> int | None:
+        """The first line that sets a top-level key or opens a table of that name."""
+        pattern = re.compile(rf"^\s*\[*\s*{re.escape(key)}\b")
+        return next((number for number, line in enumerate(self.lines, 1) if pattern.match(line)), None)
 
     def table(self, name: str, index: int = 0) -> int | None:
         spans = self.tables.get(name, [])
@@ -649,6 +681,10 @@ class _Checker:
     cap_groups: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     """Cap group name -> (count or None when unknown, size_bits or None when mixed or unknown)."""
     labels: dict[str, int] = field(default_factory=dict)
+    user_top: int = _USER_SPACE
+    """Where the user space of the scenario's arch ends (:meth:`arch` sets it)."""
+    user_space: str = f"the user address space ({_USER_SPACE:#x} bytes)"
+    """That user space, for messages."""
 
     def problem(self, where: str, message: str, key: str | None = None, line: int | None = None) -> None:
         self.problems.append(Problem(where, message, key, line))
@@ -727,6 +763,23 @@ class _Checker:
 
     # -- sections
 
+    def arch(self, data: Mapping[str, Any]) -> str | None:
+        """The top-level ``arch``: one of :data:`KNOWN`, None when absent (or wrong: a problem).
+        The steps' ranges are then held to the user space of the arch the scenario runs on."""
+        value = data.get("arch")
+        if value is not None and not (isinstance(value, str) and value in KNOWN):
+            hint = get_close_matches(value, KNOWN, n=1) if isinstance(value, str) else []
+            self.problem("top level", f"expected one of the architectures sel4vspace knows, {', '.join(KNOWN)}; got "
+                         f"{_describe(value)}" + (f"; did you mean {hint[0]!r}?" if hint else ""), "arch",
+                         self.lines.top("arch"))
+            return None
+        arch = target_arch(value)
+        if arch is not None:
+            self.user_top = USER_TOP[arch]
+            self.user_space = (f"the user address space of {arch}{'' if value else ', the default arch'} "
+                               f"(it ends at {self.user_top:#x})")
+        return value
+
     def scenario_table(self, data: Mapping[str, Any]) -> tuple[str, int, tuple[str, ...], str | None]:
         table = data.get("scenario", {})
         where = "[scenario]"
@@ -734,7 +787,11 @@ class _Checker:
         if not isinstance(table, dict):
             self.problem("top level", "expected a table [scenario]", "scenario")
             table = {}
-        self.unknown_keys(table, _SCENARIO_KEYS, where, line_of)
+        if "arch" in table:
+            self.problem(where, "arch is a top-level key: write it above [scenario], before any table", "arch",
+                         line_of("arch"))
+        self.unknown_keys({key: value for key, value in table.items() if key != "arch"}, _SCENARIO_KEYS, where,
+                          line_of)
         description = table.get("description", "")
         if not isinstance(description, str):
             self.problem(where, f"expected a string, got {_describe(description)}", "description",
@@ -916,12 +973,14 @@ class _Checker:
         values.pop("call", None)
         action = call or op
         # References are checked even when some other key was bad, so one pass reports them all.
-        if not self.check_step_refs(action, values, keys, where, line_of, complete=parsed) or not parsed:
+        if not self.check_step_refs(action, values, keys, where, line_of, complete=parsed,
+                                    must_fail=call is not None) or not parsed:
             return None
         return Step(number, op, values, label, call, line_of(None))
 
     def check_step_refs(self, action: str, values: dict[str, Any], keys: Mapping[str, Key], where: str,
-                        line_of: Callable[[str | None], int | None], complete: bool = True) -> bool:
+                        line_of: Callable[[str | None], int | None], complete: bool = True,
+                        must_fail: bool = False) -> bool:
         before = len(self.problems)
         cap_count, cap_bits = None, None
         for key, value in values.items():
@@ -942,15 +1001,13 @@ class _Checker:
             if extra:
                 self.problem(where, f"mapped = false says there is no mapping; drop {', '.join(extra)}",
                              extra[0], line_of(extra[0]))
-        pages, bits = values.get("num_pages"), values.get("size_bits")
-        if pages is not None and bits is not None and pages << bits > _USER_SPACE:
-            self.problem(where, f"{pages} pages of 2**{bits} bytes are more than the user address space "
-                                f"({_USER_SPACE:#x} bytes)", "num_pages", line_of("num_pages"))
         if complete and "size_bits" in keys and keys["size_bits"] is _PAGE_BITS and values.get("size_bits") is None:
             if cap_bits is None and cap_count:
                 self.problem(where, "the caps have different (or unknown) frame sizes; say size_bits",
                              "caps", line_of("caps"))
             values["size_bits"] = cap_bits if cap_bits is not None else 12
+        if not must_fail:   # that the API refuses such a range is what a step that must fail may check
+            self.check_user_space(action, values, cap_count, where, line_of)
         # Names are defined even by a step with mistakes, so later steps are not blamed for them.
         for key, spec in keys.items():
             if (spec.defines is not None and values.get(key) is not None
@@ -960,6 +1017,36 @@ class _Checker:
                     else:
                         self.cap_groups[values[key]] = (cap_count if complete else None, cap_bits)
         return len(self.problems) == before and complete
+
+    def check_user_space(self, action: str, values: Mapping[str, Any], cap_count: int | None, where: str,
+                         line_of: Callable[[str | None], int | None]) -> None:
+        """What the API refuses with a ValueError, refused first: pages more than the user space of
+        the scenario's arch, and a reserved, mapped or unmapped range, at an address given as a
+        number, reaching above it. Addresses named after reservations are known only at run time."""
+        pages, bits, size = values.get("num_pages"), values.get("size_bits"), values.get("size")
+        if pages is not None and bits is not None and pages << bits > self.user_top:
+            self.problem(where, f"{pages} pages of 2**{bits} bytes are more than {self.user_space}", "num_pages",
+                         line_of("num_pages"))
+            return
+        if action not in _WITHIN_USER_SPACE:
+            return
+        if size is not None and size > self.user_top:
+            self.problem(where, f"{size:#x} bytes are more than {self.user_space}", "size", line_of("size"))
+            return
+        count = pages if pages is not None else cap_count
+        length = size if size is not None else None if count is None or bits is None else count << bits
+        for key in ("start", "vaddr"):
+            start = values.get(key)
+            if length is not None and isinstance(start, AddrExpr) and not start.symbols \
+                    and start.constant + length > self.user_top:
+                self.problem(where, f"[{start.constant:#x}, {start.constant + length:#x}) reaches above "
+                                    f"{self.user_space}", key, line_of(key))
+
+
+_WITHIN_USER_SPACE = frozenset({"reserve_range_at", "reserve_range_aligned", "reserve_deferred_rights_range_at",
+                                "map_pages_at_vaddr", "deferred_rights_map_pages_at_vaddr", "new_pages_at_vaddr",
+                                "unmap_pages", "share_mem_at_vaddr"})
+"""The operations whose ranges the API holds to the user space (``seL4_UserTop``)."""
 
 
 def _syntax_problem(error: TOMLDecodeError) -> Problem:
@@ -988,9 +1075,8 @@ def _parse_scenario(text: str, path: str) -> Scenario:
     except TOMLDecodeError as error:
         raise ScenarioError(path, [_syntax_problem(error)]) from None
     checker = _Checker(path, _Lines(text))
-    checker.unknown_keys(data, _TOP_KEYS, "top level",
-                         lambda key: next((n for n, line in enumerate(checker.lines.lines, 1)
-                                           if re.match(rf"^\s*\[*\s*{re.escape(key)}\b", line)), None))
+    checker.unknown_keys(data, _TOP_KEYS, "top level", checker.lines.top)
+    arch = checker.arch(data)
     description, untyped_bits, vspaces, map_at = checker.scenario_table(data)
     frames = checker.frames(data)
     caps = checker.cap_copies(data)
@@ -1009,7 +1095,7 @@ def _parse_scenario(text: str, path: str) -> Scenario:
         # In file order; problems without a line (a missing section) first.
         ordered = sorted(checker.problems, key=lambda p: p.line or 0)
         raise ScenarioError(path, ordered)
-    return Scenario(path, description, untyped_bits, vspaces, frames, caps, steps, map_at)
+    return Scenario(path, description, untyped_bits, vspaces, frames, caps, steps, map_at, arch)
 
 
 def load_scenario(path: str | Path) -> Scenario:

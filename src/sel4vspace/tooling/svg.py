@@ -6,7 +6,9 @@ up across vspaces. Reservations are outlines (dashed while their rights are defe
 mapping row is one filled rectangle, coloured by its effective rights, with a tooltip. The axis
 is cut at every reservation and mapping boundary; a piece in use gets a width that grows with the
 logarithm of its size, so a 4 KiB page beside a 1 GiB reservation stays visible, and an unused
-gap is log-scaled as well, more gently, and marked with a break.
+gap is log-scaled as well, more gently, and marked with a break. When the snapshot knows where its
+arch's user space ends, the axis runs on to that address (the last gap) and marks it, and the
+caption under the title names the arch.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ RIGHTS_COLOURS = {"rw": "#2e7d32", "r": "#1565c0", "w": "#ef6c00", "none": "#9e9
 """Fill colour of a mapping by its effective read/write rights."""
 
 _RESERVATION_STROKE = "#37474f"
+_USER_TOP_STROKE = "#c62828"
 _DEFERRED_STROKE = "#8e24aa"
 _FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 
@@ -62,10 +65,13 @@ class _Piece:
 
 
 class _Axis:
-    """Piecewise-linear map from addresses to x, cut at every boundary of anything drawn."""
+    """Piecewise-linear map from addresses to x, cut at every boundary of anything drawn, and
+    running on to ``top`` (the end of user space) when it is given and above them."""
 
-    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+    def __init__(self, ranges: Sequence[tuple[int, int]], top: int | None = None) -> None:
         bounds = sorted({a for r in ranges for a in r})
+        if top is not None and bounds and top > bounds[-1]:
+            bounds.append(top)
         self.pieces: list[_Piece] = []
         x = float(_LEFT)
         for start, end in itertools.pairwise(bounds):
@@ -118,20 +124,23 @@ def render_svg(snapshot: Snapshot) -> str:
             continue
         ranges += [(r.start, r.end) for r in vspace.reservations if r.end > r.start]
         ranges += [(row.start, row.end) for row in rows]
-    axis = _Axis(ranges)
+    axis = _Axis(ranges, snapshot.user_top)
 
     lanes_bottom = _TOP + _LANE * max(1, len(snapshot.vspaces))
     legend_top = lanes_bottom + _AXIS_LABELS
     title = snapshot.title or "address spaces"
-    width = max(axis.right + _RIGHT, 640.0, 24 + 9.0 * len(title))
+    caption = f"arch {snapshot.arch_label}" if snapshot.arch else ""
+    width = max(axis.right + _RIGHT, 640.0, 24 + 9.0 * len(title), 24 + 6.0 * len(caption))
     height = legend_top + 70
 
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "width": f"{width:.0f}",
                              "height": f"{height:.0f}", "viewBox": f"0 0 {width:.0f} {height:.0f}"})
-    _title(svg, title)
+    _title(svg, f"{title} ({snapshot.arch})" if snapshot.arch else title)
     ET.SubElement(svg, "rect", {"x": "0", "y": "0", "width": f"{width:.0f}", "height": f"{height:.0f}",
                                 "fill": "white"})
     _text(svg, 12, 22, title, 14, **{"font-weight": "bold"})
+    if caption:
+        _text(svg, 12, 37, caption, 10, fill="#616161", **{"class": "caption"})
 
     # Unused gaps: a light band with a break mark across every lane.
     gaps = ET.SubElement(svg, "g", {"class": "gaps"})
@@ -185,6 +194,15 @@ def render_svg(snapshot: Snapshot) -> str:
             label = f"{row.count}x{size_text(1 << row.size_bits).replace(' ', '')}"
             if x1 - x0 >= _CHAR * len(label) + 8:
                 _text(lane, x0 + 4, top + _LANE / 2 + 3, label, 9, fill="white")
+
+    # The end of user space, when the axis runs on to it: nothing can be mapped at or above it.
+    if snapshot.user_top is not None and axis.bounds() and axis.bounds()[-1] == snapshot.user_top:
+        x = axis.x(snapshot.user_top)
+        marker = ET.SubElement(svg, "line", {"class": "user-top", "x1": f"{x:.1f}", "x2": f"{x:.1f}",
+                                             "y1": str(_TOP - 4), "y2": str(lanes_bottom + 4),
+                                             "stroke": _USER_TOP_STROKE, "stroke-width": "1.5",
+                                             "stroke-dasharray": "2,2"})
+        _title(marker, f"end of {snapshot.arch or 'the'} user space: {snapshot.user_top:#x} (seL4_UserTop)")
 
     # Address labels under the lanes, vertical, skipping any that would overlap the previous one.
     labels = ET.SubElement(svg, "g", {"class": "axis"})

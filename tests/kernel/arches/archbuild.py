@@ -1,48 +1,38 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Compiling the C of one architecture below the host world, with the build's own settings.
 
-The build's configuration (buildsupport/config.py) reads SEL4VSPACE_ARCH when it is imported;
-:func:`build_module` imports a private copy of it with that variable set, so its include folders,
-defines and flags are those a build for that architecture would use, whatever architecture this
-process runs.
+The build's configuration (buildsupport/config.py) takes the architecture as an argument:
+:func:`build_arch` is its description of one, so the include folders, defines and flags used here
+are those the build of that architecture's extension uses, whatever architecture this process
+runs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import subprocess
+import sys
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 ARCHES = ("aarch64", "riscv64")
 
+if str(ROOT) not in sys.path:   # buildsupport lies at the repository root
+    sys.path.insert(0, str(ROOT))
+from buildsupport import config  # noqa: E402
 
-def build_module(arch: str) -> ModuleType:
-    """The build's configuration as a build for arch sees it."""
-    spec = importlib.util.spec_from_file_location(f"_buildsupport_config_{arch}", ROOT / "buildsupport" / "config.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    saved = os.environ.get("SEL4VSPACE_ARCH")
-    os.environ["SEL4VSPACE_ARCH"] = arch
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if saved is None:
-            del os.environ["SEL4VSPACE_ARCH"]
-        else:
-            os.environ["SEL4VSPACE_ARCH"] = saved
-    assert arch == module.SEL4_ARCH
-    return module
+
+def build_arch(arch: str) -> config.Arch:
+    """The build's description of arch."""
+    return config.ARCHES[arch]
 
 
 def arch_compile_flags(arch: str) -> list[str]:
     """The compile flags of arch: the build's flags and defines, then its include folders."""
-    build = build_module(arch)
-    return [*build.compile_flags(), *(f"-I{d}" for d in build.include_dirs())]
+    build = build_arch(arch)
+    return [*config.compile_flags(build), *(f"-I{d}" for d in config.include_dirs(build))]
 
 
 def kernel_sources() -> list[Path]:
@@ -58,8 +48,7 @@ def kernel_sources() -> list[Path]:
 def build_kernel_test(arch: str, out_dir: Path) -> Path:
     """kernel_arch_test.c linked with the kernel and libsel4 of arch; rebuilt only when a source,
     a header of csrc/ or the flags changed (several test processes may ask at once)."""
-    build = build_module(arch)
-    flags = [*arch_compile_flags(arch), *build.link_flags()]
+    flags = [*arch_compile_flags(arch), *config.link_flags()]
     sources = [HERE / "kernel_arch_test.c", *kernel_sources()]
     digest = hashlib.sha1(" ".join(flags).encode())
     for path in sorted({*sources, *(ROOT / "csrc").rglob("*.h"), *(ROOT / "vendor" / "libutils").rglob("*.h")}):
@@ -69,7 +58,7 @@ def build_kernel_test(arch: str, out_dir: Path) -> Path:
         return exe
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = exe.with_name(f"{exe.name}.{os.getpid()}")
-    command = [build.compiler(), *flags, "-o", str(partial), *map(str, sources)]
+    command = [config.compiler(), *flags, "-o", str(partial), *map(str, sources)]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, f"compiling for {arch} failed:\n{' '.join(command)}\n{result.stderr}"
     assert "warning" not in result.stderr, result.stderr
@@ -79,6 +68,5 @@ def build_kernel_test(arch: str, out_dir: Path) -> Path:
 
 def vendor_sources(arch: str) -> list[Path]:
     """The vendor/ sources a build for arch compiles (the libraries under test)."""
-    build = build_module(arch)
     vendor = ROOT / "vendor"
-    return [p for p in build.c_sources() if p.is_relative_to(vendor)]
+    return [p for p in config.c_sources(build_arch(arch)) if p.is_relative_to(vendor)]

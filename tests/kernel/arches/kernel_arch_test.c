@@ -570,6 +570,137 @@ int main(void)
                info(vs6).mapped_asid);
     }
 
+#if defined(CONFIG_ARCH_AARCH64)
+    /* --- cache maintenance: decodeARMFrameInvocation's and decodeARMVSpaceRootInvocation's checks; the
+     * flushes themselves (performPageFlush, performVSpaceFlush) change nothing, there being no caches --- */
+    {
+        typedef seL4_Error (*flush_fn)(seL4_CPtr, seL4_Word, seL4_Word);
+        static const flush_fn page_ops[] = { seL4_ARM_Page_Clean_Data, seL4_ARM_Page_Invalidate_Data,
+                                             seL4_ARM_Page_CleanInvalidate_Data, seL4_ARM_Page_Unify_Instruction };
+        static const flush_fn vspace_ops[] = { seL4_ARM_VSpace_Clean_Data, seL4_ARM_VSpace_Invalidate_Data,
+                                               seL4_ARM_VSpace_CleanInvalidate_Data,
+                                               seL4_ARM_VSpace_Unify_Instruction };
+        const size_t num_ops = sizeof(page_ops) / sizeof(page_ops[0]);
+        seL4_CPtr cvs = new_vspace();
+        seL4_Word seen[8];
+        build_tables(cvs, A_4K, seen, 8);
+        seL4_CPtr page = retype(T_4K, 0);
+        Page_Map(page, cvs, A_4K, seL4_ReadWrite, ATTR_DEFAULT);
+        const char text[] = "cached bytes";
+        char back[sizeof(text)] = "";
+        sel4sim_mmu_write(k, cvs, A_4K + 8, text, sizeof(text), NULL);
+        bool ok = true;
+        why[0] = 0;
+        for (size_t i = 0; i < num_ops; i++) {
+            seL4_Error e1 = page_ops[i](page, 0, 1ul << seL4_PageBits);
+            seL4_Error e2 = page_ops[i](page, 8, 9);
+            seL4_Error e3 = vspace_ops[i](cvs, A_4K, A_4K + (1ul << seL4_PageBits));
+            if (e1 != seL4_NoError || e2 != seL4_NoError || e3 != seL4_NoError) {
+                ok = false;
+                snprintf(why, sizeof(why), "op %zu: page %d %d vspace %d", i, (int)e1, (int)e2, (int)e3);
+            }
+        }
+        int r = sel4sim_mmu_read(k, cvs, A_4K + 8, back, sizeof(back), NULL);
+        report("flush_each_op", ok && r == 0 && memcmp(text, back, sizeof(text)) == 0, "%s", why);
+
+        /* decodeARMFrameInvocation, in its order */
+        expect_error("page_flush_not_a_frame", seL4_ARM_Page_Clean_Data(retype(T_PT, 0), 0, 1), seL4_IllegalOperation,
+                     -1, -1, -1);
+        expect_error("page_flush_empty_slot", seL4_ARM_Page_Clean_Data(next_slot + 100, 0, 1), seL4_InvalidCapability,
+                     0, -1, -1);
+        expect_error("page_flush_unmapped", seL4_ARM_Page_Unify_Instruction(retype(T_4K, 0), 0, 1),
+                     seL4_IllegalOperation, -1, -1, -1);
+        {
+            /* the frame's vspace goes with its last cap, so its ASID names nothing: checked before the range */
+            seL4_CPtr gone = new_vspace();
+            seL4_CPtr orphan = retype(T_1G, 0);
+            build_tables(gone, A_1G, seen, 1);
+            Page_Map(orphan, gone, A_1G, seL4_ReadWrite, ATTR_DEFAULT);
+            seL4_CNode_Delete(seL4_CapInitThreadCNode, gone, seL4_WordBits);
+            expect_error("page_flush_asid_gone", seL4_ARM_Page_Clean_Data(orphan, 1, 0), seL4_FailedLookup, 0,
+                         seL4_InvalidRoot, -1);
+        }
+        expect_error("page_flush_empty_range", seL4_ARM_Page_Clean_Data(page, 8, 8), seL4_InvalidArgument, 1, -1, -1);
+        expect_error("page_flush_inverted_range", seL4_ARM_Page_Clean_Data(page, 9, 8), seL4_InvalidArgument, 1, -1,
+                     -1);
+        expect_error("page_flush_start_past_page",
+                     seL4_ARM_Page_Clean_Data(page, 1ul << seL4_PageBits, (1ul << seL4_PageBits) + 1),
+                     seL4_InvalidArgument, 0, -1, -1);
+        expect_error("page_flush_end_past_page", seL4_ARM_Page_Unify_Instruction(page, 0, (1ul << seL4_PageBits) + 1),
+                     seL4_InvalidArgument, 0, -1, -1);
+        {
+            /* a 2 MiB frame takes offsets up to its own size */
+            seL4_CPtr big = retype(T_2M, 0);
+            err = Page_Map(big, cvs, A_2M, seL4_ReadWrite, ATTR_DEFAULT);
+            seL4_Error whole = seL4_ARM_Page_CleanInvalidate_Data(big, 0x1000, 1ul << seL4_LargePageBits);
+            report("page_flush_2m_offsets", err == seL4_NoError && whole == seL4_NoError, "map %d flush %d", (int)err,
+                   (int)whole);
+        }
+        {
+            /* ARM's map replaces the entry: the replaced cap still says mapped, but its mapping is stale */
+            seL4_CPtr replaced = retype(T_4K, 0), replacing = retype(T_4K, 0);
+            Page_Map(replaced, cvs, A_4K + 0x1000, seL4_ReadWrite, ATTR_DEFAULT);
+            Page_Map(replacing, cvs, A_4K + 0x1000, seL4_ReadWrite, ATTR_DEFAULT);
+            expect_error("page_flush_stale_cap", seL4_ARM_Page_Clean_Data(replaced, 0, 1), seL4_InvalidCapability, 0,
+                         -1, -1);
+            /* the range is checked before the mapping is */
+            expect_error("page_flush_order_range_before_stale", seL4_ARM_Page_Clean_Data(replaced, 0, 0x2000),
+                         seL4_InvalidArgument, 0, -1, -1);
+            report("page_flush_replacing_cap", seL4_ARM_Page_Clean_Data(replacing, 0, 1) == seL4_NoError, "refused");
+        }
+        {
+            seL4_CPtr ro = retype(T_4K, 0);
+            Page_Map(ro, cvs, A_4K + 0x2000, seL4_CanRead, ATTR_DEFAULT);
+            expect_error("page_invalidate_read_only", seL4_ARM_Page_Invalidate_Data(ro, 0, 1), seL4_IllegalOperation,
+                         -1, -1, -1);
+            seL4_Error c = seL4_ARM_Page_Clean_Data(ro, 0, 1), ci = seL4_ARM_Page_CleanInvalidate_Data(ro, 0, 1);
+            seL4_Error u = seL4_ARM_Page_Unify_Instruction(ro, 0, 1);
+            report("page_clean_read_only", c == seL4_NoError && ci == seL4_NoError && u == seL4_NoError,
+                   "clean %d clean-invalidate %d unify %d", (int)c, (int)ci, (int)u);
+            expect_error("vspace_invalidate_read_only", seL4_ARM_VSpace_Invalidate_Data(cvs, A_4K + 0x2000,
+                                                                                        A_4K + 0x2001),
+                         seL4_IllegalOperation, -1, -1, -1);
+        }
+
+        /* decodeARMVSpaceRootInvocation, in its order */
+        expect_error("vspace_flush_not_a_vspace", seL4_ARM_VSpace_Clean_Data(page, A_4K, A_4K + 1),
+                     seL4_IllegalOperation, -1, -1, -1);
+        expect_error("vspace_flush_empty_range", seL4_ARM_VSpace_Clean_Data(cvs, A_4K, A_4K), seL4_InvalidArgument, 1,
+                     -1, -1);
+        expect_error("vspace_flush_above_user_top", seL4_ARM_VSpace_Clean_Data(cvs, USER_END - 0x10, USER_END),
+                     seL4_IllegalOperation, -1, -1, -1);
+        expect_error("vspace_flush_unassigned", seL4_ARM_VSpace_Clean_Data(unassigned, A_4K, A_4K + 1),
+                     seL4_InvalidCapability, 0, -1, -1);
+        expect_error("vspace_flush_order_range_before_cap", seL4_ARM_VSpace_Clean_Data(unassigned, A_4K + 1, A_4K),
+                     seL4_InvalidArgument, 1, -1, -1);
+        /* vs_pool1's pool went above: its ASID names nothing */
+        expect_error("vspace_flush_asid_gone", seL4_ARM_VSpace_Clean_Data(vs_pool1, A_4K, A_4K + 1), seL4_FailedLookup,
+                     0, seL4_InvalidRoot, -1);
+        {
+            /* a new pool in the old one's place gives the same ASID to another root */
+            seL4_CPtr new_pool = next_slot++;
+            seL4_Error mk = ASIDControl_MakePool(seL4_CapASIDControl, retype(seL4_UntypedObject, seL4_ASIDPoolBits),
+                                                 seL4_CapInitThreadCNode, new_pool, seL4_WordBits);
+            seL4_CPtr other_root = retype(T_ROOT, 0);
+            seL4_Error as = ASIDPool_Assign(new_pool, other_root);
+            report("asid_reused", mk == seL4_NoError && as == seL4_NoError
+                   && info(other_root).mapped_asid == info(vs_pool1).mapped_asid, "make %d assign %d asid %lu", (int)mk,
+                   (int)as, info(other_root).mapped_asid);
+            expect_error("vspace_flush_asid_other_root", seL4_ARM_VSpace_Clean_Data(vs_pool1, A_4K, A_4K + 1),
+                         seL4_InvalidCapability, 0, -1, -1);
+        }
+        report("vspace_flush_nothing_mapped",
+               seL4_ARM_VSpace_Invalidate_Data(cvs, A_1G, A_1G + 0x3000) == seL4_NoError, "refused");
+        expect_error("vspace_flush_cross_page", seL4_ARM_VSpace_Clean_Data(cvs, A_4K + 0xff0, A_4K + 0x1010),
+                     seL4_RangeError, (long)(A_4K + 0xff0), (long)(A_4K + 0xfff), -1);
+        report("vspace_flush_inside_2m",
+               seL4_ARM_VSpace_Unify_Instruction(cvs, A_2M + 0xff0, A_2M + 0x1010) == seL4_NoError, "refused");
+        expect_error("vspace_flush_cross_2m", seL4_ARM_VSpace_Clean_Data(cvs, A_2M + 0x1000,
+                                                                        A_2M + (1ul << seL4_LargePageBits) + 1),
+                     seL4_RangeError, (long)(A_2M + 0x1000), (long)(A_2M + (1ul << seL4_LargePageBits) - 1), -1);
+    }
+#endif
+
     sel4sim_kernel_destroy(k);
     report("destroy_frees_all", host_alloc_bytes_in_use(HOST_ALLOC_KERNEL_OBJECTS) == 0
            && host_alloc_bytes_in_use(HOST_ALLOC_FRAME_BACKING) == 0, "%zu object bytes, %zu backing bytes left",

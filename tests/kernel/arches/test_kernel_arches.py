@@ -9,12 +9,11 @@ The vendor/ sources a build for each architecture compiles are checked to compil
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from pathlib import Path
 
 import pytest
-from archbuild import ROOT, arch_compile_flags, build_kernel_test, build_module, vendor_sources
+from archbuild import ROOT, arch_compile_flags, build_arch, build_kernel_test, config, vendor_sources
 
 COMMON = [
     "retype_each_type", "object_counts",
@@ -31,7 +30,19 @@ COMMON = [
     "mmu_across_pages_and_run", "mappings_in_range", "delete_root_releases_asid", "destroy_frees_all",
 ]
 CASES = {
-    "aarch64": [*COMMON, "stale_unmap_keeps_replacement"],
+    "aarch64": [
+        *COMMON, "stale_unmap_keeps_replacement",
+        # cache maintenance: decodeARMFrameInvocation's and decodeARMVSpaceRootInvocation's checks
+        "flush_each_op", "page_flush_not_a_frame", "page_flush_empty_slot", "page_flush_unmapped",
+        "page_flush_asid_gone", "page_flush_empty_range", "page_flush_inverted_range", "page_flush_start_past_page",
+        "page_flush_end_past_page", "page_flush_2m_offsets", "page_flush_stale_cap",
+        "page_flush_order_range_before_stale", "page_flush_replacing_cap", "page_invalidate_read_only",
+        "page_clean_read_only", "vspace_invalidate_read_only", "vspace_flush_not_a_vspace",
+        "vspace_flush_empty_range", "vspace_flush_above_user_top", "vspace_flush_unassigned",
+        "vspace_flush_order_range_before_cap", "vspace_flush_asid_gone", "asid_reused",
+        "vspace_flush_asid_other_root", "vspace_flush_nothing_mapped", "vspace_flush_cross_page",
+        "vspace_flush_inside_2m", "vspace_flush_cross_2m",
+    ],
     "riscv64": [*COMMON, "root_unmap_refused", "map_into_non_root_table"],
 }
 ARCHES = [arch for arch in CASES if (ROOT / "csrc" / "kernel" / "src" / "arch" / arch).is_dir()]
@@ -72,27 +83,22 @@ def test_no_unlisted_case(arch: str, arch_out_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("arch", ARCHES)
-def test_build_knob(arch: str) -> None:
-    """SEL4VSPACE_ARCH selects the architecture's folders and its configuration define."""
-    build = build_module(arch)
-    assert arch == build.SEL4_ARCH
-    dirs = {str(d.relative_to(ROOT)) for d in build.include_dirs() if d.is_relative_to(ROOT)}
-    assert f"csrc/libsel4/arch_include/{build.ARCH}" in dirs
+def test_build_of_arch(arch: str) -> None:
+    """The build of arch's extension takes the architecture's folders and its configuration define."""
+    build = build_arch(arch)
+    assert arch == build.name
+    dirs = {str(d.relative_to(ROOT)) for d in config.include_dirs(build) if d.is_relative_to(ROOT)}
+    assert f"csrc/libsel4/arch_include/{build.family}" in dirs
     assert f"csrc/libsel4/sel4_arch_include/{arch}" in dirs
     assert not any("x86" in d for d in dirs)
-    assert f"-DSEL4VSPACE_SEL4_ARCH_{arch.upper()}=1" in build.compile_flags()
-    assert arch in build.flavour()
+    assert f"-DSEL4VSPACE_SEL4_ARCH_{arch.upper()}=1" in config.compile_flags(build)
+    assert arch in config.flavour(build)
 
 
-def test_build_knob_default_is_x86_64(monkeypatch: pytest.MonkeyPatch) -> None:
-    # buildsupport.config reads the knob once, when it is imported: a private copy, imported
-    # without it set (whatever this run's own build was made with)
-    monkeypatch.delenv("SEL4VSPACE_ARCH", raising=False)
-    spec = importlib.util.spec_from_file_location("_buildsupport_config_default", ROOT / "buildsupport" / "config.py")
-    assert spec is not None and spec.loader is not None
-    config = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(config)
-    assert (config.ARCH, config.SEL4_ARCH, config.ARCH_DEFINES) == ("x86", "x86_64", [])
+def test_x86_64_is_built_without_an_arch_define() -> None:
+    build = build_arch("x86_64")
+    assert (build.family, build.name, build.defines) == ("x86", "x86_64", ())
+    assert not any(flag.startswith("-DSEL4VSPACE_SEL4_ARCH_") for flag in config.compile_flags(build))
 
 
 @pytest.mark.parametrize("arch", ARCHES)
@@ -100,8 +106,7 @@ def test_config_of_arch(arch: str, tmp_path: Path) -> None:
     """The configuration an architecture's compile sees: its CONFIG_ARCH_* and no other's."""
     probe = tmp_path / "probe.c"
     probe.write_text("#include <autoconf.h>\n")
-    build = build_module(arch)
-    out = subprocess.run([build.compiler(), *arch_compile_flags(arch), "-E", "-dM", str(probe)],
+    out = subprocess.run([config.compiler(), *arch_compile_flags(arch), "-E", "-dM", str(probe)],
                          capture_output=True, text=True, check=True).stdout
     defined = {line.split()[1] for line in out.splitlines() if line.startswith("#define ")}
     want = {
@@ -118,16 +123,16 @@ def test_config_of_arch(arch: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("arch", ARCHES)
 def test_vendor_compiles(arch: str, tmp_path: Path) -> None:
     """vendor/'s sources of a build for arch, and its arch headers, compile (syntax and types)."""
-    build = build_module(arch)
+    build = build_arch(arch)
     flags = arch_compile_flags(arch)
     headers = tmp_path / "arch_headers.c"
     headers.write_text("".join(f"#include <{h}>\n" for h in (
         "vka/kobject_t.h", "vka/object.h", "vspace/page.h", "vspace/mapping.h", "sel4utils/vspace.h",
         "sel4utils/mapping.h", "sel4utils/arch/page.h")))
     sources = [*vendor_sources(arch), headers]
-    arch_parts = [p for p in sources if f"/arch/{build.ARCH}/" in str(p) or f"/sel4_arch/{arch}/" in str(p)]
+    arch_parts = [p for p in sources if f"/arch/{build.family}/" in str(p) or f"/sel4_arch/{arch}/" in str(p)]
     assert arch_parts, "the build compiles no vendor source of this architecture"
     for source in sources:
-        result = subprocess.run([build.compiler(), *flags, "-fsyntax-only", str(source)], capture_output=True,
+        result = subprocess.run([config.compiler(), *flags, "-fsyntax-only", str(source)], capture_output=True,
                                 text=True)
         assert result.returncode == 0 and "warning" not in result.stderr, f"{source}:\n{result.stderr}"

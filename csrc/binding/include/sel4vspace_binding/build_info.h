@@ -5,5 +5,6 @@
 /* "vendor", or the path of the seL4_libs checkout the libraries under test were compiled from. */
 const char *sel4vspace_build_source(void);
 
-/* The build flavour: "default", or a dash-joined list such as "asan", "cov", "ext-<hash>". */
+/* The build flavour: a dash-joined list ending with the arch, such as "x86_64", "asan-x86_64",
+ * "ext-<hash>-aarch64". */
 const char *sel4vspace_build_flavour(void);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SEL4VSPACE_LOG_MESSAGE_MAX 512
 /* Records a thread's queue holds; later ones are counted as dropped until it is emptied. */
@@ -43,6 +44,13 @@ size_t sel4vspace_log_queued(void);
  * thread only costs that caller a sel4vspace_log_queued().
  */
 const size_t *sel4vspace_log_queued_anywhere(void);
+
+/*
+ * Count from now on into the size_t at address counter (another build's
+ * sel4vspace_log_queued_anywhere(), when builds for several architectures share one process), adding
+ * what was counted here so far. Call before any thread of this build runs a call.
+ */
+void sel4vspace_log_count_into(uintptr_t counter);
 
 /*
  * Move up to max of the calling thread's queued records, oldest first, into out; returns how many.

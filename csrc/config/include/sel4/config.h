@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Kernel configuration, as a CMake build of seL4 would generate it, for the architecture the build
- * selects: -DSEL4VSPACE_SEL4_ARCH_AARCH64 or -DSEL4VSPACE_SEL4_ARCH_RISCV64 (build_ffi.py sets one
- * from SEL4VSPACE_ARCH); x86_64 without either. Every configuration is without hypervisor support.
+ * Kernel configuration, as a CMake build of seL4 would generate it, for the architecture being
+ * compiled: -DSEL4VSPACE_SEL4_ARCH_AARCH64 or -DSEL4VSPACE_SEL4_ARCH_RISCV64 (build_ffi.py passes
+ * one to the objects of that architecture's extension); x86_64 without either. Every configuration
+ * is without hypervisor support.
  */
 #pragma once
 

@@ -25,6 +25,8 @@ typedef struct sel4vspace_arch_object_type {
     seL4_Word type;
     const char *name;
 } sel4vspace_arch_object_type_t;
+/* The sel4vspace_arch_object_type_t of the type libsel4 calls t. */
+#define SEL4VSPACE_ARCH_OBJECT(t) { (t), #t }
 
 /* A frame size and the object type whose objects are frames of that size. */
 typedef struct sel4vspace_arch_frame_size {

@@ -9,47 +9,24 @@
 
 #include <sel4vspace_host/arch.h>
 
-#define OBJECT(t) { (t), #t }
+#define ARCH_NAME "riscv64"
+#define ARCH_INVOCATION(name) seL4_RISCV_##name
+#define ARCH_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_4K_Page)
+#define ARCH_LARGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_Mega_Page)
+#define ARCH_HUGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_Giga_Page)
+/* the one page-table type is the leaf table, every level above it and the root */
+#define ARCH_PAGING_TYPES seL4_RISCV_PageTableObject
+#define ARCH_VSPACE_ROOT_TYPE seL4_RISCV_PageTableObject
+/* Sv39 has no 512 GiB page: seL4_RISCV_Tera_Page is not a type this configuration retypes */
+#define ARCH_OBJECT_TYPES                                                                                          \
+    SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_Giga_Page), SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_4K_Page),                      \
+        SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_Mega_Page), SEL4VSPACE_ARCH_OBJECT(seL4_RISCV_PageTableObject)
+#define ARCH_DEFAULT_VM_ATTRIBUTES seL4_RISCV_Default_VMAttributes
+/* RISC-V page-table entries carry no cacheability: seL4_libs' uncached mapping is the default */
+#define ARCH_CACHE_DISABLED_VM_ATTRIBUTES seL4_RISCV_Default_VMAttributes
+/* the first address user code cannot use */
+#define ARCH_USER_TOP seL4_UserTop
 
-static const sel4vspace_arch_t riscv64 = {
-    .name = "riscv64",
-    .word_bits = seL4_WordBits,
-    .num_frame_sizes = 3,
-    .frame_sizes = {
-        { seL4_PageBits, OBJECT(seL4_RISCV_4K_Page) },
-        { seL4_LargePageBits, OBJECT(seL4_RISCV_Mega_Page) },
-        { seL4_HugePageBits, OBJECT(seL4_RISCV_Giga_Page) },
-    },
-    /* the one page-table type is the leaf table, every level above it and the root */
-    .num_paging_types = 1,
-    .paging_types = { seL4_RISCV_PageTableObject },
-    .vspace_root_type = seL4_RISCV_PageTableObject,
-    /* Sv39 has no 512 GiB page: seL4_RISCV_Tera_Page is not a type this configuration retypes */
-    .num_object_types = 4,
-    .object_types = {
-        OBJECT(seL4_RISCV_Giga_Page), OBJECT(seL4_RISCV_4K_Page), OBJECT(seL4_RISCV_Mega_Page),
-        OBJECT(seL4_RISCV_PageTableObject),
-    },
-    .default_vm_attributes = seL4_RISCV_Default_VMAttributes,
-    /* RISC-V page-table entries carry no cacheability: seL4_libs' uncached mapping is the default */
-    .cache_disabled_vm_attributes = seL4_RISCV_Default_VMAttributes,
-    /* the first address user code cannot use */
-    .user_top = seL4_UserTop,
-};
-
-const sel4vspace_arch_t *sel4vspace_arch(void)
-{
-    return &riscv64;
-}
-
-int sel4vspace_arch_page_unmap(seL4_CPtr frame)
-{
-    return seL4_RISCV_Page_Unmap(frame);
-}
-
-int sel4vspace_arch_asid_pool_assign(seL4_CPtr pool, seL4_CPtr vspace_root)
-{
-    return seL4_RISCV_ASIDPool_Assign(pool, vspace_root);
-}
+#include "seam.h"
 
 #endif

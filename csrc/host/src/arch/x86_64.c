@@ -6,47 +6,26 @@
 
 #include <sel4vspace_host/arch.h>
 
-#define OBJECT(t) { (t), #t }
+#define ARCH_NAME "x86_64"
+#define ARCH_INVOCATION(name) seL4_X86_##name
+#define ARCH_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X86_4K)
+#define ARCH_LARGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X86_LargePageObject)
+#define ARCH_HUGE_PAGE_OBJECT SEL4VSPACE_ARCH_OBJECT(seL4_X64_HugePageObject)
+#define ARCH_PAGING_TYPES                                                                                          \
+    seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject, seL4_X86_PDPTObject, seL4_X64_PML4Object
+#define ARCH_VSPACE_ROOT_TYPE seL4_X64_PML4Object
+#define ARCH_OBJECT_TYPES                                                                                          \
+    SEL4VSPACE_ARCH_OBJECT(seL4_X86_PDPTObject), SEL4VSPACE_ARCH_OBJECT(seL4_X64_PML4Object),                      \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X64_HugePageObject), SEL4VSPACE_ARCH_OBJECT(seL4_X86_4K),                      \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X86_LargePageObject), SEL4VSPACE_ARCH_OBJECT(seL4_X86_PageTableObject),        \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X86_PageDirectoryObject), SEL4VSPACE_ARCH_OBJECT(seL4_X86_IOPageTableObject),  \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X86_VCPUObject), SEL4VSPACE_ARCH_OBJECT(seL4_X86_EPTPML4Object),               \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X86_EPTPDPTObject), SEL4VSPACE_ARCH_OBJECT(seL4_X86_EPTPDObject),              \
+        SEL4VSPACE_ARCH_OBJECT(seL4_X86_EPTPTObject)
+#define ARCH_DEFAULT_VM_ATTRIBUTES seL4_X86_Default_VMAttributes
+#define ARCH_CACHE_DISABLED_VM_ATTRIBUTES seL4_X86_CacheDisabled
+#define ARCH_USER_TOP seL4_UserTop
 
-static const sel4vspace_arch_t x86_64 = {
-    .name = "x86_64",
-    .word_bits = seL4_WordBits,
-    .num_frame_sizes = 3,
-    .frame_sizes = {
-        { seL4_PageBits, OBJECT(seL4_X86_4K) },
-        { seL4_LargePageBits, OBJECT(seL4_X86_LargePageObject) },
-        { seL4_HugePageBits, OBJECT(seL4_X64_HugePageObject) },
-    },
-    .num_paging_types = 4,
-    .paging_types = { seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject, seL4_X86_PDPTObject,
-                      seL4_X64_PML4Object },
-    .vspace_root_type = seL4_X64_PML4Object,
-    .num_object_types = 13,
-    .object_types = {
-        OBJECT(seL4_X86_PDPTObject), OBJECT(seL4_X64_PML4Object), OBJECT(seL4_X64_HugePageObject),
-        OBJECT(seL4_X86_4K), OBJECT(seL4_X86_LargePageObject), OBJECT(seL4_X86_PageTableObject),
-        OBJECT(seL4_X86_PageDirectoryObject), OBJECT(seL4_X86_IOPageTableObject), OBJECT(seL4_X86_VCPUObject),
-        OBJECT(seL4_X86_EPTPML4Object), OBJECT(seL4_X86_EPTPDPTObject), OBJECT(seL4_X86_EPTPDObject),
-        OBJECT(seL4_X86_EPTPTObject),
-    },
-    .default_vm_attributes = seL4_X86_Default_VMAttributes,
-    .cache_disabled_vm_attributes = seL4_X86_CacheDisabled,
-    .user_top = seL4_UserTop,
-};
-
-const sel4vspace_arch_t *sel4vspace_arch(void)
-{
-    return &x86_64;
-}
-
-int sel4vspace_arch_page_unmap(seL4_CPtr frame)
-{
-    return seL4_X86_Page_Unmap(frame);
-}
-
-int sel4vspace_arch_asid_pool_assign(seL4_CPtr pool, seL4_CPtr vspace_root)
-{
-    return seL4_X86_ASIDPool_Assign(pool, vspace_root);
-}
+#include "seam.h"
 
 #endif

@@ -35,16 +35,17 @@ seL4_Error sel4sim_sys_cnode_rotate(sel4sim_kernel_t *k, seL4_CPtr service, seL4
                                     seL4_Word pivot_index, seL4_Word pivot_depth, seL4_Word pivot_badge,
                                     seL4_CPtr src_root, seL4_Word src_index, seL4_Word src_depth);
 
-/* Every architecture: the ASID control and pool invocations, and the frame invocations but map. */
+/* Every architecture: the ASID control and pool invocations, and the frame invocations (the arch's
+ * seL4_<arch>_Page_* call these). */
 seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
                                               seL4_CPtr root, seL4_Word index, seL4_Word depth);
 seL4_Error sel4sim_sys_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace);
+seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
+                                seL4_CapRights_t rights, seL4_Word attr);
 seL4_Error sel4sim_sys_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service);
 seL4_Error sel4sim_sys_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word *paddr);
 
 /* x86_64. */
-seL4_Error sel4sim_sys_x86_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
-                                    seL4_CapRights_t rights, seL4_Word attr);
 /* level: seL4_X86_PageTableObject, seL4_X86_PageDirectoryObject or seL4_X86_PDPTObject. */
 seL4_Error sel4sim_sys_x86_paging_map(sel4sim_kernel_t *k, seL4_Word level, seL4_CPtr service, seL4_CPtr vspace,
                                       seL4_Word vaddr, seL4_Word attr);
@@ -53,8 +54,21 @@ seL4_Error sel4sim_sys_x86_paging_unmap(sel4sim_kernel_t *k, seL4_Word level, se
 /* AArch64 and RISC-V: one page-table type for every level, mapped at the first level the walk finds
  * empty, so the page-table invocations take no level. The seL4_ARM_* and seL4_RISCV_* invocations
  * of the configured architecture call these. */
-seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
-                                seL4_CapRights_t rights, seL4_Word attr);
 seL4_Error sel4sim_sys_page_table_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
                                       seL4_Word attr);
 seL4_Error sel4sim_sys_page_table_unmap(sel4sim_kernel_t *k, seL4_CPtr service);
+
+/* AArch64: the cache-maintenance invocations of a frame (seL4_ARM_Page_<op>, start and end offsets
+ * in the frame) and of a VSpace root (seL4_ARM_VSpace_<op>, start and end virtual addresses); end is
+ * exclusive. Checked as seL4 checks them; the simulation has no caches, so a flush that passes its
+ * checks changes nothing. */
+typedef enum {
+    SEL4SIM_ARM_CLEAN_DATA,
+    SEL4SIM_ARM_INVALIDATE_DATA,
+    SEL4SIM_ARM_CLEAN_INVALIDATE_DATA,
+    SEL4SIM_ARM_UNIFY_INSTRUCTION
+} sel4sim_arm_cache_op_t;
+seL4_Error sel4sim_sys_arm_page_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_op_t op, seL4_CPtr service,
+                                      seL4_Word start, seL4_Word end);
+seL4_Error sel4sim_sys_arm_vspace_flush(sel4sim_kernel_t *k, sel4sim_arm_cache_op_t op, seL4_CPtr service,
+                                        seL4_Word start, seL4_Word end);

@@ -11,8 +11,22 @@
  *   PT_LEVELS            levels, the root included (4 on x86_64 and AArch64, 3 for Sv39)
  *   SIM_USER_LAST        the highest virtual address user mappings may cover
  *   PT_ATTR_MASK         the bits of the attribute word a frame mapping keeps
- *   PT_INVOCATION_PREFIX (optional) what the names of the shared invocations start with in messages
- * and after it the object types, the rights of a new cap, and the invocations that differ.
+ *   PT_INVOCATION_PREFIX what the names of the invocations start with in messages ("X86", "ARM", "RISCV")
+ *   PT_PAGE_TYPE, PT_LARGE_PAGE_TYPE, PT_HUGE_PAGE_TYPE
+ *                        the object types of 4 KiB, 2 MiB and 1 GiB frames
+ *   PT_ROOT_TYPE         the object type of a vspace root (the one an ASID is assigned to)
+ *   PT_TABLE_TYPE        (optional) the one page-table type of every level below the root, where
+ *                        the arch has one (AArch64, RISC-V: there this file also makes the
+ *                        PageTable_Map and PageTable_Unmap invocations); without it the arch defines
+ *                        is_table_type(), the types of the levels below the root, and its own
+ *                        invocations for them
+ *   PT_TABLE_VADDR_LAST  (optional) the highest vaddr a paging-structure map accepts, SIM_USER_LAST
+ *                        when not defined
+ *   FRAME_OVER_TABLE_FAILS_LOOKUP
+ *                        1 where a frame map whose walk goes below the frame's level (a paging
+ *                        structure is where the frame would go) is a failed lookup (AArch64,
+ *                        RISC-V), 0 where it is seL4_DeleteFirst (x86_64)
+ * and after it frame_map_checks(), its frame map's checks, which come in an order of each arch's own.
  *
  * An entry is one word: the object pointer, VM rights in bits 3-4 (frames only, never 0 for a
  * frame), attributes in bits 0-2, 0 when empty. Objects are SIM_OBJECT_ALIGN aligned to leave those
@@ -34,8 +48,8 @@
 #define ROOT_SHIFT (seL4_PageBits + seL4_PageTableIndexBits * (PT_LEVELS - 1))
 #define ASID_LOW_BITS seL4_ASIDPoolIndexBits
 #define NUM_ASID_POOLS (1u << seL4_NumASIDPoolsBits)
-#ifndef PT_INVOCATION_PREFIX
-#define PT_INVOCATION_PREFIX ""
+#ifndef PT_TABLE_VADDR_LAST
+#define PT_TABLE_VADDR_LAST SIM_USER_LAST
 #endif
 
 _Static_assert(SIM_OBJECT_ALIGN >= 32, "entries need five low bits for rights and attributes");
@@ -229,10 +243,79 @@ static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vadd
     entry_store(entry, index, 0, 0);
 }
 
-/* --- objects --- */
+/* --- object types --- */
 
-/* Provided by the architecture: its frame and paging-structure types. */
-static bool is_paging_type(seL4_Word type);
+#ifdef PT_TABLE_TYPE
+/* The root is a page table too where PT_ROOT_TYPE is PT_TABLE_TYPE (RISC-V). */
+#define PT_ROOT_IS_TABLE ((seL4_Word)PT_ROOT_TYPE == (seL4_Word)PT_TABLE_TYPE)
+
+static bool is_table_type(seL4_Word type)
+{
+    return type == PT_TABLE_TYPE;
+}
+#else
+#define PT_ROOT_IS_TABLE 0
+
+/* Provided by the architecture: the types of the paging structures below the root. */
+static bool is_table_type(seL4_Word type);
+#endif
+
+static bool is_paging_type(seL4_Word type)
+{
+    return type == PT_ROOT_TYPE || is_table_type(type);
+}
+
+bool arch_is_frame_type(seL4_Word type)
+{
+    return type == PT_PAGE_TYPE || type == PT_LARGE_PAGE_TYPE || type == PT_HUGE_PAGE_TYPE;
+}
+
+seL4_Word arch_object_size_bits(seL4_Word type, seL4_Word user_size)
+{
+    (void)user_size;
+    switch (type) {
+    case PT_PAGE_TYPE:
+        return seL4_PageBits;
+    case PT_LARGE_PAGE_TYPE:
+        return seL4_LargePageBits;
+    case PT_HUGE_PAGE_TYPE:
+        return seL4_HugePageBits;
+    default:
+        /* every paging structure, the root included, is one table (sim_table_t) */
+        return is_paging_type(type) ? seL4_PageTableBits : seL4_WordBits;
+    }
+}
+
+/* Where the root has a type of its own (x86_64's PML4, AArch64's VSpace), any cap of that type; on
+ * RISC-V, a page-table cap whose table is the root of the ASID the cap holds. */
+bool arch_is_vspace_root(const sim_cap_t *cap)
+{
+    return sim_cap_is_type(cap, PT_ROOT_TYPE)
+           && (!PT_ROOT_IS_TABLE || (cap->mapped && cap->asid != 0 && as_table(cap->obj)->root_asid == cap->asid));
+}
+
+/* What ASIDPool_Assign accepts: a cap of the root's type that has no ASID (nor, on RISC-V, a place
+ * in another vspace) yet. */
+static bool is_unassigned_root(const sim_cap_t *cap)
+{
+    return sim_cap_is_type(cap, PT_ROOT_TYPE) && !cap->mapped;
+}
+
+/* seL4's isValidNativeRoot, the vspace every map invocation takes: a cap of the root's type with an
+ * ASID (on RISC-V any mapped page table; whether it is its ASID's root is check_asid's question). */
+static bool is_valid_native_root(const sim_cap_t *cap)
+{
+    return sim_cap_is_type(cap, PT_ROOT_TYPE) && cap->mapped;
+}
+
+/* The table of a mapped paging-structure cap is the root of the cap's ASID (findVSpaceForASID gives
+ * it back). */
+static bool is_root_of_its_asid(sel4sim_kernel_t *k, const sim_cap_t *cap)
+{
+    return find_vspace_for_asid(k, cap->asid) == cap->obj;
+}
+
+/* --- objects --- */
 
 sim_object_t *arch_object_new(sel4sim_kernel_t *k, seL4_Word type, seL4_Word paddr)
 {
@@ -286,25 +369,37 @@ void arch_mask_cap_rights(sim_cap_t *cap, seL4_CapRights_t mask)
     }
 }
 
-/* finaliseCap of an ASID pool cap and of a frame cap, the same on every architecture; false when
- * cap is neither (a paging structure, which the architecture finalises). */
-static bool finalise_pool_or_frame(sel4sim_kernel_t *k, sim_cap_t *cap, bool final)
+/* What goes with a cap (Arch_finaliseCap, the same steps on the three arches): an ASID pool
+ * cap's last copy takes the pool out of the ASID table; every frame cap takes its own mapping
+ * (unmapPage); the last cap of a mapped paging structure releases its ASID where the structure is the
+ * root of that ASID (deleteASID) and otherwise takes it out of the vspace it is in (unmapPageTable).
+ * Which of the two is asked of the ASID, as seL4's RISC-V finaliseCap does for its page tables: a
+ * root type of its own (x86_64's PML4, AArch64's VSpace) is only ever found there, a table below the
+ * root never is. A stale cap (its ASID or its place gone) finalises nothing. */
+void arch_finalise_cap(sel4sim_kernel_t *k, sim_cap_t *cap, bool final)
 {
     if (cap->kind == SEL4SIM_CAP_ASID_POOL) {
         seL4_Word index = (cap->data >> ASID_LOW_BITS) % NUM_ASID_POOLS;
         if (final && k->arch.asid_table[index] == cap->obj) {
             k->arch.asid_table[index] = NULL;
         }
-        return true;
+        return;
     }
     if (arch_is_frame_type(cap->obj->type)) {
         /* Each frame cap holds its own mapping: it goes with the cap, final or not. */
         if (cap->asid != 0) {
             unmap_page(k, SIM_CAP_FRAME_BITS(cap), cap->asid, cap->data, cap->obj);
         }
-        return true;
+        return;
     }
-    return false;
+    if (!final || !cap->mapped) {
+        return;
+    }
+    if (is_root_of_its_asid(k, cap)) {
+        delete_asid(k, cap->asid, cap->obj);
+    } else {
+        unmap_page_table(k, cap->asid, cap->data, cap->obj);
+    }
 }
 
 void arch_cap_info(const sim_cap_t *cap, sel4sim_cap_info_t *out)
@@ -472,10 +567,11 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
     return cap;
 }
 
-/* The checks an invocation of a frame or page-table cap starts with: a selected kernel, a cap in
- * the invoked slot, and a cap of the right kind (is_kind); *slot holds it on success. */
-static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
-                                 bool (*is_kind)(seL4_Word type), sim_cte_t **slot)
+/* The checks every invocation here starts with: a selected kernel, a cap in the invoked slot, and a
+ * cap of the invocation's kind (cap_kind; for an object cap, of a type is_type accepts); *slot holds
+ * it on success. */
+static inline seL4_Error invoked_cap(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
+                                     sel4sim_cap_kind_t cap_kind, bool (*is_type)(seL4_Word type), sim_cte_t **slot)
 {
     if (sim_syscall_kernel(k, what) == NULL) {
         return seL4_IllegalOperation;
@@ -484,17 +580,24 @@ static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, 
     if (*slot == NULL) {
         return seL4_InvalidCapability;
     }
-    if ((*slot)->cap.kind != SEL4SIM_CAP_OBJECT || !is_kind((*slot)->cap.obj->type)) {
+    if ((*slot)->cap.kind != cap_kind || (is_type != NULL && !is_type((*slot)->cap.obj->type))) {
         SIM_USER_ERROR("%s: cptr 0x%lx is a cap of another kind", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
     return seL4_NoError;
 }
 
-/* The ASID of vspace_cap, checked as the map invocations check it after the cap's type:
- * findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give this root
- * (seL4_InvalidCapability, cap 1). */
-static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+/* invoked_cap of a frame or paging-structure invocation (inline, as the frame map's first checks). */
+static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, const char *what,
+                                        bool (*is_type)(seL4_Word type), sim_cte_t **slot)
+{
+    return invoked_cap(k, service, what, SEL4SIM_CAP_OBJECT, is_type, slot);
+}
+
+/* The ASID of vspace_cap: findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give
+ * this root (seL4_InvalidCapability, naming cap_number, the vspace's place in the invocation). */
+static seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                                        const char *what)
 {
     sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
     if (found == NULL) {
@@ -503,10 +606,224 @@ static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, c
     }
     if (found != vspace_cap->obj) {
         SIM_USER_ERROR("%s: the vspace's ASID %u refers to another vspace", what, vspace_cap->asid);
+        return sim_error_invalid_cap(k, cap_number);
+    }
+    return seL4_NoError;
+}
+
+/* The ASID of the vspace operand of a map invocation, checked after the cap's type (cap 1). */
+static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+{
+    return check_asid_names_root(k, vspace_cap, 1, what);
+}
+
+/* --- the steps of the map invocations --- */
+
+/* The vspace operand of every frame and paging-structure map: isValidNativeRoot, else
+ * invalidCapability 1 (decodeX86FrameInvocation, decodeARMFrameInvocation, decodeRISCVFrameInvocation
+ * and their page-table counterparts each check it). */
+static seL4_Error check_native_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+{
+    if (!is_valid_native_root(vspace_cap)) {
+        SIM_USER_ERROR("%s: vspace is not a vspace root cap with an ASID assigned", what);
         return sim_error_invalid_cap(k, 1);
     }
     return seL4_NoError;
 }
+
+/* A frame map's operands, as the arch's checks see them. */
+typedef struct frame_map {
+    const sim_cap_t *frame;  /* the invoked frame cap */
+    const sim_cap_t *vspace; /* a copy of the cap in the vspace operand's slot (a null cap when none) */
+    seL4_Word vaddr;
+    unsigned frame_bits;     /* the frame's size: 2^frame_bits bytes */
+    seL4_Word size;
+    seL4_CapRights_t rights; /* the rights mask of the invocation */
+    seL4_Word attr;
+    const char *what;
+} frame_map_t;
+
+/* A frame cap that holds a mapping maps again only where it is, which changes that mapping's rights:
+ * in another vspace invalidCapability 1, at another address invalidArgument 0. Every arch's frame map
+ * asks this of a mapped cap, each at its own point among the other checks. */
+static seL4_Error check_remap(sel4sim_kernel_t *k, const frame_map_t *m)
+{
+    if (m->frame->asid != m->vspace->asid) {
+        SIM_USER_ERROR("%s: frame cap is mapped in another vspace", m->what);
+        return sim_error_invalid_cap(k, 1);
+    }
+    if (m->frame->data != m->vaddr) {
+        SIM_USER_ERROR("%s: frame cap is mapped at 0x%lx, cannot map it at 0x%lx too", m->what, m->frame->data,
+                       m->vaddr);
+        return sim_error_invalid_arg(k, 0);
+    }
+    return seL4_NoError;
+}
+
+static seL4_Error check_frame_aligned(sel4sim_kernel_t *k, const frame_map_t *m)
+{
+    if (m->vaddr & (m->size - 1)) {
+        SIM_USER_ERROR("%s: vaddr 0x%lx is not aligned to the frame size 0x%lx", m->what, m->vaddr, m->size);
+        return sim_error(k, seL4_AlignmentError);
+    }
+    return seL4_NoError;
+}
+
+/* The entry the frame maps through: the walk (lookupPTSlot) must stop at the frame's level. Stopping
+ * above it, where a level is missing, is a failed lookup naming the bits left on every arch; stopping
+ * below it, where a paging structure is mapped in the frame's place, is one too on AArch64 and
+ * RISC-V and seL4_DeleteFirst on x86_64 (FRAME_OVER_TABLE_FAILS_LOOKUP). */
+static seL4_Error frame_slot(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_t *pt)
+{
+    *pt = lookup_pt_slot(m->vspace->obj, m->vaddr);
+    if (pt->bits_left > m->frame_bits || (FRAME_OVER_TABLE_FAILS_LOOKUP && pt->bits_left < m->frame_bits)) {
+        SIM_USER_ERROR("%s: the walk for 0x%lx stops at an entry of %u bits, not %u", m->what, m->vaddr,
+                       pt->bits_left, m->frame_bits);
+        return sim_error_lookup(k, false, sim_fault_missing(pt->bits_left));
+    }
+    if (pt->bits_left < m->frame_bits) {
+        SIM_USER_ERROR("%s: a paging structure is mapped where the frame would go at 0x%lx", m->what, m->vaddr);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    return seL4_NoError;
+}
+
+/* Provided by the architecture: its frame map's checks, in its own order, and the rights masked
+ * (maskVMRights) at its own point; on success *pt is the entry the frame goes in (frame_slot) and
+ * *value what the entry gets. */
+static seL4_Error frame_map_checks(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_t *pt, uint64_t *value);
+
+/* Page_Map (decodeX86FrameInvocation, decodeARMFrameInvocation, decodeRISCVFrameInvocation, then
+ * performX86PageInvocationMapPTE/PDE, performPageInvocationMap, performPageInvocationMapPTE): a
+ * frame cap to invoke, the arch's checks, then the entry found
+ * takes the new value (whatever frame it held goes; for the cap's own mapping, its rights change)
+ * and the cap records where it is mapped. */
+seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
+                                seL4_CapRights_t rights, seL4_Word attr)
+{
+    static const char what[] = PT_INVOCATION_PREFIX "Page_Map";
+    sim_cte_t *slot;
+    seL4_Error err = object_service(k, service, what, arch_is_frame_type, &slot);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    sim_cap_t vspace_cap = cap_at(k, vspace);
+    unsigned frame_bits = SIM_CAP_FRAME_BITS(&slot->cap);
+    frame_map_t m = { &slot->cap, &vspace_cap, vaddr, frame_bits, 1ul << frame_bits, rights, attr, what };
+    pt_slot_t pt = { NULL, 0 };
+    uint64_t value = 0;
+    if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
+        return err;
+    }
+    entry_store(pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, slot) : 0);
+    slot->cap.asid = vspace_cap.asid;
+    slot->cap.data = vaddr;
+    return seL4_NoError;
+}
+
+/* A paging-structure map once its service cap has been checked, the same steps in the same order on
+ * the three arches (decodeX86PageTableInvocation, decodeX64PageDirectoryInvocation and
+ * decodeX64PDPTInvocation, then their perform...InvocationMap; decodeARMPageTableInvocation and
+ * decodeRISCVPageTableInvocation, then performPageTableInvocationMap): the cap mapped already,
+ * invalidCapability 0; the vspace (check_native_root); vaddr past PT_TABLE_VADDR_LAST,
+ * invalidArgument 0; the vspace's ASID (check_asid); then where the walk stops. The structure goes
+ * at a level whose entries span between 2^lowest and 2^highest bytes: x86_64 names one level by the
+ * structure's type, AArch64 and RISC-V take whichever level the walk stops at above the last. A stop
+ * above highest is a failed lookup naming the bits left; below lowest, or at an entry that is not
+ * empty, seL4_DeleteFirst. The cap records vaddr rounded down to what the entry spans. */
+static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr vspace, seL4_Word vaddr,
+                                 unsigned lowest, unsigned highest, seL4_Word attrs, const char *what)
+{
+    sim_cap_t *cap = &slot->cap;
+    seL4_Error err;
+    if (cap->mapped) {
+        SIM_USER_ERROR("%s: the paging structure is already mapped", what);
+        return sim_error_invalid_cap(k, 0);
+    }
+    sim_cap_t vspace_cap = cap_at(k, vspace);
+    if ((err = check_native_root(k, &vspace_cap, what)) != seL4_NoError) {
+        return err;
+    }
+    if (vaddr > PT_TABLE_VADDR_LAST) {
+        SIM_USER_ERROR("%s: 0x%lx is past the highest address a paging structure may map at, 0x%lx", what, vaddr,
+                       (seL4_Word)PT_TABLE_VADDR_LAST);
+        return sim_error_invalid_arg(k, 0);
+    }
+    if ((err = check_asid(k, &vspace_cap, what)) != seL4_NoError) {
+        return err;
+    }
+    pt_slot_t pt = lookup_pt_slot(vspace_cap.obj, vaddr);
+    if (pt.bits_left > highest) {
+        SIM_USER_ERROR("%s: no paging structure above 0x%lx (%u bits left to resolve)", what, vaddr, pt.bits_left);
+        return sim_error_lookup(k, false, sim_fault_missing(pt.bits_left));
+    }
+    if (pt.bits_left < lowest || *pt.entry != 0) {
+        SIM_USER_ERROR("%s: a paging structure or frame is already mapped where this one would go at 0x%lx", what,
+                       vaddr);
+        return sim_error(k, seL4_DeleteFirst);
+    }
+    entry_store(pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
+    cap->mapped = 1;
+    cap->asid = vspace_cap.asid;
+    cap->data = vaddr & ~((1ul << pt.bits_left) - 1);
+    return seL4_NoError;
+}
+
+/* A paging-structure unmap once its service cap has been checked, the same on the three arches
+ * (the unmap checks of decodeX86PageTableInvocation, decodeX64PageDirectoryInvocation and
+ * decodeX64PDPTInvocation, then performX86PageTableInvocationUnmap and its PD and PDPT
+ * counterparts; of decodeARMPageTableInvocation and decodeRISCVPageTableInvocation, then
+ * performPageTableInvocationUnmap): only the last cap of the structure (seL4_RevokeFirst), never a
+ * vspace root (RISC-V, where a root is a page table: seL4_RevokeFirst), and a mapped structure leaves
+ * its vspace and is zeroed. */
+static seL4_Error page_table_unmap(sel4sim_kernel_t *k, sim_cte_t *slot, const char *what)
+{
+    sim_cap_t *cap = &slot->cap;
+    if (!sim_cap_is_final(slot)) {
+        SIM_USER_ERROR("%s: other caps to this paging structure exist", what);
+        return sim_error(k, seL4_RevokeFirst);
+    }
+    if (PT_ROOT_IS_TABLE && cap->mapped && is_root_of_its_asid(k, cap)) {
+        SIM_USER_ERROR("%s: the page table is the root of ASID %u", what, cap->asid);
+        return sim_error(k, seL4_RevokeFirst);
+    }
+    if (cap->mapped) {
+        unmap_page_table(k, cap->asid, cap->data, cap->obj);
+        table_clear(as_table(cap->obj));
+        /* a RISC-V root's ASID went before its table could be unmapped: it is no root any more */
+        as_table(cap->obj)->root_asid = 0;
+    }
+    cap->mapped = 0;
+    return seL4_NoError;
+}
+
+#ifdef PT_TABLE_TYPE
+/* AArch64's and RISC-V's PageTable invocations: one type at every level below the root. */
+
+seL4_Error sel4sim_sys_page_table_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace, seL4_Word vaddr,
+                                      seL4_Word attr)
+{
+    static const char what[] = PT_INVOCATION_PREFIX "PageTable_Map";
+    sim_cte_t *slot;
+    (void)attr; /* a table entry has no attributes */
+    seL4_Error err = object_service(k, service, what, is_table_type, &slot);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    return page_table_map(k, slot, vspace, vaddr, seL4_PageBits + seL4_PageTableIndexBits, ROOT_SHIFT, 0, what);
+}
+
+seL4_Error sel4sim_sys_page_table_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
+{
+    static const char what[] = PT_INVOCATION_PREFIX "PageTable_Unmap";
+    sim_cte_t *slot;
+    seL4_Error err = object_service(k, service, what, is_table_type, &slot);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    return page_table_unmap(k, slot, what);
+}
+#endif
 
 seL4_Error sel4sim_sys_page_unmap(sel4sim_kernel_t *k, seL4_CPtr service)
 {
@@ -537,24 +854,16 @@ seL4_Error sel4sim_sys_page_get_address(sel4sim_kernel_t *k, seL4_CPtr service, 
     return seL4_NoError;
 }
 
-/* The ASID control and pool invocations are the same on every architecture but for which cap
- * is a vspace root that can be given an ASID (is_unassigned_root). */
-static bool is_unassigned_root(const sim_cap_t *cap);
-
+/* The ASID control and pool invocations are the same on every architecture; which cap is a vspace
+ * root that can be given an ASID is is_unassigned_root's. */
 seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr untyped,
                                               seL4_CPtr root, seL4_Word index, seL4_Word depth)
 {
     static const char what[] = PT_INVOCATION_PREFIX "ASIDControl_MakePool";
-    if (sim_syscall_kernel(k, what) == NULL) {
-        return seL4_IllegalOperation;
-    }
-    sim_cte_t *slot = service_slot(k, service, what);
-    if (slot == NULL) {
-        return seL4_InvalidCapability;
-    }
-    if (slot->cap.kind != SEL4SIM_CAP_ASID_CONTROL) {
-        SIM_USER_ERROR("%s: cptr 0x%lx is not the ASID control cap", what, service);
-        return sim_error(k, seL4_IllegalOperation);
+    sim_cte_t *slot;
+    seL4_Error err = invoked_cap(k, service, what, SEL4SIM_CAP_ASID_CONTROL, NULL, &slot);
+    if (err != seL4_NoError) {
+        return err;
     }
     unsigned i;
     for (i = 0; i < NUM_ASID_POOLS && k->arch.asid_table[i] != NULL; i++) {
@@ -575,13 +884,8 @@ seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr ser
     }
     sim_cap_t root_cap = cap_at(k, root);
     sim_cte_t *dest;
-    seL4_Error err = sim_lookup_slot_for_cnode_op(k, false, &root_cap, index, depth, &dest);
-    if (err != seL4_NoError) {
+    if ((err = sim_lookup_empty_slot(k, &root_cap, index, depth, what, &dest)) != seL4_NoError) {
         return err;
-    }
-    if (!sim_cap_is_null(&dest->cap)) {
-        SIM_USER_ERROR("%s: destination slot is not empty", what);
-        return sim_error(k, seL4_DeleteFirst);
     }
     sim_object_t *pool = sim_object_new(k, sizeof(sim_asid_pool_t), false, SIM_OBJ_ASID_POOL, seL4_ASIDPoolBits,
                                         ut_slot->cap.obj->paddr);
@@ -602,16 +906,10 @@ seL4_Error sel4sim_sys_asid_control_make_pool(sel4sim_kernel_t *k, seL4_CPtr ser
 seL4_Error sel4sim_sys_asid_pool_assign(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPtr vspace)
 {
     static const char what[] = PT_INVOCATION_PREFIX "ASIDPool_Assign";
-    if (sim_syscall_kernel(k, what) == NULL) {
-        return seL4_IllegalOperation;
-    }
-    sim_cte_t *slot = service_slot(k, service, what);
-    if (slot == NULL) {
-        return seL4_InvalidCapability;
-    }
-    if (slot->cap.kind != SEL4SIM_CAP_ASID_POOL) {
-        SIM_USER_ERROR("%s: cptr 0x%lx is not an ASID pool cap", what, service);
-        return sim_error(k, seL4_IllegalOperation);
+    sim_cte_t *slot;
+    seL4_Error err = invoked_cap(k, service, what, SEL4SIM_CAP_ASID_POOL, NULL, &slot);
+    if (err != seL4_NoError) {
+        return err;
     }
     sim_cte_t *vspace_slot = sim_lookup_cptr(k, vspace);
     if (vspace_slot == NULL || !is_unassigned_root(&vspace_slot->cap)) {

@@ -50,4 +50,24 @@ seL4_Error seL4_ARM_PageTable_Unmap(seL4_ARM_PageTable _service)
     return sel4sim_sys_page_table_unmap(sel4sim_kernel_current(), _service);
 }
 
+/* Cache maintenance: checked by the kernel as seL4 checks it; the simulation has no caches to act on.
+ * <service_type>_Clean_Data, _Invalidate_Data, _CleanInvalidate_Data and _Unify_Instruction of
+ * seL4_ARM_Page take offsets in the frame, those of seL4_ARM_VSpace virtual addresses; the end is
+ * exclusive. */
+#define ARM_FLUSH_INVOCATION(service_type, name, kernel_call, op)                                   \
+    seL4_Error service_type##name(service_type _service, seL4_Word start, seL4_Word end)            \
+    {                                                                                               \
+        return kernel_call(sel4sim_kernel_current(), op, _service, start, end);                     \
+    }
+#define ARM_FLUSH_INVOCATIONS(service_type, kernel_call)                                            \
+    ARM_FLUSH_INVOCATION(service_type, _Clean_Data, kernel_call, SEL4SIM_ARM_CLEAN_DATA)            \
+    ARM_FLUSH_INVOCATION(service_type, _Invalidate_Data, kernel_call, SEL4SIM_ARM_INVALIDATE_DATA)  \
+    ARM_FLUSH_INVOCATION(service_type, _CleanInvalidate_Data, kernel_call, SEL4SIM_ARM_CLEAN_INVALIDATE_DATA) \
+    ARM_FLUSH_INVOCATION(service_type, _Unify_Instruction, kernel_call, SEL4SIM_ARM_UNIFY_INSTRUCTION)
+
+ARM_FLUSH_INVOCATIONS(seL4_ARM_Page, sel4sim_sys_arm_page_flush)
+#ifdef CONFIG_ARCH_AARCH64
+ARM_FLUSH_INVOCATIONS(seL4_ARM_VSpace, sel4sim_sys_arm_vspace_flush)
+#endif
+
 #endif /* CONFIG_ARCH_ARM */

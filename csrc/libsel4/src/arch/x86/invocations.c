@@ -22,7 +22,7 @@ seL4_Error seL4_X86_ASIDPool_Assign(seL4_X86_ASIDPool _service, seL4_CPtr vspace
 seL4_Error seL4_X86_Page_Map(seL4_X86_Page _service, seL4_CPtr vspace, seL4_Word vaddr, seL4_CapRights_t rights,
                              seL4_X86_VMAttributes attr)
 {
-    return sel4sim_sys_x86_page_map(sel4sim_kernel_current(), _service, vspace, vaddr, rights, (seL4_Word)attr);
+    return sel4sim_sys_page_map(sel4sim_kernel_current(), _service, vspace, vaddr, rights, (seL4_Word)attr);
 }
 
 seL4_Error seL4_X86_Page_Unmap(seL4_X86_Page _service)
