@@ -240,7 +240,7 @@ def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
 
 def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     """The one check of the caps and cookies of a map, by the arch's ``lowlevel.vspace``
-    ``wrappers``: (caps array, count, cookies array or NULL)."""
+    ``wrappers``: (caps as the C call takes them, count, cookies array or NULL)."""
     c_caps = wrappers.caps_argument(caps)
     count = len(c_caps)
     if count == 0:
@@ -408,7 +408,7 @@ class VSpace(Handle):
         finally:
             if done or status[0] == _OK:
                 reservation = self._reservations[vaddr] = _new_reservation(self, out.res, vaddr)
-        return reservation  # type: ignore[return-value]  # set, or host.reserve raised
+        return reservation  # type: ignore[return-value]  # set, or self._ll.host.reserve raised
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -829,7 +829,6 @@ class VSpace(Handle):
         if self.torn_down:
             return f"<VSpace{label} {self._ll.arch} torn down>"
         return f"<VSpace{label} {self._ll.arch} root={self.root} reservations={len(self._reservations)}>"
-
 
 
 # VSpace.free_reservation's own code, without its operation guard: for Reservation.free and
