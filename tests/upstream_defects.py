@@ -221,10 +221,13 @@ DEFECTS: tuple[Defect, ...] = (
             # the plugin's documented example catches it: its nothing-lost check fails at teardown
             "tests/test_pytest_plugin.py::test_the_documented_regression_example_passes")),
     Defect("refusal-line-names-a-helper",
-           "some refusals' error line names an internal helper (reserve_range_at_no_alloc, unmap_pages) "
-           "instead of the call that refused, which misleads whoever reads the log",
+           "some refusals' error line names an internal helper (reserve_range_at_no_alloc, unmap_pages, "
+           "map_page_pd) instead of the call that refused, which misleads whoever reads the log",
            "sel4utils_reserve_range_at_no_alloc",
-           ("tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[reserve_range_at: over a reservation]",
+           ("tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[map_pages: not a frame cap]",
+            "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[map_pages_at_vaddr: not a frame cap]",
+            "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[deferred_rights_map_pages_at_vaddr: not a frame cap]",
+            "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[reserve_range_at: over a reservation]",
             "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[reserve_deferred_rights_range_at: over a reservation]",
             "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[share_mem_at_vaddr: nothing mapped at the source]")),
     Defect("freed-reservations-keep-their-tables",

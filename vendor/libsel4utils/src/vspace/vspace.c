@@ -382,18 +382,24 @@ static int map_page(vspace_t *vspace, seL4_CPtr cap, void *vaddr, seL4_CapRights
  * the call; the pages mapped before it stay mapped (upstream does likewise).
  */
 static int map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[], void *vaddr,
-                              size_t num_pages, size_t size_bits, seL4_CapRights_t rights, int cacheable)
+                              size_t num_pages, size_t size_bits, seL4_CapRights_t rights, int cacheable,
+                              const char *operation)
 {
     uintptr_t v = (uintptr_t) vaddr;
     for (size_t i = 0; i < num_pages; i++, v += BIT(size_bits)) {
         int error = map_page(vspace, caps[i], (void *) v, rights, cacheable, size_bits);
         if (error != seL4_NoError) {
+            /* the step logged why; the caller's line says which call stopped, and where */
+            ZF_LOGE("%s: stopped at page %zu of %zu (cap %lu at 0x%" PRIxPTR ")", operation, i, num_pages,
+                    (unsigned long) caps[i], v);
             return error;
         }
         error = update_entries(vspace, v, caps[i], size_bits, cookies == NULL ? 0 : cookies[i]);
         if (error != seL4_NoError) {
             /* a mapping the tables do not know of could never be unmapped through this vspace */
             seL4_ARCH_Page_Unmap(caps[i]);
+            ZF_LOGE("%s: page %zu of %zu at 0x%" PRIxPTR " could not be recorded in the vspace's tables", operation, i,
+                    num_pages, v);
             return error;
         }
     }
@@ -434,7 +440,7 @@ static int map_checked(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[], 
         return -1;
     }
     return map_pages_at_vaddr(vspace, caps, cookies, vaddr, num_pages, size_bits,
-                              deferred_call ? rights : res->rights, res->cacheable);
+                              deferred_call ? rights : res->rights, res->cacheable, operation);
 }
 
 int sel4utils_map_pages_at_vaddr(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[], void *vaddr,
@@ -631,6 +637,8 @@ void *sel4utils_map_pages(vspace_t *vspace, seL4_CPtr caps[], uintptr_t cookies[
             if (i > 0) {
                 sel4utils_unmap_pages(vspace, vaddr, i, size_bits, VSPACE_PRESERVE);
             }
+            ZF_LOGE("map_pages: stopped at page %zu of %zu (cap %lu at 0x%" PRIxPTR "); the pages before it are "
+                    "unmapped again", i, num_pages, (unsigned long) caps[i], v);
             return NULL;
         }
     }
