@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ._arches import Binding, binding
 from .errors import StaleObjectError
 from .lowlevel import _guard
+from .lowlevel.host import NOT_RUN, OK  # the binding's result codes, the same in every arch's build
 from .vspace import VSpace, attach
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +98,7 @@ class World:
         try:
             self.ll.host.world_new(untyped_bits, cnode_bits, out)
         finally:
-            if out.status == self.ll.host.OK:
+            if out.status == OK:
                 self.handle = out.world
                 self.closed = False
                 # The garbage collector may run it in the middle of another operation: _guard defers
@@ -108,7 +109,7 @@ class World:
 
     def call(self) -> Any:
         """The world's result struct, its status set to NOT_RUN (operations hold the lock)."""
-        self._status[0] = self.ll.host.NOT_RUN
+        self._status[0] = NOT_RUN
         return self._out
 
     def enter(self) -> Any:
@@ -131,7 +132,7 @@ class World:
         try:
             self.ll.host.world_close(self.handle, out)
         finally:
-            if out.status == self.ll.host.OK:
+            if out.status == OK:
                 self.closed = True
                 self._vspaces.clear()
                 self._foreign.clear()
@@ -148,7 +149,7 @@ class World:
         try:
             self.ll.host.vspace_new(self.handle, out)
         finally:
-            if self._status[0] == self.ll.host.OK:
+            if self._status[0] == OK:
                 key = self.ll.host.key(out.vspace)
                 self._vspaces[key] = out.vspace
                 self._foreign[key] = 0
@@ -181,7 +182,7 @@ class World:
         try:
             self.ll.host.tear_down(host_vspace, callers, shared, out)
         finally:
-            if self._status[0] == self.ll.host.OK:
+            if self._status[0] == OK:
                 del self._vspaces[key]
                 self._foreign.pop(key, None)
 
@@ -235,7 +236,7 @@ class World:
         try:
             self.ll.host.alloc_frames(self.handle, size_bits, objects, out)
         finally:
-            if self._status[0] == self.ll.host.OK:
+            if self._status[0] == OK:
                 caps = self.ll.host.object_caps(objects)
                 frames = self._frames
                 for i, cap in enumerate(caps):
@@ -249,7 +250,7 @@ class World:
         try:
             new_cap = self.ll.host.copy_cap(self.handle, frame.cap, rights, out)
         finally:
-            if self._status[0] == self.ll.host.OK:
+            if self._status[0] == OK:
                 original = frame if frame.object is not None else frame.parent
                 assert original is not None
                 self._frames[int(out.cap)] = Frame(int(out.cap), frame.size_bits, None, original)
@@ -269,7 +270,7 @@ class World:
             self.ll.host.delete_frame(self.handle, family, frame.object if original else None,
                               original and paddr in self._shared, out)
         finally:
-            if self._status[0] == self.ll.host.OK:
+            if self._status[0] == OK:
                 frames = self._frames
                 for member in family:
                     frames.pop(member, None)

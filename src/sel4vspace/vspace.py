@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP", "PAGE_BITS"]
 
-# The host world's result codes: one enum of the binding, the same in every arch's build.
+# The host world's result codes: one enum of the binding, the same in every arch's build (a test
+# holds every installed build to it), read from module globals on the hot paths.
 _OK = host.OK
 _NOT_RUN = host.NOT_RUN
 
@@ -387,7 +388,7 @@ class VSpace(Handle):
 
     def _call(self) -> Any:
         """The vspace's result struct, made ready for a call (operations hold the kernel's lock)."""
-        self._status[0] = self._ll.host.NOT_RUN
+        self._status[0] = _NOT_RUN
         return self._result
 
     # ---- reservations ----
@@ -602,7 +603,7 @@ class VSpace(Handle):
         try:
             self._ll.host.new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
-            if self._status[0] == self._ll.host.OK:
+            if self._status[0] == _OK:
                 self._world.record_foreign(self._key, num_pages)
         return int(out.vaddr)
 
@@ -626,7 +627,7 @@ class VSpace(Handle):
         try:
             self._ll.host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
-            if self._status[0] == self._ll.host.OK:
+            if self._status[0] == _OK:
                 self._world.record_foreign(self._key, num_pages)
 
     def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
@@ -667,7 +668,7 @@ class VSpace(Handle):
         try:
             self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
         finally:
-            if self._status[0] == self._ll.host.OK:
+            if self._status[0] == _OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
                 # their frames first unmaps them (the world's shared set says where to look)
                 self._world.record_foreign(to._key, num_pages)
@@ -726,7 +727,7 @@ class VSpace(Handle):
         try:
             self._ll.host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
         finally:
-            if self._status[0] == self._ll.host.OK:
+            if self._status[0] == _OK:
                 if not free:
                     for i in own:   # unmapped without freeing: the caller's now
                         world.adopt(caps[i], size_bits, cookies[i])

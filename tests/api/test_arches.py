@@ -16,8 +16,7 @@ import threading
 import pytest
 
 import sel4vspace
-from sel4vspace import ARCHES, CapRights, Kernel, ReentrantCallError, StaleObjectError, VSpaceError
-from sel4vspace import _arches
+from sel4vspace import ARCHES, CapRights, Kernel, ReentrantCallError, StaleObjectError, VSpaceError, _arches
 from sel4vspace.ledger import assert_same, host_ledger
 
 PAGE = 4096
@@ -73,6 +72,15 @@ def test_the_pure_table_of_user_tops_is_each_arch_s_c_description(arch: str) -> 
     assert _arches.USER_TOP[arch] == _arches.binding(arch).description.user_top
     with Kernel(untyped_bits=20, arch=arch) as kernel:
         assert kernel.user_top == _arches.USER_TOP[arch]
+
+
+def test_every_build_has_the_one_set_of_host_result_codes(arch: str) -> None:
+    """The Pythonic layer reads the host world's result codes (OK, NOT_RUN) once, from the default
+    arch's build, for kernels of every arch: each build's codes must be those."""
+    default = _arches.binding(_arches.default()).host
+    host = _arches.binding(arch).host
+    assert (host.OK, host.NOT_RUN) == (default.OK, default.NOT_RUN)
+    assert host.OK != host.NOT_RUN
 
 
 def test_kernels_of_every_arch_work_side_by_side() -> None:
