@@ -81,7 +81,7 @@ def test_aborts():
 def test_segfaults():
     os.kill(os.getpid(), signal.SIGSEGV)
 
-@pytest.mark.isolated(timeout=2)
+@pytest.mark.isolated(timeout=1)
 def test_hangs():
     while True:
         time.sleep(0.1)
@@ -117,7 +117,7 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     result.stdout.fnmatch_lines([
         "*_ test_aborts _*", "crashed: the interpreter died of SIGABRT",
         "*_ test_segfaults _*", f"crashed: the interpreter died of {SEGFAULT_SEEN_AS}",
-        "*_ test_hangs _*", "hung: no result within 2 s (child killed)",
+        "*_ test_hangs _*", "hung: no result within 1 s (child killed)",
     ])
     assert "assert 1 == 2" in result.stdout.str()
 

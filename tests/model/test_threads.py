@@ -16,7 +16,7 @@
 Budget: SEL4VSPACE_THREADS threads (default 4); SEL4VSPACE_THREAD_EXAMPLES model runs per thread
 (default 10) of up to SEL4VSPACE_THREAD_STEPS steps (default 100); SEL4VSPACE_THREAD_ROUNDS rounds
 per thread on the shared kernel (default 1500, a few calls each). Under SEL4VSPACE_BUDGET=dev
-(budget.py): 3 model runs and 500 rounds per thread.
+(budget.py): 2 model runs and 500 rounds per thread.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from sel4vspace import CapRights, Kernel, KernelError, VSpaceError
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
 
 THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
-EXAMPLES = budget.runs("SEL4VSPACE_THREAD_EXAMPLES", full=10, dev=3)
+EXAMPLES = budget.runs("SEL4VSPACE_THREAD_EXAMPLES", full=10, dev=2)
 STEPS = int(os.environ.get("SEL4VSPACE_THREAD_STEPS", "100"))
 ROUNDS = budget.runs("SEL4VSPACE_THREAD_ROUNDS", full=1500, dev=500)
 PAGE = 4096
