@@ -10,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from model_stats import STATS, summary
+
 from sel4vspace.lowlevel import clear_c_error, flush_log
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
@@ -22,8 +22,7 @@ pytest_plugins = ["isolation", "upstream_defects", "pytester"]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "allocator"))
 
-from hostworld import HAS_VENDOR_FIXES  # noqa: E402
-
+from upstream_defects import VENDOR_BUILD  # noqa: E402
 
 # The edit-rebuild-test loop: `python -m pytest -m fast` runs these (a few seconds), one or more
 # files of every layer, chosen for what they catch per second (docs/edit-loop.md). A file listed
@@ -182,7 +181,7 @@ class CLog:
         assert [r.levelname for r in records] == [level for level, _ in lines], self.lines
         for record in records:
             assert function in (record.funcName, record.getMessage().split(": ", 1)[0]), self.lines
-        if HAS_VENDOR_FIXES:
+        if VENDOR_BUILD:
             assert self.lines == [(level, f"{function}: {problem}") for level, problem in lines]
 
 

@@ -15,14 +15,10 @@ from typing import Any
 import pytest
 
 from sel4vspace.lowlevel import ffi, lib
-from upstream_defects import VENDOR_BUILD
 
 PAGE = 4096
 VSPACE_FREE = lib.sel4vspace_vspace_free
 VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
-
-#: True when the libraries under test carry this project's fixes of upstream's defects.
-HAS_VENDOR_FIXES = VENDOR_BUILD
 
 
 def rights(read: bool = False, write: bool = False, grant: bool = False, grant_reply: bool = False) -> Any:

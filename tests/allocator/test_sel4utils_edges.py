@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from archfacts import PAGE_TYPE
-from hostworld import HAS_VENDOR_FIXES, PAGE, RW, VSPACE_FREE, VSPACE_PRESERVE, World, as_int, ffi, lib, vptr
+from hostworld import PAGE, RW, VSPACE_FREE, VSPACE_PRESERVE, World, as_int, ffi, lib, vptr
+from upstream_defects import VENDOR_BUILD
 
 BASE = 0x4000_0000
 LIMIT = 1 << 48           # SEL4UTILS_VSPACE_LIMIT on x86_64
@@ -325,7 +326,7 @@ def test_move_resize_reservation_refuses_taken_ranges_and_bad_bounds(w, c_log):
     assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(LIMIT), PAGE) < 0
     assert _res_bounds(res) == (BASE, BASE + 2 * PAGE)
     assert w.snapshot() == before
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         # vendor/ refuses to shrink a reservation to nothing; upstream leaves it empty
         assert lib.sel4utils_move_resize_reservation(v.vs, res, vptr(BASE), 0) == -1
         assert _res_bounds(res) == (BASE, BASE + 2 * PAGE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from archfacts import PAGE_MAP
-from hostworld import HAS_VENDOR_FIXES
+from upstream_defects import VENDOR_BUILD
 
 from sel4vspace import Kernel
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
@@ -78,7 +78,7 @@ def test_failures_of_the_c_call_are_reported_with_its_error(world):
     status = lib.sel4vspace_host_call_map(vs._host, [cap], ffi.NULL, 1, BASE, 12, RW, 1, res, out)
     assert (status, out.result) == (lib.SEL4VSPACE_CALL_FAILED, -1)
     assert "deferred_rights_map_pages_at_vaddr" in str(last_c_error())
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert "already has rights" in str(last_c_error())
 
 
@@ -95,7 +95,7 @@ def test_an_unmap_of_a_page_the_allocator_never_recorded_is_refused_and_reported
     status = lib.sel4vspace_host_call_unmap(vs._host, BASE + 8 * PAGE, 1, 12, lib.sel4vspace_vspace_preserve, out)
     assert status == lib.SEL4VSPACE_CALL_FAILED
     assert "unmap_pages" in str(last_c_error())
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert "nothing was unmapped" in str(last_c_error())
 
 
@@ -107,5 +107,5 @@ def test_freeing_a_reservation_of_another_vspace_is_refused_and_reported(world):
     probe = ffi.new("sel4sim_mapping_t[]", 1)
     clear_c_error()
     assert lib.sel4vspace_host_call_free_reservation(vs._host, foreign, probe, 1, out) == lib.SEL4VSPACE_CALL_FAILED
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert "not a reservation of this vspace" in str(last_c_error())

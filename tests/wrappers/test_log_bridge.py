@@ -9,10 +9,11 @@ import subprocess
 import sys
 
 import cffi
+from upstream_defects import VENDOR_BUILD
 
-from hostworld import HAS_VENDOR_FIXES
-from sel4vspace.lowlevel import _native as native
 from sel4vspace.lowlevel import CLogRecord, clear_c_error, ffi, last_c_error, lib
+from sel4vspace.lowlevel import _native as native
+
 
 def test_error_line_keeps_its_c_location_and_level(c_log):
     wrapper = "vspace_reserve_deferred_rights_range_at"
@@ -46,7 +47,7 @@ def test_last_error_is_the_last_error_line_of_the_call(c_log):
     assert error.level == lib.SEL4VSPACE_LOG_ERROR
     assert str(error) == f"{error.function}: {error.message}"
     assert "vspace_reserve_range_at" in str(error)
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert error.message == "vspace_reserve_range_at: vspace->reserve_range_at is NULL"
     assert c_log.lines[-1] == ("ERROR", error.message)
 
@@ -64,7 +65,7 @@ def test_warnings_do_not_count_as_the_last_error(c_log):
 
 
 def test_trailing_newlines_are_dropped(c_log):
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         # vendor/ writes no line ending in a newline: hand the bridge one through zf_log's own writer
         writer_ffi = cffi.FFI()
         writer_ffi.cdef("void _zf_log_write_d(const char *, const char *, unsigned, int, const char *, "

@@ -6,8 +6,8 @@ from __future__ import annotations
 from array import array
 
 import pytest
+from upstream_defects import VENDOR_BUILD
 
-from hostworld import HAS_VENDOR_FIXES
 from sel4vspace.errors import VSpaceError
 from sel4vspace.lowlevel import CallbackVSpace, ffi, lib
 from sel4vspace.lowlevel import vspace as ll
@@ -27,7 +27,7 @@ def test_failed_reservation_raises_with_the_c_error_line():
     assert info.value.c_error.level == lib.SEL4VSPACE_LOG_ERROR
     assert info.value.message == info.value.c_error.message
     assert "vspace_reserve_deferred_rights_range_at" in str(info.value.c_error)
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert info.value.message == ("vspace_reserve_deferred_rights_range_at: "
                                       "vspace->reserve_deferred_rights_range_at is NULL")
 
@@ -97,7 +97,7 @@ def test_void_call_that_logged_an_error_raises():
     with pytest.raises(VSpaceError, match="^vspace_unmap_pages: ") as info:
         ll.unmap_pages(vs.ptr, 0x1000, 1, 12, ll.VSPACE_PRESERVE)
     assert info.value.c_error.level == lib.SEL4VSPACE_LOG_ERROR
-    if HAS_VENDOR_FIXES:
+    if VENDOR_BUILD:
         assert info.value.message == "vspace_unmap_pages: vspace->unmap_pages is NULL"
 
 
