@@ -243,3 +243,26 @@ def test_unmapping_across_the_end_of_a_reservation_frees_the_page_past_it(world)
     v.unmap(E - PAGE, 2)                 # one call: the last page of R, then the page past it
     assert reserved(v, E - PAGE)
     assert not reserved(v, E), "the page past the reservation stayed reserved after unmap"
+
+
+# ---- the bottom of the address space: a range at address 0 ----
+
+ANYWHERE: dict[str, Callable[[Any, World], int]] = {
+    "new_pages": lambda v, w: v.new_pages(2),
+    "map_pages": lambda v, w: v.map_pages([w.frame().cptr, w.frame().cptr]),
+    "reserve_range_aligned": lambda v, w: v.reserve_aligned(2 * PAGE)[1],
+}
+
+
+@pytest.mark.parametrize("operation", list(ANYWHERE))
+def test_anywhere_calls_work_and_never_return_0_after_a_range_at_0_is_freed(world, operation):
+    """Address 0 can be reserved, and freeing it brings the anywhere cursor down to it; the next
+    anywhere call must still succeed, never at 0 (NULL: the wrappers' "nothing fits")."""
+    v = world.new_vspace()
+    res = v.reserve_at(0, PAGE)
+    assert res.res != ffi.NULL
+    v.free_reservation(res)
+    got = ANYWHERE[operation](v, world)
+    assert got != 0, f"vspace_{operation} found no room in an empty address space, or handed out address 0"
+    assert got % PAGE == 0
+    assert reserved(v, got)

@@ -505,7 +505,9 @@ static void *find_range(sel4utils_alloc_data_t *data, size_t num_pages, size_t s
     /* what could never fit below the limit is not looked for */
     bool can_fit = num_pages != 0 && size_bits < 48 && num_pages <= (limit >> size_bits);
     uintptr_t size = can_fit ? (uintptr_t) num_pages << size_bits : 0;
-    uintptr_t cursor = data->last_allocated;
+    /* address 0 is NULL, which callers read as "nothing fits": it is never handed out, even after
+     * a range reserved at 0 was freed and brought last_allocated down to it */
+    uintptr_t cursor = data->last_allocated != 0 ? data->last_allocated : 1;
     while (can_fit) {
         uintptr_t start = ALIGN_UP(cursor, BIT(size_bits));
         if (start < cursor || start >= limit || size > limit - start) {
