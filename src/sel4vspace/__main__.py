@@ -5,7 +5,7 @@
 Exit status, for every command: 0 success; 1 the command ran and something failed (a scenario
 step, an ``expect_*`` that did not hold, the demo losing memory, an SVG that could not be
 written); 2 nothing ran (a scenario file with mistakes or unreadable, an unknown ``--at`` step,
-or a usage error reported by argparse).
+a usage error reported by argparse, or ``SEL4VSPACE_ARCH`` naming an arch that is not installed).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ exit status:
   {EXIT_OK}  success
   {EXIT_FAILED}  the command ran and something failed (a scenario step, an expect_* that did not hold,
      the demo losing memory, an SVG that could not be written)
-  {EXIT_BAD_SCENARIO}  nothing ran: a scenario file with mistakes or unreadable, an unknown --at step, or a
-     usage error"""
+  {EXIT_BAD_SCENARIO}  nothing ran: a scenario file with mistakes or unreadable, or on an arch not installed,
+     an unknown --at step, or a usage error"""
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "there read-only (read-write in its own), writes; the client reads the bytes and faults "
                     "on a write; everything is torn down and every byte of untyped memory and every cslot "
                     "comes back. Each step is printed."),
-        epilog="examples:\n  sel4vspace demo\n  sel4vspace demo --arch riscv64\n\n"
+        epilog=f"examples:\n  sel4vspace demo\n  sel4vspace demo --arch {_arches.INSTALLED[-1]}\n\n"
                "exit status: 0 when the client read the bytes, its write faulted and everything came\n"
                "back; 1 otherwise",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    try:
+        _arches.default()
+    except ImportError as error:
+        # SEL4VSPACE_ARCH names an arch not installed, or nothing is built: a usage error, said in
+        # one line as argparse says its own
+        print(f"sel4vspace: error: {error}", file=sys.stderr)
+        return EXIT_BAD_SCENARIO
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

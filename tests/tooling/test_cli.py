@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -286,3 +287,28 @@ def test_a_scenario_with_a_bad_arch_exits_2_naming_the_key(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert err.splitlines()[1] == (f"  {path}:1: top level: key 'arch': expected one of the architectures sel4vspace "
                                    "knows, x86_64, aarch64, riscv64; got 'riscv32'; did you mean 'riscv64'?")
+
+
+@pytest.mark.parametrize("command", [["run"], ["map", "--at", "mapped"]])
+def test_a_scenario_on_an_arch_not_installed_here_exits_2_and_runs_nothing(command, tmp_path, capsys, monkeypatch):
+    missing = "riscv64"
+    monkeypatch.setattr(_arches, "INSTALLED", tuple(arch for arch in ARCHES if arch != missing))
+    path = tmp_path / "elsewhere.toml"
+    path.write_text(f'arch = "{missing}"\n\n' + FAILING)
+    assert main([command[0], str(path), *command[1:]]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"{path}: arch = 'riscv64' is not installed here, nothing ran (installed: "
+                   f"{', '.join(_arches.INSTALLED) or 'none'}; SEL4VSPACE_ARCHES at build time chooses them)\n")
+
+
+def test_sel4vspace_arch_naming_no_installed_arch_is_a_usage_error_in_one_line():
+    env = dict(os.environ, SEL4VSPACE_ARCH="mips64")
+    for command in (["--version"], ["demo"], ["run", "nothing.toml"]):
+        result = subprocess.run([sys.executable, "-m", "sel4vspace", *command], env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr.startswith("sel4vspace: error: SEL4VSPACE_ARCH='mips64': no sel4vspace extension of "
+                                        "that arch is installed"), result.stderr
+        assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr

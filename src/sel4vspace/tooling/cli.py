@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import _arches
 from .addrmap import render_table
 from .scenario import OPS, Scenario, ScenarioError, load_scenario
 from .svg import render_svg
@@ -122,8 +123,10 @@ def _c_log(out: TextIO | None) -> Iterator[None]:
 
 
 def _load(path: Path, err: TextIO) -> Scenario | None:
+    """The scenario at ``path``, checked and runnable here; None, with the reasons on ``err``,
+    when nothing can run (mistakes in the file, or an arch this install has no extension of)."""
     try:
-        return load_scenario(path)
+        scenario = load_scenario(path)
     except ScenarioError as error:
         count = len(error.problems)
         print(f"{path}: {count} mistake{'s' if count != 1 else ''}, nothing ran:", file=err)
@@ -133,6 +136,12 @@ def _load(path: Path, err: TextIO) -> Scenario | None:
     except OSError as error:
         print(f"{path}: cannot read: {error.strerror or error}", file=err)
         return None
+    if scenario.arch is not None and scenario.arch not in _arches.INSTALLED:
+        # a known arch (the file's check holds it to those) that this install was built without
+        print(f"{path}: arch = {scenario.arch!r} is not installed here, nothing ran (installed: "
+              f"{', '.join(_arches.INSTALLED) or 'none'}; SEL4VSPACE_ARCHES at build time chooses them)", file=err)
+        return None
+    return scenario
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
