@@ -77,7 +77,8 @@ class Kernel(Handle):
 
     @property
     def user_top(self) -> int:
-        """``seL4_UserTop`` of the arch (bytes): ranges to reserve, map or unmap end at or below it."""
+        """``seL4_UserTop`` of the arch (bytes): ranges to reserve, map or unmap end at or below it
+        (and below the top-level slot a vspace keeps for the kernel: see :class:`~sel4vspace.VSpace`)."""
         return self._ll.description.user_top  # type: ignore[no-any-return]
 
     # ---- lifetime ----

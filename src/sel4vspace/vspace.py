@@ -292,7 +292,11 @@ class VSpace(Handle):
 
     Create with :meth:`Kernel.new_vspace <sel4vspace.Kernel.new_vspace>`. A context manager:
     leaving the block tears it down. Addresses and sizes are in bytes; ``size_bits`` is a frame
-    size (12: 4 KiB, 21: 2 MiB, 30: 1 GiB); ranges must end at or below ``seL4_UserTop``."""
+    size (12: 4 KiB, 21: 2 MiB, 30: 1 GiB); ranges must end at or below ``seL4_UserTop``. The
+    allocator also keeps the top-level slot that holds ``KERNEL_RESERVED_START`` for the kernel, as
+    sel4utils does: nothing is reserved or mapped from 0x7f8000000000 up on x86_64 and AArch64 (the
+    last 512 GiB), from 0x3fc0000000 up on RISC-V 64 (the last 1 GiB); such a call raises
+    :class:`~sel4vspace.VSpaceError` saying so."""
 
     kernel: Kernel
     """The kernel this address space lives in."""

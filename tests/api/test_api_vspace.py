@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from upstream_defects import VENDOR_BUILD
 
 from sel4vspace import CapRights, Mapping, Reservation, StaleObjectError, VMFault, VSpaceError
 
@@ -232,3 +233,21 @@ def test_caller_frames_cannot_be_freed_through_unmap(vspace, kernel):
     with pytest.raises(ValueError, match="stays the caller's"):
         vspace.unmap_pages(BASE, 1, free=True)
     assert vspace.lookup(BASE).cap == cap
+
+
+# where the top-level slot holding KERNEL_RESERVED_START begins, by arch (sel4utils keeps it)
+KERNEL_SLOT = {"x86_64": 0x7F80_0000_0000, "aarch64": 0x7F80_0000_0000, "riscv64": 0x3F_C000_0000}
+
+
+def test_the_kernels_top_level_slot_is_refused_saying_so_and_the_page_below_it_is_not(vspace, kernel):
+    slot = KERNEL_SLOT[kernel.arch]
+    below = vspace.reserve_range_at(slot - PAGE, PAGE, "rw")
+    vspace.map_pages_at_vaddr(kernel.alloc_frames(1), slot - PAGE, below)
+    assert vspace.lookup(slot - PAGE) is not None
+    for vaddr, size in ((slot, PAGE), (slot - PAGE, 2 * PAGE), (kernel.user_top - PAGE, PAGE)):
+        with pytest.raises(VSpaceError) as refused:
+            vspace.reserve_range_at(vaddr, size, "rw")
+        if VENDOR_BUILD:   # the words are vendor's (upstream refuses the same ranges, saying less)
+            assert "the top-level slot this vspace keeps for the kernel" in str(refused.value), refused.value
+            assert f"{slot:#x} and above" in str(refused.value)
+    assert [r.start for r in vspace.reservations()] == [slot - PAGE]

@@ -877,7 +877,14 @@ static int reserve_at(vspace_t *vspace, sel4utils_res_t *reservation, void *vadd
         return -1;
     }
     if (!is_available_range(data->top_level, start, end)) {
-        ZF_LOGE("%s: %zu bytes at %p overlap a reservation or a mapping", operation, size, vaddr);
+        /* the top-level slot holding KERNEL_RESERVED_START was marked reserved at bootstrap */
+        uintptr_t kernel_slot = KERNEL_RESERVED_START & ALIGN_FOR_LEVEL(VSPACE_NUM_LEVELS - 1);
+        if (end > kernel_slot) {
+            ZF_LOGE("%s: %zu bytes at %p reach the top-level slot this vspace keeps for the kernel "
+                    "(0x%" PRIxPTR " and above)", operation, size, vaddr, kernel_slot);
+        } else {
+            ZF_LOGE("%s: %zu bytes at %p overlap a reservation or a mapping", operation, size, vaddr);
+        }
         return -1;
     }
     reservation->malloced = 0;
