@@ -306,7 +306,8 @@ def test_step_lines_point_at_their_tables():
 
 @pytest.mark.parametrize("text, value", [
     ("0x1000", 0x1000), ("4096", 4096), ("4K", 4096), ("4KiB", 4096), ("2M", 2 << 20), ("1G", 1 << 30),
-    ("0x1000_0000", 0x10000000), ("0b1000", 8), ("0o17", 15), ("010", 10), (" 0x10 + 0x10 ", 0x20),
+    ("0x1000_0000", 0x10000000), ("0b1_0000_0000_0000", 4096), ("0o20000", 8192), ("08192", 8192),
+    (" 0x1000 + 0x1000 ", 0x2000),
     ("1M - 4K", (1 << 20) - 4096), (8192, 8192),
 ])
 def test_numeric_addresses(text, value):
@@ -326,6 +327,22 @@ def test_numeric_addresses(text, value):
         rights = "rw"
     """)
     assert parsed.steps[0].args["vaddr"].evaluate(lambda n, a: 0) == value
+
+
+@pytest.mark.parametrize("op", ["reserve_range_at", "reserve_deferred_rights_range_at"])
+def test_a_range_at_an_address_off_a_4k_boundary_is_a_mistake_of_the_file(op):
+    rights = 'rights = "rw"' if op == "reserve_range_at" else ""
+    with pytest.raises(ScenarioError) as error:
+        scenario(f"""
+            [[step]]
+            op = "{op}"
+            vspace = "a"
+            vaddr = "0x10000800"
+            size = 4096
+            {rights}
+        """)
+    assert [p.message for p in error.value.problems] == [
+        "0x10000800 is not 4 KiB aligned, as every address of a range must be"]
 
 
 def test_address_expression_evaluates_names():

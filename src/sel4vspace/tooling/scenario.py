@@ -1037,11 +1037,18 @@ class _Checker:
         length = size if size is not None else None if count is None or bits is None else count << bits
         for key in ("start", "vaddr"):
             start = values.get(key)
+            if isinstance(start, AddrExpr) and not start.symbols and start.constant % _SMALLEST_FRAME:
+                self.problem(where, f"{start.constant:#x} is not 4 KiB aligned, as every address of a range "
+                                    "must be", key, line_of(key))
+                continue
             if length is not None and isinstance(start, AddrExpr) and not start.symbols \
                     and start.constant + length > self.user_top:
                 self.problem(where, f"[{start.constant:#x}, {start.constant + length:#x}) reaches above "
                                     f"{self.user_space}", key, line_of(key))
 
+
+_SMALLEST_FRAME = 4096
+"""4 KiB, the smallest frame of every arch: the alignment of every range's address in the API."""
 
 _WITHIN_USER_SPACE = frozenset({"reserve_range_at", "reserve_range_aligned", "reserve_deferred_rights_range_at",
                                 "map_pages_at_vaddr", "deferred_rights_map_pages_at_vaddr", "new_pages_at_vaddr",
