@@ -64,7 +64,11 @@ static const seL4_Word levels[] = { 30, 21 };
 
 #define NUM_LEVELS (sizeof(levels) / sizeof(levels[0]))
 
-/* zf_log's entry points: this program links no host world, so log lines go to stderr. */
+/* zf_log's entry points: this program links no host world, so log lines go to stderr. A user's
+ * util_libs zf_log.h (the build of an external seL4_libs tree) compares every line with this
+ * runtime level; 0 lets each line through, as the host world's default does. */
+int _zf_log_output_lvl = 0;
+
 void _zf_log_write_d(const char *func, const char *file, unsigned line, int lvl, const char *tag, const char *fmt,
                      ...)
 {

@@ -120,6 +120,8 @@ def test_config_of_arch(arch: str, tmp_path: Path) -> None:
         assert "#define CONFIG_PT_LEVELS 3" in out
 
 
+@pytest.mark.vendor_only("it compiles vendor/'s own sources for each arch; a tree built in its place is "
+                         "compiled, for the arches asked for, by its own build")
 @pytest.mark.parametrize("arch", ARCHES)
 def test_vendor_compiles(arch: str, tmp_path: Path) -> None:
     """vendor/'s sources of a build for arch, and its arch headers, compile (syntax and types)."""
