@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import _arches
 from ._handle import Handle
 from ._world import World
-from .errors import SEL4_ERROR_NAMES, KernelError
+from .errors import SEL4_ERROR_NAMES, KernelError, type_name
 from .lowlevel import _guard
 from .lowlevel._guard import operation
 from .lowlevel.objects import FRAME_SIZE_BITS, OBJECT_TYPE_NAMES
@@ -112,7 +112,7 @@ class Kernel(Handle):
         kernel has no memory or cslot left for it, :class:`~sel4vspace.StaleObjectError` if the kernel
         was closed."""
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a str or None, not {type(name).__name__}")
+            raise TypeError(f"name must be a str or None, not {type_name(name)}")
         vspace: VSpace = self._world.new_vspace(self, name)
         return vspace
 
