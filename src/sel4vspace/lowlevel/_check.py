@@ -53,12 +53,12 @@ def integer(name: str, value: Any, minimum: int = 0, maximum: int = WORD_MAX, *,
     when ``is_address`` (an address), in decimal otherwise (counts, sizes, bit numbers, caps)."""
     if type(value) is int and minimum <= value <= maximum:
         return value
-    value = index(name, value)
-    if minimum <= value <= maximum:
-        return value
+    number = index(name, value)
+    if minimum <= number <= maximum:
+        return number
     if is_address:
-        raise ValueError(f"{name} must be in [{minimum:#x}, {maximum:#x}], got {value:#x}")
-    raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {value}")
+        raise ValueError(f"{name} must be in [{minimum:#x}, {maximum:#x}], got {number:#x}")
+    raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {number}")
 
 
 def address(name: str, value: Any) -> int:
