@@ -9,6 +9,7 @@ the C reports goes through here:
   :class:`~sel4vspace.errors.VSpaceError`, carrying the C function and the last C error line;
 * :func:`frame_refused`, :func:`page_refused`, :func:`pages_still_mapped`, :func:`cslots_short`:
   the binding's checks before a call, which name the cap, page or count they refused;
+* :func:`cap_invalid`: a cap ``sel4sim_cap_info`` finds no object for;
 * :func:`vm_fault`: an access the simulated MMU refused.
 """
 
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import CSpaceFullError, KernelError, StaleObjectError, VMFault, VSpaceError
+from ..errors import SEL4_ERROR_NAMES, CSpaceFullError, KernelError, StaleObjectError, VMFault, VSpaceError
 from . import ffi, last_c_error, lib
 
-__all__ = ["cspace_full_error", "failure", "frame_refused", "page_refused", "pages_still_mapped", "cslots_short",
-           "vm_fault"]
+__all__ = ["cap_invalid", "cspace_full_error", "failure", "frame_refused", "page_refused", "pages_still_mapped",
+           "cslots_short", "vm_fault"]
 
 # The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
 _FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
@@ -96,6 +97,15 @@ def pages_still_mapped(start: int, end: int, mapped: int, listed: list[int]) -> 
 def cslots_short(function: str, cnode_bits: int, needed: int, free: int) -> CSpaceFullError:
     """``function`` needs ``needed`` cslots and the root CNode (``2**cnode_bits`` slots) has ``free``."""
     return CSpaceFullError(function, None, cnode_bits, (needed, free))
+
+
+def cap_invalid(cap: int) -> KernelError:
+    """``sel4sim_cap_info`` found ``cap`` empty or not resolving: the kernel's
+    ``seL4_InvalidCapability``, naming the cap."""
+    return KernelError("sel4sim_cap_info", _INVALID_CAPABILITY, f"cap {cap} is empty or invalid")
+
+
+_INVALID_CAPABILITY = SEL4_ERROR_NAMES.index("seL4_InvalidCapability")
 
 
 def vm_fault(fault: Any) -> VMFault:
