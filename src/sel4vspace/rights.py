@@ -66,16 +66,21 @@ class CapRights:
 
     @classmethod
     def from_str(cls, text: str) -> CapRights:
-        """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``: r read, w write, g grant,
-        p grant-reply, ``-`` ignored, ``""`` no rights), names separated by ``,``, ``|`` or
-        spaces (``"read,grant_reply"``), or ``"none"`` (no rights; any case, alone)."""
+        """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``, ``"----"`` as ``str()`` writes
+        no rights: r read, w write, g grant, p grant-reply, ``-`` ignored), names separated by
+        ``,``, ``|`` or spaces (``"read,grant_reply"``), or ``"none"`` alone for no rights. Letters
+        and names are read in any case (``"RW"``, ``"Read"``). An empty string is refused
+        (ValueError): write ``"none"`` for no rights, so that a string left empty by mistake
+        does not map pages with no rights."""
         if not isinstance(text, str):
             raise TypeError(f"CapRights.from_str expects a str, not {type_name(text)}")
         stripped = text.strip()
+        if not stripped:
+            raise ValueError(f"no rights given in {text!r}; write \"none\" for no rights")
         if stripped.lower() == "none":
             return _BY_BITS[0]
-        if re.fullmatch(r"[rwgp-]*", stripped):
-            names = [_LETTERS[c] for c in stripped if c != "-"]
+        if re.fullmatch(r"[rwgp-]+", stripped, re.IGNORECASE):
+            names = [_LETTERS[c] for c in stripped.lower() if c != "-"]
         else:
             names = []
             for word in re.split(r"[,|\s]+", stripped):
