@@ -172,8 +172,8 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
     ("a mapped cap among free ones",
      lambda w: w.vs.map_pages([w.free_caps[0], w.mapped[1], w.free_caps[1]], "rw"), ValueError),
     ("one cap twice in a call", lambda w: w.vs.map_pages_at_vaddr([w.free_caps[0]] * 2, BASE + 2 * PAGE, w.res),
-     VSpaceError),
-    ("one cap twice in map_pages", lambda w: w.vs.map_pages([w.free_caps[0]] * 2, "r"), VSpaceError),
+     ValueError),
+    ("one cap twice in map_pages", lambda w: w.vs.map_pages([w.free_caps[0]] * 2, "r"), ValueError),
     ("copy of a deleted cap", lambda w: w.kernel.copy_cap(w.deleted), StaleObjectError),
     ("copy of a vspace's own frame", lambda w: w.kernel.copy_cap(w.vs.get_cap(w.new_vaddr)), StaleObjectError),
     # ---- double map ----
@@ -247,6 +247,9 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
      VSpaceError),
     ("share into a deferred reservation", lambda w: w.vs.share_mem_at_vaddr(w.vs, BASE, 1, DEFERRED, w.deferred),
      VSpaceError),
+    ("a cap twice in one deferred map",
+     lambda w: w.vs.deferred_rights_map_pages_at_vaddr([*w.free_caps, w.free_caps[0]], DEFERRED, "rw", w.deferred),
+     ValueError),
     ("deferred rights as a number",
      lambda w: w.vs.deferred_rights_map_pages_at_vaddr(w.free_caps, DEFERRED, 3, w.deferred), TypeError),
     ("deferred rights as an unknown word",
@@ -487,4 +490,54 @@ def test_counts_are_decimal_and_addresses_hex_in_messages(w, call, message):
         call(w)
     assert str(info.value) == message
     assert state(w) == before
+    STATS["bad inputs"] += 1
+
+
+# ---- a cap named twice in one map: refused before any C maps, naming both entries ----
+
+
+@pytest.mark.parametrize("form", [list, tuple, lambda caps: array("Q", caps)])
+def test_a_repeated_cap_is_refused_naming_both_entries(w, form):
+    first, second = w.free_caps
+    before = state(w)
+    calls = [
+        lambda caps: w.vs.map_pages_at_vaddr(caps, BASE + 2 * PAGE, w.res),
+        lambda caps: w.vs.map_pages(caps, "rw"),
+        lambda caps: w.vs.deferred_rights_map_pages_at_vaddr(caps, DEFERRED, "rw", w.deferred),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call(form([first, first]))
+        assert str(info.value) == f"caps[1] ({first}) repeats caps[0]: a frame is mapped once"
+        with pytest.raises(ValueError) as info:
+            call(form([first, second, second, first]))
+        assert str(info.value) == f"caps[2] ({second}) repeats caps[1]: a frame is mapped once"
+        assert state(w) == before
+    # the marks the check leaves while it runs are gone: both caps map afterwards, once each
+    w.vs.map_pages_at_vaddr(form([first, second]), BASE + 2 * PAGE, w.res)
+    assert [w.kernel.cap_info(c)["mapped_vaddr"] for c in (first, second)] == [BASE + 2 * PAGE, BASE + 3 * PAGE]
+    STATS["bad inputs"] += 1
+
+
+def test_caps_in_any_order_without_a_repeat_map(w):
+    # caps in ascending order cannot repeat; any other order is searched for a repeat, which
+    # marks their slots while the check runs: none stays marked
+    caps = w.kernel.alloc_frames(300)[::-1]
+    res = w.vs.reserve_range_at(0x6000_0000, 300 * PAGE, "rw")
+    for _ in range(2):
+        w.vs.map_pages_at_vaddr(caps, 0x6000_0000, res)
+        assert [w.vs.get_cap(0x6000_0000 + i * PAGE) for i in range(300)] == caps
+        w.vs.unmap_pages(0x6000_0000, 300)
+    with pytest.raises(ValueError, match=rf"^caps\[299\] \({caps[0]}\) repeats caps\[0\]"):
+        w.vs.map_pages_at_vaddr(caps[:299] + caps[:1], 0x6000_0000, res)
+    STATS["bad inputs"] += 1
+
+
+def test_a_cap_repeated_after_a_bad_one_is_refused_for_the_bad_one(w):
+    first, _ = w.free_caps
+    before = state(w)
+    with pytest.raises(ValueError, match=rf"caps\[1\] \({w.large}\) is a frame of another size"):
+        w.vs.map_pages_at_vaddr([first, w.large, first], BASE + 2 * PAGE, w.res)
+    assert state(w) == before
+    assert w.kernel.cap_info(first)["size_bits"] == 12
     STATS["bad inputs"] += 1

@@ -31,6 +31,7 @@ _FRAME_CHECK_MESSAGES = {
     int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
     int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
 }
+_FRAME_CAP_REPEATED = int(lib.SEL4SIM_FRAME_CAP_REPEATED)
 _RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
 _WRITE = int(lib.SEL4SIM_ACCESS_WRITE)
 _FAULT_REASONS = {int(lib.SEL4SIM_FAULT_UNMAPPED): "unmapped", int(lib.SEL4SIM_FAULT_PERMISSION): "permission"}
@@ -70,8 +71,13 @@ def failure(function: str, detail: str | None = None, error: int | None = None,
 
 def frame_refused(c_caps: Any, reason: int, index: int) -> Exception:
     """``sel4sim_check_frame_caps`` refused ``c_caps[index]`` for ``reason``: StaleObjectError for
-    an empty slot, ValueError naming the cap otherwise."""
-    message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
+    an empty slot, ValueError naming the cap otherwise (for a repeat, the entry it repeats too)."""
+    cap = int(c_caps[index])
+    if reason == _FRAME_CAP_REPEATED:
+        first = next((i for i in range(index) if int(c_caps[i]) == cap), None)
+        what = f"caps[{first}]" if first is not None else "the slot of an earlier cap"
+        return ValueError(f"caps[{index}] ({cap}) repeats {what}: a frame is mapped once")
+    message = f"caps[{index}] ({cap}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
     if reason == _FRAME_CAP_EMPTY:
         return StaleObjectError(message)
     return ValueError(message)
