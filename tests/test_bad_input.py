@@ -172,8 +172,8 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
     ("a mapped cap among free ones",
      lambda w: w.vs.map_pages([w.free_caps[0], w.mapped[1], w.free_caps[1]], "rw"), ValueError),
     ("one cap twice in a call", lambda w: w.vs.map_pages_at_vaddr([w.free_caps[0]] * 2, BASE + 2 * PAGE, w.res),
-     VSpaceError),
-    ("one cap twice in map_pages", lambda w: w.vs.map_pages([w.free_caps[0]] * 2, "r"), VSpaceError),
+     ValueError),
+    ("one cap twice in map_pages", lambda w: w.vs.map_pages([w.free_caps[0]] * 2, "r"), ValueError),
     ("copy of a deleted cap", lambda w: w.kernel.copy_cap(w.deleted), StaleObjectError),
     ("copy of a vspace's own frame", lambda w: w.kernel.copy_cap(w.vs.get_cap(w.new_vaddr)), StaleObjectError),
     # ---- double map ----
@@ -247,6 +247,9 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
      VSpaceError),
     ("share into a deferred reservation", lambda w: w.vs.share_mem_at_vaddr(w.vs, BASE, 1, DEFERRED, w.deferred),
      VSpaceError),
+    ("a cap twice in one deferred map",
+     lambda w: w.vs.deferred_rights_map_pages_at_vaddr([*w.free_caps, w.free_caps[0]], DEFERRED, "rw", w.deferred),
+     ValueError),
     ("deferred rights as a number",
      lambda w: w.vs.deferred_rights_map_pages_at_vaddr(w.free_caps, DEFERRED, 3, w.deferred), TypeError),
     ("deferred rights as an unknown word",
@@ -388,4 +391,153 @@ def test_numpy_arrays_that_are_not_contiguous_are_named(w):
     vaddr = w.vs.new_pages(1, "rw")
     w.vs.write(vaddr, grid.T)                              # not contiguous: all its bytes, in C order
     assert w.vs.read(vaddr, 4096) == grid.T.tobytes()
+    STATS["bad inputs"] += 1
+
+
+# ---- integers are whatever has __index__ (PEP 357); bools and floats are not ----
+
+
+class Index:
+    """An integer of a type that is not int, as a NumPy integer scalar is one."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+FakeNumpyBool = type("bool_", (), {"__module__": "numpy"})
+"""A type named as NumPy's bool scalar is, without NumPy (it has no __index__ either)."""
+
+
+def test_objects_with_index_are_accepted_wherever_an_int_is(w):
+    frames = w.kernel.alloc_frames(Index(2), size_bits=Index(12))
+    res = w.vs.reserve_range_at(Index(0x6000_0000), Index(2 * PAGE), "rw")
+    w.vs.map_pages_at_vaddr([Index(c) for c in frames], Index(0x6000_0000), res, size_bits=Index(12))
+    assert [m.cap for m in w.vs.mappings() if m.vaddr >= 0x6000_0000] == frames
+    assert w.vs.read(Index(0x6000_0000), Index(3)) == bytes(3)
+    assert w.vs.lookup(Index(0x6000_0000)).cap == frames[0]
+    assert w.vs.get_cap(Index(0x6000_0000 + PAGE)) == frames[1]
+    assert w.kernel.cap_info(Index(frames[0]))["mapped"]
+    w.vs.unmap_pages(Index(0x6000_0000), Index(2), Index(12))
+    assert Kernel(untyped_bits=Index(20), cnode_bits=Index(8)).cnode_bits == 8
+    assert CapRights.from_bits(Index(3)) == CapRights.RW
+    STATS["bad inputs"] += 1
+
+
+@pytest.mark.parametrize("value,shown", [(True, "bool"), (1.0, "float"), (FakeNumpyBool(), "numpy.bool_"),
+                                         (Index, "type")])
+def test_bools_floats_and_non_integers_are_refused_naming_the_argument(w, value, shown):
+    before = state(w)
+    for call, name in [(lambda: w.vs.read(BASE, value), "n"), (lambda: w.vs.read(value, 1), "vaddr"),
+                       (lambda: w.kernel.alloc_frames(value), "n"), (lambda: w.kernel.cap_info(value), "cap"),
+                       (lambda: w.vs.unmap_pages(BASE, 1, value), "size_bits"),
+                       (lambda: Kernel(untyped_bits=value), "untyped_bits")]:
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value) == f"{name} must be an int, not {shown}"
+    with pytest.raises(TypeError) as info:
+        w.vs.map_pages_at_vaddr([w.free_caps[0], value], BASE + 2 * PAGE, w.res)
+    assert str(info.value) == f"caps must contain ints, found {shown} ({value!r})"
+    assert state(w) == before
+    STATS["bad inputs"] += 1
+
+
+def test_numpy_integers_are_ints_and_numpy_bools_are_not(w):
+    np = pytest.importorskip("numpy")
+    vaddr = w.vs.new_pages(1, "rw")
+    assert w.vs.read(np.uint64(vaddr), np.int64(1)) == bytes(1)
+    w.vs.map_pages_at_vaddr([np.uint64(w.free_caps[0])], BASE + 2 * PAGE, w.res)
+    assert w.vs.get_cap(BASE + 2 * PAGE) == w.free_caps[0]
+    with pytest.raises(TypeError, match=r"^n must be an int, not numpy\.bool_?$"):
+        w.vs.read(vaddr, np.bool_(True))
+    with pytest.raises(TypeError, match=r"^cacheable must be a bool, not numpy\.bool_?$"):
+        w.vs.reserve_range_at(0x3000_0000, PAGE, "rw", np.bool_(True))
+    STATS["bad inputs"] += 1
+
+
+def test_a_type_outside_builtins_is_named_with_its_module(w):
+    before = state(w)
+    with pytest.raises(TypeError) as info:
+        w.vs.reserve_range_at(0x6000_0000, PAGE, "rw", FakeNumpyBool())
+    assert str(info.value) == "cacheable must be a bool, not numpy.bool_"
+    with pytest.raises(TypeError) as info:
+        w.vs.reserve_range_at(0x6000_0000, PAGE, "rw", 1)
+    assert str(info.value) == "cacheable must be a bool, not int"
+    with pytest.raises(TypeError) as info:
+        w.vs.map_pages(w.free_caps, CapRights.RW, cacheable=Index(1))
+    assert str(info.value) == f"cacheable must be a bool, not {__name__}.Index"
+    assert state(w) == before
+    STATS["bad inputs"] += 1
+
+
+# ---- counts, sizes in pages and bit numbers are shown in decimal; addresses in hex ----
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda w: w.vs.read(BASE, 2**41), f"n must be in [0, {2**40}], got {2**41}"),
+    (lambda w: w.kernel.alloc_frames(0), f"n must be in [1, {2**32}], got 0"),
+    (lambda w: w.vs.new_pages(-1, "rw"), f"num_pages must be in [1, {2**40}], got -1"),
+    (lambda w: w.vs.unmap_pages(BASE, 0), f"num_pages must be in [1, {2**40}], got 0"),
+    (lambda w: w.vs.unmap_pages(BASE, 1, 99), "size_bits must be in [0, 64], got 99"),
+    (lambda w: w.kernel.cap_info(-5), f"cap must be in [0, {2**64 - 1}], got -5"),
+    (lambda w: w.vs.get_cap(-1), f"vaddr must be in [0x0, {2**64 - 1:#x}], got -0x1"),
+])
+def test_counts_are_decimal_and_addresses_hex_in_messages(w, call, message):
+    before = state(w)
+    with pytest.raises(ValueError) as info:
+        call(w)
+    assert str(info.value) == message
+    assert state(w) == before
+    STATS["bad inputs"] += 1
+
+
+# ---- a cap named twice in one map: refused before any C maps, naming both entries ----
+
+
+@pytest.mark.parametrize("form", [list, tuple, lambda caps: array("Q", caps)])
+def test_a_repeated_cap_is_refused_naming_both_entries(w, form):
+    first, second = w.free_caps
+    before = state(w)
+    calls = [
+        lambda caps: w.vs.map_pages_at_vaddr(caps, BASE + 2 * PAGE, w.res),
+        lambda caps: w.vs.map_pages(caps, "rw"),
+        lambda caps: w.vs.deferred_rights_map_pages_at_vaddr(caps, DEFERRED, "rw", w.deferred),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call(form([first, first]))
+        assert str(info.value) == f"caps[1] ({first}) repeats caps[0]: a frame is mapped once"
+        with pytest.raises(ValueError) as info:
+            call(form([first, second, second, first]))
+        assert str(info.value) == f"caps[2] ({second}) repeats caps[1]: a frame is mapped once"
+        assert state(w) == before
+    # the marks the check leaves while it runs are gone: both caps map afterwards, once each
+    w.vs.map_pages_at_vaddr(form([first, second]), BASE + 2 * PAGE, w.res)
+    assert [w.kernel.cap_info(c)["mapped_vaddr"] for c in (first, second)] == [BASE + 2 * PAGE, BASE + 3 * PAGE]
+    STATS["bad inputs"] += 1
+
+
+def test_caps_in_any_order_without_a_repeat_map(w):
+    # caps in ascending order cannot repeat; any other order is searched for a repeat, which
+    # marks their slots while the check runs: none stays marked
+    caps = w.kernel.alloc_frames(300)[::-1]
+    res = w.vs.reserve_range_at(0x6000_0000, 300 * PAGE, "rw")
+    for _ in range(2):
+        w.vs.map_pages_at_vaddr(caps, 0x6000_0000, res)
+        assert [w.vs.get_cap(0x6000_0000 + i * PAGE) for i in range(300)] == caps
+        w.vs.unmap_pages(0x6000_0000, 300)
+    with pytest.raises(ValueError, match=rf"^caps\[299\] \({caps[0]}\) repeats caps\[0\]"):
+        w.vs.map_pages_at_vaddr(caps[:299] + caps[:1], 0x6000_0000, res)
+    STATS["bad inputs"] += 1
+
+
+def test_a_cap_repeated_after_a_bad_one_is_refused_for_the_bad_one(w):
+    first, _ = w.free_caps
+    before = state(w)
+    with pytest.raises(ValueError, match=rf"caps\[1\] \({w.large}\) is a frame of another size"):
+        w.vs.map_pages_at_vaddr([first, w.large, first], BASE + 2 * PAGE, w.res)
+    assert state(w) == before
+    assert w.kernel.cap_info(first)["size_bits"] == 12
     STATS["bad inputs"] += 1

@@ -28,6 +28,8 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
+from .errors import type_name
+
 __all__ = ["KNOWN", "USER_TOP", "INSTALLED", "default", "ENV", "check", "native", "lowlevel", "arch_of_package",
            "Binding", "binding", "loaded"]
 
@@ -84,7 +86,7 @@ def check(arch: object, name: str = "arch") -> str:
     if arch is None:
         return default()
     if not isinstance(arch, str):
-        raise TypeError(f"{name} must be a str naming an architecture, not {type(arch).__name__}")
+        raise TypeError(f"{name} must be a str naming an architecture, not {type_name(arch)}")
     if arch not in INSTALLED:
         known = "" if arch in KNOWN else f" (the architectures sel4vspace knows: {', '.join(KNOWN)})"
         raise ValueError(f"{name} must be one of the installed architectures {', '.join(INSTALLED)}, "

@@ -112,11 +112,16 @@ class World:
         self._status[0] = NOT_RUN
         return self._out
 
+    def live(self) -> None:
+        """StaleObjectError once the world was closed: the first check of every call on the kernel."""
+        if self.closed:
+            raise StaleObjectError("this Kernel was closed")
+
     def enter(self) -> Any:
         """Select this world's kernel for libsel4 calls; its ``sel4sim_kernel_t *``.
         StaleObjectError once closed."""
         if self.closed:
-            raise StaleObjectError("this Kernel was closed")
+            self.live()
         # Select every time rather than remembering (lowlevel code may have selected another
         # kernel meanwhile): one C call, cheaper than asking which kernel is selected.
         self.ll.host.world_select(self.handle)
@@ -199,7 +204,9 @@ class World:
         return [cap in frames for cap in caps]
 
     def frame(self, name: str, cap: int) -> Frame:
-        """The caller's frame of ``cap``; StaleObjectError naming ``name`` when there is none."""
+        """The caller's frame of ``cap``; StaleObjectError saying the kernel was closed, else naming
+        ``name`` when there is no such frame."""
+        self.live()
         frame = self._frames.get(cap)
         if frame is None:
             raise StaleObjectError(f"{name} {cap} is not a live frame cap of this kernel "
@@ -263,8 +270,7 @@ class World:
         kernel = self.enter()
         original = frame.object is not None
         family = [frame.cap, *sorted(frame.copies)] if original else [frame.cap]
-        info = self.ll.sim.cap_info(kernel, frame.cap)
-        paddr = info[3] if info is not None else None
+        paddr = self.ll.sim.cap_info(kernel, frame.cap)[3]
         out = self.call()
         try:
             self.ll.host.delete_frame(self.handle, family, frame.object if original else None,

@@ -23,6 +23,17 @@ from dataclasses import dataclass
 __all__ = ["CLogRecord", "Sel4VSpaceError", "VSpaceError", "KernelError", "VMFault", "StaleObjectError",
            "ReentrantCallError", "SEL4_ERROR_NAMES"]
 
+
+def type_name(value: object) -> str:
+    """How a message names the type of ``value``: a builtin type's own name (``int``, ``bool``,
+    ``NoneType``), any other type's module-qualified name (``numpy.bool_``, ``fractions.Fraction``), so that a type
+    outside builtins is never mistaken for the builtin it is named after."""
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 # seL4_Error values, in libsel4's order.
 SEL4_ERROR_NAMES = (
     "seL4_NoError",

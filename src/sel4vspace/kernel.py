@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import _arches
 from ._handle import Handle
 from ._world import World
-from .errors import SEL4_ERROR_NAMES, KernelError
+from .errors import type_name
 from .lowlevel import _guard
 from .lowlevel._guard import operation
 from .lowlevel.objects import FRAME_SIZE_BITS, OBJECT_TYPE_NAMES
@@ -26,11 +26,12 @@ class Kernel(Handle):
     """One simulated seL4 kernel of architecture ``arch`` with a root CNode and ``2**untyped_bits``
     bytes of untyped memory, plus the host vka that allocates cslots and objects from them.
 
-    ``arch`` is seL4's name of the architecture, one of :data:`sel4vspace.ARCHES` (those installed:
-    ``"x86_64"``, ``"aarch64"``, ``"riscv64"``); None, the default, is x86_64 (or the arch
-    ``SEL4VSPACE_ARCH`` names in the environment). Each arch is its own build of the same C: the
-    libraries under test, libsel4 and the simulated kernel of that arch, so kernels of different
-    arches live side by side. ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in
+    ``arch`` is seL4's name of the architecture, one of :data:`sel4vspace.ARCHES`: the arches built
+    into this install (at most ``"x86_64"``, ``"aarch64"`` and ``"riscv64"``). None, the default, is
+    x86_64 when it is installed, else the first of them (or the arch ``SEL4VSPACE_ARCH`` names in
+    the environment). Each arch is its own build of the same C: the libraries under test, libsel4
+    and the simulated kernel of that arch, so kernels of different arches live side by side.
+    ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in
     bytes as a power of two; ``cnode_bits`` (5 to 24, default 20) the root CNode's size,
     ``2**cnode_bits`` slots. Untyped memory costs no host memory until objects are made from it,
     and frame contents only once written.
@@ -46,12 +47,15 @@ class Kernel(Handle):
     4 KiB chunks as caps arrive, untyped memory is bookkeeping). A call that finds the root CNode
     full raises :class:`~sel4vspace.errors.CSpaceFullError`, which names ``cnode_bits``.
 
-    Raises TypeError / ValueError naming ``untyped_bits``, ``cnode_bits`` or ``arch``, and
+    Raises TypeError / ValueError naming ``untyped_bits``, ``cnode_bits`` or ``arch``,
     :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``) when the host cannot make the
-    kernel.
+    kernel, and RuntimeError when ``__init__`` is called again on a Kernel (nothing changes).
     """
 
     def __init__(self, untyped_bits: int = 32, cnode_bits: int = 20, *, arch: str | None = None) -> None:
+        if "_world" in self.__dict__:
+            # a second __init__ would put another kernel under this object, its vspaces left on the first
+            raise RuntimeError("this Kernel is already initialised; make a new Kernel instead")
         arch = _arches.check(arch)
         check = _arches.binding(arch).check
         untyped_bits = check.integer("untyped_bits", untyped_bits, 12, 47)
@@ -67,7 +71,7 @@ class Kernel(Handle):
 
     @property
     def arch(self) -> str:
-        """seL4's name of the kernel's architecture: ``"x86_64"``, ``"aarch64"`` or ``"riscv64"``."""
+        """seL4's name of the kernel's architecture, one of :data:`sel4vspace.ARCHES`."""
         return self._ll.arch
 
     @property
@@ -113,7 +117,7 @@ class Kernel(Handle):
         kernel has no memory or cslot left for it, :class:`~sel4vspace.StaleObjectError` if the kernel
         was closed."""
         if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a str or None, not {type(name).__name__}")
+            raise TypeError(f"name must be a str or None, not {type_name(name)}")
         vspace: VSpace = self._world.new_vspace(self, name)
         return vspace
 
@@ -173,11 +177,7 @@ class Kernel(Handle):
         Raises :class:`~sel4vspace.KernelError` (``seL4_InvalidCapability``) for an empty or invalid
         slot."""
         cap = self._ll.check.integer("cap", cap)
-        info = self._ll.sim.cap_info(self._world.enter(), cap)
-        if info is None:
-            raise KernelError("sel4sim_cap_info", SEL4_ERROR_NAMES.index("seL4_InvalidCapability"),
-                              f"cap {cap} is empty or invalid")
-        object_type, size_bits, rights, paddr, mapped, mapped_vaddr = info
+        object_type, size_bits, rights, paddr, mapped, mapped_vaddr = self._ll.sim.cap_info(self._world.enter(), cap)
         return {
             "type": self._ll.objects.OBJECT_TYPE_NAMES.get(object_type, str(object_type)) if object_type >= 0 else None,
             "size_bits": size_bits,

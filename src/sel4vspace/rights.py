@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from .errors import type_name
+
 __all__ = ["CapRights"]
 
 _WORDS = {"read": "read", "write": "write", "grant": "grant", "grant_reply": "grant_reply",
@@ -37,7 +39,7 @@ class CapRights:
                  grant_reply: bool = False) -> None:
         for name, value in (("read", read), ("write", write), ("grant", grant), ("grant_reply", grant_reply)):
             if not isinstance(value, bool):
-                raise TypeError(f"CapRights {name} must be a bool, not {type(value).__name__}")
+                raise TypeError(f"CapRights {name} must be a bool, not {type_name(value)}")
         self._bits = ((self._READ if read else 0) | (self._WRITE if write else 0)
                       | (self._GRANT if grant else 0) | (self._GRANT_REPLY if grant_reply else 0))
 
@@ -55,23 +57,30 @@ class CapRights:
         """The value of a ``seL4_CapRights_t`` word, an int of 0 to 2**64 - 1 (write bit 0, read 1,
         grant 2, grant-reply 3; higher bits ignored). TypeError / ValueError name ``word``."""
         if type(word) is not int:
-            raise TypeError(f"word must be an int, not {type(word).__name__}")
+            from .lowlevel._check import index
+
+            word = index("word", word)
         if not 0 <= word < 2**64:
             raise ValueError(f"word must be a 64-bit seL4_CapRights_t word (0 to 2**64 - 1), got {word}")
         return cls._from_bits(word)
 
     @classmethod
     def from_str(cls, text: str) -> CapRights:
-        """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``: r read, w write, g grant,
-        p grant-reply, ``-`` ignored, ``""`` no rights), names separated by ``,``, ``|`` or
-        spaces (``"read,grant_reply"``), or ``"none"`` (no rights; any case, alone)."""
+        """Parse the compact form (``"rw"``, ``"r-"``, ``"rwgp"``, ``"----"`` as ``str()`` writes
+        no rights: r read, w write, g grant, p grant-reply, ``-`` ignored), names separated by
+        ``,``, ``|`` or spaces (``"read,grant_reply"``), or ``"none"`` alone for no rights. Letters
+        and names are read in any case (``"RW"``, ``"Read"``). An empty string is refused
+        (ValueError): write ``"none"`` for no rights, so that a string left empty by mistake
+        does not map pages with no rights."""
         if not isinstance(text, str):
-            raise TypeError(f"CapRights.from_str expects a str, not {type(text).__name__}")
+            raise TypeError(f"CapRights.from_str expects a str, not {type_name(text)}")
         stripped = text.strip()
+        if not stripped:
+            raise ValueError(f"no rights given in {text!r}; write \"none\" for no rights")
         if stripped.lower() == "none":
             return _BY_BITS[0]
-        if re.fullmatch(r"[rwgp-]*", stripped):
-            names = [_LETTERS[c] for c in stripped if c != "-"]
+        if re.fullmatch(r"[rwgp-]+", stripped, re.IGNORECASE):
+            names = [_LETTERS[c] for c in stripped.lower() if c != "-"]
         else:
             names = []
             for word in re.split(r"[,|\s]+", stripped):
@@ -91,7 +100,7 @@ class CapRights:
                 return cls.from_str(value)
             except ValueError as error:
                 raise ValueError(f"rights: {error}") from None
-        raise TypeError(f"rights must be CapRights or str, not {type(value).__name__}")
+        raise TypeError(f"rights must be CapRights or str, not {type_name(value)}")
 
     @property
     def read(self) -> bool:

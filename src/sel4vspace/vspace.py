@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._handle import Handle
-from .errors import StaleObjectError, VSpaceError
+from .errors import StaleObjectError, VSpaceError, type_name
 from .lowlevel import _guard, host, sim
 from .lowlevel._guard import operation
 from .lowlevel.objects import PAGE_BITS, USER_TOP
@@ -383,7 +383,7 @@ class VSpace(Handle):
         if type(reservation) is Reservation and reservation._vspace is self:
             return reservation
         if not isinstance(reservation, Reservation):
-            raise TypeError(f"reservation must be a Reservation, not {type(reservation).__name__}")
+            raise TypeError(f"reservation must be a Reservation, not {type_name(reservation)}")
         if reservation._vspace is None:
             raise StaleObjectError("this Reservation was freed")
         if reservation._vspace is not self:
@@ -652,7 +652,7 @@ class VSpace(Handle):
         (with that size), for a deferred-rights reservation, or when the allocator refuses;
         :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         if not isinstance(to, VSpace):
-            raise TypeError(f"to must be a VSpace, not {type(to).__name__}")
+            raise TypeError(f"to must be a VSpace, not {type_name(to)}")
         if to.kernel is not self.kernel:
             raise ValueError("cannot share memory between vspaces of different kernels")
         reservation = to._reservation(reservation)

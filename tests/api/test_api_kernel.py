@@ -114,6 +114,38 @@ def test_a_closed_kernel_refuses_use():
     k.close()  # idempotent
 
 
+def test_a_closed_kernel_says_so_for_every_cap_call():
+    k = Kernel(untyped_bits=20)
+    cap = k.alloc_frame()
+    k.close()
+    for call in (lambda: k.delete_cap(cap), lambda: k.copy_cap(cap), lambda: k.cap_info(cap)):
+        with pytest.raises(StaleObjectError) as info:
+            call()
+        assert str(info.value) == "this Kernel was closed"
+
+
+def test_cap_info_of_an_empty_slot_is_a_kernel_error_naming_the_cap(kernel):
+    with pytest.raises(KernelError) as info:
+        kernel.cap_info(99999)
+    assert info.value.error_name == "seL4_InvalidCapability"
+    assert str(info.value) == "sel4sim_cap_info: seL4_InvalidCapability (cap 99999 is empty or invalid)"
+
+
+def test_a_second_init_is_refused_and_changes_nothing():
+    with Kernel(untyped_bits=20) as k:
+        vs = k.new_vspace()
+        cap = k.alloc_frame()
+        world, free = k._world, k.untyped_free_bytes
+        with pytest.raises(RuntimeError, match="already initialised"):
+            Kernel.__init__(k, untyped_bits=21)
+        with pytest.raises(RuntimeError, match="already initialised"):
+            k.__init__()
+        assert k._world is world and k.untyped_bits == 20 and k.untyped_free_bytes == free
+        res = vs.reserve_range_at(0x1000_0000, 4096, "rw")
+        vs.map_pages_at_vaddr([cap], 0x1000_0000, res)
+        assert vs.lookup(0x1000_0000).cap == cap
+
+
 def test_two_kernels_are_independent():
     with Kernel(untyped_bits=20) as a, Kernel(untyped_bits=22) as b:
         a_free, b_free = a.untyped_free_bytes, b.untyped_free_bytes

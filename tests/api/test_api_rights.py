@@ -23,7 +23,9 @@ def test_constants():
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("rw", CapRights.RW), ("r", CapRights.READ), ("w", CapRights.WRITE), ("", CapRights.NONE),
+    ("rw", CapRights.RW), ("r", CapRights.READ), ("w", CapRights.WRITE), ("none", CapRights.NONE),
+    ("NONE", CapRights.NONE), ("----", CapRights.NONE), ("RW", CapRights.RW), ("Rw-P", CapRights(read=True,
+    write=True, grant_reply=True)), ("READ", CapRights.READ), ("Write,GRANT", CapRights(write=True, grant=True)),
     ("-", CapRights.NONE), ("r-", CapRights.READ), ("rwgp", CapRights.ALL), ("g", CapRights(grant=True)),
     ("read,write", CapRights.RW), ("read|grant_reply", CapRights(read=True, grant_reply=True)),
     ("grant write", CapRights(write=True, grant=True)),
@@ -36,6 +38,22 @@ def test_from_str(text, expected):
 def test_from_str_rejects_unknown_rights(bad):
     with pytest.raises(ValueError, match="unknown right"):
         CapRights.from_str(bad)
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_string_is_refused_pointing_at_none(empty, kernel):
+    with pytest.raises(ValueError, match='write "none" for no rights'):
+        CapRights.from_str(empty)
+    vs = kernel.new_vspace()
+    with pytest.raises(ValueError, match='^rights: no rights given .*write "none" for no rights$'):
+        vs.reserve_range_at(0x1000_0000, 4096, empty)
+    assert vs.reservations() == []
+
+
+def test_every_str_form_reads_back():
+    for rights in ALL_COMBINATIONS:
+        assert CapRights.from_str(str(rights)) == rights
+        assert CapRights.from_str(str(rights).upper()) == rights
 
 
 def test_constructor_rejects_non_bools():

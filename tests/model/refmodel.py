@@ -313,13 +313,16 @@ class Model:
         return None
 
     def _frame_checks(self, cptrs: list[int], size_bits: int) -> Optional[type]:
-        """_check_frames: the first bad cap decides (deleted: stale; other size or mapped: ValueError)."""
+        """_check_frames: the first bad cap decides (deleted: stale; other size, mapped or a repeat of
+        an earlier one: ValueError)."""
+        seen: set[int] = set()
         for cptr in cptrs:
             cap = self.caps.get(cptr)
             if cap is None:
                 return StaleObjectError
-            if cap.frame.size_bits != size_bits or cap.mapped is not None:
+            if cap.frame.size_bits != size_bits or cap.mapped is not None or cptr in seen:
                 return ValueError
+            seen.add(cptr)
         return None
 
     @staticmethod
@@ -434,8 +437,6 @@ class Model:
         end = vaddr + (len(cptrs) << size_bits)
         if not vspace.reserved_unmapped(res, vaddr, end) or (res.rights is None) != deferred_call:
             return VSpaceError
-        if len(set(cptrs)) != len(cptrs):
-            return VSpaceError   # the kernel refuses to map one frame cap at two addresses
         return self._large_slots(vspace, vaddr, len(cptrs), size_bits)
 
     @staticmethod
@@ -477,7 +478,7 @@ class Model:
         error = (ValueError if not cptrs else None) or self._live_vspace(vspace) or self._frame_checks(cptrs, size_bits)
         if error:
             return error
-        return VSpaceError if len(set(cptrs)) != len(cptrs) else self.anywhere_large(vspace, size_bits)
+        return self.anywhere_large(vspace, size_bits)
 
     def _check_anywhere(self, what: str, vspace: VSpace, start: int, count: int, size_bits: int) -> None:
         end = start + (count << size_bits)

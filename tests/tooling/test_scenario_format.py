@@ -359,11 +359,16 @@ def test_address_expression_evaluates_names():
 
 
 @pytest.mark.parametrize("text, rights", [("rw", CapRights.RW), ("r", CapRights.READ), ("none", CapRights.NONE),
-                                          ("", CapRights.NONE), ("read, write", CapRights.RW),
-                                          ("rwgp", CapRights.ALL)])
+                                          ("----", CapRights.NONE), ("read, write", CapRights.RW),
+                                          ("RW", CapRights.RW), ("rwgp", CapRights.ALL)])
 def test_rights_forms(text, rights):
     parsed = scenario(RESERVE.replace('rights = "rw"', f'rights = "{text}"'))
     assert parsed.steps[0].args["rights"] == rights
+
+
+def test_empty_rights_are_refused_pointing_at_none():
+    with pytest.raises(ScenarioError, match='key \'rights\': no rights given in \'\'; write "none" for no rights'):
+        scenario(RESERVE.replace('rights = "rw"', 'rights = ""'))
 
 
 def test_caps_forms_and_negative_index():

@@ -458,6 +458,48 @@ static inline int frame_cap_verdict(const sim_cte_t *slot, seL4_Word size_bits)
     return arch_frame_cap_is_mapped(cap) ? SEL4SIM_FRAME_CAP_MAPPED : SEL4SIM_FRAME_CAP_OK;
 }
 
+/* The slot of cptr: straight from the root CNode when `direct` (the CSpace root covers the whole
+ * word) and the cptr's guard matches, else by a full lookup. */
+static inline sim_cte_t *check_slot(sel4sim_kernel_t *k, const sim_cnode_t *root, bool direct, seL4_Word radix,
+                                    seL4_CPtr cptr)
+{
+    return direct && (cptr >> radix) == k->cspace_root.data ? sim_cnode_slot(root, cptr & ((1ul << radix) - 1))
+           : sim_lookup_cptr(k, cptr);
+}
+
+/* Mark a slot in its chunk's header as seen by first_repeat; whether it was marked already. */
+static inline bool check_mark(const sim_cte_t *slot)
+{
+    sim_cte_chunk_t *chunk = sim_cte_chunk(slot);
+    size_t i = (size_t)(slot - chunk->slots);
+    uint64_t bit = 1ull << (i % 64);
+    bool was = chunk->checking[i / 64] & bit;
+    chunk->checking[i / 64] |= bit;
+    return was;
+}
+
+/* The index of the first of the n caps (each one a frame cap in a slot of this kernel) that an
+ * earlier one names too, or n. Each cap's slot is marked in its chunk's header on the way, and
+ * every chunk marked is cleared again before returning. */
+static size_t first_repeat(sel4sim_kernel_t *k, const sim_cnode_t *root, bool direct, seL4_Word radix,
+                           const seL4_CPtr *caps, size_t n)
+{
+    size_t r = 0;
+    while (r < n && !check_mark(check_slot(k, root, direct, radix, caps[r]))) {
+        r++;
+    }
+    /* the marks are in the chunks of caps[0..r] (caps[r], a repeat, is in one of theirs) */
+    const sim_cte_chunk_t *cleared = NULL;
+    for (size_t j = 0; j < r; j++) {
+        sim_cte_chunk_t *chunk = sim_cte_chunk(check_slot(k, root, direct, radix, caps[j]));
+        if (chunk != cleared) {
+            chunk->checking[0] = chunk->checking[1] = 0;
+            cleared = chunk;
+        }
+    }
+    return r;
+}
+
 int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
                              size_t *bad_index)
 {
@@ -468,27 +510,41 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
     /* Thousands of caps are checked at once: resolve them against the root CNode directly when the
      * CSpace root covers the whole word (sim_lookup_cptr's fast case, decided once here), and ask
      * for the slot of a cap some places ahead while checking this one, since the caps' slots are
-     * scattered between the vka's untyped caps and each is a cache miss. */
+     * scattered between the vka's untyped caps and each is a cache miss. Caps in strictly
+     * ascending order (as the vka hands them out) cannot repeat; only other orders pay for the
+     * search for a repeat. */
     const sim_cap_t *root_cap = &k->cspace_root;
     const sim_cnode_t *root = k->root_cnode;
     seL4_Word radix = sim_cnode_radix(root), mask = (1ul << radix) - 1;
     bool direct = sim_cap_is_type(root_cap, seL4_CapTableObject) && root_cap->obj == &root->hdr
                   && radix + root_cap->guard_size == seL4_WordBits;
     enum { AHEAD = 16 };
-    for (size_t i = 0; i < n; i++) {
+    int verdict = SEL4SIM_FRAME_CAP_OK;
+    bool ascending = true;
+    seL4_CPtr previous = seL4_CapNull;   /* never a frame: the first cap is above it or refused */
+    size_t i;
+    for (i = 0; i < n; i++) {
         seL4_CPtr cptr = caps[i];
         if (i + AHEAD < n) {
             __builtin_prefetch(sim_cnode_slot(root, caps[i + AHEAD] & mask));
         }
-        const sim_cte_t *slot = direct && (cptr >> radix) == root_cap->data ? sim_cnode_slot(root, cptr & mask)
-                                : sim_lookup_cptr(k, cptr);
-        int verdict = frame_cap_verdict(slot, size_bits);
+        verdict = frame_cap_verdict(check_slot(k, root, direct, radix, cptr), size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
             *bad_index = i;
-            return verdict;
+            break;
+        }
+        ascending &= cptr > previous;
+        previous = cptr;
+    }
+    if (!ascending) {
+        /* caps[0..i) are frame caps: a repeat among them comes first */
+        size_t repeat = first_repeat(k, root, direct, radix, caps, i);
+        if (repeat < i) {
+            *bad_index = repeat;
+            return SEL4SIM_FRAME_CAP_REPEATED;
         }
     }
-    return SEL4SIM_FRAME_CAP_OK;
+    return verdict;
 }
 
 void sel4sim_object_counts(sel4sim_kernel_t *k, size_t counts[seL4_ObjectTypeCount])

@@ -93,11 +93,13 @@ typedef struct sim_cte_chunk {
     struct sim_cte_chunk *trim_next; /* on the kernel's list of chunks to free if still empty */
     uint32_t index;                  /* its place in cnode->chunks */
     uint32_t used;                   /* slots holding a cap */
+    uint64_t checking[2];            /* slots sel4sim_check_frame_caps has passed, while it runs */
     uint8_t on_trim_list;
     sim_cte_t slots[];
 } sim_cte_chunk_t;
 
 #define SIM_CTE_CHUNK_SLOTS ((SIM_CTE_CHUNK_BYTES - sizeof(sim_cte_chunk_t)) / sizeof(sim_cte_t))
+_Static_assert(SIM_CTE_CHUNK_SLOTS <= 128, "a chunk's checking bits cover its slots");
 
 typedef struct sim_cnode {
     sim_object_t hdr;

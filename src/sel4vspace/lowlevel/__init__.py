@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _arches
-from ..errors import CLogRecord
+from ..errors import CLogRecord, type_name
 
 SEL4_ARCH: str = _arches.arch_of_package(__name__)
 """The seL4 architecture (``x86_64``, ``aarch64``, ``riscv64``) whose build this package binds."""
@@ -127,7 +127,7 @@ class CallbackVSpace:
         field_types = dict(ffi.typeof("vspace_t").fields)
         for name, implementation in implementations.items():
             if not callable(implementation):
-                raise TypeError(f"{name} must be callable, not {type(implementation).__name__}")
+                raise TypeError(f"{name} must be callable, not {type_name(implementation)}")
             callback = ffi.callback(field_types[name].type, _guard.inside_c(implementation), onerror=self._on_error)
             callbacks[name] = callback
             setattr(owner, name, callback)

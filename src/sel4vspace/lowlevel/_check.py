@@ -14,8 +14,10 @@ message, through the single-argument rules, in the order the arguments are named
 from __future__ import annotations
 
 from operator import countOf
+from operator import index as _index
 from typing import Any
 
+from ..errors import type_name
 from .objects import FRAME_SIZE_BITS, USER_TOP
 
 WORD_MAX = 2**64 - 1
@@ -29,28 +31,46 @@ _LOW_BITS = [(1 << bits) - 1 for bits in range(64)]
 subtraction that make it, in the first test of every rule of an address."""
 
 
-def integer(name: str, value: Any, minimum: int = 0, maximum: int = WORD_MAX) -> int:
-    """An int (not a bool) in [minimum, maximum]."""
+def index(name: str, value: Any) -> int:
+    """An integer as Python defines one (PEP 357): an int, or any object with ``__index__`` (a
+    NumPy integer scalar, an IntEnum), as an int; never a bool (nor a type named ``bool``/``bool_``:
+    NumPy's, which older NumPy gave an ``__index__``) nor a float."""
+    if type(value) is int:
+        return value
+    if not isinstance(value, bool) and type(value).__name__ not in _BOOL_NAMES:
+        try:
+            return _index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{name} must be an int, not {type_name(value)}")
+
+
+_BOOL_NAMES = frozenset(("bool", "bool_"))
+
+
+def integer(name: str, value: Any, minimum: int = 0, maximum: int = WORD_MAX, *, is_address: bool = False) -> int:
+    """An integer (:func:`index`) in [minimum, maximum]. A message shows the value and bounds in hex
+    when ``is_address`` (an address), in decimal otherwise (counts, sizes, bit numbers, caps)."""
     if type(value) is int and minimum <= value <= maximum:
         return value
-    if type(value) is bool or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < minimum or value > maximum:
-        raise ValueError(f"{name} must be in [{minimum:#x}, {maximum:#x}], got {value:#x}"
-                         if maximum > 4096 else f"{name} must be in [{minimum}, {maximum}], got {value}")
-    return int(value)
+    number = index(name, value)
+    if minimum <= number <= maximum:
+        return number
+    if is_address:
+        raise ValueError(f"{name} must be in [{minimum:#x}, {maximum:#x}], got {number:#x}")
+    raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {number}")
 
 
 def address(name: str, value: Any) -> int:
     """A 64-bit virtual address."""
-    return integer(name, value, 0, WORD_MAX)
+    return integer(name, value, 0, WORD_MAX, is_address=True)
 
 
 def boolean(name: str, value: Any) -> bool:
     """True or False (an int is refused: C would take any)."""
     if value is True or value is False:
         return value
-    raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    raise TypeError(f"{name} must be a bool, not {type_name(value)}")
 
 
 def frame_size_bits(name: str, value: Any) -> int:
@@ -58,6 +78,8 @@ def frame_size_bits(name: str, value: Any) -> int:
     if type(value) is int and value in _FRAME_BITS:
         return value
     bits = integer(name, value, 0, 64)
+    if bits in _FRAME_BITS:
+        return bits
     raise ValueError(f"{name} must be a frame size in bits {FRAME_SIZE_BITS}, got {bits}")
 
 
@@ -66,6 +88,8 @@ def aligned(name: str, value: Any, size_bits: int) -> int:
     if type(value) is int and 0 <= value <= WORD_MAX and not value & _LOW_BITS[size_bits]:
         return value
     vaddr = address(name, value)
+    if not vaddr & _LOW_BITS[size_bits]:
+        return vaddr
     raise ValueError(f"{name} {vaddr:#x} is not aligned to {1 << size_bits:#x}")
 
 
@@ -139,18 +163,21 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
                                  else countOf(map(type, values), int) == len(values)):
         return values
     if isinstance(values, (list, tuple)):
-        kinds = set(map(type, values))
-        if not kinds <= {int}:
-            bad = next(v for v in values if type(v) is not int)
-            if isinstance(bad, int) and not isinstance(bad, bool):  # an int subclass such as IntEnum
-                return [int(v) for v in values]
-            raise TypeError(f"{name} must contain ints, found {type(bad).__name__} ({bad!r})")
-        return values
+        if countOf(map(type, values), int) == len(values):
+            return values
+        # integers of other types (an IntEnum, a NumPy scalar): as ints, each by the rule of one
+        converted = []
+        for value in values:
+            try:
+                converted.append(index(name, value))
+            except TypeError:
+                raise TypeError(f"{name} must contain ints, found {type_name(value)} ({value!r})") from None
+        return converted
     try:
         view = memoryview(values)
     except TypeError:
         raise TypeError(f"{name} must be a list/tuple of ints or a uint64 buffer, "
-                        f"not {type(values).__name__}") from None
+                        f"not {type_name(values)}") from None
     if view.ndim != 1 or view.itemsize != 8 or view.format not in ("Q", "L", "<Q", "=Q", "<L", "=L"):
         raise TypeError(f"{name} buffer must be one-dimensional unsigned 64-bit (format 'Q'), got a "
                         f"{view.ndim}-dimensional buffer of format {view.format!r} with itemsize {view.itemsize}")
@@ -181,10 +208,10 @@ def byte_view(name: str, value: Any, writable: bool = False) -> memoryview:
         view = memoryview(value)
     except TypeError:
         raise TypeError(f"{name} must be a {'writable ' if writable else ''}bytes-like object, "
-                        f"not {type(value).__name__}") from None
+                        f"not {type_name(value)}") from None
     if writable:
         if view.readonly:
-            raise TypeError(f"{name} must be writable; this {type(value).__name__} is read-only")
+            raise TypeError(f"{name} must be writable; this {type_name(value)} is read-only")
         contiguous(name, view)
     elif not view.c_contiguous:
         return memoryview(view.tobytes())

@@ -9,6 +9,7 @@ the C reports goes through here:
   :class:`~sel4vspace.errors.VSpaceError`, carrying the C function and the last C error line;
 * :func:`frame_refused`, :func:`page_refused`, :func:`pages_still_mapped`, :func:`cslots_short`:
   the binding's checks before a call, which name the cap, page or count they refused;
+* :func:`cap_invalid`: a cap ``sel4sim_cap_info`` finds no object for;
 * :func:`vm_fault`: an access the simulated MMU refused.
 """
 
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import CSpaceFullError, KernelError, StaleObjectError, VMFault, VSpaceError
+from ..errors import SEL4_ERROR_NAMES, CSpaceFullError, KernelError, StaleObjectError, VMFault, VSpaceError
 from . import ffi, last_c_error, lib
 
-__all__ = ["cspace_full_error", "failure", "frame_refused", "page_refused", "pages_still_mapped", "cslots_short",
-           "vm_fault"]
+__all__ = ["cap_invalid", "cspace_full_error", "failure", "frame_refused", "page_refused", "pages_still_mapped",
+           "cslots_short", "vm_fault"]
 
 # The verdicts of the kernel's frame cap check and of the binding's range check, by their C names.
 _FRAME_CAP_EMPTY = int(lib.SEL4SIM_FRAME_CAP_EMPTY)
@@ -30,6 +31,7 @@ _FRAME_CHECK_MESSAGES = {
     int(lib.SEL4SIM_FRAME_CAP_WRONG_SIZE): "is a frame of another size",
     int(lib.SEL4SIM_FRAME_CAP_MAPPED): "is already mapped",
 }
+_FRAME_CAP_REPEATED = int(lib.SEL4SIM_FRAME_CAP_REPEATED)
 _RANGE_HOLE = int(lib.SEL4VSPACE_RANGE_HOLE)
 _WRITE = int(lib.SEL4SIM_ACCESS_WRITE)
 _FAULT_REASONS = {int(lib.SEL4SIM_FAULT_UNMAPPED): "unmapped", int(lib.SEL4SIM_FAULT_PERMISSION): "permission"}
@@ -69,8 +71,13 @@ def failure(function: str, detail: str | None = None, error: int | None = None,
 
 def frame_refused(c_caps: Any, reason: int, index: int) -> Exception:
     """``sel4sim_check_frame_caps`` refused ``c_caps[index]`` for ``reason``: StaleObjectError for
-    an empty slot, ValueError naming the cap otherwise."""
-    message = f"caps[{index}] ({int(c_caps[index])}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
+    an empty slot, ValueError naming the cap otherwise (for a repeat, the entry it repeats too)."""
+    cap = int(c_caps[index])
+    if reason == _FRAME_CAP_REPEATED:
+        first = next((i for i in range(index) if int(c_caps[i]) == cap), None)
+        what = f"caps[{first}]" if first is not None else "the slot of an earlier cap"
+        return ValueError(f"caps[{index}] ({cap}) repeats {what}: a frame is mapped once")
+    message = f"caps[{index}] ({cap}) {_FRAME_CHECK_MESSAGES.get(reason, 'is unusable')}"
     if reason == _FRAME_CAP_EMPTY:
         return StaleObjectError(message)
     return ValueError(message)
@@ -96,6 +103,15 @@ def pages_still_mapped(start: int, end: int, mapped: int, listed: list[int]) -> 
 def cslots_short(function: str, cnode_bits: int, needed: int, free: int) -> CSpaceFullError:
     """``function`` needs ``needed`` cslots and the root CNode (``2**cnode_bits`` slots) has ``free``."""
     return CSpaceFullError(function, None, cnode_bits, (needed, free))
+
+
+def cap_invalid(cap: int) -> KernelError:
+    """``sel4sim_cap_info`` found ``cap`` empty or not resolving: the kernel's
+    ``seL4_InvalidCapability``, naming the cap."""
+    return KernelError("sel4sim_cap_info", _INVALID_CAPABILITY, f"cap {cap} is empty or invalid")
+
+
+_INVALID_CAPABILITY = SEL4_ERROR_NAMES.index("seL4_InvalidCapability")
 
 
 def vm_fault(fault: Any) -> VMFault:

@@ -14,7 +14,7 @@ import struct
 from typing import Any
 
 from . import ffi, lib
-from ._failures import vm_fault
+from ._failures import cap_invalid, vm_fault
 from .objects import OBJECT_TYPE_COUNT
 
 __all__ = [
@@ -47,12 +47,13 @@ class Scratch:
         self.fault = ffi.new("sel4sim_fault_t *")
 
 
-def cap_info(kernel: Any, cap: int) -> tuple[int, int, int, int, bool, int] | None:
+def cap_info(kernel: Any, cap: int) -> tuple[int, int, int, int, bool, int]:
     """``sel4sim_cap_info``: ``(object type, size_bits, rights word, paddr, mapped, mapped_vaddr)``
-    of the cap, or None for an empty or invalid slot."""
+    of the cap; KernelError (``seL4_InvalidCapability``, naming the cap) for an empty or invalid
+    slot."""
     info = ffi.new("sel4sim_cap_info_t *")
     if lib.sel4sim_cap_info(kernel, cap, info) != 0:
-        return None
+        raise cap_invalid(cap)
     return (int(info.type), int(info.size_bits), int(info.rights.words[0]), int(info.paddr), bool(info.mapped),
             int(info.mapped_vaddr))
 

@@ -115,12 +115,15 @@ typedef enum {
     SEL4SIM_FRAME_CAP_EMPTY,        /* an empty slot, or a cptr that does not resolve */
     SEL4SIM_FRAME_CAP_NOT_A_FRAME,
     SEL4SIM_FRAME_CAP_WRONG_SIZE,   /* a frame of another size */
-    SEL4SIM_FRAME_CAP_MAPPED        /* a frame cap that already holds a mapping */
+    SEL4SIM_FRAME_CAP_MAPPED,       /* a frame cap that already holds a mapping */
+    SEL4SIM_FRAME_CAP_REPEATED      /* a cap an earlier entry of the same array names already */
 } sel4sim_frame_cap_check_t;
 
-/* Check that each of the n caps is an unmapped frame cap of 2^size_bits bytes. Returns
- * SEL4SIM_FRAME_CAP_OK, or the first problem with *bad_index set to that cap's index. What
- * sel4sim_cap_info would tell, at a few nanoseconds per cap. */
+/* Check that each of the n caps is an unmapped frame cap of 2^size_bits bytes, and that no cap
+ * appears twice (one frame cannot hold two of the mappings asked for). Returns
+ * SEL4SIM_FRAME_CAP_OK, or the first problem with *bad_index set to that cap's index (for a
+ * repeat, the later of the two). What sel4sim_cap_info would tell, at a few nanoseconds per cap;
+ * the kernel's state is as it was when it returns. */
 int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
                              size_t *bad_index);
 /* Live objects by seL4_ObjectType (the boot root CNode and untyped included). */
