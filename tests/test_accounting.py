@@ -13,7 +13,7 @@ import random
 import pytest
 
 from ledger import HOST_CATEGORIES, assert_same, host_ledger, kernel_ledger
-from sel4vspace import CapRights, Kernel
+from sel4vspace import CapRights, Kernel, VSpace
 from sel4vspace.lowlevel import lib
 
 BASE = 0x1000_0000          # where anywhere-allocations start
@@ -54,7 +54,8 @@ def test_tear_down_gives_every_untyped_byte_cslot_and_bookkeeping_byte_back():
         before = kernel_ledger(kernel)
         caps = _busy(kernel)
         assert kernel_ledger(kernel) != before
-        vspaces = [v for v in gc.get_objects() if type(v).__name__ == "VSpace" and v.kernel is kernel]
+        # the package's VSpace objects only (the C-level tests have a VSpace helper class of their own)
+        vspaces = [v for v in gc.get_objects() if isinstance(v, VSpace) and v.kernel is kernel]
         for vs in vspaces:
             vs.tear_down()
         assert lib.sel4vspace_host_world_loader_bytes(kernel._world.handle) == 0
