@@ -1022,7 +1022,8 @@ class _Checker:
                          line_of: Callable[[str | None], int | None]) -> None:
         """What the API refuses with a ValueError, refused first: pages more than the user space of
         the scenario's arch, and a reserved, mapped or unmapped range, at an address given as a
-        number, reaching above it. Addresses named after reservations are known only at run time."""
+        number, off a 4 KiB boundary or reaching above it. Addresses named after reservations are
+        known only at run time."""
         pages, bits, size = values.get("num_pages"), values.get("size_bits"), values.get("size")
         if pages is not None and bits is not None and pages << bits > self.user_top:
             self.problem(where, f"{pages} pages of 2**{bits} bytes are more than {self.user_space}", "num_pages",
