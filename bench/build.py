@@ -6,7 +6,9 @@ csrc/ with its flags, once per arch; the harness is bench/harness.c compiled wit
 include paths of one arch and linked with that arch's objects, so native and Python figures
 measure the same machine code: -O2 objects, or the -Og objects of the in-place development build
 when that is the extension Python loads (see :func:`extension_is_develop_build`). Objects and
-harness of each arch are apart (build/bench/dev-riscv64/harness).
+harness of each arch are apart (build/bench/dev-riscv64/harness). The same file linked as a shared
+library (libharness.so beside it) gives bench/workloads.py the native samples it takes in turn with
+Python's, in one process.
 
     python bench/build.py [--arch ARCH] [--develop]     # prints the harness's path
 """
@@ -41,9 +43,10 @@ def extension_is_develop_build(arch: str | None = None) -> bool:
 
 
 def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: bool = False,
-                  arch: str | None = None) -> Path:
+                  arch: str | None = None, library: bool = False) -> Path:
     """Compile what changed and link build/bench/<flavour>/harness for ``arch`` (None: the default
-    arch); returns its path.
+    arch); returns its path. ``library``: build/bench/<flavour>/libharness.so instead, linked
+    -Bsymbolic so that its own calls never bind to the extension's copies of the same functions.
 
     sel4_libs: the seL4_libs tree to build from ("vendor" for vendor/; util_libs beside it is used
     as the extension's build does); None keeps whatever SEL4VSPACE_SEL4_LIBS says. develop: from
@@ -53,7 +56,7 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
         saved = os.environ.get(config.SEL4_LIBS_ENV)
         os.environ[config.SEL4_LIBS_ENV] = "" if sel4_libs == "vendor" else sel4_libs
         try:
-            return build_harness(verbose=verbose, develop=develop, arch=arch)
+            return build_harness(verbose=verbose, develop=develop, arch=arch, library=library)
         finally:
             if saved is None:
                 os.environ.pop(config.SEL4_LIBS_ENV)
@@ -67,13 +70,14 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
     objects = incremental.compile_objects(built, verbose=verbose, develop=develop)
     out_dir = config.BUILD / "bench" / config.flavour(built, develop)
     out_dir.mkdir(parents=True, exist_ok=True)
-    harness = out_dir / "harness"
+    harness = out_dir / ("libharness.so" if library else "harness")
     inputs = [HARNESS_SOURCE, *objects]
     if harness.exists() and all(p.stat().st_mtime <= harness.stat().st_mtime for p in inputs):
         return harness
     command = [config.compiler(), *config.compile_flags(built, develop),
                *[f"-I{d}" for d in config.include_dirs(built)],
-               str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(), "-o", str(harness)]
+               str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(),
+               *(["-shared", "-Wl,-Bsymbolic"] if library else []), "-o", str(harness)]
     if verbose:
         print("cc", HARNESS_SOURCE.relative_to(ROOT), "->", harness.relative_to(ROOT), file=sys.stderr)
     result = subprocess.run(command, capture_output=True, text=True)

@@ -13,7 +13,9 @@
  *   W5 CHUNK BYTES    MMU reads and writes in CHUNK-byte pieces, and memcpy of the same bytes,
  *                     BYTES per sample
  * Prints one JSON object. bench/workloads.py runs the same workloads through sel4vspace; both
- * sides take their parameters (kernel sizes, addresses, repetitions) from the same rules.
+ * sides take their parameters (kernel sizes, addresses, repetitions) from the same rules. Linked as
+ * a shared library, the file gives bench/workloads.py its W1 and W2 samples one at a time (paired
+ * samples, at the end).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -51,10 +53,14 @@ static void die(const char *what)
     exit(1);
 }
 
+/* The clock samples are timed by: wall time, unless harness_time_by_thread_cpu() chose this
+ * thread's CPU time (which a preemption by another process does not advance). */
+static clockid_t sample_clock = CLOCK_MONOTONIC;
+
 static double now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(sample_clock, &ts);
     return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
 }
 
@@ -182,6 +188,25 @@ __attribute__((noinline)) static void bulk_cycle(bench_world_t *b, size_t n, dou
     t[W1_PHASES] = now_ns();
 }
 
+/* One pass of the kernel floor: the n frames mapped with the arch's Page_Map at the W1 addresses
+ * and unmapped with its Page_Unmap, straight through libsel4; ns per page. */
+__attribute__((noinline)) static double kernel_floor_sample(bench_world_t *b, size_t n)
+{
+    double t0 = now_ns();
+    for (size_t i = 0; i < n; i++) {
+        if (seL4_ARCH_Page_Map(b->caps[i], b->root, BULK_VADDR + i * PAGE, seL4_ReadWrite,
+                               sel4vspace_arch()->default_vm_attributes) != seL4_NoError) {
+            die("the arch's Page_Map");
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sel4vspace_arch_page_unmap(b->caps[i]) != seL4_NoError) {
+            die("the arch's Page_Unmap");
+        }
+    }
+    return (now_ns() - t0) / (double) n;
+}
+
 static void w1_bulk(size_t n, size_t reps)
 {
     bench_world_t b;
@@ -208,19 +233,7 @@ static void w1_bulk(size_t n, size_t reps)
         die("calloc");
     }
     for (size_t r = 0; r < reps; r++) {
-        double t0 = now_ns();
-        for (size_t i = 0; i < n; i++) {
-            if (seL4_ARCH_Page_Map(b.caps[i], b.root, BULK_VADDR + i * PAGE, seL4_ReadWrite,
-                                   sel4vspace_arch()->default_vm_attributes) != seL4_NoError) {
-                die("the arch's Page_Map");
-            }
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (sel4vspace_arch_page_unmap(b.caps[i]) != seL4_NoError) {
-                die("the arch's Page_Unmap");
-            }
-        }
-        floor_samples[r] = (now_ns() - t0) / (double) n;
+        floor_samples[r] = kernel_floor_sample(&b, n);
     }
     printf("{\"workload\": \"W1\", \"size\": %zu, \"unit\": \"ns/page\", \"value\": %.3f, \"cold\": %.3f, "
            "\"kernel_floor\": %.3f, ", n, median(samples + 1, reps - 1), samples[0], median(floor_samples, reps));
@@ -447,6 +460,73 @@ static void w5_mmu(size_t chunk, size_t total)
     free(source);
     free(buffer);
     world_close(&b);
+}
+
+/* ---- paired samples --------------------------------------------------------------------------
+ * bench/build.py also links this file as a shared library (libharness.so, -Bsymbolic, so that its
+ * calls stay inside its own copy of the libraries and the kernel). bench/workloads.py loads it
+ * beside the extension and takes native and Python samples of W1 and W2 in turn in one process:
+ * this machine's speed changes by up to 1.7x from one stretch of tens of milliseconds to the next,
+ * and two samples taken back to back see the same stretch, so their ratio does not depend on it.
+ * Each call below is one sample, timed as the workloads above time theirs; both sides time them by
+ * the thread's CPU time, so that the other processes of a busy machine do not count either. */
+
+bench_world_t *harness_open(size_t pages, size_t frames);
+void harness_close(bench_world_t *b);
+double harness_w1_sample(bench_world_t *b, size_t n, double phases[W1_PHASES]);
+double harness_kernel_floor(bench_world_t *b, size_t n);
+double harness_w2_sample(bench_world_t *b, size_t rounds);
+void harness_time_by_thread_cpu(void);
+
+void harness_time_by_thread_cpu(void)
+{
+    sample_clock = CLOCK_THREAD_CPUTIME_ID;
+}
+
+/* A world as the workloads above open it: room for `pages` mapped at once, `frames` frame caps. */
+bench_world_t *harness_open(size_t pages, size_t frames)
+{
+    bench_world_t *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        die("calloc");
+    }
+    world_open(b, pages, frames);
+    return b;
+}
+
+void harness_close(bench_world_t *b)
+{
+    world_close(b);
+    free(b);
+}
+
+/* One W1 cycle of n pages: its ns per page; phases[] gets each phase's ns per page. */
+double harness_w1_sample(bench_world_t *b, size_t n, double phases[W1_PHASES])
+{
+    double t[W1_PHASES + 1];
+    sel4vspace_host_world_select(b->world);
+    bulk_cycle(b, n, t);
+    for (int p = 0; p < W1_PHASES; p++) {
+        phases[p] = (t[p + 1] - t[p]) / (double) n;
+    }
+    return (t[W1_PHASES] - t[0]) / (double) n;
+}
+
+double harness_kernel_floor(bench_world_t *b, size_t n)
+{
+    sel4vspace_host_world_select(b->world);
+    return kernel_floor_sample(b, n);
+}
+
+/* `rounds` W2 rounds: ns per round. */
+double harness_w2_sample(bench_world_t *b, size_t rounds)
+{
+    sel4vspace_host_world_select(b->world);
+    double t0 = now_ns();
+    for (size_t i = 0; i < rounds; i++) {
+        small_round(b);
+    }
+    return (now_ns() - t0) / (double) rounds;
 }
 
 int main(int argc, char **argv)

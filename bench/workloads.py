@@ -17,8 +17,9 @@ import statistics
 import sys
 import time
 from array import array
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sel4vspace import CapRights, Kernel
 
@@ -80,60 +81,172 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def w1_bulk(n: int, reps: int, arch: str | None = None) -> dict[str, Any]:
-    """Reserve n deferred pages, map n frames in one call, unmap them, free the reservation."""
-    reps = max(reps, 2)
+_W1_PHASES = ("reserve", "map", "unmap", "free")
+
+
+def _w1_cycle(vspace: Any, caps: array, base: int, n: int,
+              clock: Callable[[], int] = time.perf_counter_ns) -> list[float]:
+    """One W1 cycle, as the harness's bulk_cycle: ns per page of each phase, by ``clock``."""
     rw = CapRights.RW
-    phase_names = ("reserve", "map", "unmap", "free")
-    with _world(n, n, arch) as (kernel, vspace, cap_list):
-        base = bulk_vaddr(kernel)
-        caps = array("Q", cap_list)  # a uint64 buffer: shared with C without a copy
-        samples, phases = [], []
-        for _ in range(reps):
-            with _no_gc():
-                t = [time.perf_counter_ns()]
-                reservation = vspace.reserve_deferred_rights_range_at(base, n * PAGE)
-                t.append(time.perf_counter_ns())
-                vspace.deferred_rights_map_pages_at_vaddr(caps, base, rw, reservation)
-                t.append(time.perf_counter_ns())
-                vspace.unmap_pages(base, n)
-                t.append(time.perf_counter_ns())
-                vspace.free_reservation(reservation)
-                t.append(time.perf_counter_ns())
-            samples.append((t[-1] - t[0]) / n)
-            phases.append([(b - a) / n for a, b in zip(t, t[1:])])
+    with _no_gc():
+        t = [clock()]
+        reservation = vspace.reserve_deferred_rights_range_at(base, n * PAGE)
+        t.append(clock())
+        vspace.deferred_rights_map_pages_at_vaddr(caps, base, rw, reservation)
+        t.append(clock())
+        vspace.unmap_pages(base, n)
+        t.append(clock())
+        vspace.free_reservation(reservation)
+        t.append(clock())
+    return [(b - a) / n for a, b in zip(t, t[1:])]
+
+
+def _w1_result(kernel: Kernel, n: int, cycles: list[list[float]]) -> dict[str, Any]:
+    """W1's JSON from per-cycle phases: the first cycle is cold, the median of the rest the value."""
+    samples = [sum(phases) for phases in cycles]
     return {"workload": "W1", "arch": kernel.arch, "size": n, "unit": "ns/page",
             "value": statistics.median(samples[1:]), "cold": samples[0],
-            "phases": {name: statistics.median(p[i] for p in phases[1:]) for i, name in enumerate(phase_names)},
+            "phases": {name: statistics.median(p[i] for p in cycles[1:]) for i, name in enumerate(_W1_PHASES)},
             "samples": samples}
+
+
+def w1_bulk(n: int, reps: int, arch: str | None = None) -> dict[str, Any]:
+    """Reserve n deferred pages, map n frames in one call, unmap them, free the reservation."""
+    with _world(n, n, arch) as (kernel, vspace, cap_list):
+        caps = array("Q", cap_list)  # a uint64 buffer: shared with C without a copy
+        cycles = [_w1_cycle(vspace, caps, bulk_vaddr(kernel), n) for _ in range(max(reps, 2))]
+    return _w1_result(kernel, n, cycles)
+
+
+def _w2_batch(vspace: Any, one: list[int], base: int, rounds: int,
+              clock: Callable[[], int] = time.perf_counter_ns) -> float:
+    """``rounds`` W2 rounds, as the harness's small_round: ns per round, by ``clock``."""
+    rw = CapRights.RW
+    reserve = vspace.reserve_deferred_rights_range_at
+    map_deferred = vspace.deferred_rights_map_pages_at_vaddr
+    unmap = vspace.unmap_pages
+    free = vspace.free_reservation
+    with _no_gc():
+        t0 = clock()
+        for _ in range(rounds):
+            reservation = reserve(base, PAGE)
+            map_deferred(one, base, rw, reservation)
+            unmap(base, 1)
+            free(reservation)
+        return (clock() - t0) / rounds
 
 
 def w2_small(rounds: int, batches: int, arch: str | None = None) -> dict[str, Any]:
     """Rounds of: reserve one deferred page, map one frame, unmap it, free the reservation."""
-    rw = CapRights.RW
     with _world(1, 1, arch) as (kernel, vspace, caps):
-        base = bulk_vaddr(kernel)
-        one = caps[:1]
-        per_batch = rounds // batches
-
-        def batch() -> float:
-            reserve = vspace.reserve_deferred_rights_range_at
-            map_deferred = vspace.deferred_rights_map_pages_at_vaddr
-            unmap = vspace.unmap_pages
-            free = vspace.free_reservation
-            t0 = time.perf_counter_ns()
-            for _ in range(per_batch):
-                reservation = reserve(base, PAGE)
-                map_deferred(one, base, rw, reservation)
-                unmap(base, 1)
-                free(reservation)
-            return (time.perf_counter_ns() - t0) / per_batch
-
-        with _no_gc():
-            batch()  # warm up, as the harness does
-            samples = [batch() for _ in range(batches)]
+        base, one, per_batch = bulk_vaddr(kernel), caps[:1], rounds // batches
+        _w2_batch(vspace, one, base, per_batch)  # warm up, as the harness does
+        samples = [_w2_batch(vspace, one, base, per_batch) for _ in range(batches)]
     return {"workload": "W2", "arch": kernel.arch, "size": rounds, "unit": "ns/round", "calls_per_round": 4,
             "value": statistics.median(samples), "samples": samples}
+
+
+# ---- paired samples -------------------------------------------------------------------------------
+# W1 and W2 are judged on Python/native ratios. This machine's speed changes by up to 1.7x from one
+# stretch of tens of milliseconds to the next, so two processes run one after the other can each
+# land in a different stretch. The paired runs take the native samples from the harness linked as
+# a shared library (bench/build.py, libharness.so) in this very process, in turn with Python's:
+# each pair's ratio is taken between two samples measured back to back. Both sides time their
+# samples by this thread's CPU time (time.thread_time_ns, CLOCK_THREAD_CPUTIME_ID), so that the time
+# other processes of a busy machine take does not count on either side.
+
+CPU_CLOCK = time.thread_time_ns
+
+_HARNESS_CDEF = """
+typedef struct bench_world bench_world_t;
+bench_world_t *harness_open(size_t pages, size_t frames);
+void harness_close(bench_world_t *b);
+void harness_time_by_thread_cpu(void);
+double harness_w1_sample(bench_world_t *b, size_t n, double phases[4]);
+double harness_kernel_floor(bench_world_t *b, size_t n);
+double harness_w2_sample(bench_world_t *b, size_t rounds);
+"""
+
+
+@contextmanager
+def _native(library: str, pages: int, frames: int) -> Iterator[tuple[Any, Any, Any]]:
+    """The harness library's own world for ``pages``/``frames``: (ffi, lib, world)."""
+    import cffi  # noqa: PLC0415 - only the paired runs need it
+
+    ffi = cffi.FFI()
+    ffi.cdef(_HARNESS_CDEF)
+    lib = ffi.dlopen(library, ffi.RTLD_NOW | ffi.RTLD_LOCAL)
+    lib.harness_time_by_thread_cpu()
+    world = lib.harness_open(pages, frames)
+    try:
+        yield ffi, lib, world
+    finally:
+        lib.harness_close(world)
+
+
+def _pairs(native: Callable[[], Any], python: Callable[[], Any], count: int) -> tuple[list[Any], list[Any]]:
+    """``count`` pairs of samples, the side that goes first alternating from pair to pair."""
+    natives, pythons = [], []
+    for i in range(count):
+        if i % 2:
+            pythons.append(python())
+            natives.append(native())
+        else:
+            natives.append(native())
+            pythons.append(python())
+    return natives, pythons
+
+
+def _paired(native: dict[str, Any], python: dict[str, Any], natives: list[float],
+            pythons: list[float]) -> dict[str, Any]:
+    """Both sides' results, Python's with "pair_ratios" (each pair's Python/native) and
+    "paired_ratio" (their median)."""
+    ratios = [p / n for n, p in zip(natives, pythons, strict=True)]
+    return {"native": native, "python": {**python, "paired_ratio": statistics.median(ratios), "pair_ratios": ratios}}
+
+
+def w1_paired(n: int, reps: int, arch: str, library: str) -> dict[str, Any]:
+    """W1 on both sides in one process, a native and a Python cycle in turn (the first pair cold);
+    {"native": ..., "python": ...}, each shaped as its own run's JSON."""
+    with _world(n, n, arch) as (kernel, vspace, cap_list), _native(library, n, n) as (ffi, lib, world):
+        caps, base = array("Q", cap_list), bulk_vaddr(kernel)
+        phases = ffi.new("double[4]")
+
+        def native_cycle() -> list[float]:
+            lib.harness_w1_sample(world, n, phases)
+            return list(phases)
+
+        native_cycles, python_cycles = _pairs(native_cycle, lambda: _w1_cycle(vspace, caps, base, n, CPU_CLOCK),
+                                              max(reps, 2))
+        floor = statistics.median(lib.harness_kernel_floor(world, n) for _ in range(max(reps, 2)))
+    native = {**_w1_result(kernel, n, native_cycles), "kernel_floor": floor}
+    python = _w1_result(kernel, n, python_cycles)
+    return _paired(native, python, native["samples"][1:], python["samples"][1:])
+
+
+# Rounds per W2 sample: a Python sample of them takes about 2 ms here, under the stretches of tens of
+# milliseconds the machine's speed holds for.
+W2_PAIRED_ROUNDS = 200
+
+
+def w2_paired(rounds: int, _batches: int, arch: str, library: str) -> dict[str, Any]:
+    """W2 on both sides in one process: ``rounds`` rounds a side in samples of W2_PAIRED_ROUNDS, a
+    native and a Python sample in turn, each side warmed up by one sample first; shaped as
+    w1_paired's."""
+    per_sample = min(rounds, W2_PAIRED_ROUNDS)
+    with _world(1, 1, arch) as (kernel, vspace, caps), _native(library, 1, 1) as (_ffi, lib, world):
+        base, one = bulk_vaddr(kernel), caps[:1]
+        lib.harness_w2_sample(world, per_sample)
+        _w2_batch(vspace, one, base, per_sample, CPU_CLOCK)
+        natives, pythons = _pairs(lambda: lib.harness_w2_sample(world, per_sample),
+                                  lambda: _w2_batch(vspace, one, base, per_sample, CPU_CLOCK),
+                                  max(rounds // per_sample, 1))
+    shared = {"workload": "W2", "arch": kernel.arch, "size": rounds, "unit": "ns/round", "calls_per_round": 4}
+    return _paired({**shared, "value": statistics.median(natives), "samples": natives},
+                   {**shared, "value": statistics.median(pythons), "samples": pythons}, natives, pythons)
+
+
+PAIRED = {"W1": w1_paired, "W2": w2_paired}
 
 
 _PHASES = ("reserve", "map", "lookup", "unmap", "free")
@@ -239,9 +352,16 @@ WORKLOADS = {"W1": w1_bulk, "W2": w2_small, "W3": w3_many, "W4": w4_memory, "W5"
 def main(argv: list[str]) -> int:
     """``workloads.py WORKLOAD SIZE COUNT [ARCH]``: run one workload on a kernel of ARCH (default:
     the default arch), print its JSON line (as the harness does; run.py starts a fresh process per
-    workload on both sides, so neither inherits a heap fragmented by the workloads before it)."""
+    workload on both sides, so neither inherits a heap fragmented by the workloads before it).
+    ``workloads.py --paired LIBRARY W1|W2 SIZE COUNT ARCH``: both sides of W1 or W2 in this
+    process, the native one from the harness library LIBRARY (see the paired samples above)."""
+    if len(argv) == 6 and argv[0] == "--paired" and argv[2] in PAIRED:
+        library, workload, size, count, arch = argv[1:]
+        print(json.dumps(PAIRED[workload](int(size, 0), int(count, 0), arch, library)))
+        return 0
     if len(argv) not in (3, 4) or argv[0] not in WORKLOADS:
-        print("usage: workloads.py W1|W2|W3|W4|W5 SIZE COUNT [ARCH]", file=sys.stderr)
+        print("usage: workloads.py W1|W2|W3|W4|W5 SIZE COUNT [ARCH]\n"
+              "       workloads.py --paired LIBRARY W1|W2 SIZE COUNT ARCH", file=sys.stderr)
         return 2
     arch = argv[3] if len(argv) == 4 else None
     print(json.dumps(WORKLOADS[argv[0]](int(argv[1], 0), int(argv[2], 0), arch=arch)))

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,17 @@ def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None
             assert native["allocator_tables"] > 0 and native["paging_structures"] > 0
         if native["workload"] == "W3":
             assert set(native["phases"]) == set(python["phases"]) == {"reserve", "map", "lookup", "unmap", "free"}
+        if native["workload"] in ("W1", "W2"):
+            # paired in one process: one ratio per pair of samples (W1's cold pair aside), the
+            # table's ratio their median
+            warm = 1 if native["workload"] == "W1" else 0
+            assert len(python["pair_ratios"]) == len(native["samples"]) - warm == len(python["samples"]) - warm >= 2
+            assert python["pair_ratios"] == [p / n for n, p in zip(native["samples"][warm:], python["samples"][warm:])]
+            assert statistics.median(python["pair_ratios"]) == python["paired_ratio"]
+            row = next(r for r in report["rows"] if r["key"] == native["workload"] and r["size"] == native["size"])
+            assert row["ratio"] == python["paired_ratio"]
+            if native["workload"] == "W1":
+                assert native["kernel_floor"] > 0 and set(native["phases"]) == {"reserve", "map", "unmap", "free"}
     # each target is reported with a verdict, whatever it is
     assert {t["target"].split()[0] for t in report["targets"]} == {"W1", "W2", "W3", "W4", "W5"}
     assert all(isinstance(t["met"], bool) and t["arch"] == QUICK_ARCH for t in report["targets"])
