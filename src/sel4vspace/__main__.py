@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "there read-only (read-write in its own), writes; the client reads the bytes and faults "
                     "on a write; everything is torn down and every byte of untyped memory and every cslot "
                     "comes back. Each step is printed."),
-        epilog=f"examples:\n  sel4vspace demo\n  sel4vspace demo --arch {_arches.INSTALLED[-1]}\n\n"
+        epilog=f"examples:\n  sel4vspace demo\n  sel4vspace demo --arch {(_arches.INSTALLED or _arches.KNOWN)[-1]}\n\n"
                "exit status: 0 when the client read the bytes, its write faulted and everything came\n"
                "back; 1 otherwise",
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -289,10 +289,13 @@ def test_a_scenario_with_a_bad_arch_exits_2_naming_the_key(tmp_path, capsys):
                                    "knows, x86_64, aarch64, riscv64; got 'riscv32'; did you mean 'riscv64'?")
 
 
+@pytest.mark.parametrize("installed", ["all but the scenario's", "none"])
 @pytest.mark.parametrize("command", [["run"], ["map", "--at", "mapped"]])
-def test_a_scenario_on_an_arch_not_installed_here_exits_2_and_runs_nothing(command, tmp_path, capsys, monkeypatch):
+def test_a_scenario_on_an_arch_not_installed_here_exits_2_and_runs_nothing(command, installed, tmp_path, capsys,
+                                                                           monkeypatch):
     missing = "riscv64"
-    monkeypatch.setattr(_arches, "INSTALLED", tuple(arch for arch in ARCHES if arch != missing))
+    monkeypatch.setattr(_arches, "INSTALLED", () if installed == "none" else
+                        tuple(arch for arch in ARCHES if arch != missing))
     path = tmp_path / "elsewhere.toml"
     path.write_text(f'arch = "{missing}"\n\n' + FAILING)
     assert main([command[0], str(path), *command[1:]]) == 2
