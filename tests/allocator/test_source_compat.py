@@ -126,11 +126,13 @@ UPSTREAM_SEL4_LIBS = Path(os.environ.get("SEL4VSPACE_TEST_UPSTREAM_SEL4_LIBS", "
 @pytest.mark.skipif(not (UPSTREAM_SEL4_LIBS / "libsel4utils").is_dir(),
                     reason=f"no upstream seL4_libs checkout at {UPSTREAM_SEL4_LIBS} "
                            "(SEL4VSPACE_TEST_UPSTREAM_SEL4_LIBS names one)")
-def test_upstream_builds_and_links_for_aarch64(tmp_path):
+@pytest.mark.parametrize("arch", ["aarch64", "riscv64"])
+def test_upstream_builds_and_links_for_arm_and_risc_v(tmp_path, arch):
     """Upstream's sel4utils calls the ARM cache-maintenance invocations (seL4_ARM_Page_Unify_Instruction
-    after writing a page it may execute; seL4_ARM_VSpace_* in its AArch64 cache.h): built unmodified
-    for AArch64, every symbol it refers to is defined (the build's link check) and the module imports."""
-    env = _build_from(UPSTREAM_SEL4_LIBS, tmp_path, arch="aarch64")
+    after writing a page it may execute; seL4_ARM_VSpace_* in its AArch64 cache.h), and issues RISC-V's
+    fence.i as inline assembly in the same place: built unmodified for each, every symbol it refers to
+    is defined (the build's link check) and the module imports."""
+    env = _build_from(UPSTREAM_SEL4_LIBS, tmp_path, arch=arch)
     said = _run([sys.executable, "-c", "from sel4vspace.lowlevel import BUILT_FROM, SEL4_ARCH; "
                  "print(SEL4_ARCH, BUILT_FROM)"], env, "importing the upstream build").strip().splitlines()[-1]
-    assert said == f"aarch64 {UPSTREAM_SEL4_LIBS.resolve()}"
+    assert said == f"{arch} {UPSTREAM_SEL4_LIBS.resolve()}"

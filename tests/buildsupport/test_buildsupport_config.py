@@ -145,3 +145,41 @@ def test_util_libs_gives_each_arch_its_libutils_folder(monkeypatch, tmp_path: Pa
     for arch in TWO:
         assert config.libutils_include_dirs(arch) == [tmp_path / "libutils" / "include",
                                                       tmp_path / "libutils" / "arch_include" / arch.family]
+
+
+FENCE_I = """
+int store_then_fence(int *word)
+{
+    *word = 1;
+    asm volatile("fence.i" ::: "memory");
+    return *word;
+}
+"""
+
+
+def test_riscv_inline_fence_i_assembles_on_the_host_as_nothing(tmp_path: Path):
+    """C under test issues RISC-V's fence.i as inline assembly (upstream sel4utils does after copying
+    a page into another vspace): with the RISC-V 64 flags it compiles on the host, and the fence
+    adds no instruction; the other arches are compiled without that header."""
+    import subprocess  # noqa: PLC0415
+
+    source = tmp_path / "fence.c"
+    source.write_text(FENCE_I)
+    header = str(config.ROOT / "csrc/libsel4/src/arch/riscv/host_instructions.h")
+    assert f"-include{header}" in config.compile_flags(RISCV64)
+    assert not any(flag.startswith("-include") for arch in TWO for flag in config.compile_flags(arch))
+
+    def disassembly(flags: list[str], name: str) -> list[str]:
+        obj = tmp_path / f"{name}.o"
+        subprocess.run([config.compiler(), *flags, "-c", str(source), "-o", str(obj)], check=True,
+                       capture_output=True, text=True)
+        listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(obj)], check=True,
+                                 capture_output=True, text=True).stdout
+        return [line.split("\t", 1)[-1].split()[0] for line in listing.splitlines() if line.startswith("  ")]
+
+    with_fence = disassembly(config.compile_flags(RISCV64), "riscv64")
+    without_fence = subprocess.run([config.compiler(), *config.compile_flags(X86_64), "-c", str(source), "-o",
+                                    str(tmp_path / "x86_64.o")], capture_output=True, text=True)
+    assert without_fence.returncode != 0 and "fence.i" in without_fence.stderr, "the host's assembler knows fence.i"
+    source.write_text(FENCE_I.replace('asm volatile("fence.i" ::: "memory");', 'asm volatile("" ::: "memory");'))
+    assert with_fence == disassembly(config.compile_flags(RISCV64), "barrier"), "fence.i became an instruction"
