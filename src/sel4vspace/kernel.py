@@ -60,14 +60,24 @@ class Kernel(Handle):
         check = _arches.binding(arch).check
         untyped_bits = check.integer("untyped_bits", untyped_bits, 12, 47)
         cnode_bits = check.integer("cnode_bits", cnode_bits, 5, 24)
-        self.untyped_bits = untyped_bits
-        self.cnode_bits = cnode_bits
+        self._untyped_bits = untyped_bits
+        self._cnode_bits = cnode_bits
         # The one owner of this kernel's state (host world, lock, vspaces, frames); its finalizer
         # releases the world when this object is collected.
         self._world: World = _guard.run("Kernel", None, World, self, arch, untyped_bits, cnode_bits)
         self._ll = self._world.ll
         self._lock = self._world.lock
         self._finalizer = self._world.finalizer
+
+    @property
+    def untyped_bits(self) -> int:
+        """The untyped memory the kernel was made with, in bits (``2**untyped_bits`` bytes)."""
+        return self._untyped_bits
+
+    @property
+    def cnode_bits(self) -> int:
+        """The root CNode's size the kernel was made with, in bits (``2**cnode_bits`` slots)."""
+        return self._cnode_bits
 
     @property
     def arch(self) -> str:
@@ -232,5 +242,5 @@ class Kernel(Handle):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self._world.vspace_count} vspace(s)"
-        return f"<Kernel {self.arch} untyped_bits={self.untyped_bits} {state}>"
+        return f"<Kernel {self.arch} untyped_bits={self._untyped_bits} {state}>"
 

@@ -264,13 +264,13 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
     vspace, where an exception (KeyboardInterrupt) as a call returns would leave it without its
     object."""
     self = object.__new__(VSpace)
-    self.kernel = kernel
-    self.name = name
+    self._kernel = kernel
+    self._name = name
     self._world = world
     self._host = host_vspace
     self._key = key
     self._c = c_vspace
-    self.root = root
+    self._root = root
     self._reservations = {}
     self._ll = world.ll
     self._probe = self._ll.host.new_probe()
@@ -298,12 +298,9 @@ class VSpace(Handle):
     last 512 GiB), from 0x3fc0000000 up on RISC-V 64 (the last 1 GiB); such a call raises
     :class:`~sel4vspace.VSpaceError` saying so."""
 
-    kernel: Kernel
-    """The kernel this address space lives in."""
-    name: str | None
-    """The label given to :meth:`Kernel.new_vspace`, if any."""
-    root: int
-    """The cap of the root paging structure (the vspace root)."""
+    _kernel: Kernel
+    _name: str | None
+    _root: int
     _world: World
     """The owner of the kernel's state: frames, vspaces, the lock."""
     _ll: Binding
@@ -328,6 +325,23 @@ class VSpace(Handle):
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
         raise TypeError("create a VSpace with Kernel.new_vspace()")
+
+    # ---- what it is (read-only: the C vspace does not change with them) ----
+
+    @property
+    def kernel(self) -> Kernel:
+        """The kernel this address space lives in."""
+        return self._kernel
+
+    @property
+    def name(self) -> str | None:
+        """The label given to :meth:`Kernel.new_vspace`, if any."""
+        return self._name
+
+    @property
+    def root(self) -> int:
+        """The cap of the root paging structure (the vspace root)."""
+        return self._root
 
     # ---- lifetime ----
 
@@ -653,7 +667,7 @@ class VSpace(Handle):
         :class:`~sel4vspace.StaleObjectError` for a freed reservation or a torn-down vspace."""
         if not isinstance(to, VSpace):
             raise TypeError(f"to must be a VSpace, not {type_name(to)}")
-        if to.kernel is not self.kernel:
+        if to._kernel is not self._kernel:
             raise ValueError("cannot share memory between vspaces of different kernels")
         reservation = to._reservation(reservation)
         size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
@@ -665,9 +679,9 @@ class VSpace(Handle):
         kernel = self._live()
         to._live()
         self._refuse_deferred(reservation, "vspace_share_mem_at_vaddr")
-        self._ll.host.check_mapped(kernel, self.root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
+        self._ll.host.check_mapped(kernel, self._root, start, num_pages, size_bits, "vspace_share_mem_at_vaddr")
         starts = [start + (i << size_bits) for i in range(num_pages)]
-        paddrs = self._ll.sim.translate(kernel, self.root, starts, self._scratch)
+        paddrs = self._ll.sim.translate(kernel, self._root, starts, self._scratch)
         out = self._call()
         try:
             self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
@@ -708,7 +722,7 @@ class VSpace(Handle):
         """Unmap pages that may not be the caller's: each page sorted as the caller's, a copy the
         vspace made or a frame it allocated, then one C call."""
         kernel = self._live()
-        self._ll.host.check_mapped(kernel, self.root, vaddr, num_pages, size_bits, "vspace_unmap_pages")
+        self._ll.host.check_mapped(kernel, self._root, vaddr, num_pages, size_bits, "vspace_unmap_pages")
         # every page is mapped now, so num_pages is bounded by what the vspace really maps
         caps, cookies = self._ll.host.range_entries(self._c, vaddr, num_pages, size_bits)
         world = self._world
@@ -724,7 +738,7 @@ class VSpace(Handle):
         foreign = num_pages - sum(callers)
         # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
         # allocators, for the frames that may have some
-        freed = set(self._ll.sim.translate(kernel, self.root, [vaddr + (i << size_bits) for i in own], self._scratch)
+        freed = set(self._ll.sim.translate(kernel, self._root, [vaddr + (i << size_bits) for i in own], self._scratch)
                     ) if own and free else set()
         shared = world.shared() if freed else []
         out = self._call()
@@ -771,7 +785,7 @@ class VSpace(Handle):
         vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
-        words = self._ll.sim.lookup(self._kernel_ptr, self.root, vaddr, self._scratch)
+        words = self._ll.sim.lookup(self._kernel_ptr, self._root, vaddr, self._scratch)
         return None if words is None else _mapping_from_words(self._ll.objects, words)
 
     @operation
@@ -780,7 +794,7 @@ class VSpace(Handle):
         (``sel4sim_vspace_mappings``). Raises :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
         objects = self._ll.objects
-        return [_mapping_from_words(objects, words) for words in self._ll.sim.mappings(self._live(), self.root)]
+        return [_mapping_from_words(objects, words) for words in self._ll.sim.mappings(self._live(), self._root)]
 
     @operation
     def read(self, vaddr: int, n: int) -> bytes:
@@ -794,7 +808,7 @@ class VSpace(Handle):
         vaddr = self._ll.check.access("vaddr", vaddr, n)
         if self._torn_down or self._world.closed:
             self._live()
-        value: bytes = self._ll.sim.mmu_read(self._kernel_ptr, self.root, vaddr, n, self._scratch)
+        value: bytes = self._ll.sim.mmu_read(self._kernel_ptr, self._root, vaddr, n, self._scratch)
         return value
 
     @operation
@@ -811,7 +825,7 @@ class VSpace(Handle):
         vaddr = self._ll.check.access("vaddr", vaddr, n)
         if self._torn_down or self._world.closed:
             self._live()
-        self._ll.sim.mmu_read_into(self._kernel_ptr, self.root, vaddr, view, n, self._scratch)
+        self._ll.sim.mmu_read_into(self._kernel_ptr, self._root, vaddr, view, n, self._scratch)
         value: int = n
         return value
 
@@ -827,13 +841,13 @@ class VSpace(Handle):
         vaddr = self._ll.check.access("vaddr", vaddr, view.nbytes)
         if self._torn_down or self._world.closed:
             self._live()
-        self._ll.sim.mmu_write(self._kernel_ptr, self.root, vaddr, view, view.nbytes, self._scratch)
+        self._ll.sim.mmu_write(self._kernel_ptr, self._root, vaddr, view, view.nbytes, self._scratch)
 
     def __repr__(self) -> str:
-        label = f" {self.name!r}" if self.name else ""
+        label = f" {self._name!r}" if self._name else ""
         if self.torn_down:
             return f"<VSpace{label} {self._ll.arch} torn down>"
-        return f"<VSpace{label} {self._ll.arch} root={self.root} reservations={len(self._reservations)}>"
+        return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={len(self._reservations)}>"
 
 
 # VSpace.free_reservation's own code, without its operation guard: for Reservation.free and

@@ -90,3 +90,18 @@ def test_from_bits_takes_a_64_bit_word_only(word, error):
 def test_from_bits_ignores_the_bits_above_the_four_rights():
     assert CapRights.from_bits(0x13) == CapRights.from_bits(0x3) == CapRights.RW
     assert CapRights.from_bits(2**64 - 1) == CapRights.from_bits(0xF)
+
+
+@pytest.mark.parametrize(("which", "attribute", "value"), [
+    (0, "untyped_bits", 3), (0, "cnode_bits", 30), (0, "arch", "riscv64"),
+    (1, "kernel", None), (1, "name", 5), (1, "root", 0),
+    (2, "start", 0), (2, "size", 1), (2, "rights", CapRights.NONE), (2, "vspace", None),
+])
+def test_what_a_handle_was_made_with_cannot_be_reassigned(handles, which, attribute, value):
+    """Setting one would make the object describe a kernel, vspace or reservation the C does not
+    have (a repr saying untyped_bits=3 over a 16 MiB kernel): refused, the attribute unchanged."""
+    handle = handles[which]
+    before = getattr(handle, attribute)
+    with pytest.raises(AttributeError, match=attribute):
+        setattr(handle, attribute, value)
+    assert getattr(handle, attribute) == before
