@@ -459,10 +459,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{info['cores']} cores, {info['system']}, Python {info['python']}, {info['compiler']}, {info['date']}, "
           f"{info['optimisation']}")
     print(format_table(rows))
+    if any(native["workload"] in PAIRED for native, _ in runs):
+        print(f"({' and '.join(PAIRED)}: both sides in one process, a native and a Python sample in turn, by thread CPU "
+              "time; the ratio is the median of the pairs' ratios, not the quotient of the two medians)")
+    if args.quick:
+        # the quick sizes are too small for the targets, which are set for the full ones
+        for t in targets:
+            t["met"] = None
     if targets:
         print()
         for t in targets:
-            verdict = "met" if t["met"] else "MISSED"
+            verdict = {True: "met", False: "MISSED", None: "not judged (--quick sizes)"}[t["met"]]
             print(f"{t['arch']} {t['target']}: {t['measured']} (target {t['goal']}): {verdict}")
     if args.json:
         report = {"machine": info, "quick": args.quick, "arches": arches, "rows": rows, "targets": targets,
