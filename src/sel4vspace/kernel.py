@@ -110,6 +110,7 @@ class Kernel(Handle):
         self._world.close()
 
     def __enter__(self) -> Self:
+        self._world.live()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -121,9 +121,16 @@ class Reservation(Handle):
 
     def _live(self) -> VSpace:
         if self._vspace is None:
-            raise StaleObjectError("this Reservation was freed")
+            self._usable()
+        assert self._vspace is not None
         self._vspace._live()
         return self._vspace
+
+    def _usable(self) -> None:
+        """StaleObjectError once freed, or once its vspace was torn down or kernel closed (no C call)."""
+        if self._vspace is None:
+            raise StaleObjectError("this Reservation was freed")
+        self._vspace._usable()
 
     @property
     @operation
@@ -203,6 +210,7 @@ class Reservation(Handle):
         _free_reservation(self._live(), self)
 
     def __enter__(self) -> Self:
+        self._usable()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -353,8 +361,14 @@ class VSpace(Handle):
     def _live(self) -> Any:
         """Select this vspace's kernel; StaleObjectError if torn down. Returns the kernel pointer."""
         if self._torn_down:
-            raise StaleObjectError("this VSpace was torn down")
+            self._usable()
         return self._world.enter()
+
+    def _usable(self) -> None:
+        """StaleObjectError once the vspace was torn down or its kernel closed (no C call)."""
+        if self._torn_down:
+            raise StaleObjectError("this VSpace was torn down")
+        self._world.live()
 
     @property
     @operation
@@ -384,6 +398,7 @@ class VSpace(Handle):
                 self._torn_down = True
 
     def __enter__(self) -> Self:
+        self._usable()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -105,3 +105,21 @@ def test_what_a_handle_was_made_with_cannot_be_reassigned(handles, which, attrib
     with pytest.raises(AttributeError, match=attribute):
         setattr(handle, attribute, value)
     assert getattr(handle, attribute) == before
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["Kernel", "VSpace", "Reservation"])
+def test_a_with_block_does_not_begin_on_a_handle_that_is_gone(handles, which):
+    """As a with block on a closed file: entering a closed kernel, a torn-down vspace or a freed
+    reservation raises StaleObjectError at once, not at the first call inside the block."""
+    from sel4vspace import StaleObjectError  # noqa: PLC0415
+
+    kernel, vspace, reservation = handles
+    (kernel.close, vspace.tear_down, reservation.free)[which]()
+    gone = {0: "this Kernel was closed", 1: "this VSpace was torn down", 2: "this Reservation was freed"}[which]
+    with pytest.raises(StaleObjectError, match=gone):
+        with handles[which]:
+            pytest.fail("the block ran")
+    # what went with the handle's kernel or vspace is gone too
+    for later in handles[which + 1:]:
+        with pytest.raises(StaleObjectError), later:
+            pytest.fail("the block ran")
