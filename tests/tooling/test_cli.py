@@ -108,7 +108,19 @@ def test_map_at_a_step_number_and_at_the_end(capsys):
 
 def test_map_unknown_step_exits_2(capsys):
     assert main(["map", str(DEMO), "--at", "both_mapped"]) == 2
-    assert "did you mean 'both-mapped'" in capsys.readouterr().err
+    assert capsys.readouterr().err == (f"{DEMO}: --at: no step is labelled 'both_mapped'; "
+                                       "did you mean 'both-mapped'?\n")
+    assert main(["map", str(DEMO), "--at", "9999"]) == 2
+    assert capsys.readouterr().err == f"{DEMO}: --at: the scenario has steps 1 to 16, not 9999\n"
+
+
+def test_a_map_at_naming_no_step_is_a_mistake_of_the_file(tmp_path, capsys):
+    path = tmp_path / "stale.toml"
+    path.write_text(DEMO.read_text().replace('map_at = "both-mapped"', 'map_at = "gone"'))
+    assert main(["map", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"{path}: 1 mistake, nothing ran:\n"
+                   f"  {path}:15: [scenario]: key 'map_at': no step is labelled 'gone'\n"), err
 
 
 def test_map_of_a_failing_scenario_exits_1(tmp_path, capsys):

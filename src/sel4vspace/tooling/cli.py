@@ -185,7 +185,8 @@ def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         try:
             until = scenario.find_step(at).number
         except ValueError as error:
-            print(f"{scenario.path}: {error}", file=err)
+            # only --at can name no step: the checker has held map_at to the scenario's steps
+            print(f"{scenario.path}: --at: {error}", file=err)
             return EXIT_BAD_SCENARIO
     with Runner(scenario) as runner:
         with _c_log(None):

@@ -217,10 +217,10 @@ class Scenario:
             number = int(at)
             if 1 <= number <= len(self.steps):
                 return self.steps[number - 1]
-            raise ValueError(f"{self.path} has steps 1 to {len(self.steps)}, not {number}")
+            raise ValueError(f"the scenario has steps 1 to {len(self.steps)}, not {number}")
         labels = [s.label for s in self.steps if s.label]
         hint = get_close_matches(at, labels, n=1)
-        raise ValueError(f"no step labelled {at!r} in {self.path}"
+        raise ValueError(f"no step is labelled {at!r}"
                          + (f"; did you mean {hint[0]!r}?" if hint else
                             f"; labels: {', '.join(labels)}" if labels else "; it labels no step"))
 
@@ -276,8 +276,9 @@ def _number(text: str) -> int | None:
     return value * _UNITS[unit[0].lower()] if unit else value
 
 
-def parse_int(value: Any, what: str = "an integer", lo: int = 0, hi: int = _MAX_ADDR) -> int:
-    """An integer from an int or a numeric string (hex, K/M/G suffixes), in [lo, hi]."""
+def parse_int(value: Any, what: str = "an integer", lo: int = 0, hi: int = _MAX_ADDR, *, in_hex: bool = True) -> int:
+    """An integer from an int or a numeric string (hex, K/M/G suffixes), in [lo, hi]. A bound is
+    shown in hex when ``in_hex`` (addresses, sizes) and it is large; counts pass ``in_hex=False``."""
     if isinstance(value, bool):
         raise _Bad(f"expected {what}, got a boolean")
     if isinstance(value, int):
@@ -290,7 +291,7 @@ def parse_int(value: Any, what: str = "an integer", lo: int = 0, hi: int = _MAX_
     else:
         raise _Bad(f"expected {what}, got {type(value).__name__} {_describe(value)}")
     if not lo <= number <= hi:
-        raise _Bad(f"{what} must be between {lo:#x} and {hi:#x}, got {number:#x}" if hi > 1 << 16
+        raise _Bad(f"{what} must be between {lo:#x} and {hi:#x}, got {number:#x}" if in_hex and hi > 1 << 16
                    else f"{what} must be between {lo} and {hi}, got {number}")
     return number
 
@@ -359,7 +360,7 @@ def parse_size(value: Any) -> int:
 
 
 def parse_count(value: Any) -> int:
-    return parse_int(value, "a count", 1, 2**31 - 1)
+    return parse_int(value, "a count", 1, 2**31 - 1, in_hex=False)
 
 
 def parse_size_bits(value: Any) -> int:
