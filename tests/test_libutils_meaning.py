@@ -120,9 +120,26 @@ def test_every_vendor_macro_is_probed_or_named_as_no_value():
     assert not unclassified, f"add these to PROBES or NOT_VALUES: {sorted(unclassified)}"
 
 
-@pytest.mark.skipif(not os.environ.get("SEL4VSPACE_UTIL_LIBS"), reason="SEL4VSPACE_UTIL_LIBS names no util_libs checkout")
+def _util_libs_checkout() -> Path | None:
+    """The util_libs checkout to compare with: the one SEL4VSPACE_UTIL_LIBS names, else the one
+    beside the seL4_libs tree the extension under test was built from (where its build looked)."""
+    given = os.environ.get("SEL4VSPACE_UTIL_LIBS", "").strip()
+    if given:
+        return Path(given).expanduser()
+    from sel4vspace.lowlevel import BUILT_FROM  # noqa: PLC0415 - only this test needs the extension
+
+    beside = Path(BUILT_FROM).parent / "util_libs"
+    return beside if BUILT_FROM != "vendor" and (beside / "libutils" / "include" / "utils").is_dir() else None
+
+
+UTIL_LIBS = _util_libs_checkout()
+
+
+@pytest.mark.skipif(UTIL_LIBS is None, reason="no util_libs checkout: SEL4VSPACE_UTIL_LIBS names one, and an extension "
+                    "built from a seL4_libs tree uses the util_libs beside it")
 def test_vendor_and_util_libs_agree_on_every_probe(tmp_path):
-    util_libs = Path(os.environ["SEL4VSPACE_UTIL_LIBS"]).expanduser() / "libutils"
+    assert UTIL_LIBS is not None
+    util_libs = UTIL_LIBS / "libutils"
     theirs = _run_probe(tmp_path, [CONFIG, util_libs / "include", util_libs / "arch_include" / "x86"], "util_libs")
     ours = _run_probe(tmp_path, [CONFIG, VENDOR_UTILS], "vendor")
     assert ours == theirs
