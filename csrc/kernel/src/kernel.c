@@ -240,15 +240,10 @@ sim_lookup_fault_t sim_fault_invalid_root(void)
     return f;
 }
 
-sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
+sel4sim_kernel_t *sim_no_kernel(const char *what)
 {
-    if (k == NULL) {
-        ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
-        return NULL;
-    }
-    /* No slot pointer is held between system calls: free the CNode chunks the last one emptied. */
-    sim_trim(k);
-    return k;
+    ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
+    return NULL;
 }
 
 /* --- lifetime --- */

@@ -182,8 +182,21 @@ static inline unsigned sim_cnode_radix(const sim_cnode_t *cn)
 
 /* The empty slot that a slot of a missing chunk reads as, and a slot to park a cap in while
  * swapping two (both in the spare chunk, whose counts mean nothing). */
-sim_cte_t *sim_empty_cte(void);
-sim_cte_t *sim_scratch_cte(void);
+extern unsigned char sim_spare_chunk[SIM_CTE_CHUNK_BYTES];
+static inline sim_cte_t *sim_empty_cte(void)
+{
+    return &((sim_cte_chunk_t *)(void *)sim_spare_chunk)->slots[0];
+}
+static inline sim_cte_t *sim_scratch_cte(void)
+{
+    return &((sim_cte_chunk_t *)(void *)sim_spare_chunk)->slots[1];
+}
+/* Nothing was written to the empty slot (a kernel bug if something was; sim_trim drops it). */
+static inline bool sim_empty_cte_is_clean(void)
+{
+    const sim_cte_t *empty = sim_empty_cte();
+    return sim_cap_is_null(&empty->cap) && empty->mdb_next == NULL && empty->mdb_prev == NULL;
+}
 static inline sim_cte_chunk_t *sim_cte_chunk(const sim_cte_t *cte)
 {
     return (sim_cte_chunk_t *)((uintptr_t)cte & ~(uintptr_t)(SIM_CTE_CHUNK_BYTES - 1));
@@ -205,8 +218,15 @@ static inline void sim_cte_filled(sim_cte_t *cte)
 }
 void sim_cte_emptied(sim_cte_t *cte);
 /* Free the chunks that became empty. Called where no slot pointer is held: at the start of every
- * system call, after reaping, and before the kernel reports its slots or host bytes. */
-void sim_trim(sel4sim_kernel_t *k);
+ * system call, after reaping, and before the kernel reports its slots or host bytes. Most system
+ * calls find nothing to do: that test is inline, the work in sim_trim_slow. */
+void sim_trim_slow(sel4sim_kernel_t *k);
+static inline void sim_trim(sel4sim_kernel_t *k)
+{
+    if (k->trim_head != NULL || !sim_empty_cte_is_clean()) {
+        sim_trim_slow(k);
+    }
+}
 /* Free the pools chunks come from (kernel destroy: every CNode is gone). */
 void sim_chunk_pools_release(sel4sim_kernel_t *k);
 /* Make and free a CNode's chunk table (freeing frees its chunks, caps or not). */
@@ -262,7 +282,17 @@ seL4_Error sim_error_lookup(sel4sim_kernel_t *k, bool was_source, sim_lookup_fau
 sim_lookup_fault_t sim_fault_missing(seL4_Word bits_left);
 sim_lookup_fault_t sim_fault_invalid_root(void);
 
-/* The kernel named by a syscall, or NULL (logged) when none is selected. */
-sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what);
+/* The kernel named by a syscall, or NULL (logged) when none is selected. Every invocation starts
+ * here, so it is inline. */
+sel4sim_kernel_t *sim_no_kernel(const char *what);
+static inline sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
+{
+    if (k == NULL) {
+        return sim_no_kernel(what);
+    }
+    /* No slot pointer is held between system calls: free the CNode chunks the last one emptied. */
+    sim_trim(k);
+    return k;
+}
 
 #include "arch.h"
