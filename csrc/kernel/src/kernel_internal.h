@@ -132,6 +132,12 @@ struct sel4sim_kernel {
     seL4_BootInfo bootinfo;
     sim_cap_t cspace_root;    /* the thread's CSpace root: the root CNode cap with its guard */
     sim_cnode_t *root_cnode;
+    /* The CSpace root, decided at boot (it never changes): when its guard and radix cover the whole
+     * word, a cptr whose bits above root_radix are root_guard names slot (cptr & root_mask) of
+     * root_direct; root_direct is NULL when cptrs must be resolved level by level. */
+    sim_cnode_t *root_direct;
+    seL4_Word root_guard, root_mask;
+    unsigned root_radix;
     sim_object_t *registry;   /* head of the list of live objects */
     sim_cnode_t *reap_head;   /* CNodes whose last cap went, to be emptied and freed */
     sim_cte_chunk_t *trim_head; /* CNode chunks that were empty at some point of this operation */
@@ -236,19 +242,18 @@ void sim_cnode_release(sel4sim_kernel_t *k, sim_cnode_t *cn);
 /* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
  * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
 sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
+/* The root-CNode slot index cptr names when the CSpace root covers the whole word (root_direct) and
+ * the guard matches, else (seL4_Word)-1 (the cptr resolves level by level). */
+static inline seL4_Word sim_root_index(const sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    return k->root_direct != NULL && (cptr >> k->root_radix) == k->root_guard ? cptr & k->root_mask : (seL4_Word)-1;
+}
 static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
     /* Every invocation resolves caps: when the CSpace root's guard and radix cover the whole word
      * (as the boot CSpace's do), resolving is one guard check and an index, inlined here. */
-    const sim_cap_t *root = &k->cspace_root;
-    if (sim_cap_is_type(root, seL4_CapTableObject)) {
-        sim_cnode_t *cn = (sim_cnode_t *)root->obj;
-        seL4_Word radix = sim_cnode_radix(cn);
-        if (radix + root->guard_size == seL4_WordBits && radix > 0 && (cptr >> radix) == root->data) {
-            return sim_cnode_slot(cn, cptr & ((1ul << radix) - 1));
-        }
-    }
-    return sim_lookup_cptr_walk(k, cptr);
+    seL4_Word index = sim_root_index(k, cptr);
+    return index != (seL4_Word)-1 ? sim_cnode_slot(k->root_direct, index) : sim_lookup_cptr_walk(k, cptr);
 }
 /* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,

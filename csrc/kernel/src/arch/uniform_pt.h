@@ -550,9 +550,14 @@ static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *
     return slot;
 }
 
-static uint32_t root_slot_hint(sel4sim_kernel_t *k, const sim_cte_t *cte)
+/* The hint an entry keeps of the cap that mapped it: cte's root-CNode slot + 1, 0 when cte (which
+ * cptr resolved to) is in another CNode. Straight from the cptr when it resolved in the root. */
+static uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
 {
-    seL4_Word index = sim_cnode_index_of(k->root_cnode, cte);
+    seL4_Word index = sim_root_index(k, cptr);
+    if (index == (seL4_Word)-1) {
+        index = sim_cnode_index_of(k->root_cnode, cte);
+    }
     return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
 }
 
@@ -715,7 +720,7 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
     if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
         return err;
     }
-    entry_store(pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, slot) : 0);
+    entry_store(pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
     slot->cap.asid = vspace_cap.asid;
     slot->cap.data = vaddr;
     return seL4_NoError;
