@@ -5,7 +5,7 @@
 
 /* The kernel libsel4 calls reach, per thread: threads driving different kernels never redirect
  * each other's calls. */
-static _Thread_local sel4sim_kernel_t *current_kernel;
+_Thread_local sel4sim_kernel_t *sel4sim_selected_kernel;
 
 /* --- host memory --- */
 
@@ -365,8 +365,8 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
     if (k == NULL) {
         return;
     }
-    if (current_kernel == k) {
-        current_kernel = NULL;
+    if (sel4sim_selected_kernel == k) {
+        sel4sim_selected_kernel = NULL;
     }
     /* No cap semantics on the way out: every object is on the registry, free them all (a CNode
      * takes its chunks along, so the list of chunks to trim is not needed any more). */
@@ -381,12 +381,12 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
 
 void sel4sim_kernel_select(sel4sim_kernel_t *k)
 {
-    current_kernel = k;
+    sel4sim_selected_kernel = k;
 }
 
 sel4sim_kernel_t *sel4sim_kernel_current(void)
 {
-    return current_kernel;
+    return sel4sim_selected_kernel;
 }
 
 const seL4_BootInfo *sel4sim_kernel_bootinfo(sel4sim_kernel_t *k)
