@@ -117,17 +117,29 @@ static inline sim_table_t *table_of(uint64_t *entry, unsigned index)
     return (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
 }
 
-/* Every change of an entry goes through here, so the count and the cap-slot hint follow it. */
-static void entry_store(uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+/* The walk memo (lookup_frame_slot) holds while no entry that refers to a table changes and no
+ * paging structure is cleared or freed; each of those forgets it. */
+static inline void walk_memo_forget(sel4sim_kernel_t *k)
+{
+    k->arch.walk_root = NULL;
+}
+
+/* Every change of an entry goes through here, so the count, the cap-slot hint and the walk memo
+ * follow it. */
+static void entry_store(sel4sim_kernel_t *k, uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
 {
     sim_table_t *table = table_of(entry, index);
+    if (entry_is_table(*entry) || entry_is_table(value)) {
+        walk_memo_forget(k);
+    }
     table->present = table->present + (value != 0) - (*entry != 0);
     *entry = value;
     table->cap_slot[index] = cap_slot;
 }
 
-static void table_clear(sim_table_t *table)
+static void table_clear(sel4sim_kernel_t *k, sim_table_t *table)
 {
+    walk_memo_forget(k);
     memset(table->e, 0, sizeof(table->e));
     memset(table->cap_slot, 0, sizeof(table->cap_slot));
     table->present = 0;
@@ -148,6 +160,27 @@ static pt_slot_t lookup_pt_slot(sim_object_t *root, seL4_Word vaddr)
     while (r.bits_left > seL4_PageBits && entry_is_table(*r.entry)) {
         r.bits_left -= seL4_PageTableIndexBits;
         r.entry = &as_table(entry_obj(*r.entry))->e[index_at(vaddr, r.bits_left)];
+    }
+    return r;
+}
+
+/* The same walk for the frame invocations, which map and unmap pages one after another in the
+ * same bottom-level tables: when the walk reaches a bottom-level table it is remembered, and the
+ * next walk from the same root for a vaddr under that table starts there. The memo is only a
+ * shortcut: the entry found is the one lookup_pt_slot finds, since every change that could lead
+ * the walk elsewhere forgets it (walk_memo_forget). */
+#define BOTTOM_SPAN_SHIFT (seL4_PageBits + seL4_PageTableIndexBits)
+static pt_slot_t lookup_frame_slot(sel4sim_kernel_t *k, sim_object_t *root, seL4_Word vaddr)
+{
+    sim_arch_state_t *a = &k->arch;
+    if (a->walk_root == root && (vaddr >> BOTTOM_SPAN_SHIFT) == a->walk_span) {
+        return (pt_slot_t){ &as_table(a->walk_table)->e[index_at(vaddr, seL4_PageBits)], seL4_PageBits };
+    }
+    pt_slot_t r = lookup_pt_slot(root, vaddr);
+    if (r.bits_left == seL4_PageBits) {
+        a->walk_root = root;
+        a->walk_span = vaddr >> BOTTOM_SPAN_SHIFT;
+        a->walk_table = &table_of(r.entry, index_at(vaddr, seL4_PageBits))->hdr;
     }
     return r;
 }
@@ -214,11 +247,11 @@ static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, 
     if (root == NULL) {
         return;
     }
-    pt_slot_t slot = lookup_pt_slot(root, vaddr);
+    pt_slot_t slot = lookup_frame_slot(k, root, vaddr);
     if (slot.bits_left != page_bits || !entry_is_frame(*slot.entry) || entry_obj(*slot.entry) != frame) {
         return;
     }
-    entry_store(slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
+    entry_store(k, slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
 }
 
 static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vaddr, sim_object_t *target)
@@ -240,7 +273,7 @@ static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vadd
     if (table != target || entry == NULL) {
         return;
     }
-    entry_store(entry, index, 0, 0);
+    entry_store(k, entry, index, 0, 0);
 }
 
 /* --- object types --- */
@@ -336,6 +369,9 @@ sim_cap_t arch_initial_cap(sim_object_t *obj)
 
 size_t arch_object_release(sel4sim_kernel_t *k, sim_object_t *obj)
 {
+    if (is_paging_type(obj->type)) {
+        walk_memo_forget(k); /* the memo may name it, as root or table */
+    }
     if (arch_is_frame_type(obj->type)) {
         sim_frame_free_backing(k, (sim_frame_t *)obj);
         return sizeof(sim_frame_t);
@@ -680,7 +716,7 @@ static seL4_Error check_frame_aligned(sel4sim_kernel_t *k, const frame_map_t *m)
  * RISC-V and seL4_DeleteFirst on x86_64 (FRAME_OVER_TABLE_FAILS_LOOKUP). */
 static seL4_Error frame_slot(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_t *pt)
 {
-    *pt = lookup_pt_slot(m->vspace->obj, m->vaddr);
+    *pt = lookup_frame_slot(k, m->vspace->obj, m->vaddr);
     if (pt->bits_left > m->frame_bits || (FRAME_OVER_TABLE_FAILS_LOOKUP && pt->bits_left < m->frame_bits)) {
         SIM_USER_ERROR("%s: the walk for 0x%lx stops at an entry of %u bits, not %u", m->what, m->vaddr,
                        pt->bits_left, m->frame_bits);
@@ -720,7 +756,7 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
     if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
         return err;
     }
-    entry_store(pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
+    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
     slot->cap.asid = vspace_cap.asid;
     slot->cap.data = vaddr;
     return seL4_NoError;
@@ -767,7 +803,7 @@ static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr
                        vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
-    entry_store(pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
+    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
     cap->mapped = 1;
     cap->asid = vspace_cap.asid;
     cap->data = vaddr & ~((1ul << pt.bits_left) - 1);
@@ -794,7 +830,7 @@ static seL4_Error page_table_unmap(sel4sim_kernel_t *k, sim_cte_t *slot, const c
     }
     if (cap->mapped) {
         unmap_page_table(k, cap->asid, cap->data, cap->obj);
-        table_clear(as_table(cap->obj));
+        table_clear(k, as_table(cap->obj));
         /* a RISC-V root's ASID went before its table could be unmapped: it is no root any more */
         as_table(cap->obj)->root_asid = 0;
     }
