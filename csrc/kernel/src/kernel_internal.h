@@ -23,6 +23,10 @@
  * paging structure to add), so these are not errors of the library under test. */
 #define SIM_USER_ERROR(...) ZF_LOGD(__VA_ARGS__)
 
+/* The small helpers on every frame invocation's path (W1 maps and unmaps pages by the hundred
+ * thousand), which GCC would otherwise inline on one arch and call on another. */
+#define SIM_HOT static inline __attribute__((always_inline))
+
 /* Kernel objects the API has no seL4_ObjectType for. */
 #define SIM_OBJ_ASID_POOL ((uint8_t)seL4_ObjectTypeCount)
 #define SIM_NUM_OBJ_TYPES (seL4_ObjectTypeCount + 1)

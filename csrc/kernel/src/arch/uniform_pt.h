@@ -126,7 +126,7 @@ static inline void walk_memo_forget(sel4sim_kernel_t *k)
 
 /* Every change of an entry goes through here, so the count, the cap-slot hint and the walk memo
  * follow it. */
-static void entry_store(sel4sim_kernel_t *k, uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+SIM_HOT void entry_store(sel4sim_kernel_t *k, uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
 {
     sim_table_t *table = table_of(entry, index);
     if (entry_is_table(*entry) || entry_is_table(value)) {
@@ -170,7 +170,7 @@ static pt_slot_t lookup_pt_slot(sim_object_t *root, seL4_Word vaddr)
  * shortcut: the entry found is the one lookup_pt_slot finds, since every change that could lead
  * the walk elsewhere forgets it (walk_memo_forget). */
 #define BOTTOM_SPAN_SHIFT (seL4_PageBits + seL4_PageTableIndexBits)
-static pt_slot_t lookup_frame_slot(sel4sim_kernel_t *k, sim_object_t *root, seL4_Word vaddr)
+SIM_HOT pt_slot_t lookup_frame_slot(sel4sim_kernel_t *k, sim_object_t *root, seL4_Word vaddr)
 {
     sim_arch_state_t *a = &k->arch;
     if (a->walk_root == root && (vaddr >> BOTTOM_SPAN_SHIFT) == a->walk_span) {
@@ -215,7 +215,7 @@ seL4_CapRights_t arch_mapping_user_rights(unsigned vm_rights)
 
 /* --- ASIDs --- */
 
-static sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+SIM_HOT sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
 {
     if (asid >> (ASID_LOW_BITS + seL4_NumASIDPoolsBits)) {
         return NULL;
@@ -223,7 +223,7 @@ static sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
     return (sim_asid_pool_t *)k->arch.asid_table[asid >> ASID_LOW_BITS];
 }
 
-static sim_object_t *find_vspace_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+SIM_HOT sim_object_t *find_vspace_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
 {
     sim_asid_pool_t *pool = pool_for_asid(k, asid);
     return pool == NULL ? NULL : pool->vspace[asid & ((1u << ASID_LOW_BITS) - 1)];
@@ -575,15 +575,17 @@ size_t arch_mapped_run(sim_object_t *root, seL4_Word vaddr, size_t num_pages, se
 
 /* --- invocation helpers --- */
 
-static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
+static sim_cte_t *empty_service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
+{
+    SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
+    sim_error_invalid_cap(k, 0);
+    return NULL;
+}
+
+SIM_HOT sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
 {
     sim_cte_t *slot = sim_lookup_cptr(k, cptr);
-    if (slot == NULL || sim_cap_is_null(&slot->cap)) {
-        SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
-        sim_error_invalid_cap(k, 0);
-        return NULL;
-    }
-    return slot;
+    return slot == NULL || sim_cap_is_null(&slot->cap) ? empty_service_slot(k, cptr, what) : slot;
 }
 
 /* The hint an entry keeps of the cap that mapped it: cte's root-CNode slot + 1, 0 when cte (which
@@ -637,8 +639,18 @@ static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, 
 
 /* The ASID of vspace_cap: findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give
  * this root (seL4_InvalidCapability, naming cap_number, the vspace's place in the invocation). */
-static seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
-                                        const char *what)
+static seL4_Error asid_error(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                             const char *what);
+SIM_HOT seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                                         const char *what)
+{
+    sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
+    return found != NULL && found == vspace_cap->obj ? seL4_NoError : asid_error(k, vspace_cap, cap_number, what);
+}
+
+/* Which of check_asid_names_root's errors, in its order. */
+static seL4_Error asid_error(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                             const char *what)
 {
     sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
     if (found == NULL) {
