@@ -610,6 +610,14 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
     return cap;
 }
 
+/* An object cap's type passes is_type. A frame cap says it is one without its object being read
+ * (SIM_CAP_FRAME_BITS, never 0 in a frame cap, always 0 in others): a frame invocation on each of
+ * thousands of frames would otherwise read each frame object once. */
+SIM_HOT bool cap_is_of_type(sim_cap_t cap, bool (*is_type)(seL4_Word type))
+{
+    return is_type == arch_is_frame_type ? SIM_CAP_FRAME_BITS(&cap) != 0 : is_type(cap.obj->type);
+}
+
 /* The checks every invocation here starts with: a selected kernel, a cap in the invoked slot, and a
  * cap of the invocation's kind (cap_kind; for an object cap, of a type is_type accepts); *slot holds
  * it on success. */
@@ -623,7 +631,7 @@ static inline seL4_Error invoked_cap(sel4sim_kernel_t *k, seL4_CPtr service, con
     if (*slot == NULL) {
         return seL4_InvalidCapability;
     }
-    if ((*slot)->cap.kind != cap_kind || (is_type != NULL && !is_type((*slot)->cap.obj->type))) {
+    if ((*slot)->cap.kind != cap_kind || (is_type != NULL && !cap_is_of_type((*slot)->cap, is_type))) {
         SIM_USER_ERROR("%s: cptr 0x%lx is a cap of another kind", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
@@ -665,7 +673,7 @@ static seL4_Error asid_error(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, s
 }
 
 /* The ASID of the vspace operand of a map invocation, checked after the cap's type (cap 1). */
-static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+SIM_HOT seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
 {
     return check_asid_names_root(k, vspace_cap, 1, what);
 }
