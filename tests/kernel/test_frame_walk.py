@@ -59,6 +59,6 @@ def test_unmapping_walks_to_the_table_of_each_page(sim: Sim) -> None:
     sim.map_tables(vs, VA + span, levels="pt")
     low = [sim.map_frame(vs, VA + span - (i + 1) * PAGE) for i in range(3)]
     high = [sim.map_frame(vs, VA + span + i * PAGE) for i in range(3)]
-    for a, b in zip(low, high):
+    for a, b in zip(low, high, strict=True):
         assert PAGE_UNMAP(a) == lib.seL4_NoError and PAGE_UNMAP(b) == lib.seL4_NoError
     assert frames_at(sim, vs) == []
