@@ -124,20 +124,10 @@ seL4_Error sim_lookup_empty_slot(sel4sim_kernel_t *k, const sim_cap_t *root, seL
 
 /* --- CNode slots, allocated in chunks --- */
 
-static _Alignas(SIM_CTE_CHUNK_BYTES) unsigned char spare_chunk[SIM_CTE_CHUNK_BYTES];
+_Alignas(SIM_CTE_CHUNK_BYTES) unsigned char sim_spare_chunk[SIM_CTE_CHUNK_BYTES];
 
 _Static_assert(SIM_CTE_CHUNK_SLOTS >= 2 && sizeof(sim_cte_chunk_t) + SIM_CTE_CHUNK_SLOTS * sizeof(sim_cte_t)
                <= SIM_CTE_CHUNK_BYTES, "a chunk fits its block");
-
-sim_cte_t *sim_empty_cte(void)
-{
-    return &((sim_cte_chunk_t *)spare_chunk)->slots[0];
-}
-
-sim_cte_t *sim_scratch_cte(void)
-{
-    return &((sim_cte_chunk_t *)spare_chunk)->slots[1];
-}
 
 static void trim_push(sim_cte_chunk_t *chunk)
 {
@@ -250,7 +240,7 @@ void sim_cte_emptied(sim_cte_t *cte)
     }
 }
 
-void sim_trim(sel4sim_kernel_t *k)
+void sim_trim_slow(sel4sim_kernel_t *k)
 {
     while (k->trim_head != NULL) {
         sim_cte_chunk_t *chunk = k->trim_head;
@@ -261,7 +251,7 @@ void sim_trim(sel4sim_kernel_t *k)
         }
     }
     sim_cte_t *empty = sim_empty_cte();
-    if (!sim_cap_is_null(&empty->cap) || empty->mdb_next != NULL || empty->mdb_prev != NULL) {
+    if (!sim_empty_cte_is_clean()) {
         ZF_LOGE("simulated kernel bug: a cap was written to a slot of a missing CNode chunk; dropped");
         memset(empty, 0, sizeof(*empty));
     }

@@ -5,7 +5,7 @@
 
 /* The kernel libsel4 calls reach, per thread: threads driving different kernels never redirect
  * each other's calls. */
-static _Thread_local sel4sim_kernel_t *current_kernel;
+_Thread_local sel4sim_kernel_t *sel4sim_selected_kernel;
 
 /* --- host memory --- */
 
@@ -240,15 +240,10 @@ sim_lookup_fault_t sim_fault_invalid_root(void)
     return f;
 }
 
-sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
+sel4sim_kernel_t *sim_no_kernel(const char *what)
 {
-    if (k == NULL) {
-        ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
-        return NULL;
-    }
-    /* No slot pointer is held between system calls: free the CNode chunks the last one emptied. */
-    sim_trim(k);
-    return k;
+    ZF_LOGE("%s: no simulated kernel is selected (sel4sim_kernel_select)", what);
+    return NULL;
 }
 
 /* --- lifetime --- */
@@ -327,6 +322,12 @@ sel4sim_kernel_t *sel4sim_kernel_new(unsigned untyped_size_bits, unsigned cnode_
         .guard_size = (uint8_t)(seL4_WordBits - cnode_size_bits),
     };
     k->cspace_root = cnode_cap;
+    k->root_radix = sim_cnode_radix(root);
+    if (k->root_radix > 0 && k->root_radix + cnode_cap.guard_size == seL4_WordBits) {
+        k->root_direct = root;
+        k->root_guard = cnode_cap.data;
+        k->root_mask = (1ul << k->root_radix) - 1;
+    }
     cnode_slot->cap = cnode_cap;
     SIM_CAP_REVOCABLE(&cnode_slot->cap) = 1;
     sim_cte_filled(cnode_slot);
@@ -364,8 +365,8 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
     if (k == NULL) {
         return;
     }
-    if (current_kernel == k) {
-        current_kernel = NULL;
+    if (sel4sim_selected_kernel == k) {
+        sel4sim_selected_kernel = NULL;
     }
     /* No cap semantics on the way out: every object is on the registry, free them all (a CNode
      * takes its chunks along, so the list of chunks to trim is not needed any more). */
@@ -380,12 +381,12 @@ void sel4sim_kernel_destroy(sel4sim_kernel_t *k)
 
 void sel4sim_kernel_select(sel4sim_kernel_t *k)
 {
-    current_kernel = k;
+    sel4sim_selected_kernel = k;
 }
 
 sel4sim_kernel_t *sel4sim_kernel_current(void)
 {
-    return current_kernel;
+    return sel4sim_selected_kernel;
 }
 
 const seL4_BootInfo *sel4sim_kernel_bootinfo(sel4sim_kernel_t *k)
@@ -458,15 +459,6 @@ static inline int frame_cap_verdict(const sim_cte_t *slot, seL4_Word size_bits)
     return arch_frame_cap_is_mapped(cap) ? SEL4SIM_FRAME_CAP_MAPPED : SEL4SIM_FRAME_CAP_OK;
 }
 
-/* The slot of cptr: straight from the root CNode when `direct` (the CSpace root covers the whole
- * word) and the cptr's guard matches, else by a full lookup. */
-static inline sim_cte_t *check_slot(sel4sim_kernel_t *k, const sim_cnode_t *root, bool direct, seL4_Word radix,
-                                    seL4_CPtr cptr)
-{
-    return direct && (cptr >> radix) == k->cspace_root.data ? sim_cnode_slot(root, cptr & ((1ul << radix) - 1))
-           : sim_lookup_cptr(k, cptr);
-}
-
 /* Mark a slot in its chunk's header as seen by first_repeat; whether it was marked already. */
 static inline bool check_mark(const sim_cte_t *slot)
 {
@@ -481,17 +473,16 @@ static inline bool check_mark(const sim_cte_t *slot)
 /* The index of the first of the n caps (each one a frame cap in a slot of this kernel) that an
  * earlier one names too, or n. Each cap's slot is marked in its chunk's header on the way, and
  * every chunk marked is cleared again before returning. */
-static size_t first_repeat(sel4sim_kernel_t *k, const sim_cnode_t *root, bool direct, seL4_Word radix,
-                           const seL4_CPtr *caps, size_t n)
+static size_t first_repeat(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n)
 {
     size_t r = 0;
-    while (r < n && !check_mark(check_slot(k, root, direct, radix, caps[r]))) {
+    while (r < n && !check_mark(sim_lookup_cptr(k, caps[r]))) {
         r++;
     }
     /* the marks are in the chunks of caps[0..r] (caps[r], a repeat, is in one of theirs) */
     const sim_cte_chunk_t *cleared = NULL;
     for (size_t j = 0; j < r; j++) {
-        sim_cte_chunk_t *chunk = sim_cte_chunk(check_slot(k, root, direct, radix, caps[j]));
+        sim_cte_chunk_t *chunk = sim_cte_chunk(sim_lookup_cptr(k, caps[j]));
         if (chunk != cleared) {
             chunk->checking[0] = chunk->checking[1] = 0;
             cleared = chunk;
@@ -507,17 +498,12 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
         ZF_LOGE("kernel, caps and bad_index must not be NULL");
         return SEL4SIM_FRAME_CAP_EMPTY;
     }
-    /* Thousands of caps are checked at once: resolve them against the root CNode directly when the
-     * CSpace root covers the whole word (sim_lookup_cptr's fast case, decided once here), and ask
-     * for the slot of a cap some places ahead while checking this one, since the caps' slots are
-     * scattered between the vka's untyped caps and each is a cache miss. Caps in strictly
-     * ascending order (as the vka hands them out) cannot repeat; only other orders pay for the
-     * search for a repeat. */
-    const sim_cap_t *root_cap = &k->cspace_root;
+    /* Thousands of caps are checked at once: ask for the slot of a cap some places ahead while
+     * checking this one, since the caps' slots are scattered between the vka's untyped caps and
+     * each is a cache miss. Caps in strictly ascending order (as the vka hands them out) cannot
+     * repeat; only other orders pay for the search for a repeat. */
     const sim_cnode_t *root = k->root_cnode;
-    seL4_Word radix = sim_cnode_radix(root), mask = (1ul << radix) - 1;
-    bool direct = sim_cap_is_type(root_cap, seL4_CapTableObject) && root_cap->obj == &root->hdr
-                  && radix + root_cap->guard_size == seL4_WordBits;
+    seL4_Word mask = ((seL4_Word)1 << sim_cnode_radix(root)) - 1;
     enum { AHEAD = 16 };
     int verdict = SEL4SIM_FRAME_CAP_OK;
     bool ascending = true;
@@ -528,7 +514,7 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
         if (i + AHEAD < n) {
             __builtin_prefetch(sim_cnode_slot(root, caps[i + AHEAD] & mask));
         }
-        verdict = frame_cap_verdict(check_slot(k, root, direct, radix, cptr), size_bits);
+        verdict = frame_cap_verdict(sim_lookup_cptr(k, cptr), size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
             *bad_index = i;
             break;
@@ -538,7 +524,7 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
     }
     if (!ascending) {
         /* caps[0..i) are frame caps: a repeat among them comes first */
-        size_t repeat = first_repeat(k, root, direct, radix, caps, i);
+        size_t repeat = first_repeat(k, caps, i);
         if (repeat < i) {
             *bad_index = repeat;
             return SEL4SIM_FRAME_CAP_REPEATED;

@@ -23,6 +23,10 @@
  * paging structure to add), so these are not errors of the library under test. */
 #define SIM_USER_ERROR(...) ZF_LOGD(__VA_ARGS__)
 
+/* The small helpers on every frame invocation's path (W1 maps and unmaps pages by the hundred
+ * thousand), which GCC would otherwise inline on one arch and call on another. */
+#define SIM_HOT static inline __attribute__((always_inline))
+
 /* Kernel objects the API has no seL4_ObjectType for. */
 #define SIM_OBJ_ASID_POOL ((uint8_t)seL4_ObjectTypeCount)
 #define SIM_NUM_OBJ_TYPES (seL4_ObjectTypeCount + 1)
@@ -132,6 +136,12 @@ struct sel4sim_kernel {
     seL4_BootInfo bootinfo;
     sim_cap_t cspace_root;    /* the thread's CSpace root: the root CNode cap with its guard */
     sim_cnode_t *root_cnode;
+    /* The CSpace root, decided at boot (it never changes): when its guard and radix cover the whole
+     * word, a cptr whose bits above root_radix are root_guard names slot (cptr & root_mask) of
+     * root_direct; root_direct is NULL when cptrs must be resolved level by level. */
+    sim_cnode_t *root_direct;
+    seL4_Word root_guard, root_mask;
+    unsigned root_radix;
     sim_object_t *registry;   /* head of the list of live objects */
     sim_cnode_t *reap_head;   /* CNodes whose last cap went, to be emptied and freed */
     sim_cte_chunk_t *trim_head; /* CNode chunks that were empty at some point of this operation */
@@ -182,8 +192,21 @@ static inline unsigned sim_cnode_radix(const sim_cnode_t *cn)
 
 /* The empty slot that a slot of a missing chunk reads as, and a slot to park a cap in while
  * swapping two (both in the spare chunk, whose counts mean nothing). */
-sim_cte_t *sim_empty_cte(void);
-sim_cte_t *sim_scratch_cte(void);
+extern unsigned char sim_spare_chunk[SIM_CTE_CHUNK_BYTES];
+static inline sim_cte_t *sim_empty_cte(void)
+{
+    return &((sim_cte_chunk_t *)(void *)sim_spare_chunk)->slots[0];
+}
+static inline sim_cte_t *sim_scratch_cte(void)
+{
+    return &((sim_cte_chunk_t *)(void *)sim_spare_chunk)->slots[1];
+}
+/* Nothing was written to the empty slot (a kernel bug if something was; sim_trim drops it). */
+static inline bool sim_empty_cte_is_clean(void)
+{
+    const sim_cte_t *empty = sim_empty_cte();
+    return sim_cap_is_null(&empty->cap) && empty->mdb_next == NULL && empty->mdb_prev == NULL;
+}
 static inline sim_cte_chunk_t *sim_cte_chunk(const sim_cte_t *cte)
 {
     return (sim_cte_chunk_t *)((uintptr_t)cte & ~(uintptr_t)(SIM_CTE_CHUNK_BYTES - 1));
@@ -205,8 +228,15 @@ static inline void sim_cte_filled(sim_cte_t *cte)
 }
 void sim_cte_emptied(sim_cte_t *cte);
 /* Free the chunks that became empty. Called where no slot pointer is held: at the start of every
- * system call, after reaping, and before the kernel reports its slots or host bytes. */
-void sim_trim(sel4sim_kernel_t *k);
+ * system call, after reaping, and before the kernel reports its slots or host bytes. Most system
+ * calls find nothing to do: that test is inline, the work in sim_trim_slow. */
+void sim_trim_slow(sel4sim_kernel_t *k);
+static inline void sim_trim(sel4sim_kernel_t *k)
+{
+    if (k->trim_head != NULL || !sim_empty_cte_is_clean()) {
+        sim_trim_slow(k);
+    }
+}
 /* Free the pools chunks come from (kernel destroy: every CNode is gone). */
 void sim_chunk_pools_release(sel4sim_kernel_t *k);
 /* Make and free a CNode's chunk table (freeing frees its chunks, caps or not). */
@@ -216,19 +246,18 @@ void sim_cnode_release(sel4sim_kernel_t *k, sim_cnode_t *cn);
 /* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
  * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
 sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
+/* The root-CNode slot index cptr names when the CSpace root covers the whole word (root_direct) and
+ * the guard matches, else (seL4_Word)-1 (the cptr resolves level by level). */
+static inline seL4_Word sim_root_index(const sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    return k->root_direct != NULL && (cptr >> k->root_radix) == k->root_guard ? cptr & k->root_mask : (seL4_Word)-1;
+}
 static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
     /* Every invocation resolves caps: when the CSpace root's guard and radix cover the whole word
      * (as the boot CSpace's do), resolving is one guard check and an index, inlined here. */
-    const sim_cap_t *root = &k->cspace_root;
-    if (sim_cap_is_type(root, seL4_CapTableObject)) {
-        sim_cnode_t *cn = (sim_cnode_t *)root->obj;
-        seL4_Word radix = sim_cnode_radix(cn);
-        if (radix + root->guard_size == seL4_WordBits && radix > 0 && (cptr >> radix) == root->data) {
-            return sim_cnode_slot(cn, cptr & ((1ul << radix) - 1));
-        }
-    }
-    return sim_lookup_cptr_walk(k, cptr);
+    seL4_Word index = sim_root_index(k, cptr);
+    return index != (seL4_Word)-1 ? sim_cnode_slot(k->root_direct, index) : sim_lookup_cptr_walk(k, cptr);
 }
 /* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,
@@ -262,7 +291,17 @@ seL4_Error sim_error_lookup(sel4sim_kernel_t *k, bool was_source, sim_lookup_fau
 sim_lookup_fault_t sim_fault_missing(seL4_Word bits_left);
 sim_lookup_fault_t sim_fault_invalid_root(void);
 
-/* The kernel named by a syscall, or NULL (logged) when none is selected. */
-sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what);
+/* The kernel named by a syscall, or NULL (logged) when none is selected. Every invocation starts
+ * here, so it is inline. */
+sel4sim_kernel_t *sim_no_kernel(const char *what);
+static inline sel4sim_kernel_t *sim_syscall_kernel(sel4sim_kernel_t *k, const char *what)
+{
+    if (k == NULL) {
+        return sim_no_kernel(what);
+    }
+    /* No slot pointer is held between system calls: free the CNode chunks the last one emptied. */
+    sim_trim(k);
+    return k;
+}
 
 #include "arch.h"

@@ -11,6 +11,16 @@
 
 typedef struct sel4sim_kernel sel4sim_kernel_t;
 
+/* The kernel the calling thread selected (sel4sim_kernel_select), the one every libsel4 invocation
+ * goes to: read inline, as it is on every system call's path (sel4sim_kernel_current() gives the
+ * same to callers outside libsel4). Not initial-exec: the extensions of three arches are loaded
+ * into one process with dlopen, where the static TLS block has no room for them. */
+extern _Thread_local sel4sim_kernel_t *sel4sim_selected_kernel __attribute__((visibility("hidden")));
+static inline sel4sim_kernel_t *sel4sim_syscall_target(void)
+{
+    return sel4sim_selected_kernel;
+}
+
 seL4_Error sel4sim_sys_untyped_retype(sel4sim_kernel_t *k, seL4_CPtr service, seL4_Word type, seL4_Word size_bits,
                                       seL4_CPtr root, seL4_Word node_index, seL4_Word node_depth,
                                       seL4_Word node_offset, seL4_Word num_objects);

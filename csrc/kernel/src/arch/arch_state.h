@@ -14,4 +14,9 @@ static inline bool arch_frame_cap_is_mapped(const sim_cap_t *cap)
 
 typedef struct sim_arch_state {
     sim_object_t *asid_table[1u << seL4_NumASIDPoolsBits];
+    /* The bottom-level table the last frame walk reached from walk_root for the vaddrs whose bits
+     * above a bottom table's span are walk_span; walk_root NULL when none (see uniform_pt.h,
+     * lookup_frame_slot). */
+    sim_object_t *walk_root, *walk_table;
+    seL4_Word walk_span;
 } sim_arch_state_t;

@@ -117,17 +117,29 @@ static inline sim_table_t *table_of(uint64_t *entry, unsigned index)
     return (sim_table_t *)(void *)((char *)(entry - index) - offsetof(sim_table_t, e));
 }
 
-/* Every change of an entry goes through here, so the count and the cap-slot hint follow it. */
-static void entry_store(uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+/* The walk memo (lookup_frame_slot) holds while no entry that refers to a table changes and no
+ * paging structure is cleared or freed; each of those forgets it. */
+static inline void walk_memo_forget(sel4sim_kernel_t *k)
+{
+    k->arch.walk_root = NULL;
+}
+
+/* Every change of an entry goes through here, so the count, the cap-slot hint and the walk memo
+ * follow it. */
+SIM_HOT void entry_store(sel4sim_kernel_t *k, uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
 {
     sim_table_t *table = table_of(entry, index);
+    if (entry_is_table(*entry) || entry_is_table(value)) {
+        walk_memo_forget(k);
+    }
     table->present = table->present + (value != 0) - (*entry != 0);
     *entry = value;
     table->cap_slot[index] = cap_slot;
 }
 
-static void table_clear(sim_table_t *table)
+static void table_clear(sel4sim_kernel_t *k, sim_table_t *table)
 {
+    walk_memo_forget(k);
     memset(table->e, 0, sizeof(table->e));
     memset(table->cap_slot, 0, sizeof(table->cap_slot));
     table->present = 0;
@@ -148,6 +160,27 @@ static pt_slot_t lookup_pt_slot(sim_object_t *root, seL4_Word vaddr)
     while (r.bits_left > seL4_PageBits && entry_is_table(*r.entry)) {
         r.bits_left -= seL4_PageTableIndexBits;
         r.entry = &as_table(entry_obj(*r.entry))->e[index_at(vaddr, r.bits_left)];
+    }
+    return r;
+}
+
+/* The same walk for the frame invocations, which map and unmap pages one after another in the
+ * same bottom-level tables: when the walk reaches a bottom-level table it is remembered, and the
+ * next walk from the same root for a vaddr under that table starts there. The memo is only a
+ * shortcut: the entry found is the one lookup_pt_slot finds, since every change that could lead
+ * the walk elsewhere forgets it (walk_memo_forget). */
+#define BOTTOM_SPAN_SHIFT (seL4_PageBits + seL4_PageTableIndexBits)
+SIM_HOT pt_slot_t lookup_frame_slot(sel4sim_kernel_t *k, sim_object_t *root, seL4_Word vaddr)
+{
+    sim_arch_state_t *a = &k->arch;
+    if (a->walk_root == root && (vaddr >> BOTTOM_SPAN_SHIFT) == a->walk_span) {
+        return (pt_slot_t){ &as_table(a->walk_table)->e[index_at(vaddr, seL4_PageBits)], seL4_PageBits };
+    }
+    pt_slot_t r = lookup_pt_slot(root, vaddr);
+    if (r.bits_left == seL4_PageBits) {
+        a->walk_root = root;
+        a->walk_span = vaddr >> BOTTOM_SPAN_SHIFT;
+        a->walk_table = &table_of(r.entry, index_at(vaddr, seL4_PageBits))->hdr;
     }
     return r;
 }
@@ -182,7 +215,7 @@ seL4_CapRights_t arch_mapping_user_rights(unsigned vm_rights)
 
 /* --- ASIDs --- */
 
-static sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+SIM_HOT sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
 {
     if (asid >> (ASID_LOW_BITS + seL4_NumASIDPoolsBits)) {
         return NULL;
@@ -190,7 +223,7 @@ static sim_asid_pool_t *pool_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
     return (sim_asid_pool_t *)k->arch.asid_table[asid >> ASID_LOW_BITS];
 }
 
-static sim_object_t *find_vspace_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
+SIM_HOT sim_object_t *find_vspace_for_asid(sel4sim_kernel_t *k, seL4_Word asid)
 {
     sim_asid_pool_t *pool = pool_for_asid(k, asid);
     return pool == NULL ? NULL : pool->vspace[asid & ((1u << ASID_LOW_BITS) - 1)];
@@ -214,11 +247,11 @@ static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, 
     if (root == NULL) {
         return;
     }
-    pt_slot_t slot = lookup_pt_slot(root, vaddr);
+    pt_slot_t slot = lookup_frame_slot(k, root, vaddr);
     if (slot.bits_left != page_bits || !entry_is_frame(*slot.entry) || entry_obj(*slot.entry) != frame) {
         return;
     }
-    entry_store(slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
+    entry_store(k, slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
 }
 
 static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vaddr, sim_object_t *target)
@@ -240,7 +273,7 @@ static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vadd
     if (table != target || entry == NULL) {
         return;
     }
-    entry_store(entry, index, 0, 0);
+    entry_store(k, entry, index, 0, 0);
 }
 
 /* --- object types --- */
@@ -336,6 +369,9 @@ sim_cap_t arch_initial_cap(sim_object_t *obj)
 
 size_t arch_object_release(sel4sim_kernel_t *k, sim_object_t *obj)
 {
+    if (is_paging_type(obj->type)) {
+        walk_memo_forget(k); /* the memo may name it, as root or table */
+    }
     if (arch_is_frame_type(obj->type)) {
         sim_frame_free_backing(k, (sim_frame_t *)obj);
         return sizeof(sim_frame_t);
@@ -539,20 +575,27 @@ size_t arch_mapped_run(sim_object_t *root, seL4_Word vaddr, size_t num_pages, se
 
 /* --- invocation helpers --- */
 
-static sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
+static sim_cte_t *empty_service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
 {
-    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
-    if (slot == NULL || sim_cap_is_null(&slot->cap)) {
-        SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
-        sim_error_invalid_cap(k, 0);
-        return NULL;
-    }
-    return slot;
+    SIM_USER_ERROR("%s: invoked cptr 0x%lx is an empty slot", what, cptr);
+    sim_error_invalid_cap(k, 0);
+    return NULL;
 }
 
-static uint32_t root_slot_hint(sel4sim_kernel_t *k, const sim_cte_t *cte)
+SIM_HOT sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char *what)
 {
-    seL4_Word index = sim_cnode_index_of(k->root_cnode, cte);
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    return slot == NULL || sim_cap_is_null(&slot->cap) ? empty_service_slot(k, cptr, what) : slot;
+}
+
+/* The hint an entry keeps of the cap that mapped it: cte's root-CNode slot + 1, 0 when cte (which
+ * cptr resolved to) is in another CNode. Straight from the cptr when it resolved in the root. */
+static uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
+{
+    seL4_Word index = sim_root_index(k, cptr);
+    if (index == (seL4_Word)-1) {
+        index = sim_cnode_index_of(k->root_cnode, cte);
+    }
     return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
 }
 
@@ -565,6 +608,14 @@ static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
     }
     memset(&cap, 0, sizeof(cap));
     return cap;
+}
+
+/* An object cap's type passes is_type. A frame cap says it is one without its object being read
+ * (SIM_CAP_FRAME_BITS, never 0 in a frame cap, always 0 in others): a frame invocation on each of
+ * thousands of frames would otherwise read each frame object once. */
+SIM_HOT bool cap_is_of_type(sim_cap_t cap, bool (*is_type)(seL4_Word type))
+{
+    return is_type == arch_is_frame_type ? SIM_CAP_FRAME_BITS(&cap) != 0 : is_type(cap.obj->type);
 }
 
 /* The checks every invocation here starts with: a selected kernel, a cap in the invoked slot, and a
@@ -580,7 +631,7 @@ static inline seL4_Error invoked_cap(sel4sim_kernel_t *k, seL4_CPtr service, con
     if (*slot == NULL) {
         return seL4_InvalidCapability;
     }
-    if ((*slot)->cap.kind != cap_kind || (is_type != NULL && !is_type((*slot)->cap.obj->type))) {
+    if ((*slot)->cap.kind != cap_kind || (is_type != NULL && !cap_is_of_type((*slot)->cap, is_type))) {
         SIM_USER_ERROR("%s: cptr 0x%lx is a cap of another kind", what, service);
         return sim_error(k, seL4_IllegalOperation);
     }
@@ -596,8 +647,18 @@ static inline seL4_Error object_service(sel4sim_kernel_t *k, seL4_CPtr service, 
 
 /* The ASID of vspace_cap: findVSpaceForASID must succeed (seL4_FailedLookup, invalid root) and give
  * this root (seL4_InvalidCapability, naming cap_number, the vspace's place in the invocation). */
-static seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
-                                        const char *what)
+static seL4_Error asid_error(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                             const char *what);
+SIM_HOT seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                                         const char *what)
+{
+    sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
+    return found != NULL && found == vspace_cap->obj ? seL4_NoError : asid_error(k, vspace_cap, cap_number, what);
+}
+
+/* Which of check_asid_names_root's errors, in its order. */
+static seL4_Error asid_error(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, seL4_Word cap_number,
+                             const char *what)
 {
     sim_object_t *found = find_vspace_for_asid(k, vspace_cap->asid);
     if (found == NULL) {
@@ -612,7 +673,7 @@ static seL4_Error check_asid_names_root(sel4sim_kernel_t *k, const sim_cap_t *vs
 }
 
 /* The ASID of the vspace operand of a map invocation, checked after the cap's type (cap 1). */
-static seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
+SIM_HOT seL4_Error check_asid(sel4sim_kernel_t *k, const sim_cap_t *vspace_cap, const char *what)
 {
     return check_asid_names_root(k, vspace_cap, 1, what);
 }
@@ -675,7 +736,7 @@ static seL4_Error check_frame_aligned(sel4sim_kernel_t *k, const frame_map_t *m)
  * RISC-V and seL4_DeleteFirst on x86_64 (FRAME_OVER_TABLE_FAILS_LOOKUP). */
 static seL4_Error frame_slot(sel4sim_kernel_t *k, const frame_map_t *m, pt_slot_t *pt)
 {
-    *pt = lookup_pt_slot(m->vspace->obj, m->vaddr);
+    *pt = lookup_frame_slot(k, m->vspace->obj, m->vaddr);
     if (pt->bits_left > m->frame_bits || (FRAME_OVER_TABLE_FAILS_LOOKUP && pt->bits_left < m->frame_bits)) {
         SIM_USER_ERROR("%s: the walk for 0x%lx stops at an entry of %u bits, not %u", m->what, m->vaddr,
                        pt->bits_left, m->frame_bits);
@@ -715,7 +776,7 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
     if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
         return err;
     }
-    entry_store(pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, slot) : 0);
+    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
     slot->cap.asid = vspace_cap.asid;
     slot->cap.data = vaddr;
     return seL4_NoError;
@@ -762,7 +823,7 @@ static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr
                        vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
-    entry_store(pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
+    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
     cap->mapped = 1;
     cap->asid = vspace_cap.asid;
     cap->data = vaddr & ~((1ul << pt.bits_left) - 1);
@@ -789,7 +850,7 @@ static seL4_Error page_table_unmap(sel4sim_kernel_t *k, sim_cte_t *slot, const c
     }
     if (cap->mapped) {
         unmap_page_table(k, cap->asid, cap->data, cap->obj);
-        table_clear(as_table(cap->obj));
+        table_clear(k, as_table(cap->obj));
         /* a RISC-V root's ASID went before its table could be unmapped: it is no root any more */
         as_table(cap->obj)->root_asid = 0;
     }

@@ -703,14 +703,35 @@ static bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t si
     if (!IS_ALIGNED(v, size_bits)) {
         return false;
     }
-    seL4_CPtr cap = get_cap(data, v);
     uintptr_t last = v + BIT(size_bits) - PAGE_SIZE_4K;
-    if (!is_frame_cap(cap) || get_cap(data, last) != cap) {
-        return false;
+    bool has_below = v >= PAGE_SIZE_4K;
+    bool has_above = last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT;
+    /* the entries at the frame's ends and just outside it (EMPTY where the address space ends) */
+    seL4_CPtr first_cap, last_cap, below = EMPTY, above = EMPTY;
+    if (has_below && has_above
+        && ((v - PAGE_SIZE_4K) & ALIGN_FOR_LEVEL(1)) == ((last + PAGE_SIZE_4K) & ALIGN_FOR_LEVEL(1))) {
+        /* all four in one bottom table, as for most 4 KiB pages (W1 checks thousands before unmapping
+         * them): one table lookup instead of four */
+        vspace_bottom_level_t *bottom = sel4utils_bottom_level_for(data, v);
+        if (bottom == NULL) {
+            return false;
+        }
+        size_t i = INDEX_FOR_LEVEL(v, 0), j = INDEX_FOR_LEVEL(last, 0);
+        first_cap = bottom->cap[i];
+        last_cap = bottom->cap[j];
+        below = bottom->cap[i - 1];
+        above = bottom->cap[j + 1];
+    } else {
+        first_cap = get_cap(data, v);
+        last_cap = get_cap(data, last);
+        if (has_below) {
+            below = get_cap(data, v - PAGE_SIZE_4K);
+        }
+        if (has_above) {
+            above = get_cap(data, last + PAGE_SIZE_4K);
+        }
     }
-    bool same_below = v >= PAGE_SIZE_4K && get_cap(data, v - PAGE_SIZE_4K) == cap;
-    bool same_above = last + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT && get_cap(data, last + PAGE_SIZE_4K) == cap;
-    return !same_below && !same_above;
+    return is_frame_cap(first_cap) && last_cap == first_cap && below != first_cap && above != first_cap;
 }
 
 /*

@@ -11,30 +11,30 @@
 seL4_Error seL4_RISCV_ASIDControl_MakePool(seL4_RISCV_ASIDControl _service, seL4_Untyped untyped, seL4_CNode root,
                                            seL4_Word index, seL4_Uint8 depth)
 {
-    return sel4sim_sys_asid_control_make_pool(sel4sim_kernel_current(), _service, untyped, root, index, depth);
+    return sel4sim_sys_asid_control_make_pool(sel4sim_syscall_target(), _service, untyped, root, index, depth);
 }
 
 seL4_Error seL4_RISCV_ASIDPool_Assign(seL4_RISCV_ASIDPool _service, seL4_CPtr vspace)
 {
-    return sel4sim_sys_asid_pool_assign(sel4sim_kernel_current(), _service, vspace);
+    return sel4sim_sys_asid_pool_assign(sel4sim_syscall_target(), _service, vspace);
 }
 
 seL4_Error seL4_RISCV_Page_Map(seL4_RISCV_Page _service, seL4_RISCV_PageTable vspace, seL4_Word vaddr,
                                seL4_CapRights_t rights, seL4_RISCV_VMAttributes attr)
 {
-    return sel4sim_sys_page_map(sel4sim_kernel_current(), _service, vspace, vaddr, rights, (seL4_Word)attr);
+    return sel4sim_sys_page_map(sel4sim_syscall_target(), _service, vspace, vaddr, rights, (seL4_Word)attr);
 }
 
 seL4_Error seL4_RISCV_Page_Unmap(seL4_RISCV_Page _service)
 {
-    return sel4sim_sys_page_unmap(sel4sim_kernel_current(), _service);
+    return sel4sim_sys_page_unmap(sel4sim_syscall_target(), _service);
 }
 
 seL4_RISCV_Page_GetAddress_t seL4_RISCV_Page_GetAddress(seL4_RISCV_Page _service)
 {
     seL4_RISCV_Page_GetAddress_t result;
     seL4_Word paddr;
-    result.error = sel4sim_sys_page_get_address(sel4sim_kernel_current(), _service, &paddr);
+    result.error = sel4sim_sys_page_get_address(sel4sim_syscall_target(), _service, &paddr);
     result.paddr = paddr;
     return result;
 }
@@ -42,12 +42,12 @@ seL4_RISCV_Page_GetAddress_t seL4_RISCV_Page_GetAddress(seL4_RISCV_Page _service
 seL4_Error seL4_RISCV_PageTable_Map(seL4_RISCV_PageTable _service, seL4_RISCV_PageTable vspace, seL4_Word vaddr,
                                     seL4_RISCV_VMAttributes attr)
 {
-    return sel4sim_sys_page_table_map(sel4sim_kernel_current(), _service, vspace, vaddr, (seL4_Word)attr);
+    return sel4sim_sys_page_table_map(sel4sim_syscall_target(), _service, vspace, vaddr, (seL4_Word)attr);
 }
 
 seL4_Error seL4_RISCV_PageTable_Unmap(seL4_RISCV_PageTable _service)
 {
-    return sel4sim_sys_page_table_unmap(sel4sim_kernel_current(), _service);
+    return sel4sim_sys_page_table_unmap(sel4sim_syscall_target(), _service);
 }
 
 #endif /* CONFIG_ARCH_RISCV */
