@@ -14,6 +14,7 @@ second.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -121,21 +122,48 @@ def _run_jobs(jobs: list[Job], verbose: bool) -> None:
         pool.compile(jobs)
 
 
+def _prerequisites(deps: Path) -> list[str]:
+    """The files gcc's dependency file ``deps`` lists as the object's prerequisites."""
+    _, _, prerequisites = deps.read_text().replace("\\\n", " ").partition(":")
+    return prerequisites.split()
+
+
+def stamp_text(command: list[str], source: Path, deps: Path) -> str:
+    """What the stamp of a compile of ``source`` by ``command`` records, taken just before it runs:
+    the command, and the modification time (ns) of the source and of every file the last dependency
+    file ``deps`` listed. The object is up to date while each of those still has that time (see
+    :func:`up_to_date`)."""
+    inputs = {}
+    for name in [str(source), *(_prerequisites(deps) if deps.exists() else [])]:
+        with contextlib.suppress(FileNotFoundError):   # a header gone since: gcc will say
+            inputs[name] = os.stat(name).st_mtime_ns
+    return json.dumps({"command": command, "inputs": inputs})
+
+
 def up_to_date(target: Path, deps: Path, command: list[str], stamp: Path) -> bool:
-    """True when ``target`` was made by ``command`` (recorded in ``stamp``) and is newer than every
-    prerequisite gcc listed in the dependency file ``deps``."""
+    """True when ``target`` was made by ``command`` and no prerequisite gcc listed in ``deps`` changed
+    since: one the stamp recorded (:func:`stamp_text`) still has the modification time it had when
+    the compile started, and one it did not (a header the compile found first) is no newer than
+    the target. Comparing the recorded times rather than the target's catches a file changed while
+    the compiler ran, or within the file system clock's tick after the object was written (a
+    ``git stash pop`` right after a build), which would otherwise look older than the object."""
     if not (target.exists() and deps.exists() and stamp.exists()):
         return False
-    if stamp.read_text() != json.dumps(command):
+    try:
+        recorded = json.loads(stamp.read_text())
+    except ValueError:
         return False
-    target_mtime = target.stat().st_mtime
-    text = deps.read_text().replace("\\\n", " ")
-    _, _, prerequisites = text.partition(":")
-    for name in prerequisites.split():
+    if not isinstance(recorded, dict) or recorded.get("command") != command:
+        return False
+    inputs = recorded.get("inputs", {})
+    target_mtime = target.stat().st_mtime_ns
+    for name in _prerequisites(deps):
         try:
-            if os.stat(name).st_mtime > target_mtime:
-                return False
+            mtime = os.stat(name).st_mtime_ns
         except FileNotFoundError:
+            return False
+        known = inputs.get(name)
+        if mtime != known if known is not None else mtime > target_mtime:
             return False
     return True
 
@@ -169,7 +197,7 @@ def plan_objects(arch: Arch, develop: bool = False) -> tuple[list[Path], list[Jo
             continue
         obj.parent.mkdir(parents=True, exist_ok=True)
         shown = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
-        jobs.append((command, f"cc {shown} [{arch.name}]", stamp, json.dumps(command)))
+        jobs.append((command, f"cc {shown} [{arch.name}]", stamp, stamp_text(command, source, dep)))
     return objects, jobs
 
 
@@ -427,8 +455,9 @@ def _link_in_place(arch: Arch, pool: JobPool, develop: bool) -> None:
     command = python_compile_command(arch, module_source, module_object, module_deps)
     stamp = obj_dir / f"{stem}.cmd"
     if not up_to_date(module_object, module_deps, command, stamp):
+        text = stamp_text(command, module_source, module_deps)
         pool.run(command, f"cc {stem}.c (the cffi module) [{arch.name}]")
-        stamp.write_text(json.dumps(command))
+        stamp.write_text(text)
     linked = obj_dir / module_file_name(arch)
     inputs = [module_object, *objects]
     link = python_link_command(inputs, linked)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -161,8 +162,6 @@ def test_riscv_inline_fence_i_assembles_on_the_host_as_nothing(tmp_path: Path):
     """C under test issues RISC-V's fence.i as inline assembly (upstream sel4utils does after copying
     a page into another vspace): with the RISC-V 64 flags it compiles on the host, and the fence
     adds no instruction; the other arches are compiled without that header."""
-    import subprocess  # noqa: PLC0415
-
     source = tmp_path / "fence.c"
     source.write_text(FENCE_I)
     header = str(config.ROOT / "csrc/libsel4/src/arch/riscv/host_instructions.h")

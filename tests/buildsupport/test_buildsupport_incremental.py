@@ -18,16 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _compile(cc: str, source: Path, obj: Path) -> list[str]:
+    """Compile as a build job does: the stamp's record taken before the compiler runs."""
     command = [cc, "-c", "-fPIC", "-MMD", "-MF", str(obj.with_suffix(".d")), str(source), "-o", str(obj)]
+    stamp = incremental.stamp_text(command, source, obj.with_suffix(".d"))
     subprocess.run(command, check=True)
-    obj.with_suffix(".cmd").write_text(json.dumps(command))
+    obj.with_suffix(".cmd").write_text(stamp)
     return command
-
-
-def _older(path: Path, than: Path) -> None:
-    """Give path a modification time before than's: than changed after path was made."""
-    t = than.stat().st_mtime_ns - 2_000_000_000
-    os.utime(path, ns=(t, t))
 
 
 def _later(path: Path, than: Path) -> None:
@@ -50,16 +46,44 @@ def test_an_object_is_up_to_date_until_its_source_a_header_or_its_command_change
     assert incremental.up_to_date(*args)
     assert not incremental.up_to_date(obj, obj.with_suffix(".d"), [*command, "-O1"], obj.with_suffix(".cmd"))
 
-    _older(obj, tree / "thing.h")        # a header it included changed since
+    _later(tree / "thing.h", obj)        # a header it included changed since
     assert not incremental.up_to_date(*args)
     command = _compile(cc, tree / "thing.c", obj)
     assert incremental.up_to_date(*args)
-    _older(obj, tree / "thing.c")        # its source changed since
+    _later(tree / "thing.c", obj)        # its source changed since
     assert not incremental.up_to_date(*args)
 
     command = _compile(cc, tree / "thing.c", obj)
     (tree / "thing.h").unlink()          # a header it included is gone: compile again, let gcc say why
     assert not incremental.up_to_date(*args)
+
+
+def test_a_source_changed_as_the_object_was_written_is_compiled_again(cc, tree):
+    """A file changed while the compiler ran, or in the file system clock's tick after the object
+    was written (a git stash pop right after a build), is no newer than the object; the modification
+    times recorded when the compile started tell it apart."""
+    obj = tree / "thing.o"
+    command = _compile(cc, tree / "thing.c", obj)
+    args = (obj, obj.with_suffix(".d"), command, obj.with_suffix(".cmd"))
+    _compile(cc, tree / "thing.c", obj)          # the second compile knows the header from the first
+    assert incremental.up_to_date(*args)
+    for changed in ("thing.c", "thing.h"):
+        path = tree / changed
+        path.write_text(path.read_text() + "\n")
+        made = obj.stat().st_mtime_ns
+        os.utime(path, ns=(made, made))          # the same time as the object: older would be the same
+        assert not incremental.up_to_date(*args), changed
+        command = _compile(cc, tree / "thing.c", obj)
+        assert incremental.up_to_date(*args)
+
+
+def test_a_stamp_of_the_earlier_format_means_compile_again(cc, tree):
+    obj = tree / "thing.o"
+    command = _compile(cc, tree / "thing.c", obj)
+    obj.with_suffix(".cmd").write_text(json.dumps(command))
+    assert not incremental.up_to_date(obj, obj.with_suffix(".d"), command, obj.with_suffix(".cmd"))
+    obj.with_suffix(".cmd").write_text("not json")
+    assert not incremental.up_to_date(obj, obj.with_suffix(".d"), command, obj.with_suffix(".cmd"))
 
 
 def test_jobs_write_their_stamp_only_when_they_succeed(cc, tree):
