@@ -24,6 +24,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -128,42 +129,48 @@ def _prerequisites(deps: Path) -> list[str]:
     return prerequisites.split()
 
 
+# How far before a compile's start a prerequisite's modification time may lie and still count as
+# changed after it began: Linux stamps files from a clock that lags by up to a kernel tick (10 ms
+# at most). A file changed in that window before a compile costs one compile more.
+_CLOCK_SLACK_NS = 100_000_000
+
+
 def stamp_text(command: list[str], source: Path, deps: Path) -> str:
     """What the stamp of a compile of ``source`` by ``command`` records, taken just before it runs:
-    the command, and the modification time (ns) of the source and of every file the last dependency
-    file ``deps`` listed. The object is up to date while each of those still has that time (see
-    :func:`up_to_date`)."""
+    the command, the time the compile starts (ns), and the modification time (ns) of the source and
+    of every file the last dependency file ``deps`` listed (see :func:`up_to_date`)."""
     inputs = {}
     for name in [str(source), *(_prerequisites(deps) if deps.exists() else [])]:
         with contextlib.suppress(FileNotFoundError):   # a header gone since: gcc will say
             inputs[name] = os.stat(name).st_mtime_ns
-    return json.dumps({"command": command, "inputs": inputs})
+    return json.dumps({"command": command, "started": time.time_ns(), "inputs": inputs})
 
 
 def up_to_date(target: Path, deps: Path, command: list[str], stamp: Path) -> bool:
     """True when ``target`` was made by ``command`` and no prerequisite gcc listed in ``deps`` changed
-    since: one the stamp recorded (:func:`stamp_text`) still has the modification time it had when
-    the compile started, and one it did not (a header the compile found first) is no newer than
-    the target. Comparing the recorded times rather than the target's catches a file changed while
-    the compiler ran, or within the file system clock's tick after the object was written (a
-    ``git stash pop`` right after a build), which would otherwise look older than the object."""
+    since the compile that made it started: one the stamp recorded (:func:`stamp_text`) still has
+    the modification time it had then, and one it did not (a header the compile found first) was
+    last modified before that start. Comparing with the recorded times rather than the target's
+    catches a file changed while the compiler ran, or within the file system clock's tick after the
+    object was written (a ``git stash pop`` right after a build), which would otherwise look no
+    newer than the object."""
     if not (target.exists() and deps.exists() and stamp.exists()):
         return False
     try:
         recorded = json.loads(stamp.read_text())
     except ValueError:
         return False
-    if not isinstance(recorded, dict) or recorded.get("command") != command:
+    if not isinstance(recorded, dict) or recorded.get("command") != command or "started" not in recorded:
         return False
     inputs = recorded.get("inputs", {})
-    target_mtime = target.stat().st_mtime_ns
+    changed_after = recorded["started"] - _CLOCK_SLACK_NS
     for name in _prerequisites(deps):
         try:
             mtime = os.stat(name).st_mtime_ns
         except FileNotFoundError:
             return False
         known = inputs.get(name)
-        if mtime != known if known is not None else mtime > target_mtime:
+        if mtime != known if known is not None else mtime >= changed_after:
             return False
     return True
 

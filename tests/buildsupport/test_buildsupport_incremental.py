@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,19 @@ def _later(path: Path, than: Path) -> None:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
+    """A source and its header, last changed a minute ago (a checkout's files are older than a
+    build: a file changed within a moment of a compile's start counts as changed during it)."""
     (tmp_path / "thing.h").write_text("int thing(void);\n")
     (tmp_path / "thing.c").write_text('#include "thing.h"\nint thing(void) { return 1; }\n')
+    _age(tmp_path / "thing.h", tmp_path / "thing.c")
     return tmp_path
+
+
+def _age(*paths: Path) -> None:
+    """Date files a minute back, as a checkout's are by the time it is built."""
+    a_minute_ago = time.time_ns() - 60_000_000_000
+    for path in paths:
+        os.utime(path, ns=(a_minute_ago, a_minute_ago))
 
 
 def test_an_object_is_up_to_date_until_its_source_a_header_or_its_command_changes(cc, tree):
@@ -62,6 +73,16 @@ def test_a_source_changed_as_the_object_was_written_is_compiled_again(cc, tree):
     """A file changed while the compiler ran, or in the file system clock's tick after the object
     was written (a git stash pop right after a build), is no newer than the object; the modification
     times recorded when the compile started tell it apart."""
+    for changed in ("thing.c", "thing.h"):      # after a first compile, which knew no header yet
+        obj = tree / "thing.o"
+        command = _compile(cc, tree / "thing.c", obj)
+        args = (obj, obj.with_suffix(".d"), command, obj.with_suffix(".cmd"))
+        path = tree / changed
+        path.write_text(path.read_text() + "\n")
+        made = obj.stat().st_mtime_ns
+        os.utime(path, ns=(made, made))
+        assert not incremental.up_to_date(*args), changed
+        obj.unlink()
     obj = tree / "thing.o"
     command = _compile(cc, tree / "thing.c", obj)
     args = (obj, obj.with_suffix(".d"), command, obj.with_suffix(".cmd"))
@@ -221,6 +242,7 @@ def toy(monkeypatch, tmp_path: Path, cc) -> Path:
     (src / "thing.h").write_text("int thing(void);\n")
     (src / "thing.c").write_text(THING_C)
     (src / "binding.h").write_text('#include "thing.h"\n')
+    _age(src / "thing.h", src / "thing.c", src / "binding.h")
     preprocess = lambda arch, extra: [cc, "-E", *arch.defines, f"-I{src}", *extra, "-"]  # noqa: E731
     monkeypatch.setattr(incremental, "ROOT", tmp_path)
     monkeypatch.setattr(incremental, "BUILD", tmp_path / "build")
