@@ -182,3 +182,18 @@ def test_riscv_inline_fence_i_assembles_on_the_host_as_nothing(tmp_path: Path):
     assert without_fence.returncode != 0 and "fence.i" in without_fence.stderr, "the host's assembler knows fence.i"
     source.write_text(FENCE_I.replace('asm volatile("fence.i" ::: "memory");', 'asm volatile("" ::: "memory");'))
     assert with_fence == disassembly(config.compile_flags(RISCV64), "barrier"), "fence.i became an instruction"
+
+
+def test_the_fence_i_header_survives_a_link_time_optimised_build(tmp_path: Path):
+    """-flto puts the top-level assembly of every object into one file at link time: the macro the
+    header defines in each object must be defined once there."""
+    objects = []
+    for name in ("one", "two"):
+        source = tmp_path / f"{name}.c"
+        source.write_text(FENCE_I.replace("store_then_fence", f"store_then_fence_{name}"))
+        objects.append(str(tmp_path / f"{name}.o"))
+        subprocess.run([config.compiler(), *config.compile_flags(RISCV64), "-flto", "-c", str(source), "-o", objects[-1]],
+                       check=True, capture_output=True, text=True)
+    linked = subprocess.run([config.compiler(), "-O2", "-flto", "-shared", *objects, "-o", str(tmp_path / "both.so")],
+                            capture_output=True, text=True)
+    assert linked.returncode == 0, linked.stderr

@@ -12,5 +12,10 @@
  */
 #pragma once
 
-__asm__(".macro fence.i\n"
-        ".endm\n");
+/* Defined once per assembly file: a link-time-optimised build (-flto) puts every object's
+ * top-level assembly into one file, where a second .macro of the same name is an error. */
+__asm__(".ifndef sel4vspace_host_fence_i\n"
+        ".set sel4vspace_host_fence_i, 1\n"
+        ".macro fence.i\n"
+        ".endm\n"
+        ".endif\n");
