@@ -71,6 +71,25 @@ def test_the_table_has_an_arch_column_and_targets_are_judged_per_arch() -> None:
         ("x86_64", "W4 bookkeeping per page", True), ("riscv64", "W4 bookkeeping per page", False)]
 
 
+def test_no_verdict_at_the_quick_sizes_or_on_a_development_build() -> None:
+    run = bench_run()
+
+    def targets() -> list[dict]:
+        return [{"arch": arch, "target": "W2 Python/native per round", "met": met}
+                for arch, met in (("x86_64", False), ("aarch64", True))]
+
+    judged = targets()
+    run.withhold_verdicts(judged, quick=False, develop_arches=set())
+    assert [t["met"] for t in judged] == [False, True] and not any("not_judged" in t for t in judged)
+    develop = targets()
+    run.withhold_verdicts(develop, quick=False, develop_arches={"aarch64"})
+    assert [t["met"] for t in develop] == [False, None]
+    assert develop[1]["not_judged"].startswith("-Og development build")
+    quick = targets()
+    run.withhold_verdicts(quick, quick=True, develop_arches=set())
+    assert [(t["met"], t["not_judged"]) for t in quick] == [(None, "--quick sizes")] * 2
+
+
 def test_quick_benchmark_runs_and_reports_every_workload(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run([sys.executable, str(RUN), "--quick", "--arch", QUICK_ARCH, "--json", str(out)],
