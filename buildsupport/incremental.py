@@ -484,7 +484,16 @@ def _install(arch: Arch, linked: Path, target_dir: Path) -> Path:
         tmp = target.with_suffix(".so.tmp")
         tmp.write_bytes(linked.read_bytes())
         tmp.replace(target)
-    for other in target_dir.glob(f"{arch.module_stem}*.so"):   # e.g. an abi3 build left by `pip install -e`
-        if other.name.split(".")[0] == arch.module_stem and other != target:
-            other.unlink()
+    remove_other_builds(target)   # e.g. an abi3 build left by `pip install -e`
     return target
+
+
+def remove_other_builds(kept: Path) -> None:
+    """Remove every other build of the extension module ``kept`` from its folder (the same module
+    name, another suffix: ``_native_x86_64.abi3.so`` beside ``_native_x86_64.cpython-311-….so``).
+    Python imports the first suffix it tries, whichever build is newer, so a leftover one would be
+    what runs: the in-place build after ``pip install -e .``, or the other way round."""
+    stem = kept.name.split(".")[0]
+    for other in kept.parent.glob(f"{stem}.*"):
+        if other.name.split(".")[0] == stem and other.suffix == ".so" and other != kept:
+            other.unlink()

@@ -351,3 +351,17 @@ def test_a_link_failure_of_an_external_tree_says_the_arches_can_be_chosen(monkey
             r"SEL4VSPACE_ARCHES chooses which arches are built\)$")
     with pytest.raises(SystemExit, match=told):
         incremental.link_check_failure(config.ARCHES["aarch64"], 1, stderr)
+
+
+def test_installing_one_build_of_a_module_removes_its_other_builds(tmp_path: Path):
+    """Python imports the first suffix it tries: a leftover build of the same module under another
+    suffix would be what runs (the in-place build after pip install -e ., or the other way round)."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    names = [f"_native_x86_64{suffix}", "_native_x86_64.abi3.so", "_native_x86_64.so", "_native_aarch64.abi3.so",
+             "_native_x86_64_extra.abi3.so", "_native_x86_64.c", "_native_x86_64.abi3.so.tmp"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    incremental.remove_other_builds(tmp_path / "_native_x86_64.abi3.so")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["_native_x86_64.abi3.so", "_native_aarch64.abi3.so", "_native_x86_64_extra.abi3.so", "_native_x86_64.c",
+         "_native_x86_64.abi3.so.tmp"])
