@@ -207,6 +207,17 @@ __attribute__((noinline)) static double kernel_floor_sample(bench_world_t *b, si
     return (now_ns() - t0) / (double) n;
 }
 
+/* One W1 cycle of n pages: its ns per page; phases[] gets each phase's ns per page. */
+static double w1_sample(bench_world_t *b, size_t n, double phases[W1_PHASES])
+{
+    double t[W1_PHASES + 1];
+    bulk_cycle(b, n, t);
+    for (int p = 0; p < W1_PHASES; p++) {
+        phases[p] = (t[p + 1] - t[p]) / (double) n;
+    }
+    return (t[W1_PHASES] - t[0]) / (double) n;
+}
+
 static void w1_bulk(size_t n, size_t reps)
 {
     bench_world_t b;
@@ -218,11 +229,10 @@ static void w1_bulk(size_t n, size_t reps)
     }
     /* the first cycle also creates the paging structures and the allocator's tables: "cold" */
     for (size_t r = 0; r < reps; r++) {
-        double t[W1_PHASES + 1];
-        bulk_cycle(&b, n, t);
-        samples[r] = (t[W1_PHASES] - t[0]) / (double) n;
+        double cycle[W1_PHASES];
+        samples[r] = w1_sample(&b, n, cycle);
         for (int p = 0; p < W1_PHASES; p++) {
-            phases[p * reps + r] = (t[p + 1] - t[p]) / (double) n;
+            phases[p * reps + r] = cycle[p];
         }
     }
     /* The simulated kernel's share: the same frames mapped and unmapped at the same addresses
@@ -266,6 +276,16 @@ __attribute__((noinline)) static void small_round(bench_world_t *b)
     vspace_free_reservation(b->vspace, res);
 }
 
+/* `rounds` W2 rounds: ns per round. */
+static double w2_sample(bench_world_t *b, size_t rounds)
+{
+    double t0 = now_ns();
+    for (size_t i = 0; i < rounds; i++) {
+        small_round(b);
+    }
+    return (now_ns() - t0) / (double) rounds;
+}
+
 static void w2_small(size_t rounds, size_t batches)
 {
     bench_world_t b;
@@ -279,11 +299,7 @@ static void w2_small(size_t rounds, size_t batches)
         small_round(&b); /* warm up: tables, paging structures, caches */
     }
     for (size_t r = 0; r < batches; r++) {
-        double t0 = now_ns();
-        for (size_t i = 0; i < per_batch; i++) {
-            small_round(&b);
-        }
-        samples[r] = (now_ns() - t0) / (double) per_batch;
+        samples[r] = w2_sample(&b, per_batch);
     }
     printf("{\"workload\": \"W2\", \"size\": %zu, \"unit\": \"ns/round\", \"calls_per_round\": 4, \"value\": %.3f, ",
            rounds, median(samples, batches));
@@ -500,16 +516,11 @@ void harness_close(bench_world_t *b)
     free(b);
 }
 
-/* One W1 cycle of n pages: its ns per page; phases[] gets each phase's ns per page. */
+/* Each sample selects the library's own kernel first: the extension's calls select theirs. */
 double harness_w1_sample(bench_world_t *b, size_t n, double phases[W1_PHASES])
 {
-    double t[W1_PHASES + 1];
     sel4vspace_host_world_select(b->world);
-    bulk_cycle(b, n, t);
-    for (int p = 0; p < W1_PHASES; p++) {
-        phases[p] = (t[p + 1] - t[p]) / (double) n;
-    }
-    return (t[W1_PHASES] - t[0]) / (double) n;
+    return w1_sample(b, n, phases);
 }
 
 double harness_kernel_floor(bench_world_t *b, size_t n)
@@ -518,15 +529,10 @@ double harness_kernel_floor(bench_world_t *b, size_t n)
     return kernel_floor_sample(b, n);
 }
 
-/* `rounds` W2 rounds: ns per round. */
 double harness_w2_sample(bench_world_t *b, size_t rounds)
 {
     sel4vspace_host_world_select(b->world);
-    double t0 = now_ns();
-    for (size_t i = 0; i < rounds; i++) {
-        small_round(b);
-    }
-    return (now_ns() - t0) / (double) rounds;
+    return w2_sample(b, rounds);
 }
 
 int main(int argc, char **argv)

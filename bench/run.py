@@ -175,10 +175,7 @@ def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str,
     label = _size_label(workload, size)
 
     def row(key: str, unit: str, n: float, p: float, throughput: bool = False) -> dict[str, Any]:
-        if throughput:
-            ratio = n / p if p else float("inf")
-        else:  # a paired run's ratio is the median of its pairs'
-            ratio = python.get("paired_ratio", p / n if n else float("inf"))
+        ratio = (n / p if p else float("inf")) if throughput else ratio_of(python, n, p)
         return {"arch": arch, "workload": TITLES[key], "key": key, "size": size, "size_label": label, "unit": unit,
                 "native": n, "python": p, "ratio": ratio}
 
@@ -197,10 +194,12 @@ def table_rows(native: dict[str, Any], python: dict[str, Any]) -> list[dict[str,
     return [row(workload, native["unit"], native["value"], python["value"])]
 
 
-def ratio_of(native: dict[str, Any], python: dict[str, Any]) -> float:
-    """Python's cost over native's: the median of the pairs' ratios for a paired run, else the
-    quotient of the two sides' values."""
-    return float(python.get("paired_ratio", python["value"] / native["value"]))
+def ratio_of(python: dict[str, Any], native_cost: float, python_cost: float) -> float:
+    """Python's cost over native's: the median of the pairs' ratios for a paired run (``python``
+    holds it), else the quotient of the two costs."""
+    if "paired_ratio" in python:
+        return float(python["paired_ratio"])
+    return python_cost / native_cost if native_cost else float("inf")
 
 
 def check_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -222,8 +221,8 @@ def _arch_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dic
 
     w1 = [(n, p) for n, p in by.get("W1", []) if n["size"] >= 1 << 14]
     if w1:
-        worst = max(w1, key=lambda np_: ratio_of(*np_))
-        ratio = ratio_of(*worst)
+        worst = max(w1, key=lambda np_: ratio_of(np_[1], np_[0]["value"], np_[1]["value"]))
+        ratio = ratio_of(worst[1], worst[0]["value"], worst[1]["value"])
         target("W1 Python/native", "<= 1.2 for N >= 2^14", f"worst {ratio:.2f} at N=2^{worst[0]['size'].bit_length() - 1}",
                ratio <= 1.2)
     if by.get("W1"):
@@ -235,7 +234,7 @@ def _arch_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dic
     for native, python in by.get("W2", []):
         overhead = (python["value"] - native["value"]) / native["calls_per_round"] / 1000
         target("W2 Python overhead per call", "<= 1.5 us", f"{overhead:.2f} us", overhead <= 1.5)
-        ratio = ratio_of(native, python)
+        ratio = ratio_of(python, native["value"], python["value"])
         target("W2 Python/native per round", "<= 30", f"{ratio:.1f}", ratio <= 30)
     w3 = sorted(by.get("W3", []), key=lambda np_: np_[0]["size"])
     if len(w3) >= 2:
@@ -441,10 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.against:
         return compare_trees(args, specs, arches)
     rounds = 1 if args.quick else args.rounds
-    runs = []
+    runs, develop_arches = [], set()
     for arch in arches:
         develop = extension_is_develop_build(arch)
         if develop:
+            develop_arches.add(arch)
             print(f"note: the {arch} extension is the in-place -Og development build (python build_ffi.py); both "
                   "sides are measured at -Og. For the -O2 figures of the distributions: python build_ffi.py --release",
                   file=sys.stderr)
@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(native["workload"] in PAIRED for native, _ in runs):
         print(f"({' and '.join(PAIRED)}: both sides in one process, a native and a Python sample in turn, by thread CPU "
               "time; the ratio is the median of the pairs' ratios, not the quotient of the two medians)")
-    withhold_verdicts(targets, args.quick, {arch for arch in arches if extension_is_develop_build(arch)})
+    withhold_verdicts(targets, args.quick, develop_arches)
     if targets:
         print()
         for t in targets:
