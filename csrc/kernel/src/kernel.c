@@ -502,8 +502,6 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
      * checking this one, since the caps' slots are scattered between the vka's untyped caps and
      * each is a cache miss. Caps in strictly ascending order (as the vka hands them out) cannot
      * repeat; only other orders pay for the search for a repeat. */
-    const sim_cnode_t *root = k->root_cnode;
-    seL4_Word mask = ((seL4_Word)1 << sim_cnode_radix(root)) - 1;
     enum { AHEAD = 16 };
     int verdict = SEL4SIM_FRAME_CAP_OK;
     bool ascending = true;
@@ -511,8 +509,8 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
     size_t i;
     for (i = 0; i < n; i++) {
         seL4_CPtr cptr = caps[i];
-        if (i + AHEAD < n) {
-            __builtin_prefetch(sim_cnode_slot(root, caps[i + AHEAD] & mask));
+        if (i + AHEAD < n && k->root_direct != NULL) {
+            __builtin_prefetch(sim_cnode_slot(k->root_direct, caps[i + AHEAD] & k->root_mask));
         }
         verdict = frame_cap_verdict(sim_lookup_cptr(k, cptr), size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
