@@ -71,19 +71,20 @@ def build_harness(verbose: bool = False, sel4_libs: str | None = None, develop: 
     out_dir = config.BUILD / "bench" / config.flavour(built, develop)
     out_dir.mkdir(parents=True, exist_ok=True)
     harness = out_dir / ("libharness.so" if library else "harness")
-    inputs = [HARNESS_SOURCE, *objects]
-    if harness.exists() and all(p.stat().st_mtime <= harness.stat().st_mtime for p in inputs):
-        return harness
     command = [config.compiler(), *config.compile_flags(built, develop),
                *[f"-I{d}" for d in config.include_dirs(built)],
                str(HARNESS_SOURCE), *map(str, objects), *config.link_flags(),
                *(["-shared", "-Wl,-Bsymbolic"] if library else []), "-o", str(harness)]
+    stamp = harness.with_name(harness.name + ".cmd")
+    if incremental.link_up_to_date(harness, stamp, command, [HARNESS_SOURCE, *objects]):
+        return harness
     if verbose:
         print("cc", HARNESS_SOURCE.relative_to(ROOT), "->", harness.relative_to(ROOT), file=sys.stderr)
     result = subprocess.run(command, capture_output=True, text=True)
     sys.stderr.write(result.stderr)
     if result.returncode != 0:
         raise SystemExit("linking the benchmark harness failed")
+    incremental.record_link(stamp, command)
     return harness
 
 

@@ -256,6 +256,19 @@ def _fresh(product: Path, source: Path) -> bool:
         return False
 
 
+def link_up_to_date(target: Path, stamp: Path, command: list[str], inputs: list[Path]) -> bool:
+    """True when ``target`` was linked by ``command`` (recorded in ``stamp`` by :func:`record_link`)
+    and no input is newer than it. A link reads only objects and sources the build just wrote or
+    checked, so their modification times are compared with the target's."""
+    return (target.exists() and stamp.exists() and stamp.read_text() == json.dumps(command)
+            and all(_fresh(target, i) for i in inputs))
+
+
+def record_link(stamp: Path, command: list[str]) -> None:
+    """Record in ``stamp`` that ``command`` linked its target (see :func:`link_up_to_date`)."""
+    stamp.write_text(json.dumps(command))
+
+
 # ---- the link check ----
 
 _UNDEFINED_REFERENCE = re.compile(r"undefined reference to `([^']+)'")
@@ -289,9 +302,7 @@ class LinkCheck:
         self.arch = arch
         command = link_check_command(arch, objects, develop)
         self._stamp = object_dir(arch, develop) / "link-check.cmd"
-        target = Path(command[3])
-        fresh = (self._stamp.exists() and self._stamp.read_text() == json.dumps(command)
-                 and all(_fresh(target, o) for o in objects))
+        fresh = link_up_to_date(Path(command[3]), self._stamp, command, objects)
         self._running = None if fresh else pool.submit(command, f"link check [{arch.name}]", echo=False)
         self._command = command
 
@@ -301,7 +312,7 @@ class LinkCheck:
             return
         result, self._running = self._running.result(), None
         link_check_failure(self.arch, result.returncode, result.stderr)
-        self._stamp.write_text(json.dumps(self._command))
+        record_link(self._stamp, self._command)
 
 
 # ---- the cdef, generated again only when what it is made from changed ----
@@ -469,10 +480,9 @@ def _link_in_place(arch: Arch, pool: JobPool, develop: bool) -> None:
     inputs = [module_object, *objects]
     link = python_link_command(inputs, linked)
     link_stamp = obj_dir / f"{stem}.link"
-    if not (linked.exists() and link_stamp.exists() and link_stamp.read_text() == json.dumps(link)
-            and all(_fresh(linked, o) for o in inputs)):
+    if not link_up_to_date(linked, link_stamp, link, inputs):
         pool.run(link, f"link {linked.name}")
-        link_stamp.write_text(json.dumps(link))
+        record_link(link_stamp, link)
     check.finish()   # before the module is put where Python imports it
 
 

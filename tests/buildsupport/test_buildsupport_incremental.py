@@ -365,3 +365,23 @@ def test_installing_one_build_of_a_module_removes_its_other_builds(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["_native_x86_64.abi3.so", "_native_aarch64.abi3.so", "_native_x86_64_extra.abi3.so", "_native_x86_64.c",
          "_native_x86_64.abi3.so.tmp"])
+
+
+def test_a_link_is_up_to_date_until_its_command_or_an_input_changes(tmp_path: Path):
+    """The rule of every link of the build (the extension, the link check, the benchmark harness):
+    the same command recorded and no input newer than the target."""
+    obj, target, stamp = tmp_path / "a.o", tmp_path / "a.so", tmp_path / "a.so.cmd"
+    obj.write_bytes(b"object")
+    command = ["cc", "-shared", str(obj), "-o", str(target)]
+    assert not incremental.link_up_to_date(target, stamp, command, [obj])          # never linked
+    target.write_bytes(b"linked")
+    _later(target, obj)
+    assert not incremental.link_up_to_date(target, stamp, command, [obj])          # no record of how
+    incremental.record_link(stamp, command)
+    assert incremental.link_up_to_date(target, stamp, command, [obj])
+    assert not incremental.link_up_to_date(target, stamp, [*command, "-O2"], [obj])  # another command
+    _later(obj, target)
+    assert not incremental.link_up_to_date(target, stamp, command, [obj])          # an input changed
+    _later(target, obj)
+    obj.unlink()
+    assert not incremental.link_up_to_date(target, stamp, command, [obj])          # an input is gone
