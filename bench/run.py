@@ -401,6 +401,18 @@ def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]], a
     return 0
 
 
+def odd_count(text: str) -> int:
+    """``--rounds``: an odd count of at least 1, so that the median is one whole run (of an even
+    count, either middle run would favour one side)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if count < 1 or count % 2 == 0:
+        raise argparse.ArgumentTypeError(f"must be odd and at least 1, so that the median is one run: got {count}")
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="every workload small: proves it runs")
@@ -408,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="W", action="append",
                         help="run only this workload (W1..W6; W6, the edit loop, edits a source file and runs "
                              "only when named); repeatable")
-    parser.add_argument("--rounds", type=int, default=3, metavar="N",
-                        help="rounds per workload and side, alternating, median kept (default 3; 1 with --quick)")
+    parser.add_argument("--rounds", type=odd_count, default=3, metavar="N",
+                        help="rounds per workload and side, alternating, the median run kept: an odd count "
+                             "(default 3; 1 with --quick)")
     parser.add_argument("--against", metavar="DIR",
                         help="compare the native harness built from vendor/ with one built from the seL4_libs "
                              "tree DIR (wall clock, and callgrind instruction counts when valgrind is there)")

@@ -56,6 +56,18 @@ def test_a_bad_arch_is_a_usage_error_naming_the_installed_ones() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("count", ["2", "0", "-3", "three"])
+def test_rounds_must_be_an_odd_count_so_that_the_median_is_one_run(count: str) -> None:
+    """Of an even count of runs the kept run would be one of the two middles, the one that favours a
+    side; a count that is not a positive odd number is a usage error naming --rounds."""
+    result = subprocess.run([sys.executable, str(RUN), "--rounds", count], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert "argument --rounds:" in result.stderr
+    assert result.stdout == ""
+    assert bench_run().odd_count("5") == 5
+
+
 def test_the_table_has_an_arch_column_and_targets_are_judged_per_arch() -> None:
     run = bench_run()
     runs = [({"arch": arch, "workload": "W4", "size": 1024, "unit": "bytes/page", "value": value},
