@@ -146,6 +146,9 @@ class Kernel(Handle):
         from untyped memory by the host vka (``seL4_Untyped_Retype``) into a fresh cslot; returns their
         caps in order. The frames are the caller's: they stay until :meth:`delete_cap`.
 
+        A cap is a cslot number (``seL4_CPtr``) in this kernel's CSpace, an int as in seL4: it means
+        nothing to another kernel, where the same number names whatever that kernel's slot holds.
+
         All or nothing: if memory or cslots run out part-way, the frames already allocated are freed
         and :class:`~sel4vspace.KernelError` (``seL4_NotEnoughMemory``, naming the frame that failed)
         is raised; :class:`~sel4vspace.errors.CSpaceFullError` when the root CNode has fewer free
