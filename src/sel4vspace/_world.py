@@ -178,10 +178,10 @@ class World:
         host_vspace = self._vspaces.get(key)
         if host_vspace is None or self.closed:
             return
-        kernel = self.enter()
-        frames = self._frames
-        mapped = self.ll.sim.mapped_caps(kernel, self.ll.host.vspace_root(host_vspace))
-        callers = sorted({cap for cap in mapped if cap in frames})
+        # every frame of the caller's, whether this vspace maps it or not: the C keeps a page whose cap
+        # is among them, and a list of what the vspace maps would cost memory in proportion to its
+        # pages right when it is being given back
+        callers = sorted(self._frames)
         shared = sorted(self._shared)
         out = self.call()
         try:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from upstream_defects import VENDOR_BUILD
 
-from sel4vspace import CapRights, Mapping, Reservation, StaleObjectError, VMFault, VSpaceError
+from sel4vspace import CapRights, Kernel, Mapping, Reservation, StaleObjectError, VMFault, VSpaceError
 
 BASE = 0x1000_0000
 PAGE = 4096
@@ -181,6 +183,30 @@ def test_tear_down_returns_everything_and_leaves_caller_frames(kernel):
         assert kernel.cap_info(cap)["mapped"] is False
         kernel.delete_cap(cap)
     assert (kernel.untyped_free_bytes, kernel.used_slots, kernel.object_counts) == before
+
+
+def test_tear_down_needs_no_python_memory_in_proportion_to_the_pages(kernel):
+    """A vspace is given back when memory may be short (a finalizer at exit, after a MemoryError):
+    its tear down lists no page in Python, whatever the vspace maps, and still keeps the caller's
+    frames (a few of them mapped among 2**14 of the vspace's own pages)."""
+    kernel = Kernel(untyped_bits=27, cnode_bits=16, arch=kernel.arch)   # 2**14 pages and their tables
+    caps = kernel.alloc_frames(4)
+    vs = kernel.new_vspace()
+    res = vs.reserve_range_at(BASE, 4 * PAGE, "rw")
+    vs.map_pages_at_vaddr(caps, BASE, res)
+    vs.new_pages(1 << 14, "rw")
+    tracemalloc.start()
+    try:
+        vs.tear_down()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # a list of the 2**14 mapped caps alone would take 128 KiB of pointers and their ints more
+    assert peak < 32 * 1024, f"tear_down allocated up to {peak} bytes of Python memory"
+    for cap in caps:
+        assert kernel.cap_info(cap)["mapped"] is False
+        kernel.delete_cap(cap)
+    kernel.close()
 
 
 def test_a_torn_down_vspace_and_its_reservations_are_stale(kernel):

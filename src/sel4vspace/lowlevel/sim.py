@@ -68,17 +68,6 @@ def mappings(kernel: Any, root: int) -> list[tuple[int, ...]]:
     return list(MAPPING_WORDS.iter_unpack(ffi.buffer(entries, total * MAPPING_WORDS.size)))
 
 
-def mapped_caps(kernel: Any, root: int) -> list[int]:
-    """The frame caps of every mapping of the vspace (``sel4sim_vspace_mappings``, one C call)."""
-    total = lib.sel4sim_vspace_mappings(kernel, root, ffi.NULL, 0)
-    if total == 0:
-        return []
-    entries = ffi.new("sel4sim_mapping_t[]", total)
-    total = min(total, lib.sel4sim_vspace_mappings(kernel, root, entries, total))
-    words = memoryview(ffi.buffer(entries, total * MAPPING_WORDS.size)).cast("Q")
-    return words[2::MAPPING_WORDS.size // 8].tolist()
-
-
 def lookup(kernel: Any, root: int, vaddr: int, scratch: Scratch) -> tuple[int, ...] | None:
     """``sel4sim_vspace_lookup``: the mapping covering ``vaddr`` (any byte of the page), or None."""
     if not _lookup(kernel, root, vaddr, scratch.entry):
