@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__, _arches
 from .tooling.cli import EXIT_BAD_SCENARIO, EXIT_FAILED, EXIT_OK, add_commands, paragraph
@@ -34,10 +35,25 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def version_text() -> str:
-    """``sel4vspace VERSION``, and which seL4_libs sources and build flavour the extension has."""
-    from .lowlevel import BUILD_FLAVOUR, BUILT_FROM
+    """``sel4vspace VERSION``, which seL4_libs sources and build flavour the default arch's extension
+    has, then one line for each other installed arch's (they may come from other trees or builds)."""
+    lines: list[str] = []
+    for arch in (_arches.default(), *(a for a in _arches.INSTALLED if a != _arches.default())):
+        package = _arches.lowlevel(arch)
+        built = f"seL4_libs from {package.BUILT_FROM}, build {package.BUILD_FLAVOUR}"
+        lines.append(f"sel4vspace {__version__} ({built})" if not lines else f"  {arch}: {built}")
+    return "\n".join(lines)
 
-    return f"sel4vspace {__version__} (seL4_libs from {BUILT_FROM}, build {BUILD_FLAVOUR})"
+
+class _VersionAction(argparse.Action):
+    """--version, its text made only when asked for: it loads every installed arch's extension."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  sel4vspace COMMAND --help\n\n" + EXIT_STATUS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("--version", action=_VersionAction,
+                        help="the version, and which seL4_libs tree and build each arch's extension is from")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo", help="run the deferred-rights scenario and show what happened",

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 import sel4vspace
+from sel4vspace import _arches
 from sel4vspace.__main__ import build_parser, main
 from sel4vspace.lowlevel import BUILT_FROM
 
@@ -28,6 +29,19 @@ def test_version_names_the_package_version_and_the_sources(capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"sel4vspace {sel4vspace.__version__} ")
     assert f"seL4_libs from {BUILT_FROM}" in out
+
+
+def test_version_says_what_every_installed_arch_is_built_from(capsys):
+    """A user's tree may be built for some arches and another tree (or vendor/) for the rest: each
+    installed arch's extension says its own, the default arch's first."""
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(sel4vspace.ARCHES)
+    others = [arch for arch in sel4vspace.ARCHES if arch != _arches.default()]
+    for line, arch in zip(lines[1:], others, strict=True):
+        package = _arches.lowlevel(arch)
+        assert line == f"  {arch}: seL4_libs from {package.BUILT_FROM}, build {package.BUILD_FLAVOUR}"
 
 
 def test_version_from_a_shell():
