@@ -65,13 +65,14 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:   # setuptools runs this file by path: buildsupport/ lies beside it
     sys.path.insert(0, _HERE)
 
-from buildsupport.config import ARCHES, Arch, flavour, selected_arches  # noqa: E402
+from buildsupport.config import ARCHES, ROOT, Arch, flavour, selected_arches  # noqa: E402
 from buildsupport.incremental import (  # noqa: E402
     JobPool,
     LinkCheck,
     build_in_place,
     cached_cdef,
     compile_arches,
+    shadowed_build_warning,
 )
 
 if TYPE_CHECKING:
@@ -130,6 +131,9 @@ def main(argv: list[str]) -> int:
         return 2
     for built in build_in_place(selected_arches(), verbose=True, develop="--release" not in argv):
         print("built", built)
+    warning = shadowed_build_warning(ROOT / "src" / "sel4vspace")
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 
