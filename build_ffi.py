@@ -52,7 +52,10 @@ the distributions are. Either way the in-place build recompiles the changed C fi
 architecture) and relinks; cffi's generated module source is regenerated and recompiled only when
 the cdef or the build kind changed. It removes an extension of the single-module layout
 (``_native<EXT_SUFFIX>``) from src/sel4vspace and leaves the modules of architectures it did not
-build as they are.
+build as they are. It warns, on stderr, when the package Python imports from the repository root
+is not src/sel4vspace (a non-editable install shadows it: the tests would not run this build), and
+when a module it replaces was built from another seL4_libs tree than this build (naming both).
+``pip install`` (setup.py) installs exactly the architectures it builds.
 """
 
 from __future__ import annotations
