@@ -570,7 +570,9 @@ def _say_when_built_from_another_tree(target: Path) -> None:
     now was built from another seL4_libs tree than this build (SEL4VSPACE_SEL4_LIBS forgotten, or
     given where it was not before)."""
     replaced = imported_module(target)
-    record = build_record(replaced.read_bytes()) if replaced is not None else None
+    if replaced is None:
+        return
+    record = build_record(replaced.read_bytes())
     if record is None or record[1] == built_from():
         return
     shown = replaced.relative_to(ROOT) if replaced.is_relative_to(ROOT) else replaced
