@@ -52,7 +52,10 @@ the distributions are. Either way the in-place build recompiles the changed C fi
 architecture) and relinks; cffi's generated module source is regenerated and recompiled only when
 the cdef or the build kind changed. It removes an extension of the single-module layout
 (``_native<EXT_SUFFIX>``) from src/sel4vspace and leaves the modules of architectures it did not
-build as they are.
+build as they are. It warns, on stderr, when the package Python imports from the repository root
+is not src/sel4vspace (a non-editable install shadows it: the tests would not run this build), and
+when a module it replaces was built from another seL4_libs tree than this build (naming both).
+``pip install`` (setup.py) installs exactly the architectures it builds.
 """
 
 from __future__ import annotations
@@ -65,13 +68,14 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:   # setuptools runs this file by path: buildsupport/ lies beside it
     sys.path.insert(0, _HERE)
 
-from buildsupport.config import ARCHES, Arch, flavour, selected_arches  # noqa: E402
+from buildsupport.config import ARCHES, ROOT, Arch, flavour, selected_arches  # noqa: E402
 from buildsupport.incremental import (  # noqa: E402
     JobPool,
     LinkCheck,
     build_in_place,
     cached_cdef,
     compile_arches,
+    shadowed_build_warning,
 )
 
 if TYPE_CHECKING:
@@ -130,6 +134,9 @@ def main(argv: list[str]) -> int:
         return 2
     for built in build_in_place(selected_arches(), verbose=True, develop="--release" not in argv):
         print("built", built)
+    warning = shadowed_build_warning(ROOT / "src" / "sel4vspace")
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -11,19 +11,20 @@ from setuptools.command.build_ext import build_ext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_ffi  # it lies beside this file; importing it compiles nothing
-from buildsupport.incremental import remove_other_builds
+from buildsupport.incremental import keep_only_builds
 
 
 class BuildExtReplacingOtherBuilds(build_ext):
-    """build_ext, and after an in-place build (``pip install -e .``) no other build of each module
-    left beside it: the in-place development build's (``python build_ffi.py``) has the
-    interpreter's own suffix, which Python tries first, and would shadow the fresh one."""
+    """build_ext, leaving in the package folder it builds into (build/lib.*/sel4vspace, which the
+    wheel is made from, or src/sel4vspace for ``pip install -e .``) exactly one build of each module
+    it built and none of an arch it did not build (SEL4VSPACE_ARCHES): an earlier build's module
+    of another arch would be installed with the wheel, and that arch would run the earlier C. In
+    place, the development build's module (``python build_ffi.py``) has the interpreter's own
+    suffix, which Python tries first, and would shadow the fresh one."""
 
     def run(self):
         super().run()
-        if self.inplace:
-            for extension in self.extensions:
-                remove_other_builds(Path(self.get_ext_fullpath(extension.name)))
+        keep_only_builds([Path(self.get_ext_fullpath(extension.name)) for extension in self.extensions])
 
 
 # build_ext compiles cffi's generated source of each module (10,000 lines at -O2: the longest

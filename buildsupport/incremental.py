@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -30,9 +32,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .config import (
+    ARCHES,
     ARCHES_ENV,
     BUILD,
     ROOT,
+    SEL4_LIBS_ENV,
     Arch,
     built_from,
     c_sources,
@@ -488,14 +492,24 @@ def _link_in_place(arch: Arch, pool: JobPool, develop: bool) -> None:
 
 def _install(arch: Arch, linked: Path, target_dir: Path) -> Path:
     target = target_dir / linked.name
-    if not (target.exists() and target.read_bytes() == linked.read_bytes()):
+    module = linked.read_bytes()
+    if not (target.exists() and target.read_bytes() == module):
+        _say_when_built_from_another_tree(target)
         target_dir.mkdir(parents=True, exist_ok=True)
         # Replace, never rewrite in place: a process that has the old module loaded keeps its mapping.
         tmp = target.with_suffix(".so.tmp")
-        tmp.write_bytes(linked.read_bytes())
+        tmp.write_bytes(module)
         tmp.replace(target)
     remove_other_builds(target)   # e.g. an abi3 build left by `pip install -e`
     return target
+
+
+def builds_of(module: Path) -> list[Path]:
+    """Every build of the extension module ``module`` names in its folder: the same module name,
+    any suffix ending ``.so`` (``_native_x86_64.abi3.so``, ``_native_x86_64.cpython-311-….so``)."""
+    stem = module.name.split(".")[0]
+    return [other for other in sorted(module.parent.glob(f"{stem}.*"))
+            if other.name.split(".")[0] == stem and other.suffix == ".so"]
 
 
 def remove_other_builds(kept: Path) -> None:
@@ -503,7 +517,86 @@ def remove_other_builds(kept: Path) -> None:
     name, another suffix: ``_native_x86_64.abi3.so`` beside ``_native_x86_64.cpython-311-….so``).
     Python imports the first suffix it tries, whichever build is newer, so a leftover one would be
     what runs: the in-place build after ``pip install -e .``, or the other way round."""
-    stem = kept.name.split(".")[0]
-    for other in kept.parent.glob(f"{stem}.*"):
-        if other.name.split(".")[0] == stem and other.suffix == ".so" and other != kept:
+    for other in builds_of(kept):
+        if other != kept:
             other.unlink()
+
+
+def keep_only_builds(kept: list[Path]) -> None:
+    """Leave in the folder of the modules ``kept`` (those setuptools just built) one build of each
+    and no build of an arch's module not among them: what is installed is exactly what was built,
+    never a module an earlier build left there (its arch would silently run that build's C)."""
+    for module in kept:
+        remove_other_builds(module)
+    stems = {module.name.split(".")[0] for module in kept}
+    for folder in {module.parent for module in kept}:
+        for arch in ARCHES.values():
+            if arch.module_stem not in stems:
+                for stale in builds_of(folder / arch.module_stem):
+                    stale.unlink()
+
+
+# ---- what a module file says it was built from ----
+
+# csrc/binding/src/build_info.c keeps the flavour and BUILT_FROM of its compile in one array after
+# this marker, each ended by a NUL.
+_BUILD_RECORD_MARKER = b"sel4vspace build record\0"
+
+
+def build_record(module: bytes) -> tuple[str, str] | None:
+    """The (flavour, built from) a module file's bytes record, read without loading it; None when
+    it has no record (a build from before the record was kept, or not a module of this build)."""
+    start = module.find(_BUILD_RECORD_MARKER)
+    if start < 0:
+        return None
+    fields = module[start + len(_BUILD_RECORD_MARKER):].split(b"\0", 2)
+    if len(fields) < 3:
+        return None
+    return fields[0].decode(errors="replace"), fields[1].decode(errors="replace")
+
+
+def imported_module(target: Path) -> Path | None:
+    """The build of ``target``'s module in its folder that Python imports: the first suffix of
+    ``importlib.machinery.EXTENSION_SUFFIXES`` that exists, whichever build is newer."""
+    stem = target.name.split(".")[0]
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        if (target.parent / (stem + suffix)).is_file():
+            return target.parent / (stem + suffix)
+    return None
+
+
+def _say_when_built_from_another_tree(target: Path) -> None:
+    """Say, before ``target`` replaces it, when the build of its module that Python imported until
+    now was built from another seL4_libs tree than this build (SEL4VSPACE_SEL4_LIBS forgotten, or
+    given where it was not before)."""
+    replaced = imported_module(target)
+    if replaced is None:
+        return
+    record = build_record(replaced.read_bytes())
+    if record is None or record[1] == built_from():
+        return
+    shown = replaced.relative_to(ROOT) if replaced.is_relative_to(ROOT) else replaced
+    print(f"note: {shown} was built from {record[1]}; this build is from {built_from()}\n"
+          f"  ({SEL4_LIBS_ENV} chooses the seL4_libs tree, and every build reads it again)", file=sys.stderr)
+
+
+def package_imported_here() -> Path | None:
+    """The folder of the ``sel4vspace`` package this interpreter imports with its sys.path (from
+    the repository root: the path of ``python build_ffi.py`` and of ``python -m pytest`` there),
+    found without importing it; None when there is none to import."""
+    spec = importlib.util.find_spec("sel4vspace")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def shadowed_build_warning(package_dir: Path) -> str | None:
+    """What to say when the package Python imports is not ``package_dir``, where the in-place build
+    puts its modules: the tests would then run another build (a non-editable install's). None when
+    it is."""
+    found = package_imported_here()
+    if found == package_dir.resolve():
+        return None
+    imports = "finds no sel4vspace to import" if found is None else f"imports sel4vspace from {found}"
+    return (f"warning: Python {imports}, not {package_dir}: the tests will not run this build.\n"
+            "  The edit loop needs an editable install of this tree: pip install -e .")

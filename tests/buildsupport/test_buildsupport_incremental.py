@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -385,3 +386,123 @@ def test_a_link_is_up_to_date_until_its_command_or_an_input_changes(tmp_path: Pa
     _later(target, obj)
     obj.unlink()
     assert not incremental.link_up_to_date(target, stamp, command, [obj])          # an input is gone
+
+
+# ---- what is left in the package folder a build installs from ----
+
+def _setup_py_build_ext(monkeypatch) -> type:
+    """setup.py's build_ext command class, read without running setup() (that would build every arch)."""
+    import setuptools  # noqa: PLC0415 - only the tests of setup.py need it
+
+    given: dict[str, object] = {}
+    monkeypatch.setattr(setuptools, "setup", lambda **kwargs: given.update(kwargs))
+    monkeypatch.setattr(sys, "path", list(sys.path))   # setup.py puts its folder first
+    runpy.run_path(str(ROOT / "setup.py"))
+    return given["cmdclass"]["build_ext"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("inplace", [False, True], ids=["wheel", "editable"])
+def test_a_setuptools_build_leaves_exactly_the_arches_it_built(monkeypatch, tmp_path, cc, inplace):
+    """A first `pip install .` built every arch into build/lib.*/sel4vspace; a second, of x86_64
+    alone (from the user's tree), must not leave the other arches' modules there for its wheel to
+    ship: they would run the first build's C under those arches' names."""
+    from setuptools import Distribution, Extension  # noqa: PLC0415 - only the tests of setup.py need it
+
+    build_ext = _setup_py_build_ext(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    package = tmp_path / ("src" if inplace else "lib") / "sel4vspace"
+    package.mkdir(parents=True)
+    earlier = [f"_native_{arch}{suffix}" for arch in config.ARCHES] + ["_native_aarch64.abi3.so"]
+    for name in earlier:
+        (package / name).write_bytes(b"an earlier build")
+    for name in ("__init__.py", "_native_aarch64.c", "other.abi3.so"):   # not a build of an arch's module
+        (package / name).write_text("")
+    (tmp_path / "toy.c").write_text("int toy(void) { return 1; }\n")
+    dist = Distribution({"name": "sel4vspace", "package_dir": {"": "src"},
+                         "ext_modules": [Extension("sel4vspace._native_x86_64", ["toy.c"])]})
+    command = build_ext(dist)
+    command.build_lib, command.build_temp = str(tmp_path / "lib"), str(tmp_path / "temp")
+    command.inplace, command.force = inplace, True
+    command.ensure_finalized()
+    command.run()
+    assert sorted(p.name for p in package.iterdir()) == sorted(
+        [f"_native_x86_64{suffix}", "__init__.py", "_native_aarch64.c", "other.abi3.so"])
+    assert (package / f"_native_x86_64{suffix}").read_bytes() != b"an earlier build"
+
+
+def _with_build_record(toy: Path, monkeypatch) -> Path:
+    """The toy compiles the build's record (csrc/binding/src/build_info.c) too; returns its source folder."""
+    src = toy / "src"
+    shutil.copy2(ROOT / "csrc" / "binding" / "src" / "build_info.c", src / "build_info.c")
+    (src / "sel4vspace_binding").mkdir()
+    shutil.copy2(ROOT / "csrc" / "binding" / "include" / "sel4vspace_binding" / "build_info.h",
+                 src / "sel4vspace_binding" / "build_info.h")
+    monkeypatch.setattr(incremental, "c_sources", lambda arch: [src / "thing.c", src / "build_info.c"])
+    return src
+
+
+def test_replacing_a_module_built_from_another_tree_says_so_naming_both(toy, capsys, monkeypatch, tmp_path):
+    """The edit loop's build of x86_64 with SEL4VSPACE_SEL4_LIBS forgotten replaces a module built
+    from the user's tree with one built from vendor/: said, with both trees, read from the module
+    files themselves (what sel4vspace.lowlevel.BUILT_FROM reports, without loading them)."""
+    src = _with_build_record(toy, monkeypatch)
+    checkout = tmp_path / "seL4_libs"
+    for lib in config.SEL4_LIBS:
+        (checkout / lib).mkdir(parents=True)
+    x86_64 = [config.ARCHES["x86_64"]]
+    package = toy / "pkg" / "sel4vspace"
+    package.mkdir(parents=True)
+    # `pip install -e .` from the tree left its abi3 build, which Python imported
+    left = package / "_native_x86_64.abi3.so"
+    left.write_bytes(b"\x7fELF...sel4vspace build record\0ext-0123abcd-x86_64\0" + str(checkout).encode() + b"\0...")
+    assert incremental.build_record(left.read_bytes()) == ("ext-0123abcd-x86_64", str(checkout))
+    note = ("note: {module} was built from {old}; this build is from {new}\n"
+            "  (SEL4VSPACE_SEL4_LIBS chooses the seL4_libs tree, and every build reads it again)\n")
+
+    [built] = incremental.build_in_place(x86_64, verbose=False, package_dir=package)
+    shown = Path("pkg", "sel4vspace")
+    assert capsys.readouterr().err == note.format(module=shown / left.name, old=checkout, new="vendor")
+    assert incremental.build_record(built.read_bytes()) == ("dev-x86_64", "vendor")
+    assert not left.exists()
+
+    monkeypatch.setenv(config.SEL4_LIBS_ENV, str(checkout))   # now the other way round
+    incremental.build_in_place(x86_64, verbose=False, package_dir=package)
+    assert capsys.readouterr().err == note.format(module=shown / built.name, old="vendor", new=checkout.resolve())
+    assert incremental.build_record(built.read_bytes()) == (config.flavour(x86_64[0], True), str(checkout.resolve()))
+
+    (src / "thing.c").write_text(THING_C.replace("return 86;", "return 87;"))   # the same tree again: nothing to say
+    _later(src / "thing.c", built)
+    before = built.read_bytes()
+    incremental.build_in_place(x86_64, verbose=False, package_dir=package)
+    assert built.read_bytes() != before and capsys.readouterr().err == ""
+
+
+def test_a_module_without_a_build_record_has_none():
+    assert incremental.build_record(b"\x7fELF no record here") is None
+    assert incremental.build_record(b"sel4vspace build record\0dev-x86_64") is None   # cut short
+
+
+@pytest.mark.parametrize("imported", ["installed", "this tree", "none"])
+def test_the_build_script_says_when_python_imports_another_sel4vspace(tmp_path, imported):
+    """After a non-editable install, Python imports the installed package, not src/sel4vspace
+    where `python build_ffi.py` puts its modules: the tests would run the installed build. Found
+    as `python -m pytest` at the repository root finds it, without importing the package."""
+    site = tmp_path / "site-packages"
+    (site / "sel4vspace").mkdir(parents=True)
+    (site / "sel4vspace" / "__init__.py").write_text("raise ImportError('the package was imported')\n")
+    path = {"installed": [str(site)], "this tree": [str(ROOT / "src")], "none": []}[imported]
+    # main() as it is, but nothing built: the warning is said once the modules are in place
+    code = "import sys, build_ffi\nbuild_ffi.build_in_place = lambda *a, **k: []\nsys.exit(build_ffi.main([]))\n"
+    env = dict(_without_build_variables(), PYTHONPATH=os.pathsep.join(path))
+    command = [sys.executable, *(["-S"] if imported == "none" else []), "-c", code]   # -S: no site-packages
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    tree = ROOT / "src" / "sel4vspace"
+    found = {"installed": f"imports sel4vspace from {(site / 'sel4vspace').resolve()}",
+             "none": "finds no sel4vspace to import"}
+    if imported == "this tree":
+        assert result.stderr == ""
+    else:
+        assert result.stderr == (f"warning: Python {found[imported]}, not {tree}: the tests will not run this build.\n"
+                                 "  The edit loop needs an editable install of this tree: pip install -e .\n")

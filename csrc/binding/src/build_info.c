@@ -8,12 +8,20 @@
 #error "build_ffi.py passes SEL4VSPACE_BUILD_FLAVOUR"
 #endif
 
-const char *sel4vspace_build_source(void)
-{
-    return SEL4VSPACE_BUILT_FROM;
-}
+/* The flavour and the source tree, in one array after a marker: the in-place build reads them
+ * back from a module file it is about to replace, without loading it, to say when that module
+ * was built from another seL4_libs tree (buildsupport.incremental.build_record). The marker and
+ * the layout are that function's: keep them in step. */
+#define BUILD_RECORD_MARKER "sel4vspace build record"
+__attribute__((used)) static const char build_record[] =
+    BUILD_RECORD_MARKER "\0" SEL4VSPACE_BUILD_FLAVOUR "\0" SEL4VSPACE_BUILT_FROM;
 
 const char *sel4vspace_build_flavour(void)
 {
-    return SEL4VSPACE_BUILD_FLAVOUR;
+    return build_record + sizeof(BUILD_RECORD_MARKER);
+}
+
+const char *sel4vspace_build_source(void)
+{
+    return sel4vspace_build_flavour() + sizeof(SEL4VSPACE_BUILD_FLAVOUR);
 }
