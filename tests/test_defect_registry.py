@@ -127,6 +127,48 @@ def test_unexpected_failures_come_lowest_layer_first_in_their_order_within_a_lay
         "tests/tooling/test_cli.py::test_b"]
 
 
+def test_the_fast_selections_test_of_a_search_that_hangs_on_upstream_is_registered_as_a_hang():
+    """On upstream this test runs find_range's page-by-page search until it is killed: it must be
+    stopped after seconds, and reported as that defect, not after 120 s as a plain hang."""
+    test = ("tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function"
+            "_called[reserve_range_aligned: more than the address space]")
+    assert [d.id for d in registry.defects_of(test)] == ["find-range-walks-pages"]
+    assert registry.defects_of(test)[0].hangs
+    assert registry.HANG_TIMEOUT <= 15 < sys.modules["isolation"].DEFAULT_TIMEOUT
+
+
+HANGING_TESTS = '''
+import pytest
+
+@pytest.mark.isolated(timeout=30)
+def test_marked_with_its_own_limit():
+    pass
+
+def test_unmarked():
+    pass
+
+def test_of_a_defect_that_crashes():
+    pass
+'''
+
+
+def test_on_another_tree_the_tests_of_a_hanging_defect_get_the_short_limit(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    pytester.makeconftest('pytest_plugins = ["isolation"]')
+    items = pytester.getitems(HANGING_TESTS)
+    own, unmarked, crashes = (item.nodeid for item in items)
+    hang = registry.Defect("a-hang", "searches for ever", "find_range", (own, unmarked), hangs=True)
+    crash = registry.Defect("a-crash", "segfaults", "find_range", (crashes,))
+    monkeypatch.setattr(registry, "_BY_TEST", {own: [hang], unmarked: [hang], crashes: [crash]})
+    monkeypatch.setattr(registry, "_item_defects", {})
+    monkeypatch.setattr(registry, "EXTERNAL_BUILD", True)
+    monkeypatch.setattr(registry, "VENDOR_BUILD", False)
+    registry.pytest_collection_modifyitems(items[0].config, items)
+    limits = [sys.modules["isolation"]._timeout(item) for item in items]
+    assert limits == [registry.HANG_TIMEOUT, registry.HANG_TIMEOUT, sys.modules["isolation"].DEFAULT_TIMEOUT]
+    assert all(item.get_closest_marker("xfail") is not None for item in items)
+
+
 CHILD_TESTS = '''
 import os, signal, time
 import pytest
@@ -170,8 +212,10 @@ SEGFAULT_SEEN_AS = "SIGABRT" if "libasan" in os.environ.get("LD_PRELOAD", "") el
 def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     pytester.makepyfile(test_children=CHILD_TESTS)
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
-    result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA")
+    result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA", "--durations=1")
     result.assert_outcomes(passed=2, failed=4, xfailed=1)
+    # the hang's report carries the time its child ran: it is the slowest
+    result.stdout.fnmatch_lines(["*slowest 1 durations*", "1.*s call *test_children.py::test_hangs"])
     result.stdout.fnmatch_lines([
         "*_ test_aborts _*", "crashed: the interpreter died of SIGABRT",
         "*_ test_segfaults _*", f"crashed: the interpreter died of {SEGFAULT_SEEN_AS}",
