@@ -22,6 +22,7 @@ import select
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +106,12 @@ def _tail(path: Path) -> str:
     return text[-OUTPUT_TAIL:]
 
 
-def _failure_report(item: pytest.Item, what: str, out_dir: Path) -> pytest.TestReport:
+def _failure_report(item: pytest.Item, what: str, out_dir: Path, duration: float) -> pytest.TestReport:
     stderr, stdout = _tail(out_dir / "stderr"), _tail(out_dir / "stdout")
     text = f"{what}\n" + (f"\nlast output of the child (stderr):\n{stderr}" if stderr.strip() else "")
     report = pytest.TestReport(
         nodeid=item.nodeid, location=item.location, keywords={k: 1 for k in item.keywords},
-        outcome="failed", longrepr=text, when="call",
+        outcome="failed", longrepr=text, when="call", duration=duration,
         sections=[("Captured stdout (child)", stdout)] if stdout.strip() else [],
     )
     return _as_expected(item, report, what)
@@ -138,20 +139,24 @@ def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
         out_dir = Path(scratch)
         sys.stdout.flush()
         sys.stderr.flush()
+        started = time.monotonic()
         pid = os.fork()
         if pid == 0:
             _child(item, out_dir)
         status, timed_out = _wait(pid, limit)
+        # a crash or hang's report carries the time the child ran, so that --durations shows it
+        took = time.monotonic() - started
         if timed_out:
-            return [_failure_report(item, f"hung: no result within {limit:g} s (child killed)", out_dir)]
+            return [_failure_report(item, f"hung: no result within {limit:g} s (child killed)", out_dir, took)]
         assert status is not None
         if os.WIFSIGNALED(status):
             name = signal.Signals(os.WTERMSIG(status)).name
-            return [_failure_report(item, f"crashed: the interpreter died of {name}", out_dir)]
+            return [_failure_report(item, f"crashed: the interpreter died of {name}", out_dir, took)]
         reports_file = out_dir / "reports.json"
         if os.waitstatus_to_exitcode(status) != 0 or not reports_file.exists():
             code = os.waitstatus_to_exitcode(status)
-            return [_failure_report(item, f"crashed: the child exited with status {code} and no result", out_dir)]
+            what = f"crashed: the child exited with status {code} and no result"
+            return [_failure_report(item, what, out_dir, took)]
         hook = item.config.hook
         reports = [_as_expected(item, hook.pytest_report_from_serializable(config=item.config, data=d))
                    for d in json.loads(reports_file.read_text())]

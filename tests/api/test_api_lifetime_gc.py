@@ -79,13 +79,17 @@ def test_a_cycle_collected_amid_a_call_is_released_after_it():
     fresh = kernel_ledger(kernel)
     doomed = kernel.new_vspace("in a cycle")
     doomed.new_pages(3, "rw")
-    doomed.me = doomed          # only the cycle collector can free it
+    doomed.me = doomed          # only the cycle collector can free it...
+    # ...once this last outside reference goes, amid the call: were the cycle garbage before, an
+    # automatic collection (any allocation may start one) could free it first, outside the call
+    held = [doomed]
     del doomed
     other = Kernel(untyped_bits=20)
     vspace = other.new_vspace()
     collected: list[int] = []
 
     def collect() -> None:
+        held.clear()            # allocates nothing: no automatic collection before the next line's
         collected.append(gc.collect())
         collected.append(kernel._world.vspace_count)
 
