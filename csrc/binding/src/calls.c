@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <utils/zf_log.h>
 #include <sel4utils/vspace.h>
+#include <utils/zf_log.h>
 #include <sel4vspace_common/alloc.h>
 #include <sel4vspace_host/arch.h>
 #include <sel4vspace_binding/calls.h>
