@@ -52,9 +52,11 @@ the distributions are. Either way the in-place build recompiles the changed C fi
 architecture) and relinks; cffi's generated module source is regenerated and recompiled only when
 the cdef or the build kind changed. It removes an extension of the single-module layout
 (``_native<EXT_SUFFIX>``) from src/sel4vspace and leaves the modules of architectures it did not
-build as they are. It warns, on stderr, when the package Python imports from the repository root
-is not src/sel4vspace (a non-editable install shadows it: the tests would not run this build), and
-when a module it replaces was built from another seL4_libs tree than this build (naming both).
+build as they are. It warns, on stderr, when a module it replaces was built from another seL4_libs
+tree than this build (naming both), and when the arches' modules in src/sel4vspace come from
+different trees. When the package Python imports from the repository root is another copy than
+src/sel4vspace (a non-editable install shadows it), it says so and exits with status 1: a test run
+chained after it would test that copy's build.
 ``pip install`` (setup.py) installs exactly the architectures it builds.
 """
 
@@ -75,6 +77,8 @@ from buildsupport.incremental import (  # noqa: E402
     build_in_place,
     cached_cdef,
     compile_arches,
+    mixed_trees_warning,
+    package_imported_here,
     shadowed_build_warning,
 )
 
@@ -134,9 +138,17 @@ def main(argv: list[str]) -> int:
         return 2
     for built in build_in_place(selected_arches(), verbose=True, develop="--release" not in argv):
         print("built", built)
-    warning = shadowed_build_warning(ROOT / "src" / "sel4vspace")
-    if warning:
-        print(warning, file=sys.stderr)
+    package_dir = ROOT / "src" / "sel4vspace"
+    mixed = mixed_trees_warning(package_dir)
+    if mixed:
+        print(mixed, file=sys.stderr)
+    found = package_imported_here()
+    shadowed = shadowed_build_warning(package_dir, found)
+    if shadowed:
+        print(shadowed, file=sys.stderr)
+        # another copy of the package is what Python imports: a command chained after this one
+        # (`&& python -m pytest`) would test that copy's build and could pass on a broken tree
+        return 1 if found is not None else 0
     return 0
 
 

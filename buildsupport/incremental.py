@@ -576,8 +576,25 @@ def _say_when_built_from_another_tree(target: Path) -> None:
     if record is None or record[1] == built_from():
         return
     shown = replaced.relative_to(ROOT) if replaced.is_relative_to(ROOT) else replaced
-    print(f"note: {shown} was built from {record[1]}; this build is from {built_from()}\n"
+    print(f"warning: {shown} was built from {record[1]}; this build is from {built_from()}\n"
           f"  ({SEL4_LIBS_ENV} chooses the seL4_libs tree, and every build reads it again)", file=sys.stderr)
+
+
+def mixed_trees_warning(package_dir: Path) -> str | None:
+    """What to say when the arches' modules Python imports from ``package_dir`` were built from
+    different seL4_libs trees (a rebuild of one arch without SEL4VSPACE_SEL4_LIBS, after all were
+    built from a tree): each arch's tree, or None when they agree."""
+    trees = {}
+    for name, arch in ARCHES.items():
+        module = imported_module(package_dir / f"{arch.module_stem}.so")
+        record = None if module is None else build_record(module.read_bytes())
+        if record is not None:
+            trees[name] = record[1]
+    if len(set(trees.values())) < 2:
+        return None
+    listed = "; ".join(f"{name} from {tree}" for name, tree in trees.items())
+    return (f"warning: the arches in {package_dir} are built from different seL4_libs trees: {listed}\n"
+            f"  ({SEL4_LIBS_ENV} chooses the tree of each build)")
 
 
 def package_imported_here() -> Path | None:
@@ -590,13 +607,14 @@ def package_imported_here() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-def shadowed_build_warning(package_dir: Path) -> str | None:
-    """What to say when the package Python imports is not ``package_dir``, where the in-place build
-    puts its modules: the tests would then run another build (a non-editable install's). None when
-    it is."""
-    found = package_imported_here()
+def shadowed_build_warning(package_dir: Path, found: Path | None) -> str | None:
+    """What to say when ``found``, the package Python imports (:func:`package_imported_here`), is
+    not ``package_dir``, where the in-place build puts its modules: the tests would then run
+    another build (a non-editable install's). None when it is."""
     if found == package_dir.resolve():
         return None
     imports = "finds no sel4vspace to import" if found is None else f"imports sel4vspace from {found}"
+    tree = built_from()
+    install = "pip install -e ." if tree == "vendor" else f"{SEL4_LIBS_ENV}={tree} pip install -e ."
     return (f"warning: Python {imports}, not {package_dir}: the tests will not run this build.\n"
-            "  The edit loop needs an editable install of this tree: pip install -e .")
+            f"  The edit loop needs an editable install of this tree: {install}")

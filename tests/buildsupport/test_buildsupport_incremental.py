@@ -457,7 +457,7 @@ def test_replacing_a_module_built_from_another_tree_says_so_naming_both(toy, cap
     left = package / "_native_x86_64.abi3.so"
     left.write_bytes(b"\x7fELF...sel4vspace build record\0ext-0123abcd-x86_64\0" + str(checkout).encode() + b"\0...")
     assert incremental.build_record(left.read_bytes()) == ("ext-0123abcd-x86_64", str(checkout))
-    note = ("note: {module} was built from {old}; this build is from {new}\n"
+    note = ("warning: {module} was built from {old}; this build is from {new}\n"
             "  (SEL4VSPACE_SEL4_LIBS chooses the seL4_libs tree, and every build reads it again)\n")
 
     [built] = incremental.build_in_place(x86_64, verbose=False, package_dir=package)
@@ -476,6 +476,28 @@ def test_replacing_a_module_built_from_another_tree_says_so_naming_both(toy, cap
     before = built.read_bytes()
     incremental.build_in_place(x86_64, verbose=False, package_dir=package)
     assert built.read_bytes() != before and capsys.readouterr().err == ""
+    assert incremental.mixed_trees_warning(package) is None   # one arch, one tree
+
+
+def test_arches_built_from_different_trees_are_named_each_with_its_tree(tmp_path):
+    """After every arch was built from the user's tree, a rebuild of one with SEL4VSPACE_SEL4_LIBS
+    forgotten leaves a mixed install, whichever rebuild comes next: said, arch by arch, from the
+    modules Python imports."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+
+    def module(arch: str, tree: str, name_suffix: str = suffix) -> None:
+        (tmp_path / f"_native_{arch}{name_suffix}").write_bytes(
+            b"\x7fELF...sel4vspace build record\0dev-" + arch.encode() + b"\0" + tree.encode() + b"\0...")
+
+    module("x86_64", "/home/you/seL4_libs")
+    module("aarch64", "/home/you/seL4_libs")
+    assert incremental.mixed_trees_warning(tmp_path) is None
+    module("riscv64", "vendor")
+    module("aarch64", "vendor", ".abi3.so")   # not what Python imports: the interpreter's own suffix comes first
+    assert incremental.mixed_trees_warning(tmp_path) == (
+        f"warning: the arches in {tmp_path} are built from different seL4_libs trees: x86_64 from "
+        "/home/you/seL4_libs; aarch64 from /home/you/seL4_libs; riscv64 from vendor\n"
+        "  (SEL4VSPACE_SEL4_LIBS chooses the tree of each build)")
 
 
 def test_a_module_without_a_build_record_has_none():
@@ -497,7 +519,8 @@ def test_the_build_script_says_when_python_imports_another_sel4vspace(tmp_path, 
     env = dict(_without_build_variables(), PYTHONPATH=os.pathsep.join(path))
     command = [sys.executable, *(["-S"] if imported == "none" else []), "-c", code]   # -S: no site-packages
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    # another copy imported: a test run chained with && must not go on to test it
+    assert result.returncode == (1 if imported == "installed" else 0), result.stderr
     tree = ROOT / "src" / "sel4vspace"
     found = {"installed": f"imports sel4vspace from {(site / 'sel4vspace').resolve()}",
              "none": "finds no sel4vspace to import"}
@@ -506,3 +529,16 @@ def test_the_build_script_says_when_python_imports_another_sel4vspace(tmp_path, 
     else:
         assert result.stderr == (f"warning: Python {found[imported]}, not {tree}: the tests will not run this build.\n"
                                  "  The edit loop needs an editable install of this tree: pip install -e .\n")
+
+
+def test_the_shadowed_build_warning_gives_the_install_of_the_tree_being_built(monkeypatch, tmp_path):
+    """Following the advice must not rebuild from vendor/ a user who builds from their tree."""
+    package = tmp_path / "src" / "sel4vspace"
+    package.mkdir(parents=True)
+    installed = tmp_path / "site-packages" / "sel4vspace"
+    assert incremental.shadowed_build_warning(package, package) is None
+    monkeypatch.setattr(incremental, "built_from", lambda: "/home/you/seL4_libs")
+    assert incremental.shadowed_build_warning(package, installed) == (
+        f"warning: Python imports sel4vspace from {installed}, not {package}: the tests will not run this "
+        "build.\n  The edit loop needs an editable install of this tree: "
+        "SEL4VSPACE_SEL4_LIBS=/home/you/seL4_libs pip install -e .")
