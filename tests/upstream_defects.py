@@ -3,9 +3,10 @@
 
 ``DEFECTS`` is the one registry: each entry has an id, one line saying what goes wrong, the upstream
 function at fault, and the tests that show it (``path::test`` covers every parametrization of the
-test; ``path::test[id]`` one of them). Tests name no defect themselves. A defect whose symptom is a
-hang says so (``hangs=True``): on a build from another tree its tests are stopped after
-``HANG_TIMEOUT`` seconds, not isolation.py's default, and reported as that defect.
+test; ``path::test[id]`` one of them). Tests name no defect themselves. A defect whose symptom is or
+can be a hang (an endless search, a walk of a list in freed memory) says so (``hangs=True``): on a
+build from another tree its tests are stopped after ``HANG_TIMEOUT`` seconds, not isolation.py's
+default, and reported as that defect.
 
 On a vendor/ build every one of those tests must pass. On a build from an external seL4_libs tree
 each of them is an expected failure naming its defect, and every test runs isolated (see
@@ -23,13 +24,18 @@ layer first, as the place to start.
 
 from __future__ import annotations
 
+import functools
 import os
+import textwrap
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from sel4vspace.lowlevel import BUILT_FROM
+import sel4vspace
+from sel4vspace import lowlevel
+from sel4vspace.lowlevel import BUILD_FLAVOUR, BUILT_FROM, SEL4_ARCH
 
 #: True when the libraries under test are vendor/ (or a copy of it built as an external tree by the
 #: source-compatibility test, which sets SEL4VSPACE_TEST_VENDOR_COPY).
@@ -42,6 +48,8 @@ EXTERNAL_BUILD = BUILT_FROM != "vendor"
 #: another tree. Those tests take milliseconds on vendor/ (under 5 ms each, and a fixed tree's
 #: search has no reason to take a thousand times that); upstream would run them for hours, and
 #: isolation.py's default limit of 120 s would make the edit loop's fast selection wait that long.
+#: The tests of the defects that walk freed memory take under 5 ms each on vendor/ too (77 tests,
+#: none over 20 ms in any phase).
 HANG_TIMEOUT = 10.0
 
 
@@ -199,7 +207,9 @@ DEFECTS: tuple[Defect, ...] = (
             "tests/allocator/test_sel4utils_edges.py::test_share_refuses_a_dead_vspace_on_either_side",
             "tests/allocator/test_vka_faults.py::test_implementations_refuse_a_null_vspace",
             "tests/allocator/test_sel4utils_edges.py::test_get_vspace_needs_every_argument",
-            "tests/allocator/test_sel4utils_edges.py::test_clone_into_vspace_needs_both_vspaces_and_an_image")),
+            "tests/allocator/test_sel4utils_edges.py::test_clone_into_vspace_needs_both_vspaces_and_an_image"),
+           # a torn-down vspace's reservation list is freed memory: walking it can loop for ever
+           hangs=True),
     Defect("foreign-reservation",
            "a reservation of another vspace is accepted: freeing it corrupts both vspaces",
            "sel4utils_free_reservation",
@@ -208,7 +218,9 @@ DEFECTS: tuple[Defect, ...] = (
             "tests/allocator/test_sel4utils_edges.py::test_move_resize_reservation_refuses_a_struct_it_never_listed",
             "tests/wrappers/test_host_calls.py::test_freeing_a_reservation_of_another_vspace_is_refused_and_reported",
             "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[free_reservation: another vspace's reservation]",
-            "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[map_pages_at_vaddr: another vspace's reservation]")),
+            "tests/allocator/test_refusal_lines_name_the_call.py::test_the_error_line_of_a_refusal_names_the_function_called[map_pages_at_vaddr: another vspace's reservation]"),
+           # the freed struct stays in its own vspace's list: a later walk of it can loop for ever
+           hangs=True),
     Defect("unmap-size-unchecked",
            "unmap_pages with a size other than the mapped frame's unmaps the whole frame or the wrong one",
            "sel4utils_unmap_pages",
@@ -364,10 +376,12 @@ class Verdict:
     passing: list[str]          # every test of the defect that ran passed, but other tests failed unexpectedly
     unchecked: list[str]        # every test of the defect was skipped
     unexpected: list[str]       # failures no registered defect accounts for, lowest layer first
+    not_run: list[str] = field(default_factory=list)   # no test of the defect ran (not selected)
 
 
 def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> Verdict:
-    """The run's verdict from its tests' outcomes; defects none of whose tests ran are left out.
+    """The run's verdict from its tests' outcomes; defects none of whose tests ran (a selection by
+    ``-m``, ``-k`` or paths left them out) are listed as not run, never as absent or fixed.
 
     A defect is reported fixed only in a run with no unexpected failure. A regression elsewhere in
     the tree can make a defect's test pass for the wrong reason (a freed range never given back, an
@@ -383,6 +397,8 @@ def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> 
             result.unchecked.append(defect.id)
         elif ran:
             (result.passing if unexpected else result.fixed).append(defect.id)
+        else:
+            result.not_run.append(defect.id)
     return result
 
 
@@ -408,18 +424,98 @@ def verdict_lines(found: Verdict) -> list[str]:
     passing = ""
     if found.passing:
         passing = f"passing now, not counted as fixed while {failing}: {', '.join(found.passing)}; "
+    if found.not_run:
+        lines.extend(textwrap.wrap(f"not run    (none of their tests was in this selection) {', '.join(found.not_run)}",
+                                   width=100, initial_indent="  ", subsequent_indent=" " * 13,
+                                   break_on_hyphens=False))
     unchecked = f"; not checked: {', '.join(found.unchecked)}" if found.unchecked else ""
+    not_run = ""
+    if found.not_run:
+        defects = "1 defect" if len(found.not_run) == 1 else f"{len(found.not_run)} defects"
+        not_run = f"; not run in this selection: {defects} (run the whole suite to check them)"
     lines.append(
         f"upstream defects present: {', '.join(found.present) or 'none'}; "
         f"fixed in this tree: {', '.join(found.fixed) or 'none'}; {passing}"
-        f"unexpected failures: {count}{unchecked}")
+        f"unexpected failures: {count}{unchecked}{not_run}")
     return lines
+
+
+#: The libraries under test in a seL4_libs tree: the folders whose C the extension is built from.
+LIBRARY_FOLDERS = ("libsel4vka", "libsel4vspace", "libsel4utils")
+
+
+def built_from_line() -> str:
+    return f"built from: {BUILT_FROM} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
+
+
+def newer_sources(module: Path, folders: list[Path]) -> list[Path]:
+    """The C sources and headers under ``folders`` modified after ``module`` was written, newest
+    first (a folder that does not exist has none)."""
+    built = module.stat().st_mtime_ns
+    found = []
+    for folder in folders:
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                if name.endswith((".c", ".h")):
+                    path = Path(directory, name)
+                    try:
+                        mtime = path.stat().st_mtime_ns
+                    except OSError:   # gone while walked
+                        continue
+                    if mtime > built:
+                        found.append((mtime, path))
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def stale_build_warning(built_from: str, module: Path, package: Path, shown: int = 3) -> str | None:
+    """A warning when C the extension ``module`` was built from changed after it was: a source or
+    header of the libraries under test in the seL4_libs tree ``built_from``, or, for ``"vendor"``,
+    under vendor/ or csrc/ of the checkout whose src/ holds ``package`` (an installed package has
+    no such checkout to compare with). None when nothing is newer, or when it cannot be told: the
+    check must never fail a run."""
+    checkout = package.parent.parent
+    in_place = (checkout / "build_ffi.py").is_file() and package.parent.name == "src"
+    try:
+        if built_from == "vendor":
+            if not in_place:
+                return None
+            newer = newer_sources(module, [checkout / "vendor", checkout / "csrc"])
+            rebuild = f"python build_ffi.py (in {checkout})"
+        else:
+            tree = Path(built_from)
+            newer = newer_sources(module, [tree / name for name in LIBRARY_FOLDERS])
+            rebuild = (f"SEL4VSPACE_SEL4_LIBS={tree} python build_ffi.py (in {checkout})" if in_place
+                       else f"SEL4VSPACE_SEL4_LIBS={tree} pip install . again")
+    except OSError:
+        return None
+    if not newer:
+        return None
+    names = ", ".join(str(path) for path in newer[:shown])
+    more = f" and {len(newer) - shown} more" if len(newer) > shown else ""
+    return (f"WARNING: the extension under test ({module.name}) is older than the C it is built from: "
+            f"{names}{more} changed since; these results are of the old build: rebuild with {rebuild}")
+
+
+@functools.cache
+def _stale_build_warning() -> str | None:
+    """stale_build_warning of the extension this run tests, found through the lowlevel package of
+    the arch under test; once a run."""
+    return stale_build_warning(BUILT_FROM, Path(lowlevel._native.__file__),
+                               Path(sel4vspace.__file__).resolve().parent)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    warning = _stale_build_warning()
+    return [warning] if warning else []
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
     if not _outcomes:
         return
     terminalreporter.section("seL4_libs under test")
-    terminalreporter.write_line(f"built from: {BUILT_FROM}")
+    terminalreporter.write_line(built_from_line())
+    warning = _stale_build_warning()
+    if warning:
+        terminalreporter.write_line(warning)
     for line in verdict_lines(verdict(_item_defects, _outcomes)):
         terminalreporter.write_line(line)
