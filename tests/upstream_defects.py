@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -448,22 +449,39 @@ def built_from_line() -> str:
     return f"built from: {BUILT_FROM} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
 
 
-def newer_sources(module: Path, folders: list[Path]) -> list[Path]:
-    """The C sources and headers under ``folders`` modified after ``module`` was written, newest
-    first (a folder that does not exist has none)."""
+def c_files(folders: list[Path], suffixes: tuple[str, ...] = (".c", ".h")) -> list[Path]:
+    """The files with one of ``suffixes`` under ``folders`` (a folder that does not exist has none)."""
+    return [Path(directory, name) for folder in folders for directory, _, names in os.walk(folder)
+            for name in names if name.endswith(suffixes)]
+
+
+def built_sources(tree: Path, arch: str) -> list[Path]:
+    """The C sources of the libraries under test in ``tree`` that the build compiles for ``arch``:
+    buildsupport's list, when the source tree this suite runs from has it; else every C source of
+    those libraries (a source the build does not compile then counts too)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "buildsupport").is_dir():
+        return c_files([tree / name for name in LIBRARY_FOLDERS], (".c",))
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    from buildsupport import config   # the build's own list, only for a tree's build
+
+    patterns = config.sel4_libs_sources(config.ARCHES[arch])
+    return [path for name, globs in patterns.items() for pattern in globs
+            for path in sorted((tree / name).glob(pattern))]
+
+
+def newer_sources(module: Path, files: list[Path]) -> list[Path]:
+    """Those of ``files`` modified after ``module`` was written, newest first."""
     built = module.stat().st_mtime_ns
     found = []
-    for folder in folders:
-        for directory, _, names in os.walk(folder):
-            for name in names:
-                if name.endswith((".c", ".h")):
-                    path = Path(directory, name)
-                    try:
-                        mtime = path.stat().st_mtime_ns
-                    except OSError:   # gone while walked
-                        continue
-                    if mtime > built:
-                        found.append((mtime, path))
+    for path in files:
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:   # gone meanwhile
+            continue
+        if mtime > built:
+            found.append((mtime, path))
     return [path for _, path in sorted(found, reverse=True)]
 
 
@@ -479,11 +497,13 @@ def stale_build_warning(built_from: str, module: Path, package: Path, shown: int
         if built_from == "vendor":
             if not in_place:
                 return None
-            newer = newer_sources(module, [checkout / "vendor", checkout / "csrc"])
+            newer = newer_sources(module, c_files([checkout / "vendor", checkout / "csrc"]))
             rebuild = f"python build_ffi.py (in {checkout})"
         else:
             tree = Path(built_from)
-            newer = newer_sources(module, [tree / name for name in LIBRARY_FOLDERS])
+            # every header of the libraries (any may be included), and the sources the build compiles
+            newer = newer_sources(module, [*c_files([tree / name for name in LIBRARY_FOLDERS], (".h",)),
+                                           *built_sources(tree, SEL4_ARCH)])
             rebuild = (f"SEL4VSPACE_SEL4_LIBS={tree} python build_ffi.py (in {checkout})" if in_place
                        else f"SEL4VSPACE_SEL4_LIBS={tree} pip install . again")
     except OSError:
