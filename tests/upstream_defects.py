@@ -464,7 +464,7 @@ def built_sources(tree: Path, arch: str) -> list[Path]:
         return c_files([tree / name for name in LIBRARY_FOLDERS], (".c",))
     if str(root) not in sys.path:
         sys.path.append(str(root))
-    from buildsupport import config   # the build's own list, only for a tree's build
+    from buildsupport import config  # the build's own list, only for a tree's build
 
     patterns = config.sel4_libs_sources(config.ARCHES[arch])
     return [path for name, globs in patterns.items() for pattern in globs
