@@ -9,6 +9,7 @@ the tests needs them, are here, each with the arches it holds for.
 
 from __future__ import annotations
 
+from sel4vspace import _arches
 from sel4vspace.lowlevel import lib
 from sel4vspace.lowlevel.arch import ARCH
 
@@ -17,7 +18,7 @@ __all__ = [
     "PAGE_TABLE_TYPE", "VSPACE_ROOT_TYPE", "DEFAULT_ATTRIBUTES", "PAGE_MAP", "PAGE_UNMAP", "PAGE_GET_ADDRESS",
     "ASID_POOL_ASSIGN", "ASID_CONTROL_MAKE_POOL", "PAGE_TABLE_MAP", "FRAME_OVER_FRAME_REPLACES",
     "TOP_LEVEL_SLOT_BITS", "type_name", "PAGE_NAME", "LARGE_PAGE_NAME", "PAGE_TABLE_NAME", "VSPACE_ROOT_NAME",
-    "ROOT_ADDRESS_BITS", "USER_ADDRESS_BITS", "TABLES_BELOW_ROOT", "KERNEL_SLOT",
+    "ROOT_ADDRESS_BITS", "USER_ADDRESS_BITS", "TABLES_BELOW_ROOT", "KERNEL_SLOT", "description", "page_name",
 ]
 
 NAME = ARCH.name
@@ -58,6 +59,18 @@ TOP_LEVEL_SLOT_BITS = {"x86_64": 39, "aarch64": 39, "riscv64": 30}[NAME]
 def type_name(object_type: int) -> str:
     """libsel4's name of one of the arch's object types."""
     return ARCH.object_type_names[object_type]
+
+def description(arch: str):
+    """The C description (``lowlevel.arch.Arch``) of any installed arch: for a test of a kernel whose
+    arch is not necessarily the default one (the Pythonic layer's tests run on every arch)."""
+    return _arches.binding(arch).description
+
+
+def page_name(arch: str) -> str:
+    """libsel4's name of ``arch``'s 4 KiB frame object (``seL4_X86_4K``, ``seL4_ARM_SmallPageObject``, ...)."""
+    facts = description(arch)
+    return facts.object_type_names[dict(facts.frame_object_types)[facts.page_bits]]
+
 
 PAGE_NAME = type_name(PAGE_TYPE)
 LARGE_PAGE_NAME = type_name(LARGE_PAGE_TYPE)

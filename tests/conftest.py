@@ -78,7 +78,14 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         option.dist = "worksteal"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Unless ``--sel4vspace-arch`` says otherwise, the tests of the plugin's ``sel4_kernel`` (the
+    Pythonic layer's, through ``kernel``) run on every installed arch, each arch a test of its own;
+    the rest of the suite tests the default arch (``SEL4VSPACE_ARCH``). Runs before the plugin reads
+    the option."""
+    if not config.getoption("--sel4vspace-arch"):
+        config.option.sel4vspace_arch = ["all"]
     config.addinivalue_line("markers", "slow: builds the C again (deselect with -m 'not slow')")
     config.addinivalue_line("markers", "fast: the few seconds of tests, of every layer, for the edit loop (-m fast)")
 
@@ -97,7 +104,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         nodeid = item.nodeid
-        if any(nodeid == entry or nodeid.startswith(entry + "::") for entry in FAST):
+        if any(nodeid == entry or nodeid.startswith((entry + "::", entry + "[")) for entry in FAST):
             item.add_marker(pytest.mark.fast)
 
 

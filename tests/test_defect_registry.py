@@ -13,6 +13,8 @@ import pytest
 
 import upstream_defects as registry
 
+from sel4vspace import _arches
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
@@ -305,6 +307,20 @@ def test_built_from_names_the_tree_the_arch_and_the_build():
     assert line == f"built from: {lowlevel.BUILT_FROM} (arch {lowlevel.SEL4_ARCH}, build {lowlevel.BUILD_FLAVOUR})"
 
 
+def test_built_from_names_the_other_arches_the_pythonic_layer_ran_on(monkeypatch: pytest.MonkeyPatch):
+    # the last installed arch: another one than the default where several are installed
+    arch = _arches.INSTALLED[-1]
+    other = _arches.binding(arch).package
+    line = registry.built_from_line([arch])
+    assert line == f"{registry.built_from_line()}; the Pythonic layer's tests also on {arch} (build {other.BUILD_FLAVOUR})"
+    # a build from another tree says which
+    monkeypatch.setattr(other, "BUILT_FROM", "/elsewhere/seL4_libs")
+    assert registry.built_from_line([arch]).endswith(
+        f"also on {arch} (built from /elsewhere/seL4_libs, build {other.BUILD_FLAVOUR})")
+    # the run's other arches come from the plugin's option, without the default arch
+    assert registry.other_arches(None) == []
+
+
 def _files(root: Path, names: list[str], mtime: int) -> list[Path]:
     paths = []
     for name in names:
@@ -371,13 +387,20 @@ def test_the_staleness_check_never_fails_the_run(tmp_path: Path):
 
 def test_the_run_checks_the_extension_module_the_arch_under_test_loaded(monkeypatch: pytest.MonkeyPatch):
     seen = []
-    monkeypatch.setattr(registry, "stale_build_warning", lambda *args: seen.append(args))
+    monkeypatch.setattr(registry, "stale_build_warning", lambda *args, **kwargs: seen.append((args, kwargs)))
     registry._stale_build_warning.__wrapped__()
     lowlevel = sys.modules["sel4vspace.lowlevel"]
     native = sys.modules[f"sel4vspace._native_{lowlevel.SEL4_ARCH}"]
     package = Path(sys.modules["sel4vspace"].__file__).resolve().parent
-    assert seen == [(lowlevel.BUILT_FROM, Path(native.__file__), package)]
+    assert seen == [((lowlevel.BUILT_FROM, Path(native.__file__), package), {"arch": lowlevel.SEL4_ARCH})]
     assert Path(native.__file__).is_file()
+    # another arch's: its own module, the sources its build compiles
+    arch = _arches.INSTALLED[-1]
+    seen.clear()
+    registry._stale_build_warning.__wrapped__(arch)
+    other = _arches.binding(arch).package
+    assert seen == [((other.BUILT_FROM, Path(sys.modules[f"sel4vspace._native_{arch}"].__file__), package),
+                     {"arch": arch})]
 
 
 class _Terminal:
@@ -395,12 +418,12 @@ def test_the_verdict_starts_with_the_build_and_its_staleness_warning(monkeypatch
     test = registry.DEFECTS[0].tests[0]
     monkeypatch.setattr(registry, "_outcomes", {test: "xfailed"})
     monkeypatch.setattr(registry, "_item_defects", {test: [registry.DEFECTS[0]]})
-    monkeypatch.setattr(registry, "_stale_build_warning", lambda: "WARNING: rebuild")
+    monkeypatch.setattr(registry, "_stale_build_warning", lambda arch: "WARNING: rebuild")
     terminal = _Terminal()
     registry.pytest_terminal_summary(terminal, 0, None)
     assert terminal.lines[:3] == ["== seL4_libs under test ==", registry.built_from_line(), "WARNING: rebuild"]
     assert registry.pytest_report_header(None) == ["WARNING: rebuild"]
-    monkeypatch.setattr(registry, "_stale_build_warning", lambda: None)
+    monkeypatch.setattr(registry, "_stale_build_warning", lambda arch: None)
     terminal = _Terminal()
     registry.pytest_terminal_summary(terminal, 0, None)
     assert terminal.lines[1] == registry.built_from_line() and terminal.lines[2].startswith("  present ")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from archfacts import PAGE_NAME, VSPACE_ROOT_NAME
 
+from sel4vspace import _arches
+
 pytest_plugins = ["pytester"]
 
 DOCS_EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "test_sel4utils_regression.py"
@@ -135,3 +137,83 @@ def test_the_documented_regression_example_passes(pytester: pytest.Pytester) -> 
     pytester.makepyfile(test_sel4utils_regression=DOCS_EXAMPLE.read_text())
     result = run(pytester)
     result.assert_outcomes(passed=5)
+
+
+ARCH_TESTS = """
+import pytest
+
+def test_kernel(sel4_kernel, sel4_vspace, sel4_arch):
+    assert sel4_kernel.arch == sel4_arch and sel4_vspace.kernel is sel4_kernel
+
+@pytest.mark.sel4vspace_kernel(arch="{pinned}")
+def test_pinned(sel4_kernel):
+    assert sel4_kernel.arch == "{pinned}"
+
+def test_without_a_kernel():
+    pass
+"""
+
+
+def test_the_arch_option_runs_each_kernel_test_once_per_arch(pytester: pytest.Pytester) -> None:
+    pinned = _arches.INSTALLED[-1]
+    pytester.makepyfile(ARCH_TESTS.format(pinned=pinned))
+    result = run(pytester, "-v", "--sel4vspace-arch", "all")
+    result.assert_outcomes(passed=len(_arches.INSTALLED) + 2)
+    result.stdout.fnmatch_lines([f"*::test_kernel[[]{arch}[]] PASSED*" for arch in _arches.INSTALLED])
+    result.stdout.fnmatch_lines(["*::test_pinned PASSED*", "*::test_without_a_kernel PASSED*"])
+    # named twice (once in a comma list), and in another order: each arch once, in the order named
+    order = list(reversed(_arches.INSTALLED))
+    result = run(pytester, "-v", "--sel4vspace-arch", ",".join(order), "--sel4vspace-arch", order[0])
+    result.assert_outcomes(passed=len(order) + 2)
+    lines = [line for line in result.outlines if "::test_kernel[" in line]
+    assert [line.split("[")[1].split("]")[0] for line in lines] == order
+
+
+def test_one_arch_named_runs_the_kernel_tests_on_it_with_their_ids(pytester: pytest.Pytester) -> None:
+    arch = _arches.INSTALLED[-1]
+    pytester.makepyfile(ARCH_TESTS.format(pinned=arch))
+    result = run(pytester, "-v", "--sel4vspace-arch", arch)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*::test_kernel PASSED*"])
+    # without the option: the default arch, and sel4_arch is None
+    pytester.makepyfile("""
+        from sel4vspace import _arches
+
+        def test_default(sel4_kernel, sel4_arch):
+            assert sel4_arch is None and sel4_kernel.arch == _arches.default()
+    """)
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_the_arch_option_wins_over_the_options_fixture(pytester: pytest.Pytester) -> None:
+    first, last = _arches.INSTALLED[0], _arches.INSTALLED[-1]
+    pytester.makeconftest(f"""
+        import pytest
+
+        @pytest.fixture
+        def sel4_kernel_options():
+            return {{"untyped_bits": 20, "arch": "{first}"}}
+    """)
+    pytester.makepyfile(f"""
+        def test_arch(sel4_kernel):
+            assert (sel4_kernel.arch, sel4_kernel.untyped_bits) == ("{last}", 20)
+    """)
+    run(pytester, "--sel4vspace-arch", last).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("value", ["mips", "x86", "", " , "])
+def test_an_arch_not_installed_is_a_usage_error_naming_the_option(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makepyfile(ARCH_TESTS.format(pinned=_arches.INSTALLED[0]))
+    result = run(pytester, "--sel4vspace-arch", value)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    if value.strip(" ,"):
+        result.stderr.fnmatch_lines([f"*--sel4vspace-arch {value!r}: no sel4vspace extension of that arch is "
+                                     f"installed*installed: {', '.join(_arches.INSTALLED)}, or 'all'"])
+    else:
+        result.stderr.fnmatch_lines([f"*--sel4vspace-arch {value!r} names no arch*"])
+
+
+def test_the_documented_regression_example_passes_on_every_arch(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sel4utils_regression=DOCS_EXAMPLE.read_text())
+    result = run(pytester, "--sel4vspace-arch", "all")
+    result.assert_outcomes(passed=5 * len(_arches.INSTALLED))

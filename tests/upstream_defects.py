@@ -35,8 +35,9 @@ from pathlib import Path
 import pytest
 
 import sel4vspace
-from sel4vspace import lowlevel
+from sel4vspace import _arches
 from sel4vspace.lowlevel import BUILD_FLAVOUR, BUILT_FROM, SEL4_ARCH
+from sel4vspace.pytest_plugin import arches as plugin_arches
 
 #: True when the libraries under test are vendor/ (or a copy of it built as an external tree by the
 #: source-compatibility test, which sets SEL4VSPACE_TEST_VENDOR_COPY).
@@ -445,8 +446,24 @@ def verdict_lines(found: Verdict) -> list[str]:
 LIBRARY_FOLDERS = ("libsel4vka", "libsel4vspace", "libsel4utils")
 
 
-def built_from_line() -> str:
-    return f"built from: {BUILT_FROM} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
+def other_arches(config: pytest.Config | None) -> list[str]:
+    """The arches other than the default one that the run's Pythonic-layer tests ran on too (the
+    plugin's ``--sel4vspace-arch``); none without a config."""
+    return [arch for arch in plugin_arches(config) if arch != SEL4_ARCH] if config is not None else []
+
+
+def built_from_line(also: list[str] | None = None) -> str:
+    """The verdict's first line: the tree, arch and build under test, then the builds of the arches in
+    ``also`` (their tree only when it is another one)."""
+    line = f"built from: {BUILT_FROM} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
+    if not also:
+        return line
+    builds = []
+    for arch in also:
+        package = _arches.binding(arch).package
+        tree = "" if package.BUILT_FROM == BUILT_FROM else f"built from {package.BUILT_FROM}, "
+        builds.append(f"{arch} ({tree}build {package.BUILD_FLAVOUR})")
+    return f"{line}; the Pythonic layer's tests also on {', '.join(builds)}"
 
 
 def c_files(folders: list[Path], suffixes: tuple[str, ...] = (".c", ".h")) -> list[Path]:
@@ -485,9 +502,11 @@ def newer_sources(module: Path, files: list[Path]) -> list[Path]:
     return [path for _, path in sorted(found, reverse=True)]
 
 
-def stale_build_warning(built_from: str, module: Path, package: Path, shown: int = 3) -> str | None:
+def stale_build_warning(built_from: str, module: Path, package: Path, shown: int = 3,
+                        arch: str = SEL4_ARCH) -> str | None:
     """A warning when C the extension ``module`` was built from changed after it was: a source or
-    header of the libraries under test in the seL4_libs tree ``built_from``, or, for ``"vendor"``,
+    header of the libraries under test in the seL4_libs tree ``built_from`` (the sources ``arch``'s
+    build compiles), or, for ``"vendor"``,
     under vendor/ or csrc/ of the checkout whose src/ holds ``package`` (an installed package has
     no such checkout to compare with). None when nothing is newer, or when it cannot be told: the
     check must never fail a run."""
@@ -503,7 +522,7 @@ def stale_build_warning(built_from: str, module: Path, package: Path, shown: int
             tree = Path(built_from)
             # every header of the libraries (any may be included), and the sources the build compiles
             newer = newer_sources(module, [*c_files([tree / name for name in LIBRARY_FOLDERS], (".h",)),
-                                           *built_sources(tree, SEL4_ARCH)])
+                                           *built_sources(tree, arch)])
             rebuild = (f"SEL4VSPACE_SEL4_LIBS={tree} python build_ffi.py (in {checkout})" if in_place
                        else f"SEL4VSPACE_SEL4_LIBS={tree} pip install . again")
     except OSError:
@@ -517,25 +536,29 @@ def stale_build_warning(built_from: str, module: Path, package: Path, shown: int
 
 
 @functools.cache
-def _stale_build_warning() -> str | None:
-    """stale_build_warning of the extension this run tests, found through the lowlevel package of
-    the arch under test; once a run."""
-    return stale_build_warning(BUILT_FROM, Path(lowlevel._native.__file__),
-                               Path(sel4vspace.__file__).resolve().parent)
+def _stale_build_warning(arch: str = SEL4_ARCH) -> str | None:
+    """stale_build_warning of ``arch``'s extension, found through its lowlevel package; once a run."""
+    package = _arches.binding(arch).package
+    return stale_build_warning(package.BUILT_FROM, Path(package._native.__file__),
+                               Path(sel4vspace.__file__).resolve().parent, arch=arch)
+
+
+def _stale_build_warnings(config: pytest.Config | None) -> list[str]:
+    """The stale-build warnings of the extensions the run tests: the default arch's, then the others'."""
+    found = (_stale_build_warning(arch) for arch in [SEL4_ARCH, *other_arches(config)])
+    return [warning for warning in found if warning]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    warning = _stale_build_warning()
-    return [warning] if warning else []
+    return _stale_build_warnings(config)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
     if not _outcomes:
         return
     terminalreporter.section("seL4_libs under test")
-    terminalreporter.write_line(built_from_line())
-    warning = _stale_build_warning()
-    if warning:
+    terminalreporter.write_line(built_from_line(other_arches(config)))
+    for warning in _stale_build_warnings(config):
         terminalreporter.write_line(warning)
     for line in verdict_lines(verdict(_item_defects, _outcomes)):
         terminalreporter.write_line(line)

@@ -6,8 +6,14 @@ test asks for one of its fixtures: loading it loads no C and adds no autouse fix
 
 ``sel4_kernel``
     A fresh :class:`~sel4vspace.Kernel`, closed after the test. Its options (``untyped_bits``,
-    ``cnode_bits``) come from the ``sel4_kernel_options`` fixture (override it in a
+    ``cnode_bits``, ``arch``) come from the ``sel4_kernel_options`` fixture (override it in a
     ``conftest.py``) and then from a ``@pytest.mark.sel4vspace_kernel(untyped_bits=24)`` marker.
+``sel4_arch``
+    The arch ``--sel4vspace-arch`` gave the test (``"x86_64"``, ``"aarch64"``, ``"riscv64"``), or None.
+    ``pytest --sel4vspace-arch all`` (or the option once per arch, or commas) runs every test that
+    uses ``sel4_kernel`` once on each arch named, in one run: the test's id gains the arch
+    (``test_map[aarch64]``); one arch named runs them on it alone, ids unchanged.
+    ``sel4_kernel.arch`` is the kernel's arch in any case.
 ``sel4_vspace``
     A new address space of ``sel4_kernel`` (a sel4utils vspace), torn down after the test.
 ``sel4_frames``
@@ -38,9 +44,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .ledger import KernelLedger
     from .vspace import VSpace
 
-__all__ = ["sel4_kernel_options", "sel4_kernel", "sel4_vspace", "sel4_frames", "sel4_nothing_lost"]
+__all__ = ["arches", "sel4_kernel_options", "sel4_arch", "sel4_kernel", "sel4_vspace", "sel4_frames",
+           "sel4_nothing_lost"]
 
 _FRESH_LEDGER = pytest.StashKey["KernelLedger"]()
+_ARCHES = pytest.StashKey["tuple[str, ...]"]()
+"""The arches ``--sel4vspace-arch`` named, installed and without repeats, in the order given."""
+_ALL = "all"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,12 +58,70 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--sel4vspace-nothing-lost", action="store_true", default=False,
         help="check that nothing is lost (untyped bytes, cslots, objects, host memory) at the end of every "
              "test that uses the sel4_kernel fixture, as if it asked for sel4_nothing_lost")
+    parser.getgroup("sel4vspace").addoption(
+        "--sel4vspace-arch", action="append", default=[], metavar="ARCH",
+        help="run every test that uses the sel4_kernel fixture on this seL4 arch (x86_64, aarch64, riscv64; "
+             "'all': every installed one); repeat it for several, each a test of its own with the arch in its id. "
+             "Default: only the default arch (SEL4VSPACE_ARCH, else x86_64)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sel4vspace_kernel(**options): Kernel(...) options for this test's sel4_kernel fixture "
-                   "(untyped_bits, cnode_bits)")
+                   "(untyped_bits, cnode_bits, arch: an arch given here is not multiplied by --sel4vspace-arch)")
+    config.stash[_ARCHES] = _arches_asked(config.getoption("--sel4vspace-arch"))
+
+
+def _arches_asked(values: list[str]) -> tuple[str, ...]:
+    """The installed arches ``--sel4vspace-arch`` names (``all``: every installed one), each once, in the
+    order named; pytest.UsageError naming the option for an arch that is not installed."""
+    from ._arches import INSTALLED, KNOWN
+
+    asked: list[str] = []
+    for value in values:
+        names = value.replace(",", " ").split()
+        if not names:
+            raise pytest.UsageError(f"--sel4vspace-arch {value!r} names no arch: give one of {', '.join(KNOWN)} "
+                                    "or 'all'")
+        for name in names:
+            if name == _ALL:
+                asked.extend(INSTALLED)
+            elif name in INSTALLED:
+                asked.append(name)
+            else:
+                known = "" if name in KNOWN else f" (the arches sel4vspace knows: {', '.join(KNOWN)})"
+                raise pytest.UsageError(f"--sel4vspace-arch {name!r}: no sel4vspace extension of that arch is "
+                                        f"installed{known}; installed: {', '.join(INSTALLED) or 'none'}, or 'all'")
+    return tuple(dict.fromkeys(asked))
+
+
+def _marked_options(node: Any) -> dict[str, Any]:
+    """The keyword arguments of the test's ``sel4vspace_kernel`` marker (TypeError for positional ones)."""
+    marker = node.get_closest_marker("sel4vspace_kernel")
+    if marker is None:
+        return {}
+    if marker.args:
+        raise TypeError("@pytest.mark.sel4vspace_kernel takes keyword arguments only (untyped_bits=..., "
+                        "cnode_bits=..., arch=...)")
+    return dict(marker.kwargs)
+
+
+def arches(config: pytest.Config) -> tuple[str, ...]:
+    """The arches ``--sel4vspace-arch`` named in this run (``all`` made into every installed one), each
+    once, in the order named; empty when the option was not given."""
+    return config.stash.get(_ARCHES, ())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With ``--sel4vspace-arch`` naming several arches, a test that uses ``sel4_kernel`` becomes one
+    test per arch, unless its marker names the arch."""
+    asked = arches(metafunc.config)
+    if len(asked) < 2 or "sel4_kernel" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sel4vspace_kernel")
+    if marker is not None and "arch" in marker.kwargs:
+        return
+    metafunc.parametrize("sel4_arch", asked, ids=asked)
 
 
 @pytest.fixture
@@ -65,19 +133,28 @@ def sel4_kernel_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def sel4_kernel(request: pytest.FixtureRequest, sel4_kernel_options: dict[str, Any]) -> Iterator[Kernel]:
-    """A fresh simulated seL4 kernel (of the built arch) with its root CNode, untyped memory and host vka;
-    closed after the test, after the "nothing lost" check when that is on."""
+def sel4_arch(request: pytest.FixtureRequest) -> str | None:
+    """The arch ``--sel4vspace-arch`` gave this test (the one it named, or this test's share of
+    several), else None: ``sel4_kernel`` is then of ``sel4_kernel_options``' arch, else the default."""
+    asked = arches(request.config)
+    return asked[0] if len(asked) == 1 else None
+
+
+@pytest.fixture
+def sel4_kernel(request: pytest.FixtureRequest, sel4_kernel_options: dict[str, Any],
+                sel4_arch: str | None) -> Iterator[Kernel]:
+    """A fresh simulated seL4 kernel with its root CNode, untyped memory and host vka; closed after the
+    test, after the "nothing lost" check when that is on. Its arch: the marker's ``arch``, else the
+    one ``--sel4vspace-arch`` gave this test, else ``sel4_kernel_options``' ``arch``, else the default
+    arch (``SEL4VSPACE_ARCH``, else x86_64)."""
     from .kernel import Kernel
     from .ledger import assert_same, host_ledger, kernel_ledger
 
     options = dict(sel4_kernel_options)
-    marker = request.node.get_closest_marker("sel4vspace_kernel")
-    if marker is not None:
-        if marker.args:
-            raise TypeError("@pytest.mark.sel4vspace_kernel takes keyword arguments only (untyped_bits=..., "
-                            "cnode_bits=...)")
-        options.update(marker.kwargs)
+    marked = _marked_options(request.node)
+    if sel4_arch is not None and "arch" not in marked:
+        options["arch"] = sel4_arch
+    options.update(marked)
     check = "sel4_nothing_lost" in request.fixturenames or bool(
         request.config.getoption("--sel4vspace-nothing-lost"))
     host_before = host_ledger() if check else None

@@ -12,6 +12,8 @@ from sel4vspace.kernel import OBJECT_TYPE_NAMES
 from sel4vspace.lowlevel import ffi, lib
 from sel4vspace.lowlevel.arch import ARCH, Arch
 
+# The tests below drive the default arch's libsel4 directly: their sel4_kernel is of that arch too.
+pytestmark = pytest.mark.sel4vspace_kernel(arch=ARCH.name)
 
 def test_the_description_is_read_once_and_frozen():
     assert isinstance(ARCH, Arch)
