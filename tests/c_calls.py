@@ -14,7 +14,9 @@ such point of an operation in turn (``Countdown``).
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import sel4vspace.lowlevel.host
@@ -96,3 +98,27 @@ class Countdown:
         if self.calls == self.at:
             self.fired = True
             raise self.exc(f"injected after C call {self.at} ({name})")
+
+
+_PACKAGE = str(Path(sel4vspace.lowlevel.__file__).resolve().parents[1])
+
+
+@contextlib.contextmanager
+def at_any_python_call(action: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, ``action(name)`` runs at each call into a function of the package's Python
+    and after each return from a builtin function it called: where Python runs a signal handler
+    (CPython checks for pending signals as a function starts and as a call returns). If ``action``
+    raises, the exception is raised there, in the package's code, and no point after it is visited
+    (the profile function is removed, as Python does with one that raises)."""
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event in ("call", "c_return") and frame.f_code.co_filename.startswith(_PACKAGE):
+            action(f"{event} {frame.f_code.co_name}" + (f" -> {getattr(arg, '__name__', arg)}"
+                                                          if event == "c_return" else ""))
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)

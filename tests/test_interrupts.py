@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from c_calls import Countdown, Injected, between_c_calls
+from c_calls import Countdown, Injected, at_any_python_call, between_c_calls
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
 from sel4vspace import Kernel, KernelError, VSpaceError
@@ -148,10 +148,12 @@ Prepare = Callable[[SimpleNamespace], None] | None
 
 
 def check_all_or_nothing(op: Callable[[SimpleNamespace], Any], exc: type[BaseException], prepare: Prepare = None,
-                         then: Callable[[SimpleNamespace], Any] | None = None) -> int:
+                         then: Callable[[SimpleNamespace], Any] | None = None, points: Any = between_c_calls) -> int:
     """Inject exc after each C call of op in turn (on a world() made ready by ``prepare``); returns
     how many points were visited. ``then`` runs after an injection, before the state is compared
-    (for work the operation left to the end of the next one: an interrupted finalizer)."""
+    (for work the operation left to the end of the next one: an interrupted finalizer). ``points``
+    says where: after each C call, or (``at_any_python_call``) wherever Python may run a signal
+    handler."""
     host_before = host_ledger()
 
     def ready() -> SimpleNamespace:
@@ -163,7 +165,7 @@ def check_all_or_nothing(op: Callable[[SimpleNamespace], Any], exc: type[BaseExc
     w = ready()
     before = snapshot(w)
     counter = Countdown(0)
-    with between_c_calls(counter):
+    with points(counter):
         expected = _run(op, w)
     after = snapshot(w)
     check_records(w)
@@ -179,7 +181,7 @@ def check_all_or_nothing(op: Callable[[SimpleNamespace], Any], exc: type[BaseExc
         w = ready()
         assert snapshot(w) == before
         countdown = Countdown(at, exc)
-        with between_c_calls(countdown):
+        with points(countdown):
             try:
                 got = _run(op, w)
             except exc:
@@ -252,6 +254,15 @@ OPERATIONS: dict[str, tuple[Callable[[SimpleNamespace], Any], Prepare]] = {
 def test_an_exception_after_any_c_call_leaves_it_done_or_undone(name):
     op, prepare = OPERATIONS[name]
     assert check_all_or_nothing(op, Injected, prepare) >= 1
+
+
+@pytest.mark.parametrize("name", list(OPERATIONS))
+def test_a_keyboard_interrupt_wherever_python_runs_a_signal_handler_leaves_it_done_or_undone(name):
+    """A signal handler runs at any call of Python code, the record work after a C call included: the
+    record work is finished by the next operation on the kernel (the snapshot's first call), so the
+    state is the one before or the one after, as after a C call."""
+    op, prepare = OPERATIONS[name]
+    assert check_all_or_nothing(op, KeyboardInterrupt, prepare, points=at_any_python_call) >= 1
 
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, MemoryError], ids=lambda e: e.__name__)

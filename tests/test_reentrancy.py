@@ -348,8 +348,9 @@ def test_a_callback_calling_the_package_gets_reentrant_call_error():
 # ---- every public entry point is an operation ----
 
 PURE_PYTHON = {
-    # read Python state only (no C, no kernel lock needed)
-    "Kernel.closed", "VSpace.torn_down", "Reservation.freed",
+    # read Python state only (no C, no kernel lock needed); VSpace.torn_down and Reservation.freed are
+    # operations: they read records an interrupted operation may have left for the next one to finish
+    "Kernel.closed",
     # the arch's facts, read once when its lowlevel package was loaded
     "Kernel.arch", "Kernel.frame_size_bits", "Kernel.user_top",
     # what the object was made with, read-only

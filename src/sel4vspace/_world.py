@@ -16,6 +16,12 @@ memory, vka and loader), the kernel's lock, whether the world is still open, the
 
 Every method runs inside an operation of the caller's (``lowlevel._guard``) that holds
 :attr:`lock`; the ``record_*`` methods make no C call, for the ``finally`` of an operation.
+
+What Python records after a C call that changed something is done through :attr:`pending`
+(:meth:`commit`): the record work is filed in one list append right after the C call returns and
+then done, and if an exception (a signal handler's KeyboardInterrupt) stops it half-way, the next
+operation on the kernel finishes it first. Record work is written to give the same records when
+run again.
 """
 
 from __future__ import annotations
@@ -86,6 +92,8 @@ class World:
         cannot)."""
         self.ll = binding(arch)
         self.lock = _guard.new_lock()
+        self.pending: list[tuple[Any, tuple[Any, ...]]] = []
+        """Record work of C calls that succeeded, not yet done (:meth:`commit`)."""
         self.closed = True
         self._vspaces: dict[int, Any] = {}
         self._foreign: dict[int, int] = {}
@@ -106,6 +114,11 @@ class World:
                 self.finalizer = weakref.finalize(kernel, _guard.finalizer, self.lock, self.close)
         self.kernel = self.ll.host.world_kernel(self.handle)
         _worlds[kernel] = self
+
+    def commit(self) -> Any:
+        """Do the record work filed in :attr:`pending` (the caller has just appended its own, right
+        after its C call returned); the last entry's result."""
+        return _guard.settle(self.pending)
 
     def call(self) -> Any:
         """The world's result struct, its status set to NOT_RUN (operations hold the lock)."""
@@ -139,9 +152,15 @@ class World:
         finally:
             if out.status == OK:
                 self.closed = True
-                self._vspaces.clear()
-                self._foreign.clear()
-                self._frames.clear()
+                self.pending.append((self._forget_everything, ()))
+                self.commit()
+
+    def _forget_everything(self) -> None:
+        """The records once the world is released: nothing left (the world is closed already)."""
+        self._vspaces.clear()
+        self._foreign.clear()
+        self._frames.clear()
+        self._shared.clear()
 
     # ---- vspaces ----
 
@@ -155,12 +174,19 @@ class World:
             self.ll.host.vspace_new(self.handle, out)
         finally:
             if self._status[0] == OK:
-                key = self.ll.host.key(out.vspace)
-                self._vspaces[key] = out.vspace
-                self._foreign[key] = 0
-                made = attach(kernel, self, out.vspace, key, name, out.c_vspace, int(out.cap))
+                self.pending.append((self._vspace_made, (kernel, out.vspace, name, out.c_vspace, out.cap)))
+                made = self.commit()
         assert made is not None
         return made
+
+    def _vspace_made(self, kernel: Kernel, host_vspace: Any, name: str | None, c_vspace: Any, root: int) -> VSpace:
+        """Record a vspace the C has just made, and make its VSpace object. Run again (an exception
+        stopped the first run), the object is made again: the caller never had the first, and an
+        object nobody holds tears its vspace down when collected."""
+        key = self.ll.host.key(host_vspace)
+        self._vspaces[key] = host_vspace
+        self._foreign[key] = 0
+        return attach(kernel, self, host_vspace, key, name, c_vspace, root)
 
     def has_vspace(self, key: int) -> bool:
         """Whether the vspace of ``key`` still exists (in C)."""
@@ -171,10 +197,13 @@ class World:
         """How many vspaces the world holds."""
         return len(self._vspaces)
 
-    def destroy_vspace(self, key: int) -> None:
+    def destroy_vspace(self, key: int, gone: Any = None) -> None:
         """Tear the vspace down in one C call: its pages unmapped through its allocator (the caller's
         frames kept, the copies it made deleted, the copies elsewhere of its own frames unmapped),
-        then vspace_tear_down and its paging structures. Does nothing when it is gone already."""
+        then vspace_tear_down and its paging structures. Does nothing when it is gone already.
+        ``gone`` (a function without arguments, or None) is the record work of the vspace's object,
+        done with the world's own once the C has torn it down."""
+        self.commit()   # a finalizer runs this outside any method: earlier record work first
         host_vspace = self._vspaces.get(key)
         if host_vspace is None or self.closed:
             return
@@ -188,13 +217,27 @@ class World:
             self.ll.host.tear_down(host_vspace, callers, shared, out)
         finally:
             if self._status[0] == OK:
-                del self._vspaces[key]
-                self._foreign.pop(key, None)
+                self.pending.append((self._vspace_gone, (key, gone)))
+                self.commit()
+
+    def _vspace_gone(self, key: int, gone: Any) -> None:
+        self._vspaces.pop(key, None)
+        self._foreign.pop(key, None)
+        if gone is not None:
+            gone()
 
     def record_foreign(self, key: int, delta: int) -> None:
-        """The vspace of ``key`` maps ``delta`` more pages that are not the caller's (fewer: negative)."""
+        """The vspace of ``key`` maps ``delta`` more pages that are not the caller's (fewer: negative).
+        Record work that may run twice must not lower the count: a count too high is allowed, one
+        too low is not (see :meth:`set_foreign`)."""
         if key in self._foreign:
             self._foreign[key] = max(0, self._foreign[key] + delta)
+
+    def set_foreign(self, key: int, count: int) -> None:
+        """The vspace of ``key`` maps ``count`` pages that are not the caller's, or fewer (a count
+        worked out before the C call that lowered it: the same when set again)."""
+        if key in self._foreign:
+            self._foreign[key] = max(0, count)
 
     # ---- frames ----
 
@@ -244,10 +287,16 @@ class World:
             self.ll.host.alloc_frames(self.handle, size_bits, objects, out)
         finally:
             if self._status[0] == OK:
-                caps = self.ll.host.object_caps(objects)
-                frames = self._frames
-                for i, cap in enumerate(caps):
-                    frames[cap] = Frame(cap, size_bits, objects + i, None, objects)
+                self.pending.append((self._frames_made, (objects, size_bits)))
+                caps = self.commit()
+        return caps
+
+    def _frames_made(self, objects: Any, size_bits: int) -> list[int]:
+        """Record the frames of the caller's the C has just made (its ``vka_object_t`` array); their caps."""
+        caps: list[int] = self.ll.host.object_caps(objects)
+        frames = self._frames
+        for i, cap in enumerate(caps):
+            frames[cap] = Frame(cap, size_bits, objects + i, None, objects)
         return caps
 
     def copy_cap(self, frame: Frame, rights: int) -> int:
@@ -258,12 +307,17 @@ class World:
             new_cap = self.ll.host.copy_cap(self.handle, frame.cap, rights, out)
         finally:
             if self._status[0] == OK:
-                original = frame if frame.object is not None else frame.parent
-                assert original is not None
-                self._frames[int(out.cap)] = Frame(int(out.cap), frame.size_bits, None, original)
-                original.copies.add(int(out.cap))
+                self.pending.append((self._copy_made, (frame, out.cap)))
+                self.commit()
         value: int = new_cap
         return value
+
+    def _copy_made(self, frame: Frame, cap: int) -> None:
+        """Record ``cap``, a copy of ``frame``'s cap the C has just made, with the original."""
+        original = frame if frame.object is not None else frame.parent
+        assert original is not None
+        self._frames[cap] = Frame(cap, frame.size_bits, None, original)
+        original.copies.add(cap)
 
     def delete_cap(self, frame: Frame) -> None:
         """Delete ``frame``'s cap (an original: revoked, with every copy) in one C call."""
@@ -277,15 +331,20 @@ class World:
                               original and paddr in self._shared, out)
         finally:
             if self._status[0] == OK:
-                frames = self._frames
-                for member in family:
-                    frames.pop(member, None)
-                if original:
-                    frame.copies.clear()
-                    if paddr is not None:
-                        self._shared.discard(paddr)
-                elif frame.parent is not None:
-                    frame.parent.copies.discard(frame.cap)
+                self.pending.append((self._caps_deleted, (frame, family, paddr)))
+                self.commit()
+
+    def _caps_deleted(self, frame: Frame, family: list[int], paddr: int | None) -> None:
+        """Forget ``frame``'s cap and, for an original, its copies (``family``): the C deleted them."""
+        frames = self._frames
+        for member in family:
+            frames.pop(member, None)
+        if frame.object is not None:
+            frame.copies.clear()
+            if paddr is not None:
+                self._shared.discard(paddr)
+        elif frame.parent is not None:
+            frame.parent.copies.discard(frame.cap)
 
     def object_counts(self) -> dict[str, int]:
         """Live kernel objects by libsel4 type name, zero counts left out (``sel4sim_object_counts``)."""

@@ -67,6 +67,7 @@ class Kernel(Handle):
         self._world: World = _guard.run("Kernel", None, World, self, arch, untyped_bits, cnode_bits)
         self._ll = self._world.ll
         self._lock = self._world.lock
+        self._pending = self._world.pending
         self._finalizer = self._world.finalizer
 
     @property

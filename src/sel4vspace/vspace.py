@@ -100,11 +100,12 @@ class Reservation(Handle):
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_key", "_ll", "_lock", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_key", "_ll", "_lock", "_pending", "_res", "_vspace")
     _vspace: VSpace | None
     _res: Any
     _key: int
     _lock: Any
+    _pending: list[tuple[Any, tuple[Any, ...]]]
     _ll: Binding
 
     def __init__(self) -> None:
@@ -139,8 +140,10 @@ class Reservation(Handle):
         return self._live()
 
     @property
+    @operation
     def freed(self) -> bool:
-        """True once freed (the properties then raise StaleObjectError)."""
+        """True once freed, or once its vspace was torn down (the properties then raise
+        StaleObjectError)."""
         return self._vspace is None
 
     @property
@@ -218,14 +221,15 @@ class Reservation(Handle):
             self.free()
 
     def __repr__(self) -> str:
-        if self._vspace is None or self._vspace.torn_down:
+        # the records as they are (a repr may come from a debugger in the middle of a call)
+        if self._vspace is None or self._vspace._torn_down or self._vspace._world.closed:
             return "<Reservation freed>"
         if _guard.in_operation():  # repr from a debugger or signal handler, in the middle of a call
             return "<Reservation>"
         return _guard.run("Reservation.__repr__", self._lock, self._describe)
 
     def _describe(self) -> str:
-        if self._vspace is None or self._vspace.torn_down:
+        if self._vspace is None or self._vspace._torn_down or self._vspace._world.closed:
             return "<Reservation freed>"
         start, end = self._ll.host.reservation_bounds(self._res)
         deferred, rights, cacheable = self._ll.host.reservation_rights(self._res)
@@ -241,6 +245,7 @@ def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
     reservation: Reservation = _new_object(Reservation)
     reservation._vspace = vspace
     reservation._lock = vspace._lock
+    reservation._pending = vspace._pending
     reservation._ll = vspace._ll
     reservation._res = res
     reservation._key = key
@@ -255,6 +260,24 @@ def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     if count == 0:
         raise ValueError("caps is empty: nothing to map")
     return c_caps, count, wrappers.cookies_array(cookies, count)  # type and length checks before any C runs
+
+
+def _record_share(world: World, to_key: int, num_pages: int, paddrs: list[int]) -> None:
+    """Record work of a share: ``num_pages`` copies the vspace of ``to_key`` now maps, of the frames
+    at ``paddrs`` (a count too high when run twice is allowed)."""
+    world.record_foreign(to_key, num_pages)
+    world.record_shared(paddrs)
+
+
+def _record_unmap(world: World, key: int, foreign: int, adopted: list[tuple[int, int]], size_bits: int,
+                  freed: set[int]) -> None:
+    """Record work of an unmap of pages that were not all the caller's: ``foreign`` pages of the vspace
+    of ``key`` left that are not the caller's, the frames ``adopted`` (cap, cookie) the caller's now,
+    the frames at ``freed`` gone."""
+    for cap, cookie in adopted:
+        world.adopt(cap, size_bits, cookie)
+    world.record_unshared(freed)
+    world.set_foreign(key, foreign)
 
 
 def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
@@ -288,6 +311,7 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
     self._status = self._ll.host.status_word(self._result)
     self._torn_down = False
     self._lock = world.lock
+    self._pending = world.pending
     self._finalizer = weakref.finalize(self, _guard.finalizer, world.lock, _tear_down_host_vspace, weakref.ref(world),
                                        key)
     return self
@@ -329,6 +353,8 @@ class VSpace(Handle):
     _torn_down: bool
     _lock: Any
     """The kernel's lock: every operation on the vspace holds it."""
+    _pending: list[tuple[Any, tuple[Any, ...]]]
+    """The kernel's record work not yet done (``World.pending``): the operation guard finishes it first."""
     _finalizer: weakref.finalize[..., VSpace]
 
     def __init__(self) -> None:  # pragma: no cover - use Kernel.new_vspace
@@ -354,6 +380,7 @@ class VSpace(Handle):
     # ---- lifetime ----
 
     @property
+    @operation
     def torn_down(self) -> bool:
         """True once the vspace was torn down, or its kernel closed."""
         return self._torn_down or self._world.closed
@@ -387,15 +414,15 @@ class VSpace(Handle):
         was torn down or its kernel closed, :class:`~sel4vspace.VSpaceError` if the host has no memory
         for the list of its pages (nothing is done)."""
         self._live()
-        try:
-            self._world.destroy_vspace(self._key)
-        finally:
-            if not self._world.has_vspace(self._key):   # gone in C: this object follows
-                self._finalizer.detach()
-                for reservation in list(self._reservations.values()):
-                    reservation._vspace = None
-                self._reservations.clear()
-                self._torn_down = True
+        self._world.destroy_vspace(self._key, self._gone)
+
+    def _gone(self) -> None:
+        """Record work once the C has torn the vspace down: this object and its reservations follow."""
+        self._finalizer.detach()
+        for reservation in list(self._reservations.values()):
+            reservation._vspace = None
+        self._reservations.clear()
+        self._torn_down = True
 
     def __enter__(self) -> Self:
         self._usable()
@@ -441,8 +468,17 @@ class VSpace(Handle):
             done = True   # OK: the status need not be read (it is, when an exception came first)
         finally:
             if done or status[0] == _OK:
-                reservation = self._reservations[vaddr] = _new_reservation(self, out.res, vaddr)
+                self._pending.append((self._reserved, (out.res, vaddr)))
+                reservation = self._world.commit()
         return reservation  # type: ignore[return-value]  # set, or self._ll.host.reserve raised
+
+    def _reserved(self, res: Any, start: int) -> Reservation:
+        """Record the reservation the C has just made at ``start`` (its ``sel4utils_res_t *``): the
+        Reservation filed by its start, the same one when run again."""
+        filed = self._reservations.get(start)
+        if filed is None or filed._res != res:
+            filed = self._reservations[start] = _new_reservation(self, res, start)
+        return filed
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -471,13 +507,13 @@ class VSpace(Handle):
         cacheable = self._ll.check.boolean("cacheable", cacheable)
         self._live()
         out = self._call()
-        reservation = None
+        reservation: Reservation | None = None
         try:
             self._ll.host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
         finally:
             if self._status[0] == _OK:
-                start = self._ll.host.reservation_bounds(out.res)[0]
-                reservation = self._reservations[start] = _new_reservation(self, out.res, start)
+                self._pending.append((self._reserved, (out.res, out.vaddr)))
+                reservation = self._world.commit()
         assert reservation is not None
         return reservation
 
@@ -637,7 +673,9 @@ class VSpace(Handle):
             self._ll.host.new_pages(self._host, bits, num_pages, size_bits, out)
         finally:
             if self._status[0] == _OK:
-                self._world.record_foreign(self._key, num_pages)
+                # run twice, it counts the pages twice: a count too high is allowed
+                self._pending.append((self._world.record_foreign, (self._key, num_pages)))
+                self._world.commit()
         return int(out.vaddr)
 
     @operation
@@ -661,7 +699,8 @@ class VSpace(Handle):
             self._ll.host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
         finally:
             if self._status[0] == _OK:
-                self._world.record_foreign(self._key, num_pages)
+                self._pending.append((self._world.record_foreign, (self._key, num_pages)))
+                self._world.commit()
 
     def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
@@ -704,8 +743,8 @@ class VSpace(Handle):
             if self._status[0] == _OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
                 # their frames first unmaps them (the world's shared set says where to look)
-                self._world.record_foreign(to._key, num_pages)
-                self._world.record_shared(paddrs)
+                self._pending.append((_record_share, (self._world, to._key, num_pages, paddrs)))
+                self._world.commit()
 
     @operation
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
@@ -756,16 +795,17 @@ class VSpace(Handle):
         freed = set(self._ll.sim.translate(kernel, self._root, [vaddr + (i << size_bits) for i in own], self._scratch)
                     ) if own and free else set()
         shared = world.shared() if freed else []
+        # what to record once the C has unmapped, worked out now: between the C call's return and the
+        # record work no Python may run (see World.commit), and the count, set again, must not drop again
+        remaining = world.foreign_pages[self._key] - foreign
+        adopted = [] if free else [(caps[i], cookies[i]) for i in own]
         out = self._call()
         try:
             self._ll.host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
         finally:
             if self._status[0] == _OK:
-                if not free:
-                    for i in own:   # unmapped without freeing: the caller's now
-                        world.adopt(caps[i], size_bits, cookies[i])
-                world.record_unshared(freed)
-                world.record_foreign(self._key, -foreign)
+                self._pending.append((_record_unmap, (world, self._key, remaining, adopted, size_bits, freed)))
+                world.commit()
 
     @operation
     def get_cap(self, vaddr: int) -> int:
@@ -860,7 +900,7 @@ class VSpace(Handle):
 
     def __repr__(self) -> str:
         label = f" {self._name!r}" if self._name else ""
-        if self.torn_down:
+        if self._torn_down or self._world.closed:   # as recorded: a repr may come from inside a call
             return f"<VSpace{label} {self._ll.arch} torn down>"
         return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={len(self._reservations)}>"
 

@@ -37,7 +37,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from ..errors import ReentrantCallError
 
 __all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock",
-           "add_log_source"]
+           "add_log_source", "settle"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -118,6 +118,24 @@ def _after() -> None:
         raise error
 
 
+def settle(pending: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Any:
+    """Do the record work in ``pending`` (a kernel's list: ``(function, args)`` pairs), first to last,
+    removing each once done; the last one's result.
+
+    An operation whose C call succeeded appends the Python records that follow it there, in one
+    list append (no Python runs between the C call's return and it), and settles. An exception
+    raised in the middle of that work (a signal handler's KeyboardInterrupt, which Python raises
+    at any call) leaves the unfinished entries in place, and the next operation on the kernel
+    settles them before anything else, under the kernel's lock: so every record function must give
+    the same records when run again."""
+    result = None
+    while pending:
+        function, args = pending[0]
+        result = function(*args)
+        del pending[0]
+    return result
+
+
 def new_lock() -> Any:
     """A kernel's lock. Reentrant only so that its owner can be asked (``_is_owned``); no operation
     ever takes it twice (a call from inside an operation is refused first)."""
@@ -148,6 +166,8 @@ def {name}({parameters}):
         _busy[ident] = 1
         lock.acquire()
         try:
+            if {owner}._pending:
+                _settle({owner}._pending)
             return _function({arguments})
         finally:
             lock.release()
@@ -192,7 +212,7 @@ def _wrap(function: Callable[..., Any], what: str, locked: bool) -> Callable[...
                              arguments=", ".join(arguments))
     namespace: dict[str, Any] = {
         "_get_ident": _get_ident, "_busy": _busy, "_refuse": _refuse, "_what": what, "_function": function,
-        "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after, **defaults,
+        "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after, "_settle": settle, **defaults,
     }
     exec(compile(source, f"<sel4vspace operation {what}>", "exec"), namespace)
     return functools.wraps(function)(namespace[function.__name__])
