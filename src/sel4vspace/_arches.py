@@ -30,8 +30,8 @@ from typing import Any
 
 from .errors import type_name
 
-__all__ = ["KNOWN", "USER_TOP", "INSTALLED", "default", "ENV", "check", "native", "lowlevel", "arch_of_package",
-           "Binding", "binding", "loaded"]
+__all__ = ["KNOWN", "USER_TOP", "MAX_UNTYPED_BITS", "INSTALLED", "default", "ENV", "check",
+           "native", "lowlevel", "arch_of_package", "Binding", "binding", "loaded"]
 
 KNOWN: tuple[str, ...] = ("x86_64", "aarch64", "riscv64")
 """The architectures the build knows, in seL4's names (``SEL4_ARCH``)."""
@@ -45,6 +45,15 @@ USER_TOP: Mapping[str, int] = MappingProxyType({
 nothing at, as the arch's C description has it (``Kernel.user_top``). Written out here so that what
 loads no C (the scenario checker) knows it too; the test suite holds it equal to the C description
 of every installed arch."""
+
+MAX_UNTYPED_BITS: Mapping[str, int] = MappingProxyType({
+    "x86_64": 47,    # seL4_MaxUntypedBits of each arch's libsel4
+    "aarch64": 47,
+    "riscv64": 38,
+})
+"""The largest untyped object of each arch of :data:`KNOWN`, in bits (``seL4_MaxUntypedBits``): the
+most ``Kernel(untyped_bits=...)`` takes on it. Written out for what loads no C, as :data:`USER_TOP`;
+the test suite holds it equal to every installed arch's libsel4."""
 
 ENV = "SEL4VSPACE_ARCH"
 

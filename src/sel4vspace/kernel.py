@@ -31,10 +31,10 @@ class Kernel(Handle):
     x86_64 when it is installed, else the first of them (or the arch ``SEL4VSPACE_ARCH`` names in
     the environment). Each arch is its own build of the same C: the libraries under test, libsel4
     and the simulated kernel of that arch, so kernels of different arches live side by side.
-    ``untyped_bits`` (12 to 47, default 32) sets the untyped memory in
-    bytes as a power of two; ``cnode_bits`` (5 to 24, default 20) the root CNode's size,
-    ``2**cnode_bits`` slots. Untyped memory costs no host memory until objects are made from it,
-    and frame contents only once written.
+    ``untyped_bits`` (12 to the arch's ``seL4_MaxUntypedBits``: 47, 38 on RISC-V 64; default 32;
+    ValueError naming it beyond) sets the untyped memory in bytes as a power of two; ``cnode_bits``
+    (5 to 24, default 20) the root CNode's size, ``2**cnode_bits`` slots. Untyped memory costs no
+    host memory until objects are made from it, and frame contents only once written.
 
     Caps are plain ints (``seL4_CPtr`` values in the root CNode). Several kernels may exist at
     once; each call selects its own, for its thread. Calls on one kernel (and on its vspaces and
@@ -58,7 +58,7 @@ class Kernel(Handle):
             raise RuntimeError("this Kernel is already initialised; make a new Kernel instead")
         arch = _arches.check(arch)
         check = _arches.binding(arch).check
-        untyped_bits = check.integer("untyped_bits", untyped_bits, 12, 47)
+        untyped_bits = check.integer("untyped_bits", untyped_bits, 12, _arches.MAX_UNTYPED_BITS[arch])
         cnode_bits = check.integer("cnode_bits", cnode_bits, 5, 24)
         self._untyped_bits = untyped_bits
         self._cnode_bits = cnode_bits
@@ -242,7 +242,9 @@ class Kernel(Handle):
 
     @operation
     def frame_caps(self) -> list[int]:
-        """Every live frame cap handed out by this kernel (originals and copies), sorted."""
+        """Every live frame cap handed out by this kernel (originals and copies), sorted.
+        :class:`~sel4vspace.StaleObjectError` once the kernel was closed."""
+        self._world.live()
         return self._world.frame_caps()
 
     def __repr__(self) -> str:

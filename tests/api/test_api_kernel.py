@@ -118,7 +118,7 @@ def test_a_closed_kernel_says_so_for_every_cap_call():
     k = Kernel(untyped_bits=20)
     cap = k.alloc_frame()
     k.close()
-    for call in (lambda: k.delete_cap(cap), lambda: k.copy_cap(cap), lambda: k.cap_info(cap)):
+    for call in (lambda: k.delete_cap(cap), lambda: k.copy_cap(cap), lambda: k.cap_info(cap), k.frame_caps):
         with pytest.raises(StaleObjectError) as info:
             call()
         assert str(info.value) == "this Kernel was closed"

@@ -200,3 +200,14 @@ def test_the_host_ledger_counts_every_arch_and_all_comes_back() -> None:
     for kernel in kernels:
         kernel.close()
     assert_same(before, host_ledger(), "kernels of every arch made and closed")
+
+
+def test_the_pure_table_of_largest_untypeds_is_each_arch_s_libsel4(arch: str) -> None:
+    """Kernel(untyped_bits=...) and the scenario checker take each arch's bound from
+    _arches.MAX_UNTYPED_BITS: it must be the arch's seL4_MaxUntypedBits, and one bit more is a
+    ValueError naming the argument, not the kernel's refusal."""
+    assert set(_arches.MAX_UNTYPED_BITS) == set(_arches.KNOWN)
+    most = _arches.MAX_UNTYPED_BITS[arch]
+    assert most == int(_arches.binding(arch).package.lib.seL4_MaxUntypedBits)
+    with pytest.raises(ValueError, match=rf"untyped_bits must be in \[12, {most}\], got {most + 1}"):
+        Kernel(untyped_bits=most + 1, arch=arch)

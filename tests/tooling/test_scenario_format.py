@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sel4vspace._arches import KNOWN, USER_TOP
+from sel4vspace._arches import KNOWN, MAX_UNTYPED_BITS, USER_TOP
 from sel4vspace.rights import CapRights
 from sel4vspace.tooling import scenario as scenario_module
 from sel4vspace.tooling.scenario import (
@@ -897,3 +897,15 @@ def test_a_step_that_must_fail_may_reach_above_the_user_top():
                                                             'error = "ValueError"')
     (step,) = scenario(text, ARCH_HEADER.format(arch="riscv64")).steps
     assert (step.op, step.call) == ("expect_error", "reserve_range_at")
+
+
+@pytest.mark.parametrize("arch", KNOWN)
+def test_untyped_bits_beyond_the_arch_s_largest_untyped_is_a_problem(arch):
+    most = MAX_UNTYPED_BITS[arch]
+    header = ARCH_HEADER.format(arch=arch)
+    if most < 40:   # the checker's own bound, for every arch, is 40
+        problem = one_problem(RESERVE, header.replace("[scenario]\n", f"[scenario]\nuntyped_bits = {most + 1}\n"))
+        assert (problem.where, problem.key, problem.line) == ("[scenario]", "untyped_bits", 4)
+        assert problem.message == f"untyped_bits must be at most {most} on {arch} (its seL4_MaxUntypedBits), got {most + 1}"
+    bits = min(most, 40)
+    assert scenario(RESERVE, header.replace("[scenario]\n", f"[scenario]\nuntyped_bits = {bits}\n")).untyped_bits == bits

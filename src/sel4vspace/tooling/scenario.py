@@ -55,7 +55,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from .._arches import KNOWN, USER_TOP
+from .._arches import KNOWN, MAX_UNTYPED_BITS, USER_TOP
 from .._arches import default as _default_arch
 from ..errors import SEL4_ERROR_NAMES
 from ..rights import CapRights
@@ -1087,6 +1087,11 @@ def _parse_scenario(text: str, path: str) -> Scenario:
     checker.unknown_keys(data, _TOP_KEYS, "top level", checker.lines.top)
     arch = checker.arch(data)
     description, untyped_bits, vspaces, map_at = checker.scenario_table(data)
+    target = target_arch(arch)
+    if target is not None and target in MAX_UNTYPED_BITS and untyped_bits > MAX_UNTYPED_BITS[target]:
+        checker.problem("[scenario]", f"untyped_bits must be at most {MAX_UNTYPED_BITS[target]} on {target} "
+                        f"(its seL4_MaxUntypedBits), got {untyped_bits}", "untyped_bits",
+                        checker.lines.key("scenario", 0, "untyped_bits"))
     frames = checker.frames(data)
     caps = checker.cap_copies(data)
     steps = checker.steps(data)
