@@ -239,9 +239,8 @@ class Reservation(Handle):
 
 def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
     """The Reservation of ``res`` (the ``sel4utils_res_t *`` a ``reservation_t`` holds, which is all
-    the C calls take), made by ``vspace`` at ``key`` (its start, where the VSpace files it). No C
-    call here: this runs right after the C made the reservation, where an exception as a call
-    returns would leave it untracked."""
+    the C calls take; None until the C made it), of ``vspace`` at ``key`` (its start, where the
+    VSpace files it). The reserve calls make it before their C call and then only store into it."""
     reservation: Reservation = _new_object(Reservation)
     reservation._vspace = vspace
     reservation._lock = vspace._lock
@@ -462,23 +461,19 @@ class VSpace(Handle):
         status = self._status
         status[0] = _NOT_RUN
         out = self._result
-        reservation = done = None
+        # made before the C call, so that recording the C's reservation calls nothing
+        reservation = _new_reservation(self, None, vaddr)
+        done = None
         try:
             self._ll.host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
             done = True   # OK: the status need not be read (it is, when an exception came first)
         finally:
             if done or status[0] == _OK:
-                self._pending.append((self._reserved, (out.res, vaddr)))
-                reservation = self._world.commit()
-        return reservation  # type: ignore[return-value]  # set, or self._ll.host.reserve raised
-
-    def _reserved(self, res: Any, start: int) -> Reservation:
-        """Record the reservation the C has just made at ``start`` (its ``sel4utils_res_t *``): the
-        Reservation filed by its start, the same one when run again."""
-        filed = self._reservations.get(start)
-        if filed is None or filed._res != res:
-            filed = self._reservations[start] = _new_reservation(self, res, start)
-        return filed
+                # record the reservation: stores only, no call, so no signal handler can stop it
+                # half-way (Python runs one at a call); see World.commit for the records that need calls
+                reservation._res = out.res
+                self._reservations[vaddr] = reservation
+        return reservation
 
     @operation
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
@@ -507,14 +502,16 @@ class VSpace(Handle):
         cacheable = self._ll.check.boolean("cacheable", cacheable)
         self._live()
         out = self._call()
-        reservation: Reservation | None = None
+        reservation = _new_reservation(self, None, 0)   # as in _reserve: recorded with stores only
+        done = None
         try:
             self._ll.host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
+            done = True
         finally:
-            if self._status[0] == _OK:
-                self._pending.append((self._reserved, (out.res, out.vaddr)))
-                reservation = self._world.commit()
-        assert reservation is not None
+            if done or self._status[0] == _OK:
+                start = reservation._key = out.vaddr
+                reservation._res = out.res
+                self._reservations[start] = reservation
         return reservation
 
     @operation
