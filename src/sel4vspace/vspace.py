@@ -605,7 +605,8 @@ class VSpace(Handle):
         (``vspace_map_pages_at_vaddr``): page ``i`` is ``caps[i]`` at ``vaddr + i * 2**size_bits``.
 
         ``caps`` is a list or tuple of ints, or a buffer of uint64 (``array("Q")``, a NumPy ``uint64``
-        array) that C reads in place; ``cookies`` (optional) is one int per cap, recorded by the
+        array), copied once for C (a thread changing it meanwhile changes nothing the call does);
+        ``cookies`` (optional) is one int per cap, recorded by the
         allocator (:meth:`get_cookie`). Every cap must be an unmapped frame cap of ``2**size_bits``
         bytes. All or nothing: a call that fails part-way leaves none of its pages mapped.
 

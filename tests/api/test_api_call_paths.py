@@ -5,12 +5,13 @@ results and the same errors, word for word."""
 
 from __future__ import annotations
 
+import threading
 from array import array
 
 import pytest
 from archfacts import description
 
-from sel4vspace import CapRights, StaleObjectError, VMFault, VSpaceError
+from sel4vspace import CapRights, StaleObjectError, VMFault, VSpaceError, _arches
 from sel4vspace.lowlevel import lib
 
 BASE = 0x1000_0000
@@ -195,3 +196,52 @@ def test_map_pages_anywhere_checks_then_maps_in_one_call(kernel, vspace):
     assert [(m.vaddr - vaddr, m.cap, m.rights) for m in vspace.mappings()] == \
         [(i * PAGE, cap, CapRights.READ) for i, cap in enumerate(caps)]
     assert vspace.get_cookie(vaddr + 2 * PAGE) == 9
+
+
+def test_a_caps_buffer_is_copied_before_c_reads_it(kernel):
+    """C reads its arguments with the GIL released: a buffer the caller shares with another thread
+    could change between the map's checks and its work. The C gets a copy of its own."""
+    caps = array("Q", kernel.alloc_frames(4))
+    wrappers = _arches.binding(kernel.arch).vspace
+    for argument in (caps, wrappers.ffi.from_buffer("seL4_CPtr[]", caps)):
+        c_caps = wrappers.caps_argument(argument)
+        caps[1] = 12345
+        assert list(c_caps) == [c for c in kernel.frame_caps()][:4] and len(c_caps) == 4
+        caps[1] = kernel.frame_caps()[1]
+    cookies = array("Q", [7, 8])
+    c_cookies = wrappers.cookies_array(cookies, 2)
+    cookies[0] = 9
+    assert list(c_cookies) == [7, 8]
+
+
+def test_a_caps_buffer_changed_by_another_thread_during_maps_leaves_a_consistent_state(kernel):
+    """The map runs on what the buffer held when the call began: each call maps every page or none,
+    and the unmaps leave nothing mapped, whatever another thread writes into the buffer."""
+    n = 1 << 11   # 8 MiB of the kernel's 16
+    vspace = kernel.new_vspace()
+    caps = array("Q", kernel.alloc_frames(n))
+    big = kernel.alloc_frame(21)
+    res = vspace.reserve_range_at(BASE, n * PAGE, "rw")
+    good, stop = caps[-7], threading.Event()
+
+    def flip() -> None:
+        while not stop.is_set():
+            caps[-7] = big
+            caps[-7] = good
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        for _ in range(60):
+            try:
+                vspace.map_pages_at_vaddr(caps, BASE, res)
+            except ValueError:   # the call saw the 2 MiB frame in its copy: nothing mapped
+                assert vspace.mappings() == []
+                continue
+            assert len(vspace.mappings()) == n
+            vspace.unmap_pages(BASE, n)
+            assert vspace.mappings() == []
+    finally:
+        stop.set()
+        flipper.join()
+    assert kernel.cap_info(big)["mapped"] is False

@@ -45,7 +45,9 @@ def test_nonzero_status_raises_and_says_what_was_returned():
     assert info.value.function == "vspace_deferred_rights_map_pages_at_vaddr"
 
 
-def test_caps_from_a_uint64_buffer_are_passed_without_copying():
+def test_caps_from_a_uint64_buffer_are_copied_for_c():
+    """C reads its arguments with the GIL released: it gets a copy, which another thread cannot
+    change during the call."""
     seen = []
 
     def record(vspace, caps, cookies, vaddr, n, size_bits, rights, res):
@@ -57,8 +59,10 @@ def test_caps_from_a_uint64_buffer_are_passed_without_copying():
     ll.deferred_rights_map_pages_at_vaddr(vs.ptr, caps, array("Q", [1, 2, 3]), 0x1000, 12, RW, _reservation(0x10))
     vs.raise_pending()
     assert seen == [[7, 8, 9]]
-    assert ffi.cast("uintptr_t", ffi.from_buffer("seL4_CPtr[]", caps)) == \
-        ffi.cast("uintptr_t", ll.caps_array(caps))
+    copy = ll.caps_array(caps)
+    assert ffi.cast("uintptr_t", ffi.from_buffer("seL4_CPtr[]", caps)) != ffi.cast("uintptr_t", copy)
+    caps[0] = 70
+    assert list(copy) == [7, 8, 9]
 
 
 @pytest.mark.parametrize("caps,error,text", [

@@ -155,7 +155,7 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
     """A sequence of ints for a C array, without a Python-level loop per element.
 
     A buffer of 64-bit unsigned integers (``array('Q')``, a NumPy uint64 array) is returned as is
-    and passed to C without copying; a list or tuple is checked with one type scan (no bools) and
+    (its caller copies it for C); a list or tuple is checked with one type scan (no bools) and
     converted by cffi (which refuses a value beyond 64 bits: :func:`word_overflow` names it).
     """
     # the usual call, in one test: a list of exact ints (one of them: a third of the cost of a scan)

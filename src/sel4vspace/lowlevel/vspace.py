@@ -52,6 +52,7 @@ VSPACE_PRESERVE = lib.sel4vspace_vspace_preserve
 
 
 _CPTR_ARRAY = ffi.typeof("seL4_CPtr[]")
+_COOKIE_ARRAY = ffi.typeof("uintptr_t[]")
 
 
 def _raise(function: str, detail: str | None = None) -> None:
@@ -62,22 +63,36 @@ def _void_ptr(name: str, value: int) -> Any:
     return ffi.cast("void *", _check.address(name, value))
 
 
+_new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+def _private(array_type: Any, source: Any) -> Any:
+    """A copy of the C array ``source`` (a buffer or cdata of ``array_type``) in memory of its own,
+    with one memmove: C reads its arguments with the GIL released, so another thread could change a
+    buffer the caller shares between the call's checks and its work."""
+    count = len(source)
+    copy = _new_uncleared(array_type, count)
+    ffi.memmove(copy, source, count * ffi.sizeof(array_type.item))
+    return copy
+
+
 def caps_argument(caps: Any, name: str = "caps") -> Any:
-    """``caps`` as a C call's ``seL4_CPtr *`` argument, checked, without a copy made here: a list or
-    tuple of ints as it is (cffi converts it for the call, and refuses a value beyond 64 bits with
-    an OverflowError the caller turns into :func:`~sel4vspace.lowlevel._check.word_overflow`),
-    a uint64 buffer shared, a ``seL4_CPtr[]`` cdata as it is. ``len()`` of the result counts the caps."""
+    """``caps`` as a C call's ``seL4_CPtr *`` argument, checked: a list or tuple of ints as it is
+    (cffi converts it into an array of its own for the call, and refuses a value beyond 64 bits with
+    an OverflowError the caller turns into :func:`~sel4vspace.lowlevel._check.word_overflow`); a
+    uint64 buffer or a ``seL4_CPtr[]`` cdata copied (:func:`_private`). ``len()`` of the result
+    counts the caps."""
     if type(caps) is list:
         return _check.int_sequence(name, caps)   # a list, checked
     if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
-        return caps
+        return _private(_CPTR_ARRAY, caps)
     values = _check.int_sequence(name, caps)
-    return values if isinstance(values, (list, tuple)) else ffi.from_buffer(_CPTR_ARRAY, values)
+    return values if isinstance(values, (list, tuple)) else _private(_CPTR_ARRAY, ffi.from_buffer(_CPTR_ARRAY, values))
 
 
 def caps_array(caps: Any, name: str = "caps") -> Any:
-    """A ``seL4_CPtr[]`` for C: a uint64 buffer is shared without copying, a list is converted,
-    a ``seL4_CPtr[]`` cdata is used as it is."""
+    """A ``seL4_CPtr[]`` of its own for C: a list converted, a uint64 buffer or ``seL4_CPtr[]`` cdata
+    copied (:func:`caps_argument`)."""
     values = caps_argument(caps, name)
     if isinstance(values, (list, tuple)):
         try:
@@ -96,10 +111,10 @@ def cookies_array(cookies: Any, count: int) -> Any:
         raise ValueError(f"cookies has {len(values)} entries for {count} caps")
     if isinstance(values, (list, tuple)):
         try:
-            return ffi.new("uintptr_t[]", values)
+            return ffi.new(_COOKIE_ARRAY, values)
         except OverflowError:
             raise _check.word_overflow("cookies", values) from None
-    return ffi.from_buffer("uintptr_t[]", values)
+    return _private(_COOKIE_ARRAY, ffi.from_buffer(_COOKIE_ARRAY, values))
 
 
 def _reservation_or_raise(function: str, reservation: Any) -> Any:
