@@ -123,7 +123,9 @@ class CSpaceFullError(VSpaceError, KernelError):
         self.error = SEL4_ERROR_NAMES.index("seL4_NotEnoughMemory")
         self.error_name = "seL4_NotEnoughMemory"
         if shortfall is None:
-            used = f"all 2**{cnode_bits} slots are in use"
+            # the call gave back what it took (all or nothing): they are free again now
+            used = (f"all 2**{cnode_bits} slots were taken during the call, which gave them back: the host vka "
+                    "splits untyped memory in halves, two cslots a step, down to each object's size")
         else:
             used = f"{shortfall[0]} cslots needed, {shortfall[1]} of 2**{cnode_bits} free"
         self.message = (

@@ -185,7 +185,8 @@ class Kernel(Handle):
     @operation
     def cap_info(self, cap: int) -> dict[str, Any]:
         """What the kernel knows of a cap (any cap of the root CNode, not only frames): ``type`` (the
-        libsel4 object type name, such as the arch's 4 KiB frame type), ``size_bits``, ``rights``
+        libsel4 object type name, such as the arch's 4 KiB frame type; None for the ASID control cap
+        and ASID pools, which no libsel4 object type names), ``size_bits``, ``rights``
         (:class:`~sel4vspace.CapRights`), ``paddr``, ``mapped`` (bool) and ``mapped_vaddr`` (None when
         unmapped); ``sel4sim_cap_info``.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from archfacts import LARGE_PAGE_NAME, PAGE_NAME, page_name
 
-from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError
+from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, _arches
 
 
 def test_a_fresh_kernel_has_its_untyped_memory_free():
@@ -174,3 +174,12 @@ def test_new_vspace_name_must_be_a_string(kernel):
     with pytest.raises(TypeError, match="name must be a str or None, not int"):
         kernel.new_vspace(5)
     assert kernel.new_vspace(None).name is None
+
+
+def test_cap_info_of_the_asid_caps_has_no_object_type(kernel):
+    """The ASID control cap and the initial ASID pool are caps to no object of a libsel4 type."""
+    lib = _arches.binding(kernel.arch).package.lib
+    for cap in (lib.seL4_CapASIDControl, lib.seL4_CapInitThreadASIDPool):
+        info = kernel.cap_info(cap)
+        assert info["type"] is None and info["mapped"] is False
+    assert kernel.cap_info(lib.seL4_CapInitThreadCNode)["type"] == "seL4_CapTableObject"

@@ -135,3 +135,15 @@ def test_a_large_cspace_costs_host_memory_only_as_used() -> None:
     with Kernel(cnode_bits=12) as small, Kernel(cnode_bits=24) as large:
         grown = large.host_memory["kernel_objects"] - small.host_memory["kernel_objects"]
         assert grown < 2 << 20                   # 2^24 slots of 40 bytes would be 640 MiB
+
+
+def test_running_out_of_cslots_during_a_call_says_the_call_gave_them_back():
+    """With the smallest CNode, the halvings from 2^20 bytes of untyped memory down to one frame take
+    more cslots than there are: the error says they ran out during the call, and they are free again."""
+    with Kernel(untyped_bits=20, cnode_bits=5) as kernel:
+        used = kernel.used_slots
+        with pytest.raises(CSpaceFullError) as info:
+            kernel.alloc_frames(1)
+        assert "all 2**5 slots were taken during the call, which gave them back" in str(info.value)
+        assert "two cslots a step" in str(info.value)
+        assert kernel.used_slots == used and kernel.frame_caps() == []
