@@ -354,7 +354,7 @@ PURE_PYTHON = {
     # the arch's facts, read once when its lowlevel package was loaded
     "Kernel.arch", "Kernel.frame_size_bits", "Kernel.user_top",
     # what the object was made with, read-only
-    "Kernel.untyped_bits", "Kernel.cnode_bits", "VSpace.kernel", "VSpace.name", "VSpace.root",
+    "Kernel.untyped_bits", "Kernel.cnode_bits", "VSpace.kernel", "VSpace.name",
     # the context managers call operations (close, tear_down, free)
     "Kernel.__enter__", "Kernel.__exit__", "VSpace.__enter__", "VSpace.__exit__",
     "Reservation.__enter__", "Reservation.__exit__",

@@ -372,8 +372,11 @@ class VSpace(Handle):
         return self._name
 
     @property
+    @operation
     def root(self) -> int:
-        """The cap of the root paging structure (the vspace root)."""
+        """The cap of the root paging structure (the vspace root). StaleObjectError once the vspace
+        was torn down: the slot is free then, and may hold another cap."""
+        self._live()
         return self._root
 
     # ---- lifetime ----

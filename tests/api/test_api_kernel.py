@@ -111,6 +111,8 @@ def test_a_closed_kernel_refuses_use():
         k.alloc_frame()
     with pytest.raises(StaleObjectError):
         vs.mappings()
+    with pytest.raises(StaleObjectError):   # its slot is free: the number could name another cap
+        vs.root
     k.close()  # idempotent
 
 
