@@ -113,7 +113,7 @@ def _w1_result(kernel: Kernel, n: int, cycles: list[list[float]]) -> dict[str, A
 def w1_bulk(n: int, reps: int, arch: str | None = None) -> dict[str, Any]:
     """Reserve n deferred pages, map n frames in one call, unmap them, free the reservation."""
     with _world(n, n, arch) as (kernel, vspace, cap_list):
-        caps = array("Q", cap_list)  # a uint64 buffer: shared with C without a copy
+        caps = array("Q", cap_list)  # a uint64 buffer: copied for C with one memmove
         cycles = [_w1_cycle(vspace, caps, bulk_vaddr(kernel), n) for _ in range(max(reps, 2))]
     return _w1_result(kernel, n, cycles)
 
