@@ -157,9 +157,14 @@ def include_dirs(arch: Arch) -> list[Path]:
         *libutils_include_dirs(arch),
     ]
     for lib in SEL4_LIBS:
-        dirs += [libs / lib / "include", libs / lib / "arch_include" / arch.family,
-                 libs / lib / "sel4_arch_include" / arch.name]
+        dirs += [libs / lib / folder for folder in sel4_libs_header_dirs(arch)]
     return [d for d in dirs if d.is_dir()]
+
+
+def sel4_libs_header_dirs(arch: Arch) -> tuple[str, ...]:
+    """The folders of each seL4_libs library whose headers ``arch``'s build includes (relative to
+    the library): its own, and its arch's and sel4_arch's."""
+    return ("include", f"arch_include/{arch.family}", f"sel4_arch_include/{arch.name}")
 
 
 def c_sources(arch: Arch) -> list[Path]:

@@ -30,6 +30,8 @@ import pytest
 from _pytest.runner import runtestprotocol
 from _pytest.skipping import evaluate_xfail_marks
 
+from sel4vspace import _arches
+
 DEFAULT_TIMEOUT = 120.0
 OUTPUT_TAIL = 4000
 
@@ -49,8 +51,11 @@ def _timeout(item: pytest.Item) -> float:
     return float(marker.kwargs.get("timeout", marker.args[0] if marker.args else DEFAULT_TIMEOUT))
 
 
-def _child(item: pytest.Item, out_dir: Path) -> None:
-    """In the forked child: run the test protocol with output to files, write the reports, exit."""
+def _child(item: pytest.Item, out_dir: Path, limit: float) -> None:
+    """In the forked child: run the test protocol with output to files, write the reports, exit.
+    What the parent shows of a child that dies or hangs is the end of its stderr: the C's log lines
+    go there as they are made (queued, they would die with it), and so do the Python tracebacks
+    of every thread, of a crash or, shortly before the parent's time limit, of a hang."""
     code = 1
     try:
         capman = item.config.pluginmanager.getplugin("capturemanager")
@@ -68,6 +73,9 @@ def _child(item: pytest.Item, out_dir: Path) -> None:
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         # a crash's Python traceback goes to the child's own stderr file, not the terminal's
         faulthandler.enable(file=sys.stderr)
+        faulthandler.dump_traceback_later(max(limit - 1.0, limit * 0.9), file=sys.stderr)
+        for arch in _arches.INSTALLED:
+            _arches.binding(arch).package.lib.sel4vspace_log_echo_to(2)
         reports = runtestprotocol(item, log=False, nextitem=None)
         hook = item.config.hook
         data = [hook.pytest_report_to_serializable(config=item.config, report=r) for r in reports]
@@ -142,7 +150,7 @@ def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(item, out_dir)
+            _child(item, out_dir, limit)
         status, timed_out = _wait(pid, limit)
         # a crash or hang's report carries the time the child ran, so that --durations shows it
         took = time.monotonic() - started

@@ -120,7 +120,8 @@ def test_an_arch_not_installed_is_refused_naming_what_is(tmp_path):
     result = _python("import sel4vspace.lowlevel", env=env)
     assert result.returncode != 0
     assert f"ImportError: SEL4VSPACE_ARCH='{other}': no sel4vspace extension of that arch is installed; " \
-           f"installed: {kept}" in result.stderr
+           f"installed: {kept}; SEL4VSPACE_ARCHES={other} with pip install . (or python build_ffi.py in a " \
+           "checkout) builds it" in result.stderr
     env.pop("SEL4VSPACE_ARCH")
     result = _python("import sel4vspace, sel4vspace.lowlevel as ll; print(ll.SEL4_ARCH, *sel4vspace.ARCHES)", env=env)
     assert result.returncode == 0, result.stderr

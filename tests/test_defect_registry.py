@@ -243,6 +243,16 @@ def test_hangs():
     while True:
         time.sleep(0.1)
 
+@pytest.mark.isolated(timeout=2)
+def test_hangs_after_a_c_error():
+    from sel4vspace import Kernel, VSpaceError
+    vspace = Kernel(untyped_bits=20).new_vspace()
+    vspace.reserve_range_at(0x10000000, 4096, "rw")
+    with pytest.raises(VSpaceError):
+        vspace.reserve_range_at(0x10000000, 4096, "rw")
+    while True:
+        time.sleep(0.1)
+
 @pytest.mark.isolated
 @pytest.mark.xfail(reason="known")
 def test_expected_to_crash():
@@ -270,13 +280,20 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     pytester.makepyfile(test_children=CHILD_TESTS)
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA", "--durations=1")
-    result.assert_outcomes(passed=2, failed=4, xfailed=1)
+    result.assert_outcomes(passed=2, failed=5, xfailed=1)
     # the hang's report carries the time its child ran: it is the slowest
-    result.stdout.fnmatch_lines(["*slowest 1 durations*", "1.*s call *test_children.py::test_hangs"])
+    result.stdout.fnmatch_lines(["*slowest 1 durations*", "2.*s call *test_children.py::test_hangs_after_a_c_error"])
     result.stdout.fnmatch_lines([
         "*_ test_aborts _*", "crashed: the interpreter died of SIGABRT",
         "*_ test_segfaults _*", f"crashed: the interpreter died of {SEGFAULT_SEEN_AS}",
         "*_ test_hangs _*", "hung: no result within 1 s (child killed)",
+        # a hang shows where the child was: its threads' tracebacks, dumped before the kill
+        "*File *test_children.py*, line * in test_hangs*",
+    ])
+    # the C's log lines of a child that hangs (or dies) are in its report: queued, they died with it
+    result.stdout.fnmatch_lines([
+        "*_ test_hangs_after_a_c_error _*", "hung: no result within 2 s (child killed)",
+        "sel4vspace C log: ERROR * overlap*", "*File *test_children.py*, line * in test_hangs_after_a_c_error*",
     ])
     assert "assert 1 == 2" in result.stdout.str()
 
@@ -361,6 +378,50 @@ def test_a_tree_changed_after_the_build_is_warned_of_with_the_newest_files_and_t
     installed = tmp_path / "site-packages" / "sel4vspace"
     warning = registry.stale_build_warning(str(tree), module, installed)
     assert warning is not None and warning.endswith(f"SEL4VSPACE_SEL4_LIBS={tree} pip install . again")
+
+
+def test_only_the_headers_the_arch_s_build_reads_count(tmp_path: Path):
+    """Another arch's headers do not make a build stale (its rebuild would not relink, and the warning
+    would stay); its own, and those beside the sources it compiles, do."""
+    checkout, tree = tmp_path / "checkout", tmp_path / "seL4_libs"
+    (module,) = _files(checkout, ["src/sel4vspace/_native_x86_64.so"], 2_000_000)
+    _files(checkout, ["build_ffi.py"], 1_000_000)
+    package = checkout / "src" / "sel4vspace"
+    _files(tree, ["libsel4utils/src/vspace/vspace.c"], 1_000_000)
+    arm = _files(tree, ["libsel4vka/sel4_arch_include/aarch64/vka/sel4_arch/kobject_t.h",
+                        "libsel4vka/arch_include/arm/vka/arch/kobject_t.h"], 3_000_000)
+    assert registry.stale_build_warning(str(tree), module, package, arch="x86_64") is None
+    warning = registry.stale_build_warning(str(tree), module, package, arch="aarch64")
+    assert warning is not None and all(str(path) in warning for path in arm)
+    (beside,) = _files(tree, ["libsel4utils/src/vspace/helpers.h"], 3_000_000)
+    warning = registry.stale_build_warning(str(tree), module, package, arch="x86_64")
+    assert warning is not None and f"from: {beside} changed since" in warning
+
+
+def test_a_vendor_build_is_not_stale_for_another_arch_s_files(tmp_path: Path):
+    checkout = tmp_path / "checkout"
+    (module,) = _files(checkout, ["src/sel4vspace/_native_riscv64.so"], 2_000_000)
+    _files(checkout, ["build_ffi.py"], 1_000_000)
+    package = checkout / "src" / "sel4vspace"
+    _files(checkout, ["vendor/libsel4vka/sel4_arch_include/aarch64/vka/sel4_arch/kobject_t.h",
+                      "csrc/host/src/arch/x86_64.c", "csrc/kernel/src/arch/aarch64/vspace.c",
+                      "csrc/libsel4/arch_include/x86/sel4/arch/types.h"], 3_000_000)
+    assert registry.stale_build_warning("vendor", module, package, arch="riscv64") is None
+    shared, own = _files(checkout, ["csrc/kernel/src/arch/uniform_pt.h", "csrc/host/src/arch/riscv64.c"], 3_000_000)
+    warning = registry.stale_build_warning("vendor", module, package, arch="riscv64")
+    assert warning is not None and str(shared) in warning and str(own) in warning
+
+
+def test_the_build_s_arch_variable_at_test_time_gets_a_note_naming_the_run_s():
+    arch = sys.modules["sel4vspace.lowlevel"].SEL4_ARCH
+    other = next(name for name in _arches.KNOWN if name != arch)
+    note = registry.arches_variable_note({"SEL4VSPACE_ARCHES": f"{other}, {other}"})
+    assert note == (f"note: SEL4VSPACE_ARCHES chooses the arches a build makes, and this run tested {arch}; "
+                    f"SEL4VSPACE_ARCH chooses the run's: SEL4VSPACE_ARCH={other} python -m pytest")
+    # nothing to say: the run's arch among them, the run's variable given too, or neither
+    assert registry.arches_variable_note({"SEL4VSPACE_ARCHES": f"{other},{arch}"}) is None
+    assert registry.arches_variable_note({"SEL4VSPACE_ARCHES": other, "SEL4VSPACE_ARCH": arch}) is None
+    assert registry.arches_variable_note({}) is None
 
 
 def test_a_vendor_build_in_place_is_checked_against_vendor_and_csrc_only(tmp_path: Path):

@@ -31,6 +31,7 @@ import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -476,16 +477,48 @@ def built_sources(tree: Path, arch: str) -> list[Path]:
     """The C sources of the libraries under test in ``tree`` that the build compiles for ``arch``:
     buildsupport's list, when the source tree this suite runs from has it; else every C source of
     those libraries (a source the build does not compile then counts too)."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "buildsupport").is_dir():
+    config = _buildsupport()
+    if config is None:
         return c_files([tree / name for name in LIBRARY_FOLDERS], (".c",))
-    if str(root) not in sys.path:
-        sys.path.append(str(root))
-    from buildsupport import config  # the build's own list, only for a tree's build
-
     patterns = config.sel4_libs_sources(config.ARCHES[arch])
     return [path for name, globs in patterns.items() for pattern in globs
             for path in sorted((tree / name).glob(pattern))]
+
+
+def _buildsupport() -> Any:
+    """buildsupport's config, when the source tree this suite runs from has it (not in an sdist)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "buildsupport").is_dir():
+        return None
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    from buildsupport import config
+
+    return config
+
+
+#: The folders whose next component (a folder or a file's stem) names an arch or arch family.
+ARCH_FOLDERS = frozenset(("arch", "arch_include", "sel4_arch", "sel4_arch_include"))
+
+
+def of_another_arch(path: Path, arch: str) -> bool:
+    """Whether ``path`` lies in (or is) another arch's part of a source tree: under an arch folder
+    (``arch_include/arm/...``, ``sel4_arch_include/aarch64/...``, ``src/arch/aarch64.c``), a name
+    that is not ``arch``'s nor its family's. Without buildsupport's list of arches, nothing is."""
+    config = _buildsupport()
+    if config is None:
+        return False
+    own = {arch, config.ARCHES[arch].family}
+    names = {name for known in config.ARCHES.values() for name in (known.name, known.family)} | {"ia32", "aarch32"}
+    parts = path.parts
+    return any(parts[i] in ARCH_FOLDERS and Path(parts[i + 1]).stem in names - own for i in range(len(parts) - 1))
+
+
+def built_headers(tree: Path, arch: str) -> list[Path]:
+    """The headers of the libraries under test in ``tree`` that ``arch``'s build may include: all but
+    another arch's."""
+    return [path for path in c_files([tree / name for name in LIBRARY_FOLDERS], (".h",))
+            if not of_another_arch(path.relative_to(tree), arch)]
 
 
 def newer_sources(module: Path, files: list[Path]) -> list[Path]:
@@ -516,13 +549,13 @@ def stale_build_warning(built_from: str, module: Path, package: Path, shown: int
         if built_from == "vendor":
             if not in_place:
                 return None
-            newer = newer_sources(module, c_files([checkout / "vendor", checkout / "csrc"]))
+            newer = newer_sources(module, [path for path in c_files([checkout / "vendor", checkout / "csrc"])
+                                           if not of_another_arch(path.relative_to(checkout), arch)])
             rebuild = f"python build_ffi.py (in {checkout})"
         else:
             tree = Path(built_from)
-            # every header of the libraries (any may be included), and the sources the build compiles
-            newer = newer_sources(module, [*c_files([tree / name for name in LIBRARY_FOLDERS], (".h",)),
-                                           *built_sources(tree, arch)])
+            # the headers the arch's build may include, and the sources it compiles
+            newer = newer_sources(module, [*built_headers(tree, arch), *built_sources(tree, arch)])
             rebuild = (f"SEL4VSPACE_SEL4_LIBS={tree} python build_ffi.py (in {checkout})" if in_place
                        else f"SEL4VSPACE_SEL4_LIBS={tree} pip install . again")
     except OSError:
@@ -549,8 +582,19 @@ def _stale_build_warnings(config: pytest.Config | None) -> list[str]:
     return [warning for warning in found if warning]
 
 
+def arches_variable_note(environ: dict[str, str] | os._Environ[str]) -> str | None:
+    """A note when the build's variable names arches and the run's arch is not among them: the user
+    most likely meant the run's variable (``SEL4VSPACE_ARCHES=aarch64 pytest`` tests x86_64)."""
+    named = [name for name in environ.get(_arches.ARCHES_ENV, "").replace(",", " ").split() if name]
+    if not named or SEL4_ARCH in named or environ.get(_arches.ENV, "").strip():
+        return None
+    return (f"note: {_arches.ARCHES_ENV} chooses the arches a build makes, and this run tested {SEL4_ARCH}; "
+            f"{_arches.ENV} chooses the run's: {_arches.ENV}={named[0]} python -m pytest")
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return _stale_build_warnings(config)
+    note = arches_variable_note(os.environ)
+    return [*_stale_build_warnings(config), *([note] if note else [])]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
@@ -558,7 +602,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     terminalreporter.section("seL4_libs under test")
     terminalreporter.write_line(built_from_line(other_arches(config)))
-    for warning in _stale_build_warnings(config):
-        terminalreporter.write_line(warning)
+    note = arches_variable_note(os.environ)
+    for line in [*_stale_build_warnings(config), *([note] if note else [])]:
+        terminalreporter.write_line(line)
     for line in verdict_lines(verdict(_item_defects, _outcomes)):
         terminalreporter.write_line(line)

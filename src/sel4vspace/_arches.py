@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import type_name
 
-__all__ = ["KNOWN", "USER_TOP", "MAX_UNTYPED_BITS", "INSTALLED", "default", "ENV", "check",
+__all__ = ["KNOWN", "USER_TOP", "MAX_UNTYPED_BITS", "INSTALLED", "default", "ENV", "ARCHES_ENV", "check",
            "native", "lowlevel", "arch_of_package", "Binding", "binding", "loaded"]
 
 KNOWN: tuple[str, ...] = ("x86_64", "aarch64", "riscv64")
@@ -56,6 +56,9 @@ most ``Kernel(untyped_bits=...)`` takes on it. Written out for what loads no C, 
 the test suite holds it equal to every installed arch's libsel4."""
 
 ENV = "SEL4VSPACE_ARCH"
+ARCHES_ENV = "SEL4VSPACE_ARCHES"
+"""The build's variable: the arches ``pip install .`` and ``python build_ffi.py`` build (read by the
+build, never at run time; named here for the messages that tell one from the other)."""
 
 _PACKAGE = __name__.rpartition(".")[0]
 _DEFAULT_LOWLEVEL = f"{_PACKAGE}.lowlevel"
@@ -80,8 +83,10 @@ def default() -> str:
     if named:
         if named not in INSTALLED:
             known = "" if named in KNOWN else f" (the arches are {', '.join(KNOWN)})"
+            build = (f"; {ARCHES_ENV}={named} with pip install . (or python build_ffi.py in a checkout) builds "
+                     "it" if named in KNOWN else "")
             raise ImportError(f"{ENV}={named!r}: no sel4vspace extension of that arch is installed{known}; "
-                              f"installed: {', '.join(INSTALLED) or 'none'}")
+                              f"installed: {', '.join(INSTALLED) or 'none'}{build}")
         return named
     if not INSTALLED:
         raise ImportError(f"no {_PACKAGE}._native_<arch> extension is installed (the C was not built: "

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from archfacts import LARGE_PAGE_NAME, PAGE_NAME, page_name
+from archfacts import PAGE_NAME, description, page_name
 
 from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, _arches
 
@@ -16,17 +16,21 @@ def test_a_fresh_kernel_has_its_untyped_memory_free():
         assert k.used_slots > 0
 
 
-@pytest.mark.parametrize("size_bits,type_name", [(12, PAGE_NAME), (21, LARGE_PAGE_NAME)])
-def test_alloc_frame_makes_a_frame_cap_of_that_size(size_bits, type_name):
-    with Kernel(untyped_bits=24) as k:
-        before = k.untyped_free_bytes
-        cap = k.alloc_frame(size_bits)
-        info = k.cap_info(cap)
-        assert info["type"] == type_name
-        assert info["size_bits"] == size_bits
-        assert info["mapped"] is False
-        assert k.untyped_free_bytes == before - 2**size_bits
-        assert k.object_counts[type_name] == 1
+@pytest.mark.sel4vspace_kernel(untyped_bits=31)
+@pytest.mark.parametrize("size_bits", [12, 21, 30])
+def test_alloc_frame_makes_a_frame_cap_of_that_size(kernel, size_bits):
+    """Every frame size of every arch: the object type the arch's libsel4vka picks for it (a slip in
+    one arch's kobject_t.h shows here, on that arch only)."""
+    facts = description(kernel.arch)
+    type_name = facts.object_type_names[facts.frame_object_types[size_bits]]
+    before = kernel.untyped_free_bytes
+    cap = kernel.alloc_frame(size_bits)
+    info = kernel.cap_info(cap)
+    assert info["type"] == type_name
+    assert info["size_bits"] == size_bits
+    assert info["mapped"] is False
+    assert kernel.untyped_free_bytes == before - 2**size_bits
+    assert kernel.object_counts[type_name] == 1
 
 
 def test_alloc_frames_gives_distinct_caps_and_delete_returns_everything(kernel):

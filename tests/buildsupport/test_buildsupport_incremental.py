@@ -368,6 +368,20 @@ def test_installing_one_build_of_a_module_removes_its_other_builds(tmp_path: Pat
          "_native_x86_64.abi3.so.tmp"])
 
 
+def test_installing_the_same_bytes_again_marks_the_module_as_new_as_its_build(tmp_path: Path):
+    """A rebuild after an edit was undone (or a comment changed) links the same bytes: the installed
+    module is not rewritten, but it is as new as the sources just checked, which is what the test
+    run's staleness warning compares."""
+    linked, target_dir = tmp_path / "build" / "_native_x86_64.so", tmp_path / "pkg"
+    linked.parent.mkdir()
+    target_dir.mkdir()
+    linked.write_bytes(b"module")
+    (target_dir / linked.name).write_bytes(b"module")
+    os.utime(target_dir / linked.name, (1_000_000, 1_000_000))
+    installed = incremental._install(config.ARCHES["x86_64"], linked, target_dir)
+    assert installed.read_bytes() == b"module" and installed.stat().st_mtime > 1_000_000
+
+
 def test_a_link_is_up_to_date_until_its_command_or_an_input_changes(tmp_path: Path):
     """The rule of every link of the build (the extension, the link check, the benchmark harness):
     the same command recorded and no input newer than the target."""

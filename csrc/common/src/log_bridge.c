@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <utils/zf_log.h>
 #include <sel4vspace_common/log.h>
@@ -25,6 +26,13 @@ static _Thread_local int have_last_error;
 static _Atomic size_t own_queued_anywhere;
 static _Atomic size_t *queued_anywhere = &own_queued_anywhere;
 _Static_assert(sizeof(own_queued_anywhere) == sizeof(size_t), "read as a plain size_t");
+/* Where every record is also written as it is made, or -1 (sel4vspace_log_echo_to). */
+static _Atomic int echo_fd = -1;
+
+void sel4vspace_log_echo_to(int fd)
+{
+    atomic_store_explicit(&echo_fd, fd < 0 ? -1 : fd, memory_order_relaxed);
+}
 
 size_t sel4vspace_log_queued(void)
 {
@@ -108,6 +116,19 @@ static void record(const char *func, const char *file, unsigned line, int lvl, c
     if (lvl >= ZF_LOG_ERROR) {
         last_error = entry;
         have_last_error = 1;
+    }
+    int fd = atomic_load_explicit(&echo_fd, memory_order_relaxed);
+    if (fd >= 0) {
+        static const char *const names[] = { "?", "VERBOSE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" };
+        char text[SEL4VSPACE_LOG_MESSAGE_MAX + 256];
+        int n = snprintf(text, sizeof(text), "sel4vspace C log: %s %s (%s:%u): %s\n",
+                         names[lvl >= 1 && lvl <= 6 ? lvl : 0], func ? func : "?", file ? file : "?", line,
+                         entry.message);
+        if (n > 0) {
+            /* one write per line, so that lines of several threads do not interleave within a line */
+            ssize_t ignored = write(fd, text, (size_t) n < sizeof(text) ? (size_t) n : sizeof(text) - 1);
+            (void) ignored;
+        }
     }
     if (queued < SEL4VSPACE_LOG_QUEUE_MAX) {
         queue[queued++] = entry;

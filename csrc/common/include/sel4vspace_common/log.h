@@ -59,6 +59,14 @@ void sel4vspace_log_count_into(uintptr_t counter);
  */
 size_t sel4vspace_log_take(sel4vspace_log_record_t *out, size_t max, size_t *dropped);
 
+/*
+ * Also write every record, from now on and of any thread, to the file descriptor fd as it is made
+ * (one line: "sel4vspace C log: LEVEL func (file:line): message"); a negative fd stops it. For a
+ * process that may die inside the C (an assert of the library under test, a hang killed from
+ * outside), whose queued records would never reach Python: the test suite's isolated children.
+ */
+void sel4vspace_log_echo_to(int fd);
+
 /* The calling thread's last record of level ZF_LOG_ERROR or above since its last clear, or NULL. */
 const sel4vspace_log_record_t *sel4vspace_log_last_error(void);
 
