@@ -223,8 +223,10 @@ def compile_flags(arch: Arch, develop: bool = False) -> list[str]:
     flags = ["-std=gnu11", "-fPIC", opt, "-g", "-fno-strict-aliasing", *WARNING_FLAGS, *defines(arch)]
     flags += [f"-include{ROOT / header}" for header in arch.forced_includes]
     # What csrc/binding/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
+    util_libs = util_libs_root()
     flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}",
-              f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour(arch, develop))}"]
+              f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour(arch, develop))}",
+              f"-DSEL4VSPACE_BUILT_UTIL_LIBS={json.dumps('vendor' if util_libs is None else str(util_libs))}"]
     flags += instrumentation_flags()
     flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
     return flags

@@ -336,6 +336,19 @@ def test_built_from_names_the_other_arches_the_pythonic_layer_ran_on(monkeypatch
         f"also on {arch} (built from /elsewhere/seL4_libs, build {other.BUILD_FLAVOUR})")
     # the run's other arches come from the plugin's option, without the default arch
     assert registry.other_arches(None) == []
+    # a util_libs checkout a build used is named with its tree
+    monkeypatch.setattr(other, "BUILT_UTIL_LIBS", "/elsewhere/util_libs")
+    assert registry.built_from_line([arch]).endswith(
+        f"also on {arch} (built from /elsewhere/seL4_libs with util_libs /elsewhere/util_libs, "
+        f"build {other.BUILD_FLAVOUR})")
+
+
+def test_the_extension_records_the_util_libs_it_was_built_with():
+    """The build passes where its libutils came from (vendor/ here: no util_libs checkout is used
+    by this project's own builds), and the first line of the verdict names a checkout."""
+    lowlevel = sys.modules["sel4vspace.lowlevel"]
+    assert lowlevel.BUILT_UTIL_LIBS == "vendor" or Path(lowlevel.BUILT_UTIL_LIBS, "libutils").is_dir()
+    assert (" with util_libs " in registry.built_from_line()) == (lowlevel.BUILT_UTIL_LIBS != "vendor")
 
 
 def _files(root: Path, names: list[str], mtime: int) -> list[Path]:

@@ -121,22 +121,21 @@ def test_every_vendor_macro_is_probed_or_named_as_no_value():
 
 
 def _util_libs_checkout() -> Path | None:
-    """The util_libs checkout to compare with: the one SEL4VSPACE_UTIL_LIBS names, else the one
-    beside the seL4_libs tree the extension under test was built from (where its build looked)."""
+    """The util_libs checkout to compare with: the one SEL4VSPACE_UTIL_LIBS names when the tests run,
+    else the one the extension under test was built with (its build record)."""
     given = os.environ.get("SEL4VSPACE_UTIL_LIBS", "").strip()
     if given:
         return Path(given).expanduser()
-    from sel4vspace.lowlevel import BUILT_FROM  # noqa: PLC0415 - only this test needs the extension
+    from sel4vspace.lowlevel import BUILT_UTIL_LIBS  # noqa: PLC0415 - only this test needs the extension
 
-    beside = Path(BUILT_FROM).parent / "util_libs"
-    return beside if BUILT_FROM != "vendor" and (beside / "libutils" / "include" / "utils").is_dir() else None
+    return None if BUILT_UTIL_LIBS == "vendor" else Path(BUILT_UTIL_LIBS)
 
 
 UTIL_LIBS = _util_libs_checkout()
 
 
-@pytest.mark.skipif(UTIL_LIBS is None, reason="no util_libs checkout: SEL4VSPACE_UTIL_LIBS names one, and an extension "
-                    "built from a seL4_libs tree uses the util_libs beside it")
+@pytest.mark.skipif(UTIL_LIBS is None, reason="no util_libs checkout: the extension was built with vendor/libutils, and "
+                    "SEL4VSPACE_UTIL_LIBS names none")
 def test_vendor_and_util_libs_agree_on_every_probe(tmp_path):
     assert UTIL_LIBS is not None
     util_libs = UTIL_LIBS / "libutils"

@@ -453,16 +453,26 @@ def other_arches(config: pytest.Config | None) -> list[str]:
     return [arch for arch in plugin_arches(config) if arch != SEL4_ARCH] if config is not None else []
 
 
+def lowlevel_package() -> Any:
+    """The lowlevel package of the arch under test."""
+    return _arches.binding(SEL4_ARCH).package
+
+
+def _util_libs(package: Any) -> str:
+    """Where a build's libutils came from, for the verdict: nothing for the project's own."""
+    return "" if package.BUILT_UTIL_LIBS == "vendor" else f" with util_libs {package.BUILT_UTIL_LIBS}"
+
+
 def built_from_line(also: list[str] | None = None) -> str:
     """The verdict's first line: the tree, arch and build under test, then the builds of the arches in
     ``also`` (their tree only when it is another one)."""
-    line = f"built from: {BUILT_FROM} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
+    line = f"built from: {BUILT_FROM}{_util_libs(lowlevel_package())} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
     if not also:
         return line
     builds = []
     for arch in also:
         package = _arches.binding(arch).package
-        tree = "" if package.BUILT_FROM == BUILT_FROM else f"built from {package.BUILT_FROM}, "
+        tree = "" if package.BUILT_FROM == BUILT_FROM else f"built from {package.BUILT_FROM}{_util_libs(package)}, "
         builds.append(f"{arch} ({tree}build {package.BUILD_FLAVOUR})")
     return f"{line}; the Pythonic layer's tests also on {', '.join(builds)}"
 

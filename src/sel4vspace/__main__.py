@@ -40,7 +40,8 @@ def version_text() -> str:
     lines: list[str] = []
     for arch in (_arches.default(), *(a for a in _arches.INSTALLED if a != _arches.default())):
         package = _arches.lowlevel(arch)
-        built = f"seL4_libs from {package.BUILT_FROM}, build {package.BUILD_FLAVOUR}"
+        util_libs = "" if package.BUILT_UTIL_LIBS == "vendor" else f", util_libs from {package.BUILT_UTIL_LIBS}"
+        built = f"seL4_libs from {package.BUILT_FROM}{util_libs}, build {package.BUILD_FLAVOUR}"
         lines.append(f"sel4vspace {__version__} ({built})" if not lines else f"  {arch}: {built}")
     return "\n".join(lines)
 

@@ -41,7 +41,21 @@ def test_version_says_what_every_installed_arch_is_built_from(capsys):
     others = [arch for arch in sel4vspace.ARCHES if arch != _arches.default()]
     for line, arch in zip(lines[1:], others, strict=True):
         package = _arches.lowlevel(arch)
-        assert line == f"  {arch}: seL4_libs from {package.BUILT_FROM}, build {package.BUILD_FLAVOUR}"
+        util_libs = "" if package.BUILT_UTIL_LIBS == "vendor" else f", util_libs from {package.BUILT_UTIL_LIBS}"
+        assert line == f"  {arch}: seL4_libs from {package.BUILT_FROM}{util_libs}, build {package.BUILD_FLAVOUR}"
+
+
+def test_version_names_the_util_libs_a_build_used(capsys, monkeypatch):
+    """A tree's build takes libutils from a util_libs checkout, or from vendor/ when it finds none:
+    --version says which (the build's record), for every arch."""
+    arch = _arches.INSTALLED[-1]
+    package = _arches.lowlevel(arch)
+    monkeypatch.setattr(package, "BUILT_FROM", "/home/you/seL4_libs")
+    monkeypatch.setattr(package, "BUILT_UTIL_LIBS", "/home/you/util_libs")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert "seL4_libs from /home/you/seL4_libs, util_libs from /home/you/util_libs, build" in out
 
 
 def test_version_from_a_shell():

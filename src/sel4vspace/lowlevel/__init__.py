@@ -46,6 +46,7 @@ __all__ = [
     "ffi",
     "lib",
     "BUILT_FROM",
+    "BUILT_UTIL_LIBS",
     "BUILD_FLAVOUR",
     "CLogRecord",
     "last_c_error",
@@ -59,6 +60,10 @@ __all__ = [
 
 BUILT_FROM: str = ffi.string(lib.sel4vspace_build_source()).decode()
 """``"vendor"``, or the path of the seL4_libs checkout the libraries under test were built from."""
+
+BUILT_UTIL_LIBS: str = ffi.string(lib.sel4vspace_build_util_libs()).decode()
+"""``"vendor"`` (the project's own libutils), or the path of the util_libs checkout whose libutils
+the build used (``SEL4VSPACE_UTIL_LIBS``, or the one beside the seL4_libs tree)."""
 
 BUILD_FLAVOUR: str = ffi.string(lib.sel4vspace_build_flavour()).decode()
 """The build this extension is: its arch, after the kind of build when it is not a plain one

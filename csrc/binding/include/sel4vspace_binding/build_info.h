@@ -8,3 +8,6 @@ const char *sel4vspace_build_source(void);
 /* The build flavour: a dash-joined list ending with the arch, such as "x86_64", "asan-x86_64",
  * "ext-<hash>-aarch64". */
 const char *sel4vspace_build_flavour(void);
+
+/* "vendor", or the path of the util_libs checkout whose libutils the build used. */
+const char *sel4vspace_build_util_libs(void);
