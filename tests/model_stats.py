@@ -32,7 +32,8 @@ def summary() -> list[str]:
                      f"{STATS['threads shared calls']} calls on it, the ledger exact at the end")
     if STATS["interrupt operations"]:
         lines.append(f"interrupts: {STATS['interrupt operations']} operation runs, an exception injected at each of "
-                     f"{STATS['interrupt points']} points between C calls: {STATS['interrupt completed']} left the "
+                     f"{STATS['interrupt points']} points (after a C call, or at a call of the package's Python): "
+                     f"{STATS['interrupt completed']} left the "
                      f"operation done, {STATS['interrupt rolled back']} left it undone (and it could be made again); "
                      "nothing lost")
     if STATS["bad inputs"]:
