@@ -34,7 +34,8 @@ def test_the_module_object_depends_on_the_headers_whose_inline_wrappers_it_compi
     assert BUILD_FLAVOUR.endswith(ARCH)
     deps = config.BUILD / "obj" / BUILD_FLAVOUR / f"_native_{ARCH}.d"
     if not deps.exists():
-        pytest.skip("the extension was not built in place here (pip install builds through setuptools)")
+        pytest.skip("the extension under test was built by pip install (also -e), not by python build_ffi.py, "
+                    "whose dependency files this test reads")
     text = deps.read_text().replace("\\\n", " ")
     prerequisites = {Path(name).resolve() for name in text.partition(":")[2].split()}
     # the tree the module was built from (the environment of this run need not name it)
