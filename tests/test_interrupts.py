@@ -20,6 +20,7 @@ After each injection:
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -371,3 +372,41 @@ def test_a_big_tear_down_interrupted_as_it_returns_is_complete():
 def _interrupt_after(target: str, name: str) -> None:
     if name == target:
         raise KeyboardInterrupt
+
+
+def test_finalizer_work_run_again_never_reaches_a_newer_vspace():
+    """A vspace's finalizer stopped by an exception after its C tear down runs again later (the work
+    is idempotent); a vspace made meanwhile, even at the same host address, must not be its target:
+    vspaces are filed by keys never used twice."""
+    from sel4vspace.vspace import _tear_down_host_vspace
+
+    with Kernel(untyped_bits=22) as kernel:
+        world = kernel._world
+        keys = set()
+        for _ in range(20):
+            a = kernel.new_vspace()
+            key = a._key
+            assert key not in keys
+            keys.add(key)
+            a._finalizer()                        # torn down by its finalizer, as when collected
+            b = kernel.new_vspace()
+            _tear_down_host_vspace(weakref.ref(world), key)   # the same work again
+            assert not b.torn_down
+            b.new_pages(1, "rw")
+            b.tear_down()
+
+
+def test_a_vspace_whose_finalizer_was_lost_is_torn_down_by_the_next_new_vspace():
+    """A KeyboardInterrupt as weakref.finalize starts can lose a collected VSpace's tear down: the next
+    new_vspace finds the vspace without its object and tears it down; nothing is lost."""
+    with Kernel(untyped_bits=22) as kernel:
+        fresh = kernel_ledger(kernel)
+        a = kernel.new_vspace()
+        a.new_pages(4, "rw")
+        a._finalizer.detach()                     # the finalizer lost
+        del a
+        gc.collect()
+        assert kernel._world.vspace_count == 1    # still there: nothing tore it down
+        kernel.new_vspace().tear_down()
+        assert kernel._world.vspace_count == 0
+        assert_same(fresh, kernel_ledger(kernel), "after the sweep")

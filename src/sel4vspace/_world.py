@@ -96,6 +96,12 @@ class World:
         """Record work of C calls that succeeded, not yet done (:meth:`commit`)."""
         self.closed = True
         self._vspaces: dict[int, Any] = {}
+        self._objects: dict[int, weakref.ref[VSpace]] = {}
+        """The VSpace object of each vspace, weakly: a vspace whose object is gone is torn down by
+        the next new_vspace (:meth:`_sweep`), should its finalizer have been lost to an exception."""
+        self._next_key = 1
+        """The key of the next vspace: keys are never used twice, so work queued for a vspace that is
+        gone (a finalizer run again after an interruption) never reaches another one."""
         self._foreign: dict[int, int] = {}
         self.foreign_pages = MappingProxyType(self._foreign)
         self._shared: set[int] = set()
@@ -159,6 +165,7 @@ class World:
         """The records once the world is released: nothing left (the world is closed already)."""
         self._vspaces.clear()
         self._foreign.clear()
+        self._objects.clear()
         self._frames.clear()
         self._shared.clear()
 
@@ -168,25 +175,38 @@ class World:
         """A new vspace of ``kernel`` (this world's), made in one C call; its VSpace object is made in
         the ``finally`` that records the C's result (no C call there)."""
         self.enter()
+        self._sweep()
         out = self.call()
         made: VSpace | None = None
         try:
             self.ll.host.vspace_new(self.handle, out)
         finally:
             if self._status[0] == OK:
-                self.pending.append((self._vspace_made, (kernel, out.vspace, name, out.c_vspace, out.cap)))
+                key = self._next_key   # stores and arithmetic only, up to the append (see commit)
+                self._next_key = key + 1
+                self.pending.append((self._vspace_made, (kernel, key, out.vspace, name, out.c_vspace, out.cap)))
                 made = self.commit()
         assert made is not None
         return made
 
-    def _vspace_made(self, kernel: Kernel, host_vspace: Any, name: str | None, c_vspace: Any, root: int) -> VSpace:
-        """Record a vspace the C has just made, and make its VSpace object. Run again (an exception
-        stopped the first run), the object is made again: the caller never had the first, and an
-        object nobody holds tears its vspace down when collected."""
-        key = self.ll.host.key(host_vspace)
+    def _vspace_made(self, kernel: Kernel, key: int, host_vspace: Any, name: str | None, c_vspace: Any,
+                     root: int) -> VSpace:
+        """Record a vspace the C has just made, filed by ``key``, and make its VSpace object. Run
+        again (an exception stopped the first run), the object is made again: the caller never had
+        the first, and an object nobody holds tears its vspace down when collected."""
         self._vspaces[key] = host_vspace
         self._foreign[key] = 0
-        return attach(kernel, self, host_vspace, key, name, c_vspace, root)
+        made = attach(kernel, self, host_vspace, key, name, c_vspace, root)
+        self._objects[key] = weakref.ref(made)
+        return made
+
+    def _sweep(self) -> None:
+        """Tear down every vspace whose VSpace object was collected without its finalizer having done
+        it (an exception, a signal handler's KeyboardInterrupt, as the finalizer began)."""
+        for key, ref in list(self._objects.items()):
+            if ref() is None:
+                self.destroy_vspace(key)
+                self._objects.pop(key, None)
 
     def has_vspace(self, key: int) -> bool:
         """Whether the vspace of ``key`` still exists (in C)."""
@@ -223,6 +243,7 @@ class World:
     def _vspace_gone(self, key: int, gone: Any) -> None:
         self._vspaces.pop(key, None)
         self._foreign.pop(key, None)
+        self._objects.pop(key, None)
         if gone is not None:
             gone()
 

@@ -26,7 +26,7 @@ from .objects import FRAME_TYPE_BY_BITS
 
 __all__ = [
     "NULL", "NOT_RUN", "OK", "REFUSED", "PAGE_CALLERS", "PAGE_COPY", "PAGE_OWN", "PROBE_ENTRIES",
-    "result", "status_word", "key", "new_probe", "frame_object",
+    "result", "status_word", "new_probe", "frame_object",
     "world_new", "world_close", "world_select", "world_kernel", "world_free_slots", "world_loader_bytes",
     "vspace_new", "vspace_root", "tear_down",
     "require_free_slots", "frame_objects", "object_caps", "alloc_frames", "copy_cap", "delete_frame",
@@ -76,11 +76,6 @@ def status_word(out: Any) -> memoryview:
     """The status of a result struct as a one-int view: set and read a few times per call, at a
     fraction of a cdata field's cost."""
     return memoryview(ffi.buffer(out, ffi.sizeof("int"))).cast("i")
-
-
-def key(handle: Any) -> int:
-    """A handle's address, as an int to file it by."""
-    return int(ffi.cast("uintptr_t", handle))
 
 
 def new_probe() -> Any:
