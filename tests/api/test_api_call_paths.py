@@ -245,3 +245,18 @@ def test_a_caps_buffer_changed_by_another_thread_during_maps_leaves_a_consistent
         stop.set()
         flipper.join()
     assert kernel.cap_info(big)["mapped"] is False
+
+
+def test_a_caps_list_is_taken_as_it_is_when_the_call_begins(kernel):
+    """cffi converts a list for C when the call is made: a list another thread changes between the
+    checks and the call would give C another length than the one checked. The list is taken once."""
+    caps = kernel.alloc_frames(3)
+    wrappers = _arches.binding(kernel.arch).vspace
+    c_caps = wrappers.caps_argument(caps)
+    caps.append(12345)
+    del caps[0]
+    assert len(c_caps) == 3 and list(c_caps) == kernel.frame_caps()[:3]
+    cookies = [1, 2, 3]
+    c_cookies = wrappers.cookies_array(cookies, 3)
+    cookies.clear()
+    assert list(c_cookies) == [1, 2, 3]

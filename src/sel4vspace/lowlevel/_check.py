@@ -158,9 +158,10 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
     (its caller copies it for C); a list or tuple is checked with one type scan (no bools) and
     converted by cffi (which refuses a value beyond 64 bits: :func:`word_overflow` names it).
     """
-    # the usual call, in one test: a list of exact ints (one of them: a third of the cost of a scan)
-    if type(values) is list and (type(values[0]) is int if len(values) == 1
-                                 else countOf(map(type, values), int) == len(values)):
+    # the usual call, in one test: a tuple or list of exact ints (one of them: a third of the cost of a scan)
+    kind = type(values)
+    if (kind is tuple or kind is list) and (type(values[0]) is int if len(values) == 1
+                                            else countOf(map(type, values), int) == len(values)):
         return values
     if isinstance(values, (list, tuple)):
         if countOf(map(type, values), int) == len(values):

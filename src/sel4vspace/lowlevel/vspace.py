@@ -77,13 +77,14 @@ def _private(array_type: Any, source: Any) -> Any:
 
 
 def caps_argument(caps: Any, name: str = "caps") -> Any:
-    """``caps`` as a C call's ``seL4_CPtr *`` argument, checked: a list or tuple of ints as it is
-    (cffi converts it into an array of its own for the call, and refuses a value beyond 64 bits with
-    an OverflowError the caller turns into :func:`~sel4vspace.lowlevel._check.word_overflow`); a
-    uint64 buffer or a ``seL4_CPtr[]`` cdata copied (:func:`_private`). ``len()`` of the result
-    counts the caps."""
+    """``caps`` as a C call's ``seL4_CPtr *`` argument, checked: a tuple of ints as it is, a list
+    as a tuple of what it holds now (cffi converts it into an array of its own for the call, and
+    refuses a value beyond 64 bits with an OverflowError the caller turns into
+    :func:`~sel4vspace.lowlevel._check.word_overflow`); a uint64 buffer or a ``seL4_CPtr[]`` cdata
+    copied (:func:`_private`). ``len()`` of the result counts the caps, and stays what C is given:
+    another thread may change the caller's list or buffer meanwhile."""
     if type(caps) is list:
-        return _check.int_sequence(name, caps)   # a list, checked
+        return _check.int_sequence(name, tuple(caps))   # what the list holds now, checked
     if isinstance(caps, ffi.CData) and ffi.typeof(caps) is _CPTR_ARRAY:
         return _private(_CPTR_ARRAY, caps)
     values = _check.int_sequence(name, caps)
@@ -106,7 +107,8 @@ def cookies_array(cookies: Any, count: int) -> Any:
     """A ``uintptr_t[]`` of count cookies, or NULL for None."""
     if cookies is None:
         return ffi.NULL
-    values = _check.int_sequence("cookies", cookies)
+    # a list as what it holds now: its length is checked, and must be what C reads
+    values = _check.int_sequence("cookies", tuple(cookies) if type(cookies) is list else cookies)
     if len(values) != count:
         raise ValueError(f"cookies has {len(values)} entries for {count} caps")
     if isinstance(values, (list, tuple)):
