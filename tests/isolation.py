@@ -71,11 +71,14 @@ def _child(item: pytest.Item, out_dir: Path, limit: float) -> None:
             os.close(target)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives until _exit
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        # a crash's Python traceback goes to the child's own stderr file, not the terminal's
-        faulthandler.enable(file=sys.stderr)
-        faulthandler.dump_traceback_later(max(limit - 1.0, limit * 0.9), file=sys.stderr)
+        # A crash's Python traceback, a hang's (just before the limit) and the C's log lines go to
+        # the child's own stderr file, through a descriptor of their own: a test that captures or
+        # closes fd 2 (capfd) neither sees them nor gets them written into a file it opens.
+        diagnostics = open(os.dup(2), "w", buffering=1)  # noqa: SIM115 - lives until _exit
+        faulthandler.enable(file=diagnostics)
+        faulthandler.dump_traceback_later(max(limit - 1.0, limit * 0.9), file=diagnostics)
         for arch in _arches.INSTALLED:
-            _arches.binding(arch).package.lib.sel4vspace_log_echo_to(2)
+            _arches.binding(arch).package.lib.sel4vspace_log_echo_to(diagnostics.fileno())
         reports = runtestprotocol(item, log=False, nextitem=None)
         hook = item.config.hook
         data = [hook.pytest_report_to_serializable(config=item.config, report=r) for r in reports]

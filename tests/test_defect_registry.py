@@ -243,6 +243,15 @@ def test_hangs():
     while True:
         time.sleep(0.1)
 
+@pytest.mark.isolated
+def test_captures_its_own_stderr_without_the_c_log(capfd):
+    from sel4vspace import Kernel, VSpaceError
+    vspace = Kernel(untyped_bits=20).new_vspace()
+    vspace.reserve_range_at(0x10000000, 4096, "rw")
+    with pytest.raises(VSpaceError):
+        vspace.reserve_range_at(0x10000000, 4096, "rw")
+    assert capfd.readouterr().err == ""
+
 @pytest.mark.isolated(timeout=2)
 def test_hangs_after_a_c_error():
     from sel4vspace import Kernel, VSpaceError
@@ -280,7 +289,7 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     pytester.makepyfile(test_children=CHILD_TESTS)
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA", "--durations=1")
-    result.assert_outcomes(passed=2, failed=5, xfailed=1)
+    result.assert_outcomes(passed=3, failed=5, xfailed=1)
     # the hang's report carries the time its child ran: it is the slowest
     result.stdout.fnmatch_lines(["*slowest 1 durations*", "2.*s call *test_children.py::test_hangs_after_a_c_error"])
     result.stdout.fnmatch_lines([

@@ -217,3 +217,20 @@ def test_the_documented_regression_example_passes_on_every_arch(pytester: pytest
     pytester.makepyfile(test_sel4utils_regression=DOCS_EXAMPLE.read_text())
     result = run(pytester, "--sel4vspace-arch", "all")
     result.assert_outcomes(passed=5 * len(_arches.INSTALLED))
+
+
+def test_a_marked_arch_is_the_test_s_sel4_arch_and_a_test_may_choose_its_own(pytester: pytest.Pytester) -> None:
+    first, last = _arches.INSTALLED[0], _arches.INSTALLED[-1]
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.sel4vspace_kernel(arch="{last}")
+        def test_marked(sel4_kernel, sel4_arch):
+            assert sel4_arch == sel4_kernel.arch == "{last}"
+
+        @pytest.mark.parametrize("sel4_arch", ["{first}"])
+        def test_own_arches(sel4_kernel, sel4_arch):
+            assert sel4_kernel.arch == "{first}"
+    """)
+    run(pytester, "--sel4vspace-arch", first).assert_outcomes(passed=2)
+    run(pytester, "--sel4vspace-arch", "all").assert_outcomes(passed=2)

@@ -121,7 +121,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("sel4vspace_kernel")
     if marker is not None and "arch" in marker.kwargs:
         return
+    if any("sel4_arch" in _argnames(mark) for mark in metafunc.definition.iter_markers("parametrize")):
+        return   # the test chooses its arches itself
     metafunc.parametrize("sel4_arch", asked, ids=asked)
+
+
+def _argnames(mark: pytest.Mark) -> list[str]:
+    """The argument names of a ``parametrize`` marker (a comma-separated string, or a sequence)."""
+    names = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+    return [name.strip() for name in names.split(",")] if isinstance(names, str) else list(names)
 
 
 @pytest.fixture
@@ -135,7 +143,11 @@ def sel4_kernel_options() -> dict[str, Any]:
 @pytest.fixture
 def sel4_arch(request: pytest.FixtureRequest) -> str | None:
     """The arch ``--sel4vspace-arch`` gave this test (the one it named, or this test's share of
-    several), else None: ``sel4_kernel`` is then of ``sel4_kernel_options``' arch, else the default."""
+    several), else None: ``sel4_kernel`` is then of ``sel4_kernel_options``' arch, else the default.
+    A test whose marker names the arch gets that one."""
+    marked = _marked_options(request.node).get("arch")
+    if marked is not None:
+        return str(marked)
     asked = arches(request.config)
     return asked[0] if len(asked) == 1 else None
 

@@ -142,9 +142,9 @@ class Reservation(Handle):
     @property
     @operation
     def freed(self) -> bool:
-        """True once freed, or once its vspace was torn down (the properties then raise
-        StaleObjectError)."""
-        return self._vspace is None
+        """True once freed, or once its vspace was torn down or its kernel closed (the properties then
+        raise StaleObjectError)."""
+        return self._vspace is None or self._vspace._torn_down or self._vspace._world.closed
 
     @property
     @operation

@@ -109,8 +109,9 @@ def test_alloc_frame_refuses_sizes_that_are_not_frames(kernel, size_bits):
 def test_a_closed_kernel_refuses_use():
     k = Kernel(untyped_bits=20)
     vs = k.new_vspace()
+    res = vs.reserve_range_at(0x1000_0000, 4096, "rw")
     k.close()
-    assert k.closed and vs.torn_down
+    assert k.closed and vs.torn_down and res.freed
     with pytest.raises(StaleObjectError, match="closed"):
         k.alloc_frame()
     with pytest.raises(StaleObjectError):
