@@ -410,3 +410,42 @@ def test_a_vspace_whose_finalizer_was_lost_is_torn_down_by_the_next_new_vspace()
         kernel.new_vspace().tear_down()
         assert kernel._world.vspace_count == 0
         assert_same(fresh, kernel_ledger(kernel), "after the sweep")
+
+
+# A KeyboardInterrupt raised inside the weakref callback is one Python reports as ignored: expected here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_of_the_operation():
+    """A VSpace collected inside an operation has its tear down deferred to the operation's end; a
+    KeyboardInterrupt at any call of the package's Python from there on (the guard's end, the
+    finalizer's own operation, the tear down's record work) leaves the work for the next
+    operation, and nothing is lost."""
+    from sel4vspace.lowlevel import _guard
+
+    host_before = host_ledger()
+    at = 0
+    while True:
+        at += 1
+        kernel = Kernel(untyped_bits=22)
+        fresh = kernel_ledger(kernel)
+        holder = [kernel.new_vspace()]
+        holder[0].new_pages(2, "rw")
+        countdown = Countdown(at, KeyboardInterrupt)
+        with at_any_python_call(countdown):
+            try:
+                _guard.run("a test's operation", kernel._lock, holder.clear)   # collected inside it
+            except KeyboardInterrupt:
+                pass
+        holder.clear()                      # interrupted before it was: the object goes now
+        kernel.frame_caps()                 # any call: the end of it finishes the deferred work
+        if kernel._world.vspace_count:
+            # the one window left to the sweep: the finalizer stopped before it could queue its work
+            assert countdown.names[-1] in ("call finalizer", "c_return finalizer -> get_ident"), countdown.names
+        kernel.new_vspace().tear_down()     # new_vspace tears down a vspace whose object is gone
+        assert kernel._world.vspace_count == 0, at
+        assert_same(fresh, kernel_ledger(kernel), f"after a KeyboardInterrupt at Python call {at}")
+        kernel.close()
+        if not countdown.fired:
+            break
+    gc.collect()
+    assert_same(host_before, host_ledger(), "after every kernel was closed")
+    assert at > 10

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -70,7 +71,10 @@ def add_log_source(bridge: ModuleType) -> None:
 
 _busy: dict[int, int] = {}
 """Threads (by ident) inside an operation, or inside a Python function C is running."""
-_deferred: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
+_deferred: defaultdict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = defaultdict(list)
+_finalizing: set[int] = set()
+"""Threads (by ident) running their deferred finalizers: the end of a finalizer's own operation
+leaves the rest of the list to the loop that runs it."""
 """Per thread, finalizer work that arrived during an operation, for when it ends."""
 
 
@@ -100,20 +104,24 @@ def _after() -> None:
                     bridge.deliver(record)
                 except BaseException as exc:  # noqa: BLE001 - re-raised below, once every record is out
                     error = error or exc
-    deferred = _deferred.get(_get_ident())
-    while deferred:
-        function, args = deferred.pop(0)
+    ident = _get_ident()
+    deferred = _deferred.get(ident)
+    if deferred and ident not in _finalizing:   # not from the end of a finalizer's own operation
         try:
-            _finalize(function, args)
-        except Exception as exc:  # noqa: BLE001 - re-raised below, the rest still run
-            error = error or exc
-        except BaseException:
-            # KeyboardInterrupt and the like stop here; what is left (this one included: finalizer
-            # work is idempotent) runs when the next operation of this thread ends.
-            deferred.insert(0, (function, args))
-            raise
-    if deferred is not None:
-        _deferred.pop(_get_ident(), None)
+            _finalizing.add(ident)
+            while deferred:
+                # taken off the list only once done: an exception (a signal handler's
+                # KeyboardInterrupt) may come at any call, and what it stops runs again (finalizer
+                # work is idempotent) when the next operation of this thread ends
+                function, args = deferred[0]
+                try:
+                    _finalize(function, args)
+                except Exception as exc:  # noqa: BLE001 - re-raised below, the rest still run
+                    error = error or exc
+                del deferred[0]
+            _deferred.pop(ident, None)
+        finally:
+            _finalizing.discard(ident)
     if error is not None:
         raise error
 
@@ -254,14 +262,14 @@ def finalizer(lock: Any, function: Callable[..., None], *args: Any) -> None:
     an operation, in whichever thread allocated."""
     ident = _get_ident()
     if ident in _busy:
-        _deferred.setdefault(ident, []).append((function, (lock, *args)))
+        _deferred[ident].append((function, (lock, *args)))   # one call: nothing can come between
         return
     try:
         _finalize(function, (lock, *args))
     except BaseException:
         # interrupted (a KeyboardInterrupt as one of its C calls returned): the work is idempotent,
         # the end of this thread's next operation does what is left
-        _deferred.setdefault(ident, []).append((function, (lock, *args)))
+        _deferred[ident].append((function, (lock, *args)))
         raise
 
 
