@@ -33,7 +33,7 @@ from _pytest.skipping import evaluate_xfail_marks
 from sel4vspace import _arches
 
 DEFAULT_TIMEOUT = 120.0
-OUTPUT_TAIL = 4000
+OUTPUT_TAIL = 12000   # a hang's dump of every thread's traceback, with long paths, fits
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,9 +117,26 @@ def _tail(path: Path) -> str:
     return text[-OUTPUT_TAIL:]
 
 
+#: The C log lines a failure report repeats ahead of the child's stderr tail, whose end a hang's
+#: tracebacks (every thread's, pytest's frames and all) can fill on their own.
+C_LOG_LINES = 20
+C_LOG_PREFIX = "sel4vspace C log: "
+
+
+def _c_log_lines(path: Path) -> list[str]:
+    """The last lines the C logged into the child's stderr (``sel4vspace_log_echo_to``)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.startswith(C_LOG_PREFIX)][-C_LOG_LINES:]
+
+
 def _failure_report(item: pytest.Item, what: str, out_dir: Path, duration: float) -> pytest.TestReport:
     stderr, stdout = _tail(out_dir / "stderr"), _tail(out_dir / "stdout")
-    text = f"{what}\n" + (f"\nlast output of the child (stderr):\n{stderr}" if stderr.strip() else "")
+    logged = _c_log_lines(out_dir / "stderr")
+    text = f"{what}\n" + (f"\nthe C's last log lines:\n" + "\n".join(logged) + "\n" if logged else "") + (
+        f"\nlast output of the child (stderr):\n{stderr}" if stderr.strip() else "")
     report = pytest.TestReport(
         nodeid=item.nodeid, location=item.location, keywords={k: 1 for k in item.keywords},
         outcome="failed", longrepr=text, when="call", duration=duration,
