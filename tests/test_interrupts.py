@@ -449,3 +449,24 @@ def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_
     gc.collect()
     assert_same(host_before, host_ledger(), "after every kernel was closed")
     assert at > 10
+
+
+def test_a_world_whose_kernel_finalizer_was_lost_is_closed_when_the_next_kernel_is_made():
+    """A KeyboardInterrupt as a collected Kernel's finalizer begins can lose its close: the next
+    Kernel() closes every world whose Kernel is gone; the host's memory comes back."""
+    gc.collect()
+    host_before = host_ledger()
+    kernel = Kernel(untyped_bits=22)
+    kernel.new_vspace().new_pages(4, "rw")     # its object goes at once: torn down by its finalizer
+    vspace = kernel.new_vspace()
+    vspace.new_pages(2, "rw")
+    world = kernel._world
+    world.finalizer.detach()                   # the finalizer lost
+    del kernel, vspace
+    gc.collect()
+    assert not world.closed                    # nothing closed it
+    Kernel(untyped_bits=20).close()            # the next kernel made closes it
+    assert world.closed
+    del world
+    gc.collect()
+    assert_same(host_before, host_ledger(), "after the orphan world was closed")

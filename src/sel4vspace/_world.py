@@ -43,6 +43,21 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["World", "Frame", "world_of"]
 
 _worlds: weakref.WeakKeyDictionary[Kernel, World] = weakref.WeakKeyDictionary()
+_unclosed: dict[World, weakref.ref[Kernel]] = {}
+"""Every world not yet closed, with its Kernel weakly: one whose Kernel is gone without its
+finalizer having closed it (an exception, a signal handler's KeyboardInterrupt, as the finalizer
+began) is closed when the next Kernel is made (:func:`_close_orphans`)."""
+
+
+def _close_orphans() -> None:
+    """Close the worlds whose Kernel is gone and that are still open. Nothing else can use such a
+    world: its vspaces' and reservations' objects hold the Kernel, so they are gone too."""
+    for world, kernel in list(_unclosed.items()):
+        if world.closed:
+            _unclosed.pop(world, None)   # never opened (its C call failed), or closed already
+        elif kernel() is None:
+            with world.lock:
+                world.close()
 
 
 def world_of(kernel: Kernel) -> World:
@@ -109,6 +124,8 @@ class World:
         self._out = self.ll.host.result()
         self._status = self.ll.host.status_word(self._out)
         out = self.ll.host.result()
+        _close_orphans()
+        _unclosed[self] = weakref.ref(kernel)   # before the C call: whatever happens after it, it is known
         try:
             self.ll.host.world_new(untyped_bits, cnode_bits, out)
         finally:
@@ -163,6 +180,7 @@ class World:
 
     def _forget_everything(self) -> None:
         """The records once the world is released: nothing left (the world is closed already)."""
+        _unclosed.pop(self, None)
         self._vspaces.clear()
         self._foreign.clear()
         self._objects.clear()
