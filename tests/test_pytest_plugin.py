@@ -207,8 +207,8 @@ def test_an_arch_not_installed_is_a_usage_error_naming_the_option(pytester: pyte
     result = run(pytester, "--sel4vspace-arch", value)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     if value.strip(" ,"):
-        result.stderr.fnmatch_lines([f"*--sel4vspace-arch {value!r}: no sel4vspace extension of that arch is "
-                                     f"installed*installed: {', '.join(_arches.INSTALLED)}, or 'all'"])
+        result.stderr.fnmatch_lines([f"*--sel4vspace-arch must be one of the installed architectures "
+                                     f"{', '.join(_arches.INSTALLED)}, not {value!r}*; or 'all'"])
     else:
         result.stderr.fnmatch_lines([f"*--sel4vspace-arch {value!r} names no arch*"])
 

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 
 import sel4vspace
-from sel4vspace import _arches
+from sel4vspace import _arches, lowlevel
 from sel4vspace.lowlevel import BUILD_FLAVOUR, BUILT_FROM, SEL4_ARCH
 from sel4vspace.pytest_plugin import arches as plugin_arches
 
@@ -453,11 +453,6 @@ def other_arches(config: pytest.Config | None) -> list[str]:
     return [arch for arch in plugin_arches(config) if arch != SEL4_ARCH] if config is not None else []
 
 
-def lowlevel_package() -> Any:
-    """The lowlevel package of the arch under test."""
-    return _arches.binding(SEL4_ARCH).package
-
-
 def _util_libs(package: Any) -> str:
     """Where a build's libutils came from, for the verdict: nothing for the project's own."""
     return "" if package.BUILT_UTIL_LIBS == "vendor" else f" with util_libs {package.BUILT_UTIL_LIBS}"
@@ -466,7 +461,7 @@ def _util_libs(package: Any) -> str:
 def built_from_line(also: list[str] | None = None) -> str:
     """The verdict's first line: the tree, arch and build under test, then the builds of the arches in
     ``also`` (their tree only when it is another one)."""
-    line = f"built from: {BUILT_FROM}{_util_libs(lowlevel_package())} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
+    line = f"built from: {BUILT_FROM}{_util_libs(lowlevel)} (arch {SEL4_ARCH}, build {BUILD_FLAVOUR})"
     if not also:
         return line
     builds = []
@@ -495,6 +490,7 @@ def built_sources(tree: Path, arch: str) -> list[Path]:
             for path in sorted((tree / name).glob(pattern))]
 
 
+@functools.cache
 def _buildsupport() -> Any:
     """buildsupport's config, when the source tree this suite runs from has it (not in an sdist)."""
     root = Path(__file__).resolve().parents[1]
@@ -511,17 +507,23 @@ def _buildsupport() -> Any:
 ARCH_FOLDERS = frozenset(("arch", "arch_include", "sel4_arch", "sel4_arch_include"))
 
 
+@functools.cache
+def _other_arch_names(arch: str) -> frozenset[str]:
+    """The names of every arch and arch family but ``arch``'s (none without buildsupport's list)."""
+    config = _buildsupport()
+    if config is None:
+        return frozenset()
+    names = {name for known in config.ARCHES.values() for name in (known.name, known.family)} | {"ia32", "aarch32"}
+    return frozenset(names - {arch, config.ARCHES[arch].family})
+
+
 def of_another_arch(path: Path, arch: str) -> bool:
     """Whether ``path`` lies in (or is) another arch's part of a source tree: under an arch folder
     (``arch_include/arm/...``, ``sel4_arch_include/aarch64/...``, ``src/arch/aarch64.c``), a name
     that is not ``arch``'s nor its family's. Without buildsupport's list of arches, nothing is."""
-    config = _buildsupport()
-    if config is None:
-        return False
-    own = {arch, config.ARCHES[arch].family}
-    names = {name for known in config.ARCHES.values() for name in (known.name, known.family)} | {"ia32", "aarch32"}
+    others = _other_arch_names(arch)
     parts = path.parts
-    return any(parts[i] in ARCH_FOLDERS and Path(parts[i + 1]).stem in names - own for i in range(len(parts) - 1))
+    return any(parts[i] in ARCH_FOLDERS and Path(parts[i + 1]).stem in others for i in range(len(parts) - 1))
 
 
 def built_headers(tree: Path, arch: str) -> list[Path]:
@@ -548,10 +550,9 @@ def newer_sources(module: Path, files: list[Path]) -> list[Path]:
 def stale_build_warning(built_from: str, module: Path, package: Path, shown: int = 3,
                         arch: str = SEL4_ARCH) -> str | None:
     """A warning when C the extension ``module`` was built from changed after it was: a source or
-    header of the libraries under test in the seL4_libs tree ``built_from`` (the sources ``arch``'s
-    build compiles), or, for ``"vendor"``,
-    under vendor/ or csrc/ of the checkout whose src/ holds ``package`` (an installed package has
-    no such checkout to compare with). None when nothing is newer, or when it cannot be told: the
+    header ``arch``'s build reads, of the libraries under test in the seL4_libs tree ``built_from``,
+    or, for ``"vendor"``, under vendor/ or csrc/ of the checkout whose src/ holds ``package`` (an
+    installed package has no such checkout to compare with). None when nothing is newer, or when it cannot be told: the
     check must never fail a run."""
     checkout = package.parent.parent
     in_place = (checkout / "build_ffi.py").is_file() and package.parent.name == "src"

@@ -74,8 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _arches_asked(values: list[str]) -> tuple[str, ...]:
     """The installed arches ``--sel4vspace-arch`` names (``all``: every installed one), each once, in the
-    order named; pytest.UsageError naming the option for an arch that is not installed."""
-    from ._arches import INSTALLED, KNOWN
+    order named; pytest.UsageError naming the option for an arch that is not installed (the rule of
+    ``Kernel(arch=...)``)."""
+    from ._arches import INSTALLED, KNOWN, check
 
     asked: list[str] = []
     for value in values:
@@ -84,14 +85,10 @@ def _arches_asked(values: list[str]) -> tuple[str, ...]:
             raise pytest.UsageError(f"--sel4vspace-arch {value!r} names no arch: give one of {', '.join(KNOWN)} "
                                     "or 'all'")
         for name in names:
-            if name == _ALL:
-                asked.extend(INSTALLED)
-            elif name in INSTALLED:
-                asked.append(name)
-            else:
-                known = "" if name in KNOWN else f" (the arches sel4vspace knows: {', '.join(KNOWN)})"
-                raise pytest.UsageError(f"--sel4vspace-arch {name!r}: no sel4vspace extension of that arch is "
-                                        f"installed{known}; installed: {', '.join(INSTALLED) or 'none'}, or 'all'")
+            try:
+                asked.extend(INSTALLED if name == _ALL else [check(name, "--sel4vspace-arch")])
+            except ValueError as refused:
+                raise pytest.UsageError(f"{refused}; or 'all'") from None
     return tuple(dict.fromkeys(asked))
 
 

@@ -144,7 +144,11 @@ class Reservation(Handle):
     def freed(self) -> bool:
         """True once freed, or once its vspace was torn down or its kernel closed (the properties then
         raise StaleObjectError)."""
-        return self._vspace is None or self._vspace._torn_down or self._vspace._world.closed
+        return self._freed_already()
+
+    def _freed_already(self) -> bool:
+        """:attr:`freed` as the records say now (no operation: a repr may come from inside a call)."""
+        return self._vspace is None or self._vspace._gone_already()
 
     @property
     @operation
@@ -221,15 +225,14 @@ class Reservation(Handle):
             self.free()
 
     def __repr__(self) -> str:
-        # the records as they are (a repr may come from a debugger in the middle of a call)
-        if self._vspace is None or self._vspace._torn_down or self._vspace._world.closed:
+        if self._freed_already():
             return "<Reservation freed>"
         if _guard.in_operation():  # repr from a debugger or signal handler, in the middle of a call
             return "<Reservation>"
         return _guard.run("Reservation.__repr__", self._lock, self._describe)
 
     def _describe(self) -> str:
-        if self._vspace is None or self._vspace._torn_down or self._vspace._world.closed:
+        if self._freed_already():
             return "<Reservation freed>"
         start, end = self._ll.host.reservation_bounds(self._res)
         deferred, rights, cacheable = self._ll.host.reservation_rights(self._res)
@@ -385,6 +388,10 @@ class VSpace(Handle):
     @operation
     def torn_down(self) -> bool:
         """True once the vspace was torn down, or its kernel closed."""
+        return self._gone_already()
+
+    def _gone_already(self) -> bool:
+        """:attr:`torn_down` as the records say now (no operation: a repr may come from inside a call)."""
         return self._torn_down or self._world.closed
 
     def _live(self) -> Any:
@@ -901,7 +908,7 @@ class VSpace(Handle):
 
     def __repr__(self) -> str:
         label = f" {self._name!r}" if self._name else ""
-        if self._torn_down or self._world.closed:   # as recorded: a repr may come from inside a call
+        if self._gone_already():
             return f"<VSpace{label} {self._ll.arch} torn down>"
         return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={len(self._reservations)}>"
 

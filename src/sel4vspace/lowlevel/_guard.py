@@ -72,10 +72,10 @@ def add_log_source(bridge: ModuleType) -> None:
 _busy: dict[int, int] = {}
 """Threads (by ident) inside an operation, or inside a Python function C is running."""
 _deferred: defaultdict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = defaultdict(list)
+"""Per thread, finalizer work that arrived during an operation, for when it ends."""
 _finalizing: set[int] = set()
 """Threads (by ident) running their deferred finalizers: the end of a finalizer's own operation
 leaves the rest of the list to the loop that runs it."""
-"""Per thread, finalizer work that arrived during an operation, for when it ends."""
 
 
 def in_operation() -> bool:
