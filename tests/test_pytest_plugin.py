@@ -151,6 +151,11 @@ def test_pinned(sel4_kernel):
 
 def test_without_a_kernel():
     pass
+
+def test_own_kernel(sel4_arch):
+    from sel4vspace import Kernel
+    with Kernel(untyped_bits=20, arch=sel4_arch) as kernel:
+        assert kernel.arch == sel4_arch
 """
 
 
@@ -158,13 +163,15 @@ def test_the_arch_option_runs_each_kernel_test_once_per_arch(pytester: pytest.Py
     pinned = _arches.INSTALLED[-1]
     pytester.makepyfile(ARCH_TESTS.format(pinned=pinned))
     result = run(pytester, "-v", "--sel4vspace-arch", "all")
-    result.assert_outcomes(passed=len(_arches.INSTALLED) + 2)
+    result.assert_outcomes(passed=2 * len(_arches.INSTALLED) + 2)
     result.stdout.fnmatch_lines([f"*::test_kernel[[]{arch}[]] PASSED*" for arch in _arches.INSTALLED])
+    # a test that makes its own kernel from sel4_arch is multiplied as well
+    result.stdout.fnmatch_lines([f"*::test_own_kernel[[]{arch}[]] PASSED*" for arch in _arches.INSTALLED])
     result.stdout.fnmatch_lines(["*::test_pinned PASSED*", "*::test_without_a_kernel PASSED*"])
     # named twice (once in a comma list), and in another order: each arch once, in the order named
     order = list(reversed(_arches.INSTALLED))
     result = run(pytester, "-v", "--sel4vspace-arch", ",".join(order), "--sel4vspace-arch", order[0])
-    result.assert_outcomes(passed=len(order) + 2)
+    result.assert_outcomes(passed=2 * len(order) + 2)
     lines = [line for line in result.outlines if "::test_kernel[" in line]
     assert [line.split("[")[1].split("]")[0] for line in lines] == order
 
@@ -173,8 +180,8 @@ def test_one_arch_named_runs_the_kernel_tests_on_it_with_their_ids(pytester: pyt
     arch = _arches.INSTALLED[-1]
     pytester.makepyfile(ARCH_TESTS.format(pinned=arch))
     result = run(pytester, "-v", "--sel4vspace-arch", arch)
-    result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["*::test_kernel PASSED*"])
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*::test_kernel PASSED*", "*::test_own_kernel PASSED*"])
     # without the option: the default arch, and sel4_arch is None
     pytester.makepyfile("""
         from sel4vspace import _arches

@@ -11,9 +11,11 @@ test asks for one of its fixtures: loading it loads no C and adds no autouse fix
 ``sel4_arch``
     The arch ``--sel4vspace-arch`` gave the test (``"x86_64"``, ``"aarch64"``, ``"riscv64"``), or None.
     ``pytest --sel4vspace-arch all`` (or the option once per arch, or commas) runs every test that
-    uses ``sel4_kernel`` once on each arch named, in one run: the test's id gains the arch
-    (``test_map[aarch64]``); one arch named runs them on it alone, ids unchanged.
-    ``sel4_kernel.arch`` is the kernel's arch in any case.
+    uses ``sel4_kernel`` or ``sel4_arch`` once on each arch named, in one run: the test's id gains
+    the arch (``test_map[aarch64]``); one arch named runs them on it alone, ids unchanged. A test
+    that makes its own kernels (a hypothesis state machine, several kernels at once) asks for
+    ``sel4_arch`` and passes it on as ``Kernel(arch=sel4_arch)``. ``sel4_kernel.arch`` is the
+    kernel's arch in any case.
 ``sel4_vspace``
     A new address space of ``sel4_kernel`` (a sel4utils vspace), torn down after the test.
 ``sel4_frames``
@@ -110,10 +112,10 @@ def arches(config: pytest.Config) -> tuple[str, ...]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """With ``--sel4vspace-arch`` naming several arches, a test that uses ``sel4_kernel`` becomes one
-    test per arch, unless its marker names the arch."""
+    """With ``--sel4vspace-arch`` naming several arches, a test that uses ``sel4_kernel`` or
+    ``sel4_arch`` becomes one test per arch, unless its marker names the arch."""
     asked = arches(metafunc.config)
-    if len(asked) < 2 or "sel4_kernel" not in metafunc.fixturenames:
+    if len(asked) < 2 or not {"sel4_kernel", "sel4_arch"} & set(metafunc.fixturenames):
         return
     marker = metafunc.definition.get_closest_marker("sel4vspace_kernel")
     if marker is not None and "arch" in marker.kwargs:
