@@ -19,6 +19,7 @@ __all__ = [
     "ASID_POOL_ASSIGN", "ASID_CONTROL_MAKE_POOL", "PAGE_TABLE_MAP", "FRAME_OVER_FRAME_REPLACES",
     "TOP_LEVEL_SLOT_BITS", "type_name", "PAGE_NAME", "LARGE_PAGE_NAME", "PAGE_TABLE_NAME", "VSPACE_ROOT_NAME",
     "ROOT_ADDRESS_BITS", "USER_ADDRESS_BITS", "TABLES_BELOW_ROOT", "KERNEL_SLOT", "description", "page_name",
+    "top_level_slot_bits", "kernel_slot",
 ]
 
 NAME = ARCH.name
@@ -51,19 +52,31 @@ PAGE_TABLE_MAP = invocation("PageTable_Map")
 # seL4 overwrite the entry, RISC-V's refuses a valid entry with seL4_DeleteFirst.
 FRAME_OVER_FRAME_REPLACES = NAME in ("x86_64", "aarch64")
 
-# The span of one entry of the vspace root: 512 GiB under x86_64's PML4 and AArch64's 4-level
-# VSpace, 1 GiB under an Sv39 root page table.
-TOP_LEVEL_SLOT_BITS = {"x86_64": 39, "aarch64": 39, "riscv64": 30}[NAME]
+def top_level_slot_bits(arch: str) -> int:
+    """The span of one entry of ``arch``'s vspace root, in bits: 512 GiB under x86_64's PML4 and
+    AArch64's 4-level VSpace, 1 GiB under an Sv39 root page table."""
+    return {"x86_64": 39, "aarch64": 39, "riscv64": 30}[arch]
+
+
+def kernel_slot(arch: str) -> int:
+    """The first address of ``arch``'s vspace root slot that holds the last user address and the
+    kernel's boundary: sel4utils reserves it (and what is above) when it makes a vspace."""
+    bits = top_level_slot_bits(arch)
+    return ((description(arch).user_top - 1) >> bits) << bits
+
+
+TOP_LEVEL_SLOT_BITS = top_level_slot_bits(NAME)
 
 
 def type_name(object_type: int) -> str:
     """libsel4's name of one of the arch's object types."""
     return ARCH.object_type_names[object_type]
 
-def description(arch: str):
-    """The C description (``lowlevel.arch.Arch``) of any installed arch: for a test of a kernel whose
-    arch is not necessarily the default one (the Pythonic layer's tests run on every arch)."""
-    return _arches.binding(arch).description
+def description(arch: str | None):
+    """The C description (``lowlevel.arch.Arch``) of any installed arch (None: the default one): for a
+    test of a kernel whose arch is not necessarily the default one (the Pythonic layer's tests and
+    the model-based test run on every arch)."""
+    return _arches.binding(_arches.check(arch)).description
 
 
 def page_name(arch: str) -> str:
@@ -84,6 +97,4 @@ ROOT_ADDRESS_BITS = TOP_LEVEL_SLOT_BITS + 9
 USER_ADDRESS_BITS = ROOT_ADDRESS_BITS - 1
 TABLES_BELOW_ROOT = (TOP_LEVEL_SLOT_BITS - ARCH.page_bits) // 9
 
-# The root's slot that holds the last user address and the kernel's boundary: sel4utils reserves it
-# (and what is above) when it makes a vspace.
-KERNEL_SLOT = ((ARCH.user_top - 1) >> TOP_LEVEL_SLOT_BITS) << TOP_LEVEL_SLOT_BITS
+KERNEL_SLOT = kernel_slot(NAME)

@@ -56,7 +56,7 @@ FAST = (
     "tests/api/test_cspace_scale.py::test_a_slab_gives_its_memory_back_with_its_last_frame",
     "tests/api/test_cspace_scale.py::test_a_large_cspace_costs_host_memory_only_as_used",
     "tests/model/test_regressions.py",
-    "tests/model/test_model.py::TestVSpaceModelSmoke",
+    "tests/model/test_model.py::test_model_smoke",
     "tests/test_accounting.py",
     "tests/tooling/test_scenario_format.py",
     "tests/test_build_in_place.py",

@@ -28,26 +28,49 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Optional
 
-from archfacts import ARCH, TOP_LEVEL_SLOT_BITS
+from archfacts import description, kernel_slot
 
 from sel4vspace import CapRights, KernelError, StaleObjectError, VMFault, VSpaceError
 
-# The facts of the arch under test (sel4vspace.lowlevel.arch.ARCH, and seL4's paging for it).
-PAGE_BITS = ARCH.page_bits
+# seL4's base and large frames are 4 KiB and 2 MiB on every 64-bit arch the package builds (x86_64,
+# AArch64 with its 4 KiB granule, RISC-V Sv39); ArchRules checks its arch agrees.
+PAGE_BITS = 12
 PAGE = 1 << PAGE_BITS
-FRAME_SIZE_BITS = ARCH.frame_size_bits
-USER_TOP = ARCH.user_top
-"""The first address above user space: the API refuses ranges that reach above it (ValueError)."""
-WINDOW_START = ((USER_TOP - 1) >> TOP_LEVEL_SLOT_BITS) << TOP_LEVEL_SLOT_BITS
-"""sel4utils reserves, from the start, the vspace root's slot that holds the last user address
-(and the kernel's boundary): 512 GiB below 2^47 on x86_64 and AArch64, 1 GiB below 2^38 on RISC-V."""
+LARGE_BITS = 21
 ADDRESS_LIMIT = 1 << 64
 
-FRAME_TYPES = {bits: ARCH.object_type_names[ARCH.frame_object_types[bits]] for bits in FRAME_SIZE_BITS}
 
-UNCACHED_MAPPINGS = ARCH.cache_disabled != ARCH.default_vm_attributes
-"""Whether a mapping can say it is uncached: not on RISC-V, whose page-table entries carry no
-cacheability (seL4_libs maps 'uncached' with the default attributes there)."""
+@dataclass(frozen=True)
+class ArchRules:
+    """The facts of one arch the model needs (``rules_of``): a model is of one arch, as a kernel is."""
+
+    name: str
+    frame_size_bits: tuple[int, ...]
+    user_top: int
+    """The first address above user space: the API refuses ranges that reach above it (ValueError)."""
+    window_start: int
+    """sel4utils reserves, from the start, the vspace root's slot that holds the last user address
+    (and the kernel's boundary): 512 GiB below 2^47 on x86_64 and AArch64, 1 GiB below 2^38 on RISC-V."""
+    frame_types: dict[int, str]
+    """libsel4's object type name of the frame of each size (``Kernel.cap_info``'s ``type``)."""
+    uncached_mappings: bool
+    """Whether a mapping can say it is uncached: not on RISC-V, whose page-table entries carry no
+    cacheability (seL4_libs maps 'uncached' with the default attributes there)."""
+
+
+def rules_of(arch: Optional[str]) -> ArchRules:
+    """The model's rules for ``arch`` (None: the default arch), from the arch's C description."""
+    facts = description(arch)
+    assert facts.page_bits == PAGE_BITS and LARGE_BITS in facts.frame_size_bits, facts.name
+    return ArchRules(
+        name=facts.name,
+        frame_size_bits=tuple(facts.frame_size_bits),
+        user_top=facts.user_top,
+        window_start=kernel_slot(facts.name),
+        frame_types={bits: facts.object_type_names[facts.frame_object_types[bits]] for bits in facts.frame_size_bits},
+        uncached_mappings=facts.cache_disabled != facts.default_vm_attributes,
+    )
+
 
 # Over-mapping differs between the kernels (a frame over a frame entry replaces it on x86_64 and
 # AArch64, seL4_DeleteFirst on RISC-V; tests/kernel/test_mapping_caps.py), but no API call reaches it:
@@ -59,8 +82,6 @@ KERNEL_ONLY, READ_ONLY, READ_WRITE = "kernel-only", "read-only", "read-write"
 
 NONZERO = "nonzero"
 """The cookie of a frame a vspace allocated: the vka's, any value but 0."""
-
-LARGE_BITS = 21
 
 
 class Either:
@@ -182,6 +203,7 @@ class VSpace:
     """
 
     name: str
+    window_start: int                  # ArchRules.window_start
     live: bool = True
     reservations: list[Reservation] = field(default_factory=list)
     pages: dict[int, Page] = field(default_factory=dict)
@@ -230,7 +252,7 @@ class VSpace:
 
     def available(self, start: int, end: int) -> bool:
         """Nothing reserved or mapped in [start, end), and below sel4utils' own reserved slot."""
-        if end > WINDOW_START:
+        if end > self.window_start:
             return False
         if any(r.start < end and start < r.end for r in self.reservations):
             return False
@@ -241,9 +263,10 @@ class VSpace:
 
 
 class Model:
-    """The whole system as the API must present it."""
+    """The whole system as the API must present it, on one arch (``arch``: its ``ArchRules``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, arch: ArchRules) -> None:
+        self.arch = arch
         self.caps: dict[int, Cap] = {}     # live caps by cptr
         self.vspaces: list[VSpace] = []
         self.frames_by_paddr: dict[int, Frame] = {}
@@ -325,9 +348,8 @@ class Model:
             seen.add(cptr)
         return None
 
-    @staticmethod
-    def _span(vaddr: int, size: int, limit: int = USER_TOP) -> Optional[type]:
-        return ValueError if vaddr + size > min(limit, ADDRESS_LIMIT) else None
+    def _span(self, vaddr: int, size: int) -> Optional[type]:
+        return ValueError if vaddr + size > min(self.arch.user_top, ADDRESS_LIMIT) else None
 
     @staticmethod
     def _aligned(vaddr: int, size_bits: int) -> Optional[type]:
@@ -365,7 +387,7 @@ class Model:
     # ---- vspaces -----------------------------------------------------------------------------
 
     def new_vspace(self, name: str) -> VSpace:
-        vspace = VSpace(name)
+        vspace = VSpace(name, self.arch.window_start)
         self.vspaces.append(vspace)
         return vspace
 
@@ -398,7 +420,7 @@ class Model:
         return res
 
     def reserve_aligned_check(self, vspace: VSpace, size_bits: int) -> Optional[type]:
-        if size_bits not in FRAME_SIZE_BITS:
+        if size_bits not in self.arch.frame_size_bits:
             return ValueError
         return self._live_vspace(vspace)
 
@@ -462,7 +484,7 @@ class Model:
 
     def _map(self, vspace: VSpace, cap: Cap, vaddr: int, size_bits: int, rights: CapRights, cacheable: bool,
              cookie: object) -> None:
-        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights), cacheable or not UNCACHED_MAPPINGS, cookie)
+        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights), cacheable or not self.arch.uncached_mappings, cookie)
         vspace.pages[vaddr] = page
         cap.mapped = (vspace, vaddr)
         slot = vaddr >> LARGE_BITS
@@ -616,6 +638,6 @@ def round_up(value: int, to: int) -> int:
 # Kept importable for the state machine's checks.
 __all__ = [
     "Cap", "Divergence", "Frame", "KernelError", "Model", "NONZERO", "PAGE", "Page", "Reservation", "VSpace",
-    "FRAME_TYPES", "KERNEL_ONLY", "READ_ONLY", "READ_WRITE", "USER_TOP", "WINDOW_START", "mask_vm_rights",
+    "ArchRules", "KERNEL_ONLY", "PAGE_BITS", "READ_ONLY", "READ_WRITE", "mask_vm_rights", "rules_of",
     "user_rights",
 ]

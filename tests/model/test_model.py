@@ -23,7 +23,7 @@ from typing import Any, Optional
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 import budget
 import refmodel as rm
@@ -56,12 +56,16 @@ def _is_oom(exc: BaseException) -> bool:
 
 
 class VSpaceMachine(RuleBasedStateMachine):
+    arch: Optional[str] = None
+    """The arch of every run's kernel and model (None: the default arch); the tests below make one
+    machine class per arch."""
+
     def __init__(self) -> None:
         super().__init__()
         self.host_before = host_ledger()
-        self.kernel = Kernel(untyped_bits=UNTYPED_BITS, cnode_bits=CNODE_BITS)
+        self.kernel = Kernel(untyped_bits=UNTYPED_BITS, cnode_bits=CNODE_BITS, arch=self.arch)
         self.ledger_before = kernel_ledger(self.kernel)
-        self.model = rm.Model()
+        self.model = rm.Model(rm.rules_of(self.kernel.arch))
         self.real: dict[int, Any] = {}        # id(model vspace) -> VSpace
         self.res: dict[int, Any] = {}         # id(model reservation) -> Reservation
         self.all_res: list[rm.Reservation] = []
@@ -263,7 +267,7 @@ class VSpaceMachine(RuleBasedStateMachine):
         caps, exc = self._run(lambda: self.kernel.alloc_frames(n, size_bits))
         if self._agree("alloc_frames", None, exc, n << size_bits, free):
             infos = [self.kernel.cap_info(c) for c in caps]
-            if any(i["type"] != rm.FRAME_TYPES[size_bits] or i["mapped"] for i in infos):
+            if any(i["type"] != self.model.arch.frame_types[size_bits] or i["mapped"] for i in infos):
                 raise rm.Divergence(f"alloc_frames gave {infos}")
             self.model.alloc_frames(caps, size_bits, [i["paddr"] for i in infos])
 
@@ -345,7 +349,8 @@ class VSpaceMachine(RuleBasedStateMachine):
             return
         vaddr = self._address(data)
         if data.draw(st.integers(0, 29), label="odd address") == 0:
-            vaddr = data.draw(st.sampled_from([vaddr + 1, rm.USER_TOP - PAGE, rm.WINDOW_START]), label="odd")
+            vaddr = data.draw(st.sampled_from([vaddr + 1, self.model.arch.user_top - PAGE, self.model.arch.window_start]),
+                              label="odd")
         self._step("reserve_deferred_rights_range_at" if deferred else "reserve_range_at")
         real = self.real[id(vspace)]
         if deferred:
@@ -619,14 +624,14 @@ class VSpaceMachine(RuleBasedStateMachine):
         for cap in model.caps.values():
             info = kernel.cap_info(cap.cptr)
             mapped = cap.mapped[1] if cap.mapped else None
-            want = (rm.FRAME_TYPES[cap.frame.size_bits], cap.frame.paddr, rm.user_rights(cap.vm), mapped)
+            want = (self.model.arch.frame_types[cap.frame.size_bits], cap.frame.paddr, rm.user_rights(cap.vm), mapped)
             if (info["type"], info["paddr"], info["rights"], info["mapped_vaddr"]) != want:
                 raise rm.Divergence(f"cap {cap.cptr}: kernel says {info}, model {want}")
         callers = sorted(c.cptr for c in model.caller_caps())
         if kernel.frame_caps() != callers:
             raise rm.Divergence(f"Kernel.frame_caps() {kernel.frame_caps()} != model {callers}")
         counts = kernel.object_counts
-        for size_bits, type_name in rm.FRAME_TYPES.items():
+        for size_bits, type_name in self.model.arch.frame_types.items():
             live = sum(1 for f in model.frames_by_paddr.values() if f.size_bits == size_bits)
             if counts.get(type_name, 0) != live:
                 raise rm.Divergence(f"{counts.get(type_name, 0)} {type_name} objects live, model has {live}")
@@ -673,28 +678,34 @@ SHARDS = max(1, int(os.environ.get("SEL4VSPACE_MODEL_SHARDS", "8")))
 SHARD_SEED = int(SEED) if SEED is not None else 20240611
 
 
-def _shard(index: int, examples: int = max(1, -(-EXAMPLES // SHARDS)), steps: int = STEPS) -> Any:
+def _run(index: int, arch: Optional[str], examples: int, steps: int) -> None:
+    """Shard ``index``'s runs (its own seed) of the machine on ``arch``'s kernel and model."""
     from hypothesis import seed
 
-    machine = seed(SHARD_SEED + index)(type(f"VSpaceMachineShard{index}", (VSpaceMachine,), {}))
-    case = machine.TestCase
-    case.settings = settings(
+    machine = seed(SHARD_SEED + index)(type(f"VSpaceMachineShard{index}", (VSpaceMachine,), {"arch": arch}))
+    run_state_machine_as_test(machine, settings=settings(
         max_examples=examples,
         stateful_step_count=steps,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    )
-    return case
+    ))
 
 
 # The reference model holds vendor/'s fixes: on another tree a run stops at the first registered
 # upstream defect it meets (each of which has a test of its own) or in find_range's page walk.
 _VENDOR_ONLY = pytest.mark.vendor_only("the reference model encodes vendor/'s fixes of the registered upstream defects")
 
-for _index in range(SHARDS):
-    globals()[f"TestVSpaceModelShard{_index}"] = _VENDOR_ONLY(_shard(_index))
-del _index
+
+# Each shard runs on every arch the run tests (``--sel4vspace-arch``, through the sel4vspace pytest
+# plugin's ``sel4_arch``: the suite's default is every installed arch), the arch in the test's id.
+@_VENDOR_ONLY
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_model(shard: int, sel4_arch: Optional[str]) -> None:
+    _run(shard, sel4_arch, max(1, -(-EXAMPLES // SHARDS)), STEPS)
+
 
 # A second's worth of the same, with a seed of its own, for the edit loop (pytest -m fast).
-TestVSpaceModelSmoke = _VENDOR_ONLY(_shard(SHARDS, examples=4, steps=30))
+@_VENDOR_ONLY
+def test_model_smoke(sel4_arch: Optional[str]) -> None:
+    _run(SHARDS, sel4_arch, 4, 30)
