@@ -484,7 +484,8 @@ class Model:
 
     def _map(self, vspace: VSpace, cap: Cap, vaddr: int, size_bits: int, rights: CapRights, cacheable: bool,
              cookie: object) -> None:
-        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights), cacheable or not self.arch.uncached_mappings, cookie)
+        page = Page(vaddr, size_bits, cap, mask_vm_rights(cap.vm, rights),
+                    cacheable or not self.arch.uncached_mappings, cookie)
         vspace.pages[vaddr] = page
         cap.mapped = (vspace, vaddr)
         slot = vaddr >> LARGE_BITS

@@ -349,8 +349,8 @@ class VSpaceMachine(RuleBasedStateMachine):
             return
         vaddr = self._address(data)
         if data.draw(st.integers(0, 29), label="odd address") == 0:
-            vaddr = data.draw(st.sampled_from([vaddr + 1, self.model.arch.user_top - PAGE, self.model.arch.window_start]),
-                              label="odd")
+            arch = self.model.arch
+            vaddr = data.draw(st.sampled_from([vaddr + 1, arch.user_top - PAGE, arch.window_start]), label="odd")
         self._step("reserve_deferred_rights_range_at" if deferred else "reserve_range_at")
         real = self.real[id(vspace)]
         if deferred:
