@@ -16,7 +16,8 @@ def summary() -> list[str]:
     lines = []
     if STATS["runs"]:
         ops = sorted((k[3:], v) for k, v in STATS.items() if k.startswith("op:"))
-        lines.append(f"model: {STATS['runs']} runs, {STATS['steps']} steps checked against the reference model "
+        arches = ", ".join(f"{k[len('runs on '):]} {v}" for k, v in STATS.items() if k.startswith("runs on "))
+        lines.append(f"model: {STATS['runs']} runs ({arches}), {STATS['steps']} steps checked against the reference model "
                      f"({STATS['refusals']} refusals of the expected type, {STATS['faults']} faults, "
                      f"{STATS['out of memory']} out-of-memory failures left nothing changed, "
                      f"{STATS['pages compared']} pages of bytes compared); "

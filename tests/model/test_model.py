@@ -66,6 +66,7 @@ class VSpaceMachine(RuleBasedStateMachine):
         self.kernel = Kernel(untyped_bits=UNTYPED_BITS, cnode_bits=CNODE_BITS, arch=self.arch)
         self.ledger_before = kernel_ledger(self.kernel)
         self.model = rm.Model(rm.rules_of(self.kernel.arch))
+        STATS[f"runs on {self.kernel.arch}"] += 1
         self.real: dict[int, Any] = {}        # id(model vspace) -> VSpace
         self.res: dict[int, Any] = {}         # id(model reservation) -> Reservation
         self.all_res: list[rm.Reservation] = []
