@@ -30,10 +30,16 @@ BASE = 0x1000_0000
 PAGE = 4096
 
 
+# Every test here that makes a kernel runs on each arch the run tests (the plugin's sel4_arch):
+# staleness and refusals are the Pythonic layer's, over each arch's C.
 @pytest.fixture
-def kernel():
-    with Kernel(untyped_bits=22, cnode_bits=12) as k:
-        yield k
+def sel4_kernel_options():
+    return {"untyped_bits": 22, "cnode_bits": 12}
+
+
+@pytest.fixture
+def kernel(sel4_kernel):
+    return sel4_kernel
 
 
 # ---- stale objects ---------------------------------------------------------------------------
@@ -74,8 +80,8 @@ CALLS = [
 
 @pytest.mark.parametrize("how", ["tear_down", "kernel closed"])
 @pytest.mark.parametrize("name", CALLS)
-def test_every_vspace_call_on_a_dead_vspace_is_stale(name, how):
-    k = Kernel(untyped_bits=22, cnode_bits=12)
+def test_every_vspace_call_on_a_dead_vspace_is_stale(name, how, sel4_arch):
+    k = Kernel(untyped_bits=22, cnode_bits=12, arch=sel4_arch)
     vs, other = k.new_vspace(), k.new_vspace()
     res = vs.reserve_range_at(BASE, PAGE, "rw")
     other_res = other.reserve_range_at(BASE, PAGE, "rw")
@@ -102,8 +108,8 @@ RESERVATION_USES: dict[str, Callable[[Reservation], Any]] = {
 
 @pytest.mark.parametrize("how", ["freed", "vspace torn down", "kernel closed", "freed, slot reused"])
 @pytest.mark.parametrize("use", sorted(RESERVATION_USES))
-def test_every_use_of_a_dead_reservation_is_stale(use, how):
-    k = Kernel(untyped_bits=22, cnode_bits=12)
+def test_every_use_of_a_dead_reservation_is_stale(use, how, sel4_arch):
+    k = Kernel(untyped_bits=22, cnode_bits=12, arch=sel4_arch)
     vs = k.new_vspace()
     res = vs.reserve_deferred_rights_range_at(BASE, 2 * PAGE)
     if how.startswith("freed"):
@@ -133,7 +139,7 @@ def test_a_reservation_cannot_be_forged():
 
 
 def test_a_reservation_is_only_good_in_its_own_vspace_and_kernel(kernel):
-    with Kernel(untyped_bits=20) as elsewhere:
+    with Kernel(untyped_bits=20, arch=kernel.arch) as elsewhere:
         foreign_vs = elsewhere.new_vspace()
         foreign = foreign_vs.reserve_range_at(BASE, PAGE, "rw")
         vs = kernel.new_vspace()
@@ -151,8 +157,8 @@ def test_a_reservation_is_only_good_in_its_own_vspace_and_kernel(kernel):
 
 @pytest.mark.parametrize("call", ["alloc_frame", "copy_cap", "delete_cap", "cap_info", "new_vspace",
                                   "untyped_free_bytes", "object_counts", "used_slots"])
-def test_every_kernel_call_after_close_is_stale(call):
-    k = Kernel(untyped_bits=20)
+def test_every_kernel_call_after_close_is_stale(call, sel4_arch):
+    k = Kernel(untyped_bits=20, arch=sel4_arch)
     cap = k.alloc_frame()
     k.close()
     uses = {"alloc_frame": lambda: k.alloc_frame(), "copy_cap": lambda: k.copy_cap(cap),
@@ -178,11 +184,11 @@ def test_a_deleted_cap_is_stale_everywhere(kernel):
     assert vs.mappings() == []
 
 
-def test_objects_outliving_their_kernel_in_any_order_are_safe():
+def test_objects_outliving_their_kernel_in_any_order_are_safe(sel4_arch):
     # A vspace and a reservation keep their kernel alive; once it is closed, dropping them in any
     # order (and the collector running their finalizers) touches nothing that was freed.
     for order in range(3):
-        k = Kernel(untyped_bits=20)
+        k = Kernel(untyped_bits=20, arch=sel4_arch)
         vs = k.new_vspace()
         res = vs.reserve_range_at(BASE, PAGE, "rw")
         vs.map_pages_at_vaddr([k.alloc_frame()], BASE, res)

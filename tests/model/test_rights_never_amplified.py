@@ -33,11 +33,12 @@ OPERATIONS = st.lists(st.one_of(
 ), min_size=1, max_size=24)
 
 
+# On each arch the run tests (sel4_arch: a string, the same for every example).
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
-def test_no_mapping_allows_more_than_its_cap(operations):
-    with Kernel(untyped_bits=22, cnode_bits=10) as kernel:
+def test_no_mapping_allows_more_than_its_cap(sel4_arch, operations):
+    with Kernel(untyped_bits=22, cnode_bits=10, arch=sel4_arch) as kernel:
         first = kernel.alloc_frame()
         vm = {first: rm.READ_WRITE}            # what maskVMRights along each cap's mints leaves
         vspaces = [kernel.new_vspace("a"), kernel.new_vspace("b")]
