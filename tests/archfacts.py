@@ -19,7 +19,7 @@ __all__ = [
     "ASID_POOL_ASSIGN", "ASID_CONTROL_MAKE_POOL", "PAGE_TABLE_MAP", "FRAME_OVER_FRAME_REPLACES",
     "TOP_LEVEL_SLOT_BITS", "type_name", "PAGE_NAME", "LARGE_PAGE_NAME", "PAGE_TABLE_NAME", "VSPACE_ROOT_NAME",
     "ROOT_ADDRESS_BITS", "USER_ADDRESS_BITS", "TABLES_BELOW_ROOT", "KERNEL_SLOT", "description", "page_name",
-    "top_level_slot_bits", "kernel_slot",
+    "top_level_slot_bits", "kernel_slot", "page_table_name",
 ]
 
 NAME = ARCH.name
@@ -79,6 +79,12 @@ def description(arch: str | None):
     return _arches.binding(_arches.check(arch)).description
 
 
+def page_table_name(arch: str) -> str:
+    """libsel4's name of ``arch``'s leaf page table object (what a 4 KiB frame maps into)."""
+    facts = description(arch)
+    return facts.object_type_names[facts.paging_object_types[0]]
+
+
 def page_name(arch: str) -> str:
     """libsel4's name of ``arch``'s 4 KiB frame object (``seL4_X86_4K``, ``seL4_ARM_SmallPageObject``, ...)."""
     facts = description(arch)
@@ -87,7 +93,7 @@ def page_name(arch: str) -> str:
 
 PAGE_NAME = type_name(PAGE_TYPE)
 LARGE_PAGE_NAME = type_name(LARGE_PAGE_TYPE)
-PAGE_TABLE_NAME = type_name(PAGE_TABLE_TYPE)
+PAGE_TABLE_NAME = page_table_name(NAME)
 VSPACE_ROOT_NAME = type_name(VSPACE_ROOT_TYPE)
 
 # What the vspace root maps: 2^48 bytes on x86_64 and AArch64, 2^39 under Sv39; user space is its

@@ -16,12 +16,11 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-from archfacts import KERNEL_SLOT, PAGE_TABLE_NAME
+from archfacts import kernel_slot, page_table_name
 from ledger import kernel_ledger
 from model_stats import STATS
 
-from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError
-from sel4vspace.lowlevel import lib
+from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError, _arches
 
 PAGE = 4096
 LARGE = 1 << 21
@@ -29,13 +28,14 @@ BASE = 0x1000_0000          # plain reservation, 8 pages, pages 0 and 1 mapped
 DEFERRED = 0x2000_0000      # deferred reservation, 4 pages
 ALIGNED = 0x4000_0000       # plain reservation of two 2 MiB pages
 OTHER = 0x3000_0000         # the other vspace's reservation
-USER_TOP = int(lib.seL4_UserTop)
 CNODE_BITS = 12
 
 
 @pytest.fixture
-def w():
-    kernel = Kernel(untyped_bits=23, cnode_bits=CNODE_BITS)
+def w(sel4_arch):
+    """A kernel of each arch the run tests (the plugin's sel4_arch) with one of everything a call
+    can be given: live, freed, torn down, deleted, another vspace's."""
+    kernel = Kernel(untyped_bits=23, cnode_bits=CNODE_BITS, arch=sel4_arch)
     vs = kernel.new_vspace("a")
     other = kernel.new_vspace("b")
     res = vs.reserve_range_at(BASE, 8 * PAGE, "rw")
@@ -57,7 +57,7 @@ def w():
     empty_slot = (1 << CNODE_BITS) - 1
     with pytest.raises(KernelError):
         kernel.cap_info(empty_slot)
-    untyped = int(lib.seL4_NumInitialCaps)
+    untyped = int(_arches.binding(kernel.arch).package.lib.seL4_NumInitialCaps)   # the first untyped cap
     assert kernel.cap_info(untyped)["type"] == "seL4_UntypedObject"
     yield SimpleNamespace(kernel=kernel, vs=vs, other=other, res=res, mapped=mapped, deferred=deferred,
                           aligned=aligned, other_res=other_res, new_vaddr=new_vaddr, torn=torn, torn_res=torn_res,
@@ -206,9 +206,9 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
      lambda w: w.vs.reserve_deferred_rights_range_at(DEFERRED - PAGE, 2 * PAGE), VSpaceError),
     ("reserve over new pages", lambda w: w.vs.reserve_range_at(w.new_vaddr, PAGE, "rw"), VSpaceError),
     # ---- the kernel's window ----
-    ("reserve across seL4_UserTop", lambda w: w.vs.reserve_range_at(USER_TOP - PAGE, 2 * PAGE, "rw"), ValueError),
+    ("reserve across seL4_UserTop", lambda w: w.vs.reserve_range_at(w.kernel.user_top - PAGE, 2 * PAGE, "rw"), ValueError),
     ("reserve in the kernel half", lambda w: w.vs.reserve_range_at(0xFFFF_8000_0000_0000, PAGE, "rw"), ValueError),
-    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(KERNEL_SLOT, PAGE, "rw"), VSpaceError),
+    ("reserve in sel4utils' top slot", lambda w: w.vs.reserve_range_at(kernel_slot(w.kernel.arch), PAGE, "rw"), VSpaceError),
     ("map in the kernel half",
      lambda w: w.vs.map_pages_at_vaddr(w.free_caps, 0xFFFF_8000_0000_0000, w.res), ValueError),
     ("unmap in the kernel half", lambda w: w.vs.unmap_pages(0xFFFF_FFFF_8000_0000, 1), ValueError),
@@ -331,7 +331,7 @@ def test_map_running_out_of_page_tables_part_way_leaves_nothing_mapped(w):
     after = w.kernel.object_counts
     grown = {k: after.get(k, 0) - counts.get(k, 0) for k in set(after) | set(counts)
              if after.get(k, 0) != counts.get(k, 0)}
-    assert grown == {PAGE_TABLE_NAME: 1}
+    assert grown == {page_table_name(w.kernel.arch): 1}
     STATS["bad inputs"] += 1
 
 
