@@ -126,15 +126,20 @@ def lowlevel(arch: str) -> ModuleType:
     if arch == default():
         return importlib.import_module(_DEFAULT_LOWLEVEL)
     name = f"{_PACKAGE}._lowlevel_{arch}"
-    loaded = sys.modules.get(name)
+    loaded = _packages.get(name)
     if loaded is not None:
         return loaded
     with _loading:
-        loaded = sys.modules.get(name)
-        return loaded if loaded is not None else _load(name)
+        loaded = _packages.get(name)
+        if loaded is None:
+            loaded = _packages[name] = _load(name)
+        return loaded
 
 
 _loading = threading.Lock()
+_packages: dict[str, ModuleType] = {}
+"""The lowlevel packages of the other arches, once loaded to the end. Not ``sys.modules``: a
+package is there from the start of its loading, and a second thread would take it half made."""
 
 
 def _load(name: str) -> ModuleType:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -187,6 +189,43 @@ def test_kernels_of_different_arches_run_in_parallel_threads() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+_FIRST_KERNELS = """
+import sys, threading
+from sel4vspace import Kernel, _arches
+errors = []
+for arch in sys.argv[1:]:
+    start = threading.Barrier(4)
+
+    def make(arch=arch):
+        start.wait()
+        try:
+            with Kernel(untyped_bits=20, arch=arch) as kernel:
+                kernel.new_vspace().new_pages(1, "rw")
+        except BaseException as exc:
+            errors.append(f"{arch}: {exc!r}")
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+print(errors)
+"""
+
+
+@pytest.mark.skipif(len(ARCHES) < 2, reason="one arch installed: only the default arch's package, loaded at import")
+def test_threads_making_the_first_kernels_of_an_arch_at_once_all_get_one() -> None:
+    # A non-default arch's lowlevel package is loaded on its first kernel. A second thread used to
+    # take the package half made (it is in sys.modules from the start of its loading) and fail
+    # with an ImportError in about two runs of three. Each child interpreter loads them afresh.
+    others = [arch for arch in ARCHES if arch != _arches.default()]
+    for _ in range(3):
+        child = subprocess.run([sys.executable, "-c", _FIRST_KERNELS, *others], capture_output=True, text=True,
+                               timeout=120)
+        assert child.returncode == 0, child.stderr[-4000:]
+        assert child.stdout.strip() == "[]", child.stdout
 
 
 def test_the_host_ledger_counts_every_arch_and_all_comes_back() -> None:
