@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Threads: kernels of their own run side by side, a shared kernel takes turns.
 
-* N threads, each with a kernel of its own, each running the model-based test (test_model.py's
+* N threads, each with a kernel of its own (of each arch the run tests, in turn), each running the
+  model-based test (test_model.py's
   state machine: random calls, every step compared with the reference model, every run ending with
   that kernel's ledger exact), each thread with its own seed. cffi releases the GIL around every C
   call and the switch interval is short, so the threads' calls interleave at every step.
@@ -40,7 +41,7 @@ import budget
 import test_model
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
-from sel4vspace import CapRights, Kernel, KernelError, VSpaceError
+from sel4vspace import CapRights, Kernel, KernelError, VSpaceError, pytest_plugin
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
 
 THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
@@ -147,7 +148,10 @@ class ThreadMachine(test_model.VSpaceMachine):
 
 
 @pytest.mark.vendor_only("the reference model encodes vendor/'s fixes of the registered upstream defects")
-def test_threads_with_kernels_of_their_own_each_agree_with_the_model(monkeypatch):
+def test_threads_with_kernels_of_their_own_each_agree_with_the_model(monkeypatch, request):
+    # The threads' kernels are of the arches the run tests, in turn (--sel4vspace-arch; the suite's
+    # default is every installed arch): kernels of different arches side by side.
+    arches = pytest_plugin.arches(request.config) or (None,)
     counts = _PerThreadCounter()
     monkeypatch.setattr(test_model, "STATS", counts)
     # hypothesis parses the source of the rules' lambdas to describe them; CPython 3.11's AST
@@ -165,7 +169,8 @@ def test_threads_with_kernels_of_their_own_each_agree_with_the_model(monkeypatch
                                 derandomize=False, suppress_health_check=list(HealthCheck))
 
     def one_thread(i: int) -> None:
-        seed(1000 + i)(get_state_machine_test(ThreadMachine, settings=machine_settings))()
+        machine = type(f"ThreadMachine{i}", (ThreadMachine,), {"arch": arches[i % len(arches)]})
+        seed(1000 + i)(get_state_machine_test(machine, settings=machine_settings))()
 
     with short_switch_interval():
         run_threads(one_thread)
