@@ -541,3 +541,36 @@ def test_a_cap_repeated_after_a_bad_one_is_refused_for_the_bad_one(w):
     assert state(w) == before
     assert w.kernel.cap_info(first)["size_bits"] == 12
     STATS["bad inputs"] += 1
+
+
+class _Shows(list):
+    """A list whose iteration and length are not its storage: what a caller sees of it is what it
+    iterates (cffi, converting a list for C, would read the storage)."""
+
+    def __init__(self, stored: list[Any], shown: list[Any]) -> None:
+        super().__init__(stored)
+        self.shown = shown
+
+    def __iter__(self) -> Any:
+        return iter(self.shown)
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+
+def test_a_list_subclass_is_taken_as_it_iterates_and_its_errors_name_the_argument(w):
+    vaddr = BASE + 2 * PAGE
+    # stored values cffi would refuse with messages that name nothing: the iterated caps are mapped
+    w.vs.map_pages_at_vaddr(_Shows(["x", 2**70], w.free_caps), vaddr, w.res, 12, _Shows([2**64, "y"], [7, 8]))
+    assert [(w.vs.get_cap(vaddr), w.vs.get_cap(vaddr + PAGE))] == [tuple(w.free_caps)]
+    assert [w.vs.get_cookie(vaddr), w.vs.get_cookie(vaddr + PAGE)] == [7, 8]
+    w.vs.unmap_pages(vaddr, 2)
+    before = state(w)
+    # what it iterates is checked, and named as the argument's
+    with pytest.raises(ValueError, match=r"^caps must contain 64-bit unsigned values, got 18446744073709551616$"):
+        w.vs.map_pages_at_vaddr(_Shows(w.free_caps, [w.free_caps[0], 2**64]), vaddr, w.res)
+    with pytest.raises(TypeError, match=r"^caps must contain ints, found str \('x'\)$"):
+        w.vs.map_pages(_Shows(w.free_caps, ["x"]), "rw")
+    with pytest.raises(ValueError, match=r"^cookies has 3 entries for 2 caps$"):
+        w.vs.map_pages_at_vaddr(w.free_caps, vaddr, w.res, 12, _Shows([1, 2], [1, 2, 3]))
+    assert state(w) == before

@@ -66,6 +66,28 @@ def test_the_leak_check_fails_a_test_that_leaks_a_frame(pytester: pytest.Pyteste
         assert field in output, field
 
 
+def test_the_documented_leak_report_is_explained_by_its_own_numbers(pytester: pytest.Pytester) -> None:
+    """docs/pytest-plugin.md shows the report of a test that leaks a frame, then explains its counts:
+    the untyped objects and used cslots of the report, and the untyped memory they were split from
+    (the fixture's default kernel), must be those of a real run."""
+    import re
+
+    from sel4vspace import Kernel
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "pytest-plugin.md").read_text()
+    pytester.makepyfile(LEAKS_A_FRAME)
+    output = run(pytester).stdout.str()
+    slots = re.search(r"'used_slots': \((\d+), (\d+)\)", output)
+    untyped = re.findall(r"\('seL4_UntypedObject', (\d+)\)", output)
+    assert slots and len(untyped) >= 2  # before, after (the report may be repeated in the summary)
+    assert f"'used_slots': ({slots[1]}, {slots[2]})" in page
+    assert f"('seL4_UntypedObject', {untyped[1]})" in page
+    with Kernel() as kernel:
+        bits = kernel.untyped_bits
+    explained = re.search(r"halves down from 2\^(\d+) bytes, hence the (\d+) untyped objects", " ".join(page.split()))
+    assert explained and (int(explained[1]), explained[2]) == (bits, untyped[1])
+
+
 @pytest.mark.parametrize("leak", [
     "sel4_kernel.new_vspace('leaked')",
     "sel4_kernel.new_vspace('leaked').reserve_range_at(0x1000_0000, 4096, 'rw')",

@@ -568,6 +568,10 @@ def test_bad_values_of_other_kinds(step, key, message):
     ('op = "delete_cap"\ncap = "bufs"', "cap", "did you mean 'buf'"),
     ('op = "delete_cap"\ncap = "buf[4]"', "cap", "out of range"),
     ('op = "delete_cap"\ncap = "buf[3:1]"', "cap", "names no caps"),
+    # a slice is not clamped to the group, as Python's would be: caps past its end are a mistake
+    ('op = "delete_cap"\ncap = "buf[0:5]"', "cap", "buf[0:5] reaches past the 4 cap(s) of buf, buf[0] to buf[3]"),
+    ('op = "delete_cap"\ncap = "buf[-5:]"', "cap", "buf[-5:] reaches past the 4 cap(s) of buf"),
+    ('op = "delete_cap"\ncap = "buf[6:9]"', "cap", "buf[6:9] reaches past the 4 cap(s) of buf"),
     ('op = "delete_cap"\ncap = "buf[]"', "cap", "empty index"),
     ('op = "delete_cap"\ncap = []', "cap", "at least one cap"),
     ('op = "write"\nvspace = "a"\nvaddr = "nowhere + 1"\ndata = "x"', "vaddr", "no reservation or address named"),
@@ -580,6 +584,11 @@ def test_references_that_do_not_resolve(step, key, message):
     found = problems(text)
     assert any(p.key == key and message in p.message and p.line == line_of(text, f"{key} =") for p in found), \
         [p.format("t.toml") for p in found]
+
+
+@pytest.mark.parametrize("caps", ["buf[0:4]", "buf[:4]", "buf[-4:]", "buf[1:-1]", "buf[-4:-3]"])
+def test_a_slice_within_its_group_is_no_mistake(caps):
+    scenario(f'\n[[step]]\nop = "delete_cap"\ncap = "{caps}"\n')
 
 
 def test_attribute_on_an_address_is_refused():

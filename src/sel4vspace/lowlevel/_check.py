@@ -164,6 +164,9 @@ def int_sequence(name: str, values: Any) -> list[int] | Any:
                                             else countOf(map(type, values), int) == len(values)):
         return values
     if isinstance(values, (list, tuple)):
+        # a subclass as it iterates, in a tuple: cffi would read a list's or tuple's storage, which
+        # its __iter__ or __len__ need not show, so what is checked here is what C is given
+        values = tuple(values)
         if countOf(map(type, values), int) == len(values):
             return values
         # integers of other types (an IntEnum, a NumPy scalar): as ints, each by the rule of one

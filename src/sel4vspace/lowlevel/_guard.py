@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from types import ModuleType
@@ -147,7 +149,40 @@ def settle(pending: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Any:
 def new_lock() -> Any:
     """A kernel's lock. Reentrant only so that its owner can be asked (``_is_owned``); no operation
     ever takes it twice (a call from inside an operation is refused first)."""
-    return threading.RLock()
+    lock = threading.RLock()
+    _locks.add(lock)
+    return lock
+
+
+_locks: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Every kernel's lock, for ``os.fork``."""
+_held_for_fork: list[Any] = []
+
+
+def _before_fork() -> None:
+    """Take every kernel's lock, so that the child has no lock held by a thread it does not have and
+    no call half done: the calls in progress end first. No operation holds two kernels' locks, so
+    taking them one after another cannot wait for each other (a fork from inside an operation takes
+    its own kernel's again: the locks are reentrant)."""
+    for lock in list(_locks):
+        lock.acquire()
+        _held_for_fork.append(lock)
+
+
+def _after_fork_in_parent() -> None:
+    while _held_for_fork:
+        _held_for_fork.pop().release()
+
+
+def _after_fork_in_child() -> None:
+    _after_fork_in_parent()
+    # only the forking thread lives on: another thread's ident may be given to a new thread
+    ident = _get_ident()
+    for other in [other for other in _busy if other != ident]:
+        del _busy[other]
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 # The body of every operation, with and without a lock.

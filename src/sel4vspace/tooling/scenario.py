@@ -740,6 +740,12 @@ class _Checker:
                 self.problem(where, f"{ref} is out of range: {ref.group} has {count} cap(s), "
                                     f"{ref.group}[0] to {ref.group}[{count - 1}]", key, line)
                 continue
+            if ref.is_slice and any(bound is not None and not -count <= bound <= count
+                                    for bound in (ref.index, ref.stop)):
+                # Python would clamp it, and the step would name fewer caps than it says
+                self.problem(where, f"{ref} reaches past the {count} cap(s) of {ref.group}, "
+                                    f"{ref.group}[0] to {ref.group}[{count - 1}]", key, line)
+                continue
             chosen = len(ref.indices(count))
             if chosen == 0:
                 self.problem(where, f"{ref} names no caps ({ref.group} has {count})", key, line)
