@@ -107,6 +107,20 @@ def test_new_pages_and_unmap_with_free_return_the_memory(vspace, kernel):
     assert kernel.untyped_free_bytes >= free_before - 3 * PAGE
 
 
+@pytest.mark.sel4vspace_kernel(untyped_bits=20)
+def test_new_pages_short_of_untyped_memory_says_so(vspace, kernel):
+    # The allocator's own line says only which page it could not have; the error adds why.
+    with pytest.raises(VSpaceError, match=r"Failed to allocate page 0 of 1.*; untyped memory ran out") as info:
+        vspace.new_pages(1, "rw", 21)
+    assert info.value.function == "vspace_new_pages" and vspace.mappings() == []
+    # a refusal that is not for memory does not say it (the cause is the call's, not the thread's)
+    res = vspace.reserve_range_at(BASE, PAGE, "rw")
+    with pytest.raises(VSpaceError) as info:
+        vspace.reserve_range_at(BASE, PAGE, "rw")
+    assert "untyped" not in str(info.value)
+    res.free()
+
+
 def test_new_pages_at_vaddr_fills_a_reservation(vspace):
     res = vspace.reserve_range_at(BASE, 2 * PAGE, "r")
     vspace.new_pages_at_vaddr(BASE, 2, res)

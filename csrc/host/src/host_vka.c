@@ -504,6 +504,7 @@ static int host_utspace_alloc_maybe_device(void *data, const cspacepath_t *dest,
     host_block_t *b = take_block(w, order);
     if (b == NULL) {
         ZF_LOGE("Out of untyped memory for an object of 2^%u bytes", order);
+        sel4vspace_log_note_cause(SEL4VSPACE_HOST_CAUSE_UNTYPED_RAN_OUT);
         return seL4_NotEnoughMemory;
     }
     return retype_into(w, b, dest, type, size_bits, res);
@@ -751,4 +752,9 @@ size_t sel4vspace_host_world_device_requests(host_world_t *w)
 int sel4vspace_log_cslots_ran_out(void)
 {
     return (sel4vspace_log_causes() & SEL4VSPACE_HOST_CAUSE_CSLOTS_RAN_OUT) != 0;
+}
+
+int sel4vspace_log_untyped_ran_out(void)
+{
+    return (sel4vspace_log_causes() & SEL4VSPACE_HOST_CAUSE_UNTYPED_RAN_OUT) != 0;
 }

@@ -6,7 +6,8 @@ the C reports goes through here:
 
 * :func:`failure`: a C call that failed, as :class:`~sel4vspace.errors.CSpaceFullError` (the host
   vka found the root CNode full), :class:`~sel4vspace.errors.KernelError` (a seL4 error) or
-  :class:`~sel4vspace.errors.VSpaceError`, carrying the C function and the last C error line;
+  :class:`~sel4vspace.errors.VSpaceError`, carrying the C function and the last C error line (and
+  saying so when the host vka's untyped memory ran out during the call);
 * :func:`frame_refused`, :func:`page_refused`, :func:`pages_still_mapped`, :func:`cslots_short`:
   the binding's checks before a call, which name the cap, page or count they refused;
 * :func:`cap_invalid`: a cap ``sel4sim_cap_info`` finds no object for;
@@ -66,7 +67,13 @@ def failure(function: str, detail: str | None = None, error: int | None = None,
     if error is not None:
         said = str(last_c_error() or fallback)
         return KernelError(function, error, f"{detail}: {said}" if detail else said)
+    if lib.sel4vspace_log_untyped_ran_out():
+        # the allocator's own line says only that a frame or table could not be had
+        detail = f"{detail}; {_UNTYPED_RAN_OUT}" if detail else _UNTYPED_RAN_OUT
     return VSpaceError(function, last_c_error(), detail)
+
+
+_UNTYPED_RAN_OUT = "untyped memory ran out: the host vka had no free block for an object of the size needed"
 
 
 def frame_refused(c_caps: Any, reason: int, index: int) -> Exception:

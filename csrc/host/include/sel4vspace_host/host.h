@@ -55,6 +55,11 @@ size_t sel4vspace_host_world_device_requests(host_world_t *w);
 /* Nonzero when the host vka refused a cslot in the calling thread since its last
  * sel4vspace_log_clear_last_error: the reason behind whatever error line the failed call logged last. */
 int sel4vspace_log_cslots_ran_out(void);
+/* The log cause the host vka raises when no free untyped block is large enough for an object. */
+#define SEL4VSPACE_HOST_CAUSE_UNTYPED_RAN_OUT 2u
+/* Nonzero when the host vka refused an object in the calling thread since its last
+ * sel4vspace_log_clear_last_error because its untyped memory had no room for it. */
+int sel4vspace_log_untyped_ran_out(void);
 seL4_Word sel4vspace_host_world_free_untyped_bytes(host_world_t *w);
 
 /*
