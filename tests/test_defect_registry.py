@@ -5,6 +5,7 @@ a test that aborts, one that segfaults, one that hangs; the run goes on and the 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -448,7 +449,9 @@ def test_the_defects_whose_tests_walk_freed_memory_get_the_hang_limit():
 def test_built_from_names_the_tree_the_arch_and_the_build():
     line = registry.built_from_line()
     lowlevel = sys.modules["sel4vspace.lowlevel"]
-    assert line == f"built from: {lowlevel.BUILT_FROM} (arch {lowlevel.SEL4_ARCH}, build {lowlevel.BUILD_FLAVOUR})"
+    util_libs = "" if lowlevel.BUILT_UTIL_LIBS == "vendor" else f" with util_libs {lowlevel.BUILT_UTIL_LIBS}"
+    assert line == (f"built from: {lowlevel.BUILT_FROM}{util_libs} (arch {lowlevel.SEL4_ARCH}, "
+                    f"build {lowlevel.BUILD_FLAVOUR})")
 
 
 def test_built_from_names_the_other_arches_the_pythonic_layer_ran_on(monkeypatch: pytest.MonkeyPatch):
@@ -457,8 +460,9 @@ def test_built_from_names_the_other_arches_the_pythonic_layer_ran_on(monkeypatch
     other = _arches.binding(arch).package
     line = registry.built_from_line([arch])
     assert line == f"{registry.built_from_line()}; the Pythonic layer's tests also on {arch} (build {other.BUILD_FLAVOUR})"
-    # a build from another tree says which
+    # a build from another tree says which (here with no util_libs checkout of its own)
     monkeypatch.setattr(other, "BUILT_FROM", "/elsewhere/seL4_libs")
+    monkeypatch.setattr(other, "BUILT_UTIL_LIBS", "vendor")
     assert registry.built_from_line([arch]).endswith(
         f"also on {arch} (built from /elsewhere/seL4_libs, build {other.BUILD_FLAVOUR})")
     # the run's other arches come from the plugin's option, without the default arch
@@ -591,7 +595,7 @@ def test_the_run_checks_the_extension_module_the_arch_under_test_loaded(monkeypa
     monkeypatch.setattr(registry, "stale_build_warning", lambda *args, **kwargs: seen.append((args, kwargs)))
     registry._stale_build_warning.__wrapped__()
     lowlevel = sys.modules["sel4vspace.lowlevel"]
-    native = sys.modules[f"sel4vspace._native_{lowlevel.SEL4_ARCH}"]
+    native = importlib.import_module(f"sel4vspace._native_{lowlevel.SEL4_ARCH}")
     package = Path(sys.modules["sel4vspace"].__file__).resolve().parent
     assert seen == [((lowlevel.BUILT_FROM, Path(native.__file__), package), {"arch": lowlevel.SEL4_ARCH})]
     assert Path(native.__file__).is_file()
@@ -600,8 +604,8 @@ def test_the_run_checks_the_extension_module_the_arch_under_test_loaded(monkeypa
     seen.clear()
     registry._stale_build_warning.__wrapped__(arch)
     other = _arches.binding(arch).package
-    assert seen == [((other.BUILT_FROM, Path(sys.modules[f"sel4vspace._native_{arch}"].__file__), package),
-                     {"arch": arch})]
+    module = Path(importlib.import_module(f"sel4vspace._native_{arch}").__file__)
+    assert seen == [((other.BUILT_FROM, module, package), {"arch": arch})]
 
 
 class _Terminal:
