@@ -480,7 +480,8 @@ def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str],
     return result
 
 
-#: How many unexpected failures the verdict lists; pytest's short summary above it has every one.
+#: How many unexpected failures the verdict lists (pytest's own summary, above it, has its FAILED and
+#: ERROR lines).
 UNEXPECTED_SHOWN = 10
 
 
@@ -506,7 +507,7 @@ def verdict_lines(found: Verdict) -> list[str]:
                      "(no defect is counted as fixed while any remain)")
         lines.extend(unexpected_line(name, found.failures.get(name)) for name in found.unexpected[:UNEXPECTED_SHOWN])
         if count > UNEXPECTED_SHOWN:
-            lines.append(f"  ... and {count - UNEXPECTED_SHOWN} more (pytest's short test summary lists every one)")
+            lines.append(f"  ... and {count - UNEXPECTED_SHOWN} more")
     for defect_id in found.present:
         defect = by_id[defect_id]
         lines.append(f"  present    {defect.id}: {defect.function}: {defect.summary}")
