@@ -29,7 +29,8 @@ Environment:
 ``SEL4VSPACE_SEL4_LIBS``
     Path of a seL4_libs checkout. libsel4vka, libsel4vspace and the sel4utils vspace are then
     built from there, unmodified, instead of vendor/ (libsel4, the kernel and the host world stay
-    ours).
+    ours). The compiler's warnings about that tree's C (and its util_libs') are not printed: they
+    are kept in build/obj/<flavour>/tree-warnings.txt, and one line per arch counts them.
 ``SEL4VSPACE_UTIL_LIBS``
     Path of a util_libs checkout whose libutils headers replace vendor/libutils. Defaults to a
     ``util_libs`` folder beside the seL4_libs checkout, when there is one. Only its headers are

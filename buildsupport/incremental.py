@@ -27,9 +27,11 @@ import sys
 import sysconfig
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import (
     ARCHES,
@@ -53,8 +55,16 @@ from .config import (
     util_libs_root,
 )
 
-# A compile job: its command, its label, and the stamp to write (path, text) once it succeeded.
-Job = tuple[list[str], str, Path, str]
+
+class Job(NamedTuple):
+    """A compile job: its command, its label, and the stamp to write once it succeeded."""
+    command: list[str]
+    label: str
+    stamp: Path
+    stamp_text: str
+    #: where the compiler's warnings go instead of stderr when they all lie in the user's tree (see
+    #: :func:`tree_roots`); None: printed
+    tree_warnings: Path | None = None
 
 
 class Stopped(SystemExit):
@@ -77,20 +87,26 @@ class JobPool:
     def __exit__(self, *exc_info: object) -> None:
         self._executor.shutdown(wait=True)
 
-    def submit(self, command: list[str], label: str, echo: bool = True) -> Future[subprocess.CompletedProcess[str]]:
+    def submit(self, command: list[str], label: str, echo: bool = True,
+               tree_warnings: Path | None = None) -> Future[subprocess.CompletedProcess[str]]:
         """Start command when a slot is free. ``echo``: its output goes to stderr (compiler warnings)
         and its failure stops the pool; False leaves both to the caller (the link check reads the
-        linker's errors). The future raises :class:`Stopped` when the command never started."""
-        return self._executor.submit(self._run, command, label, echo)
+        linker's errors). ``tree_warnings``: the output of a compile that succeeded with warnings
+        that all lie in the user's tree goes to that file instead (see :func:`keep_tree_warnings`).
+        The future raises :class:`Stopped` when the command never started."""
+        return self._executor.submit(self._run, command, label, echo, tree_warnings)
 
-    def _run(self, command: list[str], label: str, echo: bool) -> subprocess.CompletedProcess[str]:
+    def _run(self, command: list[str], label: str, echo: bool,
+             tree_warnings: Path | None = None) -> subprocess.CompletedProcess[str]:
         if self.failed:
             raise Stopped(f"{label}: not started, {self.failed[0]} failed")
         if self.verbose:
             print(label, file=sys.stderr, flush=True)
         result = subprocess.run(command, capture_output=True, text=True)
         if echo:
-            sys.stderr.write(result.stdout + result.stderr)
+            output = result.stdout + result.stderr
+            if not keep_tree_warnings(output, result.returncode, tree_warnings):
+                sys.stderr.write(output)
             if result.returncode != 0:
                 self.failed.append(label)
         return result
@@ -104,7 +120,7 @@ class JobPool:
     def compile(self, jobs: list[Job]) -> None:
         """Run compile jobs. A stamp is written only after its command succeeded; the first failure
         stops the build, once the jobs already running have finished."""
-        started = [(job, self.submit(job[0], job[1])) for job in jobs]
+        started = [(job, self.submit(job.command, job.label, tree_warnings=job.tree_warnings)) for job in jobs]
         failed = []
         for job, future in started:
             try:
@@ -112,9 +128,9 @@ class JobPool:
             except Stopped:
                 continue
             if result.returncode == 0:
-                job[2].write_text(job[3])
+                job.stamp.write_text(job.stamp_text)
             else:
-                failed.append(job[1])
+                failed.append(job.label)
         if failed:
             raise SystemExit(f"{failed[0]} failed")
         if jobs and self.failed:
@@ -179,6 +195,74 @@ def up_to_date(target: Path, deps: Path, command: list[str], stamp: Path) -> boo
     return True
 
 
+# ---- the warnings of the user's tree ----
+#
+# A build from another seL4_libs tree compiles its C with our warning flags (-Wall -Wextra), and
+# upstream's draws a few dozen warnings (unused parameters, signed/unsigned comparisons), a
+# header's once for each source that includes it. They are news about the user's code, but
+# printed they bury the build's own lines (an error among them). So a compile whose warnings all
+# lie in the tree (its seL4_libs or util_libs checkout) keeps its output in a file beside its
+# object, and once an arch's objects are compiled one line counts the distinct warnings and names
+# the file that gathers them (:func:`tree_warnings_line`). Anything else a compile says, and every
+# failed compile's output, is printed as always; vendor/ and csrc/ are ours and warn of nothing.
+
+#: The file, in an arch's object directory, that gathers its tree's warnings.
+TREE_WARNINGS = "tree-warnings.txt"
+# a warning's line in gcc's output: where it is, and its option when gcc names one
+_WARNING_LINE = re.compile(r"^(\S.*?):\d+(?::\d+)?: warning: .*?(?: \[(-W[^\]]+)\])?$", re.MULTILINE)
+
+
+def tree_roots() -> list[Path]:
+    """The user's checkouts the build reads C from: the seL4_libs tree and its util_libs
+    (none for a build of vendor/ alone)."""
+    roots = [] if built_from() == "vendor" else [sel4_libs_root()]
+    util_libs = util_libs_root()
+    return roots + ([util_libs] if util_libs is not None else [])
+
+
+def keep_tree_warnings(output: str, returncode: int, kept: Path | None, roots: list[Path] | None = None) -> bool:
+    """Keep a compile's ``output`` in the file ``kept`` when the compile succeeded and every warning
+    in it lies under one of ``roots`` (default :func:`tree_roots`); True when it did, and the
+    output is not to be printed. ``kept`` is removed otherwise: it always holds the warnings of the
+    object as it is."""
+    if kept is None:
+        return False
+    places = _WARNING_LINE.findall(output)
+    roots = tree_roots() if roots is None else roots
+    if returncode == 0 and places and all(any(Path(path).is_relative_to(root) for root in roots)
+                                          for path, _ in places):
+        kept.write_text(output)
+        return True
+    kept.unlink(missing_ok=True)
+    return False
+
+
+def tree_warnings_line(arch: Arch, objects: list[Path], obj_dir: Path) -> str | None:
+    """One line for the warnings the objects' compiles kept (see :func:`keep_tree_warnings`): how
+    many distinct ones, of which options, and the file in ``obj_dir`` that now gathers them all.
+    None when there are none (the file is then removed)."""
+    kept = [obj.with_suffix(".warnings") for obj in objects if obj.with_suffix(".warnings").exists()]
+    gathered = obj_dir / TREE_WARNINGS
+    if not kept:
+        gathered.unlink(missing_ok=True)
+        return None
+    texts = [path.read_text() for path in kept]
+    gathered.write_text("".join(texts))
+    distinct = {match.group(0): match.group(2) or "no option" for text in texts
+                for match in _WARNING_LINE.finditer(text)}
+    options = ", ".join(f"{count} {option}" for option, count in Counter(distinct.values()).most_common())
+    where = " and ".join(str(root) for root in tree_roots())
+    return (f"{arch.name}: {len(distinct)} compiler warnings in the C of {where} ({options}), "
+            f"not shown: they are in {gathered}")
+
+
+def say_tree_warnings(arch: Arch, objects: list[Path], obj_dir: Path) -> None:
+    """Print :func:`tree_warnings_line`, when there is one, to stderr."""
+    line = tree_warnings_line(arch, objects, obj_dir)
+    if line:
+        print(line, file=sys.stderr)
+
+
 def object_dir(arch: Arch, develop: bool = False) -> Path:
     return BUILD / "obj" / flavour(arch, develop)
 
@@ -198,6 +282,7 @@ def plan_objects(arch: Arch, develop: bool = False) -> tuple[list[Path], list[Jo
     obj_dir = object_dir(arch, develop)
     flags = [compiler(), *compile_flags(arch, develop), *[f"-I{d}" for d in include_dirs(arch)]]
     objects, jobs = [], []
+    external = bool(tree_roots())
     for source in c_sources(arch):
         obj = object_path(source, obj_dir)
         dep = obj.with_suffix(".d")
@@ -208,7 +293,8 @@ def plan_objects(arch: Arch, develop: bool = False) -> tuple[list[Path], list[Jo
             continue
         obj.parent.mkdir(parents=True, exist_ok=True)
         shown = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
-        jobs.append((command, f"cc {shown} [{arch.name}]", stamp, stamp_text(command, source, dep)))
+        jobs.append(Job(command, f"cc {shown} [{arch.name}]", stamp, stamp_text(command, source, dep),
+                        obj.with_suffix(".warnings") if external else None))
     return objects, jobs
 
 
@@ -221,6 +307,10 @@ def compile_arches(arches: list[Arch], verbose: bool = False, develop: bool = Fa
         _run_jobs(jobs, verbose)
     else:
         pool.compile(jobs)
+    for arch in arches:
+        objects, arch_jobs = plans[arch.name]
+        if arch_jobs:   # nothing compiled, nothing new to say
+            say_tree_warnings(arch, objects, object_dir(arch, develop))
     return {name: objects for name, (objects, _) in plans.items()}
 
 
@@ -454,6 +544,8 @@ def _link_in_place(arch: Arch, pool: JobPool, develop: bool) -> None:
     objects, jobs = plan_objects(arch, develop)
     pool.compile(jobs)
     obj_dir = object_dir(arch, develop)
+    if jobs:
+        say_tree_warnings(arch, objects, obj_dir)
     check = LinkCheck(arch, objects, develop, pool)
     cdef, generated = cached_cdef(arch, objects, develop, before=check.finish)
     stem = arch.module_stem

@@ -5,6 +5,7 @@ a test that aborts, one that segfaults, one that hangs; the run goes on and the 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -102,7 +103,9 @@ def test_a_defect_passing_in_a_run_with_unexpected_failures_is_not_reported_fixe
     assert found.fixed == [] and found.passing == [at_null.id] and found.present == [present.id]
     lines = registry.verdict_lines(found)
     assert lines[0].startswith("unexpected failures: 31, lowest layer first: look at these first")
-    assert lines[1:32] == [f"  unexpected failure: {n}" for n in found.unexpected]
+    shown = registry.UNEXPECTED_SHOWN
+    assert lines[1:shown + 2] == [*(f"  unexpected failure: {n}" for n in found.unexpected[:shown]),
+                                  f"  ... and {31 - shown} more"]
     assert f"  passing    {at_null.id}: its tests pass, not counted as fixed while 31 tests fail unexpectedly" in lines
     others = len(registry.DEFECTS) - 2
     assert lines[-1] == (f"upstream defects present: {present.id}; fixed in this tree: none; "
@@ -194,6 +197,121 @@ def test_unexpected_failures_come_lowest_layer_first_in_their_order_within_a_lay
         # the rest (docs, CLI, tooling, build support) last, in name order
         "tests/buildsupport/test_buildsupport_config.py::test_j", "tests/test_docs_examples.py::test_a",
         "tests/tooling/test_cli.py::test_b"]
+
+
+INNER_RUN = '''
+import pytest
+
+@pytest.fixture
+def checked():
+    yield
+    raise AssertionError("tearing down did not give everything back\\nSnapshot(used_slots=3) != Snapshot(used_slots=2)")
+
+def test_a_leaks_at_teardown(checked):
+    pass
+
+def test_b_fails_in_its_call():
+    assert 1 + 1 == 3, "unmap stopped a page short"
+
+def test_c_of_a_defect_passes_then_leaks(checked):
+    pass
+
+def test_d_of_a_defect_fails(checked):
+    raise AssertionError("the defect")
+'''
+
+
+def test_a_defect_s_test_passing_then_failing_its_teardown_is_an_unexpected_failure_not_the_defect(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    """A real run on a tree (every registered test marked as an expected failure): pytest turns the
+    teardown failure of a test expected to fail into an expected failure, even after its call passed.
+    That call showed the defect absent, so the teardown failure is the test's own, unexpected; the
+    unexpected failures list a failing call before failing teardowns, each with its reason."""
+    path = pytester.makepyfile(test_stream=INNER_RUN)
+    name = path.name
+    passes = registry.Defect("passes-then-leaks", "x", "f", (f"{name}::test_c_of_a_defect_passes_then_leaks",))
+    fails = registry.Defect("fails-in-its-call", "y", "g", (f"{name}::test_d_of_a_defect_fails",))
+    monkeypatch.setattr(registry, "DEFECTS", (passes, fails))
+    monkeypatch.setattr(registry, "_BY_TEST", {passes.tests[0]: [passes], fails.tests[0]: [fails]})
+    for state in ("_item_defects", "_outcomes", "_failures"):
+        monkeypatch.setattr(registry, state, {})
+    monkeypatch.setattr(registry, "VENDOR_BUILD", False)
+    monkeypatch.setattr(registry, "EXTERNAL_BUILD", False)   # no child processes: the marks alone
+    result = pytester.runpytest("-p", "upstream_defects", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    result.stdout.fnmatch_lines([
+        "unexpected failures: 3, lowest layer first: look at these first (no defect is counted as fixed while any "
+        "remain)",
+        f"  unexpected failure: {name}::test_b_fails_in_its_call - AssertionError: unmap stopped a page short "
+        f"({name}:12)",
+        f"  unexpected failure: {name}::test_a_leaks_at_teardown (teardown) - AssertionError: tearing down did not "
+        f"give everything back ({name}:6)",
+        f"  unexpected failure: {name}::test_c_of_a_defect_passes_then_leaks (teardown) - AssertionError: tearing "
+        f"down did not give everything back ({name}:6)",
+        "  present    fails-in-its-call: g: y",
+        "  passing    passes-then-leaks: its tests pass, not counted as fixed while 3 tests fail unexpectedly",
+        "upstream defects present: fails-in-its-call; fixed in this tree: none; passing now, not counted as fixed "
+        "while 3 tests fail unexpectedly: passes-then-leaks; unexpected failures: 3",
+    ])
+
+
+def _report(nodeid: str, when: str, outcome: str, longrepr: object = None,
+            wasxfail: str | None = None) -> pytest.TestReport:
+    report = pytest.TestReport(nodeid, (nodeid, 0, nodeid), {}, outcome, longrepr, when)  # type: ignore[arg-type]
+    if wasxfail is not None:
+        report.wasxfail = wasxfail
+    return report
+
+
+def test_the_phases_of_a_test_fold_into_one_outcome(monkeypatch: pytest.MonkeyPatch):
+    """Reports as they reach the controller of an xdist run (or come back from isolation.py's child):
+    a teardown failing after an unexpected pass is a failure of that test, in its teardown; one after
+    an expected failure, or after a failed setup, is that expected failure; after a plain pass, a
+    plain failure."""
+    for state in ("_item_defects", "_outcomes", "_failures"):
+        monkeypatch.setattr(registry, state, {})
+    leak = "AssertionError: tearing down did not give everything back"
+    streams = {
+        "t::xpass_then_teardown": [("setup", "passed", None), ("call", "passed", "d"), ("teardown", "skipped", "d")],
+        "t::xfail_then_teardown": [("setup", "passed", None), ("call", "skipped", "d"), ("teardown", "skipped", "d")],
+        "t::setup_xfail": [("setup", "skipped", "d"), ("teardown", "passed", None)],
+        "t::pass_then_teardown": [("setup", "passed", None), ("call", "passed", None), ("teardown", "failed", None)],
+        "t::xpass": [("setup", "passed", None), ("call", "passed", "d"), ("teardown", "passed", None)],
+    }
+    for nodeid, stream in streams.items():
+        for when, outcome, wasxfail in stream:
+            failed = outcome == "failed" or (outcome == "skipped" and wasxfail)
+            registry.pytest_runtest_logreport(_report(nodeid, when, outcome, leak if failed else None, wasxfail))
+    assert registry._outcomes == {"t::xpass_then_teardown": "failed", "t::xfail_then_teardown": "xfailed",
+                                  "t::setup_xfail": "xfailed", "t::pass_then_teardown": "failed",
+                                  "t::xpass": "xpassed"}
+    assert registry._failures == {"t::xpass_then_teardown": registry.Failure("teardown", leak),
+                                  "t::pass_then_teardown": registry.Failure("teardown", leak)}
+
+
+def test_the_reason_of_a_crash_or_hang_names_the_c_s_assertion_or_last_log_line():
+    child = ("crashed: the interpreter died of SIGABRT\n\nthe C's last log lines:\n"
+             "sel4vspace C log: ERROR vspace.c:120 map: out of tables\n\nlast output of the child (stderr):\n"
+             "python: /src/vspace.c:300: unmap_page: Assertion `cap != seL4_CapNull' failed.\n"
+             "Fatal Python error: Aborted")
+    assert registry.failure_reason(_report("t::a", "call", "failed", child)) == (
+        "crashed: the interpreter died of SIGABRT; vspace.c:300: unmap_page: assertion `cap != seL4_CapNull' failed")
+    hung = ("hung: no result within 10 s (child killed)\n\nthe C's last log lines:\n"
+            "sel4vspace C log: ERROR a\nsel4vspace C log: ERROR b")
+    assert registry.failure_reason(_report("t::a", "call", "failed", hung)) == (
+        "hung: no result within 10 s (child killed); ERROR b")
+    assert registry.failure_reason(_report("t::a", "setup", "failed", "")) == "failed in setup"
+    long = registry.failure_reason(_report("t::a", "call", "failed", "AssertionError: " + "x " * 200))
+    assert len(long) <= registry.REASON_WIDTH and long.endswith(" ...")
+
+
+def test_the_verdict_lists_the_first_unexpected_failures_and_counts_the_rest():
+    names = [f"tests/api/test_a.py::test_{i:02}" for i in range(registry.UNEXPECTED_SHOWN + 3)]
+    failures = {name: registry.Failure("call", "AssertionError: no") for name in names}
+    lines = registry.verdict_lines(registry.verdict({}, dict.fromkeys(names, "failed"), failures))
+    listed = [line for line in lines if line.startswith("  unexpected failure: ")]
+    shown = names[:registry.UNEXPECTED_SHOWN]
+    assert listed == [f"  unexpected failure: {name} - AssertionError: no" for name in shown]
+    assert "  ... and 3 more" in lines
 
 
 def test_the_fast_selections_test_of_a_search_that_hangs_on_upstream_is_registered_as_a_hang():
@@ -492,7 +610,7 @@ def test_the_run_checks_the_extension_module_the_arch_under_test_loaded(monkeypa
     monkeypatch.setattr(registry, "stale_build_warning", lambda *args, **kwargs: seen.append((args, kwargs)))
     registry._stale_build_warning.__wrapped__()
     lowlevel = sys.modules["sel4vspace.lowlevel"]
-    native = sys.modules[f"sel4vspace._native_{lowlevel.SEL4_ARCH}"]
+    native = importlib.import_module(f"sel4vspace._native_{lowlevel.SEL4_ARCH}")
     package = Path(sys.modules["sel4vspace"].__file__).resolve().parent
     assert seen == [((lowlevel.BUILT_FROM, Path(native.__file__), package), {"arch": lowlevel.SEL4_ARCH})]
     assert Path(native.__file__).is_file()
@@ -501,8 +619,8 @@ def test_the_run_checks_the_extension_module_the_arch_under_test_loaded(monkeypa
     seen.clear()
     registry._stale_build_warning.__wrapped__(arch)
     other = _arches.binding(arch).package
-    assert seen == [((other.BUILT_FROM, Path(sys.modules[f"sel4vspace._native_{arch}"].__file__), package),
-                     {"arch": arch})]
+    module = Path(importlib.import_module(f"sel4vspace._native_{arch}").__file__)
+    assert seen == [((other.BUILT_FROM, module, package), {"arch": arch})]
 
 
 class _Terminal:

@@ -186,6 +186,10 @@ def test_the_arch_option_runs_each_kernel_test_once_per_arch(pytester: pytest.Py
     pytester.makepyfile(ARCH_TESTS.format(pinned=pinned))
     result = run(pytester, "-v", "--sel4vspace-arch", "all")
     result.assert_outcomes(passed=2 * len(_arches.INSTALLED) + 2)
+    if len(_arches.INSTALLED) == 1:
+        # an install of one arch (SEL4VSPACE_ARCHES=x86_64): all is that one, and ids stay unchanged
+        result.stdout.fnmatch_lines(["*::test_kernel PASSED*", "*::test_own_kernel PASSED*"])
+        return
     result.stdout.fnmatch_lines([f"*::test_kernel[[]{arch}[]] PASSED*" for arch in _arches.INSTALLED])
     # a test that makes its own kernel from sel4_arch is multiplied as well
     result.stdout.fnmatch_lines([f"*::test_own_kernel[[]{arch}[]] PASSED*" for arch in _arches.INSTALLED])

@@ -19,13 +19,17 @@ says which defects the tree has, which it has fixed, and what else failed::
 A defect counts as fixed only in a run where nothing fails unexpectedly: while something does, a
 defect whose tests pass is listed as "passing now, not counted as fixed", since a regression can
 make a defect's test pass for the wrong reason; the unexpected failures are listed first, lowest
-layer first, as the place to start.
+layer first (a layer's failing calls before its failing teardowns), each with why it failed, as the
+place to start. A test of a defect shows it by failing in its setup or call: one that passes its
+call and fails its teardown (which pytest reports as the expected failure too) is an unexpected
+failure of its own.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import textwrap
 from collections import defaultdict
@@ -251,7 +255,8 @@ DEFECTS: tuple[Defect, ...] = (
             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out_after_the_last_step[kernel objects-map_pages]",
             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out_after_the_last_step[kernel objects-map_pages_at_vaddr]",
             "tests/allocator/test_vka_faults.py::test_one_page_when_a_resource_runs_out_after_the_last_step[kernel objects-map_large_at_vaddr]",
-            # the plugin's documented example catches it: its nothing-lost check fails at teardown
+            # the plugin's documented example catches it (its nothing-lost check fails at teardown), on
+            # the arch under test and on every installed one
             "tests/test_pytest_plugin.py::test_the_documented_regression_example_passes",
             "tests/test_pytest_plugin.py::test_the_documented_regression_example_passes_on_every_arch")),
     Defect("refusal-line-names-a-helper",
@@ -302,6 +307,17 @@ _outcomes: dict[str, str] = {}
 _RANK = {"passed": 0, "xpassed": 1, "skipped": 2, "xfailed": 3, "failed": 4}
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a test failed unexpectedly: the phase that failed first and one line saying why."""
+    when: str      # "setup", "call" or "teardown"
+    reason: str
+
+
+# This run's unexpected failures, by test id.
+_failures: dict[str, Failure] = {}
+
+
 def defects_of(nodeid: str) -> list[Defect]:
     """The registered defects a test shows: by its exact id, or by its id without parameters."""
     return _BY_TEST.get(nodeid) or _BY_TEST.get(nodeid.split("[", 1)[0], [])
@@ -335,9 +351,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.isolated)
 
 
-def _outcome(report: pytest.TestReport) -> str | None:
+def _outcome(report: pytest.TestReport, before: str | None = None) -> str | None:
+    """The outcome of one phase's report, given the test's outcome so far (``before``)."""
     if hasattr(report, "wasxfail"):
-        return "xfailed" if report.skipped else "xpassed"
+        if not report.skipped:
+            return "xpassed"
+        # pytest (and isolation.py) turn a failure in any phase of a test expected to fail into its
+        # expected failure. A teardown that fails after the call passed is not the defect, which
+        # the call just showed absent: it is a failure of its own.
+        return "failed" if report.when == "teardown" and before == "xpassed" else "xfailed"
     if report.failed:
         return "failed"
     if report.when == "call":
@@ -347,16 +369,49 @@ def _outcome(report: pytest.TestReport) -> str | None:
     return None
 
 
+#: The longest reason the verdict shows of an unexpected failure.
+REASON_WIDTH = 160
+#: The first words of isolation.py's report of a test whose child crashed or hung.
+_CHILD_DIED = ("crashed:", "hung:")
+#: What starts a line of the C's log in isolation.py's reports.
+_C_LOG_PREFIX = "sel4vspace C log: "
+#: The C library's line for a failed assert(): "<program>: <file>:<line>: <function>: Assertion `<expr>' failed."
+_C_ASSERTION = re.compile(r"(\S+):(\d+): (\S+): Assertion (.*) failed\.$")
+
+
+def failure_reason(report: pytest.TestReport) -> str:
+    """One line saying why ``report``'s phase failed: the first line of the exception, as pytest's
+    short summary has it, and the file and line that raised it; for a test whose child crashed or
+    hung, that, and the C's failed assertion (its file, line and function) or else its last log
+    line."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return f"failed in {report.when}"
+    reason, where = lines[0], ""
+    if reason.startswith(_CHILD_DIED):
+        asserted = [f"{Path(m[1]).name}:{m[2]}: {m[3]}: assertion {m[4]} failed"
+                    for m in map(_C_ASSERTION.search, lines) if m]
+        logged = [line.removeprefix(_C_LOG_PREFIX) for line in lines if line.startswith(_C_LOG_PREFIX)]
+        reason = "; ".join([reason, *(asserted or logged)[-1:]])
+    elif crash is not None and crash.lineno > 0:
+        where = f" ({Path(crash.path).name}:{crash.lineno})"
+    return textwrap.shorten(reason, REASON_WIDTH - len(where), placeholder=" ...") + where
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    outcome = _outcome(report)
+    previous = _outcomes.get(report.nodeid)
+    outcome = _outcome(report, previous)
     if outcome is None:
         return
+    if outcome == "failed" and report.nodeid not in _failures:
+        _failures[report.nodeid] = Failure(report.when, failure_reason(report))
     # Under pytest-xdist the workers collect and this process (the controller) only sees reports:
     # the defects a test shows follow from its id alone.
     defects = defects_of(report.nodeid)
     if defects:
         _item_defects.setdefault(report.nodeid, defects)
-    previous = _outcomes.get(report.nodeid)
     if previous is None or _RANK[outcome] > _RANK[previous]:
         _outcomes[report.nodeid] = outcome
 
@@ -367,10 +422,23 @@ LAYERS = ("tests/wrappers/", "tests/kernel/", "tests/allocator/", "tests/deferre
           "tests/model/")
 
 
-def layer_order(nodeid: str) -> tuple[int, str]:
-    """Sort key of a test id: its layer's place in ``LAYERS``, then the id."""
+def layer_order(nodeid: str, failures: dict[str, Failure] | None = None) -> tuple[int, int, str]:
+    """Sort key of a failed test's id: its layer's place in ``LAYERS``; then, within a layer, a
+    failing call (or setup) before a failing teardown (the nothing-lost checks of the fixtures: a
+    leak seen there says less about the cause than an assertion of a call, which the same change
+    often fails too); then the id."""
     rank = next((i for i, folder in enumerate(LAYERS) if nodeid.startswith(folder)), len(LAYERS))
-    return rank, nodeid
+    failure = (failures or {}).get(nodeid)
+    return rank, int(failure is not None and failure.when == "teardown"), nodeid
+
+
+def shows_its_defects(nodeid: str, outcomes: dict[str, str], failures: dict[str, Failure]) -> bool:
+    """Whether a test of a defect showed it: it failed as expected, or failed in its setup or call.
+    A test whose only failure is its teardown passed its call, which is where the defect would
+    show: that failure is an unexpected one of its own."""
+    outcome = outcomes.get(nodeid)
+    failure = failures.get(nodeid)
+    return outcome == "xfailed" or (outcome == "failed" and (failure is None or failure.when != "teardown"))
 
 
 @dataclass
@@ -381,21 +449,27 @@ class Verdict:
     unchecked: list[str]        # every test of the defect was skipped
     unexpected: list[str]       # failures no registered defect accounts for, lowest layer first
     not_run: list[str] = field(default_factory=list)   # no test of the defect ran (not selected)
+    failures: dict[str, Failure] = field(default_factory=dict)   # why each unexpected failure failed
 
 
-def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> Verdict:
+def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str],
+            failures: dict[str, Failure] | None = None) -> Verdict:
     """The run's verdict from its tests' outcomes; defects none of whose tests ran (a selection by
     ``-m``, ``-k`` or paths left them out) are listed as not run, never as absent or fixed.
 
     A defect is reported fixed only in a run with no unexpected failure. A regression elsewhere in
     the tree can make a defect's test pass for the wrong reason (a freed range never given back, an
     unmap that stops a page short), so while anything fails unexpectedly a defect whose tests pass
-    is listed as passing, not fixed, and the unexpected failures are the thing to look at."""
-    unexpected = sorted((n for n, o in outcomes.items() if o == "failed"), key=layer_order)
-    result = Verdict([], [], [], [], unexpected)
+    is listed as passing, not fixed, and the unexpected failures are the thing to look at: lowest
+    layer first, a layer's failing calls before its failing teardowns, each with its reason when
+    ``failures`` has it."""
+    failures = failures or {}
+    unexpected = sorted((n for n, o in outcomes.items() if o == "failed"), key=lambda n: layer_order(n, failures))
+    result = Verdict([], [], [], [], unexpected, failures={n: failures[n] for n in unexpected if n in failures})
     for defect in DEFECTS:
         ran = [outcomes[n] for n, ds in item_defects.items() if defect in ds and n in outcomes]
-        if any(o in ("xfailed", "failed") for o in ran):
+        shown = [n for n, ds in item_defects.items() if defect in ds and shows_its_defects(n, outcomes, failures)]
+        if shown:
             result.present.append(defect.id)
         elif ran and all(o == "skipped" for o in ran):
             result.unchecked.append(defect.id)
@@ -406,10 +480,24 @@ def verdict(item_defects: dict[str, list[Defect]], outcomes: dict[str, str]) -> 
     return result
 
 
+#: How many unexpected failures the verdict lists (pytest's own summary, above it, has its FAILED and
+#: ERROR lines).
+UNEXPECTED_SHOWN = 10
+
+
+def unexpected_line(name: str, failure: Failure | None) -> str:
+    """The verdict's line of one unexpected failure: the test, the phase when it is not the call,
+    and the reason, as pytest's short summary writes them (``id - reason``)."""
+    if failure is None:
+        return f"  unexpected failure: {name}"
+    phase = "" if failure.when == "call" else f" ({failure.when})"
+    return f"  unexpected failure: {name}{phase} - {failure.reason}"
+
+
 def verdict_lines(found: Verdict) -> list[str]:
     """The verdict as the run prints it: one line a defect present or not checked and one an
-    unexpected failure (those first, when there are any: they come before anything else), then the
-    summary line."""
+    unexpected failure (those first, when there are any: they come before anything else; the
+    first ``UNEXPECTED_SHOWN`` of them), then the summary line."""
     by_id = {d.id: d for d in DEFECTS}
     count = len(found.unexpected)
     failing = "1 test fails unexpectedly" if count == 1 else f"{count} tests fail unexpectedly"
@@ -417,7 +505,9 @@ def verdict_lines(found: Verdict) -> list[str]:
     if found.unexpected:
         lines.append(f"unexpected failures: {count}, lowest layer first: look at these first "
                      "(no defect is counted as fixed while any remain)")
-        lines.extend(f"  unexpected failure: {name}" for name in found.unexpected)
+        lines.extend(unexpected_line(name, found.failures.get(name)) for name in found.unexpected[:UNEXPECTED_SHOWN])
+        if count > UNEXPECTED_SHOWN:
+            lines.append(f"  ... and {count - UNEXPECTED_SHOWN} more")
     for defect_id in found.present:
         defect = by_id[defect_id]
         lines.append(f"  present    {defect.id}: {defect.function}: {defect.summary}")
@@ -617,5 +707,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     note = arches_variable_note(os.environ)
     for line in [*_stale_build_warnings(config), *([note] if note else [])]:
         terminalreporter.write_line(line)
-    for line in verdict_lines(verdict(_item_defects, _outcomes)):
+    for line in verdict_lines(verdict(_item_defects, _outcomes, _failures)):
         terminalreporter.write_line(line)

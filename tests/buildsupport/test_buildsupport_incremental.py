@@ -111,12 +111,75 @@ def test_a_stamp_of_the_earlier_format_means_compile_again(cc, tree):
 def test_jobs_write_their_stamp_only_when_they_succeed(cc, tree):
     (tree / "broken.c").write_text("int broken(void) { return }\n")
     good, bad = tree / "good.stamp", tree / "bad.stamp"
-    jobs = [([cc, "-c", str(tree / "thing.c"), "-o", str(tree / "thing.o")], "cc thing.c", good, "made"),
-            ([cc, "-c", str(tree / "broken.c"), "-o", str(tree / "broken.o")], "cc broken.c", bad, "made")]
+    jobs = [incremental.Job([cc, "-c", str(tree / f"{name}.c"), "-o", str(tree / f"{name}.o")], f"cc {name}.c", stamp,
+                            "made") for name, stamp in (("thing", good), ("broken", bad))]
     with pytest.raises(SystemExit, match=r"cc broken\.c failed"):
         incremental._run_jobs(jobs, verbose=False)
     assert good.read_text() == "made"
     assert not bad.exists()
+
+
+def _warning_jobs(cc: str, sources: list[Path], out: Path) -> tuple[list[Path], list[incremental.Job]]:
+    """Compile jobs of ``sources`` with the build's warning flags, as a build from a tree plans them."""
+    objects, jobs = [], []
+    for source in sources:
+        obj = out / source.with_suffix(".o").name
+        command = [cc, *config.WARNING_FLAGS, f"-I{source.parent}", "-c", str(source), "-o", str(obj)]
+        objects.append(obj)
+        jobs.append(incremental.Job(command, f"cc {source.name}", obj.with_suffix(".cmd"), "made",
+                                    obj.with_suffix(".warnings")))
+    return objects, jobs
+
+
+def test_a_tree_s_warnings_go_to_a_file_and_one_line_counts_them(cc, tmp_path, capsys, monkeypatch):
+    """The C of a user's tree draws -Wextra warnings (upstream's: 20 distinct, 36 printed for
+    x86_64): they are kept, and counted on one line, not printed; ours are printed, and so is
+    everything a failed compile says."""
+    user, ours, out = tmp_path / "seL4_libs", tmp_path / "csrc", tmp_path / "obj"
+    for folder in (user, ours, out):
+        folder.mkdir()
+    (user / "tree.h").write_text("static inline int helper(int spare) { return 1; }\n")
+    (user / "lib.c").write_text('#include "tree.h"\nint lib(int size_bits) { return helper(0); }\n')
+    (ours / "uses_tree.c").write_text(f'#include "{user}/tree.h"\nint uses(void) {{ return helper(1); }}\n')
+    (ours / "own.c").write_text("int own(int ignored) { return 0; }\n")
+    monkeypatch.setattr(incremental, "tree_roots", lambda: [user])
+    arch = config.ARCHES["x86_64"]
+    objects, jobs = _warning_jobs(cc, [user / "lib.c", ours / "uses_tree.c", ours / "own.c"], out)
+    incremental._run_jobs(jobs, verbose=False)
+    printed = capsys.readouterr().err
+    assert "ignored" in printed                                        # ours: printed
+    assert "spare" not in printed and "size_bits" not in printed     # the tree's, even through our source
+    line = incremental.tree_warnings_line(arch, objects, out)
+    gathered = out / incremental.TREE_WARNINGS
+    # the header's warning, seen by two compiles, counts once
+    assert line == (f"x86_64: 2 compiler warnings in the C of {user} (2 -Wunused-parameter), "
+                    f"not shown: they are in {gathered}")
+    assert gathered.read_text().count("helper") >= 2 and "size_bits" in gathered.read_text()
+    assert not (out / "own.warnings").exists()
+    # a failed compile of the tree's C says everything, its warnings with its error
+    (user / "lib.c").write_text('#include "tree.h"\nint lib(int size_bits) { return helper(0) }\n')
+    with pytest.raises(SystemExit, match=r"cc lib\.c failed"):
+        incremental._run_jobs(_warning_jobs(cc, [user / "lib.c"], out)[1], verbose=False)
+    printed = capsys.readouterr().err
+    assert "error" in printed and "size_bits" in printed
+    # fixed, and warning of nothing: nothing kept, no line, no file
+    (user / "lib.c").write_text("int lib(void) { return 0; }\n")
+    (ours / "uses_tree.c").write_text("int uses(void) { return 1; }\n")
+    incremental._run_jobs(_warning_jobs(cc, [user / "lib.c", ours / "uses_tree.c"], out)[1], verbose=False)
+    assert incremental.tree_warnings_line(arch, objects, out) is None and not gathered.exists()
+
+
+def test_a_build_of_vendor_keeps_no_warning_aside(monkeypatch):
+    """vendor/ and csrc/ are ours, built warning-free with the strict flags: any warning of theirs is
+    printed, never kept in a file."""
+    monkeypatch.delenv(config.SEL4_LIBS_ENV, raising=False)
+    monkeypatch.delenv(config.UTIL_LIBS_ENV, raising=False)
+    assert incremental.tree_roots() == []
+    _, jobs = incremental.plan_objects(config.ARCHES["x86_64"])
+    assert all(job.tree_warnings is None for job in jobs)
+    assert {"-Wall", "-Wextra"} <= set(config.compile_flags(config.ARCHES["x86_64"]))
+    assert not incremental.keep_tree_warnings("x.c:1:2: warning: unused [-Wunused-parameter]\n", 0,
+                                              None, [])
 
 
 def test_defined_symbols_are_read_once_per_object_version(cc, tree):
