@@ -29,12 +29,16 @@ Environment:
 ``SEL4VSPACE_SEL4_LIBS``
     Path of a seL4_libs checkout. libsel4vka, libsel4vspace and the sel4utils vspace are then
     built from there, unmodified, instead of vendor/ (libsel4, the kernel and the host world stay
-    ours). The compiler's warnings about that tree's C (and its util_libs') are not printed: they
-    are kept in build/obj/<flavour>/tree-warnings.txt, and one line per arch counts them.
+    ours); ``vendor`` names vendor/. Unset, ``pip install`` builds vendor/, and ``python
+    build_ffi.py`` builds the tree the modules in src/sel4vspace were built from (saying so), or
+    vendor/ when they are vendor/'s, of several trees, or of one that is gone. The compiler's
+    warnings about that tree's C (and its util_libs') are not printed: they are kept in
+    build/obj/<flavour>/tree-warnings.txt, and one line per arch counts them.
 ``SEL4VSPACE_UTIL_LIBS``
-    Path of a util_libs checkout whose libutils headers replace vendor/libutils. Defaults to a
-    ``util_libs`` folder beside the seL4_libs checkout, when there is one. Only its headers are
-    used: the host's log bridge implements zf_log's entry points.
+    Path of a util_libs checkout whose libutils headers replace vendor/libutils (``vendor``: keep
+    vendor/libutils). Defaults to a ``util_libs`` folder beside the seL4_libs checkout, when there
+    is one (and, for ``python build_ffi.py`` keeping a tree, to the util_libs of that build). Only
+    its headers are used: the host's log bridge implements zf_log's entry points.
 ``SEL4VSPACE_SANITIZE``
     ``1`` builds with AddressSanitizer and UndefinedBehaviorSanitizer.
 ``SEL4VSPACE_COVERAGE``
@@ -63,6 +67,7 @@ chained after it would test that copy's build.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +76,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:   # setuptools runs this file by path: buildsupport/ lies beside it
     sys.path.insert(0, _HERE)
 
-from buildsupport.config import ARCHES, ROOT, Arch, flavour, selected_arches  # noqa: E402
+from buildsupport.config import ARCHES, ROOT, SEL4_LIBS_ENV, UTIL_LIBS_ENV, Arch, flavour, selected_arches  # noqa: E402
 from buildsupport.incremental import (  # noqa: E402
     JobPool,
     LinkCheck,
@@ -81,6 +86,7 @@ from buildsupport.incremental import (  # noqa: E402
     mixed_trees_warning,
     package_imported_here,
     shadowed_build_warning,
+    trees_to_build_again,
 )
 
 if TYPE_CHECKING:
@@ -137,9 +143,18 @@ def main(argv: list[str]) -> int:
               "  --release at -O2 as pip install does, else at -Og",
               file=sys.stderr)
         return 2
+    package_dir = ROOT / "src" / "sel4vspace"
+    again = trees_to_build_again(package_dir)
+    if again is not None:
+        # the edit loop's rebuild without the variable: the tree the modules here were built from,
+        # not vendor/, whose passing suite would say nothing of the user's change
+        sel4_libs, util_libs = again
+        os.environ[SEL4_LIBS_ENV] = sel4_libs
+        os.environ.setdefault(UTIL_LIBS_ENV, util_libs)
+        print(f"building from {sel4_libs} again, the seL4_libs tree of the modules in {package_dir} "
+              f"({SEL4_LIBS_ENV}=vendor builds vendor/)", file=sys.stderr)
     for built in build_in_place(selected_arches(), verbose=True, develop="--release" not in argv):
         print("built", built)
-    package_dir = ROOT / "src" / "sel4vspace"
     mixed = mixed_trees_warning(package_dir)
     if mixed:
         print(mixed, file=sys.stderr)

@@ -23,6 +23,9 @@ BUILD = ROOT / "build"
 ARCHES_ENV = "SEL4VSPACE_ARCHES"
 SEL4_LIBS_ENV = "SEL4VSPACE_SEL4_LIBS"
 UTIL_LIBS_ENV = "SEL4VSPACE_UTIL_LIBS"
+VENDOR = "vendor"
+"""The value of either variable that names the project's own copy (vendor/, vendor/libutils), and
+how a build record names it."""
 SANITIZE_ENV = "SEL4VSPACE_SANITIZE"
 COVERAGE_ENV = "SEL4VSPACE_COVERAGE"
 LOG_LEVEL_ENV = "SEL4VSPACE_ZF_LOG_LEVEL"
@@ -102,30 +105,45 @@ def env_flag(name: str) -> bool:
 
 
 def sel4_libs_root() -> Path:
-    """Where libsel4vka, libsel4vspace and libsel4utils come from: vendor/ or the user's checkout."""
+    """Where libsel4vka, libsel4vspace and libsel4utils come from: vendor/ (the variable unset, or
+    ``vendor``) or the user's checkout."""
     external = os.environ.get(SEL4_LIBS_ENV, "").strip()
-    if not external:
+    if not external or external == VENDOR:
         return ROOT / "vendor"
     path = Path(external).expanduser().resolve()
-    missing = [lib for lib in SEL4_LIBS if not (path / lib).is_dir()]
+    missing = missing_sel4_libs(path)
     if missing:
         raise SystemExit(f"{SEL4_LIBS_ENV}={external}: not a seL4_libs checkout (missing {', '.join(missing)})")
     return path
 
 
+def missing_sel4_libs(path: Path) -> list[str]:
+    """The libraries of SEL4_LIBS that ``path`` lacks: none for a seL4_libs checkout."""
+    return [lib for lib in SEL4_LIBS if not (path / lib).is_dir()]
+
+
+def is_util_libs_checkout(path: Path) -> bool:
+    """Whether ``path`` holds libutils' headers as a util_libs checkout does."""
+    return (path / "libutils" / "include" / "utils").is_dir()
+
+
 def util_libs_root() -> Path | None:
-    """The util_libs checkout whose libutils the build uses, or None for vendor/libutils."""
+    """The util_libs checkout whose libutils the build uses (``SEL4VSPACE_UTIL_LIBS``, else one
+    beside an external seL4_libs checkout), or None for vendor/libutils (also when the variable
+    is ``vendor``)."""
     given = os.environ.get(UTIL_LIBS_ENV, "").strip()
+    if given == VENDOR:
+        return None
     if given:
         path = Path(given).expanduser().resolve()
-        if not (path / "libutils" / "include" / "utils").is_dir():
+        if not is_util_libs_checkout(path):
             raise SystemExit(f"{UTIL_LIBS_ENV}={given}: not a util_libs checkout (no libutils/include/utils)")
         return path
     libs = sel4_libs_root()
     if libs == ROOT / "vendor":
         return None
     beside = libs.parent / "util_libs"
-    return beside if (beside / "libutils" / "include" / "utils").is_dir() else None
+    return beside if is_util_libs_checkout(beside) else None
 
 
 def libutils_include_dirs(arch: Arch) -> list[Path]:

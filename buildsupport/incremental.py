@@ -39,6 +39,7 @@ from .config import (
     BUILD,
     ROOT,
     SEL4_LIBS_ENV,
+    VENDOR,
     Arch,
     built_from,
     c_sources,
@@ -47,7 +48,9 @@ from .config import (
     compiler,
     flavour,
     include_dirs,
+    is_util_libs_checkout,
     link_flags,
+    missing_sel4_libs,
     module_compile_args,
     module_include_dirs,
     module_link_args,
@@ -639,16 +642,17 @@ def keep_only_builds(kept: list[Path]) -> None:
 _BUILD_RECORD_MARKER = b"sel4vspace build record\0"
 
 
-def build_record(module: bytes) -> tuple[str, str] | None:
-    """The (flavour, built from) a module file's bytes record, read without loading it; None when
-    it has no record (a build from before the record was kept, or not a module of this build)."""
+def build_record(module: bytes) -> tuple[str, str, str] | None:
+    """The (flavour, seL4_libs tree, util_libs) a module file's bytes record, read without loading
+    it (each tree ``vendor`` or a path); None when it has no record (a build from before the record
+    was kept, or not a module of this build)."""
     start = module.find(_BUILD_RECORD_MARKER)
     if start < 0:
         return None
-    fields = module[start + len(_BUILD_RECORD_MARKER):].split(b"\0", 2)
+    fields = module[start + len(_BUILD_RECORD_MARKER):].split(b"\0", 3)
     if len(fields) < 3:
         return None
-    return fields[0].decode(errors="replace"), fields[1].decode(errors="replace")
+    return tuple(field.decode(errors="replace") for field in fields[:3])  # type: ignore[return-value]
 
 
 def imported_module(target: Path) -> Path | None:
@@ -673,24 +677,51 @@ def _say_when_built_from_another_tree(target: Path) -> None:
         return
     shown = replaced.relative_to(ROOT) if replaced.is_relative_to(ROOT) else replaced
     print(f"warning: {shown} was built from {record[1]}; this build is from {built_from()}\n"
-          f"  ({SEL4_LIBS_ENV} chooses the seL4_libs tree, and every build reads it again)", file=sys.stderr)
+          f"  ({SEL4_LIBS_ENV} chose it; unset, python build_ffi.py builds the tree of the modules it replaces)",
+          file=sys.stderr)
 
 
 def mixed_trees_warning(package_dir: Path) -> str | None:
     """What to say when the arches' modules Python imports from ``package_dir`` were built from
     different seL4_libs trees (a rebuild of one arch without SEL4VSPACE_SEL4_LIBS, after all were
     built from a tree): each arch's tree, or None when they agree."""
-    trees = {}
-    for name, arch in ARCHES.items():
-        module = imported_module(package_dir / f"{arch.module_stem}.so")
-        record = None if module is None else build_record(module.read_bytes())
-        if record is not None:
-            trees[name] = record[1]
+    trees = {name: record[1] for name, record in package_records(package_dir).items()}
     if len(set(trees.values())) < 2:
         return None
     listed = "; ".join(f"{name} from {tree}" for name, tree in trees.items())
     return (f"warning: the arches in {package_dir} are built from different seL4_libs trees: {listed}\n"
             f"  ({SEL4_LIBS_ENV} chooses the tree of each build)")
+
+
+def package_records(package_dir: Path) -> dict[str, tuple[str, str, str]]:
+    """The build record (:func:`build_record`) of each arch's module Python imports from
+    ``package_dir``, by arch, for the modules that have one."""
+    records = {}
+    for name, arch in ARCHES.items():
+        module = imported_module(package_dir / f"{arch.module_stem}.so")
+        record = None if module is None else build_record(module.read_bytes())
+        if record is not None:
+            records[name] = record
+    return records
+
+
+def trees_to_build_again(package_dir: Path) -> tuple[str, str] | None:
+    """The (seL4_libs, util_libs) trees an in-place build with ``SEL4VSPACE_SEL4_LIBS`` unset takes:
+    those every module in ``package_dir`` was built from, when that is a seL4_libs checkout other
+    than vendor/ and it is still there (the edit loop's rebuild stays on the user's tree); None to
+    build vendor/ (nothing built yet, built from vendor/, from several trees, or from one that is
+    gone). The util_libs is ``vendor`` when the modules used vendor/libutils."""
+    if os.environ.get(SEL4_LIBS_ENV, "").strip():
+        return None
+    trees = {(record[1], record[2]) for record in package_records(package_dir).values()}
+    if len(trees) != 1:
+        return None
+    [(sel4_libs, util_libs)] = trees
+    if sel4_libs == VENDOR or missing_sel4_libs(Path(sel4_libs)):
+        return None
+    if util_libs != VENDOR and not is_util_libs_checkout(Path(util_libs)):
+        return None
+    return sel4_libs, util_libs
 
 
 def package_imported_here() -> Path | None:

@@ -520,9 +520,9 @@ def _with_build_record(toy: Path, monkeypatch) -> Path:
 
 
 def test_replacing_a_module_built_from_another_tree_says_so_naming_both(toy, capsys, monkeypatch, tmp_path):
-    """The edit loop's build of x86_64 with SEL4VSPACE_SEL4_LIBS forgotten replaces a module built
-    from the user's tree with one built from vendor/: said, with both trees, read from the module
-    files themselves (what sel4vspace.lowlevel.BUILT_FROM reports, without loading them)."""
+    """An in-place build of x86_64 from vendor/ replaces a module built from the user's tree (and
+    then the other way round): said, with both trees, read from the module files themselves (what
+    sel4vspace.lowlevel.BUILT_FROM reports, without loading them)."""
     src = _with_build_record(toy, monkeypatch)
     checkout = tmp_path / "seL4_libs"
     for lib in config.SEL4_LIBS:
@@ -533,20 +533,22 @@ def test_replacing_a_module_built_from_another_tree_says_so_naming_both(toy, cap
     # `pip install -e .` from the tree left its abi3 build, which Python imported
     left = package / "_native_x86_64.abi3.so"
     left.write_bytes(b"\x7fELF...sel4vspace build record\0ext-0123abcd-x86_64\0" + str(checkout).encode() + b"\0...")
-    assert incremental.build_record(left.read_bytes()) == ("ext-0123abcd-x86_64", str(checkout))
+    assert incremental.build_record(left.read_bytes()) == ("ext-0123abcd-x86_64", str(checkout), "...")
     note = ("warning: {module} was built from {old}; this build is from {new}\n"
-            "  (SEL4VSPACE_SEL4_LIBS chooses the seL4_libs tree, and every build reads it again)\n")
+            "  (SEL4VSPACE_SEL4_LIBS chose it; unset, python build_ffi.py builds the tree of the modules it "
+            "replaces)\n")
 
     [built] = incremental.build_in_place(x86_64, verbose=False, package_dir=package)
     shown = Path("pkg", "sel4vspace")
     assert capsys.readouterr().err == note.format(module=shown / left.name, old=checkout, new="vendor")
-    assert incremental.build_record(built.read_bytes()) == ("dev-x86_64", "vendor")
+    assert incremental.build_record(built.read_bytes()) == ("dev-x86_64", "vendor", "vendor")
     assert not left.exists()
 
     monkeypatch.setenv(config.SEL4_LIBS_ENV, str(checkout))   # now the other way round
     incremental.build_in_place(x86_64, verbose=False, package_dir=package)
     assert capsys.readouterr().err == note.format(module=shown / built.name, old="vendor", new=checkout.resolve())
-    assert incremental.build_record(built.read_bytes()) == (config.flavour(x86_64[0], True), str(checkout.resolve()))
+    assert incremental.build_record(built.read_bytes()) == (config.flavour(x86_64[0], True), str(checkout.resolve()),
+                                                            "vendor")
 
     (src / "thing.c").write_text(THING_C.replace("return 86;", "return 87;"))   # the same tree again: nothing to say
     _later(src / "thing.c", built)
@@ -575,6 +577,71 @@ def test_arches_built_from_different_trees_are_named_each_with_its_tree(tmp_path
         f"warning: the arches in {tmp_path} are built from different seL4_libs trees: x86_64 from "
         "/home/you/seL4_libs; aarch64 from /home/you/seL4_libs; riscv64 from vendor\n"
         "  (SEL4VSPACE_SEL4_LIBS chooses the tree of each build)")
+
+
+def _record(package: Path, arch: str, sel4_libs: str, util_libs: str) -> None:
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    (package / f"_native_{arch}{suffix}").write_bytes(
+        b"\x7fELF...sel4vspace build record\0dev-" + arch.encode() + b"\0" + sel4_libs.encode() + b"\0"
+        + util_libs.encode() + b"\0...")
+
+
+def test_an_in_place_build_without_the_variable_keeps_the_tree_of_the_modules_it_replaces(tmp_path, monkeypatch):
+    """The edit loop's `python build_ffi.py` after `SEL4VSPACE_SEL4_LIBS=<tree> pip install -e .`:
+    forgetting the variable used to rebuild from vendor/, whose passing suite says nothing of the
+    user's change. It keeps the tree (and its util_libs) while every module names the same one."""
+    monkeypatch.delenv(config.SEL4_LIBS_ENV, raising=False)
+    checkout, util_libs = tmp_path / "seL4_libs", tmp_path / "util_libs"
+    for lib in config.SEL4_LIBS:
+        (checkout / lib).mkdir(parents=True)
+    (util_libs / "libutils" / "include" / "utils").mkdir(parents=True)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    assert incremental.trees_to_build_again(package) is None                  # nothing built yet
+    for arch in config.ARCHES:
+        _record(package, arch, str(checkout), str(util_libs))
+    assert incremental.trees_to_build_again(package) == (str(checkout), str(util_libs))
+    _record(package, "x86_64", str(checkout), "vendor")                       # its own libutils, then
+    _record(package, "aarch64", str(checkout), "vendor")
+    _record(package, "riscv64", str(checkout), "vendor")
+    assert incremental.trees_to_build_again(package) == (str(checkout), "vendor")
+    monkeypatch.setenv(config.SEL4_LIBS_ENV, "vendor")                         # the variable decides
+    assert incremental.trees_to_build_again(package) is None
+    monkeypatch.delenv(config.SEL4_LIBS_ENV)
+    _record(package, "riscv64", "vendor", "vendor")                            # several trees: no guess
+    assert incremental.trees_to_build_again(package) is None
+    for arch in config.ARCHES:
+        _record(package, arch, "vendor", "vendor")
+    assert incremental.trees_to_build_again(package) is None
+    for arch in config.ARCHES:
+        _record(package, arch, str(tmp_path / "gone"), "vendor")               # a tree no longer there
+    assert incremental.trees_to_build_again(package) is None
+
+
+def test_the_build_script_builds_the_kept_tree_and_says_so(monkeypatch, capsys):
+    import build_ffi  # noqa: PLC0415 - beside buildsupport, on the path conftest set
+
+    for variable in (config.SEL4_LIBS_ENV, config.UTIL_LIBS_ENV):   # main() sets them: undone after the test
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
+    package = ROOT / "src" / "sel4vspace"
+    seen = []
+    monkeypatch.setattr(build_ffi, "trees_to_build_again", lambda where: ("/home/you/seL4_libs", "vendor"))
+    monkeypatch.setattr(build_ffi, "build_in_place", lambda *a, **k: seen.append(
+        (os.environ.get(config.SEL4_LIBS_ENV), os.environ.get(config.UTIL_LIBS_ENV))) or [])
+    monkeypatch.setattr(build_ffi, "package_imported_here", lambda: package)
+    monkeypatch.setattr(build_ffi, "mixed_trees_warning", lambda where: None)
+    assert build_ffi.main([]) == 0
+    assert seen == [("/home/you/seL4_libs", "vendor")]
+    assert capsys.readouterr().err == (f"building from /home/you/seL4_libs again, the seL4_libs tree of the modules in "
+                                       f"{package} (SEL4VSPACE_SEL4_LIBS=vendor builds vendor/)\n")
+
+
+def test_vendor_names_the_project_s_own_copies(monkeypatch):
+    monkeypatch.setenv(config.SEL4_LIBS_ENV, "vendor")
+    monkeypatch.setenv(config.UTIL_LIBS_ENV, "vendor")
+    assert config.sel4_libs_root() == ROOT / "vendor" and config.built_from() == "vendor"
+    assert config.util_libs_root() is None
 
 
 def test_a_module_without_a_build_record_has_none():
