@@ -168,6 +168,11 @@ def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
         sys.stdout.flush()
         sys.stderr.flush()
         started = time.monotonic()
+        # Every arch's package is loaded here, in the parent, once: each child turns on the C log
+        # echo of every arch, and a package a child loaded itself (its extension and modules, about
+        # 50 ms an arch) would be loaded again by the next child, and the next.
+        for arch in _arches.INSTALLED:
+            _arches.binding(arch)
         pid = os.fork()
         if pid == 0:
             _child(item, out_dir, limit)

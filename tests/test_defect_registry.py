@@ -439,6 +439,30 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     assert "assert 1 == 2" in result.stdout.str()
 
 
+def test_the_arches_packages_are_loaded_once_in_the_parent_not_in_every_child(pytester: pytest.Pytester,
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    """Each child turns on every arch's C log echo: an arch package the parent had not loaded was
+    loaded again by every child (about 50 ms an arch), which made a tree's fast selection take 8
+    times as long. After the first isolated test the parent holds them all."""
+    pytester.makepyfile(test_order="""
+import pytest
+from sel4vspace import _arches
+
+def test_first_in_the_parent():
+    assert {binding.arch for binding in _arches.loaded()} == {_arches.default()}
+
+@pytest.mark.isolated
+def test_in_a_child():
+    pass
+
+def test_then_in_the_parent():
+    assert {binding.arch for binding in _arches.loaded()} == set(_arches.INSTALLED)
+""")
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
 def test_isolation_is_not_used_by_unmarked_tests_of_a_vendor_build():
     from sel4vspace.lowlevel import BUILT_FROM
 
