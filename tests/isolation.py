@@ -143,6 +143,8 @@ _RUNNER_ROOTS = _runner_roots()
 #: The start of the interpreter and of pytest-xdist's workers (execnet's bootstrap runs as a string).
 _RUNNER_NAMES = ("<frozen runpy>", "<string>")
 _FRAME = re.compile(r'  File "(.*)", line \d+ in ')
+#: pytest's frame of the phase of the test a thread was in (a fixture's teardown, say).
+_PHASE = re.compile(r"/runner\.py\", line \d+ in pytest_runtest_(setup|call|teardown)$")
 _THREAD = re.compile(r"((Current thread|Thread) 0x[0-9a-f]+|Stack) \(most recent call first\):$")
 
 
@@ -163,7 +165,7 @@ def _runner_frame(line: str) -> str | None:
 def _trim_thread(frames: list[str]) -> list[str]:
     """One thread's frames (innermost first) without the test runner's below the test: the frames
     from the outermost one of the test (or a fixture, or a thread the test started) inwards, and a
-    line counting those left out. A thread wholly in the runner (a hang in pytest itself) stays
+    line counting those left out, with the phase (setup, call, teardown) they show. A thread wholly in the runner (a hang in pytest itself) stays
     whole: then those frames are where it hung."""
     outer = len(frames)
     while outer > 0 and _runner_frame(frames[outer - 1]) is not None:
@@ -171,7 +173,10 @@ def _trim_thread(frames: list[str]) -> list[str]:
     if outer == 0 or outer == len(frames):
         return frames
     parts = dict.fromkeys(filter(None, map(_runner_frame, frames[outer:])))
-    return [*frames[:outer], f"  ({len(frames) - outer} frames of the test runner left out: {', '.join(parts)})"]
+    phases = [m[1] for m in map(_PHASE.search, frames[outer:]) if m]
+    phase = f", in the test's {phases[0]}," if phases else ""
+    left_out = f"  ({len(frames) - outer} frames of the test runner{phase} left out: {', '.join(parts)})"
+    return [*frames[:outer], left_out]
 
 
 def trim_tracebacks(lines: list[str]) -> list[str]:

@@ -452,7 +452,8 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
         assert "test_children.py\", line " in report and f" in {name}\n" in report, report
         assert not [line for line in report.splitlines() if "/_pytest/" in line or "/pluggy/" in line
                     or "isolation.py\"" in line], report
-        left_out = re.search(r"\((\d+) frames of the test runner left out: pytest, pluggy, isolation.py[,)]", report)
+        left_out = re.search(r"\((\d+) frames of the test runner, in the test's call, left out: "
+                             r"pytest, pluggy, isolation.py[,)]", report)
         assert left_out is not None and int(left_out[1]) >= 10, report
         assert len(report.splitlines()) <= 12, report
     # the C's log lines are there once
@@ -461,7 +462,7 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     report = _failure_section(result.stdout.str(), "test_aborts_in_a_thread_it_started")
     assert re.search(r"Current thread .*\n(  File .*threading.py.*\n)+\n", report), report
     assert re.search(r"\nThread .*\n(  File .*threading.py.*\n)+  File .* in test_aborts_in_a_thread_it_started\n"
-                     r"  \(\d+ frames of the test runner left out", report), report
+                     r"  \(\d+ frames of the test runner, in the test's call, left out", report), report
 
 
 def _failure_section(output: str, name: str) -> str:
@@ -686,12 +687,16 @@ def test_a_dead_child_s_stderr_keeps_the_test_s_frames_the_c_s_last_lines_and_co
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     isolation = sys.modules["isolation"]
     pytest_dir, pluggy_dir = Path(pytest.__file__).parent.parent / "_pytest", Path(pluggy.__file__).parent
-    runner = [f'  File "{pytest_dir}/python.py", line 187 in pytest_pyfunc_call',
+    # a fixture's teardown: pytest's frame of the phase is among those left out
+    runner = [f'  File "{pytest_dir}/fixtures.py", line 1030 in finish',
+              f'  File "{pytest_dir}/runner.py", line 193 in pytest_runtest_teardown',
               f'  File "{pluggy_dir}/_callers.py", line 103 in _multicall',
               f'  File "{isolation.__file__}", line 82 in _child',
               '  File "<frozen runpy>", line 198 in _run_module_as_main']
     own = ['  File "/src/sel4vspace/vspace.py", line 781 in unmap_pages',
            '  File "/t/test_a.py", line 36 in test_unmap']
+    left_out = ("  (5 frames of the test runner, in the test's teardown, left out: "
+                "pytest, pluggy, isolation.py, <frozen runpy>)")
     stuck_in_pytest = [f'  File "{pytest_dir}/fixtures.py", line 900 in finish', *runner]
     lines = ([f"sel4vspace C log: ERROR line {i}" for i in range(isolation.C_LOG_LINES + 5)]
              + ["python: vspace.c:450: unmap: Assertion `x' failed.", "Fatal Python error: Aborted", "",
@@ -705,15 +710,14 @@ def test_a_dead_child_s_stderr_keeps_the_test_s_frames_the_c_s_last_lines_and_co
         *[f"sel4vspace C log: ERROR line {i}" for i in range(5, isolation.C_LOG_LINES + 5)],
         "python: vspace.c:450: unmap: Assertion `x' failed.", "Fatal Python error: Aborted", "",
         "Current thread 0x00007f53 (most recent call first):", *own,
-        "  (4 frames of the test runner left out: pytest, pluggy, isolation.py, <frozen runpy>)", "",
+        left_out, "",
         # a thread all in pytest's frames stays whole: they are where it is
         "Thread 0x00007f54 (most recent call first):", *stuck_in_pytest, "",
         "Extension modules: _cffi_backend (total: 1)"]
     # of a long stderr, the end: the C's last lines stay, and what is left out is counted
     died = ["python: vspace.c:450: unmap: Assertion `x' failed.", "Current thread 0x00007f53 (most recent call first):",
             *own, *runner]
-    shown_died = [*died[:-len(runner)],
-                  "  (4 frames of the test runner left out: pytest, pluggy, isolation.py, <frozen runpy>)"]
+    shown_died = [*died[:-len(runner)], left_out]
     noise = "noise " * 20
     monkeypatch.setattr(isolation, "STDERR_READ", 2000)
     monkeypatch.setattr(isolation, "OUTPUT_TAIL", sum(len(line) + 1 for line in lines[:3] + shown_died) + len(noise))
