@@ -165,8 +165,8 @@ def _runner_frame(line: str) -> str | None:
 def _trim_thread(frames: list[str]) -> list[str]:
     """One thread's frames (innermost first) without the test runner's below the test: the frames
     from the outermost one of the test (or a fixture, or a thread the test started) inwards, and a
-    line counting those left out, with the phase (setup, call, teardown) they show. A thread wholly in the runner (a hang in pytest itself) stays
-    whole: then those frames are where it hung."""
+    line counting those left out, with the phase (setup, call, teardown) they show. A thread wholly
+    in the runner (a hang in pytest itself) stays whole: then those frames are where it hung."""
     outer = len(frames)
     while outer > 0 and _runner_frame(frames[outer - 1]) is not None:
         outer -= 1
