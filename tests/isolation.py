@@ -7,7 +7,8 @@ One mechanism for every such test: the ``isolated`` marker (``@pytest.mark.isola
 is isolated, since the C under test may abort on any input. The child is a ``fork`` of the pytest
 process: it runs the test's whole protocol (setup, call, teardown) and sends its reports back; the
 parent turns a death by signal, or no answer within the limit, into a failed report that names the
-signal or the limit and carries the child's last output (an assert's message, say).
+signal or the limit and carries the child's last output (an assert's message, say), its Python
+tracebacks trimmed to the test's frames (``child_stderr``).
 
 pytest-forked does the forking part but has no time limit and reports a crash as a plain
 failure; the defect registry needs both, hence this module.
