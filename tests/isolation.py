@@ -7,7 +7,8 @@ One mechanism for every such test: the ``isolated`` marker (``@pytest.mark.isola
 is isolated, since the C under test may abort on any input. The child is a ``fork`` of the pytest
 process: it runs the test's whole protocol (setup, call, teardown) and sends its reports back; the
 parent turns a death by signal, or no answer within the limit, into a failed report that names the
-signal or the limit and carries the child's last output (an assert's message, say).
+signal or the limit and carries the child's last output (an assert's message, say), its Python
+tracebacks trimmed to the test's frames (``child_stderr``).
 
 pytest-forked does the forking part but has no time limit and reports a crash as a plain
 failure; the defect registry needs both, hence this module.
@@ -16,8 +17,10 @@ failure; the defect registry needs both, hence this module.
 from __future__ import annotations
 
 import faulthandler
+import importlib.util
 import json
 import os
+import re
 import select
 import signal
 import sys
@@ -33,7 +36,7 @@ from _pytest.skipping import evaluate_xfail_marks
 from sel4vspace import _arches
 
 DEFAULT_TIMEOUT = 120.0
-OUTPUT_TAIL = 12000   # a hang's dump of every thread's traceback, with long paths, fits
+OUTPUT_TAIL = 12000   # of a dead child's stderr, its C log lines and tracebacks trimmed first
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,7 +58,8 @@ def _child(item: pytest.Item, out_dir: Path, limit: float) -> None:
     """In the forked child: run the test protocol with output to files, write the reports, exit.
     What the parent shows of a child that dies or hangs is the end of its stderr: the C's log lines
     go there as they are made (queued, they would die with it), and so do the Python tracebacks
-    of every thread, of a crash or, shortly before the parent's time limit, of a hang."""
+    of every thread, of a crash or, shortly before the parent's time limit, of a hang (which the
+    parent trims to the test's frames: ``child_stderr``)."""
     code = 1
     try:
         capman = item.config.pluginmanager.getplugin("capturemanager")
@@ -117,28 +121,142 @@ def _tail(path: Path) -> str:
     return text[-OUTPUT_TAIL:]
 
 
-#: The C log lines a failure report repeats ahead of the child's stderr tail, whose end a hang's
-#: tracebacks (every thread's, pytest's frames and all) can fill on their own.
+#: How many of the C's log lines a failure report shows: the last ones, in their place among the
+#: child's other output; the earlier ones are counted.
 C_LOG_LINES = 20
 C_LOG_PREFIX = "sel4vspace C log: "
+#: How much of the end of a dead child's stderr is read: a hang that logs in a loop can write
+#: gigabytes, and what explains it is at the end.
+STDERR_READ = 4 << 20
 
 
-def _c_log_lines(path: Path) -> list[str]:
-    """The last lines the C logged into the child's stderr (``sel4vspace_log_echo_to``)."""
+def _runner_roots() -> tuple[str, ...]:
+    """Where the frames of what runs a test live: pytest and its plugins, and this module."""
+    roots = [__file__]
+    for package in ("_pytest", "pluggy", "pytest", "xdist", "execnet"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            roots.append(str(Path(spec.origin).parent) + os.sep)
+    return tuple(roots)
+
+
+_RUNNER_ROOTS = _runner_roots()
+#: The start of the interpreter and of pytest-xdist's workers (execnet's bootstrap runs as a string).
+_RUNNER_NAMES = ("<frozen runpy>", "<string>")
+_FRAME = re.compile(r'  File "(.*)", line \d+ in ')
+#: pytest's frame of the phase of the test a thread was in (a fixture's teardown, say).
+_PHASE = re.compile(r"/runner\.py\", line \d+ in pytest_runtest_(setup|call|teardown)$")
+_THREAD = re.compile(r"((Current thread|Thread) 0x[0-9a-f]+|Stack) \(most recent call first\):$")
+
+
+def _runner_frame(line: str) -> str | None:
+    """The part of the test runner a faulthandler frame line is of (``pluggy``, say), or None."""
+    match = _FRAME.match(line)
+    if match is None:
+        return None
+    filename = match[1]
+    if filename in _RUNNER_NAMES:
+        return filename
+    for root in _RUNNER_ROOTS:
+        if filename.startswith(root):
+            return Path(root).name.lstrip("_")   # _pytest: pytest
+    return None
+
+
+def _trim_thread(frames: list[str]) -> list[str]:
+    """One thread's frames (innermost first) without the test runner's below the test: the frames
+    from the outermost one of the test (or a fixture, or a thread the test started) inwards, and a
+    line counting those left out, with the phase (setup, call, teardown) they show. A thread wholly
+    in the runner (a hang in pytest itself) stays whole: then those frames are where it hung."""
+    outer = len(frames)
+    while outer > 0 and _runner_frame(frames[outer - 1]) is not None:
+        outer -= 1
+    if outer == 0 or outer == len(frames):
+        return frames
+    parts = dict.fromkeys(filter(None, map(_runner_frame, frames[outer:])))
+    phases = [m[1] for m in map(_PHASE.search, frames[outer:]) if m]
+    phase = f", in the test's {phases[0]}," if phases else ""
+    left_out = f"  ({len(frames) - outer} frames of the test runner{phase} left out: {', '.join(parts)})"
+    return [*frames[:outer], left_out]
+
+
+def trim_tracebacks(lines: list[str]) -> list[str]:
+    """``lines`` with each thread's traceback that faulthandler wrote (of a crash, or of a hang
+    just before the kill) trimmed by ``_trim_thread``."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        if _THREAD.match(line) is None:
+            continue
+        start = index
+        while index < len(lines) and lines[index].startswith("  "):
+            index += 1
+        out.extend(_trim_thread(lines[start:index]))
+    return out
+
+
+def _keep_last_c_lines(lines: list[str]) -> list[str]:
+    """``lines`` with only the last ``C_LOG_LINES`` of the C's log lines; a line in place of the
+    first one left out counts them."""
+    logged = sum(line.startswith(C_LOG_PREFIX) for line in lines)
+    dropped = max(0, logged - C_LOG_LINES)
+    out: list[str] = []
+    seen = 0
+    for line in lines:
+        if line.startswith(C_LOG_PREFIX):
+            seen += 1
+            if seen <= dropped:
+                if seen == 1:
+                    out.append(f"({dropped} earlier lines of the C's log left out)")
+                continue
+        out.append(line)
+    return out
+
+
+def _within(lines: list[str], budget: int) -> list[str]:
+    """The last lines of ``lines`` that fit ``budget`` characters, the C's log lines kept whatever
+    their place, and a first line counting those left out."""
+    size = sum(len(line) + 1 for line in lines)
+    out: list[str] = []
+    dropped = 0
+    for line in lines:
+        if size > budget and not line.startswith(C_LOG_PREFIX):
+            size -= len(line) + 1
+            dropped += 1
+            continue
+        out.append(line)
+    return [f"({dropped} earlier lines of the child's stderr left out)", *out] if dropped else out
+
+
+def child_stderr(path: Path) -> str:
+    """What a failure report shows of a dead child's stderr: its end, in order, with the last
+    ``C_LOG_LINES`` of the C's log lines (the ``ZF_LOGE`` before an assert), the C library's line
+    of a failed assert, and the Python traceback of each thread from the test's frames inwards;
+    what is left out is counted in its place."""
     try:
-        text = path.read_text(errors="replace")
+        with path.open("rb") as file:
+            file.seek(0, os.SEEK_END)
+            size = file.tell()
+            file.seek(max(0, size - STDERR_READ))
+            text = file.read().decode(errors="replace")
     except OSError:
-        return []
-    return [line for line in text.splitlines() if line.startswith(C_LOG_PREFIX)][-C_LOG_LINES:]
+        return ""
+    lines = text.splitlines()
+    head: list[str] = []
+    if size > STDERR_READ:
+        lines = lines[1:]  # the first line read may be a part of one
+        head = [f"(the child's stderr was {size:,} bytes: all but its last {STDERR_READ:,} left out)"]
+    return "\n".join(head + _within(_keep_last_c_lines(trim_tracebacks(lines)), OUTPUT_TAIL))
 
 
 def _failure_report(item: pytest.Item, what: str, out_dir: Path, duration: float) -> pytest.TestReport:
-    stderr, stdout = _tail(out_dir / "stderr"), _tail(out_dir / "stdout")
-    logged = _c_log_lines(out_dir / "stderr")
-    text = f"{what}\n" + (f"\nthe C's last log lines:\n" + "\n".join(logged) + "\n" if logged else "") + (
-        f"\nlast output of the child (stderr):\n{stderr}" if stderr.strip() else "")
+    stderr, stdout = child_stderr(out_dir / "stderr"), _tail(out_dir / "stdout")
+    text = f"{what}\n" + (f"\nlast output of the child (stderr):\n{stderr}\n" if stderr.strip() else "")
     report = pytest.TestReport(
-        nodeid=item.nodeid, location=item.location, keywords={k: 1 for k in item.keywords},
+        nodeid=item.nodeid, location=item.location, keywords=dict.fromkeys(item.keywords, 1),
         outcome="failed", longrepr=text, when="call", duration=duration,
         sections=[("Captured stdout (child)", stdout)] if stdout.strip() else [],
     )

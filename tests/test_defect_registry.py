@@ -7,9 +7,11 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
+import pluggy
 import pytest
 
 import upstream_defects as registry
@@ -289,14 +291,14 @@ def test_the_phases_of_a_test_fold_into_one_outcome(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_reason_of_a_crash_or_hang_names_the_c_s_assertion_or_last_log_line():
-    child = ("crashed: the interpreter died of SIGABRT\n\nthe C's last log lines:\n"
-             "sel4vspace C log: ERROR vspace.c:120 map: out of tables\n\nlast output of the child (stderr):\n"
+    child = ("crashed: the interpreter died of SIGABRT\n\nlast output of the child (stderr):\n"
+             "sel4vspace C log: ERROR vspace.c:120 map: out of tables\n"
              "python: /src/vspace.c:300: unmap_page: Assertion `cap != seL4_CapNull' failed.\n"
              "Fatal Python error: Aborted")
     assert registry.failure_reason(_report("t::a", "call", "failed", child)) == (
         "crashed: the interpreter died of SIGABRT; vspace.c:300: unmap_page: assertion `cap != seL4_CapNull' failed")
-    hung = ("hung: no result within 10 s (child killed)\n\nthe C's last log lines:\n"
-            "sel4vspace C log: ERROR a\nsel4vspace C log: ERROR b")
+    hung = ("hung: no result within 10 s (child killed)\n\nlast output of the child (stderr):\n"
+            "sel4vspace C log: ERROR a\nsel4vspace C log: ERROR b\nTimeout (0:00:09)!")
     assert registry.failure_reason(_report("t::a", "call", "failed", hung)) == (
         "hung: no result within 10 s (child killed); ERROR b")
     assert registry.failure_reason(_report("t::a", "setup", "failed", "")) == "failed in setup"
@@ -368,6 +370,13 @@ def test_aborts():
 def test_segfaults():
     os.kill(os.getpid(), signal.SIGSEGV)
 
+@pytest.mark.isolated
+def test_aborts_in_a_thread_it_started():
+    import threading
+    thread = threading.Thread(target=os.abort)
+    thread.start()
+    thread.join()
+
 @pytest.mark.isolated(timeout=1)
 def test_hangs():
     while True:
@@ -419,7 +428,7 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     pytester.makepyfile(test_children=CHILD_TESTS)
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA", "--durations=1")
-    result.assert_outcomes(passed=3, failed=5, xfailed=1)
+    result.assert_outcomes(passed=3, failed=6, xfailed=1)
     # the hang's report carries the time its child ran: it is the slowest
     result.stdout.fnmatch_lines(["*slowest 1 durations*", "2.*s call *test_children.py::test_hangs_after_a_c_error"])
     result.stdout.fnmatch_lines([
@@ -433,10 +442,34 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     result.stdout.fnmatch_lines([
         "*_ test_hangs_after_a_c_error _*", "hung: no result within 2 s (child killed)",
         # the refusal's line, in the words of the tree under test (vendor/ and upstream word it apart)
-        "the C's last log lines:", "sel4vspace C log: ERROR * 0x10000000*",
+        "last output of the child (stderr):", "sel4vspace C log: ERROR * 0x10000000*",
         "*File *test_children.py*, line * in test_hangs_after_a_c_error*",
     ])
     assert "assert 1 == 2" in result.stdout.str()
+    # each report of a dead child shows the test's frames and counts pytest's, which it leaves out
+    for name in ("test_aborts", "test_segfaults", "test_hangs", "test_hangs_after_a_c_error"):
+        report = _failure_section(result.stdout.str(), name)
+        assert "test_children.py\", line " in report and f" in {name}\n" in report, report
+        assert not [line for line in report.splitlines() if "/_pytest/" in line or "/pluggy/" in line
+                    or "isolation.py\"" in line], report
+        left_out = re.search(r"\((\d+) frames of the test runner, in the test's call, left out: "
+                             r"pytest, pluggy, isolation.py[,)]", report)
+        assert left_out is not None and int(left_out[1]) >= 10, report
+        assert len(report.splitlines()) <= 12, report
+    # the C's log lines are there once
+    assert _failure_section(result.stdout.str(), "test_hangs_after_a_c_error").count("sel4vspace C log: ") == 1
+    # a thread the test started that aborts: its frames, and the test's where it waited for it
+    report = _failure_section(result.stdout.str(), "test_aborts_in_a_thread_it_started")
+    assert re.search(r"Current thread .*\n(  File .*threading.py.*\n)+\n", report), report
+    assert re.search(r"\nThread .*\n(  File .*threading.py.*\n)+  File .* in test_aborts_in_a_thread_it_started\n"
+                     r"  \(\d+ frames of the test runner, in the test's call, left out", report), report
+
+
+def _failure_section(output: str, name: str) -> str:
+    """The report pytest printed of the failed test ``name``: from under its header to the next."""
+    match = re.search(rf"_ {name} _+\n(.*?)\n(?=_{{3,}} |=+ )", output, re.S)
+    assert match is not None, output
+    return match[1]
 
 
 def test_the_arches_packages_are_loaded_once_in_the_parent_not_in_every_child(pytester: pytest.Pytester,
@@ -672,3 +705,49 @@ def test_the_verdict_starts_with_the_build_and_its_staleness_warning(monkeypatch
     registry.pytest_terminal_summary(terminal, 0, None)
     assert terminal.lines[1] == registry.built_from_line() and terminal.lines[2].startswith("  present ")
     assert registry.pytest_report_header(None) == []
+
+
+def test_a_dead_child_s_stderr_keeps_the_test_s_frames_the_c_s_last_lines_and_counts_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    isolation = sys.modules["isolation"]
+    pytest_dir, pluggy_dir = Path(pytest.__file__).parent.parent / "_pytest", Path(pluggy.__file__).parent
+    # a fixture's teardown: pytest's frame of the phase is among those left out
+    runner = [f'  File "{pytest_dir}/fixtures.py", line 1030 in finish',
+              f'  File "{pytest_dir}/runner.py", line 193 in pytest_runtest_teardown',
+              f'  File "{pluggy_dir}/_callers.py", line 103 in _multicall',
+              f'  File "{isolation.__file__}", line 82 in _child',
+              '  File "<frozen runpy>", line 198 in _run_module_as_main']
+    own = ['  File "/src/sel4vspace/vspace.py", line 781 in unmap_pages',
+           '  File "/t/test_a.py", line 36 in test_unmap']
+    left_out = ("  (5 frames of the test runner, in the test's teardown, left out: "
+                "pytest, pluggy, isolation.py, <frozen runpy>)")
+    stuck_in_pytest = [f'  File "{pytest_dir}/fixtures.py", line 900 in finish', *runner]
+    lines = ([f"sel4vspace C log: ERROR line {i}" for i in range(isolation.C_LOG_LINES + 5)]
+             + ["python: vspace.c:450: unmap: Assertion `x' failed.", "Fatal Python error: Aborted", "",
+                "Current thread 0x00007f53 (most recent call first):", *own, *runner, "",
+                "Thread 0x00007f54 (most recent call first):", *stuck_in_pytest, "",
+                "Extension modules: _cffi_backend (total: 1)"])
+    stderr = tmp_path / "stderr"
+    stderr.write_text("\n".join(lines) + "\n")
+    assert isolation.child_stderr(stderr).splitlines() == [
+        "(5 earlier lines of the C's log left out)",
+        *[f"sel4vspace C log: ERROR line {i}" for i in range(5, isolation.C_LOG_LINES + 5)],
+        "python: vspace.c:450: unmap: Assertion `x' failed.", "Fatal Python error: Aborted", "",
+        "Current thread 0x00007f53 (most recent call first):", *own,
+        left_out, "",
+        # a thread all in pytest's frames stays whole: they are where it is
+        "Thread 0x00007f54 (most recent call first):", *stuck_in_pytest, "",
+        "Extension modules: _cffi_backend (total: 1)"]
+    # of a long stderr, the end: the C's last lines stay, and what is left out is counted
+    died = ["python: vspace.c:450: unmap: Assertion `x' failed.", "Current thread 0x00007f53 (most recent call first):",
+            *own, *runner]
+    shown_died = [*died[:-len(runner)], left_out]
+    noise = "noise " * 20
+    monkeypatch.setattr(isolation, "STDERR_READ", 2000)
+    monkeypatch.setattr(isolation, "OUTPUT_TAIL", sum(len(line) + 1 for line in lines[:3] + shown_died) + len(noise))
+    stderr.write_text("\n".join([noise] * 100 + lines[:3] + [noise] * 5 + died) + "\n")
+    shown = isolation.child_stderr(stderr).splitlines()
+    read = stderr.read_bytes()[-2000:].decode().splitlines()[1:]
+    assert shown == [f"(the child's stderr was {stderr.stat().st_size:,} bytes: all but its last 2,000 left out)",
+                     f"({read.count(noise)} earlier lines of the child's stderr left out)",
+                     *lines[:3], *shown_died]
