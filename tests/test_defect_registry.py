@@ -455,7 +455,8 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
         left_out = re.search(r"\((\d+) frames of the test runner, in the test's call, left out: "
                              r"pytest, pluggy, isolation.py[,)]", report)
         assert left_out is not None and int(left_out[1]) >= 10, report
-        assert len(report.splitlines()) <= 12, report
+        # short, but for a sanitizer's own report of the signal (CI's AddressSanitizer run), kept whole
+        assert len(report.split("AddressSanitizer:")[0].splitlines()) <= 12, report
     # the C's log lines are there once
     assert _failure_section(result.stdout.str(), "test_hangs_after_a_c_error").count("sel4vspace C log: ") == 1
     # a thread the test started that aborts: its frames, and the test's where it waited for it

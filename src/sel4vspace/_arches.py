@@ -127,18 +127,20 @@ def lowlevel(arch: str) -> ModuleType:
         return importlib.import_module(_DEFAULT_LOWLEVEL)
     name = f"{_PACKAGE}._lowlevel_{arch}"
     loaded = _packages.get(name)
-    if loaded is not None:
+    if loaded is not None and sys.modules.get(name) is loaded:
         return loaded
     with _loading:
         loaded = _packages.get(name)
-        if loaded is None:
+        if loaded is None or sys.modules.get(name) is not loaded:
+            # not loaded yet, or taken out of sys.modules since (pytester's in-process runs put
+            # sys.modules back as they found it): loaded as on first use, its submodules with it
             loaded = _packages[name] = _load(name)
         return loaded
 
 
 _loading = threading.Lock()
 _packages: dict[str, ModuleType] = {}
-"""The lowlevel packages of the other arches, once loaded to the end. Not ``sys.modules``: a
+"""The lowlevel packages of the other arches, once loaded to the end. Not ``sys.modules`` alone: a
 package is there from the start of its loading, and a second thread would take it half made."""
 
 
