@@ -218,7 +218,7 @@ _WARNING_LINE = re.compile(r"^(\S.*?):\d+(?::\d+)?: warning: .*?(?: \[(-W[^\]]+)
 def tree_roots() -> list[Path]:
     """The user's checkouts the build reads C from: the seL4_libs tree and its util_libs
     (none for a build of vendor/ alone)."""
-    roots = [] if built_from() == "vendor" else [sel4_libs_root()]
+    roots = [] if built_from() == VENDOR else [sel4_libs_root()]
     util_libs = util_libs_root()
     return roots + ([util_libs] if util_libs is not None else [])
 
@@ -384,7 +384,7 @@ def link_check_failure(arch: Arch, returncode: int, stderr: str) -> None:
     missing = sorted(set(_UNDEFINED_REFERENCE.findall(stderr)))
     if not missing:
         raise SystemExit(f"linking the {arch.name} objects failed:\n" + stderr)
-    external = "" if built_from() == "vendor" else f"; {ARCHES_ENV} chooses which arches are built"
+    external = "" if built_from() == VENDOR else f"; {ARCHES_ENV} chooses which arches are built"
     raise SystemExit(
         f"the C under test ({arch.name}) refers to symbols nothing defines: " + ", ".join(missing)
         + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'}{external})")
@@ -652,7 +652,8 @@ def build_record(module: bytes) -> tuple[str, str, str] | None:
     fields = module[start + len(_BUILD_RECORD_MARKER):].split(b"\0", 3)
     if len(fields) < 3:
         return None
-    return tuple(field.decode(errors="replace") for field in fields[:3])  # type: ignore[return-value]
+    flavour_name, sel4_libs, util_libs = (field.decode(errors="replace") for field in fields[:3])
+    return flavour_name, sel4_libs, util_libs
 
 
 def imported_module(target: Path) -> Path | None:
