@@ -138,6 +138,22 @@ def test_map_svg_unwritable(tmp_path, capsys):
     assert "cannot write" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv,argument", [(["run", "a\0b.toml"], "scenario"),
+                                           (["map", "a\0b.toml"], "scenario"),
+                                           (["map", str(DEMO), "--svg", "a\0b.svg"], "--svg")])
+def test_a_path_with_a_nul_is_a_usage_error_naming_the_argument(argv, argument, capsys):
+    """No file's name holds a NUL: the rule of every text argument refuses it as argparse refuses
+    any bad argument (exit 2, nothing ran), not with open()'s traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1] == (f"sel4vspace {argv[0]}: error: argument {argument}: the path must not contain a "
+                                    "NUL character (no C string, file name or SVG holds one), found one at index 1 "
+                                    f"of {next(a for a in argv if chr(0) in a)!r}")
+
+
 def test_python_dash_m_entry_point_lists_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])

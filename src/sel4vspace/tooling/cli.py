@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import _arches
+from .._text import text
 from .addrmap import render_table
 from .scenario import OPS, Scenario, ScenarioError, load_scenario
 from .svg import render_svg
@@ -41,6 +42,15 @@ examples:
 def paragraph(text: str) -> str:
     """Text wrapped for a help screen whose formatter keeps line breaks as written."""
     return textwrap.fill(text, 78)
+
+
+def path_argument(value: str) -> Path:
+    """A path on the command line (argparse's ``type``), by the rule of text: a NUL, which no file's
+    name holds, is argparse's usage error naming the argument, not a traceback from ``open``."""
+    try:
+        return Path(text("the path", value))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def operations_reference() -> str:
@@ -74,7 +84,7 @@ def add_commands(commands: Any) -> None:
                     "expect_* that does not hold, or an operation that fails unexpectedly), 2 when the file "
                     "has mistakes (all listed; nothing ran)."),
         epilog=RUN_EXAMPLES + "\n\n" + operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    run.add_argument("scenario", type=path_argument, help="the scenario file (.toml)")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="also print the C library's log lines, just before the line of the step that logged them")
@@ -87,9 +97,9 @@ def add_commands(commands: Any) -> None:
                     "Exit status 0 when the map was shown, 1 when a step before that point failed or the "
                     "SVG could not be written, 2 when the file has mistakes or --at names no step."),
         epilog=MAP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    map_.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    map_.add_argument("scenario", type=path_argument, help="the scenario file (.toml)")
     map_.add_argument("--at", metavar="STEP", help="a step label or number: show the vspaces right after it")
-    map_.add_argument("--svg", metavar="PATH", type=Path, help="also write the picture to PATH")
+    map_.add_argument("--svg", metavar="PATH", type=path_argument, help="also write the picture to PATH")
     map_.set_defaults(handler=map_command)
 
 
