@@ -24,8 +24,8 @@ ARCHES_ENV = "SEL4VSPACE_ARCHES"
 SEL4_LIBS_ENV = "SEL4VSPACE_SEL4_LIBS"
 UTIL_LIBS_ENV = "SEL4VSPACE_UTIL_LIBS"
 VENDOR = "vendor"
-"""The value of either variable that names the project's own copy (vendor/, vendor/libutils), and
-how a build record names it."""
+"""The folder of the project's own copy of the libraries (vendor/, vendor/libutils), the value of
+either variable that names it, and how a build record names it."""
 SANITIZE_ENV = "SEL4VSPACE_SANITIZE"
 COVERAGE_ENV = "SEL4VSPACE_COVERAGE"
 LOG_LEVEL_ENV = "SEL4VSPACE_ZF_LOG_LEVEL"
@@ -109,7 +109,7 @@ def sel4_libs_root() -> Path:
     ``vendor``) or the user's checkout."""
     external = os.environ.get(SEL4_LIBS_ENV, "").strip()
     if not external or external == VENDOR:
-        return ROOT / "vendor"
+        return ROOT / VENDOR
     path = Path(external).expanduser().resolve()
     missing = missing_sel4_libs(path)
     if missing:
@@ -140,7 +140,7 @@ def util_libs_root() -> Path | None:
             raise SystemExit(f"{UTIL_LIBS_ENV}={given}: not a util_libs checkout (no libutils/include/utils)")
         return path
     libs = sel4_libs_root()
-    if libs == ROOT / "vendor":
+    if libs == ROOT / VENDOR:
         return None
     beside = libs.parent / "util_libs"
     return beside if is_util_libs_checkout(beside) else None
@@ -150,7 +150,7 @@ def libutils_include_dirs(arch: Arch) -> list[Path]:
     """Where <utils/...> comes from: util_libs' libutils (generic and per-arch), or vendor's."""
     util_libs = util_libs_root()
     if util_libs is None:
-        return [ROOT / "vendor" / "libutils" / "include"]
+        return [ROOT / VENDOR / "libutils" / "include"]
     libutils = util_libs / "libutils"
     return [libutils / "include", libutils / "arch_include" / arch.family]
 
@@ -158,7 +158,7 @@ def libutils_include_dirs(arch: Arch) -> list[Path]:
 def built_from() -> str:
     """'vendor', or the resolved path of the external seL4_libs checkout."""
     root = sel4_libs_root()
-    return "vendor" if root == ROOT / "vendor" else str(root)
+    return VENDOR if root == ROOT / VENDOR else str(root)
 
 
 def include_dirs(arch: Arch) -> list[Path]:
@@ -190,8 +190,8 @@ def c_sources(arch: Arch) -> list[Path]:
     for layer in sorted((ROOT / "csrc").iterdir()):
         if (layer / "src").is_dir():
             sources += sorted((layer / "src").rglob("*.c"))
-    if util_libs_root() is None and (ROOT / "vendor" / "libutils" / "src").is_dir():
-        sources += sorted((ROOT / "vendor" / "libutils" / "src").rglob("*.c"))
+    if util_libs_root() is None and (ROOT / VENDOR / "libutils" / "src").is_dir():
+        sources += sorted((ROOT / VENDOR / "libutils" / "src").rglob("*.c"))
     libs = sel4_libs_root()
     patterns = sel4_libs_sources(arch)
     for lib in SEL4_LIBS:
@@ -211,7 +211,7 @@ def flavour(arch: Arch, develop: bool = False) -> str:
         parts.append("asan")
     if env_flag(COVERAGE_ENV):
         parts.append("cov")
-    if built_from() != "vendor" or util_libs_root() is not None:
+    if built_from() != VENDOR or util_libs_root() is not None:
         origin = f"{built_from()}|{util_libs_root()}"
         parts.append("ext-" + hashlib.sha1(origin.encode()).hexdigest()[:8])
     extra = os.environ.get(CFLAGS_ENV, "")
@@ -244,7 +244,7 @@ def compile_flags(arch: Arch, develop: bool = False) -> list[str]:
     util_libs = util_libs_root()
     flags += [f"-DSEL4VSPACE_BUILT_FROM={json.dumps(built_from())}",
               f"-DSEL4VSPACE_BUILD_FLAVOUR={json.dumps(flavour(arch, develop))}",
-              f"-DSEL4VSPACE_BUILT_UTIL_LIBS={json.dumps('vendor' if util_libs is None else str(util_libs))}"]
+              f"-DSEL4VSPACE_BUILT_UTIL_LIBS={json.dumps(VENDOR if util_libs is None else str(util_libs))}"]
     flags += instrumentation_flags()
     flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
     return flags

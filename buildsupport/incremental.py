@@ -387,7 +387,7 @@ def link_check_failure(arch: Arch, returncode: int, stderr: str) -> None:
     external = "" if built_from() == VENDOR else f"; {ARCHES_ENV} chooses which arches are built"
     raise SystemExit(
         f"the C under test ({arch.name}) refers to symbols nothing defines: " + ", ".join(missing)
-        + f" (built from {built_from()}, libutils from {util_libs_root() or 'vendor'}{external})")
+        + f" (built from {built_from()}, libutils from {util_libs_root() or VENDOR}{external})")
 
 
 class LinkCheck:
@@ -743,6 +743,6 @@ def shadowed_build_warning(package_dir: Path, found: Path | None) -> str | None:
         return None
     imports = "finds no sel4vspace to import" if found is None else f"imports sel4vspace from {found}"
     tree = built_from()
-    install = "pip install -e ." if tree == "vendor" else f"{SEL4_LIBS_ENV}={tree} pip install -e ."
+    install = "pip install -e ." if tree == VENDOR else f"{SEL4_LIBS_ENV}={tree} pip install -e ."
     return (f"warning: Python {imports}, not {package_dir}: the tests will not run this build.\n"
             f"  The edit loop needs an editable install of this tree: {install}")

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import sel4vspace
 
-DOCS = Path(__file__).resolve().parent
-sys.path.insert(0, str(DOCS))  # for the local extension below
-
 project = "sel4vspace"
 author = "the sel4vspace authors"
 copyright = "the sel4vspace authors; BSD-2-Clause"  # noqa: A001 - Sphinx's name for it
@@ -29,7 +26,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
-    "_ext.clihelp",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

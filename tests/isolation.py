@@ -143,10 +143,15 @@ def _runner_roots() -> tuple[str, ...]:
 _RUNNER_ROOTS = _runner_roots()
 #: The start of the interpreter and of pytest-xdist's workers (execnet's bootstrap runs as a string).
 _RUNNER_NAMES = ("<frozen runpy>", "<string>")
-_FRAME = re.compile(r'  File "(.*)", line \d+ in ')
+#: A frame's line, as faulthandler writes it (``line 12 in f``) and as a Python traceback does
+#: (``line 12, in f``).
+_FRAME = re.compile(r'  File "(.*)", line \d+,? in ')
 #: pytest's frame of the phase of the test a thread was in (a fixture's teardown, say).
-_PHASE = re.compile(r"/runner\.py\", line \d+ in pytest_runtest_(setup|call|teardown)$")
+_PHASE = re.compile(r"/runner\.py\", line \d+,? in pytest_runtest_(setup|call|teardown)$")
 _THREAD = re.compile(r"((Current thread|Thread) 0x[0-9a-f]+|Stack) \(most recent call first\):$")
+#: The first line of a traceback Python prints (of an exception that ends the child outside the
+#: protocol, which _child prints).
+_PYTHON_TRACEBACK = "Traceback (most recent call last):"
 
 
 def _runner_frame(line: str) -> str | None:
@@ -163,38 +168,68 @@ def _runner_frame(line: str) -> str | None:
     return None
 
 
+def _left_out(frames: list[str]) -> str:
+    """The line that stands for the test runner's ``frames`` (their lines, innermost first): how
+    many, the phase of the test (setup, call, teardown) they show, and whose they are."""
+    parts = dict.fromkeys(filter(None, map(_runner_frame, frames)))
+    phases = [m[1] for m in map(_PHASE.search, frames) if m]
+    phase = f", in the test's {phases[0]}," if phases else ""
+    return f"  ({len(frames)} frames of the test runner{phase} left out: {', '.join(parts)})"
+
+
 def _trim_thread(frames: list[str]) -> list[str]:
     """One thread's frames (innermost first) without the test runner's below the test: the frames
     from the outermost one of the test (or a fixture, or a thread the test started) inwards, and a
-    line counting those left out, with the phase (setup, call, teardown) they show. A thread wholly
-    in the runner (a hang in pytest itself) stays whole: then those frames are where it hung."""
+    line counting those left out (:func:`_left_out`). A thread wholly in the runner (a hang in
+    pytest itself) stays whole: then those frames are where it hung."""
     outer = len(frames)
     while outer > 0 and _runner_frame(frames[outer - 1]) is not None:
         outer -= 1
     if outer == 0 or outer == len(frames):
         return frames
-    parts = dict.fromkeys(filter(None, map(_runner_frame, frames[outer:])))
-    phases = [m[1] for m in map(_PHASE.search, frames[outer:]) if m]
-    phase = f", in the test's {phases[0]}," if phases else ""
-    left_out = f"  ({len(frames) - outer} frames of the test runner{phase} left out: {', '.join(parts)})"
-    return [*frames[:outer], left_out]
+    return [*frames[:outer], _left_out(frames[outer:])]
+
+
+def _trim_python_traceback(lines: list[str]) -> list[str]:
+    """The frames of a traceback Python printed (outermost first, each a frame's line and the lines
+    of source and markers under it) as :func:`_trim_thread` trims a thread's: the runner's frames
+    above the test's outermost one give way to the line counting them, in their place."""
+    frames: list[list[str]] = []
+    for line in lines:
+        if _FRAME.match(line) is not None or not frames:
+            frames.append([line])
+        else:
+            frames[-1].append(line)
+    inner = 0
+    while inner < len(frames) and _runner_frame(frames[inner][0]) is not None:
+        inner += 1
+    if inner == 0 or inner == len(frames):
+        return lines
+    return [_left_out([frame[0] for frame in reversed(frames[:inner])]), *(line for frame in frames[inner:]
+                                                                           for line in frame)]
 
 
 def trim_tracebacks(lines: list[str]) -> list[str]:
     """``lines`` with each thread's traceback that faulthandler wrote (of a crash, or of a hang
-    just before the kill) trimmed by ``_trim_thread``."""
+    just before the kill) trimmed by ``_trim_thread``, and each traceback Python printed (of an
+    exception that ended the child outside the protocol: a KeyboardInterrupt or ``pytest.exit``
+    that pytest lets through, a report that cannot be sent) by ``_trim_python_traceback``."""
     out: list[str] = []
     index = 0
     while index < len(lines):
         line = lines[index]
         out.append(line)
         index += 1
-        if _THREAD.match(line) is None:
+        if _THREAD.match(line) is not None:
+            trim = _trim_thread
+        elif line == _PYTHON_TRACEBACK:
+            trim = _trim_python_traceback
+        else:
             continue
         start = index
         while index < len(lines) and lines[index].startswith("  "):
             index += 1
-        out.extend(_trim_thread(lines[start:index]))
+        out.extend(trim(lines[start:index]))
     return out
 
 

@@ -238,6 +238,7 @@ CASES: list[tuple[str, Callable[[SimpleNamespace], Any], type]] = [
      TypeError),
     ("new_vspace name as an int", lambda w: w.kernel.new_vspace(123), TypeError),
     ("new_vspace name as bytes", lambda w: w.kernel.new_vspace(b"name"), TypeError),
+    ("new_vspace name with a NUL", lambda w: w.kernel.new_vspace("a\0b"), ValueError),
     # ---- deferred rights ----
     ("plain map into a deferred reservation",
      lambda w: w.vs.map_pages_at_vaddr(w.free_caps, DEFERRED, w.deferred), VSpaceError),

@@ -415,6 +415,10 @@ def test_passes_with_output(capsys):
 def test_fails_plainly():
     assert 1 == 2
 
+@pytest.mark.isolated
+def test_ends_its_child_outside_the_protocol():
+    raise KeyboardInterrupt   # pytest lets it through: the child prints it and ends with no reports
+
 def test_runs_in_the_parent_after_all_that():
     assert True
 '''
@@ -428,7 +432,7 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
     pytester.makepyfile(test_children=CHILD_TESTS)
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     result = pytester.runpytest_subprocess("-p", "isolation", "-p", "no:cacheprovider", "-rA", "--durations=1")
-    result.assert_outcomes(passed=3, failed=6, xfailed=1)
+    result.assert_outcomes(passed=3, failed=7, xfailed=1)
     # the hang's report carries the time its child ran: it is the slowest
     result.stdout.fnmatch_lines(["*slowest 1 durations*", "2.*s call *test_children.py::test_hangs_after_a_c_error"])
     result.stdout.fnmatch_lines([
@@ -446,8 +450,13 @@ def test_isolated_tests_crash_hang_and_fail_alone(pytester: pytest.Pytester, mon
         "*File *test_children.py*, line * in test_hangs_after_a_c_error*",
     ])
     assert "assert 1 == 2" in result.stdout.str()
-    # each report of a dead child shows the test's frames and counts pytest's, which it leaves out
-    for name in ("test_aborts", "test_segfaults", "test_hangs", "test_hangs_after_a_c_error"):
+    result.stdout.fnmatch_lines(["*_ test_ends_its_child_outside_the_protocol _*",
+                                 "crashed: the child exited with status 1 and no result", "",
+                                 "last output of the child (stderr):", "Traceback (most recent call last):"])
+    # each report of a dead child shows the test's frames and counts pytest's, which it leaves out,
+    # whether faulthandler wrote them (a signal, a hang) or Python (an exception outside the protocol)
+    for name in ("test_aborts", "test_segfaults", "test_hangs", "test_hangs_after_a_c_error",
+                 "test_ends_its_child_outside_the_protocol"):
         report = _failure_section(result.stdout.str(), name)
         assert "test_children.py\", line " in report and f" in {name}\n" in report, report
         assert not [line for line in report.splitlines() if "/_pytest/" in line or "/pluggy/" in line
@@ -706,6 +715,37 @@ def test_the_verdict_starts_with_the_build_and_its_staleness_warning(monkeypatch
     registry.pytest_terminal_summary(terminal, 0, None)
     assert terminal.lines[1] == registry.built_from_line() and terminal.lines[2].startswith("  present ")
     assert registry.pytest_report_header(None) == []
+
+
+def test_a_python_traceback_of_a_child_ended_outside_the_protocol_keeps_the_test_s_frames(tmp_path: Path):
+    """What _child prints of an exception pytest lets through (KeyboardInterrupt, pytest.exit) is
+    trimmed as faulthandler's tracebacks are, though Python writes its frames outermost first with
+    their source under them; a traceback wholly in the runner (a report that cannot be sent) and
+    one of nothing of the runner stay whole."""
+    isolation = sys.modules["isolation"]
+    pytest_dir, pluggy_dir = Path(pytest.__file__).parent.parent / "_pytest", Path(pluggy.__file__).parent
+    runner = [f'  File "{isolation.__file__}", line 86, in _child',
+              "    reports = runtestprotocol(item, log=False, nextitem=None)",
+              "              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+              f'  File "{pytest_dir}/runner.py", line 184, in pytest_runtest_call',
+              "    item.runtest()",
+              f'  File "{pluggy_dir}/_callers.py", line 103, in _multicall',
+              "    res = hook_impl.function(*args)",
+              f'  File "{pytest_dir}/python.py", line 187, in pytest_pyfunc_call',
+              "    result = testfunction(**testargs)"]
+    own = ['  File "/t/test_a.py", line 36, in test_unmap',
+           "    vspace.unmap_pages(BASE, 1)",
+           '  File "/src/sel4vspace/vspace.py", line 781, in unmap_pages',
+           "    raise KeyboardInterrupt"]
+    left_out = "  (4 frames of the test runner, in the test's call, left out: pytest, pluggy, isolation.py)"
+    header, error = "Traceback (most recent call last):", "KeyboardInterrupt"
+    stderr = tmp_path / "stderr"
+    stderr.write_text("\n".join([header, *runner, *own, error, "", header, *runner[:3], *own, error, "",
+                                 header, *runner[:5], "TypeError: Object of type set is not JSON serializable"]) + "\n")
+    assert isolation.child_stderr(stderr).splitlines() == [
+        header, left_out, *own, error, "",
+        header, "  (1 frames of the test runner left out: isolation.py)", *own, error, "",
+        header, *runner[:5], "TypeError: Object of type set is not JSON serializable"]
 
 
 def test_a_dead_child_s_stderr_keeps_the_test_s_frames_the_c_s_last_lines_and_counts_the_rest(

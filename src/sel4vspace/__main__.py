@@ -5,7 +5,8 @@
 Exit status, for every command: 0 success; 1 the command ran and something failed (a scenario
 step, an ``expect_*`` that did not hold, the demo losing memory, an SVG that could not be
 written); 2 nothing ran (a scenario file with mistakes or unreadable, an unknown ``--at`` step,
-a usage error reported by argparse, or ``SEL4VSPACE_ARCH`` naming an arch that is not installed).
+an ``--svg`` path where no file can be written, a usage error reported by argparse, or
+``SEL4VSPACE_ARCH`` naming an arch that is not installed).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ exit status:
   {EXIT_FAILED}  the command ran and something failed (a scenario step, an expect_* that did not hold,
      the demo losing memory, an SVG that could not be written)
   {EXIT_BAD_SCENARIO}  nothing ran: a scenario file with mistakes or unreadable, or on an arch not installed,
-     an unknown --at step, or a usage error"""
+     an unknown --at step, an --svg path where no file can be written, or a usage error"""
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -130,6 +130,7 @@ class Kernel(Handle):
         was closed."""
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a str or None, not {type_name(name)}")
+        name = self._ll.check.text("name", name, none=True)
         vspace: VSpace = self._world.new_vspace(self, name)
         return vspace
 

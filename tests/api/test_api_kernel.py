@@ -183,6 +183,16 @@ def test_new_vspace_name_must_be_a_string(kernel):
     assert kernel.new_vspace(None).name is None
 
 
+def test_a_vspace_name_with_a_nul_is_refused_naming_name(kernel):
+    """A NUL would end the name in C and make the SVG map no XML document: the rule of every text
+    argument refuses it before anything is made."""
+    before = kernel.used_slots
+    with pytest.raises(ValueError, match=r"^name must not contain a NUL character .* at index 1 of 'a\\x00b'$"):
+        kernel.new_vspace("a\0b")
+    assert kernel.used_slots == before
+    assert kernel.new_vspace("a b\t\u00e9").name == "a b\t\u00e9"
+
+
 def test_cap_info_of_the_asid_caps_has_no_object_type(kernel):
     """The ASID control cap and the initial ASID pool are caps to no object of a libsel4 type."""
     lib = _arches.binding(kernel.arch).package.lib

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from pathlib import Path
 
@@ -197,3 +198,18 @@ def test_the_fence_i_header_survives_a_link_time_optimised_build(tmp_path: Path)
     linked = subprocess.run([config.compiler(), "-O2", "-flto", "-shared", *objects, "-o", str(tmp_path / "both.so")],
                             capture_output=True, text=True)
     assert linked.returncode == 0, linked.stderr
+
+
+def test_vendor_is_named_by_its_one_constant_in_the_build():
+    """A literal "vendor" beside VENDOR (the folder, the variables' value, the build record's name)
+    is one more place to change and one the others can disagree with: the shadowed build's advice
+    compared the tree with a literal of its own. VENDOR's definition is the only one."""
+    root = Path(config.__file__).resolve().parents[1]
+    found = []
+    for path in [*sorted((root / "buildsupport").glob("*.py")), root / "build_ffi.py", root / "setup.py"]:
+        tree = ast.parse(path.read_text(), str(path))
+        defined = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                   and [getattr(target, "id", None) for target in node.targets] == ["VENDOR"]}
+        found += [f"{path.relative_to(root)}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and node.value == config.VENDOR and id(node) not in defined]
+    assert not found, f"{config.VENDOR!r} written out instead of VENDOR at {', '.join(found)}"

@@ -133,9 +133,66 @@ def test_map_of_a_failing_scenario_exits_1(tmp_path, capsys):
     assert "1 x 4 KiB  r" in capsys.readouterr().out
 
 
-def test_map_svg_unwritable(tmp_path, capsys):
-    assert main(["map", str(DEMO), "--svg", str(tmp_path / "no" / "such" / "dir.svg")]) == 1
-    assert "cannot write" in capsys.readouterr().err
+@pytest.mark.parametrize("where", ["a missing directory", "a directory"])
+def test_an_svg_path_that_cannot_be_written_fails_before_anything_runs(where, tmp_path, capsys, monkeypatch):
+    """Found after the whole scenario had run, it cost that run and said so only at the end: the
+    path is tried first, and the command ends there, naming it (exit 2, nothing ran)."""
+    from sel4vspace.tooling import runner
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the scenario ran")
+
+    monkeypatch.setattr(runner, "Runner", no_run)
+    svg, reason = {"a missing directory": (tmp_path / "no" / "map.svg", f"there is no directory {tmp_path / 'no'}"),
+                   "a directory": (tmp_path, "Is a directory")}[where]
+    assert main(["map", str(DEMO), "--svg", str(svg)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"{svg}: cannot write: {reason}; nothing ran\n"
+    assert sorted(tmp_path.iterdir()) == [], "the try leaves nothing behind"
+
+
+def test_an_svg_that_cannot_be_written_after_the_run_exits_1(tmp_path, capsys, monkeypatch):
+    """The path may stop being writable while the scenario runs: then the map was made and only its
+    picture failed."""
+    from sel4vspace.tooling import cli
+
+    monkeypatch.setattr(cli, "cannot_write", lambda path: None)
+    svg = tmp_path / "gone" / "map.svg"
+    assert main(["map", str(DEMO), "--svg", str(svg)]) == 1
+    out, err = capsys.readouterr()
+    assert "vspace server" in out
+    assert err == f"{svg}: cannot write: there is no directory {svg.parent}\n"
+
+
+def test_the_svg_path_s_try_empties_no_file_and_leaves_none_it_made(tmp_path, capsys):
+    """The path is tried by opening it as the write will: a file there keeps its bytes until the map
+    replaces them, and a file made for the try does not outlive a run that fails."""
+    old = tmp_path / "old.svg"
+    old.write_text("the last map")
+    failing = tmp_path / "fail.toml"
+    failing.write_text(FAILING)
+    assert main(["map", str(failing), "--svg", str(old)]) == 1
+    assert main(["map", str(failing), "--svg", str(tmp_path / "new.svg")]) == 1
+    capsys.readouterr()
+    assert old.read_text() == "the last map"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fail.toml", "old.svg"]
+
+
+@pytest.mark.parametrize("argv,argument", [(["run", "a\0b.toml"], "scenario"),
+                                           (["map", "a\0b.toml"], "scenario"),
+                                           (["map", str(DEMO), "--svg", "a\0b.svg"], "--svg")])
+def test_a_path_with_a_nul_is_a_usage_error_naming_the_argument(argv, argument, capsys):
+    """No file's name holds a NUL: the rule of every text argument refuses it as argparse refuses
+    any bad argument (exit 2, nothing ran), not with open()'s traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1] == (f"sel4vspace {argv[0]}: error: argument {argument}: the path must not contain a "
+                                    "NUL character (no C string, file name or SVG holds one), found one at index 1 "
+                                    f"of {next(a for a in argv if chr(0) in a)!r}")
 
 
 def test_python_dash_m_entry_point_lists_the_commands(capsys):

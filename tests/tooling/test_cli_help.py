@@ -5,8 +5,11 @@ and its exit status."""
 from __future__ import annotations
 
 import argparse
+import runpy
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +17,14 @@ import sel4vspace
 from sel4vspace import _arches
 from sel4vspace.__main__ import build_parser, main
 from sel4vspace.lowlevel import BUILT_FROM
+
+
+CLIHELP = Path(__file__).resolve().parents[2] / "tools" / "clihelp.py"
+
+
+def _clihelp() -> SimpleNamespace:
+    """The functions of tools/clihelp.py (a script, not a package)."""
+    return SimpleNamespace(**runpy.run_path(str(CLIHELP)))
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -95,3 +106,22 @@ def test_a_usage_error_exits_2(capsys):
         main(["no-such-command"])
     assert exit_.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_cli_page_shows_every_help_screen_as_help_prints_it():
+    """docs/cli.md holds the screens as text, which any Markdown viewer shows (a directive that made
+    them in the Sphinx build left the page empty elsewhere): each block is what --help prints
+    (python tools/clihelp.py writes them anew)."""
+    clihelp = _clihelp()
+    shown = clihelp.blocks(clihelp.PAGE.read_text())
+    assert [command for command, _ in shown] == ["sel4vspace", *(f"sel4vspace {c}" for c in _subcommands())]
+    for command, screen in shown:
+        assert screen == clihelp.help_screen(command), f"{command} --help differs: python tools/clihelp.py"
+
+
+def test_the_screens_are_those_of_an_install_of_every_arch_whatever_is_installed_here():
+    """The page does not change with the arches a developer built: demo --arch lists them all."""
+    clihelp = _clihelp()
+    assert "--arch {" + ",".join(_arches.KNOWN) + "}" in clihelp.help_screen("sel4vspace demo")
+    assert clihelp.help_screen("sel4vspace map").startswith("usage: sel4vspace map [-h] [--at STEP] [--svg PATH]")
+    assert _subcommands()["demo"]._actions[-1].choices == _arches.INSTALLED, "and nothing of that stays"

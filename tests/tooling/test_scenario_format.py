@@ -696,6 +696,28 @@ def test_map_at_must_name_a_step():
     scenario(RESERVE, HEADER.replace('description = "test"', 'description = "test"\nmap_at = "1"'))
 
 
+def test_a_nul_in_a_label_description_or_map_at_is_a_mistake_naming_the_key():
+    """They reach the terminal and the SVG map's title, which a NUL makes an XML document no
+    reader takes: the rule of every text argument (sel4vspace._text) refuses it, here as a mistake
+    of the file, each at its line."""
+    header = HEADER.replace('description = "test"', 'description = "te\\u0000st"\nmap_at = "x\\u0000"')
+    steps = RESERVE.replace('name = "res"', 'name = "res"\nlabel = "x\\u0000"')
+    found = problems(steps, header)
+    assert [(p.where, p.key, p.line) for p in found] == [
+        ("[scenario]", "description", 2), ("[scenario]", "map_at", 3),
+        ("step 1 (reserve_range_at)", "label", line_of(steps, "label =", header))]
+    assert found[0].message == ("description must not contain a NUL character (no C string, file name or SVG "
+                                "holds one), found one at index 2 of 'te\\x00st'")
+    assert [p.message.split(" must not contain a NUL character")[0] for p in found[1:]] == ["map_at", "label"]
+
+
+def test_a_scenario_s_path_with_a_nul_is_refused_naming_path():
+    with pytest.raises(ValueError, match=r"^path must not contain a NUL character .* of 'a\\x00b.toml'$"):
+        load_scenario("a\0b.toml")
+    with pytest.raises(ValueError, match=r"^path must not contain a NUL character"):
+        parse_scenario(HEADER, "t\0.toml")
+
+
 def test_expect_mapping_consistency():
     text = '\n[[step]]\nop = "expect_mapping"\nvspace = "a"\nvaddr = 0\nmapped = false\nrights = "r"\n'
     problem = one_problem(text)

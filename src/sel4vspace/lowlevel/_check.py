@@ -9,6 +9,10 @@ cost one call (the rules of several arguments, :func:`pages`, :func:`byte_range`
 :func:`frame_address`, state the conditions of the rules they are made of in that one test: a call
 per argument costs more than a map of one page does in C); the lines after it only find the
 message, through the single-argument rules, in the order the arguments are named.
+
+The rule of a text argument (:func:`text`, a str without NUL) is the one the tooling applies to
+scenario files and command lines without the compiled extension: it lives in a module of its own
+and is named here with the others.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from operator import countOf
 from operator import index as _index
 from typing import Any
 
+from .._text import text as text
 from ..errors import type_name
 from .objects import FRAME_SIZE_BITS, USER_TOP
 

@@ -2,13 +2,16 @@
 """The ``run`` and ``map`` subcommands of ``sel4vspace``.
 
 Exit status: 0 when the scenario ran and every expectation held, 1 when a step failed, 2 when the
-scenario file could not be read or has mistakes (nothing ran).
+scenario file could not be read or has mistakes, or no file can be written at the --svg path
+(nothing ran).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import _arches
+from .._text import text
 from .addrmap import render_table
 from .scenario import OPS, Scenario, ScenarioError, load_scenario
 from .svg import render_svg
@@ -41,6 +45,15 @@ examples:
 def paragraph(text: str) -> str:
     """Text wrapped for a help screen whose formatter keeps line breaks as written."""
     return textwrap.fill(text, 78)
+
+
+def path_argument(value: str) -> Path:
+    """A path on the command line (argparse's ``type``), by the rule of text: a NUL, which no file's
+    name holds, is argparse's usage error naming the argument, not a traceback from ``open``."""
+    try:
+        return Path(text("the path", value))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def operations_reference() -> str:
@@ -74,7 +87,7 @@ def add_commands(commands: Any) -> None:
                     "expect_* that does not hold, or an operation that fails unexpectedly), 2 when the file "
                     "has mistakes (all listed; nothing ran)."),
         epilog=RUN_EXAMPLES + "\n\n" + operations_reference(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    run.add_argument("scenario", type=path_argument, help="the scenario file (.toml)")
     run.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="also print the C library's log lines, just before the line of the step that logged them")
@@ -85,11 +98,12 @@ def add_commands(commands: Any) -> None:
         description=paragraph("Run a scenario up to a step (--at, else the scenario's map_at, else the end) and "
                     "show each vspace's reservations and mappings as a table; --svg also draws them. "
                     "Exit status 0 when the map was shown, 1 when a step before that point failed or the "
-                    "SVG could not be written, 2 when the file has mistakes or --at names no step."),
+                    "SVG could not be written, 2 when the file has mistakes, --at names no step or no file "
+                    "can be written at the --svg path (found before anything runs)."),
         epilog=MAP_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    map_.add_argument("scenario", type=Path, help="the scenario file (.toml)")
+    map_.add_argument("scenario", type=path_argument, help="the scenario file (.toml)")
     map_.add_argument("--at", metavar="STEP", help="a step label or number: show the vspaces right after it")
-    map_.add_argument("--svg", metavar="PATH", type=Path, help="also write the picture to PATH")
+    map_.add_argument("--svg", metavar="PATH", type=path_argument, help="also write the picture to PATH")
     map_.set_defaults(handler=map_command)
 
 
@@ -144,6 +158,28 @@ def _load(path: Path, err: TextIO) -> Scenario | None:
     return scenario
 
 
+def cannot_write(path: Path) -> str | None:
+    """Why no file can be written at ``path``, or None when one can: found by opening it for writing
+    as the write will (without emptying a file that is there; one made for the try is removed)."""
+    existed = os.path.lexists(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    except OSError as error:
+        return write_failure(path, error)
+    os.close(fd)
+    if not existed:
+        path.unlink()
+    return None
+
+
+def write_failure(path: Path, error: OSError) -> str:
+    """How the map command says that ``path`` could not be written."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOENT and not path.parent.is_dir():
+        reason = f"there is no directory {path.parent}"
+    return f"{path}: cannot write: {reason}"
+
+
 def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """``sel4vspace run``: play ``args.scenario``, printing to ``out`` / ``err`` (default stdout /
     stderr); returns the exit status (:data:`EXIT_OK`, :data:`EXIT_FAILED`, :data:`EXIT_BAD_SCENARIO`)."""
@@ -172,9 +208,15 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
 
 def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """``sel4vspace map``: run ``args.scenario`` up to ``args.at`` and print the table (and write
-    ``args.svg``); returns the exit status, as :func:`run_command`."""
+    ``args.svg``); returns the exit status, as :func:`run_command`. An SVG path that cannot be
+    written is found before anything runs (:data:`EXIT_BAD_SCENARIO`)."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if args.svg is not None:
+        failure = cannot_write(args.svg)
+        if failure is not None:
+            print(f"{failure}; nothing ran", file=err)
+            return EXIT_BAD_SCENARIO
     scenario = _load(args.scenario, err)
     if scenario is None:
         return EXIT_BAD_SCENARIO
@@ -207,7 +249,7 @@ def map_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         try:
             args.svg.write_text(render_svg(snapshot), encoding="utf-8")
         except OSError as error:
-            print(f"{args.svg}: cannot write: {error.strerror or error}", file=err)
+            print(write_failure(args.svg, error), file=err)
             return EXIT_FAILED
         print(f"wrote {args.svg}", file=err)
     return EXIT_OK

@@ -57,6 +57,7 @@ from typing import Any
 
 from .._arches import KNOWN, MAX_UNTYPED_BITS, USER_TOP
 from .._arches import default as _default_arch
+from .._text import text as text_rule
 from ..errors import SEL4_ERROR_NAMES
 from ..rights import CapRights
 
@@ -690,6 +691,16 @@ class _Checker:
     def problem(self, where: str, message: str, key: str | None = None, line: int | None = None) -> None:
         self.problems.append(Problem(where, message, key, line))
 
+    def check_text(self, value: str, where: str, key: str, line: int | None) -> bool:
+        """Whether ``value``, a str the runner passes on or the map shows, keeps the rule of text (no
+        NUL: :func:`sel4vspace._text.text`); a problem naming ``key`` when it does not."""
+        try:
+            text_rule(key, value)
+        except ValueError as error:
+            self.problem(where, str(error), key, line)
+            return False
+        return True
+
     def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str,
                      line_of: Callable[[str], int | None]) -> None:
         allowed = tuple(allowed)
@@ -804,6 +815,8 @@ class _Checker:
             self.problem(where, f"expected a string, got {_describe(description)}", "description",
                          line_of("description"))
             description = ""
+        elif not self.check_text(description, where, "description", line_of("description")):
+            description = ""
         untyped_bits = 28
         if "untyped_bits" in table:
             try:
@@ -830,6 +843,8 @@ class _Checker:
         map_at = table.get("map_at")
         if map_at is not None and not isinstance(map_at, str):
             self.problem(where, f"expected a step label, got {_describe(map_at)}", "map_at", line_of("map_at"))
+            map_at = None
+        elif map_at is not None and not self.check_text(map_at, where, "map_at", line_of("map_at")):
             map_at = None
         return description, untyped_bits, tuple(vspaces), map_at
 
@@ -936,6 +951,8 @@ class _Checker:
         if label is not None:
             if not isinstance(label, str) or not label:
                 self.problem(where, f"expected a non-empty string, got {_describe(label)}", "label", line_of("label"))
+                label = None
+            elif not self.check_text(label, where, "label", line_of("label")):
                 label = None
             elif label in self.labels:
                 self.problem(where, f"step {self.labels[label]} already has the label {label!r}", "label",
@@ -1074,7 +1091,9 @@ def _syntax_problem(error: TOMLDecodeError) -> Problem:
 
 
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
-    """Read and check a scenario; :class:`ScenarioError` lists every mistake found."""
+    """Read and check a scenario; :class:`ScenarioError` lists every mistake found. ``path`` names
+    it in messages and in the map's title (ValueError naming ``path`` when it holds a NUL)."""
+    text_rule("path", path)
     try:
         return _parse_scenario(text, path)
     except RecursionError:
@@ -1119,8 +1138,10 @@ def _parse_scenario(text: str, path: str) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and check the scenario file at ``path``."""
+    """Read and check the scenario file at ``path`` (ValueError naming ``path`` when it holds a NUL,
+    which no file's name can)."""
     path = Path(path)
+    text_rule("path", str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
