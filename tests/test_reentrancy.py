@@ -447,3 +447,25 @@ def test_every_lowlevel_wrapper_that_calls_c_is_an_operation():
     names = [n for n in ll.__all__ if not n.startswith("VSPACE_") and n not in helpers]
     assert names and all(_is_operation(getattr(ll, n)) for n in names), [
         n for n in names if not _is_operation(getattr(ll, n))]
+
+
+def test_a_reservation_made_as_a_hot_free_returns_keeps_its_record():
+    """After a hot call's C call the thread is not busy (the guard went back with it): a signal
+    handler or finalizer may reserve the very start just freed before the free has unfiled its
+    reservation, and both records come out right."""
+    kernel = Kernel(untyped_bits=22)
+    vs = kernel.new_vspace()
+    old = vs.reserve_range_at(BASE, PAGE, "rw")
+    made: list[Any] = []
+
+    def reserve_again(c_function: str) -> None:
+        if c_function == "sel4vspace_hot_free_reservation" and not made:
+            made.append(vs.reserve_range_at(BASE, PAGE, "r"))
+
+    with between_c_calls(reserve_again):
+        vs.free_reservation(old)
+    assert len(made) == 1 and old.freed and not made[0].freed
+    assert vs.reservations() == [made[0]]
+    vs.free_reservation_by_vaddr(BASE)   # found by its start: filed
+    assert made[0].freed and vs.reservations() == []
+    kernel.close()
