@@ -39,7 +39,7 @@ for name, m in modules.items():
     worlds[name] = (m, out.world)
 for name, (m, world) in worlds.items():
     out = m.ffi.new("sel4vspace_call_result_t *")
-    m.lib.sel4vspace_host_call_vspace_new(world, out)
+    m.lib.sel4vspace_host_call_vspace_new(world, m.ffi.new("sel4vspace_vspace_cell_t *"), out)
     assert out.status == m.lib.SEL4VSPACE_CALL_OK, (name, out.status)
     objects = m.ffi.new("vka_object_t[]", 3)
     m.lib.sel4vspace_host_call_alloc_frames(world, m.lib.seL4_PageBits, 3, objects, out)
@@ -47,12 +47,12 @@ for name, (m, world) in worlds.items():
     print(name, m.lib.sel4vspace_host_world_free_slots(world))
 first, (m, world) = next(iter(worlds.items()))
 out = m.ffi.new("sel4vspace_call_result_t *")
-m.lib.sel4vspace_host_call_world_close(world, out)
+m.lib.sel4vspace_host_call_world_close(world, m.ffi.NULL, out)
 assert out.status == m.lib.SEL4VSPACE_CALL_OK
 for name, (m, world) in list(worlds.items())[1:]:
     print(name, m.lib.sel4vspace_host_world_free_slots(world))
     out = m.ffi.new("sel4vspace_call_result_t *")
-    m.lib.sel4vspace_host_call_vspace_new(world, out)
+    m.lib.sel4vspace_host_call_vspace_new(world, m.ffi.new("sel4vspace_vspace_cell_t *"), out)
     assert out.status == m.lib.SEL4VSPACE_CALL_OK, (name, out.status)
 """
 

@@ -372,6 +372,7 @@ def test_every_public_method_and_property_is_an_operation(cls_name):
 
     cls = getattr(sel4vspace, cls_name)
     checked = 0
+    hot: list[str] = []
     for name, member in vars(cls).items():
         if name.startswith("_") and name not in ("__enter__", "__exit__"):
             continue
@@ -382,9 +383,63 @@ def test_every_public_method_and_property_is_an_operation(cls_name):
         if qualified in PURE_PYTHON:
             assert not _is_operation(function), qualified
             continue
-        assert _is_operation(function), f"{qualified} is public and takes no kernel lock"
+        if getattr(function, _guard.GUARDED_IN_C, False):
+            hot.append(qualified)   # its hot C call takes the guard: see the test below
+        else:
+            assert _is_operation(function), f"{qualified} is public and takes no kernel lock"
         checked += 1
     assert checked >= 5
+    if cls_name == "VSpace":
+        assert sorted(hot) == sorted(HOT_CALLS), hot
+
+
+# The methods whose guard their hot C call takes, and a call of each with the arguments it takes.
+HOT_CALLS = {
+    "VSpace.reserve_range_at": lambda vs, res, caps: vs.reserve_range_at(BASE + 8 * PAGE, PAGE, "rw"),
+    "VSpace.reserve_deferred_rights_range_at":
+        lambda vs, res, caps: vs.reserve_deferred_rights_range_at(BASE + 8 * PAGE, PAGE),
+    "VSpace.map_pages_at_vaddr": lambda vs, res, caps: vs.map_pages_at_vaddr(caps, BASE, res),
+    "VSpace.deferred_rights_map_pages_at_vaddr":
+        lambda vs, res, caps: vs.deferred_rights_map_pages_at_vaddr(caps, BASE, "rw", res),
+    "VSpace.unmap_pages": lambda vs, res, caps: vs.unmap_pages(BASE, 1),
+    "VSpace.free_reservation": lambda vs, res, caps: vs.free_reservation(res),
+}
+
+
+@pytest.mark.parametrize("qualified", sorted(HOT_CALLS))
+@pytest.mark.parametrize("inside", ["an operation on the same kernel", "an operation on another kernel",
+                                    "a function C runs"])
+def test_a_hot_call_from_inside_another_call_is_refused_and_changes_nothing(qualified, inside):
+    """The hot calls refuse a nested call in C (the thread's busy flag, shared by every arch's build)
+    as the operations do in Python, whichever kernel the outer call holds."""
+    kernel, other = Kernel(untyped_bits=22), Kernel(untyped_bits=20)
+    vs = kernel.new_vspace()
+    res = vs.reserve_deferred_rights_range_at(BASE, 4 * PAGE) if "deferred" in qualified else \
+        vs.reserve_range_at(BASE, 4 * PAGE, "rw")
+    caps = kernel.alloc_frames(1)
+    if qualified == "VSpace.unmap_pages":
+        vs.map_pages_at_vaddr(caps, BASE, res)
+        caps = []
+    before = (vs.mappings(), [(r.start, r.end) for r in vs.reservations()], kernel_ledger(kernel))
+    attempt = HOT_CALLS[qualified]
+    outcome: list[BaseException] = []
+
+    def nested() -> None:
+        try:
+            attempt(vs, res, caps)
+        except ReentrantCallError as exc:
+            outcome.append(exc)
+
+    if inside == "a function C runs":
+        _guard.inside_c(nested)()
+    else:
+        holder = kernel if inside == "an operation on the same kernel" else other
+        _guard.run("a test's operation", holder._lock, nested)
+    assert len(outcome) == 1 and qualified in str(outcome[0]), outcome
+    assert (vs.mappings(), [(r.start, r.end) for r in vs.reservations()], kernel_ledger(kernel)) == before
+    attempt(vs, res, caps)   # and outside any call, it runs
+    kernel.close()
+    other.close()
 
 
 def test_every_lowlevel_wrapper_that_calls_c_is_an_operation():
@@ -392,3 +447,25 @@ def test_every_lowlevel_wrapper_that_calls_c_is_an_operation():
     names = [n for n in ll.__all__ if not n.startswith("VSPACE_") and n not in helpers]
     assert names and all(_is_operation(getattr(ll, n)) for n in names), [
         n for n in names if not _is_operation(getattr(ll, n))]
+
+
+def test_a_reservation_made_as_a_hot_free_returns_keeps_its_record():
+    """After a hot call's C call the thread is not busy (the guard went back with it): a signal
+    handler or finalizer may reserve the very start just freed before the free has unfiled its
+    reservation, and both records come out right."""
+    kernel = Kernel(untyped_bits=22)
+    vs = kernel.new_vspace()
+    old = vs.reserve_range_at(BASE, PAGE, "rw")
+    made: list[Any] = []
+
+    def reserve_again(c_function: str) -> None:
+        if c_function == "sel4vspace_hot_free_reservation" and not made:
+            made.append(vs.reserve_range_at(BASE, PAGE, "r"))
+
+    with between_c_calls(reserve_again):
+        vs.free_reservation(old)
+    assert len(made) == 1 and old.freed and not made[0].freed
+    assert vs.reservations() == [made[0]]
+    vs.free_reservation_by_vaddr(BASE)   # found by its start: filed
+    assert made[0].freed and vs.reservations() == []
+    kernel.close()

@@ -9,8 +9,6 @@ memory, vka and loader), the kernel's lock, whether the world is still open, the
 * the caller's frames: those :meth:`alloc_frames` made (originals) and :meth:`copy_cap` made
   (copies, each registered with its original), plus frames a vspace allocated and then unmapped
   without freeing (:meth:`adopt`);
-* per vspace, a count of the pages it maps that are not the caller's (frames it allocated, copies
-  it made for share_mem_at_vaddr): never fewer than there are, so at 0 an unmap needs no sorting;
 * the physical addresses of frames that may have copies made by share_mem_at_vaddr (at least
   every such frame: a frame not here has none, and its deletion need not look for them).
 
@@ -27,8 +25,6 @@ run again.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._arches import Binding, binding
@@ -56,7 +52,7 @@ def _close_orphans() -> None:
         if world.closed:
             _unclosed.pop(world, None)   # never opened (its C call failed), or closed already
         elif kernel() is None:
-            with world.lock:
+            with _guard.holding(world.lock):
                 world.close()
 
 
@@ -87,11 +83,11 @@ class World:
     ll: Binding
     """The lowlevel modules of the kernel's arch: every C call of this world goes through them."""
     lock: Any
-    """The kernel's lock: every operation on the kernel, its vspaces, reservations and caps holds it."""
+    """The kernel's guard (``lowlevel._guard``): every operation on the kernel, its vspaces,
+    reservations and caps holds it."""
+    guard: Any
+    """The same guard, as this world's arch's C takes it (in its calls and its vspaces' cells)."""
     closed: bool
-    foreign_pages: Mapping[int, int]
-    """Per vspace (by key), at least as many as its pages that do not map the caller's frames (a
-    read-only view, read by every unmap; :meth:`record_foreign` changes it)."""
     """True once the world was released (a plain attribute: read on every call)."""
     handle: Any
     """The ``host_world_t *``."""
@@ -107,18 +103,18 @@ class World:
         cannot)."""
         self.ll = binding(arch)
         self.lock = _guard.new_lock()
+        self.guard = self.ll.host.guard_of(_guard.address(self.lock))
         self.pending: list[tuple[Any, tuple[Any, ...]]] = []
         """Record work of C calls that succeeded, not yet done (:meth:`commit`)."""
         self.closed = True
         self._vspaces: dict[int, Any] = {}
+        """The cell (``sel4vspace_vspace_cell_t *``) of each vspace the C holds, by key."""
         self._objects: dict[int, weakref.ref[VSpace]] = {}
         """The VSpace object of each vspace, weakly: a vspace whose object is gone is torn down by
         the next new_vspace (:meth:`_sweep`), should its finalizer have been lost to an exception."""
         self._next_key = 1
         """The key of the next vspace: keys are never used twice, so work queued for a vspace that is
         gone (a finalizer run again after an interruption) never reaches another one."""
-        self._foreign: dict[int, int] = {}
-        self.foreign_pages = MappingProxyType(self._foreign)
         self._shared: set[int] = set()
         self._frames: dict[int, Frame] = {}
         self._out = self.ll.host.result()
@@ -171,7 +167,7 @@ class World:
             return
         out = self.ll.host.result()
         try:
-            self.ll.host.world_close(self.handle, out)
+            self.ll.host.world_close(self.handle, self.guard, out)
         finally:
             if out.status == OK:
                 self.closed = True
@@ -182,7 +178,6 @@ class World:
         """The records once the world is released: nothing left (the world is closed already)."""
         _unclosed.pop(self, None)
         self._vspaces.clear()
-        self._foreign.clear()
         self._objects.clear()
         self._frames.clear()
         self._shared.clear()
@@ -194,27 +189,27 @@ class World:
         the ``finally`` that records the C's result (no C call there)."""
         self.enter()
         self._sweep()
+        cell = self.ll.host.vspace_cell(self.guard)
         out = self.call()
         made: VSpace | None = None
         try:
-            self.ll.host.vspace_new(self.handle, out)
+            self.ll.host.vspace_new(self.handle, cell, out)
         finally:
             if self._status[0] == OK:
                 key = self._next_key   # stores and arithmetic only, up to the append (see commit)
                 self._next_key = key + 1
-                self.pending.append((self._vspace_made, (kernel, key, out.vspace, name, out.c_vspace, out.cap)))
+                self.pending.append((self._vspace_made, (kernel, key, cell, out.vspace, name, out.c_vspace, out.cap)))
                 made = self.commit()
         assert made is not None
         return made
 
-    def _vspace_made(self, kernel: Kernel, key: int, host_vspace: Any, name: str | None, c_vspace: Any,
+    def _vspace_made(self, kernel: Kernel, key: int, cell: Any, host_vspace: Any, name: str | None, c_vspace: Any,
                      root: int) -> VSpace:
-        """Record a vspace the C has just made, filed by ``key``, and make its VSpace object. Run
-        again (an exception stopped the first run), the object is made again: the caller never had
-        the first, and an object nobody holds tears its vspace down when collected."""
-        self._vspaces[key] = host_vspace
-        self._foreign[key] = 0
-        made = attach(kernel, self, host_vspace, key, name, c_vspace, root)
+        """Record a vspace the C has just made (its ``cell``), filed by ``key``, and make its VSpace
+        object. Run again (an exception stopped the first run), the object is made again: the
+        caller never had the first, and an object nobody holds tears its vspace down when collected."""
+        self._vspaces[key] = cell
+        made = attach(kernel, self, cell, host_vspace, key, name, c_vspace, root)
         self._objects[key] = weakref.ref(made)
         return made
 
@@ -242,8 +237,8 @@ class World:
         ``gone`` (a function without arguments, or None) is the record work of the vspace's object,
         done with the world's own once the C has torn it down."""
         self.commit()   # a finalizer runs this outside any method: earlier record work first
-        host_vspace = self._vspaces.get(key)
-        if host_vspace is None or self.closed:
+        cell = self._vspaces.get(key)
+        if cell is None or self.closed:
             return
         # every frame of the caller's, whether this vspace maps it or not: the C keeps a page whose cap
         # is among them, and a list of what the vspace maps would cost memory in proportion to its
@@ -252,7 +247,7 @@ class World:
         shared = sorted(self._shared)
         out = self.call()
         try:
-            self.ll.host.tear_down(host_vspace, callers, shared, out)
+            self.ll.host.tear_down(cell, callers, shared, out)
         finally:
             if self._status[0] == OK:
                 self.pending.append((self._vspace_gone, (key, gone)))
@@ -260,23 +255,16 @@ class World:
 
     def _vspace_gone(self, key: int, gone: Any) -> None:
         self._vspaces.pop(key, None)
-        self._foreign.pop(key, None)
         self._objects.pop(key, None)
         if gone is not None:
             gone()
 
-    def record_foreign(self, key: int, delta: int) -> None:
-        """The vspace of ``key`` maps ``delta`` more pages that are not the caller's (fewer: negative).
-        Record work that may run twice must not lower the count: a count too high is allowed, one
-        too low is not (see :meth:`set_foreign`)."""
-        if key in self._foreign:
-            self._foreign[key] = max(0, self._foreign[key] + delta)
-
-    def set_foreign(self, key: int, count: int) -> None:
-        """The vspace of ``key`` maps ``count`` pages that are not the caller's, or fewer (a count
-        worked out before the C call that lowered it: the same when set again)."""
-        if key in self._foreign:
-            self._foreign[key] = max(0, count)
+    def foreign(self, key: int) -> int:
+        """At least as many as the pages the vspace of ``key`` maps that are not the caller's frames
+        (frames its allocator allocated, copies it made for share_mem_at_vaddr), as its C counts
+        them: at 0, an unmap needs no sorting."""
+        count: int = self.ll.host.foreign(self._vspaces[key].vspace)
+        return count
 
     # ---- frames ----
 

@@ -18,7 +18,6 @@ Beyond the C, the Python layer guarantees:
 
 from __future__ import annotations
 
-import inspect
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,6 +42,10 @@ __all__ = ["VSpace", "Reservation", "Mapping", "USER_TOP", "PAGE_BITS"]
 # holds every installed build to it), read from module globals on the hot paths.
 _OK = host.OK
 _NOT_RUN = host.NOT_RUN
+_HOT_SLOW = host.HOT_SLOW
+_HOT_FAILED = host.HOT_FAILED
+# what the end of a hot call looks at before it calls _guard.after_call (nearly always nothing)
+_queued, _waiting = _guard.anything_after()
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,12 @@ class Reservation(Handle):
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_key", "_ll", "_lock", "_pending", "_res", "_vspace")
+    __slots__ = ("__weakref__", "_cell", "_key", "_ll", "_lock", "_pending", "_vspace")
     _vspace: VSpace | None
-    _res: Any
+    _cell: Any
+    """Its ``sel4vspace_reservation_cell_t *``: the vspace's cell and the ``sel4utils_res_t *`` (the
+    reservation_t's ``res``), which the C sets when it makes the reservation and clears when it
+    frees it."""
     _key: int
     _lock: Any
     _pending: list[tuple[Any, tuple[Any, ...]]]
@@ -118,18 +124,20 @@ class Reservation(Handle):
     def c_reservation(self) -> Any:
         """The ``reservation_t`` to pass to C (StaleObjectError once freed)."""
         self._live()
-        return self._ll.host.reservation_t(self._res)
+        return self._ll.host.reservation_t(self._cell.res)
 
     def _live(self) -> VSpace:
-        if self._vspace is None:
+        if self._vspace is None or not self._cell.res:
             self._usable()
         assert self._vspace is not None
         self._vspace._live()
         return self._vspace
 
     def _usable(self) -> None:
-        """StaleObjectError once freed, or once its vspace was torn down or kernel closed (no C call)."""
-        if self._vspace is None:
+        """StaleObjectError once freed, or once its vspace was torn down or kernel closed (no C call).
+        Freed is what the C says (the cell's res cleared, by the hot call too, whose record of it in
+        Python follows its return)."""
+        if self._vspace is None or not self._cell.res:
             raise StaleObjectError("this Reservation was freed")
         self._vspace._usable()
 
@@ -148,14 +156,14 @@ class Reservation(Handle):
 
     def _freed_already(self) -> bool:
         """:attr:`freed` as the records say now (no operation: a repr may come from inside a call)."""
-        return self._vspace is None or self._vspace._gone_already()
+        return self._vspace is None or not self._cell.res or self._vspace._gone_already()
 
     @property
     @operation
     def start(self) -> int:
         """The first byte address of the range."""
         self._live()
-        value: int = self._ll.host.reservation_bounds(self._res)[0]
+        value: int = self._ll.host.reservation_bounds(self._cell.res)[0]
         return value
 
     @property
@@ -163,7 +171,7 @@ class Reservation(Handle):
     def end(self) -> int:
         """The first byte address after the range."""
         self._live()
-        value: int = self._ll.host.reservation_bounds(self._res)[1]
+        value: int = self._ll.host.reservation_bounds(self._cell.res)[1]
         return value
 
     @property
@@ -171,7 +179,7 @@ class Reservation(Handle):
     def size(self) -> int:
         """The size of the range in bytes."""
         self._live()
-        start, end = self._ll.host.reservation_bounds(self._res)
+        start, end = self._ll.host.reservation_bounds(self._cell.res)
         value: int = end - start
         return value
 
@@ -181,7 +189,7 @@ class Reservation(Handle):
         """True for a deferred-rights reservation (``rights_deferred`` of sel4utils' reservation):
         its pages get their rights at map time."""
         self._live()
-        value: bool = self._ll.host.reservation_rights(self._res)[0]
+        value: bool = self._ll.host.reservation_rights(self._cell.res)[0]
         return value
 
     @property
@@ -189,7 +197,7 @@ class Reservation(Handle):
     def rights(self) -> CapRights | None:
         """The reservation's rights; None for a deferred-rights reservation (given at map time)."""
         self._live()
-        deferred, rights, _ = self._ll.host.reservation_rights(self._res)
+        deferred, rights, _ = self._ll.host.reservation_rights(self._cell.res)
         return None if deferred else CapRights.from_bits(rights)
 
     @property
@@ -197,7 +205,7 @@ class Reservation(Handle):
     def cacheable(self) -> bool:
         """Whether pages mapped into it are mapped cacheable."""
         self._live()
-        value: bool = self._ll.host.reservation_rights(self._res)[2]
+        value: bool = self._ll.host.reservation_rights(self._cell.res)[2]
         return value
 
     @operation
@@ -207,14 +215,15 @@ class Reservation(Handle):
         vaddr = self._ll.check.address("vaddr", vaddr)
         size = self._ll.check.integer("size", size, 1, self._ll.check.ADDRESS_LIMIT)
         self._live()
-        start, end = self._ll.host.reservation_bounds(self._res)
+        start, end = self._ll.host.reservation_bounds(self._cell.res)
         value: bool = start <= vaddr and vaddr + size <= end
         return value
 
     @operation
     def free(self) -> None:
         """Free the reservation (:meth:`VSpace.free_reservation`, ``vspace_free_reservation``)."""
-        _free_reservation(self._live(), self)
+        vspace: VSpace = self._live()
+        vspace._free_reservation_checked(self)
 
     def __enter__(self) -> Self:
         self._usable()
@@ -234,24 +243,32 @@ class Reservation(Handle):
     def _describe(self) -> str:
         if self._freed_already():
             return "<Reservation freed>"
-        start, end = self._ll.host.reservation_bounds(self._res)
-        deferred, rights, cacheable = self._ll.host.reservation_rights(self._res)
+        start, end = self._ll.host.reservation_bounds(self._cell.res)
+        deferred, rights, cacheable = self._ll.host.reservation_rights(self._cell.res)
         what = "deferred" if deferred else str(CapRights.from_bits(rights))
         return f"<Reservation {start:#x}-{end:#x} {what}{'' if cacheable else ' uncached'} {self._ll.arch}>"
 
 
-def _new_reservation(vspace: VSpace, res: Any, key: int) -> Reservation:
-    """The Reservation of ``res`` (the ``sel4utils_res_t *`` a ``reservation_t`` holds, which is all
-    the C calls take; None until the C made it), of ``vspace`` at ``key`` (its start, where the
-    VSpace files it). The reserve calls make it before their C call and then only store into it."""
+def _new_reservation(vspace: VSpace, key: int) -> Reservation:
+    """A Reservation of ``vspace`` at ``key`` (its start, where the VSpace files it), with a fresh
+    cell for the C to fill: the reserve calls make it before their C call, and then only store."""
     reservation: Reservation = _new_object(Reservation)
     reservation._vspace = vspace
     reservation._lock = vspace._lock
     reservation._pending = vspace._pending
     reservation._ll = vspace._ll
-    reservation._res = res
+    reservation._cell = vspace._ll.host.reservation_cell()
     reservation._key = key
     return reservation
+
+
+def _unfile(reservations: dict[int, Reservation], reservation: Reservation) -> None:
+    """Take the freed ``reservation`` out of its vspace's ``reservations`` (``VSpace._reservations``):
+    one pop, and a live reservation another thread filed at that start meanwhile put back (one that
+    is freed by then stays out)."""
+    filed = reservations.pop(reservation._key, None)
+    if filed is not reservation and filed is not None and filed._cell.res:
+        reservations.setdefault(filed._key, filed)
 
 
 def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
@@ -264,22 +281,17 @@ def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     return c_caps, count, wrappers.cookies_array(cookies, count)  # type and length checks before any C runs
 
 
-def _record_share(world: World, to_key: int, num_pages: int, paddrs: list[int]) -> None:
-    """Record work of a share: ``num_pages`` copies the vspace of ``to_key`` now maps, of the frames
-    at ``paddrs`` (a count too high when run twice is allowed)."""
-    world.record_foreign(to_key, num_pages)
+def _record_share(world: World, paddrs: list[int]) -> None:
+    """Record work of a share: the frames at ``paddrs`` may have copies now."""
     world.record_shared(paddrs)
 
 
-def _record_unmap(world: World, key: int, foreign: int, adopted: list[tuple[int, int]], size_bits: int,
-                  freed: set[int]) -> None:
-    """Record work of an unmap of pages that were not all the caller's: ``foreign`` pages of the vspace
-    of ``key`` left that are not the caller's, the frames ``adopted`` (cap, cookie) the caller's now,
-    the frames at ``freed`` gone."""
+def _record_unmap(world: World, adopted: list[tuple[int, int]], size_bits: int, freed: set[int]) -> None:
+    """Record work of an unmap of pages that were not all the caller's: the frames ``adopted`` (cap,
+    cookie) the caller's now, the frames at ``freed`` gone."""
     for cap, cookie in adopted:
         world.adopt(cap, size_bits, cookie)
     world.record_unshared(freed)
-    world.set_foreign(key, foreign)
 
 
 def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
@@ -289,10 +301,10 @@ def _tear_down_host_vspace(world_ref: weakref.ref[World], key: int) -> None:
         world.destroy_vspace(key)
 
 
-def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
+def attach(kernel: Kernel, world: World, cell: Any, host_vspace: Any, key: int, name: str | None, c_vspace: Any,
            root: int) -> VSpace:
-    """The VSpace object of a vspace ``world`` has just made (``host_vspace``, filed by ``key``,
-    with its ``vspace_t *`` and the vspace root's cap ``root``): what :meth:`Kernel.new_vspace
+    """The VSpace object of a vspace ``world`` has just made (``host_vspace``, in ``cell``, filed by
+    ``key``, with its ``vspace_t *`` and the vspace root's cap ``root``): what :meth:`Kernel.new_vspace
     <sel4vspace.Kernel.new_vspace>` returns. No C call here: it runs right after the C made the
     vspace, where an exception (KeyboardInterrupt) as a call returns would leave it without its
     object."""
@@ -301,6 +313,7 @@ def attach(kernel: Kernel, world: World, host_vspace: Any, key: int, name: str |
     self._name = name
     self._world = world
     self._host = host_vspace
+    self._cell = cell
     self._key = key
     self._c = c_vspace
     self._root = root
@@ -340,10 +353,18 @@ class VSpace(Handle):
     _ll: Binding
     """The lowlevel modules of the kernel's arch."""
     _host: Any
+    _cell: Any
+    """Its ``sel4vspace_vspace_cell_t *`` (the kernel's guard, and the host vspace until torn down):
+    what the hot calls take it by."""
     _key: int
     _c: Any
     _reservations: dict[int, Reservation]
-    """The live reservations made through this object, by start address."""
+    """The reservations made through this object, by start address: every live one, and perhaps a
+    freed one (its cell's res cleared) whose entry a newer reservation at its start has not yet
+    replaced. The hot calls record in it after their C call has given the kernel's guard back, so
+    threads sharing the vspace may file into it at once: a reservation is filed with one store,
+    and unfiled with one pop that puts back whatever else it took (a live reservation another
+    thread filed there meanwhile); readers go by what the C says is live."""
     _probe: Any
     # Cached for the calls made in loops: the kernel's pointer and the C structs those calls fill
     # (one of each per vspace instead of a new struct per call).
@@ -445,11 +466,11 @@ class VSpace(Handle):
 
     def _reservation(self, reservation: Any) -> Reservation:
         """The one check of a ``reservation`` argument: a live Reservation of this vspace."""
-        if type(reservation) is Reservation and reservation._vspace is self:
+        if type(reservation) is Reservation and reservation._vspace is self and reservation._cell.res:
             return reservation
         if not isinstance(reservation, Reservation):
             raise TypeError(f"reservation must be a Reservation, not {type_name(reservation)}")
-        if reservation._vspace is None:
+        if reservation._vspace is None or not reservation._cell.res:
             raise StaleObjectError("this Reservation was freed")
         if reservation._vspace is not self:
             raise ValueError("the reservation belongs to another vspace")
@@ -472,7 +493,8 @@ class VSpace(Handle):
         status[0] = _NOT_RUN
         out = self._result
         # made before the C call, so that recording the C's reservation calls nothing
-        reservation = _new_reservation(self, None, vaddr)
+        reservation = _new_reservation(self, vaddr)
+        cell = reservation._cell
         done = None
         try:
             self._ll.host.reserve(self._host, vaddr, size, bits, cacheable, deferred, out, function)
@@ -481,11 +503,43 @@ class VSpace(Handle):
             if done or status[0] == _OK:
                 # record the reservation: stores only, no call, so no signal handler can stop it
                 # half-way (Python runs one at a call); see World.commit for the records that need calls
-                reservation._res = out.res
+                cell.vspace = self._cell
+                cell.res = out.res
                 self._reservations[vaddr] = reservation
         return reservation
 
-    @operation
+    def _reserve_hot(self, function: str, vaddr: int, size: int, bits: int, cacheable: bool,
+                     deferred: int) -> Reservation | None:
+        """A reserve by its hot call (``vaddr`` and ``size`` ints, ``cacheable`` a bool): the
+        Reservation, or None when the checked way must do it (nothing was done)."""
+        reservation = _new_reservation(self, vaddr)
+        cell = reservation._cell
+        code = -1
+        try:
+            code = self._ll.host.hot_reserve(self._cell, vaddr, size, bits, cacheable, deferred, cell)
+        except OverflowError:   # a value beyond 64 bits, which cffi refuses: the checked way names it
+            code = _HOT_SLOW
+        finally:
+            # reserved, even when an exception came as the call returned: recorded with stores only
+            if not code or (code == -1 and cell.res):
+                self._reservations[vaddr] = reservation
+        if not code:
+            if _queued[0] or _waiting:
+                _guard.after_call()
+            return reservation
+        if code & 0xFF == _HOT_FAILED:
+            self._hot_failed(function)
+        return None
+
+    def _hot_failed(self, function: str, detail: str | None = None) -> None:
+        """Raise what a hot call's HOT_FAILED means: the allocator's own words (this thread's last C
+        error), then the end of the operation."""
+        try:
+            raise self._ll.package.failure(function, detail)
+        finally:
+            _guard.after_call()
+
+    @_guard.guarded_in_c
     def reserve_range_at(self, vaddr: int, size: int, rights: CapRights | str, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) for pages mapped later with ``rights``
         (``vspace_reserve_range_at``). ``cacheable`` applies to those mappings.
@@ -494,7 +548,16 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if the allocator refuses (part of the range is reserved or
         mapped already, its bookkeeping ran out); :class:`~sel4vspace.StaleObjectError` if the vspace
         was torn down or its kernel closed."""
+        if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
+            made = self._reserve_hot("vspace_reserve_range_at", vaddr, size, rights_word(rights), cacheable, 0)
+            if made is not None:
+                return made
+        return self._reserve_range_at_checked(vaddr, size, rights, cacheable)
+
+    def _reserve_range_at(self, vaddr: Any, size: Any, rights: Any, cacheable: Any) -> Reservation:
         return self._reserve("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
+
+    _reserve_range_at_checked = operation(_reserve_range_at, "VSpace.reserve_range_at")
 
     @operation
     def reserve_range_aligned(self, size: int, size_bits: int, rights: CapRights | str,
@@ -512,7 +575,8 @@ class VSpace(Handle):
         cacheable = self._ll.check.boolean("cacheable", cacheable)
         self._live()
         out = self._call()
-        reservation = _new_reservation(self, None, 0)   # as in _reserve: recorded with stores only
+        reservation = _new_reservation(self, 0)   # as in _reserve: recorded with stores only
+        cell = reservation._cell
         done = None
         try:
             self._ll.host.reserve_aligned(self._host, size, size_bits, bits, cacheable, out)
@@ -520,11 +584,12 @@ class VSpace(Handle):
         finally:
             if done or self._status[0] == _OK:
                 start = reservation._key = out.vaddr
-                reservation._res = out.res
+                cell.vspace = self._cell
+                cell.res = out.res
                 self._reservations[start] = reservation
         return reservation
 
-    @operation
+    @_guard.guarded_in_c
     def reserve_deferred_rights_range_at(self, vaddr: int, size: int, cacheable: bool = True) -> Reservation:
         """Reserve ``size`` bytes at ``vaddr`` (4 KiB aligned) without rights: whoever maps into it
         gives them (:meth:`deferred_rights_map_pages_at_vaddr`);
@@ -534,15 +599,25 @@ class VSpace(Handle):
         Raises TypeError / ValueError (naming the argument) for a bad argument, before any C runs;
         :class:`~sel4vspace.VSpaceError` if the allocator refuses; :class:`~sel4vspace.StaleObjectError`
         if the vspace was torn down or its kernel closed."""
+        if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
+            made = self._reserve_hot("vspace_reserve_deferred_rights_range_at", vaddr, size, 0, cacheable, 1)
+            if made is not None:
+                return made
+        return self._reserve_deferred_checked(vaddr, size, cacheable)
+
+    def _reserve_deferred(self, vaddr: Any, size: Any, cacheable: Any) -> Reservation:
         return self._reserve("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
+
+    _reserve_deferred_checked = operation(_reserve_deferred, "VSpace.reserve_deferred_rights_range_at")
 
     @operation
     def reservations(self) -> list[Reservation]:
         """The live reservations made through this object, by start address."""
         self._live()
-        return [self._reservations[start] for start in sorted(self._reservations)]
+        # a reservation a hot free has just freed in another thread may still be filed: the C says
+        return [r for r in (self._reservations[start] for start in sorted(self._reservations)) if r._cell.res]
 
-    @operation
+    @_guard.guarded_in_c
     def free_reservation(self, reservation: Reservation) -> None:
         """Free a reservation (``vspace_free_reservation``); its addresses can be reserved again.
 
@@ -550,20 +625,45 @@ class VSpace(Handle):
         (upstream sel4utils would strand those pages and the range behind them); TypeError if
         ``reservation`` is not a :class:`Reservation`, ValueError if it belongs to another vspace,
         :class:`~sel4vspace.StaleObjectError` if it was freed already or the vspace torn down."""
+        if type(reservation) is Reservation and not self._pending:
+            cell = reservation._cell
+            code = -1
+            try:
+                code = self._ll.host.hot_free_reservation(self._cell, cell)
+            finally:
+                # freed, even when an exception came as the call returned (then the C cleared the
+                # cell of a reservation that was live and this vspace's)
+                if not code or (code == -1 and reservation._vspace is self and not cell.res):
+                    reservation._vspace = None
+                    _unfile(self._reservations, reservation)
+            if not code:
+                if _queued[0] or _waiting:
+                    _guard.after_call()
+                return
+            if code & 0xFF == _HOT_FAILED:
+                self._hot_failed("vspace_free_reservation")
+        self._free_reservation_slow(reservation)
+
+    def _free_reservation_checked(self, reservation: Any) -> None:
+        """:meth:`free_reservation` the checked way, inside an operation."""
         reservation = self._reservation(reservation)
         if self._torn_down or self._world.closed:
             self._live()
         # the kernel lists what is mapped in the range: O(levels + pages in it), not O(vspace)
         status = self._status
         status[0] = _NOT_RUN
+        cell = reservation._cell
         done = None
         try:
-            self._ll.host.free_reservation(self._host, reservation._res, self._probe, self._result)
+            self._ll.host.free_reservation(self._host, cell.res, self._probe, self._result)
             done = True   # as in _reserve
         finally:
             if done or status[0] == _OK:
+                cell.res = self._ll.host.NULL
                 reservation._vspace = None
-                self._reservations.pop(reservation._key, None)
+                _unfile(self._reservations, reservation)
+
+    _free_reservation_slow = operation(_free_reservation_checked, "VSpace.free_reservation")
 
     @operation
     def free_reservation_by_vaddr(self, vaddr: int) -> None:
@@ -577,15 +677,22 @@ class VSpace(Handle):
         vaddr = self._ll.check.address("vaddr", vaddr)
         if self._torn_down or self._world.closed:
             self._live()
-        reservation = self._reservations.get(vaddr)  # the usual case: vaddr is where it starts
+        # the usual case: vaddr is where it starts (the C says whether it is live: a hot free's record
+        # follows its return)
+        reservation = self._reservations.get(vaddr)
+        if reservation is not None and not reservation._cell.res:
+            reservation = None
         if reservation is None:
             for candidate in self._reservations.values():
-                start, end = self._ll.host.reservation_bounds(candidate._res)
+                res = candidate._cell.res
+                if not res:
+                    continue
+                start, end = self._ll.host.reservation_bounds(res)
                 if start <= vaddr < end:
                     reservation = candidate
                     break
         if reservation is not None:
-            _free_reservation(self, reservation)
+            self._free_reservation_checked(reservation)
             return
         raise VSpaceError("vspace_free_reservation_by_vaddr", None, f"no reservation contains {vaddr:#x}")
 
@@ -605,10 +712,31 @@ class VSpace(Handle):
             self._live()
         # all or nothing in C (pages a failed call mapped are unmapped before it returns): nothing
         # to record here, so an exception as it returns leaves a state the C made whole
-        self._ll.host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred, reservation._res,
-                 self._result, function)
+        self._ll.host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
+                          reservation._cell.res, self._result, function)
 
-    @operation
+    def _map_hot(self, function: str, caps: Any, vaddr: int, size_bits: int, bits: int, deferred: int,
+                 reservation: Reservation) -> bool:
+        """A map without cookies by its hot call (``vaddr`` and ``size_bits`` ints, ``reservation`` a
+        Reservation): True once done, False when the checked way must do it (nothing was done)."""
+        c_caps = self._ll.vspace.caps_argument(caps)
+        count = len(c_caps)
+        code = _HOT_SLOW
+        if count:
+            try:   # noqa: SIM105 - contextlib.suppress costs more than the rest of the call's Python
+                code = self._ll.host.hot_map(self._cell, c_caps, count, vaddr, size_bits, bits, deferred,
+                                             reservation._cell)
+            except OverflowError:   # a value beyond 64 bits: the checked way names it
+                pass
+        if not code:
+            if _queued[0] or _waiting:
+                _guard.after_call()
+            return True
+        if code & 0xFF == _HOT_FAILED:
+            self._hot_failed(function, f"returned {code >> 8}")
+        return False
+
+    @_guard.guarded_in_c
     def map_pages_at_vaddr(self, caps: Any, vaddr: int, reservation: Reservation, size_bits: int = 12,
                            cookies: Any = None) -> None:
         """Map the frame caps at ``vaddr`` inside ``reservation``, with the reservation's rights
@@ -625,10 +753,19 @@ class VSpace(Handle):
         :class:`~sel4vspace.StaleObjectError` for a deleted cap, a freed reservation or a torn-down
         vspace; :class:`~sel4vspace.VSpaceError` if the allocator refuses (a deferred reservation, a
         page outside the reservation or mapped already, memory for paging structures ran out)."""
+        if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
+                and not self._pending
+                and self._map_hot("vspace_map_pages_at_vaddr", caps, vaddr, size_bits, 0, 0, reservation)):
+            return
+        self._map_pages_at_vaddr_checked(caps, vaddr, reservation, size_bits, cookies)
+
+    def _map_pages_at_vaddr(self, caps: Any, vaddr: Any, reservation: Any, size_bits: Any, cookies: Any) -> None:
         reservation = self._reservation(reservation)
         self._map("vspace_map_pages_at_vaddr", caps, cookies, vaddr, size_bits, 0, 0, reservation)
 
-    @operation
+    _map_pages_at_vaddr_checked = operation(_map_pages_at_vaddr, "VSpace.map_pages_at_vaddr")
+
+    @_guard.guarded_in_c
     def deferred_rights_map_pages_at_vaddr(self, caps: Any, vaddr: int, rights: CapRights | str,
                                            reservation: Reservation, size_bits: int = 12,
                                            cookies: Any = None) -> None:
@@ -638,9 +775,20 @@ class VSpace(Handle):
         are these masked by each cap's rights (seL4's ``maskVMRights``: write without read maps
         kernel-only). Everything else is as :meth:`map_pages_at_vaddr`, whose errors it raises; the
         allocator refuses a reservation that was made with rights."""
+        if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
+                and not self._pending
+                and self._map_hot("vspace_deferred_rights_map_pages_at_vaddr", caps, vaddr, size_bits,
+                                  rights_word(rights), 1, reservation)):
+            return
+        self._deferred_map_checked(caps, vaddr, rights, reservation, size_bits, cookies)
+
+    def _deferred_map(self, caps: Any, vaddr: Any, rights: Any, reservation: Any, size_bits: Any,
+                      cookies: Any) -> None:
         reservation = self._reservation(reservation)
         self._map("vspace_deferred_rights_map_pages_at_vaddr", caps, cookies, vaddr, size_bits, rights_word(rights),
                   1, reservation)
+
+    _deferred_map_checked = operation(_deferred_map, "VSpace.deferred_rights_map_pages_at_vaddr")
 
     @operation
     def map_pages(self, caps: Any, rights: CapRights | str, size_bits: int = 12, cacheable: bool = True,
@@ -677,13 +825,7 @@ class VSpace(Handle):
         size_bits = self._ll.check.frame_size_bits("size_bits", size_bits)
         self._live()
         out = self._call()
-        try:
-            self._ll.host.new_pages(self._host, bits, num_pages, size_bits, out)
-        finally:
-            if self._status[0] == _OK:
-                # run twice, it counts the pages twice: a count too high is allowed
-                self._pending.append((self._world.record_foreign, (self._key, num_pages)))
-                self._world.commit()
+        self._ll.host.new_pages(self._host, bits, num_pages, size_bits, out)   # the C counts the pages
         return int(out.vaddr)
 
     @operation
@@ -703,16 +845,11 @@ class VSpace(Handle):
         # On failure the C frees the frames it allocated (upstream's as well as the vendored one);
         # pages of the range mapped before the call are not this call's to touch.
         out = self._call()
-        try:
-            self._ll.host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._res, out)
-        finally:
-            if self._status[0] == _OK:
-                self._pending.append((self._world.record_foreign, (self._key, num_pages)))
-                self._world.commit()
+        self._ll.host.new_pages_at(self._host, vaddr, num_pages, size_bits, reservation._cell.res, out)
 
     def _refuse_deferred(self, reservation: Reservation, function: str) -> None:
         # Upstream's defect: it maps into a deferred reservation with no rights here.
-        if self._ll.host.reservation_rights(reservation._res)[0]:
+        if self._ll.host.reservation_rights(reservation._cell.res)[0]:
             raise VSpaceError(function, None, "the reservation has no rights (deferred); "
                                               "use deferred_rights_map_pages_at_vaddr")
 
@@ -746,15 +883,15 @@ class VSpace(Handle):
         paddrs = self._ll.sim.translate(kernel, self._root, starts, self._scratch)
         out = self._call()
         try:
-            self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._res, out)
+            self._ll.host.share(self._host, to._host, start, num_pages, size_bits, vaddr, reservation._cell.res, out)
         finally:
             if self._status[0] == _OK:
                 # the copies are to's own: unmapping them deletes them, and freeing or deleting
                 # their frames first unmaps them (the world's shared set says where to look)
-                self._pending.append((_record_share, (self._world, to._key, num_pages, paddrs)))
+                self._pending.append((_record_share, (self._world, paddrs)))
                 self._world.commit()
 
-    @operation
+    @_guard.guarded_in_c
     def unmap_pages(self, vaddr: int, num_pages: int, size_bits: int = 12, free: bool = False) -> None:
         """Unmap ``num_pages`` pages of ``2**size_bits`` bytes from ``vaddr`` (``vspace_unmap_pages``);
         reservations stay.
@@ -769,16 +906,33 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if a page is not mapped or mapped with another size (refused
         before the C runs: upstream asserts); :class:`~sel4vspace.StaleObjectError` if the vspace was
         torn down or its kernel closed."""
+        if (free is False and type(vaddr) is int and type(num_pages) is int and type(size_bits) is int
+                and not self._pending):
+            try:
+                code = self._ll.host.hot_unmap(self._cell, vaddr, num_pages, size_bits)
+            except OverflowError:   # a value beyond 64 bits: the checked way names it
+                code = _HOT_SLOW
+            if not code:
+                if _queued[0] or _waiting:
+                    _guard.after_call()
+                return
+            if code & 0xFF == _HOT_FAILED:
+                self._hot_failed("vspace_unmap_pages")
+        self._unmap_pages_checked(vaddr, num_pages, size_bits, free)
+
+    def _unmap_pages(self, vaddr: Any, num_pages: Any, size_bits: Any, free: Any) -> None:
         vaddr, num_pages, size_bits = self._ll.check.pages("vaddr", vaddr, num_pages, size_bits)
         if free is not False:
             free = self._ll.check.boolean("free", free)
         if self._torn_down or self._world.closed:
             self._live()
-        if free or self._world.foreign_pages[self._key]:
+        if free or self._world.foreign(self._key):
             self._unmap_sorted(vaddr, num_pages, size_bits, free)
         else:
             # a vspace mapping only the caller's frames: check mapped and unmap in one C call
             self._ll.host.unmap(self._host, vaddr, num_pages, size_bits, self._result)
+
+    _unmap_pages_checked = operation(_unmap_pages, "VSpace.unmap_pages")
 
     def _unmap_sorted(self, vaddr: int, num_pages: int, size_bits: int, free: bool) -> None:
         """Unmap pages that may not be the caller's: each page sorted as the caller's, a copy the
@@ -797,22 +951,20 @@ class VSpace(Handle):
         kinds = bytes(host.PAGE_CALLERS if mine else host.PAGE_OWN if cookie else host.PAGE_COPY
                       for mine, cookie in zip(callers, cookies, strict=True))
         own = [i for i in range(num_pages) if kinds[i] == host.PAGE_OWN]
-        foreign = num_pages - sum(callers)
         # freeing revokes a frame: the C first unmaps its copies in other vspaces, through their
         # allocators, for the frames that may have some
         freed = set(self._ll.sim.translate(kernel, self._root, [vaddr + (i << size_bits) for i in own], self._scratch)
                     ) if own and free else set()
         shared = world.shared() if freed else []
         # what to record once the C has unmapped, worked out now: between the C call's return and the
-        # record work no Python may run (see World.commit), and the count, set again, must not drop again
-        remaining = world.foreign_pages[self._key] - foreign
+        # record work no Python may run (see World.commit); the C counts the vspace's foreign pages
         adopted = [] if free else [(caps[i], cookies[i]) for i in own]
         out = self._call()
         try:
             self._ll.host.unmap_mixed(self._host, vaddr, num_pages, size_bits, kinds, free, shared, out)
         finally:
             if self._status[0] == _OK:
-                self._pending.append((_record_unmap, (world, self._key, remaining, adopted, size_bits, freed)))
+                self._pending.append((_record_unmap, (world, adopted, size_bits, freed)))
                 world.commit()
 
     @operation
@@ -910,10 +1062,8 @@ class VSpace(Handle):
         label = f" {self._name!r}" if self._name else ""
         if self._gone_already():
             return f"<VSpace{label} {self._ll.arch} torn down>"
-        return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={len(self._reservations)}>"
+        live = sum(1 for reservation in self._reservations.values() if reservation._cell.res)
+        return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={live}>"
 
 
-# VSpace.free_reservation's own code, without its operation guard: for Reservation.free and
-# free_reservation_by_vaddr, operations already (the public method runs it in its own frame, not
-# through a helper: W2 frees a reservation per round).
-_free_reservation = inspect.unwrap(VSpace.free_reservation)
+

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Garbage collection never disturbs an operation in progress: finalizers that the collector runs
 between two C calls of an operation (here, at such a point, as c_calls arranges) do their work
-once the operation has returned."""
+once the operation has returned; after the one C call of a hot call, they find it done."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
 from c_calls import between_c_calls
 from ledger import assert_same, kernel_ledger
 from sel4vspace import Kernel
+from sel4vspace.lowlevel import _guard
 
 BASE = 0x1000_0000
 
@@ -50,7 +52,13 @@ def test_a_kernel_finalized_amid_another_kernels_tear_down():
     kernel.close()
 
 
-def test_a_vspace_finalized_amid_another_kernels_call():
+# With cookies, a map is the checked way's: C calls before the map itself, a point after each of
+# them, and the finalizer waits for the end of the operation. Without, the map is a hot call: one C
+# call that takes and gives back the kernel's guard itself: the point after it is outside any
+# operation, and a finalizer there runs at once.
+@pytest.mark.parametrize(("cookies", "seen"), [([7], (True, True)), (None, (False, False))],
+                         ids=["checked-map-defers-it", "hot-map-done-by-then"])
+def test_a_vspace_finalized_amid_another_kernels_call(cookies, seen):
     first = Kernel(untyped_bits=20)
     fresh = kernel_ledger(first)
     stray = first.new_vspace()
@@ -59,15 +67,15 @@ def test_a_vspace_finalized_amid_another_kernels_call():
     vspace = second.new_vspace()
     res = vspace.reserve_range_at(BASE, 4096, "rw")
     cap = second.alloc_frame()
-    during: list[bool] = []
+    during: list[tuple[bool, bool]] = []
 
     def collect_the_stray() -> None:
         stray._finalizer()
-        during.append(stray.kernel._world.vspace_count != 0)
+        during.append((stray.kernel._world.vspace_count != 0, _guard.in_operation()))
 
     with between_c_calls(_once(collect_the_stray)):
-        vspace.map_pages_at_vaddr([cap], BASE, res)
-    assert during == [True]
+        vspace.map_pages_at_vaddr([cap], BASE, res, cookies=cookies)
+    assert during == [seen]
     assert vspace.lookup(BASE).cap == cap
     assert_same(fresh, kernel_ledger(first), "the collected vspace's kernel")
     first.close()

@@ -41,7 +41,7 @@ import budget
 import test_model
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
-from sel4vspace import CapRights, Kernel, KernelError, VSpaceError, pytest_plugin
+from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError, pytest_plugin
 from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
 
 THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
@@ -353,6 +353,61 @@ def test_threads_racing_for_one_address_get_one_success_each_round():
     assert refusals == [THREADS - 1] * rounds
     vspace.tear_down()
     assert_same(fresh, kernel_ledger(kernel), "after the races")
+    kernel.close()
+
+
+def test_threads_reserving_and_freeing_at_the_same_starts_keep_the_records_whole():
+    """The hot calls file a reservation after their C call has given the kernel's guard back, so
+    threads of one vspace file and unfile at once: at starts they all contend for, none is lost
+    and none freed is kept, and a reader listing the reservations meanwhile reads each one it is
+    given (or is told it was freed since), never a freed reservation's memory."""
+    kernel = Kernel(untyped_bits=24)
+    fresh = kernel_ledger(kernel)
+    vspace = kernel.new_vspace("shared starts")
+    starts = [0x4000_0000 + i * 2 * PAGE for i in range(3)]
+    rounds = max(200, ROUNDS)
+    kept: list[list[Any]] = [[] for _ in range(THREADS)]
+    read = [0]
+    stop = threading.Event()
+
+    def churn(i: int) -> None:
+        rng = random.Random(i)
+        for _ in range(rounds):
+            try:
+                reservation = vspace.reserve_deferred_rights_range_at(rng.choice(starts), PAGE)
+            except VSpaceError:
+                continue   # another thread holds that start
+            if rng.random() < 0.02 and len(kept[i]) < 2:
+                kept[i].append(reservation)
+            else:
+                vspace.free_reservation(reservation)
+
+    def reader() -> None:
+        while not stop.is_set():
+            for reservation in vspace.reservations():
+                try:
+                    assert reservation.start in starts
+                    read[0] += 1
+                except StaleObjectError:
+                    pass   # freed after the listing: the C says so, and nothing was read
+
+    watcher = threading.Thread(target=reader)
+    with short_switch_interval():
+        watcher.start()
+        try:
+            run_threads(churn)
+        finally:
+            stop.set()
+            watcher.join()
+    survivors = [reservation for mine in kept for reservation in mine]
+    assert sorted(r.start for r in vspace.reservations()) == sorted(r.start for r in survivors)
+    assert len({r.start for r in survivors}) == len(survivors)
+    assert read[0] > 0
+    for reservation in survivors:
+        vspace.free_reservation(reservation)
+    assert vspace.reservations() == []
+    vspace.tear_down()
+    assert_same(fresh, kernel_ledger(kernel), "after the churn")
     kernel.close()
 
 

@@ -5,6 +5,7 @@
 #include <sel4vspace_host/arch.h>
 #include <sel4vspace_binding/calls.h>
 #include <sel4vspace_binding/checks.h>
+#include <sel4vspace_binding/guard.h>
 #include <sel4vspace_common/log.h>
 
 #include "binding_internal.h"
@@ -165,6 +166,7 @@ int sel4vspace_host_call_new_pages(host_vspace_t *v, seL4_Word rights, size_t n,
     if (vaddr == NULL) {
         return binding_call_failed(out, 0);
     }
+    sel4vspace_host_vspace_count_foreign(v, n, 0);   /* frames of the allocator's own */
     out->vaddr = (seL4_Word) vaddr;
     return binding_call_ok(out);
 }
@@ -178,7 +180,11 @@ int sel4vspace_host_call_new_pages_at(host_vspace_t *v, seL4_Word vaddr, size_t 
     int result = vspace_new_pages_at_vaddr(sel4vspace_host_vspace_vspace(v), (void *) vaddr, n, size_bits,
                                            as_reservation(res));
     sel4vspace_host_vspace_bulk_frames(v, 0);
-    return result == 0 ? binding_call_ok(out) : binding_call_failed(out, result);
+    if (result != 0) {
+        return binding_call_failed(out, result);
+    }
+    sel4vspace_host_vspace_count_foreign(v, n, 0);
+    return binding_call_ok(out);
 }
 
 int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word start, size_t n,
@@ -189,7 +195,11 @@ int sel4vspace_host_call_share(host_vspace_t *from, host_vspace_t *to, seL4_Word
     sel4vspace_log_clear_last_error();
     int result = vspace_share_mem_at_vaddr(sel4vspace_host_vspace_vspace(from), sel4vspace_host_vspace_vspace(to),
                                            (void *) start, (int) n, size_bits, (void *) vaddr, as_reservation(res));
-    return result == 0 ? binding_call_ok(out) : binding_call_failed(out, result);
+    if (result != 0) {
+        return binding_call_failed(out, result);
+    }
+    sel4vspace_host_vspace_count_foreign(to, n, 0);   /* copies the allocator made */
+    return binding_call_ok(out);
 }
 
 int sel4vspace_host_call_unmap(host_vspace_t *v, seL4_Word vaddr, size_t n, seL4_Word size_bits, vka_t *vka,
@@ -249,15 +259,21 @@ int sel4vspace_host_call_unmap_mixed(host_vspace_t *v, seL4_Word vaddr, size_t n
         }
     }
     vspace_t *vspace = sel4vspace_host_vspace_vspace(v);
+    size_t not_callers = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && kinds[j] == kinds[i]) {
             j++;
         }
         vspace_unmap_pages(vspace, (void *) (vaddr + (i << size_bits)), j - i, size_bits, unmap_vka(kinds[i], free_frames));
+        not_callers += kinds[i] == SEL4VSPACE_PAGE_CALLERS ? 0 : j - i;
         i = j;
     }
-    return logged(out);
+    int status = logged(out);
+    if (status == SEL4VSPACE_CALL_OK) {
+        sel4vspace_host_vspace_count_foreign(v, 0, not_callers);   /* after a failure, a count too high */
+    }
+    return status;
 }
 
 int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res, sel4sim_mapping_t *mapped,
@@ -274,4 +290,113 @@ int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res
     sel4vspace_log_clear_last_error();
     vspace_free_reservation(sel4vspace_host_vspace_vspace(v), as_reservation(res));
     return logged(out);
+}
+
+/* ---- the hot calls ---------------------------------------------------------------------------- */
+
+/* The cell's vspace with the guard taken, or NULL (nothing taken) when the call must go the slow
+ * way: the thread is inside a call, another thread holds the guard, or the kernel or the vspace is
+ * gone. */
+static host_vspace_t *hot_enter(sel4vspace_vspace_cell_t *cell)
+{
+    if (!sel4vspace_guard_try(cell->guard)) {
+        return NULL;
+    }
+    if (sel4vspace_guard_closed(cell->guard) || cell->vspace == NULL) {
+        sel4vspace_guard_done(cell->guard);
+        return NULL;
+    }
+    return cell->vspace;
+}
+
+/* The guard given back, and the sel4vspace_hot_status_t of the call's result. */
+static int64_t hot_leave(sel4vspace_vspace_cell_t *cell, const sel4vspace_call_result_t *out)
+{
+    sel4vspace_guard_done(cell->guard);
+    switch (out->status) {
+    case SEL4VSPACE_CALL_OK:
+        return SEL4VSPACE_HOT_DONE;
+    case SEL4VSPACE_CALL_FAILED:
+        return SEL4VSPACE_HOT_FAILED + (int64_t) out->result * 256;
+    default:   /* REFUSED: a check said no before anything was called */
+        return SEL4VSPACE_HOT_SLOW;
+    }
+}
+
+static int64_t hot_slow(sel4vspace_vspace_cell_t *cell)
+{
+    sel4vspace_guard_done(cell->guard);
+    return SEL4VSPACE_HOT_SLOW;
+}
+
+/* Whether reservation is one of the cell's vspace's, not freed. */
+static int live_in(const sel4vspace_reservation_cell_t *reservation, const sel4vspace_vspace_cell_t *cell)
+{
+    return reservation->vspace == cell && reservation->res != NULL;
+}
+
+int64_t sel4vspace_hot_reserve(sel4vspace_vspace_cell_t *cell, seL4_Word vaddr, seL4_Word size, seL4_Word rights,
+                               int cacheable, int deferred, sel4vspace_reservation_cell_t *into)
+{
+    host_vspace_t *v = hot_enter(cell);
+    if (v == NULL) {
+        return SEL4VSPACE_HOT_SLOW;
+    }
+    if (into->res != NULL || sel4vspace_rule_byte_range(vaddr, size, seL4_PageBits) != SEL4VSPACE_RULE_OK) {
+        return hot_slow(cell);
+    }
+    sel4vspace_call_result_t out;
+    if (sel4vspace_host_call_reserve(v, vaddr, size, rights, cacheable, deferred, &out) == SEL4VSPACE_CALL_OK) {
+        into->vspace = cell;
+        into->res = out.res;
+    }
+    return hot_leave(cell, &out);
+}
+
+int64_t sel4vspace_hot_map(sel4vspace_vspace_cell_t *cell, seL4_CPtr *caps, size_t n, seL4_Word vaddr,
+                           seL4_Word size_bits, seL4_Word rights, int deferred,
+                           sel4vspace_reservation_cell_t *reservation)
+{
+    host_vspace_t *v = hot_enter(cell);
+    if (v == NULL) {
+        return SEL4VSPACE_HOT_SLOW;
+    }
+    if (!live_in(reservation, cell)
+        || sel4vspace_rule_pages(vaddr, n, size_bits, SEL4VSPACE_MAX_PAGES) != SEL4VSPACE_RULE_OK) {
+        return hot_slow(cell);
+    }
+    sel4vspace_call_result_t out;
+    sel4vspace_host_call_map(v, caps, NULL, n, vaddr, size_bits, rights, deferred, reservation->res, &out);
+    return hot_leave(cell, &out);
+}
+
+int64_t sel4vspace_hot_unmap(sel4vspace_vspace_cell_t *cell, seL4_Word vaddr, size_t n, seL4_Word size_bits)
+{
+    host_vspace_t *v = hot_enter(cell);
+    if (v == NULL) {
+        return SEL4VSPACE_HOT_SLOW;
+    }
+    if (sel4vspace_host_vspace_foreign(v) != 0
+        || sel4vspace_rule_pages(vaddr, n, size_bits, SEL4VSPACE_MAX_PAGES) != SEL4VSPACE_RULE_OK) {
+        return hot_slow(cell);
+    }
+    sel4vspace_call_result_t out;
+    sel4vspace_host_call_unmap(v, vaddr, n, size_bits, VSPACE_PRESERVE, &out);
+    return hot_leave(cell, &out);
+}
+
+int64_t sel4vspace_hot_free_reservation(sel4vspace_vspace_cell_t *cell, sel4vspace_reservation_cell_t *reservation)
+{
+    host_vspace_t *v = hot_enter(cell);
+    if (v == NULL) {
+        return SEL4VSPACE_HOT_SLOW;
+    }
+    if (!live_in(reservation, cell)) {
+        return hot_slow(cell);
+    }
+    sel4vspace_call_result_t out;
+    if (sel4vspace_host_call_free_reservation(v, reservation->res, NULL, 0, &out) == SEL4VSPACE_CALL_OK) {
+        reservation->res = NULL;
+    }
+    return hot_leave(cell, &out);
 }

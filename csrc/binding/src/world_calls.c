@@ -17,18 +17,22 @@ int sel4vspace_host_call_world_new(unsigned untyped_size_bits, unsigned cnode_si
     return reported(out, out->world != NULL ? seL4_NoError : seL4_NotEnoughMemory);
 }
 
-int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_call_result_t *out)
+int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_guard_t *guard, sel4vspace_call_result_t *out)
 {
+    if (guard != NULL) {
+        sel4vspace_guard_mark_closed(guard);   /* the hot calls look here before at any vspace */
+    }
     sel4vspace_host_world_close(w);
     return binding_call_ok(out);
 }
 
-int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_call_result_t *out)
+int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_vspace_cell_t *cell, sel4vspace_call_result_t *out)
 {
     host_vspace_t *v = sel4vspace_host_vspace_new(w);
     if (v == NULL) {
         return binding_call_failed(out, seL4_NotEnoughMemory);
     }
+    cell->vspace = v;
     out->vspace = v;
     out->c_vspace = sel4vspace_host_vspace_vspace(v);
     out->cap = sel4vspace_host_vspace_root(v);
@@ -60,8 +64,12 @@ int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, 
     return reported(out, sel4vspace_host_delete_frame(w, family, nfamily, object, shared));
 }
 
-int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers,
+int sel4vspace_host_call_tear_down(sel4vspace_vspace_cell_t *cell, const seL4_CPtr *callers, size_t ncallers,
                                    const seL4_Word *shared, size_t nshared, sel4vspace_call_result_t *out)
 {
-    return reported(out, sel4vspace_host_tear_down(v, callers, ncallers, shared, nshared));
+    int error = sel4vspace_host_tear_down(cell->vspace, callers, ncallers, shared, nshared);
+    if (error == seL4_NoError) {
+        cell->vspace = NULL;
+    }
+    return reported(out, error);
 }

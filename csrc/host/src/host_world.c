@@ -33,6 +33,7 @@ struct host_vspace {
     size_t num_paging;
     size_t paging_capacity;
     int record_failed;             /* a report could not be recorded: that structure will leak */
+    size_t foreign;                /* see sel4vspace_host_vspace_foreign */
 };
 
 /* ---- worlds ---------------------------------------------------------------------------------- */
@@ -288,6 +289,17 @@ seL4_CPtr sel4vspace_host_vspace_root(host_vspace_t *v)
 host_world_t *sel4vspace_host_vspace_world(host_vspace_t *v)
 {
     return v == NULL ? NULL : v->world;
+}
+
+size_t sel4vspace_host_vspace_foreign(host_vspace_t *v)
+{
+    return v->foreign;
+}
+
+void sel4vspace_host_vspace_count_foreign(host_vspace_t *v, size_t more, size_t fewer)
+{
+    size_t count = v->foreign + more;
+    v->foreign = fewer < count ? count - fewer : 0;
 }
 
 void sel4vspace_host_vspace_bulk_frames(host_vspace_t *v, size_t frames)

@@ -39,7 +39,7 @@ from sel4vspace.lowlevel import _guard  # noqa: E402
 
 from . import _logbridge  # noqa: E402
 
-_guard.add_log_source(_logbridge)
+_guard.add_build(_logbridge)
 
 __all__ = [
     "SEL4_ARCH",

@@ -5,10 +5,12 @@ an OverflowError that does not say which argument was wrong.
 
 Each rule is one function, and every caller, however hot its path, calls that function: there is
 no check written at a call site. A rule's first test is the whole rule, so that valid arguments
-cost one call (the rules of several arguments, :func:`pages`, :func:`byte_range` and
-:func:`frame_address`, state the conditions of the rules they are made of in that one test: a call
-per argument costs more than a map of one page does in C); the lines after it only find the
-message, through the single-argument rules, in the order the arguments are named.
+cost one call (the rules of several arguments state the conditions of the rules they are made of
+in that one test: a call per argument costs more than a map of one page does in C); the lines after
+it only find the message, through the single-argument rules, in the order the arguments are named.
+The range rules, :func:`pages` and :func:`byte_range`, decide in C (``sel4vspace_rule_pages``,
+``sel4vspace_rule_byte_range``): the hot calls of ``VSpace``, which take their arguments unchecked,
+apply the same functions.
 
 The rule of a text argument (:func:`text`, a str without NUL) is the one the tooling applies to
 scenario files and command lines without the compiled extension: it lives in a module of its own
@@ -23,13 +25,17 @@ from typing import Any
 
 from .._text import text as text
 from ..errors import type_name
+from . import lib
 from .objects import FRAME_SIZE_BITS, USER_TOP
 
 WORD_MAX = 2**64 - 1
 ADDRESS_LIMIT = 2**64
 """The end of the 64-bit address space: no range reaches past it."""
-MAX_PAGES = 2**40
-"""The most pages one call maps, unmaps or allocates."""
+MAX_PAGES: int = lib.SEL4VSPACE_MAX_PAGES
+"""The most pages one call maps, unmaps or allocates (2**40)."""
+_RULE_OK = int(lib.SEL4VSPACE_RULE_OK)
+_rule_pages = lib.sel4vspace_rule_pages
+_rule_byte_range = lib.sel4vspace_rule_byte_range
 _FRAME_BITS = frozenset(FRAME_SIZE_BITS)
 _LOW_BITS = [(1 << bits) - 1 for bits in range(64)]
 """The mask of an alignment to ``2**bits`` bytes, by ``bits``: an index costs less than the shift and
@@ -124,28 +130,48 @@ def frame_address(name: str, vaddr: Any, size_bits: Any) -> tuple[int, int]:
 def byte_range(name: str, vaddr: Any, size: Any, size_bits: int = 12) -> tuple[int, int]:
     """``size`` bytes (at least 1) from ``vaddr`` (aligned to ``2**size_bits``), ending at or below
     seL4_UserTop: ``(vaddr, size)``. Errors name ``name``, then ``size``."""
-    if (type(vaddr) is int and type(size) is int and vaddr >= 0 and not vaddr & _LOW_BITS[size_bits]
-            and size >= 1 and vaddr + size <= USER_TOP):
+    if type(vaddr) is not int or type(size) is not int:
+        vaddr, size = index(name, vaddr), index("size", size)
+    verdict = _verdict(_rule_byte_range, vaddr, size, size_bits)
+    if verdict == _RULE_OK:
         return vaddr, size
+    # the message: the single-argument rules, in the order the arguments are named
     vaddr = aligned(name, vaddr, size_bits)
     size = integer("size", size, 1)
     span(name, vaddr, size)
-    return vaddr, size
+    raise _disagree("sel4vspace_rule_byte_range", verdict)
 
 
 def pages(name: str, vaddr: Any, num_pages: Any, size_bits: Any, most: int = MAX_PAGES) -> tuple[int, int, int]:
     """``num_pages`` (1 to ``most``) pages of ``2**size_bits`` bytes (a frame size) from ``vaddr``
     (aligned to the page size), ending at or below seL4_UserTop: ``(vaddr, num_pages, size_bits)``.
     Errors name ``size_bits``, ``name`` (the address) or ``num_pages``, in that order."""
-    if (type(size_bits) is int and size_bits in _FRAME_BITS and type(vaddr) is int and type(num_pages) is int
-            and vaddr >= 0 and not vaddr & _LOW_BITS[size_bits] and 1 <= num_pages <= most
-            and vaddr + (num_pages << size_bits) <= USER_TOP):
+    if type(size_bits) is not int or type(vaddr) is not int or type(num_pages) is not int:
+        size_bits, vaddr, num_pages = index("size_bits", size_bits), index(name, vaddr), index("num_pages", num_pages)
+    verdict = _verdict(_rule_pages, vaddr, num_pages, size_bits, most)
+    if verdict == _RULE_OK:
         return vaddr, num_pages, size_bits
+    # the message: the single-argument rules, in the order the arguments are named
     size_bits = frame_size_bits("size_bits", size_bits)
     vaddr = aligned(name, vaddr, size_bits)
     num_pages = integer("num_pages", num_pages, 1, most)
     span(name, vaddr, num_pages << size_bits)
-    return vaddr, num_pages, size_bits
+    raise _disagree("sel4vspace_rule_pages", verdict)
+
+
+def _disagree(rule: str, verdict: int) -> AssertionError:
+    """What a range rule raises when C refused what the single-argument rules let through: never,
+    while the two say the same."""
+    return AssertionError(f"{rule} refused ({verdict}) what the single-argument rules accept")
+
+
+def _verdict(rule: Any, *words: int) -> int:
+    """The C range rule's verdict on ``words``; -1 when one is no 64-bit word (cffi refuses it)."""
+    try:
+        verdict: int = rule(*words)
+    except OverflowError:
+        return -1
+    return verdict
 
 
 def access(name: str, vaddr: Any, size: int) -> int:

@@ -8,7 +8,7 @@ Every public call of the package (the methods and properties of ``Kernel``, ``VS
 * In the calling thread no other operation may be in progress: a call made from inside one (from a
   signal handler, a trace or profile function, a ``CallbackVSpace`` function C is running) raises
   :class:`~sel4vspace.ReentrantCallError` instead of running half-way through it.
-* An operation on a kernel, or on its vspaces, reservations and caps, holds that kernel's lock:
+* An operation on a kernel, or on its vspaces, reservations and caps, holds that kernel's guard:
   threads sharing a kernel take turns, threads with kernels of their own run side by side (the C
   state a call uses, the selected kernel and the last error and log records, is per thread).
 * When the outermost operation of a thread ends, the C log records it (and any direct ``lib``
@@ -18,29 +18,38 @@ Every public call of the package (the methods and properties of ``Kernel``, ``VS
 So no user code (a logging handler, a finalizer) ever runs while the C is in the middle of a call,
 or while the Python layer is between two C calls of one operation.
 
+Both the busy flag and the guard are C's (``csrc/binding``'s ``guard.h``): a thread-local flag,
+shared by every arch's build (:func:`add_build`), and a mutex per kernel. That is what lets the hot
+operations (``VSpace``'s reserve, map, unmap and free of small ranges) take them inside their one
+C call, where Python's own would cost more than the call; every other operation takes them here,
+around its Python. A thread waiting for a kernel another thread holds waits in slices
+(``SEL4VSPACE_GUARD_SLICE_MS``), so it still runs its signal handlers (Ctrl-C) between them.
+
 The wrappers are made for each function with its own signature (a ``*args, **kwargs`` forwarder
 costs more than all the rest of the bookkeeping). Python raises an asynchronous exception (a
-KeyboardInterrupt from a signal handler) as a call returns: nothing between the check and the
-``try`` is a call, and an exception as ``acquire()`` returns is caught by the lock's owner check, so
-no thread stays marked busy and no lock stays held.
+KeyboardInterrupt from a signal handler) as a call returns: the refusal of a nested call comes
+before the ``try`` and changes nothing, and everything the ``try`` takes, its ``finally`` gives
+back (the guard only if this thread holds it: C knows), so no thread stays busy and no guard
+stays held.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import ReentrantCallError
 
-__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock",
-           "add_log_source", "settle"]
+__all__ = ["operation", "call", "run", "finalizer", "inside_c", "flush", "in_operation", "new_lock", "address",
+           "holding", "add_build", "settle", "after_call"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,7 +58,8 @@ S = TypeVar("S")
 _get_ident = threading.get_ident
 
 # This module is one for every arch: a thread is inside a call of the package whichever arch's C
-# it runs. Each arch's lowlevel package adds its log bridge (add_log_source) when it is loaded.
+# it runs. Each arch's lowlevel package adds its build (add_build) when it is loaded; the guard's
+# functions are those of the first build added (the others use its busy flag).
 _sources: list[ModuleType] = []
 """The ``_logbridge`` module of every loaded arch."""
 _anywhere: memoryview = memoryview(bytearray(8)).cast("Q")
@@ -57,22 +67,38 @@ _anywhere: memoryview = memoryview(bytearray(8)).cast("Q")
 thread may have any. The C counter of the first arch loaded, through a memoryview (cheaper than
 indexing a cdata pointer, on every call); the other arches count into it."""
 
+_is_busy: Callable[[], int]
+"""Whether the calling thread is inside a call of the package (``sel4vspace_guard_busy``)."""
+_set_busy: Callable[[int], int]
+_enter: Callable[[Any], int]
+_leave: Callable[[Any], None]
+_hold: Callable[[Any], int]
+_release: Callable[[Any], None]
+_first: ModuleType | None = None
+"""The ``_logbridge`` of the first build added: its ``ffi`` makes every kernel's guard."""
 
-def add_log_source(bridge: ModuleType) -> None:
-    """Deliver the records of one more arch's build (its ``lowlevel._logbridge``) when operations
-    end. The first arch's counter becomes the one every arch counts into."""
-    global _anywhere
-    if not _sources:
+
+def add_build(bridge: ModuleType) -> None:
+    """Take in one more arch's build (its ``lowlevel._logbridge``, with its ``ffi`` and ``lib``):
+    its log records are delivered when operations end, and it counts them, and marks threads busy,
+    where the first build does."""
+    global _anywhere, _first, _is_busy, _set_busy, _enter, _leave, _hold, _release
+    if _first is None:
         view = memoryview(bridge.ffi.buffer(bridge.ffi.cast("const size_t *", bridge.count_address()),
                                             bridge.ffi.sizeof("size_t")))
-        # Rebound before any operation exists: the operations made later capture this one.
+        # Rebound before any operation exists: the operations made later capture these.
         _anywhere = view.cast("Q" if bridge.ffi.sizeof("size_t") == 8 else "I")
+        lib = bridge.lib
+        _is_busy, _set_busy = lib.sel4vspace_guard_busy, lib.sel4vspace_guard_set_busy
+        _enter, _leave = lib.sel4vspace_guard_enter, lib.sel4vspace_guard_leave
+        _hold, _release = lib.sel4vspace_guard_hold, lib.sel4vspace_guard_release
+        _first = bridge
     else:
-        bridge.count_into(_sources[0].count_address())
+        bridge.count_into(_first.count_address())
+        bridge.lib.sel4vspace_guard_share(_first.lib.sel4vspace_guard_busy_flag_function())
     _sources.append(bridge)
 
-_busy: dict[int, int] = {}
-"""Threads (by ident) inside an operation, or inside a Python function C is running."""
+
 _deferred: defaultdict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = defaultdict(list)
 """Per thread, finalizer work that arrived during an operation, for when it ends."""
 _finalizing: set[int] = set()
@@ -82,7 +108,7 @@ leaves the rest of the list to the loop that runs it."""
 
 def in_operation() -> bool:
     """True while the calling thread is inside a call into the package."""
-    return _get_ident() in _busy
+    return bool(_is_busy())
 
 
 def _refuse(what: str) -> ReentrantCallError:
@@ -147,79 +173,85 @@ def settle(pending: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Any:
 
 
 def new_lock() -> Any:
-    """A kernel's lock. Reentrant only so that its owner can be asked (``_is_owned``); no operation
-    ever takes it twice (a call from inside an operation is refused first)."""
-    lock = threading.RLock()
+    """A kernel's guard (a ``sel4vspace_guard_t *``, freed with the last reference to it).
+    MemoryError when the host has no memory for one."""
+    assert _first is not None, "an arch's lowlevel package adds its build before any kernel is made"
+    lock = _first.lib.sel4vspace_guard_new()
+    if lock == _first.ffi.NULL:
+        raise MemoryError("no host memory for a kernel's guard")
+    lock = _first.ffi.gc(lock, _first.lib.sel4vspace_guard_free)
     _locks.add(lock)
     return lock
 
 
+def address(lock: Any) -> int:
+    """The address of a kernel's guard, for the C of its arch (which takes it as its own type)."""
+    assert _first is not None
+    return int(_first.ffi.cast("uintptr_t", lock))
+
+
+@contextlib.contextmanager
+def holding(lock: Any) -> Iterator[None]:
+    """Hold ``lock`` (a kernel's guard) for the block, waiting for it, without marking the thread
+    busy: for a world whose kernel is gone, closed from inside another operation."""
+    taken = _hold(lock)
+    try:
+        yield
+    finally:
+        if taken:
+            _release(lock)
+
+
 _locks: weakref.WeakSet[Any] = weakref.WeakSet()
-"""Every kernel's lock, for ``os.fork``."""
+"""Every kernel's guard, for ``os.fork``."""
 _held_for_fork: list[Any] = []
 
 
 def _before_fork() -> None:
-    """Take every kernel's lock, so that the child has no lock held by a thread it does not have and
-    no call half done: the calls in progress end first. No operation holds two kernels' locks, so
-    taking them one after another cannot wait for each other (a fork from inside an operation takes
-    its own kernel's again: the locks are reentrant)."""
+    """Take every kernel's guard, so that the child has no guard held by a thread it does not have
+    and no call half done: the calls in progress end first. No operation holds two kernels' guards,
+    so taking them one after another cannot wait for each other (a fork from inside an operation
+    finds its own kernel's held by itself, and leaves it)."""
     for lock in list(_locks):
-        lock.acquire()
-        _held_for_fork.append(lock)
+        if _hold(lock):
+            _held_for_fork.append(lock)
 
 
-def _after_fork_in_parent() -> None:
+def _after_fork() -> None:
     while _held_for_fork:
-        _held_for_fork.pop().release()
+        _release(_held_for_fork.pop())
 
 
-def _after_fork_in_child() -> None:
-    _after_fork_in_parent()
-    # only the forking thread lives on: another thread's ident may be given to a new thread
-    ident = _get_ident()
-    for other in [other for other in _busy if other != ident]:
-        del _busy[other]
-
-
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+# only the forking thread lives on in the child, with its own busy flag (a thread-local of C's)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
 
 
 # The body of every operation, with and without a lock.
 _TEMPLATE = """\
 def {name}({parameters}):
-    ident = _get_ident()
-    if ident in _busy:
+    if _is_busy():
         raise _refuse(_what)
     try:
-        _busy[ident] = 1
+        _set_busy(1)
         return _function({arguments})
     finally:
-        del _busy[ident]
+        _set_busy(0)
         if _anywhere[0] or _deferred:
             _after()
 """
 _LOCKED_TEMPLATE = """\
 def {name}({parameters}):
-    ident = _get_ident()
-    if ident in _busy:
+    if _is_busy():
         raise _refuse(_what)
     lock = {owner}._lock
     try:
-        _busy[ident] = 1
-        lock.acquire()
-        try:
-            if {owner}._pending:
-                _settle({owner}._pending)
-            return _function({arguments})
-        finally:
-            lock.release()
-    except BaseException:
-        if lock._is_owned():
-            lock.release()
-        raise
+        while _enter(lock):
+            pass
+        if {owner}._pending:
+            _settle({owner}._pending)
+        return _function({arguments})
     finally:
-        del _busy[ident]
+        _leave(lock)
         if _anywhere[0] or _deferred:
             _after()
 """
@@ -249,22 +281,38 @@ def _wrap(function: Callable[..., Any], what: str, locked: bool) -> Callable[...
         else:
             arguments.append(parameter.name)
         parameters.append(text)
-    assert _sources, "an arch's lowlevel package adds its log source before any operation is made"
+    assert _first is not None, "an arch's lowlevel package adds its build before any operation is made"
     template = _LOCKED_TEMPLATE if locked else _TEMPLATE
     source = template.format(name=function.__name__, parameters=", ".join(parameters), owner=arguments[0],
                              arguments=", ".join(arguments))
     namespace: dict[str, Any] = {
-        "_get_ident": _get_ident, "_busy": _busy, "_refuse": _refuse, "_what": what, "_function": function,
-        "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after, "_settle": settle, **defaults,
+        "_is_busy": _is_busy, "_set_busy": _set_busy, "_enter": _enter, "_leave": _leave, "_refuse": _refuse,
+        "_what": what, "_function": function, "_anywhere": _anywhere, "_deferred": _deferred, "_after": _after,
+        "_settle": settle, **defaults,
     }
     exec(compile(source, f"<sel4vspace operation {what}>", "exec"), namespace)
     return functools.wraps(function)(namespace[function.__name__])
 
 
-def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+def operation(method: Callable[Concatenate[S, P], R], what: str | None = None) -> Callable[Concatenate[S, P], R]:
     """Make a method of ``Kernel``, ``VSpace`` or ``Reservation`` a public operation (see the
-    module's docstring). Operations call each other's undecorated code, never the decorated one."""
-    return _wrap(method, method.__qualname__, True)
+    module's docstring), named ``what`` (default: its qualified name) when a call is refused.
+    Operations call each other's undecorated code, never the decorated one."""
+    return _wrap(method, what or method.__qualname__, True)
+
+
+GUARDED_IN_C = "__sel4vspace_guarded_in_c__"
+"""The attribute that marks a method :func:`guarded_in_c`."""
+
+
+def guarded_in_c(method: Callable[P, R]) -> Callable[P, R]:
+    """Mark a public method whose operation guard its hot C call takes (``VSpace``'s small reserve,
+    map, unmap and free): the method itself, marked. Such a method calls the hot call when its
+    arguments have the exact types the call takes, and an :func:`operation` (the checked way, which
+    refuses a nested call, waits for a busy kernel and names a bad argument) whenever the hot call
+    did nothing; its end hands over log records and waiting finalizers (:func:`after_call`)."""
+    setattr(method, GUARDED_IN_C, True)
+    return method
 
 
 def call(function: Callable[P, R]) -> Callable[P, R]:
@@ -273,19 +321,17 @@ def call(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def run(what: str, lock: Any, function: Callable[..., R], *args: Any) -> R:
-    """``function(*args)`` as one operation named ``what``, under ``lock`` (a kernel's, or None):
+    """``function(*args)`` as one operation named ``what``, under ``lock`` (a kernel's guard, or None):
     for package code that is not a method (:func:`sel4vspace.ledger.kernel_ledger`, finalizers)."""
-    ident = _get_ident()
-    if ident in _busy:
+    if _is_busy():
         raise _refuse(what)
+    guard = _first.ffi.NULL if lock is None else lock   # type: ignore[union-attr]
     try:
-        _busy[ident] = 1
-        if lock is None:
-            return function(*args)
-        with lock:
-            return function(*args)
+        while _enter(guard):
+            pass
+        return function(*args)
     finally:
-        del _busy[ident]
+        _leave(guard)
         if _anywhere[0] or _deferred:
             _after()
 
@@ -296,8 +342,8 @@ def finalizer(lock: Any, function: Callable[..., None], *args: Any) -> None:
     collector runs finalizers wherever an allocation triggers it, possibly between two C calls of
     an operation, in whichever thread allocated."""
     ident = _get_ident()
-    if ident in _busy:
-        _deferred[ident].append((function, (lock, *args)))   # one call: nothing can come between
+    if _is_busy():
+        _deferred[ident].append((function, (lock, *args)))   # nothing can come between the two calls
         return
     try:
         _finalize(function, (lock, *args))
@@ -319,16 +365,11 @@ def inside_c(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        ident = _get_ident()
-        depth = _busy.get(ident, 0)
+        was = _set_busy(1)
         try:
-            _busy[ident] = depth + 1
             return function(*args, **kwargs)
         finally:
-            if depth:
-                _busy[ident] = depth
-            else:
-                del _busy[ident]
+            _set_busy(was)
 
     return run
 
@@ -336,6 +377,23 @@ def inside_c(function: Callable[P, R]) -> Callable[P, R]:
 def flush() -> None:
     """Hand the calling thread's queued C log records to ``logging`` now (what the end of every
     package call does; for records of direct ``lib`` calls)."""
-    if _get_ident() in _busy:
+    if _is_busy():
         raise _refuse("sel4vspace.lowlevel.flush_log")
     _after()
+
+
+def after_call() -> None:
+    """The end of an operation whose guard its C call took and gave back (the hot calls of
+    ``VSpace``, which test :func:`anything_after` first: one call less when, as nearly always,
+    there is nothing): the log records queued, and the finalizers that waited."""
+    if _anywhere[0] or _deferred:
+        _after()
+
+
+def anything_after() -> tuple[memoryview, dict[int, Any]]:
+    """What the end of an operation looks at: the count of log records queued by every thread (a
+    one-item view; see :func:`add_build`) and the finalizer work waiting, by thread. Either
+    nonzero, :func:`after_call` has work. For code that tests them before calling it; valid once
+    the first arch's build was added."""
+    assert _first is not None
+    return _anywhere, _deferred

@@ -56,6 +56,23 @@ _call_reserve = lib.sel4vspace_host_call_reserve
 _call_free_reservation = lib.sel4vspace_host_call_free_reservation
 _call_map = lib.sel4vspace_host_call_map
 _call_unmap = lib.sel4vspace_host_call_unmap
+
+# The hot calls (calls.h): each a whole small operation, the guard taken and given back in C.
+# ``VSpace`` calls them as they are: each returns a status (:data:`HOT_DONE`, :data:`HOT_SLOW`,
+# :data:`HOT_FAILED`) in its low 8 bits and, for HOT_FAILED, what the vspace_* call returned above.
+hot_reserve = lib.sel4vspace_hot_reserve
+"""``(cell, vaddr, size, rights word, cacheable, deferred, reservation cell)``."""
+hot_map = lib.sel4vspace_hot_map
+"""``(cell, caps, count, vaddr, size_bits, rights word, deferred, reservation cell)``."""
+hot_unmap = lib.sel4vspace_hot_unmap
+"""``(cell, vaddr, count, size_bits)``."""
+hot_free_reservation = lib.sel4vspace_hot_free_reservation
+"""``(cell, reservation cell)``."""
+HOT_DONE = int(lib.SEL4VSPACE_HOT_DONE)
+HOT_SLOW = int(lib.SEL4VSPACE_HOT_SLOW)
+"""Nothing done: the checked way (the Python layer's operation) does it, or says why it cannot."""
+HOT_FAILED = int(lib.SEL4VSPACE_HOT_FAILED)
+"""The allocator refused: raise :func:`failure` (the vspace_* call's result is the code >> 8)."""
 # vka_object_t is four words (cptr, ut, type, size_bits): its caps read as every fourth word.
 _OBJECT_WORDS = 4
 assert ffi.sizeof("vka_object_t") == 8 * _OBJECT_WORDS
@@ -104,9 +121,37 @@ def world_new(untyped_bits: int, cnode_bits: int, out: Any) -> Any:
     return out.world
 
 
-def world_close(world: Any, out: Any) -> None:
-    """``sel4vspace_host_call_world_close``: every vspace torn down, then the kernel and the world."""
-    lib.sel4vspace_host_call_world_close(world, out)
+def world_close(world: Any, guard: Any, out: Any) -> None:
+    """``sel4vspace_host_call_world_close``: the kernel's guard (:func:`guard_of`) marked closed, then
+    every vspace torn down, the kernel and the world."""
+    lib.sel4vspace_host_call_world_close(world, guard, out)
+
+
+def guard_of(address: int) -> Any:
+    """The kernel's guard at ``address`` (``sel4vspace.lowlevel._guard.address``), as this arch's C
+    takes it."""
+    return ffi.cast("sel4vspace_guard_t *", address)
+
+
+def vspace_cell(guard: Any) -> Any:
+    """A ``sel4vspace_vspace_cell_t *`` of the kernel whose guard is ``guard`` (:func:`guard_of`), for
+    :func:`vspace_new` to fill: what the hot calls take a vspace by."""
+    return ffi.new("sel4vspace_vspace_cell_t *", {"guard": guard})
+
+
+_RESERVATION_CELL = ffi.typeof("sel4vspace_reservation_cell_t *")
+
+
+def reservation_cell() -> Any:
+    """A fresh ``sel4vspace_reservation_cell_t *``: what a reservation is to the C, once made."""
+    return ffi.new(_RESERVATION_CELL)
+
+
+def foreign(host_vspace: Any) -> int:
+    """``sel4vspace_host_vspace_foreign``: at least as many as the pages the vspace maps that are not
+    the caller's frames."""
+    count: int = lib.sel4vspace_host_vspace_foreign(host_vspace)
+    return count
 
 
 def world_select(world: Any) -> None:
@@ -129,12 +174,12 @@ def world_loader_bytes(world: Any) -> int:
     return int(lib.sel4vspace_host_world_loader_bytes(world))
 
 
-def vspace_new(world: Any, out: Any) -> None:
-    """``sel4vspace_host_call_vspace_new``: OK with ``out.vspace`` (the ``host_vspace_t *``),
-    ``out.c_vspace`` (its ``vspace_t *``) and ``out.cap`` (the vspace root's cap); else
-    CSpaceFullError / VSpaceError."""
+def vspace_new(world: Any, cell: Any, out: Any) -> None:
+    """``sel4vspace_host_call_vspace_new``: OK with ``out.vspace`` (the ``host_vspace_t *``, also in
+    ``cell``, a :func:`vspace_cell`), ``out.c_vspace`` (its ``vspace_t *``) and ``out.cap`` (the vspace
+    root's cap); else CSpaceFullError / VSpaceError."""
     clear_c_error()
-    lib.sel4vspace_host_call_vspace_new(world, out)
+    lib.sel4vspace_host_call_vspace_new(world, cell, out)
     if out.status != OK:
         raise failure("sel4vspace_host_vspace_new", "could not create a vspace")
 
@@ -144,13 +189,14 @@ def vspace_root(host_vspace: Any) -> int:
     return int(lib.sel4vspace_host_vspace_root(host_vspace))
 
 
-def tear_down(host_vspace: Any, callers: list[int], shared: list[int], out: Any) -> None:
+def tear_down(cell: Any, callers: list[int], shared: list[int], out: Any) -> None:
     """``sel4vspace_host_call_tear_down``: every page unmapped through the allocator (``callers``,
     the caller's frame caps, kept; the vspace's own frames freed after unmapping their copies in
     the vspaces where a frame's physical address is in ``shared``), then ``vspace_tear_down`` and
-    the paging structures. VSpaceError if the host has no memory for the list of pages."""
+    the paging structures; the vspace of ``cell`` (a :func:`vspace_cell`), which is NULL from then on.
+    VSpaceError if the host has no memory for the list of pages."""
     clear_c_error()
-    lib.sel4vspace_host_call_tear_down(host_vspace, callers, len(callers), shared, len(shared), out)
+    lib.sel4vspace_host_call_tear_down(cell, callers, len(callers), shared, len(shared), out)
     if out.status != OK:
         raise failure("vspace_tear_down", "the host is out of memory")
 

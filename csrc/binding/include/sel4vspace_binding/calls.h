@@ -25,6 +25,7 @@
 #include <vspace/vspace.h>
 #include <sel4utils/vspace.h>
 #include <sel4vspace_host/host.h>
+#include <sel4vspace_binding/guard.h>
 
 typedef enum {
     SEL4VSPACE_CALL_NOT_RUN = -1, /* set by the caller: the call has not reported (not run, or not returned) */
@@ -47,6 +48,61 @@ typedef struct sel4vspace_call_result {
     vspace_t *c_vspace;
     host_world_t *world;   /* OK from world_new */
 } sel4vspace_call_result_t;
+
+/*
+ * What Python holds of a vspace: its kernel's guard, and its host vspace until the call that tears
+ * it down (or closes the kernel) sets it to NULL, under the guard. Python owns the memory, for as
+ * long as the VSpace object lives, so a call handed a cell can always take the guard and then
+ * find out whether the vspace is still there.
+ */
+typedef struct sel4vspace_vspace_cell {
+    sel4vspace_guard_t *guard;
+    host_vspace_t *vspace;
+} sel4vspace_vspace_cell_t;
+
+/*
+ * What Python holds of a reservation: the cell of the vspace it was made in, and its
+ * sel4utils_res_t (what a reservation_t holds) from the call that made it until the call that
+ * frees it. Valid only while its vspace's cell still has the vspace.
+ */
+typedef struct sel4vspace_reservation_cell {
+    sel4vspace_vspace_cell_t *vspace;
+    sel4utils_res_t *res;
+} sel4vspace_reservation_cell_t;
+
+/*
+ * The hot calls: the four small operations a program makes most (reserve, map, unmap, free), each
+ * a whole operation of the Python layer in one C call. Each takes the kernel's guard without
+ * waiting (sel4vspace_guard_try), checks everything the Python layer promises (the vspace and the
+ * reservation still there, the range rules, the frame caps or the pages), makes the call and gives
+ * the guard back. What it returns is a sel4vspace_hot_status_t in the low 8 bits, and for FAILED
+ * what the vspace_* call returned, times 256.
+ */
+typedef enum {
+    SEL4VSPACE_HOT_DONE = 0,   /* done */
+    SEL4VSPACE_HOT_SLOW = 1,   /* nothing done, nothing logged: the thread is inside a call, the
+                                * guard is held elsewhere, the kernel, vspace or reservation is
+                                * gone, an argument breaks a rule, a check refused the call, or the
+                                * vspace maps pages that are not the caller's (unmap); the Python
+                                * layer's checked way does it, or says why not */
+    SEL4VSPACE_HOT_FAILED = 2  /* the vspace_* call failed: nothing changed, its error is this
+                                * thread's last (sel4vspace_log_last_error) */
+} sel4vspace_hot_status_t;
+
+/* sel4vspace_host_call_reserve; into (a fresh cell) gets the vspace's cell and the reservation. */
+int64_t sel4vspace_hot_reserve(sel4vspace_vspace_cell_t *cell, seL4_Word vaddr, seL4_Word size, seL4_Word rights,
+                               int cacheable, int deferred, sel4vspace_reservation_cell_t *into);
+
+/* sel4vspace_host_call_map without cookies, inside reservation (a cell of this vspace's). */
+int64_t sel4vspace_hot_map(sel4vspace_vspace_cell_t *cell, seL4_CPtr *caps, size_t n, seL4_Word vaddr,
+                           seL4_Word size_bits, seL4_Word rights, int deferred,
+                           sel4vspace_reservation_cell_t *reservation);
+
+/* sel4vspace_host_call_unmap with VSPACE_PRESERVE, for a vspace that maps only the caller's frames. */
+int64_t sel4vspace_hot_unmap(sel4vspace_vspace_cell_t *cell, seL4_Word vaddr, size_t n, seL4_Word size_bits);
+
+/* sel4vspace_host_call_free_reservation; the cell's reservation is NULL once freed. */
+int64_t sel4vspace_hot_free_reservation(sel4vspace_vspace_cell_t *cell, sel4vspace_reservation_cell_t *reservation);
 
 /* What a page of an unmap is to the caller (sel4vspace_host_call_unmap_mixed). */
 typedef enum {
@@ -123,12 +179,12 @@ int sel4vspace_host_call_free_reservation(host_vspace_t *v, sel4utils_res_t *res
 int sel4vspace_host_call_world_new(unsigned untyped_size_bits, unsigned cnode_size_bits,
                                    sel4vspace_call_result_t *out);
 
-/* sel4vspace_host_world_close. out must not live in the world. OK. */
-int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_call_result_t *out);
+/* sel4vspace_host_world_close, the kernel's guard marked closed first. out must not live in the world. OK. */
+int sel4vspace_host_call_world_close(host_world_t *w, sel4vspace_guard_t *guard, sel4vspace_call_result_t *out);
 
-/* sel4vspace_host_vspace_new: OK with out->vspace, its vspace_t (out->c_vspace) and root cap
- * (out->cap), or FAILED. */
-int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_call_result_t *out);
+/* sel4vspace_host_vspace_new: OK with out->vspace (also in cell, whose guard is the kernel's), its
+ * vspace_t (out->c_vspace) and root cap (out->cap), or FAILED. */
+int sel4vspace_host_call_vspace_new(host_world_t *w, sel4vspace_vspace_cell_t *cell, sel4vspace_call_result_t *out);
 
 /* sel4vspace_host_alloc_frames of n frames into objects: OK, or FAILED with out->index the frame
  * that could not be made (those made before it are freed). */
@@ -142,6 +198,7 @@ int sel4vspace_host_call_copy_cap(host_world_t *w, seL4_CPtr cap, seL4_Word righ
 int sel4vspace_host_call_delete_frame(host_world_t *w, const seL4_CPtr *family, size_t nfamily, vka_object_t *object,
                                       int shared, sel4vspace_call_result_t *out);
 
-/* sel4vspace_host_tear_down: OK, or FAILED with out->result the seL4 error. */
-int sel4vspace_host_call_tear_down(host_vspace_t *v, const seL4_CPtr *callers, size_t ncallers,
+/* sel4vspace_host_tear_down of the cell's vspace: OK (the cell's vspace NULL from then on), or FAILED
+ * with out->result the seL4 error. */
+int sel4vspace_host_call_tear_down(sel4vspace_vspace_cell_t *cell, const seL4_CPtr *callers, size_t ncallers,
                                    const seL4_Word *shared, size_t nshared, sel4vspace_call_result_t *out);

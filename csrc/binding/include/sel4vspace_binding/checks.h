@@ -12,6 +12,31 @@
 #include <sel4sim/kernel.h>
 #include <vspace/vspace.h>
 
+/*
+ * The rules of a range of pages, decided here for every caller (the hot calls below the Python
+ * layer, and its argument checks, which turn a verdict into a message naming the argument). Each
+ * returns SEL4VSPACE_RULE_OK or the first rule broken, in the order the arguments are named.
+ */
+typedef enum {
+    SEL4VSPACE_RULE_OK = 0,
+    SEL4VSPACE_RULE_SIZE_BITS = 1,  /* size_bits is not one of the arch's frame sizes */
+    SEL4VSPACE_RULE_UNALIGNED = 2,  /* the address is not a multiple of 2^size_bits */
+    SEL4VSPACE_RULE_COUNT = 3,      /* the count of pages (or bytes) is out of its bounds */
+    SEL4VSPACE_RULE_WRAPS = 4,      /* the range runs past the end of the address space */
+    SEL4VSPACE_RULE_ABOVE_TOP = 5   /* the range reaches above the top of user space */
+} sel4vspace_rule_t;
+
+/* The most pages one call maps, unmaps or allocates (2^40). */
+#define SEL4VSPACE_MAX_PAGES 1099511627776
+
+/* n pages (1 to most) of 2^size_bits bytes (a frame size) from vaddr (aligned to them), ending at or
+ * below the top of user space: size_bits, then vaddr, then n. */
+int sel4vspace_rule_pages(seL4_Word vaddr, seL4_Word n, seL4_Word size_bits, seL4_Word most);
+
+/* size bytes (at least 1) from vaddr (aligned to 2^size_bits), ending at or
+ * below the top of user space: vaddr, then size. */
+int sel4vspace_rule_byte_range(seL4_Word vaddr, seL4_Word size, seL4_Word size_bits);
+
 typedef enum {
     SEL4VSPACE_RANGE_MAPPED = 0,
     SEL4VSPACE_RANGE_HOLE = 1,          /* a page of the range is not mapped */

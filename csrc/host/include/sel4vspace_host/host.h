@@ -93,6 +93,11 @@ host_vspace_t *sel4vspace_host_vspace_new(host_world_t *w);
 vspace_t *sel4vspace_host_vspace_vspace(host_vspace_t *v);
 seL4_CPtr sel4vspace_host_vspace_root(host_vspace_t *v);
 host_world_t *sel4vspace_host_vspace_world(host_vspace_t *v);
+/* At least as many as the pages the vspace maps that are not the caller's frames (frames its
+ * allocator allocated, copies it made for share_mem): never fewer, so that at 0 every page is the
+ * caller's. The calls that map or unmap such pages count them. */
+size_t sel4vspace_host_vspace_foreign(host_vspace_t *v);
+void sel4vspace_host_vspace_count_foreign(host_vspace_t *v, size_t more, size_t fewer);
 /* How many paging structures the vspace has reported through allocated_object so far. */
 size_t sel4vspace_host_vspace_paging_objects(host_vspace_t *v);
 /* The vspace's next call makes this many 4 KiB frames (vspace_new_pages and _at_vaddr), so its vka
