@@ -6,6 +6,8 @@
 
 #include <sel4vspace_binding/guard.h>
 
+#include "binding_internal.h"
+
 struct sel4vspace_guard {
     pthread_mutex_t mutex;
     uintptr_t owner;   /* the holding thread's pthread_self(), 0 when free: read without the mutex

@@ -37,29 +37,23 @@ int sel4vspace_guard_busy(void);
 /* Mark the calling thread busy or not; what it was. */
 int sel4vspace_guard_set_busy(int busy);
 
-/* Mark the calling thread busy and wait up to a slice for guard (NULL: no guard, ENTERED at once). */
+/*
+ * Taking and giving back a guard:
+ * - enter marks the calling thread busy and waits up to a slice for guard (NULL: no guard,
+ *   ENTERED at once); leave gives guard back if the calling thread holds it (NULL: none) and marks
+ *   the thread not busy;
+ * - hold waits for guard for as long as it takes, unless the calling thread holds it already (1
+ *   when this call took it, 0 when the thread held it), and release gives back what hold took: for
+ *   os.fork, which takes every kernel's guard first;
+ * - held says whether the calling thread holds guard.
+ */
 int sel4vspace_guard_enter(sel4vspace_guard_t *guard);
-/* Give guard back if the calling thread holds it (NULL: none), and mark the thread not busy. */
 void sel4vspace_guard_leave(sel4vspace_guard_t *guard);
-
-/* Wait for guard (for as long as it takes) unless the calling thread holds it already: 1 when this
- * call took it, 0 when the thread held it. For os.fork, which takes every kernel's guard first. */
 int sel4vspace_guard_hold(sel4vspace_guard_t *guard);
-/* Give back a guard sel4vspace_guard_hold took. */
 void sel4vspace_guard_release(sel4vspace_guard_t *guard);
-
-/* Whether the calling thread holds guard. */
 int sel4vspace_guard_held(sel4vspace_guard_t *guard);
 
 /* The function that finds the calling thread's busy flag in this build (its own, or the one shared
  * with it), as an address; and the way to make this build use another build's. */
 uintptr_t sel4vspace_guard_busy_flag_function(void);
 void sel4vspace_guard_share(uintptr_t busy_flag_function);
-
-/* For the binding's own calls: take guard without waiting, when the calling thread is not busy (1),
- * or leave everything as it was (0); and give it back. */
-int sel4vspace_guard_try(sel4vspace_guard_t *guard);
-void sel4vspace_guard_done(sel4vspace_guard_t *guard);
-/* Mark the kernel of guard closed (under the guard), and ask whether it is. */
-void sel4vspace_guard_mark_closed(sel4vspace_guard_t *guard);
-int sel4vspace_guard_closed(const sel4vspace_guard_t *guard);
