@@ -128,6 +128,28 @@ def test_every_use_of_a_dead_reservation_is_stale(use, how, sel4_arch):
     k.close()
 
 
+def test_a_reservation_of_a_collected_vspace_is_stale_in_the_vspaces_made_after_it(sel4_arch):
+    # The hot calls know a reservation by its cell, which names its vspace's cell: a vspace made
+    # where the collected one's cell was must not take the old reservation for one of its own
+    # (whose sel4utils struct was freed with the vspace).
+    k = Kernel(untyped_bits=22, cnode_bits=12, arch=sel4_arch)
+    cap = k.alloc_frame()
+    vs = k.new_vspace()
+    res = vs.reserve_range_at(BASE, PAGE, "rw")
+    vs.tear_down()
+    del vs
+    gc.collect()
+    later = []
+    for _ in range(8):
+        later.append(k.new_vspace())
+        with pytest.raises(StaleObjectError):
+            later[-1].map_pages_at_vaddr([cap], BASE, res)
+        with pytest.raises(StaleObjectError):
+            later[-1].free_reservation(res)
+        assert later[-1].mappings() == []
+    k.close()
+
+
 def test_a_reservation_cannot_be_forged():
     # Reservation(vspace, reservation_t) with a NULL res segfaulted on the first field read.
     with pytest.raises(TypeError):

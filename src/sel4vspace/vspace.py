@@ -103,12 +103,16 @@ class Reservation(Handle):
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_cell", "_key", "_ll", "_lock", "_pending", "_vspace")
+    __slots__ = ("__weakref__", "_cell", "_home", "_key", "_ll", "_lock", "_pending", "_vspace")
     _vspace: VSpace | None
     _cell: Any
     """Its ``sel4vspace_reservation_cell_t *``: the vspace's cell and the ``sel4utils_res_t *`` (the
     reservation_t's ``res``), which the C sets when it makes the reservation and clears when it
     frees it."""
+    _home: Any
+    """Its vspace's cell, which ``_cell`` names, kept alive as long as this object: ``_vspace`` is
+    None once the vspace is torn down (its ``res`` freed with it, not cleared), and a cell made
+    later at the address of a collected one would take it for a reservation of its own."""
     _key: int
     _lock: Any
     _pending: list[tuple[Any, tuple[Any, ...]]]
@@ -258,6 +262,7 @@ def _new_reservation(vspace: VSpace, key: int) -> Reservation:
     reservation._pending = vspace._pending
     reservation._ll = vspace._ll
     reservation._cell = vspace._ll.host.reservation_cell()
+    reservation._home = vspace._cell
     reservation._key = key
     return reservation
 
