@@ -635,6 +635,8 @@ class VSpace(Handle):
             code = -1
             try:
                 code = self._ll.host.hot_free_reservation(self._cell, cell)
+            except TypeError:   # a reservation of another arch's (its cell another cffi's): nothing was done,
+                pass            # and the checked way names it
             finally:
                 # freed, even when an exception came as the call returned (then the C cleared the
                 # cell of a reservation that was live and this vspace's)
@@ -731,8 +733,8 @@ class VSpace(Handle):
             try:   # noqa: SIM105 - contextlib.suppress costs more than the rest of the call's Python
                 code = self._ll.host.hot_map(self._cell, c_caps, count, vaddr, size_bits, bits, deferred,
                                              reservation._cell)
-            except OverflowError:   # a value beyond 64 bits: the checked way names it
-                pass
+            except (OverflowError, TypeError):   # a value beyond 64 bits, or a reservation of another
+                pass                             # arch's (its cell another cffi's): the checked way names it
         if not code:
             if _queued[0] or _waiting:
                 _guard.after_call()
