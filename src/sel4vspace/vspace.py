@@ -276,6 +276,16 @@ def _unfile(reservations: dict[int, Reservation], reservation: Reservation) -> N
         reservations.setdefault(filed._key, filed)
 
 
+def _refused(exc: BaseException) -> bool:
+    """Whether ``exc``, an OverflowError or TypeError caught around a hot call, is cffi refusing an
+    argument before any C ran: it comes from no Python frame below the caller's. The same exception
+    raised by a signal handler as the call returned comes from the handler's frame, and the call
+    may have done its work: it is raised as it is, never taken for a refusal (the checked way would
+    do the work a second time, or refuse it as done)."""
+    traceback = exc.__traceback__
+    return traceback is None or traceback.tb_next is None
+
+
 def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
     """The one check of the caps and cookies of a map, by the arch's ``lowlevel.vspace``
     ``wrappers``: (caps as the C call takes them, count, cookies array or NULL)."""
@@ -522,7 +532,9 @@ class VSpace(Handle):
         code = -1
         try:
             code = self._ll.host.hot_reserve(self._cell, vaddr, size, bits, cacheable, deferred, cell)
-        except OverflowError:   # a value beyond 64 bits, which cffi refuses: the checked way names it
+        except OverflowError as exc:   # a value beyond 64 bits, which cffi refuses: the checked way names it
+            if not _refused(exc):
+                raise
             code = _HOT_SLOW
         finally:
             # reserved, even when an exception came as the call returned: recorded with stores only
@@ -635,8 +647,9 @@ class VSpace(Handle):
             code = -1
             try:
                 code = self._ll.host.hot_free_reservation(self._cell, cell)
-            except TypeError:   # a reservation of another arch's (its cell another cffi's): nothing was done,
-                pass            # and the checked way names it
+            except TypeError as exc:   # a reservation of another arch's (its cell another cffi's): nothing
+                if not _refused(exc):   # was done, and the checked way names it
+                    raise
             finally:
                 # freed, even when an exception came as the call returned (then the C cleared the
                 # cell of a reservation that was live and this vspace's)
@@ -730,11 +743,12 @@ class VSpace(Handle):
         count = len(c_caps)
         code = _HOT_SLOW
         if count:
-            try:   # noqa: SIM105 - contextlib.suppress costs more than the rest of the call's Python
+            try:
                 code = self._ll.host.hot_map(self._cell, c_caps, count, vaddr, size_bits, bits, deferred,
                                              reservation._cell)
-            except (OverflowError, TypeError):   # a value beyond 64 bits, or a reservation of another
-                pass                             # arch's (its cell another cffi's): the checked way names it
+            except (OverflowError, TypeError) as exc:   # a value beyond 64 bits, or a reservation of another
+                if not _refused(exc):                   # arch's (its cell another cffi's): the checked way
+                    raise                               # names it
         if not code:
             if _queued[0] or _waiting:
                 _guard.after_call()
@@ -917,7 +931,9 @@ class VSpace(Handle):
                 and not self._pending):
             try:
                 code = self._ll.host.hot_unmap(self._cell, vaddr, num_pages, size_bits)
-            except OverflowError:   # a value beyond 64 bits: the checked way names it
+            except OverflowError as exc:   # a value beyond 64 bits: the checked way names it
+                if not _refused(exc):
+                    raise
                 code = _HOT_SLOW
             if not code:
                 if _queued[0] or _waiting:
