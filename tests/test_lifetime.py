@@ -361,6 +361,44 @@ def test_upstream_gap_inputs_cannot_abort_the_interpreter():
     assert result.stdout.count("refused:") == len(GAP_INPUTS) and result.stdout.endswith("OK\n"), result.stdout
 
 
+def test_a_vspace_still_in_use_as_the_interpreter_exits_is_not_torn_down_behind_its_back():
+    # At exit Python runs the finalizers of objects still alive (a daemon thread's vspace, still in
+    # use). One that tore the vspace down without its object knowing left that object's next checked
+    # call handing C the freed vspace (a segfault): at exit the kernel's finalizer closes the world,
+    # which every call of its vspaces sees. In a child, whose exit is run here with a probe between
+    # the vspace's finalizer and the kernel's (finalizers run newest first).
+    script = textwrap.dedent("""
+        import weakref
+        from sel4vspace import Kernel, StaleObjectError
+        k = Kernel(untyped_bits=22, cnode_bits=12)
+
+        class Probe:
+            pass
+
+        def use():
+            for name, call in [("reserve_range_aligned", lambda: vs.reserve_range_aligned(4096, 12, "rw")),
+                               ("free_reservation_by_vaddr", lambda: vs.free_reservation_by_vaddr(start)),
+                               ("map_pages", lambda: vs.map_pages([cap], "rw"))]:
+                try:
+                    call()
+                    print("ran", name)
+                except StaleObjectError:
+                    print("stale", name)
+
+        probe = Probe()
+        weakref.finalize(probe, use)
+        vs = k.new_vspace()
+        cap = k.alloc_frame()
+        start = vs.reserve_range_at(0x1000_0000, 4096, "rw").start
+        weakref.finalize._exitfunc()
+        print("closed" if k.closed else "open")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"the child died ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    assert result.stdout.split("\n") == ["ran reserve_range_aligned", "ran free_reservation_by_vaddr", "ran map_pages",
+                                         "closed", ""], result.stdout
+
+
 # ---- host resources a bad argument could exhaust ---------------------------------------------
 
 def test_a_huge_read_of_unmapped_memory_faults_without_allocating_it():

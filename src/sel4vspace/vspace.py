@@ -344,6 +344,10 @@ def attach(kernel: Kernel, world: World, cell: Any, host_vspace: Any, key: int, 
     self._pending = world.pending
     self._finalizer = weakref.finalize(self, _guard.finalizer, world.lock, _tear_down_host_vspace, weakref.ref(world),
                                        key)
+    # Not at exit: the object may still be in use there (by a daemon thread), and a tear down it does
+    # not record would leave its checked calls handing C the freed vspace. The kernel's finalizer
+    # closes the world at exit, every vspace with it, and its vspaces' calls then find it closed.
+    self._finalizer.atexit = False
     return self
 
 
