@@ -383,7 +383,9 @@ class VSpace(Handle):
     replaced. The hot calls record in it after their C call has given the kernel's guard back, so
     threads sharing the vspace may file into it at once: a reservation is filed with one store,
     and unfiled with one pop that puts back whatever else it took (a live reservation another
-    thread filed there meanwhile); readers go by what the C says is live."""
+    thread filed there meanwhile); readers go by what the C says is live, and walk a copy (made in
+    one C call, which another thread's filing cannot come in the middle of, as it can between two
+    steps of a walk of the dictionary itself)."""
     _probe: Any
     # Cached for the calls made in loops: the kernel's pointer and the C structs those calls fill
     # (one of each per vspace instead of a new struct per call).
@@ -636,7 +638,8 @@ class VSpace(Handle):
         """The live reservations made through this object, by start address."""
         self._live()
         # a reservation a hot free has just freed in another thread may still be filed: the C says
-        return [r for r in (self._reservations[start] for start in sorted(self._reservations)) if r._cell.res]
+        filed = self._reservations.copy()
+        return [r for r in (filed[start] for start in sorted(filed)) if r._cell.res]
 
     @_guard.guarded_in_c
     def free_reservation(self, reservation: Reservation) -> None:
@@ -707,7 +710,7 @@ class VSpace(Handle):
         if reservation is not None and not reservation._cell.res:
             reservation = None
         if reservation is None:
-            for candidate in self._reservations.values():
+            for candidate in self._reservations.copy().values():
                 res = candidate._cell.res
                 if not res:
                     continue
@@ -1089,7 +1092,7 @@ class VSpace(Handle):
         label = f" {self._name!r}" if self._name else ""
         if self._gone_already():
             return f"<VSpace{label} {self._ll.arch} torn down>"
-        live = sum(1 for reservation in self._reservations.values() if reservation._cell.res)
+        live = sum(1 for reservation in self._reservations.copy().values() if reservation._cell.res)
         return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={live}>"
 
 
