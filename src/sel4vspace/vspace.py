@@ -529,10 +529,15 @@ class VSpace(Handle):
                 self._reservations[vaddr] = reservation
         return reservation
 
-    def _reserve_hot(self, function: str, vaddr: int, size: int, bits: int, cacheable: bool,
+    def _reserve_hot(self, function: str, vaddr: int, size: int, rights: Any, cacheable: bool,
                      deferred: int) -> Reservation | None:
-        """A reserve by its hot call (``vaddr`` and ``size`` ints, ``cacheable`` a bool): the
-        Reservation, or None when the checked way must do it (nothing was done)."""
+        """A reserve by its hot call (``vaddr`` and ``size`` ints, ``cacheable`` a bool; ``rights``
+        None when deferred): the Reservation, or None when the checked way must do it (nothing was
+        done)."""
+        try:
+            bits = 0 if rights is None else rights_word(rights)
+        except (TypeError, ValueError):   # the checked way names it, or the address or size before it
+            return None
         reservation = _new_reservation(self, vaddr)
         cell = reservation._cell
         code = -1
@@ -572,7 +577,7 @@ class VSpace(Handle):
         mapped already, its bookkeeping ran out); :class:`~sel4vspace.StaleObjectError` if the vspace
         was torn down or its kernel closed."""
         if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
-            made = self._reserve_hot("vspace_reserve_range_at", vaddr, size, rights_word(rights), cacheable, 0)
+            made = self._reserve_hot("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
             if made is not None:
                 return made
         return self._reserve_range_at_checked(vaddr, size, rights, cacheable)
@@ -623,7 +628,7 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if the allocator refuses; :class:`~sel4vspace.StaleObjectError`
         if the vspace was torn down or its kernel closed."""
         if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
-            made = self._reserve_hot("vspace_reserve_deferred_rights_range_at", vaddr, size, 0, cacheable, 1)
+            made = self._reserve_hot("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
             if made is not None:
                 return made
         return self._reserve_deferred_checked(vaddr, size, cacheable)
@@ -742,11 +747,16 @@ class VSpace(Handle):
         self._ll.host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
                           reservation._cell.res, self._result, function)
 
-    def _map_hot(self, function: str, caps: Any, vaddr: int, size_bits: int, bits: int, deferred: int,
+    def _map_hot(self, function: str, caps: Any, vaddr: int, size_bits: int, rights: Any, deferred: int,
                  reservation: Reservation) -> bool:
         """A map without cookies by its hot call (``vaddr`` and ``size_bits`` ints, ``reservation`` a
-        Reservation): True once done, False when the checked way must do it (nothing was done)."""
-        c_caps = self._ll.vspace.caps_argument(caps)
+        Reservation; ``rights`` None unless deferred): True once done, False when the checked way
+        must do it (nothing was done)."""
+        try:
+            c_caps = self._ll.vspace.caps_argument(caps)
+            bits = 0 if rights is None else rights_word(rights)
+        except (TypeError, ValueError):   # the checked way names it, or the reservation before it
+            return False
         count = len(c_caps)
         code = _HOT_SLOW
         if count:
@@ -783,7 +793,7 @@ class VSpace(Handle):
         page outside the reservation or mapped already, memory for paging structures ran out)."""
         if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
                 and not self._pending
-                and self._map_hot("vspace_map_pages_at_vaddr", caps, vaddr, size_bits, 0, 0, reservation)):
+                and self._map_hot("vspace_map_pages_at_vaddr", caps, vaddr, size_bits, None, 0, reservation)):
             return
         self._map_pages_at_vaddr_checked(caps, vaddr, reservation, size_bits, cookies)
 
@@ -805,8 +815,8 @@ class VSpace(Handle):
         allocator refuses a reservation that was made with rights."""
         if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
                 and not self._pending
-                and self._map_hot("vspace_deferred_rights_map_pages_at_vaddr", caps, vaddr, size_bits,
-                                  rights_word(rights), 1, reservation)):
+                and self._map_hot("vspace_deferred_rights_map_pages_at_vaddr", caps, vaddr, size_bits, rights, 1,
+                                  reservation)):
             return
         self._deferred_map_checked(caps, vaddr, rights, reservation, size_bits, cookies)
 
