@@ -381,7 +381,9 @@ class VSpace(Handle):
     """The reservations made through this object, by start address: every live one, and perhaps a
     freed one (its cell's res cleared) whose entry a newer reservation at its start has not yet
     replaced. The hot calls record in it after their C call has given the kernel's guard back, so
-    threads sharing the vspace may file into it at once: a reservation is filed with one store,
+    threads sharing the vspace may file into it at once: a reservation is filed with one store
+    (a hot reserve also files it before its C call where nothing is filed, not live until the C
+    fills its cell, so that a fork as the call returns leaves the child its record),
     and unfiled with one pop that puts back whatever else it took (a live reservation another
     thread filed there meanwhile); readers go by what the C says is live, and walk a copy (made in
     one C call, which another thread's filing cannot come in the middle of, as it can between two
@@ -540,6 +542,10 @@ class VSpace(Handle):
             return None
         reservation = _new_reservation(self, vaddr)
         cell = reservation._cell
+        filed = self._reservations
+        # filed before the C call, where nothing is (not live until the C fills its cell): a fork as
+        # the call returns, before the store below, leaves the child a record of what the C made
+        filed.setdefault(vaddr, reservation)
         code = -1
         try:
             code = self._ll.host.hot_reserve(self._cell, vaddr, size, bits, cacheable, deferred, cell)
@@ -550,7 +556,9 @@ class VSpace(Handle):
         finally:
             # reserved, even when an exception came as the call returned: recorded with stores only
             if not code or (code == -1 and cell.res):
-                self._reservations[vaddr] = reservation
+                filed[vaddr] = reservation
+            elif not cell.res:
+                _unfile(filed, reservation)   # nothing made: the early filing goes
         if not code:
             if _queued[0] or _waiting:
                 _guard.after_call()
