@@ -268,6 +268,31 @@ def test_bad_input_is_refused_with_its_exact_type_and_changes_nothing(w, call, e
     STATS["bad inputs"] += 1
 
 
+# Several arguments wrong at once: the error names the first in the order the checks take them
+# (the address and size, then rights, then cacheable; the reservation, then rights, then the caps),
+# whether the call could have been a hot one (exact types) or not.
+FIRST_OF_SEVERAL: list[tuple[str, Callable[[SimpleNamespace], Any], type, str]] = [
+    ("vaddr and rights", lambda w: w.vs.reserve_range_at(-PAGE, PAGE, 3), ValueError, "vaddr"),
+    ("size and rights", lambda w: w.vs.reserve_range_at(0x6000_0000, 0, "execute"), ValueError, "size"),
+    ("a freed reservation and caps", lambda w: w.vs.map_pages_at_vaddr("12", BASE + 2 * PAGE, w.freed),
+     StaleObjectError, "freed"),
+    ("another vspace's reservation and caps", lambda w: w.vs.map_pages_at_vaddr([1.0], OTHER, w.other_res),
+     ValueError, "another vspace"),
+    ("a freed reservation and rights",
+     lambda w: w.vs.deferred_rights_map_pages_at_vaddr(w.free_caps, DEFERRED, 3, w.freed), StaleObjectError, "freed"),
+    ("rights and caps", lambda w: w.vs.deferred_rights_map_pages_at_vaddr("12", DEFERRED, 3, w.deferred), TypeError,
+     "rights"),
+]
+
+
+@pytest.mark.parametrize("call,error,named", [pytest.param(c, e, n, id=name) for name, c, e, n in FIRST_OF_SEVERAL])
+def test_of_several_bad_arguments_the_first_checked_is_named(w, call, error, named):
+    before = state(w)
+    with pytest.raises(error, match=named):
+        call(w)
+    assert state(w) == before
+
+
 def test_the_catalogue_is_long_enough():
     assert len(CASES) >= 40
     assert len({name for name, _, _ in CASES}) == len(CASES)

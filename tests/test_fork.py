@@ -68,3 +68,42 @@ def test_a_child_forked_while_a_thread_uses_the_kernel_can_use_it() -> None:
         # the parent's kernel goes on, and its locks were given back
         start = vspace.new_pages(1, "rw")
         vspace.unmap_pages(start, 1, free=True)
+
+
+def test_a_child_forked_as_a_thread_s_hot_reserve_returns_lists_what_it_reserved() -> None:
+    # A hot reserve files its reservation after its C call has given the kernel's lock back: a fork
+    # in between gave the child the range reserved in C and listed nowhere (no object to free it by).
+    from c_calls import between_c_calls
+
+    with Kernel(untyped_bits=22) as kernel:
+        vspace = kernel.new_vspace()
+        returned, go_on = threading.Event(), threading.Event()
+
+        def hold_after_the_hot_reserve(name: str) -> None:
+            if name == "sel4vspace_hot_reserve" and threading.current_thread().name == "reserver":
+                returned.set()
+                go_on.wait(10)
+
+        def child() -> int:
+            try:
+                listed = [r.start for r in vspace.reservations()]
+                vspace.free_reservation(vspace.reservations()[0])
+                again = vspace.reserve_range_at(0x1000_0000, PAGE, "rw")
+                return 0 if listed == [0x1000_0000] and vspace.reservations() == [again] else 1
+            except BaseException:  # noqa: BLE001 - the child reports by its exit code only
+                return 2
+
+        with between_c_calls(hold_after_the_hot_reserve):
+            thread = threading.Thread(target=lambda: vspace.reserve_range_at(0x1000_0000, PAGE, "rw"), name="reserver")
+            thread.start()
+            try:
+                assert returned.wait(10)
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(child())
+                code = _wait(pid, 10)
+            finally:
+                go_on.set()
+                thread.join()
+        assert code == 0
+        assert [r.start for r in vspace.reservations()] == [0x1000_0000]

@@ -274,6 +274,29 @@ def test_keyboard_interrupt_and_memory_error_too(name, exc):
     check_all_or_nothing(op, exc, prepare)
 
 
+def caller_frames_only(w: SimpleNamespace) -> None:
+    """A vspace c that maps one frame of the caller's and nothing else: its unmap is a hot call."""
+    c = w.spaces["c"] = w.kernel.new_vspace("c")
+    c.map_pages_at_vaddr([w.callers[3]], BASE, c.reserve_range_at(BASE, PAGE, "rw"))
+
+
+HOT: dict[str, tuple[Callable[[SimpleNamespace], Any], Prepare]] = {
+    name: OPERATIONS[name] for name in ["reserve_range_at", "reserve_deferred_rights_range_at", "free_reservation",
+                                        "map_pages_at_vaddr", "deferred_rights_map_pages_at_vaddr"]}
+HOT["unmap_pages of a vspace mapping only the caller's frames"] = (lambda w: w.spaces["c"].unmap_pages(BASE, 1),
+                                                                    caller_frames_only)
+
+
+@pytest.mark.parametrize("exc", [OverflowError, TypeError], ids=lambda e: e.__name__)
+@pytest.mark.parametrize("name", list(HOT))
+def test_a_hot_call_does_not_take_an_exception_as_it_returns_for_its_arguments_refused(name, exc):
+    """The hot calls go the checked way when cffi refuses an argument (OverflowError, TypeError); the
+    same exception raised by a signal handler as the C call returns is not that: the call was made,
+    and what it did is recorded, not made a second time."""
+    op, prepare = HOT[name]
+    check_all_or_nothing(op, exc, prepare)
+
+
 def _any_call(w: SimpleNamespace) -> None:
     w.kernel.frame_caps()   # the end of any operation does what an interrupted finalizer left
 

@@ -128,6 +128,28 @@ def test_every_use_of_a_dead_reservation_is_stale(use, how, sel4_arch):
     k.close()
 
 
+def test_a_reservation_of_a_collected_vspace_is_stale_in_the_vspaces_made_after_it(sel4_arch):
+    # The hot calls know a reservation by its cell, which names its vspace's cell: a vspace made
+    # where the collected one's cell was must not take the old reservation for one of its own
+    # (whose sel4utils struct was freed with the vspace).
+    k = Kernel(untyped_bits=22, cnode_bits=12, arch=sel4_arch)
+    cap = k.alloc_frame()
+    vs = k.new_vspace()
+    res = vs.reserve_range_at(BASE, PAGE, "rw")
+    vs.tear_down()
+    del vs
+    gc.collect()
+    later = []
+    for _ in range(8):
+        later.append(k.new_vspace())
+        with pytest.raises(StaleObjectError):
+            later[-1].map_pages_at_vaddr([cap], BASE, res)
+        with pytest.raises(StaleObjectError):
+            later[-1].free_reservation(res)
+        assert later[-1].mappings() == []
+    k.close()
+
+
 def test_a_reservation_cannot_be_forged():
     # Reservation(vspace, reservation_t) with a NULL res segfaulted on the first field read.
     with pytest.raises(TypeError):
@@ -337,6 +359,44 @@ def test_upstream_gap_inputs_cannot_abort_the_interpreter():
                             timeout=120)
     assert result.returncode == 0, f"the child died ({result.returncode}):\n{result.stdout}\n{result.stderr}"
     assert result.stdout.count("refused:") == len(GAP_INPUTS) and result.stdout.endswith("OK\n"), result.stdout
+
+
+def test_a_vspace_still_in_use_as_the_interpreter_exits_is_not_torn_down_behind_its_back():
+    # At exit Python runs the finalizers of objects still alive (a daemon thread's vspace, still in
+    # use). One that tore the vspace down without its object knowing left that object's next checked
+    # call handing C the freed vspace (a segfault): at exit the kernel's finalizer closes the world,
+    # which every call of its vspaces sees. In a child, whose exit is run here with a probe between
+    # the vspace's finalizer and the kernel's (finalizers run newest first).
+    script = textwrap.dedent("""
+        import weakref
+        from sel4vspace import Kernel, StaleObjectError
+        k = Kernel(untyped_bits=22, cnode_bits=12)
+
+        class Probe:
+            pass
+
+        def use():
+            for name, call in [("reserve_range_aligned", lambda: vs.reserve_range_aligned(4096, 12, "rw")),
+                               ("free_reservation_by_vaddr", lambda: vs.free_reservation_by_vaddr(start)),
+                               ("map_pages", lambda: vs.map_pages([cap], "rw"))]:
+                try:
+                    call()
+                    print("ran", name)
+                except StaleObjectError:
+                    print("stale", name)
+
+        probe = Probe()
+        weakref.finalize(probe, use)
+        vs = k.new_vspace()
+        cap = k.alloc_frame()
+        start = vs.reserve_range_at(0x1000_0000, 4096, "rw").start
+        weakref.finalize._exitfunc()
+        print("closed" if k.closed else "open")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"the child died ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    assert result.stdout.split("\n") == ["ran reserve_range_aligned", "ran free_reservation_by_vaddr", "ran map_pages",
+                                         "closed", ""], result.stdout
 
 
 # ---- host resources a bad argument could exhaust ---------------------------------------------

@@ -103,12 +103,16 @@ class Reservation(Handle):
     context manager that frees it when the block ends. Every property raises
     :class:`~sel4vspace.StaleObjectError` once the reservation was freed or its vspace torn down."""
 
-    __slots__ = ("__weakref__", "_cell", "_key", "_ll", "_lock", "_pending", "_vspace")
+    __slots__ = ("__weakref__", "_cell", "_home", "_key", "_ll", "_lock", "_pending", "_vspace")
     _vspace: VSpace | None
     _cell: Any
     """Its ``sel4vspace_reservation_cell_t *``: the vspace's cell and the ``sel4utils_res_t *`` (the
     reservation_t's ``res``), which the C sets when it makes the reservation and clears when it
     frees it."""
+    _home: Any
+    """Its vspace's cell, which ``_cell`` names, kept alive as long as this object: ``_vspace`` is
+    None once the vspace is torn down (its ``res`` freed with it, not cleared), and a cell made
+    later at the address of a collected one would take it for a reservation of its own."""
     _key: int
     _lock: Any
     _pending: list[tuple[Any, tuple[Any, ...]]]
@@ -258,6 +262,7 @@ def _new_reservation(vspace: VSpace, key: int) -> Reservation:
     reservation._pending = vspace._pending
     reservation._ll = vspace._ll
     reservation._cell = vspace._ll.host.reservation_cell()
+    reservation._home = vspace._cell
     reservation._key = key
     return reservation
 
@@ -269,6 +274,16 @@ def _unfile(reservations: dict[int, Reservation], reservation: Reservation) -> N
     filed = reservations.pop(reservation._key, None)
     if filed is not reservation and filed is not None and filed._cell.res:
         reservations.setdefault(filed._key, filed)
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether ``exc``, an OverflowError or TypeError caught around a hot call, is cffi refusing an
+    argument before any C ran: it comes from no Python frame below the caller's. The same exception
+    raised by a signal handler as the call returned comes from the handler's frame, and the call
+    may have done its work: it is raised as it is, never taken for a refusal (the checked way would
+    do the work a second time, or refuse it as done)."""
+    traceback = exc.__traceback__
+    return traceback is None or traceback.tb_next is None
 
 
 def _caps(wrappers: Any, caps: Any, cookies: Any) -> tuple[Any, int, Any]:
@@ -329,6 +344,10 @@ def attach(kernel: Kernel, world: World, cell: Any, host_vspace: Any, key: int, 
     self._pending = world.pending
     self._finalizer = weakref.finalize(self, _guard.finalizer, world.lock, _tear_down_host_vspace, weakref.ref(world),
                                        key)
+    # Not at exit: the object may still be in use there (by a daemon thread), and a tear down it does
+    # not record would leave its checked calls handing C the freed vspace. The kernel's finalizer
+    # closes the world at exit, every vspace with it, and its vspaces' calls then find it closed.
+    self._finalizer.atexit = False
     return self
 
 
@@ -362,9 +381,13 @@ class VSpace(Handle):
     """The reservations made through this object, by start address: every live one, and perhaps a
     freed one (its cell's res cleared) whose entry a newer reservation at its start has not yet
     replaced. The hot calls record in it after their C call has given the kernel's guard back, so
-    threads sharing the vspace may file into it at once: a reservation is filed with one store,
+    threads sharing the vspace may file into it at once: a reservation is filed with one store
+    (a hot reserve also files it before its C call where nothing is filed, not live until the C
+    fills its cell, so that a fork as the call returns leaves the child its record),
     and unfiled with one pop that puts back whatever else it took (a live reservation another
-    thread filed there meanwhile); readers go by what the C says is live."""
+    thread filed there meanwhile); readers go by what the C says is live, and walk a copy (made in
+    one C call, which another thread's filing cannot come in the middle of, as it can between two
+    steps of a walk of the dictionary itself)."""
     _probe: Any
     # Cached for the calls made in loops: the kernel's pointer and the C structs those calls fill
     # (one of each per vspace instead of a new struct per call).
@@ -508,21 +531,34 @@ class VSpace(Handle):
                 self._reservations[vaddr] = reservation
         return reservation
 
-    def _reserve_hot(self, function: str, vaddr: int, size: int, bits: int, cacheable: bool,
+    def _reserve_hot(self, function: str, vaddr: int, size: int, rights: Any, cacheable: bool,
                      deferred: int) -> Reservation | None:
-        """A reserve by its hot call (``vaddr`` and ``size`` ints, ``cacheable`` a bool): the
-        Reservation, or None when the checked way must do it (nothing was done)."""
+        """A reserve by its hot call (``vaddr`` and ``size`` ints, ``cacheable`` a bool; ``rights``
+        None when deferred): the Reservation, or None when the checked way must do it (nothing was
+        done)."""
+        try:
+            bits = 0 if rights is None else rights_word(rights)
+        except (TypeError, ValueError):   # the checked way names it, or the address or size before it
+            return None
         reservation = _new_reservation(self, vaddr)
         cell = reservation._cell
+        filed = self._reservations
+        # filed before the C call, where nothing is (not live until the C fills its cell): a fork as
+        # the call returns, before the store below, leaves the child a record of what the C made
+        filed.setdefault(vaddr, reservation)
         code = -1
         try:
             code = self._ll.host.hot_reserve(self._cell, vaddr, size, bits, cacheable, deferred, cell)
-        except OverflowError:   # a value beyond 64 bits, which cffi refuses: the checked way names it
+        except OverflowError as exc:   # a value beyond 64 bits, which cffi refuses: the checked way names it
+            if not _refused(exc):
+                raise
             code = _HOT_SLOW
         finally:
             # reserved, even when an exception came as the call returned: recorded with stores only
             if not code or (code == -1 and cell.res):
-                self._reservations[vaddr] = reservation
+                filed[vaddr] = reservation
+            elif not cell.res:
+                _unfile(filed, reservation)   # nothing made: the early filing goes
         if not code:
             if _queued[0] or _waiting:
                 _guard.after_call()
@@ -549,7 +585,7 @@ class VSpace(Handle):
         mapped already, its bookkeeping ran out); :class:`~sel4vspace.StaleObjectError` if the vspace
         was torn down or its kernel closed."""
         if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
-            made = self._reserve_hot("vspace_reserve_range_at", vaddr, size, rights_word(rights), cacheable, 0)
+            made = self._reserve_hot("vspace_reserve_range_at", vaddr, size, rights, cacheable, 0)
             if made is not None:
                 return made
         return self._reserve_range_at_checked(vaddr, size, rights, cacheable)
@@ -600,7 +636,7 @@ class VSpace(Handle):
         :class:`~sel4vspace.VSpaceError` if the allocator refuses; :class:`~sel4vspace.StaleObjectError`
         if the vspace was torn down or its kernel closed."""
         if type(vaddr) is int and type(size) is int and (cacheable is True or cacheable is False) and not self._pending:
-            made = self._reserve_hot("vspace_reserve_deferred_rights_range_at", vaddr, size, 0, cacheable, 1)
+            made = self._reserve_hot("vspace_reserve_deferred_rights_range_at", vaddr, size, None, cacheable, 1)
             if made is not None:
                 return made
         return self._reserve_deferred_checked(vaddr, size, cacheable)
@@ -615,7 +651,8 @@ class VSpace(Handle):
         """The live reservations made through this object, by start address."""
         self._live()
         # a reservation a hot free has just freed in another thread may still be filed: the C says
-        return [r for r in (self._reservations[start] for start in sorted(self._reservations)) if r._cell.res]
+        filed = self._reservations.copy()
+        return [r for r in (filed[start] for start in sorted(filed)) if r._cell.res]
 
     @_guard.guarded_in_c
     def free_reservation(self, reservation: Reservation) -> None:
@@ -630,6 +667,9 @@ class VSpace(Handle):
             code = -1
             try:
                 code = self._ll.host.hot_free_reservation(self._cell, cell)
+            except TypeError as exc:   # a reservation of another arch's (its cell another cffi's): nothing
+                if not _refused(exc):   # was done, and the checked way names it
+                    raise
             finally:
                 # freed, even when an exception came as the call returned (then the C cleared the
                 # cell of a reservation that was live and this vspace's)
@@ -683,7 +723,7 @@ class VSpace(Handle):
         if reservation is not None and not reservation._cell.res:
             reservation = None
         if reservation is None:
-            for candidate in self._reservations.values():
+            for candidate in self._reservations.copy().values():
                 res = candidate._cell.res
                 if not res:
                     continue
@@ -715,19 +755,25 @@ class VSpace(Handle):
         self._ll.host.map(self._host, c_caps, c_cookies, count, vaddr, size_bits, bits, deferred,
                           reservation._cell.res, self._result, function)
 
-    def _map_hot(self, function: str, caps: Any, vaddr: int, size_bits: int, bits: int, deferred: int,
+    def _map_hot(self, function: str, caps: Any, vaddr: int, size_bits: int, rights: Any, deferred: int,
                  reservation: Reservation) -> bool:
         """A map without cookies by its hot call (``vaddr`` and ``size_bits`` ints, ``reservation`` a
-        Reservation): True once done, False when the checked way must do it (nothing was done)."""
-        c_caps = self._ll.vspace.caps_argument(caps)
+        Reservation; ``rights`` None unless deferred): True once done, False when the checked way
+        must do it (nothing was done)."""
+        try:
+            c_caps = self._ll.vspace.caps_argument(caps)
+            bits = 0 if rights is None else rights_word(rights)
+        except (TypeError, ValueError):   # the checked way names it, or the reservation before it
+            return False
         count = len(c_caps)
         code = _HOT_SLOW
         if count:
-            try:   # noqa: SIM105 - contextlib.suppress costs more than the rest of the call's Python
+            try:
                 code = self._ll.host.hot_map(self._cell, c_caps, count, vaddr, size_bits, bits, deferred,
                                              reservation._cell)
-            except OverflowError:   # a value beyond 64 bits: the checked way names it
-                pass
+            except (OverflowError, TypeError) as exc:   # a value beyond 64 bits, or a reservation of another
+                if not _refused(exc):                   # arch's (its cell another cffi's): the checked way
+                    raise                               # names it
         if not code:
             if _queued[0] or _waiting:
                 _guard.after_call()
@@ -755,7 +801,7 @@ class VSpace(Handle):
         page outside the reservation or mapped already, memory for paging structures ran out)."""
         if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
                 and not self._pending
-                and self._map_hot("vspace_map_pages_at_vaddr", caps, vaddr, size_bits, 0, 0, reservation)):
+                and self._map_hot("vspace_map_pages_at_vaddr", caps, vaddr, size_bits, None, 0, reservation)):
             return
         self._map_pages_at_vaddr_checked(caps, vaddr, reservation, size_bits, cookies)
 
@@ -777,8 +823,8 @@ class VSpace(Handle):
         allocator refuses a reservation that was made with rights."""
         if (type(vaddr) is int and type(size_bits) is int and type(reservation) is Reservation and cookies is None
                 and not self._pending
-                and self._map_hot("vspace_deferred_rights_map_pages_at_vaddr", caps, vaddr, size_bits,
-                                  rights_word(rights), 1, reservation)):
+                and self._map_hot("vspace_deferred_rights_map_pages_at_vaddr", caps, vaddr, size_bits, rights, 1,
+                                  reservation)):
             return
         self._deferred_map_checked(caps, vaddr, rights, reservation, size_bits, cookies)
 
@@ -910,7 +956,9 @@ class VSpace(Handle):
                 and not self._pending):
             try:
                 code = self._ll.host.hot_unmap(self._cell, vaddr, num_pages, size_bits)
-            except OverflowError:   # a value beyond 64 bits: the checked way names it
+            except OverflowError as exc:   # a value beyond 64 bits: the checked way names it
+                if not _refused(exc):
+                    raise
                 code = _HOT_SLOW
             if not code:
                 if _queued[0] or _waiting:
@@ -1062,7 +1110,7 @@ class VSpace(Handle):
         label = f" {self._name!r}" if self._name else ""
         if self._gone_already():
             return f"<VSpace{label} {self._ll.arch} torn down>"
-        live = sum(1 for reservation in self._reservations.values() if reservation._cell.res)
+        live = sum(1 for reservation in self._reservations.copy().values() if reservation._cell.res)
         return f"<VSpace{label} {self._ll.arch} root={self._root} reservations={live}>"
 
 

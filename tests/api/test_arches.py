@@ -124,6 +124,26 @@ def test_a_cap_of_one_arch_is_not_a_cap_of_another() -> None:
         assert target.lookup(WINDOW + PAGE) is None
 
 
+def test_a_reservation_of_one_arch_is_another_vspace_s_to_another_arch() -> None:
+    # the hot calls take the reservation's C cell, which another arch's cffi refuses with a TypeError
+    # of its own: the call must name the reservation as the checked way does
+    if len(ARCHES) < 2:
+        pytest.skip("one arch installed")   # pragma: no cover - CI installs all three
+    first, second = ARCHES[0], ARCHES[1]
+    with Kernel(untyped_bits=20, arch=first) as a, Kernel(untyped_bits=20, arch=second) as b:
+        mine, theirs = a.new_vspace(), b.new_vspace()
+        window = theirs.reserve_range_at(WINDOW, PAGE, "rw")
+        deferred = theirs.reserve_deferred_rights_range_at(WINDOW + PAGE, PAGE)
+        cap = a.alloc_frame()
+        with pytest.raises(ValueError, match="another vspace"):
+            mine.map_pages_at_vaddr([cap], WINDOW, window)
+        with pytest.raises(ValueError, match="another vspace"):
+            mine.deferred_rights_map_pages_at_vaddr([cap], WINDOW + PAGE, "rw", deferred)
+        with pytest.raises(ValueError, match="another vspace"):
+            mine.free_reservation(window)
+        assert theirs.reservations() == [window, deferred] and mine.mappings() == []
+
+
 def test_arch_must_name_an_installed_arch() -> None:
     with pytest.raises(ValueError, match=r"arch must be one of the installed.*'ia32'.*knows"):
         Kernel(arch="ia32")

@@ -411,6 +411,50 @@ def test_threads_reserving_and_freeing_at_the_same_starts_keep_the_records_whole
     kernel.close()
 
 
+def test_reading_the_reservations_while_other_threads_free_theirs_never_fails():
+    """Hot frees unfile their reservations after the kernel's guard is given back, while a reader
+    of the vspace's reservations (holding the guard) may be walking them: the listing, the repr
+    and the search of free_reservation_by_vaddr read what is filed as one snapshot, and never
+    fail because an entry went or came in the middle of their walk."""
+    kernel = Kernel(untyped_bits=24)
+    vspace = kernel.new_vspace("walked")
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    walks = [0]
+
+    def churn(i: int) -> None:
+        base = 0x1000_0000 + i * 0x100_0000
+        for _ in range(max(20, ROUNDS // 25)):
+            made = [vspace.reserve_range_at(base + j * PAGE, PAGE, "rw") for j in range(32)]
+            for reservation in made:
+                vspace.free_reservation(reservation)
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                vspace.reservations()
+                repr(vspace)
+                with pytest.raises(VSpaceError, match="no reservation contains"):
+                    vspace.free_reservation_by_vaddr(0x7000_0000)
+                walks[0] += 1
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+                return
+
+    watcher = threading.Thread(target=reader)
+    with short_switch_interval():
+        sys.setswitchinterval(1e-6)
+        watcher.start()
+        try:
+            run_threads(churn, 3)
+        finally:
+            stop.set()
+            watcher.join()
+    assert failures == [] and walks[0] > 0
+    assert vspace.reservations() == []
+    kernel.close()
+
+
 # ---- the C state of a call is its thread's ----
 
 def test_the_selected_kernel_and_the_last_error_are_per_thread():
