@@ -272,7 +272,14 @@ def _unfile(reservations: dict[int, Reservation], reservation: Reservation) -> N
     one pop, and a live reservation another thread filed at that start meanwhile put back (one that
     is freed by then stays out)."""
     filed = reservations.pop(reservation._key, None)
-    if filed is not reservation and filed is not None and filed._cell.res:
+    if filed is not reservation:
+        _refile(reservations, filed)
+
+
+def _refile(reservations: dict[int, Reservation], filed: Reservation | None) -> None:
+    """Put back ``filed``, what an unfiling popped in place of its own reservation: a live
+    reservation another thread filed at that start meanwhile (a freed one stays out)."""
+    if filed is not None and filed._cell.res:
         reservations.setdefault(filed._key, filed)
 
 
@@ -675,7 +682,9 @@ class VSpace(Handle):
                 # cell of a reservation that was live and this vspace's)
                 if not code or (code == -1 and reservation._vspace is self and not cell.res):
                     reservation._vspace = None
-                    _unfile(self._reservations, reservation)
+                    filed = self._reservations.pop(reservation._key, None)   # _unfile, without its call
+                    if filed is not reservation:
+                        _refile(self._reservations, filed)
             if not code:
                 if _queued[0] or _waiting:
                     _guard.after_call()
