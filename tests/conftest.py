@@ -13,7 +13,7 @@ import pytest
 from model_stats import STATS, summary
 
 from sel4vspace import _arches
-from sel4vspace.lowlevel import clear_c_error, flush_log
+from sel4vspace.lowlevel import flush_log
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
 # defects and the end-of-run verdict on them live in upstream_defects.py. Both are imported below
@@ -203,5 +203,6 @@ def c_log(caplog: pytest.LogCaptureFixture) -> CLog:
     caplog.set_level(logging.DEBUG, logger="sel4vspace.c")
     flush_log()  # lines of earlier direct lib calls are not this test's
     caplog.clear()
-    clear_c_error()
+    for binding in _arches.loaded():   # the last error line of each arch's C the test may call
+        binding.package.clear_c_error()
     return CLog(caplog)
