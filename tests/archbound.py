@@ -45,7 +45,8 @@ HELPERS = frozenset(("archfacts", "simkernel", "hostworld"))
 """The suite's helper modules that bind an arch when imported: a module bound to an arch imports
 their copies for that arch (and so it does any test module: one may import another's helpers)."""
 
-_copies: dict[tuple[str, str], ModuleType] = {}
+_copies: dict[tuple[str, str], tuple[ModuleType, ModuleType]] = {}
+"""(name, arch): the module the copy was made from, and the copy."""
 
 
 def _per_arch(name: str) -> bool:
@@ -58,10 +59,10 @@ def module(name: str, arch: str) -> ModuleType:
     original = sys.modules.get(name) or importlib.import_module(name)
     if arch == _arches.default():
         return original
-    copy = _copies.get((name, arch))
-    if copy is None:
-        copy = _copies[(name, arch)] = _load(original, arch)
-    return copy
+    made = _copies.get((name, arch))
+    if made is None or made[0] is not original:   # not made yet, or of a module imported again since
+        made = _copies[(name, arch)] = (original, _load(original, arch))
+    return made[1]
 
 
 def _load(original: ModuleType, arch: str) -> ModuleType:
