@@ -37,7 +37,7 @@ import pytest
 
 from sel4vspace import _arches, pytest_plugin
 
-__all__ = ["HELPERS", "module", "bound", "bound_arch", "parametrize_by_arch"]
+__all__ = ["HELPERS", "module", "bound", "bound_arch", "parametrize_by_arch", "prepare"]
 
 LOWLEVEL = "sel4vspace.lowlevel"
 
@@ -93,7 +93,7 @@ def _importer(arch: str) -> Callable[..., ModuleType]:
     package = _arches.lowlevel(arch).__name__
     real = builtins.__import__
 
-    def bound_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),  # noqa: A002
+    def bound_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
                      level: int = 0) -> ModuleType:
         if level == 0 and (name == LOWLEVEL or name.startswith(LOWLEVEL + ".")):
             if not fromlist:   # `import sel4vspace.lowlevel.x` binds the name sel4vspace: the default's
@@ -141,6 +141,16 @@ def bound_arch(request: pytest.FixtureRequest, sel4_arch: str | None) -> Iterato
         pytest.skip(f"a test of {arch} alone, whose extension is not installed")
     with bound(request.module, arch):
         yield arch
+
+
+def prepare(item: pytest.Item) -> None:
+    """Make the copies of a lower-layer test's module for the arches of the run now, those not made
+    yet: isolation.py runs the test in a child forked from this process, and a copy the child made
+    would go with it (the next child would make it again, its helpers' too)."""
+    if not {"bound_arch", "sel4_arch"} <= set(getattr(item, "fixturenames", ())):
+        return   # not a lower layer's (tests/kernel/arches/ has a bound_arch of its own)
+    for arch in pytest_plugin.arches(item.config) or (_arches.default(),):
+        module(item.module.__name__, arch)
 
 
 def parametrize_by_arch(metafunc: pytest.Metafunc, function: Callable[..., Any], argnames: str, table: str) -> None:
