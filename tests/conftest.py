@@ -81,10 +81,11 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Unless ``--sel4vspace-arch`` says otherwise, the tests of the plugin's ``sel4_kernel`` (the
-    Pythonic layer's, through ``kernel``) run on every installed arch, each arch a test of its own;
-    the rest of the suite tests the default arch (``SEL4VSPACE_ARCH``). Runs before the plugin reads
-    the option."""
+    """Unless ``--sel4vspace-arch`` says otherwise, the tests that take their arch from the plugin run
+    on every installed arch, each arch a test of its own: the lower layers' (tests/wrappers,
+    tests/kernel, tests/allocator, tests/deferred: archbound.py), the Pythonic layer's (through
+    ``kernel``), the model-based, bad-input, lifetime, interrupt and thread tests; the rest of the
+    suite tests the default arch (``SEL4VSPACE_ARCH``). Runs before the plugin reads the option."""
     if not config.getoption("--sel4vspace-arch"):
         config.option.sel4vspace_arch = ["all"]
     config.addinivalue_line("markers", "slow: builds the C again (deselect with -m 'not slow')")
