@@ -2,9 +2,10 @@
 """Run test code at every point between two C calls of the package's Python layer.
 
 ``between_c_calls(action)`` replaces the ``lib`` the Python layer calls (in the lowlevel modules that
-hold every route into C: ``sel4vspace.lowlevel.host``, ``.sim`` and ``.vspace``), and the C functions
-those modules keep in globals of their own, with stand-ins that, each time a C function returns,
-call ``action(name)`` with the function's name before handing the result back.
+hold every route into C: ``sel4vspace.lowlevel.host``, ``.sim`` and ``.vspace``, those of every
+installed arch), and the C functions those modules keep in globals of their own, with stand-ins
+that, each time a C function returns, call ``action(name)`` with the function's name before handing
+the result back.
 What ``action`` does happens exactly where a signal handler, a garbage collection or an exception
 such as KeyboardInterrupt could strike: after one C call, before the next line of Python. If it
 raises, the C call's result is lost, as it would be. No timing is involved: a test can visit every
@@ -17,27 +18,32 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import sel4vspace.lowlevel.host
-import sel4vspace.lowlevel.sim
-import sel4vspace.lowlevel.vspace
-from sel4vspace.lowlevel import ffi
-from sel4vspace.lowlevel import lib as real_lib
+import sel4vspace.lowlevel
+from sel4vspace import _arches
 
-PATCHED_MODULES = (sel4vspace.lowlevel.host, sel4vspace.lowlevel.sim, sel4vspace.lowlevel.vspace)
+
+def patched_modules() -> list[ModuleType]:
+    """The lowlevel modules that hold every route into C, of every installed arch (a kernel of any
+    of them may be made in the block)."""
+    bindings = [_arches.binding(arch) for arch in _arches.INSTALLED]
+    return [module for binding in bindings for module in (binding.host, binding.sim, binding.vspace)]
 
 
 class _Lib:
-    """``lib`` with an action after every function call."""
+    """``lib`` (one arch's) with an action after every function call."""
 
-    def __init__(self, action: Callable[[str], None]) -> None:
+    def __init__(self, real_lib: Any, ffi: Any, action: Callable[[str], None]) -> None:
+        self._real_lib = real_lib
+        self._ffi = ffi
         self._action = action
         self._functions: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(real_lib, name)
-        if isinstance(value, ffi.CData) or not callable(value):   # constants and C variables
+        value = getattr(self._real_lib, name)
+        if isinstance(value, self._ffi.CData) or not callable(value):   # constants and C variables
             return value
         wrapped = self._functions.get(name)
         if wrapped is None:
@@ -53,7 +59,8 @@ class _Lib:
 
 
 def _kept_functions(module: Any) -> dict[str, Any]:
-    """The module's globals that hold a C function of ``lib`` (looked up once, for speed)."""
+    """The module's globals that hold a C function of its ``lib`` (looked up once, for speed)."""
+    real_lib, ffi = module.lib, module.ffi
     return {name: value for name, value in vars(module).items()
             if callable(value) and not isinstance(value, ffi.CData)
             and getattr(real_lib, getattr(value, "__name__", ""), None) is value}
@@ -62,16 +69,18 @@ def _kept_functions(module: Any) -> dict[str, Any]:
 @contextlib.contextmanager
 def between_c_calls(action: Callable[[str], None]) -> Iterator[None]:
     """Within the block, ``action(name)`` runs after each C call the Python layer makes."""
-    stand_in = _Lib(action)
-    saved = [(module.lib, _kept_functions(module)) for module in PATCHED_MODULES]
-    for module, (_, kept) in zip(PATCHED_MODULES, saved, strict=True):
+    modules = patched_modules()
+    stand_ins = {id(module.lib): _Lib(module.lib, module.ffi, action) for module in modules}
+    saved = [(module.lib, _kept_functions(module)) for module in modules]
+    for module, (lib, kept) in zip(modules, saved, strict=True):
+        stand_in = stand_ins[id(lib)]
         module.lib = stand_in
         for name, function in kept.items():
             setattr(module, name, getattr(stand_in, function.__name__))
     try:
         yield
     finally:
-        for module, (lib, kept) in zip(PATCHED_MODULES, saved, strict=True):
+        for module, (lib, kept) in zip(modules, saved, strict=True):
             module.lib = lib
             for name, function in kept.items():
                 setattr(module, name, function)

@@ -13,7 +13,7 @@ import pytest
 from model_stats import STATS, summary
 
 from sel4vspace import _arches
-from sel4vspace.lowlevel import clear_c_error, flush_log
+from sel4vspace.lowlevel import flush_log
 
 # A test that may crash the interpreter runs in a child process (isolation.py); the known upstream
 # defects and the end-of-run verdict on them live in upstream_defects.py. Both are imported below
@@ -81,10 +81,11 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Unless ``--sel4vspace-arch`` says otherwise, the tests of the plugin's ``sel4_kernel`` (the
-    Pythonic layer's, through ``kernel``) run on every installed arch, each arch a test of its own;
-    the rest of the suite tests the default arch (``SEL4VSPACE_ARCH``). Runs before the plugin reads
-    the option."""
+    """Unless ``--sel4vspace-arch`` says otherwise, the tests that take their arch from the plugin run
+    on every installed arch, each arch a test of its own: the lower layers' (tests/wrappers,
+    tests/kernel, tests/allocator, tests/deferred: archbound.py), the Pythonic layer's (through
+    ``kernel``), the model-based, bad-input, lifetime, interrupt and thread tests; the rest of the
+    suite tests the default arch (``SEL4VSPACE_ARCH``). Runs before the plugin reads the option."""
     if not config.getoption("--sel4vspace-arch"):
         config.option.sel4vspace_arch = ["all"]
     config.addinivalue_line("markers", "slow: builds the C again (deselect with -m 'not slow')")
@@ -123,6 +124,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     this point is collected first; what a test makes is collected as before."""
     gc.collect()
     gc.freeze()
+
+
+_module_running: list[str] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """As the first test of each module starts, what the tests before it left alive is frozen too
+    (after a collection of their garbage). Most of it is pytest's: it keeps the three reports of
+    every test it ran, in each xdist worker as well, and a full collection walks them all again: a
+    thousand tests before it made test_interrupts.py, which collects garbage at each of its points,
+    take twice as long, and the lower layers' 1,900 tests on every arch seven times as long."""
+    module = item.nodeid.split("::", 1)[0]
+    if _module_running[-1:] != [module]:
+        _module_running[:] = [module]
+        gc.collect()
+        gc.freeze()
 
 
 # ---- the reliability figures, also under pytest-xdist ----
@@ -203,5 +221,6 @@ def c_log(caplog: pytest.LogCaptureFixture) -> CLog:
     caplog.set_level(logging.DEBUG, logger="sel4vspace.c")
     flush_log()  # lines of earlier direct lib calls are not this test's
     caplog.clear()
-    clear_c_error()
+    for binding in _arches.loaded():   # the last error line of each arch's C the test may call
+        binding.package.clear_c_error()
     return CLog(caplog)

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import archbound
 import pytest
 from _pytest.runner import runtestprotocol
 from _pytest.skipping import evaluate_xfail_marks
@@ -326,6 +327,7 @@ def run_isolated(item: pytest.Item) -> list[pytest.TestReport]:
         # 50 ms an arch) would be loaded again by the next child, and the next.
         for arch in _arches.INSTALLED:
             _arches.binding(arch)
+        archbound.prepare(item)   # a lower layer's test module, once for each arch (archbound.py)
         pid = os.fork()
         if pid == 0:
             _child(item, out_dir, limit)

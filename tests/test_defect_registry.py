@@ -76,6 +76,21 @@ def test_a_test_shows_the_defects_it_is_listed_under():
     assert registry.defects_of("tests/nowhere.py::test_nothing") == []
 
 
+def test_a_test_run_on_several_arches_shows_its_defects_on_each():
+    # the arch a run on several arches gives a test comes first among its parameters
+    whole = registry.DEFECTS[0]
+    assert "[" not in whole.tests[0]
+    one = next(d for d in registry.DEFECTS if d.id == "map-pages-wrapper-checks-new-pages")
+    parametrized = one.tests[0]
+    name, _, parameter = parametrized.partition("[")
+    for arch in ("x86_64", "aarch64", "riscv64"):
+        assert registry.defects_of(f"{whole.tests[0]}[{arch}]") == [whole]
+        assert registry.defects_of(f"{whole.tests[0]}[{arch}-3]") == [whole]
+        assert registry.defects_of(f"{name}[{arch}-{parameter}") == [one]
+        assert registry.defects_of(f"{name}[{arch}-new_pages]") == []   # another parameter: not that defect
+    assert registry.defects_of(f"{name}[arm-{parameter}") == []           # no arch: the parameters as they are
+
+
 def test_verdict_sorts_outcomes_into_present_fixed_passing_unchecked_and_unexpected():
     a, b, c = registry.DEFECTS[:3]
     item_defects = {"t::a": [a], "t::b1": [b], "t::b2": [b], "t::c": [c]}
@@ -541,7 +556,8 @@ def test_built_from_names_the_other_arches_the_pythonic_layer_ran_on(monkeypatch
     arch = _arches.INSTALLED[-1]
     other = _arches.binding(arch).package
     line = registry.built_from_line([arch])
-    assert line == f"{registry.built_from_line()}; the Pythonic layer's tests also on {arch} (build {other.BUILD_FLAVOUR})"
+    assert line == (f"{registry.built_from_line()}; the lower layers' and the Pythonic layer's tests also on {arch} "
+                    f"(build {other.BUILD_FLAVOUR})")
     # a build from another tree says which (with the project's own libutils here: its util_libs next)
     monkeypatch.setattr(other, "BUILT_FROM", "/elsewhere/seL4_libs")
     monkeypatch.setattr(other, "BUILT_UTIL_LIBS", "vendor")

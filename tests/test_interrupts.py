@@ -15,6 +15,9 @@ After each injection:
   caller's, its set of frames with copies elsewhere);
 * everything can still be released, to the fresh kernel's ledger, and the host's ledger is back
   once the kernel is closed (nothing lost).
+
+Every test runs on each arch the run tests (the plugin's ``sel4_arch``): an operation makes other C
+calls on each, and so has other points to be interrupted at.
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ EMPTY = 0x3000_0000
 SPARE = 0x5000_0000
 
 
-def world() -> SimpleNamespace:
+def world(arch: str | None) -> SimpleNamespace:
     """Two vspaces: a maps three of the caller's frames and two of its own, which b maps as copies
     it made (share_mem); b maps a read-only copy of one of the caller's frames in a deferred range;
     one frame of the caller's is unmapped; a has an empty reservation."""
-    kernel = Kernel(untyped_bits=22, cnode_bits=12)
+    kernel = Kernel(untyped_bits=22, cnode_bits=12, arch=arch)
     w = SimpleNamespace(kernel=kernel, fresh=kernel_ledger(kernel), spaces={})
     a, b = w.spaces["a"], w.spaces["b"] = kernel.new_vspace("a"), kernel.new_vspace("b")
     w.ra = a.reserve_range_at(BASE, 8 * PAGE, "rw")
@@ -149,8 +152,9 @@ Prepare = Callable[[SimpleNamespace], None] | None
 
 
 def check_all_or_nothing(op: Callable[[SimpleNamespace], Any], exc: type[BaseException], prepare: Prepare = None,
-                         then: Callable[[SimpleNamespace], Any] | None = None, points: Any = between_c_calls) -> int:
-    """Inject exc after each C call of op in turn (on a world() made ready by ``prepare``); returns
+                         then: Callable[[SimpleNamespace], Any] | None = None, points: Any = between_c_calls,
+                         arch: str | None = None) -> int:
+    """Inject exc after each C call of op in turn (on a world() of ``arch`` made ready by ``prepare``); returns
     how many points were visited. ``then`` runs after an injection, before the state is compared
     (for work the operation left to the end of the next one: an interrupted finalizer). ``points``
     says where: after each C call, or (``at_any_python_call``) wherever Python may run a signal
@@ -158,7 +162,7 @@ def check_all_or_nothing(op: Callable[[SimpleNamespace], Any], exc: type[BaseExc
     host_before = host_ledger()
 
     def ready() -> SimpleNamespace:
-        w = world()
+        w = world(arch)
         if prepare is not None:
             prepare(w)
         return w
@@ -252,26 +256,26 @@ OPERATIONS: dict[str, tuple[Callable[[SimpleNamespace], Any], Prepare]] = {
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))
-def test_an_exception_after_any_c_call_leaves_it_done_or_undone(name):
+def test_an_exception_after_any_c_call_leaves_it_done_or_undone(name, sel4_arch):
     op, prepare = OPERATIONS[name]
-    assert check_all_or_nothing(op, Injected, prepare) >= 1
+    assert check_all_or_nothing(op, Injected, prepare, arch=sel4_arch) >= 1
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))
-def test_a_keyboard_interrupt_wherever_python_runs_a_signal_handler_leaves_it_done_or_undone(name):
+def test_a_keyboard_interrupt_wherever_python_runs_a_signal_handler_leaves_it_done_or_undone(name, sel4_arch):
     """A signal handler runs at any call of Python code, the record work after a C call included: the
     record work is finished by the next operation on the kernel (the snapshot's first call), so the
     state is the one before or the one after, as after a C call."""
     op, prepare = OPERATIONS[name]
-    assert check_all_or_nothing(op, KeyboardInterrupt, prepare, points=at_any_python_call) >= 1
+    assert check_all_or_nothing(op, KeyboardInterrupt, prepare, points=at_any_python_call, arch=sel4_arch) >= 1
 
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, MemoryError], ids=lambda e: e.__name__)
 @pytest.mark.parametrize("name", ["delete_cap of an original with a mapped copy", "tear_down of a (shared own frames)",
                                   "unmap_pages of own shared frames, freed", "alloc_frames", "new_vspace"])
-def test_keyboard_interrupt_and_memory_error_too(name, exc):
+def test_keyboard_interrupt_and_memory_error_too(name, exc, sel4_arch):
     op, prepare = OPERATIONS[name]
-    check_all_or_nothing(op, exc, prepare)
+    check_all_or_nothing(op, exc, prepare, arch=sel4_arch)
 
 
 def caller_frames_only(w: SimpleNamespace) -> None:
@@ -302,26 +306,26 @@ def _any_call(w: SimpleNamespace) -> None:
 
 
 @pytest.mark.parametrize("name", ["a", "b"])
-def test_an_interrupted_vspace_finalizer_is_finished_by_the_next_call(name):
+def test_an_interrupted_vspace_finalizer_is_finished_by_the_next_call(name, sel4_arch):
     def op(w: SimpleNamespace) -> None:
         try:
             w.spaces[name]._finalizer()      # what the garbage collector runs
         finally:
             w.spaces[name]._torn_down = True   # it leaves no object behind to use
 
-    check_all_or_nothing(op, KeyboardInterrupt, then=_any_call)
+    check_all_or_nothing(op, KeyboardInterrupt, then=_any_call, arch=sel4_arch)
 
 
-def test_an_interrupted_kernel_finalizer_is_finished_by_the_next_call():
+def test_an_interrupted_kernel_finalizer_is_finished_by_the_next_call(sel4_arch):
     host_before = host_ledger()
     counter = Countdown(0)
-    kernel = Kernel(untyped_bits=20)
+    kernel = Kernel(untyped_bits=20, arch=sel4_arch)
     with between_c_calls(counter):
         kernel._finalizer()
     del kernel
     gc.collect()
     for at in range(1, counter.calls + 1):
-        kernel = Kernel(untyped_bits=20)
+        kernel = Kernel(untyped_bits=20, arch=sel4_arch)
         kernel.new_vspace().new_pages(2, "rw")
         countdown = Countdown(at, KeyboardInterrupt)
         with between_c_calls(countdown):
@@ -330,24 +334,24 @@ def test_an_interrupted_kernel_finalizer_is_finished_by_the_next_call():
             except KeyboardInterrupt:
                 pass
         assert countdown.fired
-        Kernel(untyped_bits=12).close()   # any later call of this thread finishes what is left
+        Kernel(untyped_bits=12, arch=sel4_arch).close()   # any later call of this thread finishes what is left
         assert kernel.closed
         del kernel
         gc.collect()
         assert_same(host_before, host_ledger(), f"after an exception after C call {at}")
 
 
-def test_kernel_creation_is_all_or_nothing():
+def test_kernel_creation_is_all_or_nothing(sel4_arch):
     host_before = host_ledger()
     counter = Countdown(0)
     with between_c_calls(counter):
-        Kernel(untyped_bits=20).close()
+        Kernel(untyped_bits=20, arch=sel4_arch).close()
     for at in range(1, counter.calls + 1):
         countdown = Countdown(at, KeyboardInterrupt)
         made: list[Kernel] = []
         with between_c_calls(countdown):
             try:
-                made.append(Kernel(untyped_bits=20))
+                made.append(Kernel(untyped_bits=20, arch=sel4_arch))
             except KeyboardInterrupt:
                 pass
         for kernel in made:
@@ -357,8 +361,8 @@ def test_kernel_creation_is_all_or_nothing():
         assert_same(host_before, host_ledger(), f"after an exception after C call {at}")
 
 
-def test_a_big_alloc_frames_interrupted_as_it_returns_leaves_every_frame_owned():
-    kernel = Kernel(untyped_bits=30, cnode_bits=20)
+def test_a_big_alloc_frames_interrupted_as_it_returns_leaves_every_frame_owned(sel4_arch):
+    kernel = Kernel(untyped_bits=30, cnode_bits=20, arch=sel4_arch)
     fresh = kernel_ledger(kernel)
     with between_c_calls(lambda name: _interrupt_after("sel4vspace_host_call_alloc_frames", name)):
         with pytest.raises(KeyboardInterrupt):
@@ -371,8 +375,8 @@ def test_a_big_alloc_frames_interrupted_as_it_returns_leaves_every_frame_owned()
     kernel.close()
 
 
-def test_a_big_tear_down_interrupted_as_it_returns_is_complete():
-    kernel = Kernel(untyped_bits=30, cnode_bits=16)
+def test_a_big_tear_down_interrupted_as_it_returns_is_complete(sel4_arch):
+    kernel = Kernel(untyped_bits=30, cnode_bits=16, arch=sel4_arch)
     fresh = kernel_ledger(kernel)
     vs = kernel.new_vspace()
     vs.new_pages(20_000, "rw")
@@ -397,13 +401,13 @@ def _interrupt_after(target: str, name: str) -> None:
         raise KeyboardInterrupt
 
 
-def test_finalizer_work_run_again_never_reaches_a_newer_vspace():
+def test_finalizer_work_run_again_never_reaches_a_newer_vspace(sel4_arch):
     """A vspace's finalizer stopped by an exception after its C tear down runs again later (the work
     is idempotent); a vspace made meanwhile, even at the same host address, must not be its target:
     vspaces are filed by keys never used twice."""
     from sel4vspace.vspace import _tear_down_host_vspace
 
-    with Kernel(untyped_bits=22) as kernel:
+    with Kernel(untyped_bits=22, arch=sel4_arch) as kernel:
         world = kernel._world
         keys = set()
         for _ in range(20):
@@ -419,10 +423,10 @@ def test_finalizer_work_run_again_never_reaches_a_newer_vspace():
             b.tear_down()
 
 
-def test_a_vspace_whose_finalizer_was_lost_is_torn_down_by_the_next_new_vspace():
+def test_a_vspace_whose_finalizer_was_lost_is_torn_down_by_the_next_new_vspace(sel4_arch):
     """A KeyboardInterrupt as weakref.finalize starts can lose a collected VSpace's tear down: the next
     new_vspace finds the vspace without its object and tears it down; nothing is lost."""
-    with Kernel(untyped_bits=22) as kernel:
+    with Kernel(untyped_bits=22, arch=sel4_arch) as kernel:
         fresh = kernel_ledger(kernel)
         a = kernel.new_vspace()
         a.new_pages(4, "rw")
@@ -437,7 +441,7 @@ def test_a_vspace_whose_finalizer_was_lost_is_torn_down_by_the_next_new_vspace()
 
 # A KeyboardInterrupt raised inside the weakref callback is one Python reports as ignored: expected here.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_of_the_operation():
+def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_of_the_operation(sel4_arch):
     """A VSpace collected inside an operation has its tear down deferred to the operation's end; a
     KeyboardInterrupt at any call of the package's Python from there on (the guard's end, the
     finalizer's own operation, the tear down's record work) leaves the work for the next
@@ -448,7 +452,7 @@ def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_
     at = 0
     while True:
         at += 1
-        kernel = Kernel(untyped_bits=22)
+        kernel = Kernel(untyped_bits=22, arch=sel4_arch)
         fresh = kernel_ledger(kernel)
         holder = [kernel.new_vspace()]
         holder[0].new_pages(2, "rw")
@@ -475,12 +479,12 @@ def test_a_deferred_finalizer_survives_a_keyboard_interrupt_anywhere_at_the_end_
     assert at > 10
 
 
-def test_a_world_whose_kernel_finalizer_was_lost_is_closed_when_the_next_kernel_is_made():
+def test_a_world_whose_kernel_finalizer_was_lost_is_closed_when_the_next_kernel_is_made(sel4_arch):
     """A KeyboardInterrupt as a collected Kernel's finalizer begins can lose its close: the next
     Kernel() closes every world whose Kernel is gone; the host's memory comes back."""
     gc.collect()
     host_before = host_ledger()
-    kernel = Kernel(untyped_bits=22)
+    kernel = Kernel(untyped_bits=22, arch=sel4_arch)
     kernel.new_vspace().new_pages(4, "rw")     # its object goes at once: torn down by its finalizer
     vspace = kernel.new_vspace()
     vspace.new_pages(2, "rw")
@@ -489,7 +493,7 @@ def test_a_world_whose_kernel_finalizer_was_lost_is_closed_when_the_next_kernel_
     del kernel, vspace
     gc.collect()
     assert not world.closed                    # nothing closed it
-    Kernel(untyped_bits=20).close()            # the next kernel made closes it
+    Kernel(untyped_bits=20, arch=sel4_arch).close()   # the next kernel made closes it
     assert world.closed
     del world
     gc.collect()

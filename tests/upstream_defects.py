@@ -319,8 +319,20 @@ _failures: dict[str, Failure] = {}
 
 
 def defects_of(nodeid: str) -> list[Defect]:
-    """The registered defects a test shows: by its exact id, or by its id without parameters."""
+    """The registered defects a test shows: by its exact id, or by its id without parameters. The
+    registry names a test without the arch a run on several arches gives it (the first of its
+    parameters: ``test_x[aarch64-map_pages]`` is ``test_x[map_pages]`` on every arch)."""
+    nodeid = without_arch(nodeid)
     return _BY_TEST.get(nodeid) or _BY_TEST.get(nodeid.split("[", 1)[0], [])
+
+
+def without_arch(nodeid: str) -> str:
+    """``nodeid`` without the arch among its parameters, when its first parameter names one."""
+    name, bracket, parameters = nodeid.partition("[")
+    first, dash, rest = parameters.removesuffix("]").partition("-")
+    if not bracket or first not in _arches.KNOWN:
+        return nodeid
+    return f"{name}[{rest}]" if dash else name
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -539,8 +551,8 @@ LIBRARY_FOLDERS = ("libsel4vka", "libsel4vspace", "libsel4utils")
 
 
 def other_arches(config: pytest.Config | None) -> list[str]:
-    """The arches other than the default one that the run's Pythonic-layer tests ran on too (the
-    plugin's ``--sel4vspace-arch``); none without a config."""
+    """The arches other than the default one that the run's lower layers' and Pythonic layer's tests
+    ran on too (the plugin's ``--sel4vspace-arch``); none without a config."""
     return [arch for arch in plugin_arches(config) if arch != SEL4_ARCH] if config is not None else []
 
 
@@ -560,7 +572,7 @@ def built_from_line(also: list[str] | None = None) -> str:
         package = _arches.binding(arch).package
         tree = "" if package.BUILT_FROM == BUILT_FROM else f"built from {package.BUILT_FROM}{_util_libs(package)}, "
         builds.append(f"{arch} ({tree}build {package.BUILD_FLAVOUR})")
-    return f"{line}; the Pythonic layer's tests also on {', '.join(builds)}"
+    return f"{line}; the lower layers' and the Pythonic layer's tests also on {', '.join(builds)}"
 
 
 def c_files(folders: list[Path], suffixes: tuple[str, ...] = (".c", ".h")) -> list[Path]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import archbound
 import pytest
 
 from sel4vspace.lowlevel import ffi, lib
@@ -243,8 +244,9 @@ class VSpace:
 
 
 @pytest.fixture
-def world() -> Any:
-    w = World()
+def world(bound_arch: str) -> Any:
+    """A host world of the test's arch (archbound.py)."""
+    w = archbound.module("hostworld", bound_arch).World()
     yield w
     w.destroy()
 

@@ -39,8 +39,8 @@ def test_a_config_asking_for_device_memory_is_passed_on(world, vspace):
     assert requests(world) == 2
 
 
-def test_the_public_api_never_asks_for_device_memory():
-    with Kernel(untyped_bits=24) as kernel:
+def test_the_public_api_never_asks_for_device_memory(bound_arch):
+    with Kernel(untyped_bits=24, arch=bound_arch) as kernel:
         vspace = kernel.new_vspace()
         start = vspace.new_pages(20, "rw")
         res = vspace.reserve_range_at(0x4000_0000, 20 * PAGE, "rw")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import archbound
 import pytest
 from archfacts import ARCH, FRAME_TYPES, LARGE_PAGE_TYPE, PAGE_TYPE, type_name
 from hostworld import PAGE, World, ffi, lib
@@ -67,14 +68,22 @@ ARCH_OBJECTS = [(name, bits, bits) for bits, name in ((b, type_name(t)) for b, t
 ARCH_OBJECTS += [(type_name(t), 12, 12) for t in ARCH.paging_object_types]
 
 
-@pytest.mark.parametrize("type_name, size_bits, object_bits", [
+OBJECTS = [
     *ARCH_OBJECTS,
     ("seL4_CapTableObject", 4, 4 + 5),
     ("seL4_UntypedObject", 16, 16),
     ("seL4_EndpointObject", 4, 4),
     ("seL4_NotificationObject", 5, 5),
     ("seL4_TCBObject", lib.seL4_TCBBits, lib.seL4_TCBBits),
-])
+]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # each arch's own object types: its copy of OBJECTS (archbound.py)
+    archbound.parametrize_by_arch(metafunc, test_every_object_type_comes_from_untyped_and_goes_back,
+                                  "type_name, size_bits, object_bits", "OBJECTS")
+
+
 def test_every_object_type_comes_from_untyped_and_goes_back(world, type_name, size_bits, object_bits):
     start = world.snapshot()
     error, obj = alloc(world, getattr(lib, type_name), size_bits)

@@ -30,6 +30,9 @@ LIBS = ("libsel4vka", "libsel4vspace", "libsel4utils")
 
 pytestmark = [
     pytest.mark.slow,
+    # it builds the arches itself (the one under test; ARM's and RISC-V's from upstream): once, on the
+    # default arch, not once per arch of the run as the rest of tests/allocator
+    pytest.mark.sel4vspace_kernel(arch=ARCH),
     pytest.mark.skipif(BUILT_FROM != "vendor", reason="runs from the vendor build only (it builds the other one)"),
     pytest.mark.skipif(not (ROOT / "buildsupport").is_dir(), reason="needs the source tree"),
 ]

@@ -16,8 +16,8 @@ BASE = 0x4000_0000          # table-aligned
 
 
 @pytest.fixture
-def kernel():
-    with Kernel(untyped_bits=24) as k:
+def kernel(bound_arch):
+    with Kernel(untyped_bits=24, arch=bound_arch) as k:
         yield k
 
 

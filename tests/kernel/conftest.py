@@ -1,16 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""A simulated kernel per test, selected for libsel4 calls."""
+"""A simulated kernel per test, selected for libsel4 calls (see simkernel.py); every test on each
+arch of the run (archbound.py)."""
 
-from __future__ import annotations
-
-from collections.abc import Iterator
-
-import pytest
-from simkernel import Sim
-
-
-@pytest.fixture
-def sim() -> Iterator[Sim]:
-    s = Sim()
-    yield s
-    s.destroy()
+from archbound import bound_arch  # noqa: F401  (autouse: each test on each arch of the run)
+from simkernel import sim  # noqa: F401  (a pytest fixture)

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 
+import archbound
+import pytest
 from archfacts import (
     ASID_POOL_ASSIGN,
     DEFAULT_ATTRIBUTES,
@@ -145,3 +148,11 @@ class Sim:
         if self.k != ffi.NULL:
             lib.sel4sim_kernel_destroy(self.k)
             self.k = ffi.NULL
+
+
+@pytest.fixture
+def sim(bound_arch: str) -> Iterator[Sim]:
+    """A simulated kernel of the test's arch (archbound.py), selected."""
+    s = archbound.module("simkernel", bound_arch).Sim()
+    yield s
+    s.destroy()

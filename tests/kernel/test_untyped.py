@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import archbound
 import pytest
 from archfacts import (
     LARGE_PAGE_TYPE,
@@ -46,7 +47,11 @@ def test_object_type_list_is_complete() -> None:
     assert sorted(t for t, _, _ in OBJECTS) == list(range(lib.seL4_ObjectTypeCount))
 
 
-@pytest.mark.parametrize("obj_type,user_bits,size_bits", OBJECTS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # each arch's own object types: its copy of OBJECTS (archbound.py)
+    archbound.parametrize_by_arch(metafunc, test_retype_each_type, "obj_type,user_bits,size_bits", "OBJECTS")
+
+
 def test_retype_each_type(sim: Sim, obj_type: int, user_bits: int, size_bits: int) -> None:
     base = sim.cap(sim.untyped).paddr
     n = 1 if size_bits >= 30 else 2  # the untyped is 1 GiB

@@ -14,6 +14,9 @@
 * The C state a call relies on (the selected kernel, the last error line, the queued log lines)
   belongs to the thread that made it.
 
+The tests of one kernel and of the C state run on each arch the run tests (the plugin's
+``sel4_arch``), each arch a test of its own.
+
 Budget: SEL4VSPACE_THREADS threads (default 4); SEL4VSPACE_THREAD_EXAMPLES model runs per thread
 (default 10) of up to SEL4VSPACE_THREAD_STEPS steps (default 100); SEL4VSPACE_THREAD_ROUNDS rounds
 per thread on the shared kernel (default 1500, a few calls each). Under SEL4VSPACE_BUDGET=dev
@@ -41,8 +44,7 @@ import budget
 import test_model
 from ledger import assert_same, host_ledger, kernel_ledger
 from model_stats import STATS
-from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError, pytest_plugin
-from sel4vspace.lowlevel import clear_c_error, ffi, last_c_error, lib
+from sel4vspace import CapRights, Kernel, KernelError, StaleObjectError, VSpaceError, _arches, pytest_plugin
 
 THREADS = int(os.environ.get("SEL4VSPACE_THREADS", "4"))
 EXAMPLES = budget.runs("SEL4VSPACE_THREAD_EXAMPLES", full=10, dev=2)
@@ -292,8 +294,8 @@ class _Worker:
         self.vspace.tear_down()
 
 
-def test_threads_sharing_one_kernel_take_turns_and_lose_nothing():
-    kernel = Kernel(untyped_bits=26, cnode_bits=16)
+def test_threads_sharing_one_kernel_take_turns_and_lose_nothing(sel4_arch):
+    kernel = Kernel(untyped_bits=26, cnode_bits=16, arch=sel4_arch)
     fresh = kernel_ledger(kernel)
     common = kernel.new_vspace("common")
     workers = [_Worker(kernel, common, i) for i in range(THREADS)]
@@ -318,8 +320,8 @@ def test_threads_sharing_one_kernel_take_turns_and_lose_nothing():
     kernel.close()
 
 
-def test_threads_racing_for_one_address_get_one_success_each_round():
-    kernel = Kernel(untyped_bits=24)
+def test_threads_racing_for_one_address_get_one_success_each_round(sel4_arch):
+    kernel = Kernel(untyped_bits=24, arch=sel4_arch)
     fresh = kernel_ledger(kernel)
     vspace = kernel.new_vspace("contested")
     rounds = max(50, ROUNDS // 3)
@@ -457,8 +459,10 @@ def test_reading_the_reservations_while_other_threads_free_theirs_never_fails():
 
 # ---- the C state of a call is its thread's ----
 
-def test_the_selected_kernel_and_the_last_error_are_per_thread():
-    kernels = [Kernel(untyped_bits=20) for _ in range(2)]
+def test_the_selected_kernel_and_the_last_error_are_per_thread(sel4_arch):
+    kernels = [Kernel(untyped_bits=20, arch=sel4_arch) for _ in range(2)]
+    ll = _arches.lowlevel(kernels[0].arch)   # the C of the kernels' arch, called directly below
+    ffi, lib, clear_c_error, last_c_error = ll.ffi, ll.lib, ll.clear_c_error, ll.last_c_error
     selected: list[Any] = [None, None]
     errors: list[str | None] = [None, None]
     barrier = threading.Barrier(2)
@@ -467,7 +471,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
     vspaces = [ffi.NULL, ffi.new("vspace_t *")]
 
     def fail(i: int) -> None:
-        lib.vspace_reserve_range_at(vspaces[i], ffi.NULL, PAGE, CapRights.RW.to_c(), 1)
+        lib.vspace_reserve_range_at(vspaces[i], ffi.NULL, PAGE, CapRights.RW.to_c(ll.SEL4_ARCH), 1)
 
     alone = []
     for i in range(2):
@@ -491,7 +495,7 @@ def test_the_selected_kernel_and_the_last_error_are_per_thread():
         k.close()
 
 
-def test_log_lines_reach_logging_in_the_thread_that_made_them():
+def test_log_lines_reach_logging_in_the_thread_that_made_them(sel4_arch):
     seen: list[tuple[str, str]] = []
 
     class Record(logging.Handler):
@@ -501,7 +505,7 @@ def test_log_lines_reach_logging_in_the_thread_that_made_them():
     logger = logging.getLogger("sel4vspace.c")
     handler = Record(logging.DEBUG)
     logger.addHandler(handler)
-    kernels = [Kernel(untyped_bits=16) for _ in range(THREADS)]
+    kernels = [Kernel(untyped_bits=16, arch=sel4_arch) for _ in range(THREADS)]
     try:
         def fail(i: int) -> None:
             vspace = kernels[i].new_vspace()

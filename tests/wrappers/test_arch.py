@@ -8,12 +8,10 @@ import dataclasses
 import pytest
 
 from sel4vspace import FRAME_SIZE_BITS
-from sel4vspace.kernel import OBJECT_TYPE_NAMES
 from sel4vspace.lowlevel import ffi, lib
 from sel4vspace.lowlevel.arch import ARCH, Arch
+from sel4vspace.lowlevel.objects import OBJECT_TYPE_NAMES  # sel4vspace.kernel's, for the default arch
 
-# The tests below drive the default arch's libsel4 directly: their sel4_kernel is of that arch too.
-pytestmark = pytest.mark.sel4vspace_kernel(arch=ARCH.name)
 
 def test_the_description_is_read_once_and_frozen():
     assert isinstance(ARCH, Arch)

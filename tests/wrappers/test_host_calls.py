@@ -29,8 +29,8 @@ def _reserve(host_vspace, vaddr, size, rights, cacheable, deferred):
 
 
 @pytest.fixture
-def world():
-    with Kernel(untyped_bits=22) as kernel:
+def world(bound_arch):
+    with Kernel(untyped_bits=22, arch=bound_arch) as kernel:
         yield kernel, kernel.new_vspace()
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import sys
 import cffi
 from upstream_defects import VENDOR_BUILD
 
-from sel4vspace.lowlevel import CLogRecord, clear_c_error, ffi, last_c_error, lib
+from sel4vspace.lowlevel import SEL4_ARCH, CLogRecord, clear_c_error, ffi, last_c_error, lib
 from sel4vspace.lowlevel import _native as native
 
 
@@ -101,7 +102,9 @@ def test_a_fatal_line_ends_the_process_and_says_why_on_stderr():
         "b._zf_log_write_d(b'vka_utspace_free', b'vka.h', 7, 0xFFFF, f.NULL, b'%s', f.new('char[]', b'no utspace_free'))\n"
         "print('returned')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # the child loads the extension of the arch this test runs on
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, SEL4VSPACE_ARCH=SEL4_ARCH))
     assert result.returncode == -signal.SIGABRT
     assert "returned" not in result.stdout
     assert "sel4vspace: fatal: vka_utspace_free (vka.h:7): no utspace_free" in result.stderr
