@@ -72,7 +72,8 @@ static uintptr_t me(void)
     return (uintptr_t) pthread_self();
 }
 
-int sel4vspace_guard_held(sel4vspace_guard_t *guard)
+/* Whether the calling thread holds guard. */
+static int held_here(sel4vspace_guard_t *guard)
 {
     return __atomic_load_n(&guard->owner, __ATOMIC_RELAXED) == me();
 }
@@ -110,7 +111,7 @@ int sel4vspace_guard_enter(sel4vspace_guard_t *guard)
 
 void sel4vspace_guard_leave(sel4vspace_guard_t *guard)
 {
-    if (guard != NULL && sel4vspace_guard_held(guard)) {
+    if (guard != NULL && held_here(guard)) {
         give_back(guard);
     }
     *busy_flag() = 0;
@@ -118,7 +119,7 @@ void sel4vspace_guard_leave(sel4vspace_guard_t *guard)
 
 int sel4vspace_guard_hold(sel4vspace_guard_t *guard)
 {
-    if (sel4vspace_guard_held(guard)) {
+    if (held_here(guard)) {
         return 0;
     }
     pthread_mutex_lock(&guard->mutex);

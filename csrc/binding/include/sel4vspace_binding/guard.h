@@ -44,14 +44,12 @@ int sel4vspace_guard_set_busy(int busy);
  *   the thread not busy;
  * - hold waits for guard for as long as it takes, unless the calling thread holds it already (1
  *   when this call took it, 0 when the thread held it), and release gives back what hold took: for
- *   os.fork, which takes every kernel's guard first;
- * - held says whether the calling thread holds guard.
+ *   os.fork, which takes every kernel's guard first.
  */
 int sel4vspace_guard_enter(sel4vspace_guard_t *guard);
 void sel4vspace_guard_leave(sel4vspace_guard_t *guard);
 int sel4vspace_guard_hold(sel4vspace_guard_t *guard);
 void sel4vspace_guard_release(sel4vspace_guard_t *guard);
-int sel4vspace_guard_held(sel4vspace_guard_t *guard);
 
 /* The function that finds the calling thread's busy flag in this build (its own, or the one shared
  * with it), as an address; and the way to make this build use another build's. */
