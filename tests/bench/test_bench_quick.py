@@ -181,5 +181,15 @@ def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
         # the same sources on both sides: the same instructions
         for row in counted:
             assert abs(row["vendor"] - row["other_libs"]) <= 0.01 * row["vendor"], row
+        # W1's per-page verdict is judged on those counts: the same code within a hair either way
+        [verdict] = report["verdicts"]
+        ir = next(row for row in counted if row["workload"].startswith("W1"))
+        assert (verdict["vendor_ir"], verdict["other_ir"]) == (ir["vendor"], ir["other_libs"])
+        assert verdict["met"] == (ir["vendor"] <= ir["other_libs"])
+        assert verdict["line"] in result.stdout and "vendor/ no slower than other_libs" in verdict["line"]
+        assert len(verdict["wall_ratios"]) == sum(1 for row in report["rows"] if row["workload"].startswith("W1")
+                                                  and row["unit"] == "ns/page")
     else:
         assert not counted and "no instruction counts" in result.stdout
+        [verdict] = report["verdicts"]
+        assert verdict["met"] is None and "not judged without callgrind" in verdict["line"]
