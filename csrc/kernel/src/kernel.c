@@ -491,6 +491,35 @@ static size_t first_repeat(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n)
     return r;
 }
 
+/* sim_cnode_slot for a run of lookups in one CNode while no slot's chunk is made or freed (one
+ * call of sel4sim_check_frame_caps): the chunk of the last lookup answers an index that falls in it
+ * without the division. */
+typedef struct chunk_memo {
+    sim_cte_chunk_t *chunk; /* NULL: none yet */
+    seL4_Word first;        /* the CNode index of its slots[0] */
+} chunk_memo_t;
+
+SIM_HOT sim_cte_t *memo_cnode_slot(const sim_cnode_t *cn, seL4_Word i, chunk_memo_t *memo)
+{
+    if (memo->chunk != NULL && i - memo->first < SIM_CTE_CHUNK_SLOTS) {
+        return &memo->chunk->slots[i - memo->first];
+    }
+    sim_cte_chunk_t *chunk = cn->chunks[i / SIM_CTE_CHUNK_SLOTS];
+    if (chunk == NULL) {
+        return sim_empty_cte();
+    }
+    memo->chunk = chunk;
+    memo->first = i - i % SIM_CTE_CHUNK_SLOTS;
+    return &chunk->slots[i % SIM_CTE_CHUNK_SLOTS];
+}
+
+/* The slot cptr names where the CSpace root resolves it directly (sim_lookup_cptr's first way),
+ * else NULL: that cptr is resolved level by level (sim_lookup_cptr_walk) where it is checked. */
+SIM_HOT sim_cte_t *memo_direct_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, chunk_memo_t *memo)
+{
+    return sim_root_resolves(k, cptr) ? memo_cnode_slot(k->root_direct, cptr & k->root_mask, memo) : NULL;
+}
+
 int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
                              size_t *bad_index)
 {
@@ -498,21 +527,31 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
         ZF_LOGE("kernel, caps and bad_index must not be NULL");
         return SEL4SIM_FRAME_CAP_EMPTY;
     }
-    /* Thousands of caps are checked at once: ask for the slot of a cap some places ahead while
-     * checking this one, since the caps' slots are scattered between the vka's untyped caps and
-     * each is a cache miss. Caps in strictly ascending order (as the vka hands them out) cannot
+    /* Thousands of caps are checked at once: each cap's slot is looked up some places ahead of its
+     * check, and asked for then, since the caps' slots are scattered between the vka's untyped caps
+     * and each is a cache miss; the lookups go through the chunks in order, mostly several caps to
+     * a chunk (memo_cnode_slot). Caps in strictly ascending order (as the vka hands them out) cannot
      * repeat; only other orders pay for the search for a repeat. */
     enum { AHEAD = 16 };
+    sim_cte_t *ahead[AHEAD]; /* the slot of caps[j] at ahead[j % AHEAD], NULL: resolve it at its check */
+    chunk_memo_t memo = { NULL, 0 };
     int verdict = SEL4SIM_FRAME_CAP_OK;
     bool ascending = true;
     seL4_CPtr previous = seL4_CapNull;   /* never a frame: the first cap is above it or refused */
     size_t i;
+    for (i = 0; i < n && i < AHEAD; i++) {
+        ahead[i] = memo_direct_slot(k, caps[i], &memo);
+        __builtin_prefetch(ahead[i]);
+    }
     for (i = 0; i < n; i++) {
         seL4_CPtr cptr = caps[i];
-        if (i + AHEAD < n && k->root_direct != NULL) {
-            __builtin_prefetch(sim_cnode_slot(k->root_direct, caps[i + AHEAD] & k->root_mask));
+        sim_cte_t *slot = ahead[i % AHEAD];
+        if (i + AHEAD < n) {
+            sim_cte_t *later = memo_direct_slot(k, caps[i + AHEAD], &memo);
+            __builtin_prefetch(later);
+            ahead[i % AHEAD] = later;
         }
-        verdict = frame_cap_verdict(sim_lookup_cptr(k, cptr), size_bits);
+        verdict = frame_cap_verdict(slot != NULL ? slot : sim_lookup_cptr_walk(k, cptr), size_bits);
         if (verdict != SEL4SIM_FRAME_CAP_OK) {
             *bad_index = i;
             break;

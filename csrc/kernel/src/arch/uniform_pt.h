@@ -241,7 +241,7 @@ static void delete_asid(sel4sim_kernel_t *k, seL4_Word asid, sim_object_t *root)
 
 /* --- unmapping, as seL4's unmapPage and unmapPageTable: a stale cap unmaps nothing --- */
 
-static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, seL4_Word vaddr, sim_object_t *frame)
+SIM_HOT void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, seL4_Word vaddr, sim_object_t *frame)
 {
     sim_object_t *root = find_vspace_for_asid(k, asid);
     if (root == NULL) {
@@ -590,13 +590,22 @@ SIM_HOT sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char 
 
 /* The hint an entry keeps of the cap that mapped it: cte's root-CNode slot + 1, 0 when cte (which
  * cptr resolved to) is in another CNode. Straight from the cptr when it resolved in the root. */
-static uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
+SIM_HOT uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
 {
     seL4_Word index = sim_root_index(k, cptr);
     if (index == (seL4_Word)-1) {
         index = sim_cnode_index_of(k->root_cnode, cte);
     }
     return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
+}
+
+/* The cap cptr names, read where it is (a null cap when the lookup fails): for an operand whose
+ * slot nothing changes while the invocation reads it. */
+SIM_HOT const sim_cap_t *cap_ref(sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    static const sim_cap_t null_cap;
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    return slot != NULL ? &slot->cap : &null_cap;
 }
 
 static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
@@ -768,16 +777,20 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
     if (err != seL4_NoError) {
         return err;
     }
-    sim_cap_t vspace_cap = cap_at(k, vspace);
+    /* worked out while what the service lookup read is at hand (it is only stored on success) */
+    uint32_t hint = root_slot_hint(k, service, slot);
+    /* the vspace operand's cap is read in place: a frame map changes no cap but the frame's, which
+     * is never the vspace operand (that must be a vspace root) */
+    const sim_cap_t *vspace_cap = cap_ref(k, vspace);
     unsigned frame_bits = SIM_CAP_FRAME_BITS(&slot->cap);
-    frame_map_t m = { &slot->cap, &vspace_cap, vaddr, frame_bits, 1ul << frame_bits, rights, attr, what };
+    frame_map_t m = { &slot->cap, vspace_cap, vaddr, frame_bits, 1ul << frame_bits, rights, attr, what };
     pt_slot_t pt = { NULL, 0 };
     uint64_t value = 0;
     if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
         return err;
     }
-    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
-    slot->cap.asid = vspace_cap.asid;
+    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? hint : 0);
+    slot->cap.asid = vspace_cap->asid;
     slot->cap.data = vaddr;
     return seL4_NoError;
 }
