@@ -205,7 +205,8 @@ static inline sim_cte_t *sim_scratch_cte(void)
 static inline bool sim_empty_cte_is_clean(void)
 {
     const sim_cte_t *empty = sim_empty_cte();
-    return sim_cap_is_null(&empty->cap) && empty->mdb_next == NULL && empty->mdb_prev == NULL;
+    /* one test of the three (every system call asks) */
+    return sim_cap_is_null(&empty->cap) & (((uintptr_t)empty->mdb_next | (uintptr_t)empty->mdb_prev) == 0);
 }
 static inline sim_cte_chunk_t *sim_cte_chunk(const sim_cte_t *cte)
 {

@@ -181,8 +181,11 @@ static inline __attribute__((always_inline)) int sel4utils_entries_bottom_op(vsp
                                                                             sel4utils_entries_op_t op,
                                                                             seL4_CPtr cap, uintptr_t cookie)
 {
-    for (uintptr_t v = start; v < end; v += BYTES_FOR_LEVEL(0)) {
-        if (sel4utils_entry_apply(level, INDEX_FOR_LEVEL(v, 0), v, op, cap, cookie) != 0) {
+    /* by index: the entries of [start, end) follow one another in the table */
+    size_t first = INDEX_FOR_LEVEL(start, 0);
+    size_t count = start < end ? (end - start + BYTES_FOR_LEVEL(0) - 1) >> PAGE_BITS_4K : 0;
+    for (size_t k = 0; k < count; k++) {
+        if (sel4utils_entry_apply(level, first + k, start + (k << PAGE_BITS_4K), op, cap, cookie) != 0) {
             return -1;
         }
     }
@@ -304,9 +307,10 @@ static inline bool sel4utils_entries_all(uintptr_t entry_or_table, int level_num
     }
     if (level_num == 0) {
         /* a bottom table: its entries are markers or caps, read in a row */
-        const uintptr_t *caps = ((vspace_bottom_level_t *) entry_or_table)->cap;
-        for (uintptr_t v = start; v < end; v += BYTES_FOR_LEVEL(0)) {
-            if (caps[INDEX_FOR_LEVEL(v, 0)] != good) {
+        const uintptr_t *caps = &((vspace_bottom_level_t *) entry_or_table)->cap[INDEX_FOR_LEVEL(start, 0)];
+        size_t count = start < end ? (end - start + BYTES_FOR_LEVEL(0) - 1) >> PAGE_BITS_4K : 0;
+        for (size_t k = 0; k < count; k++) {
+            if (caps[k] != good) {
                 return false;
             }
         }
@@ -347,12 +351,7 @@ static inline int reserve_entries(vspace_t *vspace, uintptr_t vaddr, size_t size
     return sel4utils_entries_page(vspace, vaddr, size_bits, SEL4UTILS_ENTRIES_RERESERVE, 0, 0);
 }
 
-/*
- * only_reserved: release reserved pages and leave mapped ones alone (freeing
- * a reservation); otherwise forget everything in the range. Either way the
- * range becomes a candidate for the next anywhere-allocation again.
- */
-/* What follows a successful clear of a range starting at start; error is the clear's result. */
+/* What follows a clear of a range starting at start; error is the clear's result, returned. */
 static inline int sel4utils_entries_cleared(vspace_t *vspace, uintptr_t start, int error)
 {
     sel4utils_alloc_data_t *data = get_alloc_data(vspace);
@@ -363,6 +362,11 @@ static inline int sel4utils_entries_cleared(vspace_t *vspace, uintptr_t start, i
     return error;
 }
 
+/*
+ * only_reserved: release reserved pages and leave mapped ones alone (freeing
+ * a reservation); otherwise forget everything in the range. Either way the
+ * range becomes a candidate for the next anywhere-allocation again.
+ */
 static inline int clear_entries_range(vspace_t *vspace, uintptr_t start, uintptr_t end, bool only_reserved)
 {
     sel4utils_entries_op_t op = only_reserved ? SEL4UTILS_ENTRIES_UNRESERVE : SEL4UTILS_ENTRIES_CLEAR;
