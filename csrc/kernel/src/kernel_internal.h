@@ -250,9 +250,13 @@ sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
 /* True when the CSpace root covers the whole word (root_direct) and cptr's guard matches: then cptr
  * names slot (cptr & root_mask) of the root CNode (never (seL4_Word)-1: the radix is at most
  * SIM_MAX_CNODE_RADIX); otherwise the cptr resolves level by level. */
+static inline bool sim_root_guard_matches(seL4_CPtr cptr, unsigned root_radix, seL4_Word root_guard)
+{
+    return (cptr >> root_radix) == root_guard;
+}
 static inline bool sim_root_resolves(const sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
-    return k->root_direct != NULL && (cptr >> k->root_radix) == k->root_guard;
+    return k->root_direct != NULL && sim_root_guard_matches(cptr, k->root_radix, k->root_guard);
 }
 /* The root-CNode slot index cptr names where sim_root_resolves, else (seL4_Word)-1. */
 static inline seL4_Word sim_root_index(const sel4sim_kernel_t *k, seL4_CPtr cptr)
