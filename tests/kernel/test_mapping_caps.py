@@ -129,6 +129,39 @@ def test_check_frame_caps_names_the_first_unusable_cap_and_why(sim: Sim) -> None
         assert bool(info.mapped) == (check_caps(sim, [cap])[0] == lib.SEL4SIM_FRAME_CAP_MAPPED)
 
 
+@pytest.mark.parametrize("position", [0, 1, 15, 16, 17, 101, 150, 283, 284, 299])
+def test_check_frame_caps_names_the_same_cap_anywhere_in_a_long_array(sim: Sim, position: int) -> None:
+    # Long arrays are checked with each slot looked up some caps ahead, through the CNode's chunks in
+    # turn: the verdict and index must not depend on where in the array (or in a chunk) a cap is.
+    vspace = sim.new_vspace()
+    sim.map_tables(vspace, VA)
+    frames = []
+    for _ in range(100):
+        frames += sim.retype(PAGE_TYPE, n=3)
+        sim.slot()  # a gap: the frames' slots are not all neighbours
+    (endpoint,) = sim.retype(lib.seL4_EndpointObject)
+    (large,) = sim.retype(LARGE_PAGE_TYPE)
+    mapped = sim.map_frame(vspace, VA)
+    assert check_caps(sim, frames)[0] == lib.SEL4SIM_FRAME_CAP_OK
+    assert check_caps(sim, frames[::-1])[0] == lib.SEL4SIM_FRAME_CAP_OK
+    for unusable, reason in [(sim.slot(), lib.SEL4SIM_FRAME_CAP_EMPTY), (2**63, lib.SEL4SIM_FRAME_CAP_EMPTY),
+                             (endpoint, lib.SEL4SIM_FRAME_CAP_NOT_A_FRAME),
+                             (large, lib.SEL4SIM_FRAME_CAP_WRONG_SIZE), (mapped, lib.SEL4SIM_FRAME_CAP_MAPPED)]:
+        caps = list(frames)
+        caps[position] = unusable
+        assert check_caps(sim, caps) == (reason, position)
+        # a repeat before it is found first
+        if position >= 2:
+            caps[1] = caps[0]
+            assert check_caps(sim, caps) == (lib.SEL4SIM_FRAME_CAP_REPEATED, 1)
+    if position > 0:
+        caps = list(frames)
+        caps[position] = caps[position - 1]
+        assert check_caps(sim, caps) == (lib.SEL4SIM_FRAME_CAP_REPEATED, position)
+    assert check_caps(sim, frames, 0) == (lib.SEL4SIM_FRAME_CAP_WRONG_SIZE, 0)
+    assert check_caps(sim, frames[:position + 1], 21) == (lib.SEL4SIM_FRAME_CAP_WRONG_SIZE, 0)
+
+
 def test_mapped_pages_counts_the_run_of_exact_pages_from_the_start(sim: Sim) -> None:
     vspace = sim.new_vspace()
     sim.map_tables(vspace, VA)

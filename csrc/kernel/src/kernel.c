@@ -459,6 +459,13 @@ static inline int frame_cap_verdict(const sim_cte_t *slot, seL4_Word size_bits)
     return arch_frame_cap_is_mapped(cap) ? SEL4SIM_FRAME_CAP_MAPPED : SEL4SIM_FRAME_CAP_OK;
 }
 
+/* frame_cap_verdict(slot) == SEL4SIM_FRAME_CAP_OK, for a cap in a slot, where size_bits is not 0
+ * (a frame cap's size never is): the same three facts, asked without the order of the others. */
+SIM_HOT bool frame_cap_ok(const sim_cap_t *cap, seL4_Word size_bits)
+{
+    return cap->kind == SEL4SIM_CAP_OBJECT && SIM_CAP_FRAME_BITS(cap) == size_bits && !arch_frame_cap_is_mapped(cap);
+}
+
 /* Mark a slot in its chunk's header as seen by first_repeat; whether it was marked already. */
 static inline bool check_mark(const sim_cte_t *slot)
 {
@@ -491,6 +498,106 @@ static size_t first_repeat(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n)
     return r;
 }
 
+/* sim_cnode_slot for a run of lookups in one CNode while no slot's chunk is made or freed (one
+ * call of sel4sim_check_frame_caps): the chunk of the last lookup answers an index that falls in it
+ * without the division. */
+typedef struct chunk_memo {
+    sim_cte_chunk_t *chunk;
+    seL4_Word first;        /* the CNode index of chunk's slots[0]; CHUNK_MEMO_NONE before the first */
+} chunk_memo_t;
+
+/* A value of first that no CNode index (below 2^SIM_MAX_CNODE_RADIX) is within SIM_CTE_CHUNK_SLOTS of. */
+#define CHUNK_MEMO_NONE ((seL4_Word)1 << (seL4_WordBits - 1))
+_Static_assert(SIM_MAX_CNODE_RADIX < seL4_WordBits - 1, "CHUNK_MEMO_NONE is above every CNode index");
+
+SIM_HOT sim_cte_t *memo_cnode_slot(const sim_cnode_t *cn, seL4_Word i, chunk_memo_t *memo)
+{
+    if (__builtin_expect(i - memo->first < SIM_CTE_CHUNK_SLOTS, 1)) {
+        return &memo->chunk->slots[i - memo->first];
+    }
+    sim_cte_chunk_t *chunk = cn->chunks[i / SIM_CTE_CHUNK_SLOTS];
+    if (chunk == NULL) {
+        return sim_empty_cte();
+    }
+    memo->chunk = chunk;
+    memo->first = i - i % SIM_CTE_CHUNK_SLOTS;
+    return &chunk->slots[i % SIM_CTE_CHUNK_SLOTS];
+}
+
+/* The CSpace root as sim_lookup_cptr reads it, copied into a loop's locals (read through the
+ * kernel, its fields are read again at every cap). */
+typedef struct direct_root {
+    const sim_cnode_t *cnode; /* root_direct: NULL when cptrs resolve level by level */
+    seL4_Word guard, mask;
+    unsigned radix;
+} direct_root_t;
+
+/* The slot cptr names where the CSpace root resolves it directly (sim_lookup_cptr's first way,
+ * sim_root_resolves), else NULL: that cptr is resolved level by level (sim_lookup_cptr_walk). */
+SIM_HOT sim_cte_t *memo_direct_slot(const direct_root_t *root, seL4_CPtr cptr, chunk_memo_t *memo)
+{
+    return root->cnode != NULL && sim_root_guard_matches(cptr, root->radix, root->guard)
+               ? memo_cnode_slot(root->cnode, cptr & root->mask, memo) : NULL;
+}
+
+/* How far sel4sim_check_frame_caps's checks got: caps[0..checked) passed, with verdict about
+ * caps[checked] (SEL4SIM_FRAME_CAP_OK: none yet, or that cap is to be resolved by walking), whether
+ * they ascend and the last of them. */
+typedef struct frame_caps_progress {
+    size_t checked;
+    int verdict;
+    bool ascending;
+    seL4_CPtr previous;
+} frame_caps_progress_t;
+
+/* sel4sim_check_frame_caps's checks of the caps the root resolves directly (root->cnode is not NULL,
+ * size_bits not 0), from the first, up to one that fails or one to be resolved by walking; nothing
+ * here calls out, so what the loop needs stays in registers. Each cap's slot is looked up AHEAD caps
+ * before its check, and asked for then, since the caps' slots are scattered between the vka's
+ * untyped caps and each is a cache miss; the lookups go through the chunks in order, mostly several
+ * caps to a chunk (memo_cnode_slot). */
+static frame_caps_progress_t check_direct_frame_caps(const direct_root_t *root, const seL4_CPtr *caps, size_t n,
+                                                     seL4_Word size_bits)
+{
+    enum { AHEAD = 16 };
+    sim_cte_t *ahead[AHEAD]; /* the slot of caps[j] at ahead[j % AHEAD], NULL: one to resolve by walking */
+    chunk_memo_t memo = { NULL, CHUNK_MEMO_NONE };
+    frame_caps_progress_t p = { 0, SEL4SIM_FRAME_CAP_OK, true, seL4_CapNull };
+    size_t lead = n > AHEAD ? n - AHEAD : 0; /* the caps with one AHEAD places after them */
+    for (size_t j = 0; j < n && j < AHEAD; j++) {
+        ahead[j] = memo_direct_slot(root, caps[j], &memo);
+        __builtin_prefetch(ahead[j]);
+    }
+    size_t i;
+    bool ascending = true;
+    seL4_CPtr previous = seL4_CapNull;
+    for (i = 0; i < n; i++) {
+        seL4_CPtr cptr = caps[i];
+        sim_cte_t *slot = ahead[i % AHEAD];
+        if (slot == NULL) {
+            break;
+        }
+        if (i < lead) {
+            sim_cte_t *later = memo_direct_slot(root, caps[i + AHEAD], &memo);
+            __builtin_prefetch(later);
+            ahead[i % AHEAD] = later;
+        }
+        /* an unmapped frame cap of the size (the verdict of nearly every cap) in three tests */
+        if (!frame_cap_ok(&slot->cap, size_bits)) {
+            p.verdict = frame_cap_verdict(slot, size_bits);
+            if (p.verdict != SEL4SIM_FRAME_CAP_OK) {
+                break;
+            }
+        }
+        ascending &= cptr > previous;
+        previous = cptr;
+    }
+    p.checked = i;
+    p.ascending = ascending;
+    p.previous = previous;
+    return p;
+}
+
 int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t n, seL4_Word size_bits,
                              size_t *bad_index)
 {
@@ -498,27 +605,32 @@ int sel4sim_check_frame_caps(sel4sim_kernel_t *k, const seL4_CPtr *caps, size_t 
         ZF_LOGE("kernel, caps and bad_index must not be NULL");
         return SEL4SIM_FRAME_CAP_EMPTY;
     }
-    /* Thousands of caps are checked at once: ask for the slot of a cap some places ahead while
-     * checking this one, since the caps' slots are scattered between the vka's untyped caps and
-     * each is a cache miss. Caps in strictly ascending order (as the vka hands them out) cannot
-     * repeat; only other orders pay for the search for a repeat. */
-    enum { AHEAD = 16 };
-    int verdict = SEL4SIM_FRAME_CAP_OK;
-    bool ascending = true;
-    seL4_CPtr previous = seL4_CapNull;   /* never a frame: the first cap is above it or refused */
-    size_t i;
-    for (i = 0; i < n; i++) {
-        seL4_CPtr cptr = caps[i];
-        if (i + AHEAD < n && k->root_direct != NULL) {
-            __builtin_prefetch(sim_cnode_slot(k->root_direct, caps[i + AHEAD] & k->root_mask));
+    /* Caps in strictly ascending order (as the vka hands them out) cannot repeat; only other orders
+     * pay for the search for a repeat. */
+    const direct_root_t root = { k->root_direct, k->root_guard, k->root_mask, k->root_radix };
+    frame_caps_progress_t p = { 0, SEL4SIM_FRAME_CAP_OK, true, seL4_CapNull };
+    if (root.cnode != NULL && size_bits != 0) {
+        /* (a size of 0 is no frame's: every cap gets its verdict below) */
+        p = check_direct_frame_caps(&root, caps, n, size_bits);
+    }
+    int verdict = p.verdict;
+    bool ascending = p.ascending;
+    seL4_CPtr previous = p.previous;   /* never a frame: the first cap is above it or refused */
+    size_t i = p.checked;
+    if (verdict == SEL4SIM_FRAME_CAP_OK) {
+        /* every cap from the first one the root does not resolve directly, looked up at its check */
+        for (; i < n; i++) {
+            seL4_CPtr cptr = caps[i];
+            verdict = frame_cap_verdict(sim_lookup_cptr(k, cptr), size_bits);
+            if (verdict != SEL4SIM_FRAME_CAP_OK) {
+                break;
+            }
+            ascending &= cptr > previous;
+            previous = cptr;
         }
-        verdict = frame_cap_verdict(sim_lookup_cptr(k, cptr), size_bits);
-        if (verdict != SEL4SIM_FRAME_CAP_OK) {
-            *bad_index = i;
-            break;
-        }
-        ascending &= cptr > previous;
-        previous = cptr;
+    }
+    if (verdict != SEL4SIM_FRAME_CAP_OK) {
+        *bad_index = i;
     }
     if (!ascending) {
         /* caps[0..i) are frame caps: a repeat among them comes first */

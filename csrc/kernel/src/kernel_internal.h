@@ -205,7 +205,8 @@ static inline sim_cte_t *sim_scratch_cte(void)
 static inline bool sim_empty_cte_is_clean(void)
 {
     const sim_cte_t *empty = sim_empty_cte();
-    return sim_cap_is_null(&empty->cap) && empty->mdb_next == NULL && empty->mdb_prev == NULL;
+    /* one test of the three (every system call asks) */
+    return sim_cap_is_null(&empty->cap) & (((uintptr_t)empty->mdb_next | (uintptr_t)empty->mdb_prev) == 0);
 }
 static inline sim_cte_chunk_t *sim_cte_chunk(const sim_cte_t *cte)
 {
@@ -246,18 +247,28 @@ void sim_cnode_release(sel4sim_kernel_t *k, sim_cnode_t *cn);
 /* Resolve a cptr in the thread's CSpace at full depth, as seL4 resolves an invoked cap. Returns
  * NULL (and logs) where seL4 would raise a cap fault; callers treat that as an empty slot. */
 sim_cte_t *sim_lookup_cptr_walk(sel4sim_kernel_t *k, seL4_CPtr cptr);
-/* The root-CNode slot index cptr names when the CSpace root covers the whole word (root_direct) and
- * the guard matches, else (seL4_Word)-1 (the cptr resolves level by level). */
+/* True when the CSpace root covers the whole word (root_direct) and cptr's guard matches: then cptr
+ * names slot (cptr & root_mask) of the root CNode (never (seL4_Word)-1: the radix is at most
+ * SIM_MAX_CNODE_RADIX); otherwise the cptr resolves level by level. */
+static inline bool sim_root_guard_matches(seL4_CPtr cptr, unsigned root_radix, seL4_Word root_guard)
+{
+    return (cptr >> root_radix) == root_guard;
+}
+static inline bool sim_root_resolves(const sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    return k->root_direct != NULL && sim_root_guard_matches(cptr, k->root_radix, k->root_guard);
+}
+/* The root-CNode slot index cptr names where sim_root_resolves, else (seL4_Word)-1. */
 static inline seL4_Word sim_root_index(const sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
-    return k->root_direct != NULL && (cptr >> k->root_radix) == k->root_guard ? cptr & k->root_mask : (seL4_Word)-1;
+    return sim_root_resolves(k, cptr) ? cptr & k->root_mask : (seL4_Word)-1;
 }
 static inline sim_cte_t *sim_lookup_cptr(sel4sim_kernel_t *k, seL4_CPtr cptr)
 {
     /* Every invocation resolves caps: when the CSpace root's guard and radix cover the whole word
      * (as the boot CSpace's do), resolving is one guard check and an index, inlined here. */
-    seL4_Word index = sim_root_index(k, cptr);
-    return index != (seL4_Word)-1 ? sim_cnode_slot(k->root_direct, index) : sim_lookup_cptr_walk(k, cptr);
+    return sim_root_resolves(k, cptr) ? sim_cnode_slot(k->root_direct, cptr & k->root_mask)
+                                      : sim_lookup_cptr_walk(k, cptr);
 }
 /* seL4's lookupSlotForCNodeOp: root must be a CNode cap; depth 1..64; all bits resolved. */
 seL4_Error sim_lookup_slot_for_cnode_op(sel4sim_kernel_t *k, bool is_source, const sim_cap_t *root,

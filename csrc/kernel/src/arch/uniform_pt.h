@@ -125,10 +125,11 @@ static inline void walk_memo_forget(sel4sim_kernel_t *k)
 }
 
 /* Every change of an entry goes through here, so the count, the cap-slot hint and the walk memo
- * follow it. */
-SIM_HOT void entry_store(sel4sim_kernel_t *k, uint64_t *entry, unsigned index, uint64_t value, uint32_t cap_slot)
+ * follow it: entry index of table. */
+SIM_HOT void table_entry_store(sel4sim_kernel_t *k, sim_table_t *table, unsigned index, uint64_t value,
+                               uint32_t cap_slot)
 {
-    sim_table_t *table = table_of(entry, index);
+    uint64_t *entry = &table->e[index];
     if (entry_is_table(*entry) || entry_is_table(value)) {
         walk_memo_forget(k);
     }
@@ -147,19 +148,25 @@ static void table_clear(sel4sim_kernel_t *k, sim_table_t *table)
 
 /* --- the walk --- */
 
-/* Where the walk for vaddr stops: the entry, and how many bits of vaddr it spans. */
+/* Where the walk for vaddr stops: the entry, and how many bits of vaddr it spans; the table the
+ * entry is in and its index there. */
 typedef struct pt_slot {
     uint64_t *entry;
     unsigned bits_left;
+    unsigned index;
+    sim_table_t *table;
 } pt_slot_t;
 
 /* seL4's lookupPTSlot: from the root, go down while the entry refers to a table. */
 static pt_slot_t lookup_pt_slot(sim_object_t *root, seL4_Word vaddr)
 {
-    pt_slot_t r = { &as_table(root)->e[index_at(vaddr, ROOT_SHIFT)], ROOT_SHIFT };
+    pt_slot_t r = { NULL, ROOT_SHIFT, index_at(vaddr, ROOT_SHIFT), as_table(root) };
+    r.entry = &r.table->e[r.index];
     while (r.bits_left > seL4_PageBits && entry_is_table(*r.entry)) {
         r.bits_left -= seL4_PageTableIndexBits;
-        r.entry = &as_table(entry_obj(*r.entry))->e[index_at(vaddr, r.bits_left)];
+        r.table = as_table(entry_obj(*r.entry));
+        r.index = index_at(vaddr, r.bits_left);
+        r.entry = &r.table->e[r.index];
     }
     return r;
 }
@@ -174,13 +181,15 @@ SIM_HOT pt_slot_t lookup_frame_slot(sel4sim_kernel_t *k, sim_object_t *root, seL
 {
     sim_arch_state_t *a = &k->arch;
     if (a->walk_root == root && (vaddr >> BOTTOM_SPAN_SHIFT) == a->walk_span) {
-        return (pt_slot_t){ &as_table(a->walk_table)->e[index_at(vaddr, seL4_PageBits)], seL4_PageBits };
+        sim_table_t *table = as_table(a->walk_table);
+        unsigned index = index_at(vaddr, seL4_PageBits);
+        return (pt_slot_t){ &table->e[index], seL4_PageBits, index, table };
     }
     pt_slot_t r = lookup_pt_slot(root, vaddr);
     if (r.bits_left == seL4_PageBits) {
         a->walk_root = root;
         a->walk_span = vaddr >> BOTTOM_SPAN_SHIFT;
-        a->walk_table = &table_of(r.entry, index_at(vaddr, seL4_PageBits))->hdr;
+        a->walk_table = &r.table->hdr;
     }
     return r;
 }
@@ -241,7 +250,7 @@ static void delete_asid(sel4sim_kernel_t *k, seL4_Word asid, sim_object_t *root)
 
 /* --- unmapping, as seL4's unmapPage and unmapPageTable: a stale cap unmaps nothing --- */
 
-static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, seL4_Word vaddr, sim_object_t *frame)
+SIM_HOT void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, seL4_Word vaddr, sim_object_t *frame)
 {
     sim_object_t *root = find_vspace_for_asid(k, asid);
     if (root == NULL) {
@@ -251,7 +260,7 @@ static void unmap_page(sel4sim_kernel_t *k, unsigned page_bits, seL4_Word asid, 
     if (slot.bits_left != page_bits || !entry_is_frame(*slot.entry) || entry_obj(*slot.entry) != frame) {
         return;
     }
-    entry_store(k, slot.entry, index_at(vaddr, slot.bits_left), 0, 0);
+    table_entry_store(k, slot.table, slot.index, 0, 0);
 }
 
 static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vaddr, sim_object_t *target)
@@ -273,7 +282,7 @@ static void unmap_page_table(sel4sim_kernel_t *k, seL4_Word asid, seL4_Word vadd
     if (table != target || entry == NULL) {
         return;
     }
-    entry_store(k, entry, index, 0, 0);
+    table_entry_store(k, table_of(entry, index), index, 0, 0);
 }
 
 /* --- object types --- */
@@ -487,7 +496,7 @@ bool arch_translate(sim_object_t *root, seL4_Word vaddr, sim_translation_t *out)
     out->attrs = entry_attrs(e);
     out->user_read = rights == SIM_VM_READ_ONLY || rights == SIM_VM_READ_WRITE;
     out->user_write = rights == SIM_VM_READ_WRITE;
-    out->cap_slot = table_of(slot.entry, index_at(vaddr, slot.bits_left))->cap_slot[index_at(vaddr, slot.bits_left)];
+    out->cap_slot = slot.table->cap_slot[slot.index];
     return true;
 }
 
@@ -590,13 +599,22 @@ SIM_HOT sim_cte_t *service_slot(sel4sim_kernel_t *k, seL4_CPtr cptr, const char 
 
 /* The hint an entry keeps of the cap that mapped it: cte's root-CNode slot + 1, 0 when cte (which
  * cptr resolved to) is in another CNode. Straight from the cptr when it resolved in the root. */
-static uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
+SIM_HOT uint32_t root_slot_hint(sel4sim_kernel_t *k, seL4_CPtr cptr, const sim_cte_t *cte)
 {
     seL4_Word index = sim_root_index(k, cptr);
     if (index == (seL4_Word)-1) {
         index = sim_cnode_index_of(k->root_cnode, cte);
     }
     return index == (seL4_Word)-1 ? 0 : (uint32_t)index + 1;
+}
+
+/* The cap cptr names, read where it is (a null cap when the lookup fails): for an operand whose
+ * slot nothing changes while the invocation reads it. */
+SIM_HOT const sim_cap_t *cap_ref(sel4sim_kernel_t *k, seL4_CPtr cptr)
+{
+    static const sim_cap_t null_cap;
+    sim_cte_t *slot = sim_lookup_cptr(k, cptr);
+    return slot != NULL ? &slot->cap : &null_cap;
 }
 
 static sim_cap_t cap_at(sel4sim_kernel_t *k, seL4_CPtr cptr)
@@ -768,16 +786,20 @@ seL4_Error sel4sim_sys_page_map(sel4sim_kernel_t *k, seL4_CPtr service, seL4_CPt
     if (err != seL4_NoError) {
         return err;
     }
-    sim_cap_t vspace_cap = cap_at(k, vspace);
+    /* worked out while what the service lookup read is at hand (it is only stored on success) */
+    uint32_t hint = root_slot_hint(k, service, slot);
+    /* the vspace operand's cap is read in place: a frame map changes no cap but the frame's, which
+     * is never the vspace operand (that must be a vspace root) */
+    const sim_cap_t *vspace_cap = cap_ref(k, vspace);
     unsigned frame_bits = SIM_CAP_FRAME_BITS(&slot->cap);
-    frame_map_t m = { &slot->cap, &vspace_cap, vaddr, frame_bits, 1ul << frame_bits, rights, attr, what };
-    pt_slot_t pt = { NULL, 0 };
+    frame_map_t m = { &slot->cap, vspace_cap, vaddr, frame_bits, 1ul << frame_bits, rights, attr, what };
+    pt_slot_t pt = { NULL, 0, 0, NULL };
     uint64_t value = 0;
     if ((err = frame_map_checks(k, &m, &pt, &value)) != seL4_NoError) {
         return err;
     }
-    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), value, value != 0 ? root_slot_hint(k, service, slot) : 0);
-    slot->cap.asid = vspace_cap.asid;
+    table_entry_store(k, pt.table, pt.index, value, value != 0 ? hint : 0);
+    slot->cap.asid = vspace_cap->asid;
     slot->cap.data = vaddr;
     return seL4_NoError;
 }
@@ -823,7 +845,7 @@ static seL4_Error page_table_map(sel4sim_kernel_t *k, sim_cte_t *slot, seL4_CPtr
                        vaddr);
         return sim_error(k, seL4_DeleteFirst);
     }
-    entry_store(k, pt.entry, index_at(vaddr, pt.bits_left), make_entry(cap->obj, 0, attrs), 0);
+    table_entry_store(k, pt.table, pt.index, make_entry(cap->obj, 0, attrs), 0);
     cap->mapped = 1;
     cap->asid = vspace_cap.asid;
     cap->data = vaddr & ~((1ul << pt.bits_left) - 1);

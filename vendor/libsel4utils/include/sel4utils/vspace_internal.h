@@ -132,44 +132,82 @@ static inline bool sel4utils_entries_marker_result(sel4utils_entries_op_t op, ui
     }
 }
 
+/* op on entry i (for address v) of a bottom table: -1 when op refuses what the entry holds. Inlined
+ * with op a constant wherever it is used, so each caller keeps only its own case. */
+static inline __attribute__((always_inline)) int sel4utils_entry_apply(vspace_bottom_level_t *level, size_t i,
+                                                                      uintptr_t v, sel4utils_entries_op_t op,
+                                                                      seL4_CPtr cap, uintptr_t cookie)
+{
+    uintptr_t old = level->cap[i];
+    switch (op) {
+    case SEL4UTILS_ENTRIES_RESERVE:
+        if (old != EMPTY) {
+            ZF_LOGE("Address 0x%" PRIxPTR " is already reserved or mapped", v);
+            return -1;
+        }
+        level->cap[i] = RESERVED;
+        level->cookie[i] = 0;
+        break;
+    case SEL4UTILS_ENTRIES_RERESERVE:
+        level->cap[i] = RESERVED;
+        level->cookie[i] = 0;
+        break;
+    case SEL4UTILS_ENTRIES_UNRESERVE:
+        if (old == RESERVED) {
+            level->cap[i] = EMPTY;
+            level->cookie[i] = 0;
+        }
+        break;
+    case SEL4UTILS_ENTRIES_CLEAR:
+        level->cap[i] = EMPTY;
+        level->cookie[i] = 0;
+        break;
+    case SEL4UTILS_ENTRIES_SET:
+        if (old != EMPTY && old != RESERVED) {
+            ZF_LOGE("Address 0x%" PRIxPTR " already holds cap 0x%" PRIxPTR, v, old);
+            return -1;
+        }
+        level->cap[i] = cap;
+        level->cookie[i] = cookie;
+        break;
+    }
+    return 0;
+}
+
+/* op on every entry of [start, end), which lies within the bottom table `level`, stopping at the
+ * first entry it refuses. */
+static inline __attribute__((always_inline)) int sel4utils_entries_bottom_op(vspace_bottom_level_t *level,
+                                                                            uintptr_t start, uintptr_t end,
+                                                                            sel4utils_entries_op_t op,
+                                                                            seL4_CPtr cap, uintptr_t cookie)
+{
+    /* by index: the entries of [start, end) follow one another in the table */
+    size_t first = INDEX_FOR_LEVEL(start, 0);
+    size_t count = start < end ? (end - start + BYTES_FOR_LEVEL(0) - 1) >> PAGE_BITS_4K : 0;
+    for (size_t k = 0; k < count; k++) {
+        if (sel4utils_entry_apply(level, first + k, start + (k << PAGE_BITS_4K), op, cap, cookie) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static inline int sel4utils_entries_bottom(vspace_bottom_level_t *level, uintptr_t start, uintptr_t end,
                                            sel4utils_entries_op_t op, seL4_CPtr cap, uintptr_t cookie)
 {
-    for (uintptr_t v = start; v < end; v += BYTES_FOR_LEVEL(0)) {
-        size_t i = INDEX_FOR_LEVEL(v, 0);
-        uintptr_t old = level->cap[i];
-        switch (op) {
-        case SEL4UTILS_ENTRIES_RESERVE:
-            if (old != EMPTY) {
-                ZF_LOGE("Address 0x%" PRIxPTR " is already reserved or mapped", v);
-                return -1;
-            }
-            level->cap[i] = RESERVED;
-            level->cookie[i] = 0;
-            break;
-        case SEL4UTILS_ENTRIES_RERESERVE:
-            level->cap[i] = RESERVED;
-            level->cookie[i] = 0;
-            break;
-        case SEL4UTILS_ENTRIES_UNRESERVE:
-            if (old == RESERVED) {
-                level->cap[i] = EMPTY;
-                level->cookie[i] = 0;
-            }
-            break;
-        case SEL4UTILS_ENTRIES_CLEAR:
-            level->cap[i] = EMPTY;
-            level->cookie[i] = 0;
-            break;
-        case SEL4UTILS_ENTRIES_SET:
-            if (old != EMPTY && old != RESERVED) {
-                ZF_LOGE("Address 0x%" PRIxPTR " already holds cap 0x%" PRIxPTR, v, old);
-                return -1;
-            }
-            level->cap[i] = cap;
-            level->cookie[i] = cookie;
-            break;
-        }
+    /* one loop per operation: a reservation of thousands of pages would otherwise choose the
+     * operation again at every entry */
+    switch (op) {
+    case SEL4UTILS_ENTRIES_RESERVE:
+        return sel4utils_entries_bottom_op(level, start, end, SEL4UTILS_ENTRIES_RESERVE, cap, cookie);
+    case SEL4UTILS_ENTRIES_RERESERVE:
+        return sel4utils_entries_bottom_op(level, start, end, SEL4UTILS_ENTRIES_RERESERVE, cap, cookie);
+    case SEL4UTILS_ENTRIES_UNRESERVE:
+        return sel4utils_entries_bottom_op(level, start, end, SEL4UTILS_ENTRIES_UNRESERVE, cap, cookie);
+    case SEL4UTILS_ENTRIES_CLEAR:
+        return sel4utils_entries_bottom_op(level, start, end, SEL4UTILS_ENTRIES_CLEAR, cap, cookie);
+    case SEL4UTILS_ENTRIES_SET:
+        return sel4utils_entries_bottom_op(level, start, end, SEL4UTILS_ENTRIES_SET, cap, cookie);
     }
     return 0;
 }
@@ -238,6 +276,25 @@ static inline int sel4utils_entries_range(vspace_t *vspace, uintptr_t start, uin
     return sel4utils_entries_mid(vspace, data->top_level, VSPACE_NUM_LEVELS - 1, start, end, op, cap, cookie);
 }
 
+/*
+ * op on the 2^size_bits bytes at vaddr. A 4 KiB page in the table the last walk reached (map, unmap
+ * and the range operations going page by page) is done there, inline, with the operation a
+ * constant; anything else takes the range walk.
+ */
+static inline __attribute__((always_inline)) int sel4utils_entries_page(vspace_t *vspace, uintptr_t vaddr,
+                                                                       size_t size_bits,
+                                                                       sel4utils_entries_op_t op,
+                                                                       seL4_CPtr cap, uintptr_t cookie)
+{
+    if (size_bits == PAGE_BITS_4K) {
+        vspace_bottom_level_t *bottom = sel4utils_last_bottom(get_alloc_data(vspace), vaddr);
+        if (bottom != NULL) {
+            return sel4utils_entry_apply(bottom, INDEX_FOR_LEVEL(vaddr, 0), vaddr, op, cap, cookie);
+        }
+    }
+    return sel4utils_entries_range(vspace, vaddr, vaddr + BIT(size_bits), op, cap, cookie);
+}
+
 /* True if every 4 KiB entry of [start, end) below `level` equals the marker `good`. */
 static inline bool sel4utils_entries_all(uintptr_t entry_or_table, int level_num, uintptr_t start, uintptr_t end,
                                          uintptr_t good)
@@ -248,18 +305,24 @@ static inline bool sel4utils_entries_all(uintptr_t entry_or_table, int level_num
     if (entry_or_table == EMPTY || entry_or_table == RESERVED) {
         return entry_or_table == good;
     }
+    if (level_num == 0) {
+        /* a bottom table: its entries are markers or caps, read in a row */
+        const uintptr_t *caps = &((vspace_bottom_level_t *) entry_or_table)->cap[INDEX_FOR_LEVEL(start, 0)];
+        size_t count = start < end ? (end - start + BYTES_FOR_LEVEL(0) - 1) >> PAGE_BITS_4K : 0;
+        for (size_t k = 0; k < count; k++) {
+            if (caps[k] != good) {
+                return false;
+            }
+        }
+        return true;
+    }
     while (start < end) {
         uintptr_t span_start = start & ALIGN_FOR_LEVEL(level_num);
         uintptr_t stop = span_start + BYTES_FOR_LEVEL(level_num);
         if (stop > end) {
             stop = end;
         }
-        uintptr_t child;
-        if (level_num == 0) {
-            child = ((vspace_bottom_level_t *) entry_or_table)->cap[INDEX_FOR_LEVEL(start, 0)];
-        } else {
-            child = ((vspace_mid_level_t *) entry_or_table)->table[INDEX_FOR_LEVEL(start, level_num)];
-        }
+        uintptr_t child = ((vspace_mid_level_t *) entry_or_table)->table[INDEX_FOR_LEVEL(start, level_num)];
         if (!sel4utils_entries_all(child, level_num - 1, start, stop, good)) {
             return false;
         }
@@ -273,7 +336,7 @@ static inline bool sel4utils_entries_all(uintptr_t entry_or_table, int level_num
 static inline int update_entries(vspace_t *vspace, uintptr_t vaddr, seL4_CPtr cap, size_t size_bits,
                                  uintptr_t cookie)
 {
-    return sel4utils_entries_range(vspace, vaddr, vaddr + BIT(size_bits), SEL4UTILS_ENTRIES_SET, cap, cookie);
+    return sel4utils_entries_page(vspace, vaddr, size_bits, SEL4UTILS_ENTRIES_SET, cap, cookie);
 }
 
 /* preserve_frames: fail on mapped pages instead of turning them into reserved ones. */
@@ -285,7 +348,18 @@ static inline int reserve_entries_range(vspace_t *vspace, uintptr_t start, uintp
 
 static inline int reserve_entries(vspace_t *vspace, uintptr_t vaddr, size_t size_bits)
 {
-    return reserve_entries_range(vspace, vaddr, vaddr + BIT(size_bits), false);
+    return sel4utils_entries_page(vspace, vaddr, size_bits, SEL4UTILS_ENTRIES_RERESERVE, 0, 0);
+}
+
+/* What follows a clear of a range starting at start; error is the clear's result, returned. */
+static inline int sel4utils_entries_cleared(vspace_t *vspace, uintptr_t start, int error)
+{
+    sel4utils_alloc_data_t *data = get_alloc_data(vspace);
+    if (error == 0 && start < data->last_allocated) {
+        /* the next anywhere-allocation starts looking no higher than the range just freed */
+        data->last_allocated = start;
+    }
+    return error;
 }
 
 /*
@@ -296,18 +370,13 @@ static inline int reserve_entries(vspace_t *vspace, uintptr_t vaddr, size_t size
 static inline int clear_entries_range(vspace_t *vspace, uintptr_t start, uintptr_t end, bool only_reserved)
 {
     sel4utils_entries_op_t op = only_reserved ? SEL4UTILS_ENTRIES_UNRESERVE : SEL4UTILS_ENTRIES_CLEAR;
-    int error = sel4utils_entries_range(vspace, start, end, op, 0, 0);
-    sel4utils_alloc_data_t *data = get_alloc_data(vspace);
-    if (error == 0 && start < data->last_allocated) {
-        /* the next anywhere-allocation starts looking no higher than the range just freed */
-        data->last_allocated = start;
-    }
-    return error;
+    return sel4utils_entries_cleared(vspace, start, sel4utils_entries_range(vspace, start, end, op, 0, 0));
 }
 
 static inline int clear_entries(vspace_t *vspace, uintptr_t vaddr, size_t size_bits)
 {
-    return clear_entries_range(vspace, vaddr, vaddr + BIT(size_bits), false);
+    return sel4utils_entries_cleared(vspace, vaddr,
+                                     sel4utils_entries_page(vspace, vaddr, size_bits, SEL4UTILS_ENTRIES_CLEAR, 0, 0));
 }
 
 static inline bool is_reserved_or_empty_range(vspace_mid_level_t *top_level, uintptr_t start, uintptr_t end,

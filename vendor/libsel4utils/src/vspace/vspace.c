@@ -698,7 +698,7 @@ static bool is_frame_cap(seL4_CPtr cap)
  * 4 KiB entries hold one cap and the entries just outside do not (a frame cap
  * maps at one place only, so equal neighbours mean one larger frame).
  */
-static bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t size_bits)
+static bool frame_mapped_at_walk(sel4utils_alloc_data_t *data, uintptr_t v, size_t size_bits)
 {
     if (!IS_ALIGNED(v, size_bits)) {
         return false;
@@ -732,6 +732,22 @@ static bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t si
         }
     }
     return is_frame_cap(first_cap) && last_cap == first_cap && below != first_cap && above != first_cap;
+}
+
+/* frame_mapped_at_walk's answer. For an aligned 4 KiB page of the table the last walk reached that is
+ * neither end entry of it (unmap checks thousands in a row) it reads the same three entries here,
+ * inline, without working out where the frame's ends lie. */
+static inline bool frame_mapped_at(sel4utils_alloc_data_t *data, uintptr_t v, size_t size_bits)
+{
+    if (size_bits == PAGE_BITS_4K && IS_ALIGNED(v, PAGE_BITS_4K)) {
+        vspace_bottom_level_t *bottom = sel4utils_last_bottom(data, v);
+        size_t i = INDEX_FOR_LEVEL(v, 0);
+        if (bottom != NULL && i != 0 && i != VSPACE_LEVEL_SIZE - 1 && v + PAGE_SIZE_4K < SEL4UTILS_VSPACE_LIMIT) {
+            seL4_CPtr cap = bottom->cap[i];
+            return is_frame_cap(cap) && bottom->cap[i - 1] != cap && bottom->cap[i + 1] != cap;
+        }
+    }
+    return frame_mapped_at_walk(data, v, size_bits);
 }
 
 /*
@@ -778,9 +794,12 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
     if (vka == VSPACE_FREE) {
         vka = data->vka;
     }
+    sel4utils_res_t *res = NULL;
     for (uintptr_t v = start; v < end; v += BIT(size_bits)) {
-        seL4_CPtr cap = get_cap(data, v);
-        uintptr_t cookie = get_cookie(data, v);
+        /* the page's cap and cookie, from one table lookup */
+        vspace_bottom_level_t *bottom = sel4utils_bottom_level_for(data, v);
+        seL4_CPtr cap = bottom == NULL ? 0 : bottom->cap[INDEX_FOR_LEVEL(v, 0)];
+        uintptr_t cookie = bottom == NULL ? 0 : bottom->cookie[INDEX_FOR_LEVEL(v, 0)];
         int error = seL4_ARCH_Page_Unmap(cap);
         if (error != seL4_NoError) {
             ZF_LOGE("Failed to unmap the frame at 0x%" PRIxPTR ", error %d", v, error);
@@ -788,8 +807,13 @@ void sel4utils_unmap_pages(vspace_t *vspace, void *vaddr, size_t num_pages, size
         if (vka != NULL) {
             give_frame_back(vka, cap, cookie, size_bits);
         }
-        /* each page asks for itself: a range may run past the end of the reservation it starts in */
-        if (find_reserve(data, v) != NULL) {
+        /* each page asks for itself: a range may run past the end of the reservation it starts in.
+         * The reservation found for the page before answers while the page is below its end and
+         * nothing but the kernel ran meanwhile (a vka is foreign code: then every page searches). */
+        if (vka != NULL || res == NULL || v >= res->end) {
+            res = find_reserve(data, v);
+        }
+        if (res != NULL) {
             reserve_entries(vspace, v, size_bits);
         } else {
             clear_entries(vspace, v, size_bits);
