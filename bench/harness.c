@@ -537,8 +537,14 @@ double harness_w2_sample(bench_world_t *b, size_t rounds)
 
 int main(int argc, char **argv)
 {
+    /* --thread-cpu first: the samples by this thread's CPU time, as the paired runs take theirs */
+    if (argc == 5 && strcmp(argv[1], "--thread-cpu") == 0) {
+        harness_time_by_thread_cpu();
+        argv++;
+        argc--;
+    }
     if (argc != 4) {
-        fprintf(stderr, "usage: %s W1|W2|W3|W4|W5 SIZE COUNT\n", argv[0]);
+        fprintf(stderr, "usage: %s [--thread-cpu] W1|W2|W3|W4|W5 SIZE COUNT\n", argv[0]);
         return 2;
     }
     size_t size = strtoul(argv[2], NULL, 0), reps = strtoul(argv[3], NULL, 0);

@@ -84,9 +84,12 @@ TITLES = {
 }
 
 
-def run_native(harness: Path, workload: str, size: int, count: int, arch: str) -> dict[str, Any]:
-    """One run of the harness built for ``arch``; its JSON, with the arch."""
-    result = subprocess.run([str(harness), workload, str(size), str(count)], capture_output=True, text=True)
+def run_native(harness: Path, workload: str, size: int, count: int, arch: str,
+               thread_cpu: bool = False) -> dict[str, Any]:
+    """One run of the harness built for ``arch``; its JSON, with the arch. ``thread_cpu``: its
+    samples timed by the thread's CPU time instead of the wall clock."""
+    result = subprocess.run([str(harness), *(["--thread-cpu"] if thread_cpu else []), workload, str(size), str(count)],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"harness ({arch}) {workload} {size} {count} failed:\n{result.stderr}")
     return {"arch": arch, **json.loads(result.stdout)}
@@ -226,17 +229,21 @@ def _arch_targets(runs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dic
         target("W1 Python/native", "<= 1.2 for N >= 2^14", f"worst {ratio:.2f} at N=2^{worst[0]['size'].bit_length() - 1}",
                ratio <= 1.2)
     if by.get("W1"):
-        worst = max(by["W1"], key=lambda np_: np_[0]["value"])[0]
+        # a page's cost as a C program has it: the harness as its own process where it ran so
+        # (upstream's 50 ns was a host-stub program's), else the paired runs' native side
+        costs = [(n["size"], n.get("process", n)) for n, _ in by["W1"]]
+        how = " (the harness as its own process)" if all("process" in n for n, _ in by["W1"]) else ""
+        size, worst = max(costs, key=lambda sc: sc[1]["value"])
         allocator = worst["value"] - worst["kernel_floor"]
         target("W1 native per page", "<= 50 ns (upstream on a host stub)",
-               f"worst {worst['value']:.1f} ns at N=2^{worst['size'].bit_length() - 1}, of which the simulated kernel "
+               f"worst {worst['value']:.1f} ns at N=2^{size.bit_length() - 1}{how}, of which the simulated kernel "
                f"{worst['kernel_floor']:.1f} and the allocator {allocator:.1f} (upstream: 18 + 32)", worst["value"] <= 50)
         # the allocator's own share: W1 less the simulated kernel's Page_Map/Page_Unmap through libsel4
         # alone, against upstream sel4utils' 50 ns over its stub's floor of 18
-        heaviest = max(by["W1"], key=lambda np_: np_[0]["value"] - np_[0]["kernel_floor"])[0]
+        size, heaviest = max(costs, key=lambda sc: sc[1]["value"] - sc[1]["kernel_floor"])
         share = heaviest["value"] - heaviest["kernel_floor"]
         target("W1 allocator per page", "<= 32 ns (upstream's sel4utils on a host stub: 50 ns over a floor of 18)",
-               f"worst {share:.1f} ns at N=2^{heaviest['size'].bit_length() - 1}", share <= 32)
+               f"worst {share:.1f} ns at N=2^{size.bit_length() - 1}{how}", share <= 32)
     for native, python in by.get("W2", []):
         overhead = (python["value"] - native["value"]) / native["calls_per_round"] / 1000
         target("W2 Python overhead per call", "<= 1.5 us", f"{overhead:.2f} us", overhead <= 1.5)
@@ -506,7 +513,17 @@ def main(argv: list[str] | None = None) -> int:
         for workload, size, count in specs:
             print(f"running {workload} {_size_label(workload, size)} on {arch} ...", file=sys.stderr, flush=True)
             if workload in PAIRED:
-                runs.append(median_pair([run_paired(library, workload, size, count, arch) for _ in range(rounds)]))
+                pairs, alone = [], []
+                for _ in range(rounds):
+                    pairs.append(run_paired(library, workload, size, count, arch))
+                    if workload == "W1":
+                        alone.append(run_native(harness, workload, size, count, arch, thread_cpu=True))
+                native, python = median_pair(pairs)
+                if alone:
+                    # W1's cost a page as a C program has it: the harness as its own process (the
+                    # library in Python's process reads the selected kernel through dynamic TLS)
+                    native["process"] = {key: median_round(alone)[key] for key in ("value", "kernel_floor")}
+                runs.append((native, python))
                 continue
             # alternate the two sides, each in a fresh process, and keep each side's median round:
             # a burst of load from elsewhere on the machine then spoils one round, not the ratio
