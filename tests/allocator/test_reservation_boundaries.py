@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hostworld import PAGE, RW, VSPACE_FREE, World, res_of, vptr
+from hostworld import PAGE, RW, VSPACE_FREE, VSPACE_PRESERVE, World, res_of, vptr
 from sel4vspace.lowlevel import ffi, lib
 
 N = 8                               # pages in R
@@ -243,6 +243,35 @@ def test_unmapping_across_the_end_of_a_reservation_frees_the_page_past_it(world)
     v.unmap(E - PAGE, 2)                 # one call: the last page of R, then the page past it
     assert reserved(v, E - PAGE)
     assert not reserved(v, E), "the page past the reservation stayed reserved after unmap"
+
+
+@pytest.mark.parametrize("vka", ["preserve", "free", "the vspace's vka"])
+def test_one_unmap_through_several_reservations_and_gaps_puts_each_page_back_where_it_was(vka):
+    # Page by page, across a bottom-table edge: reservation A (the unmap starts on its second page),
+    # a free page, B, C right after B, a free page. Each page unmapped goes back to reserved inside
+    # a reservation and to free outside one, whichever reservation the page before it was in.
+    w = World()
+    try:
+        v = w.new_vspace()
+        first = 0x4000_0000 + 2 * 1024 * 1024 - 5 * PAGE      # page 507 of a bottom table
+        layout = ["A", "A", "A", None, "B", "B", "C", "C", None]
+        reservations = {name: v.reserve_at(first + layout.index(name) * PAGE, layout.count(name) * PAGE)
+                        for name in ("A", "B", "C")}
+        for i, name in enumerate(layout):
+            vaddr = first + i * PAGE
+            res = reservations[name] if name else v.reserve_at(vaddr, PAGE)
+            assert v.map_at([w.frame().cptr], vaddr, res) == 0
+            if name is None:
+                v.free_reservation(res)
+        before = v.mappings()
+        v.unmap(first + PAGE, len(layout) - 1,
+                vka={"preserve": VSPACE_PRESERVE, "free": VSPACE_FREE, "the vspace's vka": w.vka}[vka])
+        assert v.mappings() == before[:1]
+        assert [reserved(v, first + i * PAGE) for i in range(1, len(layout))] == [
+            name is not None for name in layout[1:]]
+        assert reserved(v, first + len(layout) * PAGE) is False
+    finally:
+        w.destroy()
 
 
 # ---- the bottom of the address space: a range at address 0 ----

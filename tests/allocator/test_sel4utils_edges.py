@@ -198,6 +198,41 @@ def test_a_reservation_of_another_vspace_is_refused_everywhere(w, c_log):
     w.free(frame)
 
 
+@pytest.mark.vendor_only("it reads vendor/'s words for the refusal; upstream reads a page at a time from vaddr, "
+                         "which leaves the last page such a range touches unread")
+@pytest.mark.parametrize("first_page", [0, 509, 510, 511], ids=lambda i: f"page{i}")
+def test_a_range_starting_inside_a_page_is_checked_over_every_page_it_touches(w, c_log, first_page):
+    # The map calls take any vaddr; [vaddr, vaddr + pages) starting half-way into a page also covers
+    # half of the page after its last whole one. The reservation check reads every page the range
+    # touches (in the same bottom table or, from page 511, the next), so a range that reaches a
+    # mapped page is refused there, before any frame is allocated or the kernel is asked.
+    v = w.new_vspace()
+    start = BASE + LARGE + first_page * PAGE          # page first_page of a bottom table
+    res = v.reserve_at(start, 4 * PAGE, RW)
+    deferred = v.reserve_deferred(BASE + 3 * LARGE + first_page * PAGE, 4 * PAGE)
+    mine, spare = w.frame(), w.frame()
+    assert v.map_at([mine.cptr], start + 2 * PAGE, res) == 0
+    assert v.deferred_map_at([mine.cptr], BASE + 3 * LARGE + first_page * PAGE + 2 * PAGE, RW, deferred) == -1
+    other = w.frame()
+    assert v.deferred_map_at([other.cptr], BASE + 3 * LARGE + first_page * PAGE + 2 * PAGE, RW, deferred) == 0
+    before, mappings = w.snapshot(), v.mappings()
+    c_log.clear()
+    half = start + PAGE + PAGE // 2                   # touches pages 1 and 2 of the reservation
+    assert v.map_at([spare.cptr], half, res) == -1
+    assert v.new_pages_at(half, 1, res) == -1
+    assert v.deferred_map_at([spare.cptr], BASE + 3 * LARGE + first_page * PAGE + PAGE + PAGE // 2, RW,
+                             deferred) == -1
+    assert v.mappings() == mappings and w.snapshot() == before
+    errors = _errors(c_log)
+    assert len(errors) == 3 and all("is not reserved and unmapped in the reservation" in e for e in errors), errors
+    # the pages before the mapped one, from inside the first: one page's bytes over two free pages
+    assert v.map_at([spare.cptr], start + PAGE // 2, res) == -1   # the kernel's refusal: not aligned
+    assert any("would not map" in e for e in _errors(c_log))
+    assert v.mappings() == mappings
+    for frame in (mine, spare, other):
+        w.free(frame)
+
+
 def test_share_refuses_bad_counts_sizes_ranges_and_holes(w, c_log):
     a, b = w.new_vspace(), w.new_vspace()
     res = b.reserve_at(BASE, 4 * PAGE, RW)

@@ -306,9 +306,10 @@ static inline bool sel4utils_entries_all(uintptr_t entry_or_table, int level_num
         return entry_or_table == good;
     }
     if (level_num == 0) {
-        /* a bottom table: its entries are markers or caps, read in a row */
+        /* a bottom table: its entries are markers or caps, read in a row; every page that [start, end)
+         * touches counts, also the last when start lies inside a page */
         const uintptr_t *caps = &((vspace_bottom_level_t *) entry_or_table)->cap[INDEX_FOR_LEVEL(start, 0)];
-        size_t count = start < end ? (end - start + BYTES_FOR_LEVEL(0) - 1) >> PAGE_BITS_4K : 0;
+        size_t count = start < end ? ((end - 1) >> PAGE_BITS_4K) - (start >> PAGE_BITS_4K) + 1 : 0;
         for (size_t k = 0; k < count; k++) {
             if (caps[k] != good) {
                 return false;
