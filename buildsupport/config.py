@@ -9,14 +9,11 @@ module uses nothing but the standard library and imports nothing of its own."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import platform
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,7 +238,7 @@ def compile_flags(arch: Arch, develop: bool = False) -> list[str]:
     """The flags of our objects. ``develop``: the in-place development build's -Og instead of -O2
     (sanitizer, coverage and SEL4VSPACE_CFLAGS levels come later on the line and win either way)."""
     opt = DEVELOP_OPT if develop else RELEASE_OPT
-    flags = ["-std=gnu11", "-fPIC", opt, "-g", "-fno-strict-aliasing", *tls_flags(), *WARNING_FLAGS, *defines(arch)]
+    flags = ["-std=gnu11", "-fPIC", opt, "-g", "-fno-strict-aliasing", *WARNING_FLAGS, *defines(arch)]
     flags += [f"-include{ROOT / header}" for header in arch.forced_includes]
     # What csrc/binding/src/build_info.c reports to Python (sel4vspace.lowlevel.BUILT_FROM).
     util_libs = util_libs_root()
@@ -251,32 +248,6 @@ def compile_flags(arch: Arch, develop: bool = False) -> list[str]:
     flags += instrumentation_flags()
     flags += shlex.split(os.environ.get(CFLAGS_ENV, ""))
     return flags
-
-
-TLS_DESCRIPTOR_FLAG = "-mtls-dialect=gnu2"
-
-
-def tls_flags() -> list[str]:
-    """Every libsel4 invocation reads the selected kernel from thread-local storage. In position-
-    independent code on x86_64 that read is by default a call to __tls_get_addr, around which GCC
-    keeps the invocation's arguments in saved registers, pushed and popped on every system call;
-    with TLS descriptors (the flag here, where the host is x86_64 and the compiler takes it) the
-    read clobbers no register and the stub is a few moves and a jump. The code's behaviour is the
-    same either way (both models work in a library loaded by dlopen)."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return []
-    return [TLS_DESCRIPTOR_FLAG] if compiler_accepts(compiler(), TLS_DESCRIPTOR_FLAG) else []
-
-
-@functools.lru_cache(maxsize=None)
-def compiler_accepts(cc: str, flag: str) -> bool:
-    """True if the compiler ``cc`` compiles a C file with ``flag``."""
-    try:
-        result = subprocess.run([cc, flag, "-x", "c", "-c", "-", "-o", os.devnull], input="int sel4vspace_probe;\n",
-                                capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return result.returncode == 0
 
 
 def instrumentation_flags() -> list[str]:

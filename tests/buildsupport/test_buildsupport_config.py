@@ -213,31 +213,3 @@ def test_vendor_is_named_by_its_one_constant_in_the_build():
         found += [f"{path.relative_to(root)}:{node.lineno}" for node in ast.walk(tree)
                   if isinstance(node, ast.Constant) and node.value == config.VENDOR and id(node) not in defined]
     assert not found, f"{config.VENDOR!r} written out instead of VENDOR at {', '.join(found)}"
-
-
-def _refusing_compiler(tmp_path: Path, flag: str) -> str:
-    """A compiler that is the usual one but for refusing ``flag``."""
-    script = tmp_path / "cc-without-flag"
-    script.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = "{flag}" ] && exit 1; done\n'
-                      f'exec {config.compiler()} "$@"\n')
-    script.chmod(0o755)
-    return str(script)
-
-
-def test_tls_descriptors_where_the_host_is_x86_64_and_the_compiler_takes_them(monkeypatch, tmp_path):
-    flag = config.TLS_DESCRIPTOR_FLAG
-    monkeypatch.setattr(config.platform, "machine", lambda: "x86_64")
-    if config.compiler_accepts(config.compiler(), flag):
-        for arch in config.ARCHES.values():
-            for develop in (False, True):
-                assert config.compile_flags(arch, develop).count(flag) == 1
-    monkeypatch.setenv("CC", _refusing_compiler(tmp_path, flag))
-    assert not config.compiler_accepts(config.compiler(), flag)
-    assert flag not in config.compile_flags(X86_64)
-    monkeypatch.delenv("CC")
-    monkeypatch.setattr(config.platform, "machine", lambda: "aarch64")
-    assert config.tls_flags() == [] and flag not in config.compile_flags(X86_64)
-
-
-def test_a_compiler_that_cannot_be_run_takes_no_flag(tmp_path):
-    assert not config.compiler_accepts(str(tmp_path / "no-such-cc"), config.TLS_DESCRIPTOR_FLAG)
