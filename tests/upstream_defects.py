@@ -281,7 +281,9 @@ DEFECTS: tuple[Defect, ...] = (
     Defect("unmap-past-reservation-end",
            "unmapping pages that run past a reservation's end leaves the page past it reserved for good",
            "sel4utils_unmap_pages",
-           ("tests/allocator/test_reservation_boundaries.py::test_unmapping_across_the_end_of_a_reservation_frees_the_page_past_it",)),
+           ("tests/allocator/test_reservation_boundaries.py::test_unmapping_across_the_end_of_a_reservation_frees_the_page_past_it",
+            "tests/allocator/test_reservation_boundaries.py::"
+            "test_one_unmap_through_several_reservations_and_gaps_puts_each_page_back_where_it_was")),
     Defect("anywhere-allocation-at-null",
            "once a range reserved at address 0 is freed, the anywhere-allocator may pick address 0, which "
            "its callers read as NULL: new_pages, map_pages and reserve_range_aligned fail with no error line",
