@@ -20,6 +20,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,6 +536,20 @@ double harness_w2_sample(bench_world_t *b, size_t rounds)
     return w2_sample(b, rounds);
 }
 
+/* SIZE or COUNT: a decimal (or 0x hexadecimal) count from 1 to 2^32, else 0 after a message naming
+ * the argument. */
+static size_t parse_count(const char *name, const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long value = text[0] == '-' ? 0 : strtoull(text, &end, 0);
+    if (text[0] == '-' || end == text || *end != '\0' || errno != 0 || value == 0 || value > (1ull << 32)) {
+        fprintf(stderr, "%s must be a whole number from 1 to 2^32: got '%s'\n", name, text);
+        return 0;
+    }
+    return (size_t) value;
+}
+
 int main(int argc, char **argv)
 {
     /* --thread-cpu first: the samples by this thread's CPU time, as the paired runs take theirs */
@@ -547,9 +562,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--thread-cpu] W1|W2|W3|W4|W5 SIZE COUNT\n", argv[0]);
         return 2;
     }
-    size_t size = strtoul(argv[2], NULL, 0), reps = strtoul(argv[3], NULL, 0);
+    size_t size = parse_count("SIZE", argv[2]), reps = parse_count("COUNT", argv[3]);
     if (size == 0 || reps == 0) {
-        fprintf(stderr, "SIZE and COUNT must be positive\n");
         return 2;
     }
     if (strcmp(argv[1], "W1") == 0) {
@@ -563,7 +577,7 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "W5") == 0) {
         w5_mmu(size, reps);
     } else {
-        fprintf(stderr, "unknown workload %s\n", argv[1]);
+        fprintf(stderr, "unknown workload %s: one of W1, W2, W3, W4, W5\n", argv[1]);
         return 2;
     }
     return 0;

@@ -360,16 +360,20 @@ def callgrind_instructions(harness: Path, workload: str, size: int, count: int, 
     raise SystemExit("callgrind wrote no totals")
 
 
-def instruction_rows(harness: Path, quick: bool) -> dict[str, float | None]:
-    """Warm instructions per page of W1 (one more cycle's difference) and per round of W2."""
-    n = 1 << (10 if quick else 14)
-    two, three = (callgrind_instructions(harness, "W1", n, reps, "bulk_cycle") for reps in (2, 3))
-    rounds = 1_000 if quick else 20_000
-    w2 = callgrind_instructions(harness, "W2", rounds, 1, "small_round")
-    return {
-        f"W1 instructions/page, N=2^{n.bit_length() - 1} (warm)": None if two is None else (three - two) / n,
-        f"W2 instructions/round, {rounds:,} rounds": None if w2 is None else w2 / rounds,
-    }
+def instruction_rows(harness: Path, quick: bool, workloads: set[str]) -> dict[str, float | None]:
+    """Warm instructions per page of W1 (one more cycle's difference) and per round of W2, of
+    those two that ``workloads`` names."""
+    rows: dict[str, float | None] = {}
+    if "W1" in workloads:
+        n = 1 << (10 if quick else 14)
+        two, three = (callgrind_instructions(harness, "W1", n, reps, "bulk_cycle") for reps in (2, 3))
+        rows[f"W1 instructions/page, N=2^{n.bit_length() - 1} (warm)"] = \
+            None if two is None or three is None else (three - two) / n
+    if "W2" in workloads:
+        rounds = 1_000 if quick else 20_000
+        w2 = callgrind_instructions(harness, "W2", rounds, 1, "small_round")
+        rows[f"W2 instructions/round, {rounds:,} rounds"] = None if w2 is None else w2 / rounds
+    return rows
 
 
 def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]], arches: list[str]) -> int:
@@ -401,7 +405,8 @@ def compare_trees(args: argparse.Namespace, specs: list[tuple[str, int, int]], a
                                "unit": row["unit"], "vendor": row["native"], name: row["python"]})
                 if workload == "W1":
                     w1_wall.append(row["native"] / row["python"])
-        instructions = {tree: instruction_rows(h, args.quick) for tree, h in harnesses.items()}
+        chosen = {workload for workload, _, _ in specs}
+        instructions = {tree: instruction_rows(h, args.quick, chosen) for tree, h in harnesses.items()}
         for label in instructions["vendor"]:
             ours, theirs = instructions["vendor"][label], instructions[name][label]
             if ours is not None and theirs is not None:
@@ -437,7 +442,8 @@ def _no_slower_verdict(arch: str, name: str, instructions: dict[str, dict[str, f
     label = next((key for key in instructions["vendor"] if key.startswith("W1")), None)
     ours = instructions["vendor"].get(label) if label else None
     theirs = instructions[name].get(label) if label else None
-    wall = f"wall clock, vendor/{name} per size: {min(w1_wall):.2f}-{max(w1_wall):.2f}"
+    low, high = f"{min(w1_wall):.2f}", f"{max(w1_wall):.2f}"
+    wall = f"wall clock, vendor/{name} per size: {low if low == high else f'{low}-{high}'}"
     if ours is None or theirs is None:
         return {"arch": arch, "met": None, "line": f"{arch} W1 per page, vendor/ no slower than {name}: "
                 f"not judged without callgrind ({wall})"}

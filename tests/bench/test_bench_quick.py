@@ -226,3 +226,25 @@ def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
         assert not counted and "no instruction counts" in result.stdout
         [verdict] = report["verdicts"]
         assert verdict["met"] is None and "not judged without callgrind" in verdict["line"]
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["W1", "4096", "-1"], "COUNT must be a whole number from 1 to 2^32: got '-1'"),
+    (["W1", "-4096", "3"], "SIZE must be a whole number from 1 to 2^32: got '-4096'"),
+    (["W1", "4096", "3x"], "COUNT must be a whole number from 1 to 2^32: got '3x'"),
+    (["W1", "1e3", "1"], "SIZE must be a whole number from 1 to 2^32: got '1e3'"),
+    (["W1", "abc", "3"], "SIZE must be a whole number from 1 to 2^32: got 'abc'"),
+    (["W1", "0", "3"], "SIZE must be a whole number from 1 to 2^32: got '0'"),
+    (["W1", "99999999999999999999", "1"], "SIZE must be a whole number from 1 to 2^32: got '99999999999999999999'"),
+    (["W1", "4096"], "usage:"),
+    (["--thread-cpu"], "usage:"),
+    (["W9", "10", "1"], "unknown workload W9: one of W1, W2, W3, W4, W5"),
+])
+def test_the_harness_refuses_bad_arguments_naming_them(arguments: list[str], message: str) -> None:
+    """The native harness exits 2 with one line naming what is wrong, before any work: a negative,
+    trailing or out-of-range SIZE or COUNT once ran for ever or failed in calloc."""
+    build = bench_run().build_harness
+    harness = build(sel4_libs="vendor", develop=bench_run().extension_is_develop_build(_arches.default()))
+    result = subprocess.run([str(harness), *arguments], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result
+    assert message in result.stderr and result.stdout == ""
