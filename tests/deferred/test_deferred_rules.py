@@ -131,13 +131,13 @@ def test_effective_rights_for_every_rights_value(world, vspace, cap_rights):
         vaddr = BASE + i * PAGE
         cap = frame.cptr if cap_mask is None else world.copy_cap(frame.cptr, cap_mask)
         res = vspace.reserve_deferred(vaddr, PAGE)
-        assert vspace.deferred_map_at([cap], vaddr, asked, res) == 0, rights_tuple(asked)
+        assert vspace.deferred_map_at([cap], vaddr, asked, res) == 0, f"asked {rights_tuple(asked)}"
         read, write = rights_tuple(asked)[:2]
         expect_read = int(read and cap_read)
         expect_write = int(expect_read and write and cap_write)
         mapping = vspace.lookup(vaddr)
         assert mapping is not None and mapping.frame_cap == cap
-        assert mapping.rights == (expect_read, expect_write, 0, 0), rights_tuple(asked)
+        assert mapping.rights == (expect_read, expect_write, 0, 0), f"asked {rights_tuple(asked)}"
         got = vspace.read(vaddr, 8)
         if expect_read:
             assert isinstance(got, bytes)
