@@ -529,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
                 if alone:
                     # W1's cost a page as a C program has it: the harness as its own process (the
                     # library in Python's process reads the selected kernel through dynamic TLS)
-                    native["process"] = {key: median_round(alone)[key] for key in ("value", "kernel_floor")}
+                    middle = median_round(alone)
+                    native["process"] = {key: middle[key] for key in ("value", "kernel_floor")}
                 runs.append((native, python))
                 continue
             # alternate the two sides, each in a fresh process, and keep each side's median round:

@@ -243,8 +243,8 @@ def test_against_another_tree_prints_both_side_by_side(tmp_path: Path) -> None:
 def test_the_harness_refuses_bad_arguments_naming_them(arguments: list[str], message: str) -> None:
     """The native harness exits 2 with one line naming what is wrong, before any work: a negative,
     trailing or out-of-range SIZE or COUNT once ran for ever or failed in calloc."""
-    build = bench_run().build_harness
-    harness = build(sel4_libs="vendor", develop=bench_run().extension_is_develop_build(_arches.default()))
+    run = bench_run()
+    harness = run.build_harness(sel4_libs="vendor", develop=run.extension_is_develop_build(_arches.default()))
     result = subprocess.run([str(harness), *arguments], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result
     assert message in result.stderr and result.stdout == ""
